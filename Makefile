@@ -1,0 +1,160 @@
+# tally: GNU make, no configure step.  See README.md.
+#
+#   make              build bin/tally, bin/tallyd, bin/tally-central
+#   make check        unit tests, fuzz corpus replay, integration tests
+#   make SAN=1 check  the same under AddressSanitizer and UBSan
+#   make demo         install deps, build, run the end-to-end demo
+#   make fuzz         libFuzzer binaries (clang) in $(BUILD)/fuzz
+#   make bench        benchmarks that print figures
+#   make deps         install the Debian packages this needs
+#   make install DESTDIR=... PREFIX=...
+
+PREFIX	?= /usr/local
+BUILD	?= build
+BIN	?= bin
+CC	?= cc
+WERROR	?= -Werror
+SAN	?=
+
+PKGS	:= libsodium libcurl sqlite3 libcjson libmicrohttpd zlib
+DEBS	:= build-essential pkg-config libsodium-dev libcurl4-openssl-dev \
+	   libsqlite3-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
+	   libcmocka-dev sqlite3 curl clang
+
+ifeq ($(filter deps clean check demo,$(MAKECMDGOALS)),)
+  ifneq ($(shell pkg-config --exists $(PKGS) cmocka && echo ok),ok)
+    $(error missing libraries; run 'make deps' or apt-get install $(DEBS))
+  endif
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
+	   -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter \
+	   -fno-strict-aliasing $(WERROR)
+LDLIBS	+= $(PKG_LIBS) -lpthread -lm
+
+ifneq ($(SAN),)
+  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC	:= $(wildcard common/*.c crypto/*.c sync/*.c election/*.c)
+LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB	:= $(BUILD)/libtally.a
+
+# Each program: main.c plus the other files of its folder.
+DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/main.c,$(wildcard daemon/*.c)))
+CENTRAL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out central/main.c,$(wildcard central/*.c)))
+CLI_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c)))
+
+PROGS	:= $(BIN)/tally $(BIN)/tallyd $(BIN)/tally-central
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all check check-run demo demo-run fuzz bench deps install clean
+
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN)/tallyd: $(BUILD)/daemon/main.o $(DAEMON_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/tally-central: $(BUILD)/central/main.o $(CENTRAL_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/tally: $(BUILD)/cli/main.o $(CLI_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests: tests/unit/test_<module>.c, linked with the library and,
+# for test_daemon_* and test_central_*, that program's non-main objects.
+$(BUILD)/tests/test_daemon_%: tests/unit/test_daemon_%.c $(DAEMON_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/test_central_%: tests/unit/test_central_%.c $(CENTRAL_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+# Fuzz targets, built with a replay driver for make check ...
+$(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ... and with libFuzzer for make fuzz.
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
+	       -fsanitize=fuzzer,address,undefined
+fuzz:
+	$(MAKE) BUILD=$(BUILD)/fuzzlib CC=clang SAN= \
+	    CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" \
+	    $(BUILD)/fuzzlib/libtally.a
+	@mkdir -p $(BUILD)/fuzz
+	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	    clang $(FUZZ_CFLAGS) -o $(BUILD)/fuzz/$$n $$f \
+	    $(BUILD)/fuzzlib/libtally.a $(LDLIBS) || exit 1; done
+	@echo "run e.g.: $(BUILD)/fuzz/fuzz_batch tests/fuzz/corpus/fuzz_batch"
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# check and demo install what they need first, then build and run.
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all $(UNIT_BIN) $(REPLAY_BIN)
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run-all
+
+bench: all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all
+	@BIN=$(BIN) tests/demo.sh
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	if ! dpkg -s $(DEBS) >/dev/null 2>&1; then \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEBS); \
+	fi
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf $(BUILD) $(BIN)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

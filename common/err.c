@@ -1,0 +1,94 @@
+/*
+ * err.c: error texts, wire codes and the per-thread detail message.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "common/err.h"
+
+#define DETAIL_MAX	512
+
+static _Thread_local char	detail[DETAIL_MAX];	/* last tly_fail() */
+static _Thread_local int	detail_set;		/* detail is valid */
+
+/* Text and wire code for each error, indexed by -err. */
+static const struct {
+	const char	*text;
+	const char	*code;
+} errs[] = {
+	{ "success",				"ok" },
+	{ "out of memory",			"internal" },
+	{ "input/output error",			"internal" },
+	{ "input too large",			"too_large" },
+	{ "input truncated",			"truncated" },
+	{ "bad magic",				"bad_magic" },
+	{ "unsupported version",		"bad_version" },
+	{ "wrong signing context",		"bad_context" },
+	{ "trailing bytes",			"trailing_bytes" },
+	{ "signature does not verify",		"bad_signature" },
+	{ "malformed JSON",			"bad_batch" },
+	{ "invalid batch",			"bad_batch" },
+	{ "invalid count record",		"bad_record" },
+	{ "batch belongs to another election",	"wrong_election" },
+	{ "wrong live/test mode",		"wrong_mode" },
+	{ "gap in the batch sequence",		"seq_gap" },
+	{ "hash chain broken",			"chain_broken" },
+	{ "conflicting batch with the same sequence number", "seq_conflict" },
+	{ "malformed bundle",			"bad_bundle" },
+	{ "malformed key file",			"bad_key" },
+	{ "configuration error",		"bad_config" },
+	{ "database error",			"internal" },
+	{ "network error",			"unreachable" },
+	{ "unexpected HTTP answer",		"bad_answer" },
+	{ "no valid receipt",			"bad_receipt" },
+	{ "invalid argument",			"bad_request" },
+	{ "not found",				"not_found" },
+	{ "bad encoding",			"bad_encoding" },
+	{ "cryptography library failure",	"internal" },
+	{ "invalid election definition",	"bad_definition" },
+	{ "busy, try again later",		"busy" },
+};
+
+_Static_assert(sizeof(errs) / sizeof(errs[0]) == -TLY_E_MAX_,
+    "errs[] must list every enum tly_err");
+
+const char *
+tly_strerror(int err)
+{
+	if (err > 0 || err <= TLY_E_MAX_)
+		return "unknown error";
+	return errs[-err].text;
+}
+
+const char *
+tly_err_code(int err)
+{
+	if (err > 0 || err <= TLY_E_MAX_)
+		return "internal";
+	return errs[-err].code;
+}
+
+int
+tly_fail(int err, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	detail_set = 1;
+	return err;
+}
+
+const char *
+tly_errdetail(void)
+{
+	return detail_set ? detail : "no detail";
+}
+
+void
+tly_errclear(void)
+{
+	detail_set = 0;
+	detail[0] = '\0';
+}

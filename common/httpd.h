@@ -1,0 +1,73 @@
+/*
+ * httpd.h: a small HTTP server over TCP or a Unix socket, for tallyd's
+ * local API and tally-central.  The only libmicrohttpd user.
+ *
+ * The handler gets the whole request body, already capped at body_max
+ * (a larger body is answered 413 too_large without calling it), and
+ * fills a response.  Handlers run on the server's worker threads.
+ */
+#ifndef TLY_HTTPD_H
+#define TLY_HTTPD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+struct tly_http_req {
+	const char	*method;	/* "GET", "POST", ... */
+	const char	*path;		/* "/v1/batches" (no query) */
+	const char	*content_type;		/* or NULL */
+	const char	*content_encoding;	/* or NULL */
+	const uint8_t	*body;		/* NULL when empty */
+	size_t		 bodylen;
+	void		*conn_;		/* private */
+};
+
+struct tly_http_resp {
+	int		 status;	/* default 200 */
+	const char	*content_type;	/* default "application/json" */
+	struct tly_buf	 body;		/* set by the handler */
+	unsigned	 retry_after;	/* Retry-After seconds if > 0 */
+};
+
+typedef void (*tly_httpd_fn)(void *arg, const struct tly_http_req *req,
+    struct tly_http_resp *resp);
+
+struct tly_httpd_opts {
+	const char	*host;		/* "127.0.0.1" for TCP, or NULL */
+	unsigned	 port;		/* 0 = ephemeral */
+	const char	*unix_path;	/* Unix socket path (mode 0600), or NULL */
+	size_t		 body_max;	/* request body cap */
+	unsigned	 threads;	/* worker threads, 0: 1 */
+	unsigned	 conn_max;	/* concurrent connections, 0: 256 */
+	unsigned	 timeout_s;	/* idle connection timeout, 0: 30 */
+	tly_httpd_fn	 fn;
+	void		*arg;
+};
+
+struct tly_httpd;
+
+/* Start serving.  *hp: new, stop with tly_httpd_stop(). */
+int	tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp);
+/* The TCP port actually bound (for port 0), or 0 for a Unix socket. */
+unsigned tly_httpd_port(const struct tly_httpd *h);
+/* Stop, wait for handlers to return, remove the Unix socket.  NULL-safe. */
+void	tly_httpd_stop(struct tly_httpd *h);
+
+/* A query parameter of the request, or NULL. */
+const char *tly_http_req_query(const struct tly_http_req *req,
+	    const char *name);
+/* A request header, or NULL. */
+const char *tly_http_req_header(const struct tly_http_req *req,
+	    const char *name);
+
+/*
+ * Set an error response: status, and the body
+ * {"error":{"code":code,"message":message}} (PROTOCOL.md 8).
+ */
+void	tly_http_resp_error(struct tly_http_resp *resp, int status,
+	    const char *code, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+#endif /* TLY_HTTPD_H */

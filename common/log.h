@@ -1,0 +1,32 @@
+/*
+ * log.h: logging to stderr for the binaries.  Library modules never log.
+ *
+ * Lines look like "2026-11-21T14:02:00Z tallyd[123]: warn: message".
+ * Anything a peer sent must go through tly_log_escape() first.
+ */
+#ifndef TLY_LOG_H
+#define TLY_LOG_H
+
+#include <stddef.h>
+
+enum tly_log_level { TLY_LOG_ERROR, TLY_LOG_WARN, TLY_LOG_INFO, TLY_LOG_DEBUG };
+
+/* Set the program name (copied pointer, must outlive logging) and level. */
+void	tly_log_init(const char *progname, enum tly_log_level level);
+
+void	tly_log(enum tly_log_level level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#define tly_log_error(...)	tly_log(TLY_LOG_ERROR, __VA_ARGS__)
+#define tly_log_warn(...)	tly_log(TLY_LOG_WARN, __VA_ARGS__)
+#define tly_log_info(...)	tly_log(TLY_LOG_INFO, __VA_ARGS__)
+#define tly_log_debug(...)	tly_log(TLY_LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * Copy in[0..inlen) to out as printable ASCII: bytes outside 0x20..0x7e
+ * become \xNN.  Always NUL-terminates (outlen > 0); truncates with "..."
+ * when out is too small.  Returns out.
+ */
+char	*tly_log_escape(const void *in, size_t inlen, char *out, size_t outlen);
+
+#endif /* TLY_LOG_H */

@@ -1,0 +1,93 @@
+/*
+ * crypto.h: keys, signatures, hashes, encodings and randomness.
+ *
+ * This module is the only user of libsodium.  Secret key bytes live in
+ * sodium_malloc() memory, are never logged, and are wiped on free.
+ * Formats are in PROTOCOL.md sections 1 and 2.
+ */
+#ifndef TLY_CRYPTO_H
+#define TLY_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#define TLY_PK_LEN	32	/* Ed25519 public key = key id */
+#define TLY_SEED_LEN	32	/* Ed25519 seed */
+#define TLY_SIG_LEN	64	/* Ed25519 signature */
+#define TLY_HASH_LEN	32	/* BLAKE2b-256 digest */
+#define TLY_HEX_PK	(2 * TLY_PK_LEN + 1)	/* hex text incl. NUL */
+#define TLY_HEX_HASH	(2 * TLY_HASH_LEN + 1)
+
+/* Initialise libsodium; call once before anything else.  Idempotent. */
+int	tly_crypto_init(void);
+
+struct tly_key;		/* opaque; the secret lives in sodium memory */
+
+/* New random key pair.  *keyp: new, free with tly_key_free(). */
+int	tly_key_generate(struct tly_key **keyp);
+/* Key pair from a 32-byte seed (RFC 8032 test vectors). */
+int	tly_key_from_seed(const uint8_t seed[TLY_SEED_LEN],
+	    struct tly_key **keyp);
+/*
+ * Load a secret key file (PROTOCOL.md 2) into sodium memory.  It only
+ * parses; permission checks are the caller's.  Errors name the file.
+ */
+int	tly_key_load(const char *path, struct tly_key **keyp);
+/*
+ * Write the secret file (mode 0600) and, if pubpath is not NULL, the
+ * public file (mode 0644), each atomically.  Fails with TLY_E_IO if the
+ * secret file already exists (never overwrite a key).
+ */
+int	tly_key_save(const struct tly_key *key, const char *secpath,
+	    const char *pubpath);
+/* Load secpath, or generate and save it there if it does not exist. */
+int	tly_key_load_or_create(const char *secpath, struct tly_key **keyp);
+/* The 32-byte public key; owned by key. */
+const uint8_t *tly_key_public(const struct tly_key *key);
+void	tly_key_free(struct tly_key *key);		/* NULL-safe; wipes */
+
+/* Detached Ed25519 signature over m[0..len). */
+int	tly_key_sign(const struct tly_key *key, const uint8_t *m, size_t len,
+	    uint8_t sig[TLY_SIG_LEN]);
+/* TLY_OK if sig is a valid signature of m by pk, else TLY_E_SIGNATURE. */
+int	tly_sig_verify(const uint8_t pk[TLY_PK_LEN], const uint8_t *m,
+	    size_t len, const uint8_t sig[TLY_SIG_LEN]);
+
+/* Load a public key file, or parse its one line from text. */
+int	tly_pubkey_load(const char *path, uint8_t pk[TLY_PK_LEN]);
+/* Parse a public key given as 64 hex characters or as a file's line. */
+int	tly_pubkey_parse(const char *text, uint8_t pk[TLY_PK_LEN]);
+
+/* BLAKE2b-256 of p[0..len). */
+void	tly_hash(const void *p, size_t len, uint8_t out[TLY_HASH_LEN]);
+/* Incremental BLAKE2b-256. */
+struct tly_hasher;
+int	tly_hasher_create(struct tly_hasher **hp);
+void	tly_hasher_update(struct tly_hasher *h, const void *p, size_t len);
+void	tly_hasher_final(struct tly_hasher *h, uint8_t out[TLY_HASH_LEN]);
+void	tly_hasher_destroy(struct tly_hasher *h);	/* NULL-safe */
+
+/* Lowercase hex; out must hold 2*n + 1 bytes.  Returns out. */
+char	*tly_hex(const uint8_t *p, size_t n, char *out);
+/*
+ * Decode exactly outlen bytes from hex[0..hexlen): hexlen must be
+ * 2*outlen and every character lowercase hex, else TLY_E_ENCODING.
+ */
+int	tly_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen);
+
+/* RFC 4648 base64 with padding, appended to out (NUL-terminated). */
+int	tly_b64_encode(const uint8_t *p, size_t n, struct tly_buf *out);
+/* Decode base64 text into out (appended). */
+int	tly_b64_decode(const char *s, size_t n, struct tly_buf *out);
+
+void	tly_random_bytes(void *p, size_t n);
+/* Uniform in [0, upper); 0 when upper is 0. */
+uint32_t tly_random_uniform(uint32_t upper);
+/* Wipe memory the compiler may not optimise away. */
+void	tly_memzero(void *p, size_t n);
+/* Constant-time equality of two n-byte buffers: 1 if equal. */
+int	tly_memeq(const void *a, const void *b, size_t n);
+
+#endif /* TLY_CRYPTO_H */
