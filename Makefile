@@ -32,16 +32,16 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
+override CFLAGS	+= -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	   -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter \
 	   -fno-strict-aliasing $(WERROR)
-LDLIBS	+= $(PKG_LIBS) -lpthread -lm
+override LDLIBS	+= $(PKG_LIBS) -lpthread -lm
 
 ifneq ($(SAN),)
-  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+  override CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=undefined
-  LDFLAGS += -fsanitize=address,undefined
+  override LDFLAGS += -fsanitize=address,undefined
 endif
 
 LIB_SRC	:= $(wildcard common/*.c crypto/*.c sync/*.c election/*.c)
@@ -110,7 +110,7 @@ $(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB)
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	       -fsanitize=fuzzer,address,undefined
 fuzz:
-	$(MAKE) BUILD=$(BUILD)/fuzzlib CC=clang SAN= \
+	$(MAKE) BUILD=$(BUILD)/fuzzlib CC=clang SAN= WERROR= \
 	    CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" \
 	    $(BUILD)/fuzzlib/libtally.a
 	@mkdir -p $(BUILD)/fuzz

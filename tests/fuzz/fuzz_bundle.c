@@ -1,0 +1,33 @@
+/*
+ * fuzz_bundle.c: libFuzzer target for the bundle reader and each entry's
+ * batch parser.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+#include "sync/wire.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int			 init;
+	struct tly_bundle_reader	 r;
+	const uint8_t			*m;
+	size_t				 mlen;
+
+	if (!init) {
+		tly_crypto_init();
+		init = 1;
+	}
+	if (tly_bundle_open(data, size, &r) != 0)
+		return 0;
+	while (tly_bundle_next(&r, &m, &mlen)) {
+		struct tly_batch *b = NULL;
+		(void)tly_batch_parse(m, mlen, &b);
+		tly_batch_free(b);
+	}
+	return 0;
+}

@@ -1,0 +1,291 @@
+/*
+ * test_common.c: bounded buffers, config files, strict JSON, the JSON
+ * writer, log escaping and error details.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+
+static char tmpdir[] = "/tmp/tally-test-common.XXXXXX";
+
+static const char *
+write_tmp(const char *name, const char *text)
+{
+	static char	path[512];
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void
+test_buf_cap(void **state)
+{
+	struct tly_buf	b = TLY_BUF_INIT(8);
+
+	assert_int_equal(tly_buf_add(&b, "12345", 5), TLY_OK);
+	assert_int_equal(tly_buf_add(&b, "6789", 4), TLY_E_TOO_LARGE);
+	assert_int_equal(b.len, 5);		/* unchanged on failure */
+	assert_string_equal((char *)b.p, "12345");
+	assert_int_equal(tly_buf_addf(&b, "%d", 678), TLY_OK);
+	assert_string_equal((char *)b.p, "12345678");
+	assert_int_equal(tly_buf_add_u8(&b, 1), TLY_E_TOO_LARGE);
+	tly_buf_free(&b);
+	tly_buf_free(NULL);
+}
+
+static void
+test_buf_files(void **state)
+{
+	struct tly_buf	b = TLY_BUF_INIT(100);
+	char		path[512];
+	struct stat	st;
+
+	snprintf(path, sizeof(path), "%s/atomic", tmpdir);
+	assert_int_equal(tly_file_write_atomic(path, "hello", 5, 0640), TLY_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(tly_buf_read_file(path, 100, &b), TLY_OK);
+	assert_int_equal(b.len, 5);
+	tly_buf_free(&b);
+	tly_buf_init(&b, 4);
+	assert_int_equal(tly_buf_read_file(path, 4, &b), TLY_E_TOO_LARGE);
+	assert_non_null(strstr(tly_errdetail(), path));
+	tly_buf_free(&b);
+	tly_buf_init(&b, 4);
+	assert_int_equal(tly_buf_read_file("/nonexistent/x", 4, &b), TLY_E_IO);
+	assert_non_null(strstr(tly_errdetail(), "/nonexistent/x"));
+	tly_buf_free(&b);
+}
+
+static void
+test_config(void **state)
+{
+	static const char *const known[] = { "datadir", "port", NULL };
+	struct tly_config	*c = NULL;
+	const char		*p;
+	uint64_t		 v;
+
+	p = write_tmp("ok.conf", "# comment\n\ndatadir  /var/lib/x  \nport 80\n");
+	assert_int_equal(tly_config_load(p, known, &c), TLY_OK);
+	assert_string_equal(tly_config_get(c, "datadir"), "/var/lib/x");
+	assert_int_equal(tly_config_get_uint(c, "port", 1, 65535, 9, &v), 0);
+	assert_int_equal(v, 80);
+	assert_int_equal(tly_config_get_uint(c, "port", 100, 200, 9, &v),
+	    TLY_E_CONFIG);
+	assert_non_null(strstr(tly_errdetail(), "ok.conf:4"));
+	tly_config_free(c);
+
+	p = write_tmp("bad.conf", "datadir /x\nlisten 1\n");
+	assert_int_equal(tly_config_load(p, known, &c), TLY_E_CONFIG);
+	assert_null(c);
+	assert_non_null(strstr(tly_errdetail(), "bad.conf:2: unknown key 'listen'"));
+
+	p = write_tmp("dup.conf", "datadir /x\ndatadir /y\n");
+	assert_int_equal(tly_config_load(p, known, &c), TLY_E_CONFIG);
+	assert_non_null(strstr(tly_errdetail(), "dup.conf:2"));
+
+	p = write_tmp("empty.conf", "port\n");
+	assert_int_equal(tly_config_load(p, known, &c), TLY_E_CONFIG);
+	assert_non_null(strstr(tly_errdetail(), "needs a value"));
+}
+
+static void
+test_json_strict(void **state)
+{
+	static const char *const names[] = { "a", "b", NULL };
+	struct tly_json	*j = NULL;
+	uint64_t	 v;
+	char		 id[TLY_ID_MAX + 1];
+	uint8_t		 h[32];
+
+	{
+		const char *t = "{\"a\":1,\"b\":\"x\"}";
+		assert_int_equal(tly_json_parse(t, strlen(t), &j), 0);
+	}
+	assert_int_equal(tly_json_check_names(j, "", names), TLY_OK);
+	assert_int_equal(tly_json_get_int(j, "", "a", &v), TLY_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(tly_json_get_int(j, "rec", "b", &v), TLY_E_JSON);
+	assert_string_equal(tly_errdetail(), "rec.b: not an integer");
+	assert_int_equal(tly_json_get_int(j, "rec", "c", &v), TLY_E_JSON);
+	assert_string_equal(tly_errdetail(), "rec.c: missing");
+	tly_json_free(j);
+
+#define REJECT_PARSE(s) do { j = NULL; \
+	assert_int_equal(tly_json_parse(s, sizeof(s) - 1, &j), TLY_E_JSON); \
+	assert_null(j); } while (0)
+	REJECT_PARSE("{\"a\":1} x");
+	REJECT_PARSE("{\"a\":1");
+	REJECT_PARSE("");
+	REJECT_PARSE("{\"a\":\"x\\u0000y\"}");
+	REJECT_PARSE("{\"a\":\0}");
+	REJECT_PARSE("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+
+#define REJECT_CHECK(s) do { \
+	assert_int_equal(tly_json_parse(s, sizeof(s) - 1, &j), TLY_OK); \
+	assert_int_equal(tly_json_check_names(j, "", names), TLY_E_JSON); \
+	tly_json_free(j); } while (0)
+	REJECT_CHECK("{\"a\":1,\"a\":2}");
+	REJECT_CHECK("{\"a\":1,\"z\":2}");
+	REJECT_CHECK("[1]");
+
+#define REJECT_INT(s) do { \
+	assert_int_equal(tly_json_parse(s, sizeof(s) - 1, &j), TLY_OK); \
+	assert_int_equal(tly_json_get_int(j, "", "a", &v), TLY_E_JSON); \
+	tly_json_free(j); } while (0)
+	REJECT_INT("{\"a\":1.5}");
+	REJECT_INT("{\"a\":-1}");
+	REJECT_INT("{\"a\":9007199254740992}");
+	REJECT_INT("{\"a\":1e400}");
+	REJECT_INT("{\"a\":\"1\"}");
+	REJECT_INT("{\"a\":true}");
+
+	{
+		const char *t = "{\"a\":9007199254740991}";
+		assert_int_equal(tly_json_parse(t, strlen(t), &j), 0);
+	}
+	assert_int_equal(tly_json_get_int(j, "", "a", &v), TLY_OK);
+	assert_true(v == 9007199254740991ULL);
+	tly_json_free(j);
+
+	{
+		const char *t = "{\"a\":\"A-1.x_y\",\"b\":\"a b\"}";
+		assert_int_equal(tly_json_parse(t, strlen(t), &j), TLY_OK);
+	}
+	assert_int_equal(tly_json_get_id(j, "", "a", id), TLY_OK);
+	assert_string_equal(id, "A-1.x_y");
+	assert_int_equal(tly_json_get_id(j, "", "b", id), TLY_E_JSON);
+	assert_int_equal(tly_json_get_hash(j, "", "a", h), TLY_E_JSON);
+	tly_json_free(j);
+}
+
+static void
+test_json_text(void **state)
+{
+	assert_true(tly_json_valid_text("Quất Lâm\tok\n", strlen("Quất Lâm\tok\n")));
+	assert_false(tly_json_valid_text("", 0));
+	assert_false(tly_json_valid_text("a\rb", 3));
+	assert_false(tly_json_valid_text("a\x1b", 2));
+	assert_false(tly_json_valid_text("\xc3", 1));		/* truncated */
+	assert_false(tly_json_valid_text("\xc0\xaf", 2));	/* overlong */
+	assert_false(tly_json_valid_text("\xed\xa0\x80", 3));	/* surrogate */
+	assert_false(tly_json_valid_text("\xc2\x85", 2));	/* C1 */
+	assert_true(tly_json_valid_id("NA-01"));
+	assert_false(tly_json_valid_id(""));
+	assert_false(tly_json_valid_id("a/b"));
+	assert_false(tly_json_valid_id(
+	    "0123456789012345678901234567890123456789012345678901234567890123x"));
+}
+
+static void
+test_json_writer(void **state)
+{
+	struct tly_buf	b = TLY_BUF_INIT(256);
+	struct tly_jw	w;
+	const uint8_t	bytes[2] = { 0xab, 0x01 };
+
+	tly_jw_init(&w, &b);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "s");
+	tly_jw_str(&w, "a\"b\\c\n\x01");
+	tly_jw_key(&w, "n");
+	tly_jw_uint(&w, 42);
+	tly_jw_key(&w, "a");
+	tly_jw_arr_open(&w);
+	tly_jw_int(&w, -1);
+	tly_jw_bool(&w, 1);
+	tly_jw_null(&w);
+	tly_jw_hex(&w, bytes, 2);
+	tly_jw_arr_close(&w);
+	tly_jw_obj_close(&w);
+	assert_int_equal(tly_jw_finish(&w), TLY_OK);
+	assert_string_equal((char *)b.p,
+	    "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":42,"
+	    "\"a\":[-1,true,null,\"ab01\"]}");
+	tly_buf_free(&b);
+
+	/* Over the cap: the error sticks. */
+	tly_buf_init(&b, 8);
+	tly_jw_init(&w, &b);
+	tly_jw_str(&w, "0123456789");
+	assert_int_equal(tly_jw_finish(&w), TLY_E_TOO_LARGE);
+	tly_buf_free(&b);
+
+	/* Unbalanced. */
+	tly_buf_init(&b, 64);
+	tly_jw_init(&w, &b);
+	tly_jw_obj_open(&w);
+	assert_int_equal(tly_jw_finish(&w), TLY_E_INVAL);
+	tly_buf_free(&b);
+}
+
+static void
+test_log_escape(void **state)
+{
+	char	out[16];
+
+	tly_log_escape("ab\ncd", 5, out, sizeof(out));
+	assert_string_equal(out, "ab\\x0acd");
+	tly_log_escape("0123456789abcdefghij", 20, out, sizeof(out));
+	assert_string_equal(out, "0123456789ab...");
+	assert_true(strlen(out) < sizeof(out));
+}
+
+static void
+test_errors(void **state)
+{
+	int	e;
+
+	for (e = 0; e > TLY_E_MAX_; e--) {
+		assert_non_null(tly_strerror(e));
+		assert_non_null(tly_err_code(e));
+	}
+	assert_string_equal(tly_err_code(TLY_E_SIGNATURE), "bad_signature");
+	assert_string_equal(tly_err_code(TLY_E_SEQ_GAP), "seq_gap");
+	assert_int_equal(tly_fail(TLY_E_BATCH, "seq %d", 3), TLY_E_BATCH);
+	assert_string_equal(tly_errdetail(), "seq 3");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_buf_files),
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_json_strict),
+		cmocka_unit_test(test_json_text),
+		cmocka_unit_test(test_json_writer),
+		cmocka_unit_test(test_log_escape),
+		cmocka_unit_test(test_errors),
+	};
+	int	r;
+
+	assert_non_null(mkdtemp(tmpdir));
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	{
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		(void)!system(cmd);
+	}
+	return r;
+}
