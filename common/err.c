@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/err.h"
 
@@ -71,11 +72,14 @@ tly_err_code(int err)
 int
 tly_fail(int err, const char *fmt, ...)
 {
+	char	tmp[DETAIL_MAX];
 	va_list	ap;
 
+	/* Format aside: an argument may be tly_errdetail() itself. */
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(detail, tmp, sizeof(detail));
 	detail_set = 1;
 	return err;
 }

@@ -337,6 +337,16 @@ tly_json_hash(const struct tly_json *n, const char *where, uint8_t out[32])
 	return TLY_OK;
 }
 
+int
+tly_json_bool(const struct tly_json *n, const char *where, int *out)
+{
+	*out = 0;
+	if (n == NULL || !cJSON_IsBool(N(n)))
+		return tly_fail(TLY_E_JSON, "%s: not true or false", where);
+	*out = cJSON_IsTrue(N(n));
+	return TLY_OK;
+}
+
 /* Path "where.name" for a member, truncated to fit. */
 static const char *
 member_path(char *buf, size_t len, const char *where, const char *name)

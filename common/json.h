@@ -64,6 +64,8 @@ int	tly_json_id(const struct tly_json *n, const char *where,
 int	tly_json_text(const struct tly_json *n, const char *where, char **out);
 int	tly_json_hash(const struct tly_json *n, const char *where,
 	    uint8_t out[32]);
+/* A JSON true or false, as 1 or 0. */
+int	tly_json_bool(const struct tly_json *n, const char *where, int *out);
 
 /*
  * Typed reads of a required member; a missing member is an error naming

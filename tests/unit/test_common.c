@@ -263,6 +263,9 @@ test_errors(void **state)
 	assert_string_equal(tly_err_code(TLY_E_SEQ_GAP), "seq_gap");
 	assert_int_equal(tly_fail(TLY_E_BATCH, "seq %d", 3), TLY_E_BATCH);
 	assert_string_equal(tly_errdetail(), "seq 3");
+	/* The detail may be an argument of the next one. */
+	tly_fail(TLY_E_BATCH, "outer: %s", tly_errdetail());
+	assert_string_equal(tly_errdetail(), "outer: seq 3");
 }
 
 int
