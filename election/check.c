@@ -1,0 +1,340 @@
+/*
+ * check.c: the checks of PROTOCOL.md 5.1 on one count record.
+ *
+ * Integers only: ratios are compared by cross-multiplying, never by
+ * dividing.  Sums and products are taken in 128 bits, so no input can
+ * overflow them (at most 64 terms of at most 64 bits, times at most 16).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/json.h"
+#include "election/election.h"
+
+typedef unsigned __int128 u128;
+
+/* State of one tly_record_check() call. */
+struct ctx {
+	struct tly_problems	*out;		/* where problems go */
+	size_t			 index;		/* record index */
+	int			 blocked;	/* a blocking problem seen */
+	char			 first[sizeof(((struct tly_problem *)0)->message)];
+					/* message of the first blocker */
+};
+
+/* Format v in decimal into buf (at least 40 bytes); returns buf. */
+static const char *
+u128_str(u128 v, char *buf, size_t len)
+{
+	char	 tmp[40];
+	size_t	 n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + (int)(v % 10));
+		v /= 10;
+	} while (v != 0 && n < sizeof(tmp));
+	if (n >= len)
+		n = len - 1;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Record a problem.  rule is "H2" ...; fields a comma-separated list;
+ * explained is -1 for a hard rule, else whether the warning has an
+ * explanation.  The message is rule, ": ", then the formatted text.
+ */
+static void __attribute__((format(printf, 5, 6)))
+add(struct ctx *c, const char *rule, const char *fields, int explained,
+    const char *fmt, ...)
+{
+	struct tly_problem	 p;
+	va_list			 ap;
+	size_t			 n;
+	int			 blocking;
+
+	memset(&p, 0, sizeof(p));
+	p.index = c->index;
+	snprintf(p.rule, sizeof(p.rule), "%s", rule);
+	p.warning = rule[0] == 'W';
+	p.explained = explained > 0;
+	snprintf(p.fields, sizeof(p.fields), "%s", fields);
+	n = (size_t)snprintf(p.message, sizeof(p.message), "%s: ", rule);
+	va_start(ap, fmt);
+	vsnprintf(p.message + n, sizeof(p.message) - n, fmt, ap);
+	va_end(ap);
+	blocking = !p.warning || !p.explained;
+	if (p.warning && !p.explained) {
+		n = strlen(p.message);
+		snprintf(p.message + n, sizeof(p.message) - n,
+		    "; an explanation is required to sign");
+	}
+	if (blocking && !c->blocked) {
+		c->blocked = 1;
+		memcpy(c->first, p.message, sizeof(c->first));
+	}
+	if (c->out->n < TLY_PROBLEMS_MAX)
+		c->out->p[c->out->n++] = p;
+	else
+		c->out->dropped++;
+}
+
+/* H1: one count must be an integer in the range of section 1. */
+static void
+check_int(struct ctx *c, const char *field, uint64_t v)
+{
+	if (v > TLY_JSON_INT_MAX)
+		add(c, "H1", field, -1, "%s = %llu is not an integer in "
+		    "0..9007199254740991", field, (unsigned long long)v);
+}
+
+/* H1: the candidates named in votes are exactly constituency ci's. */
+static void
+check_candidates(struct ctx *c, const struct tly_election *e, size_t ci,
+    const struct tly_record *r, size_t nvotes)
+{
+	const char	*cid;
+	char		 fields[96];
+	size_t		 i, j, ncand, lo, hi, mid;
+	int		 cmp, found;
+
+	ncand = tly_constituency_ncandidates(e, ci);
+	for (i = 0; i < nvotes; i++) {
+		const char *name = r->votes[i].cand;
+
+		snprintf(fields, sizeof(fields), "votes.%s", name);
+		for (j = 0; j < i; j++)
+			if (strcmp(r->votes[j].cand, name) == 0)
+				break;
+		if (j < i) {
+			add(c, "H1", fields, -1, "votes names candidate '%s' "
+			    "twice", name);
+			continue;
+		}
+		/* Candidates are sorted by id: binary search. */
+		lo = 0;
+		hi = ncand;
+		found = 0;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			cmp = strcmp(name, tly_constituency_candidate(e, ci,
+			    mid));
+			if (cmp == 0) {
+				found = 1;
+				break;
+			}
+			if (cmp < 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		if (!found)
+			add(c, "H1", fields, -1, "votes names '%s', who is "
+			    "not a candidate in constituency '%s'", name,
+			    r->constituency);
+	}
+	for (j = 0; j < ncand; j++) {
+		cid = tly_constituency_candidate(e, ci, j);
+		for (i = 0; i < nvotes; i++)
+			if (strcmp(r->votes[i].cand, cid) == 0)
+				break;
+		if (i == nvotes) {
+			snprintf(fields, sizeof(fields), "votes.%s", cid);
+			add(c, "H1", fields, -1, "votes lacks candidate '%s' "
+			    "of constituency '%s'", cid, r->constituency);
+		}
+	}
+}
+
+/* H1 and H9: the record against the definition.  *seatsp gets the seats
+ * of the record's constituency, 0 when it is unknown. */
+static void
+check_definition(struct ctx *c, const struct tly_election *e,
+    const struct tly_record *r, size_t nvotes, unsigned *seatsp)
+{
+	const char	*ac;
+	long		 ai, ci;
+	size_t		 l;
+	int		 level_ok = 0;
+
+	*seatsp = 0;
+	if ((ai = tly_election_find_area(e, r->area)) < 0)
+		add(c, "H1", "area", -1, "area '%s' is not in the election "
+		    "definition", r->area);
+	for (l = 0; l < tly_election_nlevels(e); l++)
+		if (strcmp(tly_election_level(e, l), r->level) == 0)
+			level_ok = 1;
+	if (!level_ok)
+		add(c, "H1", "level", -1, "level '%s' is not in the election "
+		    "definition", r->level);
+	if ((ci = tly_election_find_constituency(e, r->constituency)) < 0)
+		add(c, "H1", "constituency", -1, "constituency '%s' is not in "
+		    "the election definition", r->constituency);
+	else {
+		*seatsp = tly_constituency_seats(e, (size_t)ci);
+		check_candidates(c, e, (size_t)ci, r, nvotes);
+		if (r->nmarks > 0 && r->nmarks != *seatsp)
+			add(c, "H1", "marks", -1, "marks has %zu entries, but "
+			    "constituency '%s' has %u seats", r->nmarks,
+			    r->constituency, *seatsp);
+	}
+	if (ai >= 0 && level_ok) {
+		ac = tly_area_constituency(e, (size_t)ai, r->level);
+		if (ac == NULL || strcmp(ac, r->constituency) != 0)
+			add(c, "H9", "area,level,constituency", -1,
+			    "area '%s' belongs to constituency '%s' at level "
+			    "'%s', not to '%s'", r->area, ac ? ac : "(none)",
+			    r->level, r->constituency);
+	}
+}
+
+/* Check r against e; see election.h. */
+int
+tly_record_check(const struct tly_election *e, const struct tly_record *r,
+    size_t index, struct tly_problems *out)
+{
+	struct ctx	 c;
+	char		 a[40], b[40], d[40];
+	char		 fields[96];
+	u128		 sum = 0, msum = 0, ksum = 0, p;
+	size_t		 i, nvotes, nmarks;
+	unsigned	 seats;
+
+	memset(&c, 0, sizeof(c));
+	c.out = out;
+	c.index = index;
+
+	/* H1: counts are integers of section 1; round is 1 or more. */
+	nvotes = r->nvotes;
+	if (nvotes > TLY_CAND_MAX) {
+		add(&c, "H1", "votes", -1, "votes has %zu entries, at most %d",
+		    nvotes, TLY_CAND_MAX);
+		nvotes = TLY_CAND_MAX;
+	}
+	nmarks = r->nmarks;
+	if (nmarks > TLY_SEATS_MAX) {
+		add(&c, "H1", "marks", -1, "marks has %zu entries, at most %d",
+		    nmarks, TLY_SEATS_MAX);
+		nmarks = TLY_SEATS_MAX;
+	}
+	if (r->round < 1)
+		add(&c, "H1", "round", -1, "round = 0, must be 1 or more");
+	check_int(&c, "round", r->round);
+	check_int(&c, "registered", r->registered);
+	check_int(&c, "voted", r->voted);
+	check_int(&c, "issued", r->issued);
+	check_int(&c, "received", r->received);
+	check_int(&c, "valid", r->valid);
+	check_int(&c, "invalid", r->invalid);
+	for (i = 0; i < nvotes; i++) {
+		snprintf(fields, sizeof(fields), "votes.%s", r->votes[i].cand);
+		check_int(&c, fields, r->votes[i].votes);
+	}
+	for (i = 0; i < nmarks; i++) {
+		snprintf(fields, sizeof(fields), "marks[%zu]", i);
+		check_int(&c, fields, r->marks[i]);
+	}
+	if (r->has_complaints) {
+		check_int(&c, "complaints.received", r->c_received);
+		check_int(&c, "complaints.settled", r->c_settled);
+		check_int(&c, "complaints.forwarded", r->c_forwarded);
+	}
+	/* H1 (names exist, candidates, marks length) and H9. */
+	check_definition(&c, e, r, nvotes, &seats);
+
+	/* H2 */
+	if ((u128)r->valid + r->invalid != r->received)
+		add(&c, "H2", "valid,invalid,received", -1,
+		    "valid + invalid = %llu + %llu = %s, but received = %llu",
+		    (unsigned long long)r->valid,
+		    (unsigned long long)r->invalid,
+		    u128_str((u128)r->valid + r->invalid, a, sizeof(a)),
+		    (unsigned long long)r->received);
+	/* H3 */
+	if (r->received > r->issued)
+		add(&c, "H3", "received,issued", -1,
+		    "received = %llu is more than issued = %llu",
+		    (unsigned long long)r->received,
+		    (unsigned long long)r->issued);
+	/* H4 */
+	if (r->voted > r->registered)
+		add(&c, "H4", "voted,registered", -1,
+		    "voted = %llu is more than registered = %llu",
+		    (unsigned long long)r->voted,
+		    (unsigned long long)r->registered);
+	/* H5 */
+	for (i = 0; i < nvotes; i++) {
+		sum += r->votes[i].votes;
+		if (r->votes[i].votes > r->valid) {
+			snprintf(fields, sizeof(fields), "votes.%s,valid",
+			    r->votes[i].cand);
+			add(&c, "H5", fields, -1, "votes for '%s' = %llu is "
+			    "more than valid = %llu", r->votes[i].cand,
+			    (unsigned long long)r->votes[i].votes,
+			    (unsigned long long)r->valid);
+		}
+	}
+	/* H6, when the seats are known. */
+	p = (u128)seats * r->valid;
+	if (seats > 0 && sum > p)
+		add(&c, "H6", "votes,valid", -1, "sum of votes = %s is more "
+		    "than seats * valid = %u * %llu = %s",
+		    u128_str(sum, a, sizeof(a)), seats,
+		    (unsigned long long)r->valid, u128_str(p, b, sizeof(b)));
+	/* H7 */
+	if (r->valid > 0 && sum < r->valid)
+		add(&c, "H7", "votes,valid", -1, "sum of votes = %s is less "
+		    "than valid = %llu (each valid ballot leaves a name)",
+		    u128_str(sum, a, sizeof(a)), (unsigned long long)r->valid);
+	/* H8 */
+	if (nmarks > 0) {
+		for (i = 0; i < nmarks; i++) {
+			msum += r->marks[i];
+			ksum += (u128)(i + 1) * r->marks[i];
+		}
+		if (msum != r->valid)
+			add(&c, "H8", "marks,valid", -1, "sum of marks n_k = "
+			    "%s, but valid = %llu", u128_str(msum, a,
+			    sizeof(a)), (unsigned long long)r->valid);
+		if (ksum != sum)
+			add(&c, "H8", "marks,votes", -1, "sum of k * n_k = "
+			    "%s, but sum of votes = %s", u128_str(ksum, a,
+			    sizeof(a)), u128_str(sum, b, sizeof(b)));
+	}
+
+	/* W1 */
+	if (r->issued != r->voted)
+		add(&c, "W1", "issued,voted", r->explanations[0] != NULL,
+		    "issued = %llu differs from voted = %llu",
+		    (unsigned long long)r->issued,
+		    (unsigned long long)r->voted);
+	/* W2 */
+	if (r->received != r->voted)
+		add(&c, "W2", "received,voted", r->explanations[1] != NULL,
+		    "received = %llu differs from voted = %llu",
+		    (unsigned long long)r->received,
+		    (unsigned long long)r->voted);
+	/* W3: 100 * invalid > p * received. */
+	p = (u128)tly_election_invalid_warn_percent(e) * r->received;
+	if ((u128)100 * r->invalid > p)
+		add(&c, "W3", "invalid,received", r->explanations[2] != NULL,
+		    "invalid = %llu is more than %llu%% of received = %llu "
+		    "(100 * %llu = %s > %llu * %llu = %s)",
+		    (unsigned long long)r->invalid,
+		    (unsigned long long)tly_election_invalid_warn_percent(e),
+		    (unsigned long long)r->received,
+		    (unsigned long long)r->invalid,
+		    u128_str((u128)100 * r->invalid, a, sizeof(a)),
+		    (unsigned long long)tly_election_invalid_warn_percent(e),
+		    (unsigned long long)r->received,
+		    u128_str(p, d, sizeof(d)));
+
+	if (c.blocked)
+		return tly_fail(TLY_E_RECORD, "record %zu: %s", index,
+		    c.first);
+	return TLY_OK;
+}
