@@ -1,0 +1,136 @@
+/*
+ * cli.h: shared parts of the tally command line.
+ *
+ * main.c parses the global options and dispatches to one cmd_<name>()
+ * per subcommand.  Each subcommand parses its own options with
+ * getopt_long(), prints its results to stdout, and returns the process
+ * exit status: CLI_EXIT_OK, CLI_EXIT_FAIL (runtime or verification
+ * failure) or CLI_EXIT_USAGE.  Errors go to stderr as
+ * "tally: <what>: <why>" through cli_err().
+ */
+#ifndef TLY_CLI_H
+#define TLY_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/buf.h"
+#include "common/json.h"
+#include "sync/http.h"
+
+#define CLI_EXIT_OK	0	/* success */
+#define CLI_EXIT_FAIL	1	/* runtime or verification failure */
+#define CLI_EXIT_USAGE	2	/* bad usage */
+
+#define CLI_DEFAULT_SOCKET	"/run/tallyd/tallyd.sock"
+#define CLI_LOCAL_MAX		(1024UL * 1024)	/* local API request body */
+#define CLI_SHORT_HEX		16	/* hex characters in a short id */
+
+/* One subcommand. */
+struct cli_cmd {
+	const char	*name;		/* as typed: "record" */
+	int		(*fn)(int, char **);	/* argv[0] is the name */
+	const char	*synopsis;	/* the arguments, one line */
+	const char	*options;	/* one line per option */
+	const char	*about;		/* what the command does */
+	const char	*summary;	/* one line for the command list */
+};
+
+/* The daemon's socket: -s, else $TALLY_SOCKET, else the default. */
+extern const char	*cli_socket;
+
+/* The subcommands, in main.c. */
+int	cmd_keygen(int, char **);
+int	cmd_record(int, char **);
+int	cmd_status(int, char **);
+int	cmd_sync(int, char **);
+int	cmd_export(int, char **);
+int	cmd_import(int, char **);
+int	cmd_verify(int, char **);
+int	cmd_results(int, char **);
+
+/* The subcommand called name, or NULL. */
+const struct cli_cmd *cli_find(const char *name);
+/* Print the usage of cmd (or of tally when cmd is NULL) to fp. */
+void	cli_usage(const struct cli_cmd *cmd, FILE *fp);
+
+/* ---- util.c -------------------------------------------------------------- */
+
+/* Print "tally: " fmt "\n" to stderr. */
+void	cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Report a usage error for command name ("tally: name: why"), then its
+ * usage, on stderr.  Returns CLI_EXIT_USAGE.
+ */
+int	cli_usage_error(const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * Report the option getopt_long() refused (it returned '?' or ':') for
+ * command name, with argv and the current optind.  Returns CLI_EXIT_USAGE.
+ */
+int	cli_bad_option(const char *name, char **argv, int c);
+/* Print the usage of command name to stdout.  Returns CLI_EXIT_OK. */
+int	cli_help(const char *name);
+
+/*
+ * Call the daemon on cli_socket: method, path ("/v1/status"), an optional
+ * body with its type, a response cap and a whole-call timeout (0: none).
+ * res must be released with tly_http_result_free() whatever the result.
+ * When no response arrives, prints why (naming the socket) and returns
+ * the error.
+ */
+int	cli_daemon(const char *method, const char *path, const char *ctype,
+	    const void *body, size_t len, size_t resp_max, long timeout_s,
+	    struct tly_http_result *res);
+/*
+ * The same against a central at base URL base ("http://host:port"), with
+ * optional gzip of the request body.
+ */
+int	cli_central(const char *base, const char *method, const char *path,
+	    const char *ctype, const void *body, size_t len, int gzip,
+	    size_t resp_max, struct tly_http_result *res);
+
+/*
+ * Report an unexpected HTTP answer as "tally: what: HTTP <status>:
+ * <code>: <message>", taking code and message from an error body
+ * (PROTOCOL.md 8) when there is one.
+ */
+void	cli_http_fail(const char *what, const struct tly_http_result *res);
+
+/*
+ * Parse a JSON response body into *rootp (free with tly_json_free());
+ * reports "tally: what: bad response: why" on failure.
+ */
+int	cli_json_body(const char *what, const struct tly_http_result *res,
+	    struct tly_json **rootp);
+
+/* String member name of obj, or NULL if absent, null or not a string. */
+const char *cli_jstr(const struct tly_json *obj, const char *name);
+/* Integer member name of obj into *out: 1 if present and valid, else 0. */
+int	cli_juint(const struct tly_json *obj, const char *name, uint64_t *out);
+
+/*
+ * s made safe for a terminal (bytes outside 0x20..0x7e escaped) in
+ * out[0..outlen); "-" when s is NULL.  Returns out.
+ */
+const char *cli_esc(const char *s, char *out, size_t outlen);
+
+/* The first CLI_SHORT_HEX characters of hex text s into out (or "-"). */
+const char *cli_short(const char *s, char out[CLI_SHORT_HEX + 1]);
+
+/* Write b's bytes and a newline to stdout; CLI_EXIT_FAIL on error. */
+int	cli_print_buf(const struct tly_buf *b);
+
+/* Flush stdout and turn a write error into CLI_EXIT_FAIL. */
+int	cli_finish_stdout(int status);
+
+/*
+ * Read a file (or stdin when path is "-") of at most max bytes into b,
+ * which must be empty.  Reports "tally: what: path: why" on failure.
+ */
+int	cli_read_input(const char *what, const char *path, size_t max,
+	    struct tly_buf *b);
+
+#endif /* TLY_CLI_H */

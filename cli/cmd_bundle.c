@@ -1,0 +1,533 @@
+/*
+ * cmd_bundle.c: tally export and tally import: moving bundle files
+ * (PROTOCOL.md 7) out of tallyd and into tallyd or a central.  The
+ * offline check of a bundle is in cmd_verify.c.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "crypto/crypto.h"
+#include "sync/wire.h"
+
+#define BUNDLE_TYPE	"application/vnd.tally.bundle"
+#define BUNDLE_OVERHEAD	52	/* header 12 + end 4 + count 4 + hash 32 */
+#define RECEIPT_MAX	65536	/* cap on one decoded receipt */
+#define BUSY_RETRIES	10	/* 503 answers tolerated per request */
+#define BUSY_WAIT_MAX	60	/* longest Retry-After honoured, seconds */
+#define RESULTS_MAX	(64UL * 1024 * 1024)	/* cap on an answer */
+
+/* What became of one entry of the bundle being imported. */
+enum imp_status { IMP_NOT_SENT, IMP_STORED, IMP_DUPLICATE, IMP_REJECTED };
+
+/* One entry of the bundle being imported. */
+struct imp_entry {
+	const uint8_t	*m;		/* the signed message, in the file */
+	size_t		 mlen;
+	int		 parsed;	/* tly_batch_parse() accepted it */
+	uint8_t		 id[TLY_HASH_LEN];	/* batch id: hash of m */
+	uint8_t		 device[TLY_PK_LEN];	/* valid when parsed */
+	uint64_t	 seq;		/* valid when parsed */
+	enum imp_status	 status;	/* the answer for it */
+	char		*code;		/* error code when rejected, or NULL */
+	char		*message;	/* error message, or NULL */
+	int		 bad;		/* the answer or receipt is faulty */
+	char		*problem;	/* what is wrong, or NULL */
+};
+
+/* The state of one import. */
+struct imp {
+	struct imp_entry	*e;		/* entries in file order */
+	size_t			*order;		/* indices in sending order */
+	size_t			 n;		/* entries */
+	const char		*central;	/* URL, or NULL for tallyd */
+	int			 have_key;	/* verify receipts */
+	uint8_t			 key[TLY_PK_LEN];	/* central key */
+};
+
+int
+cmd_export(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "out",	required_argument,	NULL, 'o' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct tly_http_result		 res;
+	struct tly_bundle_reader	 rd;
+	const char			*out = NULL;
+	char				 why[600];
+	int				 c, ret = CLI_EXIT_FAIL;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			return cli_help("export");
+		default:
+			return cli_bad_option("export", argv, c);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("export", "unexpected argument '%s'",
+		    argv[optind]);
+	if (out == NULL || *out == '\0')
+		return cli_usage_error("export", "--out FILE is required");
+
+	if (cli_daemon("GET", "/v1/bundle", NULL, NULL, 0,
+	    TLY_BUNDLE_FILE_MAX, 0, &res) != TLY_OK)
+		goto out;
+	if (res.status != 200) {
+		cli_http_fail("export", &res);
+		goto out;
+	}
+	tly_errclear();
+	if (tly_bundle_open(res.body.p, res.body.len, &rd) != TLY_OK) {
+		cli_err("export: tallyd sent a bad bundle: %s",
+		    cli_esc(tly_errdetail(), why, sizeof(why)));
+		goto out;
+	}
+	tly_errclear();
+	if (tly_file_write_atomic(out, res.body.p, res.body.len, 0644) !=
+	    TLY_OK) {
+		cli_err("export: %s", cli_esc(tly_errdetail(), why,
+		    sizeof(why)));
+		goto out;
+	}
+	printf("exported %zu batch%s to %s\n", rd.count,
+	    rd.count == 1 ? "" : "es", out);
+	ret = CLI_EXIT_OK;
+ out:
+	tly_http_result_free(&res);
+	return ret;
+}
+
+/* Order for sending: parsed entries by (device, seq), then the rest. */
+static const struct imp_entry	*sort_base;
+
+static int
+order_cmp(const void *a, const void *b)
+{
+	const struct imp_entry	*x = &sort_base[*(const size_t *)a];
+	const struct imp_entry	*y = &sort_base[*(const size_t *)b];
+	size_t			 i = *(const size_t *)a, j = *(const size_t *)b;
+	int			 c;
+
+	if (x->parsed != y->parsed)
+		return x->parsed ? -1 : 1;
+	if (x->parsed) {
+		if ((c = memcmp(x->device, y->device, TLY_PK_LEN)) != 0)
+			return c;
+		if (x->seq != y->seq)
+			return x->seq < y->seq ? -1 : 1;
+	}
+	return i < j ? -1 : i > j;
+}
+
+/* Record a fault in the answer for e (the first one wins). */
+static void __attribute__((format(printf, 2, 3)))
+set_problem(struct imp_entry *e, const char *fmt, ...)
+{
+	va_list	ap;
+	char	tmp[1024];
+
+	if (e->bad)
+		return;
+	e->bad = 1;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	e->problem = strdup(tmp);	/* NULL: printed as "out of memory" */
+}
+
+/* Check the receipt of a stored or duplicate entry under the key. */
+static void
+check_receipt(struct imp *im, struct imp_entry *e, const struct tly_json *res)
+{
+	struct tly_buf		 raw = TLY_BUF_INIT(RECEIPT_MAX);
+	struct tly_receipt	 rc;
+	const char		*b64 = cli_jstr(res, "receipt");
+	char			 why[600];
+
+	if (b64 == NULL) {
+		set_problem(e, "no receipt in the answer");
+		goto out;
+	}
+	if (tly_b64_decode(b64, strlen(b64), &raw) != TLY_OK) {
+		set_problem(e, "receipt is not valid base64");
+		goto out;
+	}
+	tly_errclear();
+	if (tly_receipt_verify(raw.p, raw.len, im->key, &rc) != TLY_OK) {
+		set_problem(e, "receipt does not verify: %s",
+		    cli_esc(tly_errdetail(), why, sizeof(why)));
+		goto out;
+	}
+	if (!e->parsed)
+		set_problem(e, "receipt for a batch that does not parse "
+		    "here");
+	else if (memcmp(rc.device, e->device, TLY_PK_LEN) != 0)
+		set_problem(e, "receipt names another device");
+	else if (rc.seq != e->seq)
+		set_problem(e, "receipt names another seq");
+	else if (memcmp(rc.batch, e->id, TLY_HASH_LEN) != 0)
+		set_problem(e, "receipt names another batch");
+ out:
+	tly_buf_free(&raw);
+}
+
+/* Apply one per-entry result of an answer to entry e. */
+static void
+apply_result(struct imp *im, struct imp_entry *e, const struct tly_json *res)
+{
+	struct tly_json	*err;
+	const char	*st = cli_jstr(res, "status"), *batch;
+	char		 hex[TLY_HEX_HASH], esc[256];
+
+	tly_hex(e->id, TLY_HASH_LEN, hex);
+	if (st != NULL && strcmp(st, "stored") == 0)
+		e->status = IMP_STORED;
+	else if (st != NULL && strcmp(st, "duplicate") == 0)
+		e->status = IMP_DUPLICATE;
+	else if (st != NULL && strcmp(st, "rejected") == 0)
+		e->status = IMP_REJECTED;
+	else {
+		e->status = IMP_REJECTED;
+		set_problem(e, "answer has status '%s'",
+		    cli_esc(st, esc, sizeof(esc)));
+		return;
+	}
+	if ((err = tly_json_get(res, "error")) != NULL &&
+	    tly_json_is_object(err)) {
+		e->code = strdup(cli_jstr(err, "code") != NULL ?
+		    cli_jstr(err, "code") : "-");
+		e->message = strdup(cli_jstr(err, "message") != NULL ?
+		    cli_jstr(err, "message") : "");
+	}
+	batch = cli_jstr(res, "batch");
+	if (e->status != IMP_REJECTED) {
+		if (batch == NULL || strcmp(batch, hex) != 0)
+			set_problem(e, "answer names batch %s, not the one "
+			    "sent", cli_esc(batch, esc, sizeof(esc)));
+		else if (im->have_key)
+			check_receipt(im, e, res);
+	}
+}
+
+/*
+ * Send entries order[from..to) in one bundle and apply the answer.
+ * Returns TLY_OK, or an error after reporting it (entries stay unsent).
+ */
+static int
+send_chunk(struct imp *im, size_t from, size_t to)
+{
+	struct tly_buf		 b = TLY_BUF_INIT(TLY_POST_MAX);
+	struct tly_http_result	 res;
+	struct tly_json		*root = NULL, *results, *r;
+	struct imp_entry	*e;
+	const char		*what = im->central != NULL ? "import: central" :
+				    "import: tallyd";
+	uint64_t		 idx;
+	size_t			 i;
+	unsigned		 tries = 0;
+	long			 wait;
+	int			 ret;
+
+	memset(&res, 0, sizeof(res));
+	if ((ret = tly_bundle_begin(&b)) != TLY_OK)
+		goto out;
+	for (i = from; i < to; i++) {
+		e = &im->e[im->order[i]];
+		if ((ret = tly_bundle_add(&b, e->m, e->mlen)) != TLY_OK)
+			goto out;
+	}
+	if ((ret = tly_bundle_end(&b, to - from)) != TLY_OK)
+		goto out;
+ again:
+	tly_http_result_free(&res);
+	if (im->central != NULL)
+		ret = cli_central(im->central, "POST", "/v1/batches",
+		    BUNDLE_TYPE, b.p, b.len, 1, RESULTS_MAX, &res);
+	else
+		ret = cli_daemon("POST", "/v1/bundle", BUNDLE_TYPE, b.p,
+		    b.len, RESULTS_MAX, 0, &res);
+	if (ret != TLY_OK)
+		goto out;
+	if (res.status == 503 && tries++ < BUSY_RETRIES) {
+		wait = res.retry_after < 1 ? 1 : res.retry_after;
+		if (wait > BUSY_WAIT_MAX)
+			wait = BUSY_WAIT_MAX;
+		cli_err("%s is busy; retrying in %ld s", what, wait);
+		sleep((unsigned)wait);
+		goto again;
+	}
+	if (res.status != 200 && res.status != 422) {
+		cli_http_fail(what, &res);
+		ret = TLY_E_HTTP;
+		goto out;
+	}
+	if ((ret = cli_json_body(what, &res, &root)) != TLY_OK)
+		goto out;
+	results = tly_json_get(root, "results");
+	if (!tly_json_is_array(results) ||
+	    tly_json_count(results) != to - from) {
+		cli_err("%s: bad response: expected %zu results", what,
+		    to - from);
+		ret = TLY_E_HTTP;
+		goto out;
+	}
+	for (i = from, r = tly_json_first(results); r != NULL;
+	    i++, r = tly_json_next(r)) {
+		e = &im->e[im->order[i]];
+		apply_result(im, e, r);
+		if (!cli_juint(r, "index", &idx) || idx != i - from)
+			set_problem(e, "answer is out of order");
+	}
+	ret = TLY_OK;
+ out:
+	if (ret != TLY_OK && ret != TLY_E_NET && ret != TLY_E_HTTP &&
+	    ret != TLY_E_TOO_LARGE)
+		cli_err("import: cannot build a request: %s",
+		    tly_strerror(ret));
+	tly_json_free(root);
+	tly_http_result_free(&res);
+	tly_buf_free(&b);
+	return ret;
+}
+
+/* Print the outcome, as text or JSON.  Returns the exit status. */
+static int
+print_import(const struct imp *im, int json)
+{
+	static const char *const names[] = { "not sent", "stored",
+					     "duplicate", "rejected" };
+	struct tly_buf		 out = TLY_BUF_INIT(RESULTS_MAX);
+	struct tly_jw		 w;
+	const struct imp_entry	*e;
+	size_t			 i, cnt[4] = { 0 }, bad = 0;
+	char			 hex[TLY_HEX_HASH], sh[CLI_SHORT_HEX + 1];
+	char			 esc[1024], esc2[1024];
+	int			 ret;
+
+	for (i = 0; i < im->n; i++) {
+		e = &im->e[i];
+		cnt[e->status]++;
+		if (e->bad)
+			bad++;
+	}
+	if (json) {
+		tly_jw_init(&w, &out);
+		tly_jw_obj_open(&w);
+		tly_jw_key(&w, "results");
+		tly_jw_arr_open(&w);
+		for (i = 0; i < im->n; i++) {
+			e = &im->e[i];
+			tly_jw_obj_open(&w);
+			tly_jw_key(&w, "index");
+			tly_jw_uint(&w, i);
+			tly_jw_key(&w, "status");
+			tly_jw_str(&w, e->status == IMP_NOT_SENT ? "not_sent" :
+			    names[e->status]);
+			tly_jw_key(&w, "batch");
+			tly_jw_hex(&w, e->id, TLY_HASH_LEN);
+			if (e->code != NULL) {
+				tly_jw_key(&w, "error");
+				tly_jw_obj_open(&w);
+				tly_jw_key(&w, "code");
+				tly_jw_str(&w, e->code);
+				tly_jw_key(&w, "message");
+				tly_jw_str(&w, e->message);
+				tly_jw_obj_close(&w);
+			}
+			if (e->bad) {
+				tly_jw_key(&w, "problem");
+				tly_jw_str(&w, e->problem != NULL ?
+				    e->problem : "out of memory");
+			}
+			tly_jw_obj_close(&w);
+		}
+		tly_jw_arr_close(&w);
+		tly_jw_key(&w, "stored");
+		tly_jw_uint(&w, cnt[IMP_STORED]);
+		tly_jw_key(&w, "duplicate");
+		tly_jw_uint(&w, cnt[IMP_DUPLICATE]);
+		tly_jw_key(&w, "rejected");
+		tly_jw_uint(&w, cnt[IMP_REJECTED]);
+		tly_jw_key(&w, "not_sent");
+		tly_jw_uint(&w, cnt[IMP_NOT_SENT]);
+		tly_jw_key(&w, "problems");
+		tly_jw_uint(&w, bad);
+		tly_jw_obj_close(&w);
+		if (tly_jw_finish(&w) != TLY_OK) {
+			cli_err("import: cannot write JSON");
+			ret = CLI_EXIT_FAIL;
+			goto out;
+		}
+		if (cli_print_buf(&out) != CLI_EXIT_OK) {
+			ret = CLI_EXIT_FAIL;
+			goto out;
+		}
+	} else {
+		for (i = 0; i < im->n; i++) {
+			e = &im->e[i];
+			printf("%6zu  %-9s %s", i, names[e->status],
+			    cli_short(tly_hex(e->id, TLY_HASH_LEN, hex), sh));
+			if (e->code != NULL)
+				printf("  %s: %s",
+				    cli_esc(e->code, esc, sizeof(esc)),
+				    cli_esc(e->message, esc2, sizeof(esc2)));
+			if (e->bad)
+				printf("  (%s)", e->problem != NULL ?
+				    e->problem : "out of memory");
+			putchar('\n');
+		}
+		printf("%zu entr%s: %zu stored, %zu duplicate, %zu rejected",
+		    im->n, im->n == 1 ? "y" : "ies", cnt[IMP_STORED],
+		    cnt[IMP_DUPLICATE], cnt[IMP_REJECTED]);
+		if (cnt[IMP_NOT_SENT] > 0)
+			printf(", %zu not sent", cnt[IMP_NOT_SENT]);
+		if (bad > 0)
+			printf(", %zu with a bad answer or receipt", bad);
+		putchar('\n');
+	}
+	ret = (cnt[IMP_REJECTED] == 0 && cnt[IMP_NOT_SENT] == 0 && bad == 0) ?
+	    CLI_EXIT_OK : CLI_EXIT_FAIL;
+	if (ret != CLI_EXIT_OK && !json)
+		cli_err("import: not every batch was accepted");
+ out:
+	tly_buf_free(&out);
+	return ret;
+}
+
+int
+cmd_import(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "central",	 required_argument,	NULL, 'C' },
+		{ "central-key", required_argument,	NULL, 'K' },
+		{ "json",	 no_argument,		NULL, 'j' },
+		{ "help",	 no_argument,		NULL, 'h' },
+		{ NULL,		 0,			NULL, 0 }
+	};
+	struct tly_buf			 file = TLY_BUF_INIT(TLY_BUNDLE_FILE_MAX);
+	struct tly_bundle_reader	 rd;
+	struct tly_batch		*bt;
+	struct imp			 im;
+	struct imp_entry		*e;
+	const char			*path, *keyfile = NULL;
+	const uint8_t			*m;
+	size_t				 mlen, i, start, size;
+	char				 why[600];
+	int				 c, json = 0, ret = CLI_EXIT_FAIL;
+
+	memset(&im, 0, sizeof(im));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			im.central = optarg;
+			break;
+		case 'K':
+			keyfile = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return cli_help("import");
+		default:
+			return cli_bad_option("import", argv, c);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("import", argc - optind == 0 ?
+		    "FILE is required" : "only one FILE may be given");
+	if (keyfile != NULL && im.central == NULL)
+		return cli_usage_error("import",
+		    "--central-key needs --central");
+	path = argv[optind];
+
+	if (keyfile != NULL) {
+		tly_errclear();
+		if (tly_pubkey_load(keyfile, im.key) != TLY_OK) {
+			cli_err("import: %s", cli_esc(tly_errdetail(), why,
+			    sizeof(why)));
+			goto out;
+		}
+		im.have_key = 1;
+	}
+	if (cli_read_input("import", path, TLY_BUNDLE_FILE_MAX, &file) !=
+	    TLY_OK)
+		goto out;
+	tly_errclear();
+	if (tly_bundle_open(file.p, file.len, &rd) != TLY_OK) {
+		cli_err("import: %s: not a valid bundle: %s", path,
+		    cli_esc(tly_errdetail(), why, sizeof(why)));
+		goto out;
+	}
+	im.n = rd.count;
+	if (im.n == 0) {
+		cli_err("import: %s: the bundle holds no batches", path);
+		goto out;
+	}
+	if ((im.e = calloc(im.n, sizeof(*im.e))) == NULL ||
+	    (im.order = calloc(im.n, sizeof(*im.order))) == NULL) {
+		cli_err("import: out of memory");
+		goto out;
+	}
+	for (i = 0; i < im.n && tly_bundle_next(&rd, &m, &mlen) == 1; i++) {
+		e = &im.e[i];
+		e->m = m;
+		e->mlen = mlen;
+		tly_hash(m, mlen, e->id);
+		if (tly_batch_parse(m, mlen, &bt) == TLY_OK) {
+			e->parsed = 1;
+			memcpy(e->device, bt->device, TLY_PK_LEN);
+			e->seq = bt->seq;
+			tly_batch_free(bt);
+		}
+		im.order[i] = i;
+	}
+	if (i != im.n) {
+		cli_err("import: %s: bundle ended early", path);
+		goto out;
+	}
+	sort_base = im.e;
+	qsort(im.order, im.n, sizeof(*im.order), order_cmp);
+
+	/* Requests of at most TLY_POST_MAX bytes, in sending order. */
+	for (start = 0, i = 0, size = BUNDLE_OVERHEAD; i < im.n; i++) {
+		e = &im.e[im.order[i]];
+		if (size + 4 + e->mlen > TLY_POST_MAX && i > start) {
+			if (send_chunk(&im, start, i) != TLY_OK)
+				break;
+			start = i;
+			size = BUNDLE_OVERHEAD;
+		}
+		size += 4 + e->mlen;
+	}
+	if (i == im.n && start < im.n)
+		(void)send_chunk(&im, start, im.n);
+	ret = print_import(&im, json);
+ out:
+	if (im.e != NULL) {
+		for (i = 0; i < im.n; i++) {
+			free(im.e[i].code);
+			free(im.e[i].message);
+			free(im.e[i].problem);
+		}
+	}
+	free(im.e);
+	free(im.order);
+	tly_buf_free(&file);
+	return ret;
+}

@@ -1,0 +1,462 @@
+/*
+ * cmd_verify.c: tally verify FILE: check a bundle file offline, with no
+ * daemon and no network, as PROTOCOL.md section 10 lays out for an
+ * offline verifier: the bundle as a whole (7), then every entry as a
+ * batch (steps 1-5), against an election definition when one is given
+ * (steps 6-7), and the hash chains among the bundle's own entries (8).
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "crypto/crypto.h"
+#include "election/election.h"
+#include "sync/wire.h"
+
+#define DEF_FILE_MAX	(256UL * 1024 * 1024)	/* election definition */
+#define PROGRESS_MIN	10000	/* entries before progress is shown */
+#define PROGRESS_STEP	1000	/* entries between progress lines */
+
+/* The verdict on one entry of the bundle. */
+struct ver_entry {
+	int		 has_id;	/* the envelope parses: id is valid */
+	int		 parsed;	/* the batch parses: fields below valid */
+	int		 bad;		/* failed a check */
+	uint8_t		 id[TLY_HASH_LEN];	/* batch id */
+	uint8_t		 device[TLY_PK_LEN];
+	uint8_t		 prev[TLY_HASH_LEN];
+	uint64_t	 seq;
+	size_t		 nrecords;
+	const char	*code;		/* wire error code when bad */
+	char		*detail;	/* why, when bad; NULL if out of memory */
+};
+
+/* The state of one verification. */
+struct ver {
+	struct ver_entry	*e;		/* entries in bundle order */
+	size_t			 n;
+	struct tly_election	*def;		/* --election, or NULL */
+	uint8_t			 defhash[TLY_HASH_LEN];	/* its hash */
+	const char		*defpath;
+};
+
+/* Mark e bad with a code and a detail, unless it is already bad. */
+static void __attribute__((format(printf, 3, 4)))
+mark_bad(struct ver_entry *e, const char *code, const char *fmt, ...)
+{
+	va_list	ap;
+	char	tmp[1024];
+
+	if (e->bad)
+		return;
+	e->bad = 1;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	e->detail = strdup(tmp);
+}
+
+/* Steps 1-7 for the message m[0..mlen) of entry e. */
+static void
+check_entry(struct ver *v, struct ver_entry *e, const uint8_t *m,
+    size_t mlen)
+{
+	struct tly_envelope	 env;
+	struct tly_problems	*probs = NULL;
+	struct tly_batch	*b = NULL;
+	char			 why[600], hex[TLY_HEX_HASH], first[700];
+	char			 want[TLY_HEX_HASH];
+	size_t			 j, nbad = 0;
+	int			 r;
+
+	if (tly_envelope_parse(m, mlen, &env) == TLY_OK) {
+		e->has_id = 1;
+		tly_hash(m, mlen, e->id);
+	}
+	tly_errclear();
+	if ((r = tly_batch_parse(m, mlen, &b)) != TLY_OK) {
+		mark_bad(e, tly_err_code(r), "%s",
+		    cli_esc(tly_errdetail(), why, sizeof(why)));
+		goto out;
+	}
+	e->parsed = 1;
+	memcpy(e->device, b->device, TLY_PK_LEN);
+	memcpy(e->prev, b->prev, TLY_HASH_LEN);
+	e->seq = b->seq;
+	e->nrecords = b->nrecords;
+	if (v->def == NULL)
+		goto out;
+	if (memcmp(b->election, v->defhash, TLY_HASH_LEN) != 0) {
+		mark_bad(e, "wrong_election", "election %s is not the hash "
+		    "of %s (%s)", tly_hex(b->election, TLY_HASH_LEN, hex),
+		    v->defpath, tly_hex(v->defhash, TLY_HASH_LEN, want));
+		goto out;
+	}
+	if ((probs = malloc(sizeof(*probs))) == NULL) {
+		mark_bad(e, "internal", "out of memory");
+		goto out;
+	}
+	for (j = 0; j < b->nrecords; j++) {
+		memset(probs, 0, sizeof(*probs));
+		tly_errclear();
+		if (tly_record_check(v->def, &b->records[j], j, probs) ==
+		    TLY_OK)
+			continue;
+		if (nbad++ == 0)
+			cli_esc(tly_errdetail(), first, sizeof(first));
+	}
+	if (nbad == 1)
+		mark_bad(e, "bad_record", "%s", first);
+	else if (nbad > 1)
+		mark_bad(e, "bad_record", "%s (and %zu more records)",
+		    first, nbad - 1);
+ out:
+	free(probs);
+	tly_batch_free(b);
+}
+
+/* Order for the chain checks: (device, seq, index). */
+static const struct ver_entry	*sort_base;
+
+static int
+chain_cmp(const void *a, const void *b)
+{
+	size_t			 i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct ver_entry	*x = &sort_base[i], *y = &sort_base[j];
+	int			 c;
+
+	if ((c = memcmp(x->device, y->device, TLY_PK_LEN)) != 0)
+		return c;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+/*
+ * Step 8 among the bundle's entries: distinct seqs per device, and
+ * batch k's prev is the id of batch k - 1 wherever both are present.
+ */
+static int
+check_chains(struct ver *v)
+{
+	struct ver_entry	*e, *f;
+	size_t			*ix, n = 0, i, j, g, pg = 0, pn = 0, k;
+	int			 have_prev, linked;
+	char			 h1[TLY_HEX_HASH], sh[CLI_SHORT_HEX + 1];
+	static const uint8_t	 zero[TLY_HASH_LEN];
+
+	if ((ix = calloc(v->n + 1, sizeof(*ix))) == NULL)
+		return TLY_E_NOMEM;
+	for (i = 0; i < v->n; i++)
+		if (v->e[i].parsed)
+			ix[n++] = i;
+	sort_base = v->e;
+	qsort(ix, n, sizeof(*ix), chain_cmp);
+
+	/* Walk groups of entries with the same (device, seq). */
+	for (i = 0; i < n; i = g) {
+		e = &v->e[ix[i]];
+		for (g = i + 1; g < n; g++) {
+			f = &v->e[ix[g]];
+			if (memcmp(f->device, e->device, TLY_PK_LEN) != 0 ||
+			    f->seq != e->seq)
+				break;
+		}
+		/* Two or more entries with this seq. */
+		for (j = i + 1; j < g; j++) {
+			f = &v->e[ix[j]];
+			if (memcmp(f->id, e->id, TLY_HASH_LEN) == 0)
+				mark_bad(f, "seq_conflict", "device %s seq "
+				    "%llu: the same batch is also at index "
+				    "%zu", cli_short(tly_hex(f->device,
+				    TLY_PK_LEN, h1), sh),
+				    (unsigned long long)f->seq, ix[i]);
+		}
+		for (j = i; j < g; j++) {
+			f = &v->e[ix[j]];
+			for (k = i; k < g; k++)
+				if (memcmp(v->e[ix[k]].id, f->id,
+				    TLY_HASH_LEN) != 0)
+					break;
+			if (k < g)
+				mark_bad(f, "seq_conflict", "device %s seq "
+				    "%llu: a different batch with this seq "
+				    "is at index %zu", cli_short(tly_hex(
+				    f->device, TLY_PK_LEN, h1), sh),
+				    (unsigned long long)f->seq, ix[k]);
+		}
+		/* The group before, if it is this device's seq - 1. */
+		have_prev = i > 0 && pn > 0 &&
+		    memcmp(v->e[ix[pg]].device, e->device, TLY_PK_LEN) == 0 &&
+		    v->e[ix[pg]].seq + 1 == e->seq;
+		for (j = i; j < g; j++) {
+			f = &v->e[ix[j]];
+			if (f->seq == 1 &&
+			    memcmp(f->prev, zero, TLY_HASH_LEN) != 0) {
+				mark_bad(f, "chain_broken", "seq 1 has prev "
+				    "%s, not zeros", tly_hex(f->prev,
+				    TLY_HASH_LEN, h1));
+				continue;
+			}
+			if (!have_prev)
+				continue;
+			for (linked = 0, k = pg; k < pg + pn; k++)
+				if (memcmp(v->e[ix[k]].id, f->prev,
+				    TLY_HASH_LEN) == 0)
+					linked = 1;
+			if (!linked)
+				mark_bad(f, "chain_broken", "prev %s is not "
+				    "the id of seq %llu (index %zu)",
+				    tly_hex(f->prev, TLY_HASH_LEN, h1),
+				    (unsigned long long)(f->seq - 1), ix[pg]);
+		}
+		pg = i;
+		pn = g - i;
+	}
+	free(ix);
+	return TLY_OK;
+}
+
+/* Print the verdicts as text.  Returns the number of bad entries. */
+static size_t
+print_text(const struct ver *v)
+{
+	const struct ver_entry	*e;
+	size_t			 i, bad = 0;
+	char			 h1[TLY_HEX_HASH], h2[TLY_HEX_HASH];
+	char			 sh[CLI_SHORT_HEX + 1];
+
+	for (i = 0; i < v->n; i++) {
+		e = &v->e[i];
+		if (e->bad) {
+			bad++;
+			printf("BAD  %zu %s: %s: %s\n", i, e->has_id ?
+			    tly_hex(e->id, TLY_HASH_LEN, h1) : "-", e->code,
+			    e->detail != NULL ? e->detail : "out of memory");
+		} else
+			printf("ok   %zu device %s seq %llu %s (%zu record%s)\n",
+			    i, cli_short(tly_hex(e->device, TLY_PK_LEN, h1),
+			    sh), (unsigned long long)e->seq,
+			    tly_hex(e->id, TLY_HASH_LEN, h2), e->nrecords,
+			    e->nrecords == 1 ? "" : "s");
+	}
+	printf("%zu batch%s: %zu ok, %zu bad\n", v->n, v->n == 1 ? "" : "es",
+	    v->n - bad, bad);
+	return bad;
+}
+
+/* Print the verdicts as JSON.  Returns bad entries, or -1 on error. */
+static long
+print_json(const struct ver *v, const char *path)
+{
+	struct tly_buf		 out = TLY_BUF_INIT(TLY_BUNDLE_FILE_MAX);
+	struct tly_jw		 w;
+	const struct ver_entry	*e;
+	size_t			 i, bad = 0;
+	long			 ret = -1;
+
+	for (i = 0; i < v->n; i++)
+		bad += v->e[i].bad != 0;
+	tly_jw_init(&w, &out);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "file");
+	tly_jw_str(&w, path);
+	tly_jw_key(&w, "election");
+	if (v->def != NULL)
+		tly_jw_hex(&w, v->defhash, TLY_HASH_LEN);
+	else
+		tly_jw_null(&w);
+	tly_jw_key(&w, "batches");
+	tly_jw_uint(&w, v->n);
+	tly_jw_key(&w, "ok");
+	tly_jw_uint(&w, v->n - bad);
+	tly_jw_key(&w, "bad");
+	tly_jw_uint(&w, bad);
+	tly_jw_key(&w, "entries");
+	tly_jw_arr_open(&w);
+	for (i = 0; i < v->n; i++) {
+		e = &v->e[i];
+		tly_jw_obj_open(&w);
+		tly_jw_key(&w, "index");
+		tly_jw_uint(&w, i);
+		tly_jw_key(&w, "ok");
+		tly_jw_bool(&w, !e->bad);
+		tly_jw_key(&w, "batch");
+		if (e->has_id)
+			tly_jw_hex(&w, e->id, TLY_HASH_LEN);
+		else
+			tly_jw_null(&w);
+		if (e->parsed) {
+			tly_jw_key(&w, "device");
+			tly_jw_hex(&w, e->device, TLY_PK_LEN);
+			tly_jw_key(&w, "seq");
+			tly_jw_uint(&w, e->seq);
+			tly_jw_key(&w, "records");
+			tly_jw_uint(&w, e->nrecords);
+		}
+		if (e->bad) {
+			tly_jw_key(&w, "code");
+			tly_jw_str(&w, e->code);
+			tly_jw_key(&w, "detail");
+			tly_jw_str(&w, e->detail != NULL ? e->detail :
+			    "out of memory");
+		}
+		tly_jw_obj_close(&w);
+	}
+	tly_jw_arr_close(&w);
+	tly_jw_obj_close(&w);
+	if (tly_jw_finish(&w) != TLY_OK)
+		cli_err("verify: cannot write JSON");
+	else if (cli_print_buf(&out) == CLI_EXIT_OK)
+		ret = (long)bad;
+	tly_buf_free(&out);
+	return ret;
+}
+
+/* With --json, the whole-file failure as JSON on stdout. */
+static void
+print_json_error(const char *path, const char *code, const char *msg)
+{
+	struct tly_buf	out = TLY_BUF_INIT(65536);
+	struct tly_jw	w;
+
+	tly_jw_init(&w, &out);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "file");
+	tly_jw_str(&w, path);
+	tly_jw_key(&w, "error");
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "code");
+	tly_jw_str(&w, code);
+	tly_jw_key(&w, "message");
+	tly_jw_str(&w, msg);
+	tly_jw_obj_close(&w);
+	tly_jw_obj_close(&w);
+	if (tly_jw_finish(&w) == TLY_OK)
+		(void)cli_print_buf(&out);
+	tly_buf_free(&out);
+}
+
+/* Load and hash the election definition for --election. */
+static int
+load_definition(struct ver *v)
+{
+	struct tly_buf	raw = TLY_BUF_INIT(DEF_FILE_MAX);
+	char		why[600];
+	int		r;
+
+	if ((r = cli_read_input("verify", v->defpath, DEF_FILE_MAX, &raw)) !=
+	    TLY_OK)
+		goto out;
+	tly_hash(raw.p, raw.len, v->defhash);
+	tly_errclear();
+	if ((r = tly_election_parse(raw.p, raw.len, &v->def)) != TLY_OK)
+		cli_err("verify: %s: bad election definition: %s",
+		    v->defpath, cli_esc(tly_errdetail(), why, sizeof(why)));
+ out:
+	tly_buf_free(&raw);
+	return r;
+}
+
+int
+cmd_verify(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "election",	required_argument,	NULL, 'e' },
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct tly_buf			 file = TLY_BUF_INIT(TLY_BUNDLE_FILE_MAX);
+	struct tly_bundle_reader	 rd;
+	struct ver			 v;
+	const char			*path;
+	const uint8_t			*m;
+	size_t				 mlen, i, bad;
+	char				 why[600];
+	long				 nbad;
+	int				 c, json = 0, progress;
+	int				 ret = CLI_EXIT_FAIL;
+
+	memset(&v, 0, sizeof(v));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":e:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			v.defpath = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return cli_help("verify");
+		default:
+			return cli_bad_option("verify", argv, c);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("verify", argc - optind == 0 ?
+		    "FILE is required" : "only one FILE may be given");
+	path = argv[optind];
+
+	if (v.defpath != NULL && load_definition(&v) != TLY_OK)
+		goto out;
+	if (cli_read_input("verify", path, TLY_BUNDLE_FILE_MAX, &file) !=
+	    TLY_OK)
+		goto out;
+	tly_errclear();
+	if (tly_bundle_open(file.p, file.len, &rd) != TLY_OK) {
+		cli_esc(tly_errdetail(), why, sizeof(why));
+		cli_err("verify: %s: not a valid bundle: %s", path, why);
+		if (json)
+			print_json_error(path, "bad_bundle", why);
+		goto out;
+	}
+	v.n = rd.count;
+	if (v.n > 0 && (v.e = calloc(v.n, sizeof(*v.e))) == NULL) {
+		cli_err("verify: out of memory for %zu entries", v.n);
+		goto out;
+	}
+	progress = v.n > PROGRESS_MIN && isatty(STDERR_FILENO);
+	for (i = 0; i < v.n && tly_bundle_next(&rd, &m, &mlen) == 1; i++) {
+		check_entry(&v, &v.e[i], m, mlen);
+		if (progress && i % PROGRESS_STEP == 0)
+			fprintf(stderr, "\rverifying: %zu of %zu batches",
+			    i, v.n);
+	}
+	if (progress)
+		fprintf(stderr, "\rverifying: %zu of %zu batches\n", i, v.n);
+	if (i != v.n) {
+		cli_err("verify: %s: bundle ended early", path);
+		goto out;
+	}
+	if (check_chains(&v) != TLY_OK) {
+		cli_err("verify: out of memory");
+		goto out;
+	}
+	if (json) {
+		if ((nbad = print_json(&v, path)) < 0)
+			goto out;
+		bad = (size_t)nbad;
+	} else
+		bad = print_text(&v);
+	if (bad == 0)
+		ret = CLI_EXIT_OK;
+	else
+		cli_err("verify: %s: %zu of %zu batch%s failed", path, bad,
+		    v.n, v.n == 1 ? "" : "es");
+ out:
+	for (i = 0; v.e != NULL && i < v.n; i++)
+		free(v.e[i].detail);
+	free(v.e);
+	tly_election_free(v.def);
+	tly_buf_free(&file);
+	return ret;
+}

@@ -1,0 +1,297 @@
+/*
+ * util.c: helpers shared by the tally subcommands: messages, HTTP calls
+ * to the daemon and the central, tolerant reading of JSON answers.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "common/err.h"
+#include "common/log.h"
+
+void
+cli_err(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fflush(stdout);
+	fputs("tally: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_usage_error(const char *name, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fflush(stdout);
+	fprintf(stderr, "tally: %s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cli_usage(cli_find(name), stderr);
+	return CLI_EXIT_USAGE;
+}
+
+int
+cli_bad_option(const char *name, char **argv, int c)
+{
+	const char	*arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		return cli_usage_error(name, "%s: needs an argument", arg);
+	return cli_usage_error(name, "unknown option '%s'", arg);
+}
+
+int
+cli_help(const char *name)
+{
+	cli_usage(cli_find(name), stdout);
+	return CLI_EXIT_OK;
+}
+
+/* Initialise libcurl once, on first use. */
+static int
+http_init(void)
+{
+	static int	done;
+
+	if (!done) {
+		if (tly_http_global_init() != TLY_OK) {
+			cli_err("cannot initialise the HTTP client");
+			return TLY_E_NET;
+		}
+		done = 1;
+	}
+	return TLY_OK;
+}
+
+int
+cli_daemon(const char *method, const char *path, const char *ctype,
+    const void *body, size_t len, size_t resp_max, long timeout_s,
+    struct tly_http_result *res)
+{
+	struct tly_http_call	 call;
+	struct stat		 st;
+	const char		*why;
+	char			 url[256];
+	int			 r;
+
+	memset(res, 0, sizeof(*res));
+	if ((r = http_init()) != TLY_OK)
+		return r;
+	snprintf(url, sizeof(url), "http://localhost%s", path);
+	memset(&call, 0, sizeof(call));
+	call.url = url;
+	call.unix_socket = cli_socket;
+	call.method = method;
+	call.content_type = ctype;
+	call.body = body;
+	call.bodylen = len;
+	call.timeout_s = timeout_s;
+	call.resp_max = resp_max;
+	if ((r = tly_http_request(&call, res)) == TLY_E_NET) {
+		/* curl speaks of "localhost port 80"; say what is wrong. */
+		if (stat(cli_socket, &st) == -1)
+			why = strerror(errno);
+		else if (!S_ISSOCK(st.st_mode))
+			why = "not a socket";
+		else if (access(cli_socket, R_OK | W_OK) == -1)
+			why = strerror(errno);
+		else if (strstr(res->error, "Couldn't connect") != NULL)
+			why = "connection refused";
+		else
+			why = res->error[0] != '\0' ? res->error :
+			    tly_strerror(r);
+		cli_err("cannot reach tallyd at %s: %s (is tallyd running? "
+		    "use -s or TALLY_SOCKET to name its socket)", cli_socket,
+		    why);
+	} else if (r == TLY_E_TOO_LARGE)
+		cli_err("%s %s: tallyd's answer is over %zu bytes", method,
+		    path, resp_max);
+	else if (r != TLY_OK)
+		cli_err("%s %s: %s", method, path, tly_strerror(r));
+	return r;
+}
+
+int
+cli_central(const char *base, const char *method, const char *path,
+    const char *ctype, const void *body, size_t len, int gzip,
+    size_t resp_max, struct tly_http_result *res)
+{
+	struct tly_http_call	 call;
+	struct tly_buf		 url = TLY_BUF_INIT(4096);
+	size_t			 n;
+	int			 r;
+
+	memset(res, 0, sizeof(*res));
+	if ((r = http_init()) != TLY_OK)
+		goto out;
+	n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if ((r = tly_buf_add(&url, base, n)) != TLY_OK ||
+	    (r = tly_buf_addstr(&url, path)) != TLY_OK) {
+		cli_err("%s: URL too long", base);
+		goto out;
+	}
+	memset(&call, 0, sizeof(call));
+	call.url = (const char *)url.p;
+	call.method = method;
+	call.content_type = ctype;
+	call.body = body;
+	call.bodylen = len;
+	call.gzip = gzip;
+	call.resp_max = resp_max;
+	if ((r = tly_http_request(&call, res)) == TLY_E_NET)
+		cli_err("cannot reach the central at %s: %s", call.url,
+		    res->error[0] != '\0' ? res->error : tly_strerror(r));
+	else if (r == TLY_E_TOO_LARGE)
+		cli_err("%s: the central's answer is over %zu bytes",
+		    call.url, resp_max);
+	else if (r != TLY_OK)
+		cli_err("%s: %s", call.url, tly_strerror(r));
+ out:
+	tly_buf_free(&url);
+	return r;
+}
+
+void
+cli_http_fail(const char *what, const struct tly_http_result *res)
+{
+	struct tly_json	*root = NULL, *e;
+	char		 code[128], msg[1024];
+
+	if (res->body.len > 0 &&
+	    tly_json_parse(res->body.p, res->body.len, &root) == TLY_OK &&
+	    (e = tly_json_get(root, "error")) != NULL &&
+	    tly_json_is_object(e)) {
+		cli_esc(cli_jstr(e, "code"), code, sizeof(code));
+		cli_esc(cli_jstr(e, "message"), msg, sizeof(msg));
+		cli_err("%s: HTTP %ld: %s: %s", what, res->status, code, msg);
+	} else if (res->status == 503 && res->retry_after >= 0)
+		cli_err("%s: HTTP 503: busy, retry after %ld s", what,
+		    res->retry_after);
+	else {
+		cli_esc(res->content_type[0] != '\0' ? res->content_type :
+		    "no type", code, sizeof(code));
+		cli_err("%s: unexpected answer: HTTP %ld (%s, %zu bytes)",
+		    what, res->status, code, res->body.len);
+	}
+	tly_json_free(root);
+}
+
+int
+cli_json_body(const char *what, const struct tly_http_result *res,
+    struct tly_json **rootp)
+{
+	char	why[600];
+	int	r;
+
+	*rootp = NULL;
+	tly_errclear();
+	if ((r = tly_json_parse(res->body.p, res->body.len, rootp)) !=
+	    TLY_OK) {
+		cli_err("%s: bad response: %s", what,
+		    cli_esc(tly_errdetail(), why, sizeof(why)));
+		return r;
+	}
+	if (!tly_json_is_object(*rootp)) {
+		cli_err("%s: bad response: not a JSON object", what);
+		tly_json_free(*rootp);
+		*rootp = NULL;
+		return TLY_E_HTTP;
+	}
+	return TLY_OK;
+}
+
+const char *
+cli_jstr(const struct tly_json *obj, const char *name)
+{
+	return tly_json_string(tly_json_get(obj, name));
+}
+
+int
+cli_juint(const struct tly_json *obj, const char *name, uint64_t *out)
+{
+	struct tly_json	*n;
+
+	*out = 0;
+	if ((n = tly_json_get(obj, name)) == NULL || tly_json_is_null(n))
+		return 0;
+	return tly_json_int(n, name, out) == TLY_OK;
+}
+
+const char *
+cli_esc(const char *s, char *out, size_t outlen)
+{
+	if (s == NULL)
+		s = "-";
+	return tly_log_escape(s, strlen(s), out, outlen);
+}
+
+const char *
+cli_short(const char *s, char out[CLI_SHORT_HEX + 1])
+{
+	size_t	i;
+
+	if (s == NULL || *s == '\0') {
+		strcpy(out, "-");
+		return out;
+	}
+	for (i = 0; i < CLI_SHORT_HEX && s[i] != '\0'; i++)
+		out[i] = (s[i] >= 0x21 && s[i] <= 0x7e) ? s[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
+int
+cli_print_buf(const struct tly_buf *b)
+{
+	if ((b->len > 0 && fwrite(b->p, 1, b->len, stdout) != b->len) ||
+	    putchar('\n') == EOF)
+		return CLI_EXIT_FAIL;
+	return CLI_EXIT_OK;
+}
+
+int
+cli_finish_stdout(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "tally: standard output: %s\n",
+		    strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	return status;
+}
+
+int
+cli_read_input(const char *what, const char *path, size_t max,
+    struct tly_buf *b)
+{
+	char	why[600];
+	int	r;
+
+	tly_errclear();
+	if (strcmp(path, "-") == 0) {
+		if ((r = tly_buf_read_fd(STDIN_FILENO, max, b)) ==
+		    TLY_E_TOO_LARGE)
+			cli_err("%s: standard input: larger than %zu bytes",
+			    what, max);
+		else if (r != TLY_OK)
+			cli_err("%s: standard input: %s", what,
+			    cli_esc(tly_errdetail(), why, sizeof(why)));
+	} else if ((r = tly_buf_read_file(path, max, b)) != TLY_OK)
+		cli_err("%s: %s", what,
+		    cli_esc(tly_errdetail(), why, sizeof(why)));
+	return r;
+}
