@@ -1,0 +1,169 @@
+# lib.sh: helpers for integration tests.  Source it from a test script.
+#
+# Every test runs the real binaries on 127.0.0.1 in its own temporary
+# directory, waits on each server's readiness fd (never on time), and
+# cleans up with a trap.  Waits are bounded.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=${BIN:-bin}
+case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
+BIN=$(cd "$BIN" && pwd)
+VEC=$ROOT/tests/vectors
+ELECTION=$VEC/election-small.json
+RECORDS=$VEC/records-small
+T=$(mktemp -d "${TMPDIR:-/tmp}/tally-it.XXXXXX")
+PIDS=()
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ "${KEEP:-}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; dump_logs; exit 1; }
+note() { echo "-- $*"; }
+
+dump_logs() {
+	local f
+	for f in "$T"/*/*.log; do
+		[ -f "$f" ] || continue
+		echo "== $f" >&2
+		tail -n 20 "$f" >&2
+	done
+}
+
+# expect_eq WHAT ACTUAL EXPECTED
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+}
+
+# expect_match WHAT TEXT REGEX
+expect_match() {
+	[[ $2 =~ $3 ]] || fail "$1: '$2' does not match /$3/"
+}
+
+# wait_ready FIFO: read the readiness line, bounded by 30 s.
+wait_ready() {
+	local line
+	if ! read -r -t 30 line <"$1"; then
+		return 1
+	fi
+	printf '%s\n' "$line"
+}
+
+# keygen NAME: a key pair at $T/keys/NAME.{key,pub}
+keygen() {
+	mkdir -p "$T/keys"
+	"$BIN/tally" keygen -o "$T/keys/$1" >/dev/null
+}
+
+# start_central NAME [PORT]: start tally-central; sets CENTRAL_URL_<NAME>.
+# The key is $T/keys/NAME.key (created if absent); the store $T/NAME/.
+start_central() {
+	local name=$1 port=${2:-0} d=$T/$1 line pid
+	mkdir -p "$d"
+	[ -f "$T/keys/$name.key" ] || keygen "$name"
+	cat >"$d/central.conf" <<-CONF
+	datadir $d/data
+	listen 127.0.0.1:$port
+	key $T/keys/$name.key
+	election $ELECTION
+	CONF
+	rm -f "$d/ready"
+	mkfifo "$d/ready"
+	"$BIN/tally-central" -c "$d/central.conf" -R 3 3>"$d/ready" \
+	    2>>"$d/central.log" &
+	pid=$!
+	PIDS+=("$pid")
+	echo "$pid" >"$d/pid"
+	line=$(wait_ready "$d/ready") || fail "central $name did not get ready"
+	[[ $line =~ ^READY\ port=([0-9]+)$ ]] || fail "central $name: bad readiness line '$line'"
+	echo "${BASH_REMATCH[1]}" >"$d/port"
+	eval "CENTRAL_URL_$name=http://127.0.0.1:${BASH_REMATCH[1]}"
+}
+
+# central_url NAME
+central_url() { echo "http://127.0.0.1:$(cat "$T/$1/port")"; }
+
+# stop NAME: SIGTERM and wait; kill9 NAME: SIGKILL and wait.
+stop() {
+	local pid
+	pid=$(cat "$T/$1/pid")
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+kill9() {
+	local pid
+	pid=$(cat "$T/$1/pid")
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# start_daemon NAME [CENTRAL_NAME|-] [extra config lines...]
+# The daemon's store is $T/NAME/data; its socket $T/NAME/tallyd.sock.
+start_daemon() {
+	local name=$1 central=${2:--} d=$T/$1 line pid
+	shift $(( $# >= 2 ? 2 : 1 ))
+	mkdir -p "$d"
+	{
+		echo "datadir $d/data"
+		echo "socket $d/tallyd.sock"
+		echo "election $ELECTION"
+		echo "backoff-min 1"
+		echo "backoff-max 2"
+		if [ "$central" != - ]; then
+			echo "central http://127.0.0.1:$(cat "$T/$central/port")"
+			echo "central-key $T/keys/$central.pub"
+		fi
+		local x
+		for x in "$@"; do echo "$x"; done
+	} >"$d/tallyd.conf"
+	rm -f "$d/ready"
+	mkfifo "$d/ready"
+	"$BIN/tallyd" -c "$d/tallyd.conf" -R 3 3>"$d/ready" 2>>"$d/tallyd.log" &
+	pid=$!
+	PIDS+=("$pid")
+	echo "$pid" >"$d/pid"
+	line=$(wait_ready "$d/ready") || fail "daemon $name did not get ready"
+	expect_eq "daemon $name readiness" "$line" "READY"
+}
+
+# tly NAME ARGS...: the tally CLI against daemon NAME.
+tly() {
+	local name=$1
+	shift
+	"$BIN/tally" -s "$T/$name/tallyd.sock" "$@"
+}
+
+# sync_until_done NAME: run 'tally sync' until nothing is pending (bounded).
+sync_until_done() {
+	local i out
+	for i in $(seq 1 20); do
+		out=$(tly "$1" sync --json 2>/dev/null || true)
+		if [ "$(jq -r '.outcome' <<<"$out" 2>/dev/null)" = ok ] &&
+		    [ "$(jq -r '.pending' <<<"$out")" = 0 ]; then
+			return 0
+		fi
+	done
+	fail "daemon $1 did not finish syncing: $out"
+}
+
+# central_db NAME SQL: query the central's store file directly.
+central_db() {
+	sqlite3 "$(ls "$T/$1/data/"*.db | head -n 1)" "$2"
+}
+
+# expected_sum LEVEL CONSTITUENCY FIELD: the sum over the record files.
+expected_sum() {
+	jq -s --arg l "$1" --arg c "$2" --arg f "$3" \
+	    '[.[] | select(.level == $l and .constituency == $c) | .[$f]] | add' \
+	    "$RECORDS"/*.json
+}
