@@ -1,0 +1,517 @@
+/*
+ * httpd.c: a small HTTP server over TCP or a Unix socket, with
+ * libmicrohttpd.  The only libmicrohttpd user.
+ *
+ * We create and bind the listening socket ourselves (so a Unix socket gets
+ * mode 0600 before anyone can connect) and hand it to MHD, which runs a
+ * pool of polling threads.  Each request body is gathered into a bounded
+ * per-connection buffer; the handler is called once, with the whole body.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/httpd.h"
+#include "common/json.h"
+
+#define HTTPD_THREADS_DEFAULT	1	/* opts.threads 0 */
+#define HTTPD_CONN_DEFAULT	256	/* opts.conn_max 0 */
+#define HTTPD_TIMEOUT_DEFAULT	30	/* opts.timeout_s 0 */
+#define HTTPD_RESP_MAX		(64u * 1024 * 1024)	/* handler's body cap */
+#define HTTPD_ERR_MSG_MAX	512	/* bytes of an error message */
+#define HTTPD_ERR_BODY_MAX	4096	/* cap of a bare error body */
+#define HTTPD_BACKLOG		128	/* listen(2) backlog */
+
+/* A running server. */
+struct tly_httpd {
+	struct MHD_Daemon	*d;		/* the MHD daemon */
+	unsigned		 port;		/* bound TCP port, 0 for Unix */
+	char			*unix_path;	/* socket to remove, or NULL */
+	size_t			 body_max;	/* request body cap */
+	tly_httpd_fn		 fn;		/* request handler */
+	void			*arg;		/* its argument */
+};
+
+/* Per-request state, kept in MHD's con_cls between callbacks. */
+struct httpd_conn {
+	struct tly_buf	 body;		/* request body so far */
+	size_t		 dropped;	/* body bytes thrown away past the cap */
+	int		 too_large;	/* the body passed body_max */
+	int		 answered;	/* a response was queued */
+};
+
+/* MHD log sink: the library never prints. */
+static void
+httpd_quiet_log(void *cls, const char *fmt, va_list ap)
+{
+}
+
+/* The wire error code that goes with an HTTP status (PROTOCOL.md 8.6). */
+static const char *
+status_code_name(int status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 413: return "too_large";
+	case 415: return "unsupported_media_type";
+	case 503: return "busy";
+	default: return status < 500 ? "bad_request" : "internal";
+	}
+}
+
+/* Write {"error":{"code":code,"message":msg}} into b (emptied first). */
+static int
+error_body(struct tly_buf *b, const char *code, const char *msg)
+{
+	struct tly_jw	 w;
+
+	tly_buf_reset(b);
+	tly_jw_init(&w, b);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "error");
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "code");
+	tly_jw_str(&w, code);
+	tly_jw_key(&w, "message");
+	tly_jw_str(&w, msg);
+	tly_jw_obj_close(&w);
+	tly_jw_obj_close(&w);
+	return tly_jw_finish(&w);
+}
+
+void
+tly_http_resp_error(struct tly_http_resp *resp, int status,
+    const char *code, const char *fmt, ...)
+{
+	char	 msg[HTTPD_ERR_MSG_MAX];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	resp->status = status;
+	if (resp->body.max == 0 && resp->body.p == NULL)
+		tly_buf_init(&resp->body, HTTPD_ERR_BODY_MAX);
+	if (error_body(&resp->body, code, msg) != TLY_OK &&
+	    error_body(&resp->body, code, "error") != TLY_OK)
+		tly_buf_reset(&resp->body);	/* send() fills a bare body */
+}
+
+/*
+ * Queue a response of status with body[0..len) on conn.  Never fails
+ * silently towards the client: if MHD refuses the response, the
+ * connection is closed.
+ */
+static enum MHD_Result
+send_raw(struct MHD_Connection *conn, int status, const char *ctype,
+    const void *body, size_t len, unsigned retry_after)
+{
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret;
+	char			 ra[16];
+
+	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)
+	    (body != NULL ? body : ""), MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    ctype) != MHD_YES &&
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/json") != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	if (retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%u", retry_after);
+		if (MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
+		    ra) != MHD_YES) {
+			MHD_destroy_response(r);
+			return MHD_NO;
+		}
+	}
+	ret = MHD_queue_response(conn, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Queue a JSON error response. */
+static enum MHD_Result
+send_error(struct MHD_Connection *conn, int status, const char *code,
+    const char *msg)
+{
+	struct tly_buf	 b = TLY_BUF_INIT(HTTPD_ERR_BODY_MAX);
+	enum MHD_Result	 ret;
+
+	if (error_body(&b, code, msg) != TLY_OK)
+		tly_buf_reset(&b);
+	ret = send_raw(conn, status, "application/json", b.p, b.len, 0);
+	tly_buf_free(&b);
+	return ret;
+}
+
+/* Parse a Content-Length value; -1 if it is not plain decimal. */
+static int
+parse_length(const char *s, unsigned long long *out)
+{
+	unsigned long long	 v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (~0ULL - 9) / 10)
+			v = ~0ULL;	/* saturate: certainly too large */
+		else
+			v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Call the handler for a complete request and queue its response. */
+static enum MHD_Result
+dispatch(struct tly_httpd *h, struct MHD_Connection *conn, const char *url,
+    const char *method, struct httpd_conn *hc)
+{
+	struct tly_http_req	 req;
+	struct tly_http_resp	 resp;
+	enum MHD_Result		 ret;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.path = url;
+	req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	req.content_encoding = MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	req.body = hc->body.len > 0 ? hc->body.p : NULL;
+	req.bodylen = hc->body.len;
+	req.conn_ = conn;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = 200;
+	tly_buf_init(&resp.body, HTTPD_RESP_MAX);
+
+	h->fn(h->arg, &req, &resp);
+
+	if (resp.status < 100 || resp.status > 599) {
+		tly_http_resp_error(&resp, 500, "internal",
+		    "the handler gave no valid status");
+		resp.content_type = NULL;
+	}
+	if (resp.status >= 400 && resp.body.len == 0) {
+		tly_buf_free(&resp.body);
+		tly_buf_init(&resp.body, HTTPD_ERR_BODY_MAX);
+		tly_http_resp_error(&resp, resp.status,
+		    status_code_name(resp.status), "HTTP status %d",
+		    resp.status);
+		resp.content_type = NULL;
+	}
+	ret = send_raw(conn, resp.status, resp.content_type != NULL ?
+	    resp.content_type : "application/json", resp.body.p,
+	    resp.body.len, resp.retry_after);
+	tly_buf_free(&resp.body);
+	return ret;
+}
+
+/* MHD access handler: gather the body, then dispatch. */
+static enum MHD_Result
+httpd_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct tly_httpd	*h = cls;
+	struct httpd_conn	*hc = *con_cls;
+	const char		*cl;
+	unsigned long long	 len;
+
+	if (hc == NULL) {
+		/* First call: headers are in, no body read yet. */
+		if ((hc = calloc(1, sizeof(*hc))) == NULL)
+			return MHD_NO;
+		tly_buf_init(&hc->body, h->body_max);
+		*con_cls = hc;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && parse_length(cl, &len) == 0 &&
+		    len > h->body_max) {
+			hc->answered = 1;
+			return send_error(conn, 413, "too_large",
+			    "request body over the limit");
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (hc->answered) {
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		if (!hc->too_large && tly_buf_add(&hc->body, upload_data,
+		    *upload_data_size) != TLY_OK) {
+			hc->too_large = 1;
+			tly_buf_free(&hc->body);
+		}
+		if (hc->too_large) {
+			/*
+			 * Read on to the end so the client sees the 413, but
+			 * not forever: past another body_max, hang up.
+			 */
+			if (*upload_data_size > h->body_max - hc->dropped)
+				return MHD_NO;
+			hc->dropped += *upload_data_size;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (hc->answered)
+		return MHD_YES;
+	hc->answered = 1;
+	if (hc->too_large)
+		return send_error(conn, 413, "too_large",
+		    "request body over the limit");
+	return dispatch(h, conn, url, method, hc);
+}
+
+/* MHD completion callback: free the per-request state. */
+static void
+httpd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct httpd_conn	*hc = *con_cls;
+
+	if (hc == NULL)
+		return;
+	tly_buf_free(&hc->body);
+	free(hc);
+	*con_cls = NULL;
+}
+
+/* Bind a listening TCP socket on host:port; *portp gets the bound port. */
+static int
+listen_tcp(const char *host, unsigned port, int *fdp, unsigned *portp)
+{
+	struct addrinfo		 hints, *ai = NULL;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	char			 serv[16];
+	int			 fd = -1, one = 1, r = TLY_OK;
+
+	*fdp = -1;
+	if (port > 65535)
+		return tly_fail(TLY_E_CONFIG, "port %u out of range", port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(serv, sizeof(serv), "%u", port);
+	if (getaddrinfo(host, serv, &hints, &ai) != 0 || ai == NULL) {
+		r = tly_fail(TLY_E_CONFIG, "cannot resolve listen address %s",
+		    host);
+		goto out;
+	}
+	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, HTTPD_BACKLOG) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
+		r = tly_fail(TLY_E_IO, "listen on %s port %u: %s", host, port,
+		    strerror(errno));
+		goto out;
+	}
+	if (ss.ss_family == AF_INET)
+		*portp = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		*portp = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	*fdp = fd;
+	fd = -1;	/* transferred */
+ out:
+	if (fd != -1)
+		close(fd);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	return r;
+}
+
+/*
+ * Bind a listening Unix socket at path with mode 0600.  A stale socket
+ * (nobody accepting) is removed; a live one or any other file is an error.
+ */
+static int
+listen_unix(const char *path, int *fdp)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	int			 fd = -1, probe, r = TLY_OK;
+
+	*fdp = -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return tly_fail(TLY_E_CONFIG, "socket path too long: %s", path);
+	memcpy(sun.sun_path, path, strlen(path));
+
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return tly_fail(TLY_E_CONFIG,
+			    "%s exists and is not a socket", path);
+		if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+		    0)) == -1)
+			return tly_fail(TLY_E_IO, "socket: %s", strerror(errno));
+		if (connect(probe, (struct sockaddr *)&sun,
+		    sizeof(sun)) == 0) {
+			close(probe);
+			return tly_fail(TLY_E_BUSY,
+			    "%s: another server is listening", path);
+		}
+		close(probe);
+		if (unlink(path) == -1 && errno != ENOENT)
+			return tly_fail(TLY_E_IO, "unlink %s: %s", path,
+			    strerror(errno));
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1) {
+		r = tly_fail(TLY_E_IO, "socket: %s", strerror(errno));
+		goto out;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		r = tly_fail(TLY_E_IO, "bind %s: %s", path, strerror(errno));
+		goto out;
+	}
+	/* Nobody can connect before listen(), so this leaves no window. */
+	if (chmod(path, 0600) == -1 || listen(fd, HTTPD_BACKLOG) == -1) {
+		r = tly_fail(TLY_E_IO, "listen on %s: %s", path,
+		    strerror(errno));
+		unlink(path);
+		goto out;
+	}
+	*fdp = fd;
+	fd = -1;	/* transferred */
+ out:
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+int
+tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp)
+{
+	struct tly_httpd	*h = NULL;
+	struct stat		 st, mst;
+	unsigned		 threads, conn_max, timeout;
+	int			 fd = -1, mfd, r = TLY_OK;
+
+	*hp = NULL;
+	if (o->fn == NULL || (o->host == NULL) == (o->unix_path == NULL))
+		return tly_fail(TLY_E_INVAL,
+		    "httpd needs a handler and exactly one of host, unix path");
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return TLY_E_NOMEM;
+	h->body_max = o->body_max;
+	h->fn = o->fn;
+	h->arg = o->arg;
+	threads = o->threads ? o->threads : HTTPD_THREADS_DEFAULT;
+	conn_max = o->conn_max ? o->conn_max : HTTPD_CONN_DEFAULT;
+	timeout = o->timeout_s ? o->timeout_s : HTTPD_TIMEOUT_DEFAULT;
+	if (conn_max < threads)
+		conn_max = threads;	/* MHD shares the limit among threads */
+
+	if (o->unix_path != NULL) {
+		if ((h->unix_path = strdup(o->unix_path)) == NULL) {
+			r = TLY_E_NOMEM;
+			goto out;
+		}
+		if ((r = listen_unix(o->unix_path, &fd)) != TLY_OK) {
+			free(h->unix_path);
+			h->unix_path = NULL;	/* not ours to remove */
+			goto out;
+		}
+	} else if ((r = listen_tcp(o->host, o->port, &fd, &h->port)) !=
+	    TLY_OK)
+		goto out;
+
+	/*
+	 * MHD gets its own descriptor for the socket: it closes it when
+	 * stopped, but may or may not have closed it when it fails to start.
+	 */
+	if (fstat(fd, &st) == -1 ||
+	    (mfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		r = tly_fail(TLY_E_IO, "listening socket: %s", strerror(errno));
+		goto out;
+	}
+	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC,
+	    0, NULL, NULL, httpd_access, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, httpd_quiet_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)mfd,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT, conn_max,
+	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
+	    MHD_OPTION_END);
+	if (h->d == NULL) {
+		/* Close mfd only if it still is our socket. */
+		if (fstat(mfd, &mst) == 0 && mst.st_dev == st.st_dev &&
+		    mst.st_ino == st.st_ino)
+			close(mfd);
+		r = tly_fail(TLY_E_IO, "cannot start the HTTP server");
+		goto out;
+	}
+	*hp = h;
+	h = NULL;	/* transferred */
+ out:
+	if (fd != -1)
+		close(fd);
+	tly_httpd_stop(h);
+	return r;
+}
+
+unsigned
+tly_httpd_port(const struct tly_httpd *h)
+{
+	return h != NULL ? h->port : 0;
+}
+
+void
+tly_httpd_stop(struct tly_httpd *h)
+{
+	if (h == NULL)
+		return;
+	if (h->d != NULL)
+		MHD_stop_daemon(h->d);
+	if (h->unix_path != NULL) {
+		unlink(h->unix_path);
+		free(h->unix_path);
+	}
+	free(h);
+}
+
+const char *
+tly_http_req_query(const struct tly_http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn_, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+const char *
+tly_http_req_header(const struct tly_http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn_, MHD_HEADER_KIND, name);
+}
