@@ -1,0 +1,106 @@
+/*
+ * central.h: the internals of tally-central, the committee endpoint.
+ *
+ * Source tour:
+ *   main.c     flags, signals, privilege drop, start and shutdown
+ *   config.c   the configuration file, the data directory, the key and
+ *              the election definition
+ *   api.c      the HTTP router and the small GET endpoints
+ *   ingest.c   POST /v1/batches: PROTOCOL.md section 10, entry by entry
+ *   results.c  GET /v1/results: per-constituency sums
+ *   store.c    the SQLite database: schema, transactions, writing
+ *   store_read.c  its reader connection: heads, held batches, sums
+ *              (store*.c hold the only SQL of the central)
+ */
+#ifndef TLY_CENTRAL_H
+#define TLY_CENTRAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/httpd.h"
+#include "crypto/crypto.h"
+#include "election/election.h"
+
+#define TLY_CENTRAL_DB		"central.db"	/* in the data directory */
+#define TLY_CENTRAL_KEY		"central.key"	/* default secret key file */
+#define TLY_CENTRAL_PUB		"central.pub"	/* public key file */
+#define TLY_ELECTION_FILE_MAX	(256UL * 1024 * 1024)	/* definition cap */
+#define TLY_CENTRAL_RESP_MAX	(64UL * 1024 * 1024)	/* response body cap */
+
+struct tly_cstore;
+
+/* Settings read from the configuration file. */
+struct tly_central_conf {
+	char		*datadir;	/* data directory (created 0700) */
+	char		*host;		/* listen address, without brackets */
+	unsigned	 port;		/* listen port; 0 = ephemeral */
+	char		*keypath;	/* central secret key file */
+	char		*election;	/* election definition file */
+	char		 ewhere[320];	/* "file:line" of the election key */
+	int		 test;		/* mode "test" (else "live") */
+	unsigned	 threads;	/* HTTP worker threads */
+	unsigned	 conn_max;	/* concurrent connections */
+	char		*user;		/* user to run as when root, or NULL */
+	char		 uwhere[320];	/* "file:line" of the user key */
+};
+
+/* The running central: everything the request handlers share. */
+struct tly_central {
+	struct tly_central_conf	 conf;		/* the settings */
+	struct tly_key		*key;		/* central signing key */
+	char			 keyhex[TLY_HEX_PK];	/* its id in hex */
+	struct tly_election	*election;	/* the parsed definition */
+	uint8_t			 ehash[TLY_HASH_LEN];	/* hash of its bytes */
+	char			 ehashhex[TLY_HEX_HASH];	/* the same in hex */
+	struct tly_cstore	*store;		/* the database */
+	atomic_uint		 inflight;	/* POST /v1/batches in progress */
+};
+
+/* config.c */
+
+/*
+ * Load the configuration file path into *conf (zeroed first).  Errors
+ * are TLY_E_CONFIG with a detail naming file:line.
+ */
+int	tly_central_conf_load(const char *path, struct tly_central_conf *conf);
+/* Free the strings of conf and zero it. */
+void	tly_central_conf_free(struct tly_central_conf *conf);
+/*
+ * Prepare c (whose conf is loaded): create the data directory, load or
+ * create the key and its public file, read and hash the election
+ * definition, open the store.  Undo with tly_central_close().  An
+ * unreadable or invalid definition is TLY_E_CONFIG naming file:line.
+ */
+int	tly_central_open(struct tly_central *c);
+/* Release everything tly_central_open() and the config acquired. */
+void	tly_central_close(struct tly_central *c);
+
+/* api.c */
+
+/* The tly_httpd_fn for the central; arg is the struct tly_central. */
+void	tly_central_handle(void *arg, const struct tly_http_req *req,
+	    struct tly_http_resp *resp);
+
+/* ingest.c */
+
+/* POST /v1/batches (PROTOCOL.md 8.1 and 10). */
+void	tly_central_post_batches(struct tly_central *c,
+	    const struct tly_http_req *req, struct tly_http_resp *resp);
+
+/* results.c */
+
+/*
+ * Append the GET /v1/results document (PROTOCOL.md 8.4) to out.
+ * Returns TLY_OK, TLY_E_DB, TLY_E_NOMEM or TLY_E_TOO_LARGE.
+ */
+int	tly_central_results(struct tly_central *c, struct tly_buf *out);
+/*
+ * Turnout voted/registered as a percentage with two decimals, rounded
+ * half up, into out ("99.68"); "-" when registered is 0.
+ */
+void	tly_central_turnout(uint64_t voted, uint64_t registered, char *out,
+	    size_t outlen);
+
+#endif /* TLY_CENTRAL_H */

@@ -1,0 +1,310 @@
+/*
+ * config.c: tally-central's configuration file, data directory, key and
+ * election definition (tally-central.conf(5)).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "central/central.h"
+#include "central/store.h"
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/err.h"
+
+#define DEFAULT_HOST	"127.0.0.1"
+#define DEFAULT_PORT	8080
+#define THREADS_MAX	256
+#define CONN_MAX	65536
+
+static const char *const known_keys[] = {
+	"datadir", "listen", "key", "election", "mode", "threads",
+	"max-connections", "user", NULL
+};
+
+/* A malloc'd path dir/name; NULL if out of memory or too long. */
+static char *
+path_join(const char *dir, const char *name)
+{
+	char	*p;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return NULL;
+	if (strlen(p) >= PATH_MAX) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Parse "host:port" (IPv6 as "[addr]:port") into conf; where names the
+ * line for errors.
+ */
+static int
+parse_listen(const char *v, const char *where, struct tly_central_conf *conf)
+{
+	const char	*colon, *hs, *he;
+	char		*end;
+	unsigned long	 port;
+
+	if ((colon = strrchr(v, ':')) == NULL)
+		return tly_fail(TLY_E_CONFIG, "%s: listen: expected "
+		    "host:port", where);
+	hs = v;
+	he = colon;
+	if (*v == '[') {
+		if (colon == v || colon[-1] != ']')
+			return tly_fail(TLY_E_CONFIG, "%s: listen: expected "
+			    "[address]:port", where);
+		hs = v + 1;
+		he = colon - 1;
+	}
+	if (he == hs || memchr(hs, '[', (size_t)(he - hs)) != NULL ||
+	    memchr(hs, ']', (size_t)(he - hs)) != NULL)
+		return tly_fail(TLY_E_CONFIG, "%s: listen: missing host",
+		    where);
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
+	    port > 65535)
+		return tly_fail(TLY_E_CONFIG, "%s: listen: bad port '%s'",
+		    where, colon + 1);
+	if ((conf->host = strndup(hs, (size_t)(he - hs))) == NULL)
+		return TLY_E_NOMEM;
+	conf->port = (unsigned)port;
+	return TLY_OK;
+}
+
+/* Copy an optional string setting; *out stays NULL when unset. */
+static int
+get_str(const struct tly_config *cfg, const char *key, char **out)
+{
+	const char	*v;
+
+	if ((v = tly_config_get(cfg, key)) == NULL)
+		return TLY_OK;
+	if ((*out = strdup(v)) == NULL)
+		return TLY_E_NOMEM;
+	return TLY_OK;
+}
+
+int
+tly_central_conf_load(const char *path, struct tly_central_conf *conf)
+{
+	struct tly_config	*cfg = NULL;
+	const char		*v;
+	uint64_t		 n;
+	int			 r;
+
+	memset(conf, 0, sizeof(*conf));
+	if ((r = tly_config_load(path, known_keys, &cfg)) != TLY_OK) {
+		if (r == TLY_E_CONFIG && *tly_errdetail() == '\0')
+			r = tly_fail(r, "%s: cannot read the configuration",
+			    path);
+		goto out;
+	}
+	if (tly_config_get(cfg, "datadir") == NULL) {
+		r = tly_fail(TLY_E_CONFIG, "%s: 'datadir' is required", path);
+		goto out;
+	}
+	if (tly_config_get(cfg, "election") == NULL) {
+		r = tly_fail(TLY_E_CONFIG, "%s: 'election' is required", path);
+		goto out;
+	}
+	if ((r = get_str(cfg, "datadir", &conf->datadir)) != TLY_OK ||
+	    (r = get_str(cfg, "election", &conf->election)) != TLY_OK ||
+	    (r = get_str(cfg, "key", &conf->keypath)) != TLY_OK ||
+	    (r = get_str(cfg, "user", &conf->user)) != TLY_OK)
+		goto out;
+	snprintf(conf->ewhere, sizeof(conf->ewhere), "%s",
+	    tly_config_where(cfg, "election"));
+	snprintf(conf->uwhere, sizeof(conf->uwhere), "%s",
+	    tly_config_where(cfg, "user"));
+	if (conf->keypath == NULL &&
+	    (conf->keypath = path_join(conf->datadir, TLY_CENTRAL_KEY)) ==
+	    NULL) {
+		r = tly_fail(TLY_E_CONFIG, "%s: datadir: path too long",
+		    tly_config_where(cfg, "datadir"));
+		goto out;
+	}
+
+	if ((v = tly_config_get(cfg, "listen")) != NULL) {
+		if ((r = parse_listen(v, tly_config_where(cfg, "listen"),
+		    conf)) != TLY_OK)
+			goto out;
+	} else {
+		if ((conf->host = strdup(DEFAULT_HOST)) == NULL) {
+			r = TLY_E_NOMEM;
+			goto out;
+		}
+		conf->port = DEFAULT_PORT;
+	}
+
+	if ((v = tly_config_get(cfg, "mode")) == NULL ||
+	    strcmp(v, "live") == 0)
+		conf->test = 0;
+	else if (strcmp(v, "test") == 0)
+		conf->test = 1;
+	else {
+		r = tly_fail(TLY_E_CONFIG, "%s: mode must be 'live' or 'test'",
+		    tly_config_where(cfg, "mode"));
+		goto out;
+	}
+
+	if ((r = tly_config_get_uint(cfg, "threads", 1, THREADS_MAX, 4,
+	    &n)) != TLY_OK)
+		goto out;
+	conf->threads = (unsigned)n;
+	if ((r = tly_config_get_uint(cfg, "max-connections", 1, CONN_MAX, 512,
+	    &n)) != TLY_OK)
+		goto out;
+	conf->conn_max = (unsigned)n;
+	r = TLY_OK;
+ out:
+	if (r != TLY_OK)
+		tly_central_conf_free(conf);
+	tly_config_free(cfg);
+	return r;
+}
+
+void
+tly_central_conf_free(struct tly_central_conf *conf)
+{
+	free(conf->datadir);
+	free(conf->host);
+	free(conf->keypath);
+	free(conf->election);
+	free(conf->user);
+	memset(conf, 0, sizeof(*conf));
+}
+
+/* Create the data directory (mode 0700) if missing; it must be a dir. */
+static int
+make_datadir(const char *dir)
+{
+	struct stat	st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return tly_fail(TLY_E_IO, "%s: cannot create: %s", dir,
+		    strerror(errno));
+	if (stat(dir, &st) != 0)
+		return tly_fail(TLY_E_IO, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return tly_fail(TLY_E_IO, "%s: not a directory", dir);
+	return TLY_OK;
+}
+
+/* Load or create the central key; refuse a key others can read. */
+static int
+load_key(struct tly_central *c)
+{
+	struct stat	 st;
+	char		*pub = NULL, *line = NULL;
+	int		 r;
+
+	if ((r = tly_key_load_or_create(c->conf.keypath, &c->key)) != TLY_OK)
+		goto out;
+	if (stat(c->conf.keypath, &st) != 0) {
+		r = tly_fail(TLY_E_IO, "%s: %s", c->conf.keypath,
+		    strerror(errno));
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		r = tly_fail(TLY_E_KEY, "%s: mode %03o: the secret key must "
+		    "not be readable by others (chmod 600)", c->conf.keypath,
+		    (unsigned)(st.st_mode & 0777));
+		goto out;
+	}
+	tly_hex(tly_key_public(c->key), TLY_PK_LEN, c->keyhex);
+
+	/* The public file, for distribution to devices. */
+	if ((pub = path_join(c->conf.datadir, TLY_CENTRAL_PUB)) == NULL) {
+		r = TLY_E_NOMEM;
+		goto out;
+	}
+	if (access(pub, F_OK) != 0) {
+		if (asprintf(&line, "tally-ed25519-public %s\n", c->keyhex) <
+		    0) {
+			line = NULL;
+			r = TLY_E_NOMEM;
+			goto out;
+		}
+		if ((r = tly_file_write_atomic(pub, line, strlen(line),
+		    0644)) != TLY_OK)
+			goto out;
+	}
+	r = TLY_OK;
+ out:
+	free(pub);
+	free(line);
+	return r;
+}
+
+/* Read, hash and parse the election definition. */
+static int
+load_election(struct tly_central *c)
+{
+	struct tly_buf	b = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
+	char		msg[600];
+	int		r;
+
+	tly_errclear();
+	if ((r = tly_buf_read_file(c->conf.election, TLY_ELECTION_FILE_MAX,
+	    &b)) != TLY_OK) {
+		snprintf(msg, sizeof(msg), "%s", tly_errdetail());
+		r = tly_fail(TLY_E_CONFIG, "%s: election: %s", c->conf.ewhere,
+		    msg);
+		goto out;
+	}
+	tly_hash(b.p, b.len, c->ehash);
+	tly_hex(c->ehash, TLY_HASH_LEN, c->ehashhex);
+	tly_errclear();
+	if ((r = tly_election_parse(b.p, b.len, &c->election)) != TLY_OK) {
+		snprintf(msg, sizeof(msg), "%s", tly_errdetail());
+		r = tly_fail(TLY_E_CONFIG, "%s: election %s: %s",
+		    c->conf.ewhere, c->conf.election, msg);
+		goto out;
+	}
+	r = TLY_OK;
+ out:
+	tly_buf_free(&b);
+	return r;
+}
+
+int
+tly_central_open(struct tly_central *c)
+{
+	char	*db = NULL;
+	int	 r;
+
+	atomic_init(&c->inflight, 0);
+	if ((r = make_datadir(c->conf.datadir)) != TLY_OK ||
+	    (r = load_key(c)) != TLY_OK ||
+	    (r = load_election(c)) != TLY_OK)
+		goto out;
+	if ((db = path_join(c->conf.datadir, TLY_CENTRAL_DB)) == NULL) {
+		r = TLY_E_NOMEM;
+		goto out;
+	}
+	r = tly_cstore_open(db, &c->store);
+ out:
+	free(db);
+	return r;
+}
+
+void
+tly_central_close(struct tly_central *c)
+{
+	tly_cstore_close(c->store);
+	c->store = NULL;
+	tly_election_free(c->election);
+	c->election = NULL;
+	tly_key_free(c->key);
+	c->key = NULL;
+	tly_central_conf_free(&c->conf);
+}

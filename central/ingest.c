@@ -1,0 +1,510 @@
+/*
+ * ingest.c: POST /v1/batches (PROTOCOL.md 8.1), verifying each entry as
+ * PROTOCOL.md section 10 says.
+ *
+ * Steps 1-7 (envelope, signature, body, election, mode, record checks)
+ * need no database, so they run before the store lock is taken, for as
+ * many entries as fit a memory budget; the rest are verified under the
+ * lock.  Step 8 and storing run in one transaction for the whole
+ * request, with a savepoint per entry, and the answer is sent only after
+ * COMMIT.  Rejected entries are logged and kept in the rejection table.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "central/central.h"
+#include "central/store.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "sync/compress.h"
+#include "sync/wire.h"
+
+#define BUNDLE_TYPE	"application/vnd.tally.bundle"
+#define PREPARSE_RECORDS 512	/* records held verified before locking */
+#define MSG_MAX		600	/* a rejection message, escaped */
+#define RETRY_AFTER_S	2	/* Retry-After when busy */
+
+/* One entry of the bundle and what became of it. */
+struct entry {
+	const uint8_t		*m;		/* the signed message */
+	size_t			 mlen;
+	int			 verified;	/* steps 1-7 done */
+	struct tly_batch	*b;		/* passed steps 1-7, or NULL */
+	int			 err;		/* rejection code, or 0 */
+	char			*msg;		/* rejection message (escaped) */
+	int			 has_id;	/* id below is known */
+	uint8_t			 id[TLY_HASH_LEN];	/* batch id */
+	int			 stored;	/* newly stored (for the log) */
+	uint8_t			 device[TLY_PK_LEN];	/* if stored */
+	uint64_t		 seq;		/* if stored */
+	size_t			 nrecords;	/* if stored */
+};
+
+/* The state of one request. */
+struct ingest {
+	struct tly_central	*c;		/* the central */
+	struct tly_problems	*probs;		/* scratch for record checks */
+	struct entry		*e;		/* the entries, in order */
+	size_t			 n;		/* number of entries */
+	struct tly_buf		 out;		/* the response body */
+	struct tly_jw		 w;		/* writer over out */
+	size_t			 nstored;	/* newly stored */
+	size_t			 ndup;		/* already held */
+	size_t			 nrejected;	/* rejected */
+};
+
+/* Free the parsed batch of e. */
+static void
+entry_clear(struct entry *e)
+{
+	tly_batch_free(e->b);
+	e->b = NULL;
+}
+
+/*
+ * Mark e rejected with err and a message (printf-style); the message is
+ * escaped so it is safe for the log and for JSON.  Returns TLY_OK: a
+ * rejection is not a failure of the request.
+ */
+static int __attribute__((format(printf, 3, 4)))
+entry_reject(struct entry *e, int err, const char *fmt, ...)
+{
+	char	raw[MSG_MAX], esc[MSG_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	tly_log_escape(raw, strlen(raw), esc, sizeof(esc));
+	entry_clear(e);
+	free(e->msg);
+	e->msg = strdup(esc);	/* NULL is answered with the error's text */
+	e->err = err;
+	return TLY_OK;
+}
+
+/* The detail of the last failure, or the error's text if none was set. */
+static const char *
+detail_or(int err)
+{
+	const char	*d = tly_errdetail();
+
+	return strcmp(d, "no detail") == 0 ? tly_strerror(err) : d;
+}
+
+/* Check every record of b (step 7); rejects e on the first failure. */
+static int
+check_records(struct ingest *in, struct entry *e, const struct tly_batch *b)
+{
+	const struct tly_problem	*p;
+	size_t				 i, k;
+	int				 r;
+
+	for (i = 0; i < b->nrecords; i++) {
+		memset(in->probs, 0, sizeof(*in->probs));
+		tly_errclear();
+		r = tly_record_check(in->c->election, &b->records[i], i,
+		    in->probs);
+		if (r == TLY_OK)
+			continue;
+		if (r == TLY_E_NOMEM)
+			return r;
+		/* Name the first blocking problem ("H2: ..."). */
+		for (k = 0; k < in->probs->n; k++) {
+			p = &in->probs->p[k];
+			if (!p->warning || !p->explained)
+				return entry_reject(e, TLY_E_RECORD,
+				    "record %zu: %s (fields: %s)", i,
+				    p->message, p->fields);
+		}
+		return entry_reject(e, TLY_E_RECORD, "record %zu: %s", i,
+		    detail_or(r));
+	}
+	return TLY_OK;
+}
+
+/*
+ * PROTOCOL.md 10 steps 1-7 for e.  Returns TLY_OK (e verified or
+ * rejected) or an error of the central itself (out of memory).
+ */
+static int
+verify_entry(struct ingest *in, struct entry *e)
+{
+	struct tly_central	*c = in->c;
+	struct tly_envelope	 env;
+	struct tly_batch	*b = NULL;
+	char			 h1[TLY_HEX_HASH];
+	int			 r;
+
+	e->verified = 1;
+	tly_errclear();
+	if ((r = tly_batch_parse(e->m, e->mlen, &b)) != TLY_OK) {
+		if (r == TLY_E_NOMEM || r == TLY_E_CRYPTO)
+			return r;
+		/* Where the envelope parses the entry has an id. */
+		if (tly_envelope_parse(e->m, e->mlen, &env) == TLY_OK) {
+			tly_hash(e->m, e->mlen, e->id);
+			e->has_id = 1;
+		}
+		return entry_reject(e, r, "%s", detail_or(r));
+	}
+	memcpy(e->id, b->id, TLY_HASH_LEN);
+	e->has_id = 1;
+	e->b = b;		/* transferred; entry_reject() frees it */
+
+	if (!tly_memeq(b->election, c->ehash, TLY_HASH_LEN))
+		return entry_reject(e, TLY_E_ELECTION, "election %s is not "
+		    "this central's %s", tly_hex(b->election, TLY_HASH_LEN,
+		    h1), c->ehashhex);
+	if (b->test != c->conf.test)
+		return entry_reject(e, TLY_E_MODE, "batch is for %s mode, "
+		    "this central runs in %s mode", b->test ? "test" : "live",
+		    c->conf.test ? "test" : "live");
+	return check_records(in, e, b);
+}
+
+/*
+ * Step 8 and storing, inside the transaction.  Appends the receipt to
+ * receipt and returns TLY_OK with *dup set, or rejects e; any other
+ * error is a failure of the central.
+ */
+static int
+store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
+    int *dup)
+{
+	struct tly_central	*c = in->c;
+	struct tly_receipt	 rc;
+	struct tly_batch	*b = e->b;
+	int			 r;
+
+	*dup = 0;
+	if ((r = tly_cstore_savepoint(c->store)) != TLY_OK)
+		return r;
+	tly_errclear();
+	r = tly_cstore_check(c->store, b, receipt);
+	if (r == TLY_CSTORE_DUPLICATE) {
+		*dup = 1;
+		return tly_cstore_release(c->store);
+	}
+	if (r == TLY_E_SEQ_CONFLICT || r == TLY_E_SEQ_GAP ||
+	    r == TLY_E_CHAIN) {
+		entry_reject(e, r, "%s", detail_or(r));
+		return tly_cstore_rollback_to(c->store);
+	}
+	if (r != TLY_OK)
+		goto fail;
+
+	memset(&rc, 0, sizeof(rc));
+	memcpy(rc.device, b->device, TLY_PK_LEN);
+	rc.seq = b->seq;
+	memcpy(rc.batch, b->id, TLY_HASH_LEN);
+	rc.stored = (uint64_t)time(NULL);
+	if ((r = tly_receipt_seal(c->key, &rc, receipt)) != TLY_OK ||
+	    (r = tly_cstore_put(c->store, b, e->m, e->mlen, (time_t)rc.stored,
+	    receipt->p, receipt->len)) != TLY_OK)
+		goto fail;
+	return tly_cstore_release(c->store);
+ fail:
+	tly_cstore_rollback_to(c->store);
+	return r;
+}
+
+/* Append the result of entry i to the response. */
+static int
+emit_result(struct ingest *in, size_t i, const char *status,
+    const struct tly_buf *receipt)
+{
+	struct entry	*e = &in->e[i];
+	struct tly_buf	 b64 = TLY_BUF_INIT(2 * TLY_MSG_MAX);
+	int		 r = TLY_OK;
+
+	tly_jw_obj_open(&in->w);
+	tly_jw_key(&in->w, "index");
+	tly_jw_uint(&in->w, i);
+	tly_jw_key(&in->w, "status");
+	tly_jw_str(&in->w, status);
+	tly_jw_key(&in->w, "batch");
+	if (e->has_id)
+		tly_jw_hex(&in->w, e->id, TLY_HASH_LEN);
+	else
+		tly_jw_null(&in->w);
+	if (e->err == 0) {
+		if ((r = tly_b64_encode(receipt->p, receipt->len, &b64)) !=
+		    TLY_OK)
+			goto out;
+		tly_jw_key(&in->w, "device");
+		tly_jw_hex(&in->w, e->b->device, TLY_PK_LEN);
+		tly_jw_key(&in->w, "seq");
+		tly_jw_uint(&in->w, e->b->seq);
+		tly_jw_key(&in->w, "receipt");
+		tly_jw_str(&in->w, (const char *)b64.p);
+	} else {
+		tly_jw_key(&in->w, "error");
+		tly_jw_obj_open(&in->w);
+		tly_jw_key(&in->w, "code");
+		tly_jw_str(&in->w, tly_err_code(e->err));
+		tly_jw_key(&in->w, "message");
+		tly_jw_str(&in->w, e->msg != NULL ? e->msg :
+		    tly_strerror(e->err));
+		tly_jw_obj_close(&in->w);
+	}
+	tly_jw_obj_close(&in->w);
+	r = in->w.err;
+ out:
+	tly_buf_free(&b64);
+	return r;
+}
+
+/* Log a rejected entry, with everything a peer sent escaped. */
+static void
+log_rejection(const struct entry *e, size_t i)
+{
+	char	hex[TLY_HEX_HASH];
+
+	tly_log_warn("rejected entry %zu batch %s: %s: %s", i,
+	    e->has_id ? tly_hex(e->id, TLY_HASH_LEN, hex) : "-",
+	    tly_err_code(e->err), e->msg != NULL ? e->msg :
+	    tly_strerror(e->err));
+}
+
+/* Log a stored batch. */
+static void
+log_stored(const struct entry *e)
+{
+	char	h1[TLY_HEX_HASH], h2[TLY_HEX_PK];
+
+	tly_log_info("stored batch %s device %s seq %llu records %zu",
+	    tly_hex(e->id, TLY_HASH_LEN, h1),
+	    tly_hex(e->device, TLY_PK_LEN, h2),
+	    (unsigned long long)e->seq, e->nrecords);
+}
+
+/*
+ * Steps 8-9 for every entry in one transaction, answering in order.
+ * Returns TLY_OK after COMMIT, or an error with nothing applied.
+ */
+static int
+apply_all(struct ingest *in)
+{
+	struct tly_cstore	*s = in->c->store;
+	struct tly_buf		 receipt = TLY_BUF_INIT(TLY_MSG_MAX);
+	struct entry		*e;
+	time_t			 now;
+	size_t			 i;
+	int			 r, dup;
+
+	if ((r = tly_cstore_begin(s)) != TLY_OK)
+		return r;
+	tly_jw_init(&in->w, &in->out);
+	tly_jw_obj_open(&in->w);
+	tly_jw_key(&in->w, "results");
+	tly_jw_arr_open(&in->w);
+	for (i = 0; i < in->n; i++) {
+		e = &in->e[i];
+		tly_buf_reset(&receipt);
+		dup = 0;
+		if (!e->verified && (r = verify_entry(in, e)) != TLY_OK)
+			goto fail;
+		if (e->b != NULL &&
+		    (r = store_entry(in, e, &receipt, &dup)) != TLY_OK)
+			goto fail;
+		if (e->err != 0) {
+			now = time(NULL);
+			if ((r = tly_cstore_reject(s, now, i,
+			    tly_err_code(e->err), e->msg != NULL ? e->msg :
+			    tly_strerror(e->err), e->has_id ? e->id : NULL,
+			    e->m, e->mlen)) != TLY_OK)
+				goto fail;
+			in->nrejected++;
+			r = emit_result(in, i, "rejected", NULL);
+		} else {
+			if (dup)
+				in->ndup++;
+			else
+				in->nstored++;
+			r = emit_result(in, i, dup ? "duplicate" : "stored",
+			    &receipt);
+		}
+		if (r != TLY_OK)
+			goto fail;
+		if (e->err == 0 && !dup) {
+			e->stored = 1;
+			memcpy(e->device, e->b->device, TLY_PK_LEN);
+			e->seq = e->b->seq;
+			e->nrecords = e->b->nrecords;
+		}
+		entry_clear(e);
+	}
+	tly_jw_arr_close(&in->w);
+	tly_jw_obj_close(&in->w);
+	if ((r = tly_jw_finish(&in->w)) != TLY_OK)
+		goto fail;
+	if ((r = tly_cstore_commit(s)) != TLY_OK)
+		goto out;
+	/* Log only what was committed. */
+	for (i = 0; i < in->n; i++) {
+		if (in->e[i].err != 0)
+			log_rejection(&in->e[i], i);
+		else if (in->e[i].stored)
+			log_stored(&in->e[i]);
+	}
+	goto out;
+ fail:
+	tly_cstore_rollback(s);
+ out:
+	tly_buf_free(&receipt);
+	return r;
+}
+
+/* Content-Type is the bundle type, ignoring case and parameters. */
+static int
+is_bundle_type(const char *ct)
+{
+	size_t	n = strlen(BUNDLE_TYPE);
+
+	if (ct == NULL || strncasecmp(ct, BUNDLE_TYPE, n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t';
+}
+
+/* Free everything a request held. */
+static void
+ingest_free(struct ingest *in)
+{
+	size_t	i;
+
+	if (in->e != NULL)
+		for (i = 0; i < in->n; i++) {
+			entry_clear(&in->e[i]);
+			free(in->e[i].msg);
+		}
+	free(in->e);
+	free(in->probs);
+	tly_buf_free(&in->out);
+}
+
+/* Decode the body (section 8.1) into plain, or answer an error. */
+static int
+decode_body(const struct tly_http_req *req, struct tly_http_resp *resp,
+    struct tly_buf *plain, const uint8_t **p, size_t *len)
+{
+	const char	*enc = req->content_encoding;
+	int		 r;
+
+	*p = req->body;
+	*len = req->bodylen;
+	if (enc == NULL || *enc == '\0')
+		return TLY_OK;
+	if (strcasecmp(enc, "gzip") != 0) {
+		tly_http_resp_error(resp, 415, "unsupported_encoding",
+		    "Content-Encoding must be gzip or absent");
+		return TLY_E_ENCODING;
+	}
+	tly_errclear();
+	r = tly_gunzip(req->body, req->bodylen, TLY_POST_MAX, plain);
+	if (r == TLY_E_TOO_LARGE) {
+		tly_http_resp_error(resp, 413, "too_large",
+		    "the body inflates to more than %lu bytes", TLY_POST_MAX);
+		return r;
+	}
+	if (r != TLY_OK) {
+		tly_http_resp_error(resp, 400, "bad_encoding",
+		    "the gzip body does not inflate");
+		return r;
+	}
+	*p = plain->p;
+	*len = plain->len;
+	return TLY_OK;
+}
+
+void
+tly_central_post_batches(struct tly_central *c,
+    const struct tly_http_req *req, struct tly_http_resp *resp)
+{
+	struct ingest			 in;
+	struct tly_buf			 plain = TLY_BUF_INIT(TLY_POST_MAX);
+	struct tly_bundle_reader	 br;
+	const uint8_t			*body, *m;
+	char				 esc[MSG_MAX];
+	size_t				 len, mlen, i, budget = 0;
+	unsigned			 n;
+	int				 r;
+
+	memset(&in, 0, sizeof(in));
+	in.c = c;
+	tly_buf_init(&in.out, TLY_CENTRAL_RESP_MAX);
+
+	n = atomic_fetch_add(&c->inflight, 1) + 1;
+	if (n > 2 * c->conf.threads) {
+		tly_http_resp_error(resp, 503, "busy",
+		    "too many uploads in progress; retry in %u s",
+		    RETRY_AFTER_S);
+		resp->retry_after = RETRY_AFTER_S;
+		goto out;
+	}
+	if (!is_bundle_type(req->content_type)) {
+		tly_http_resp_error(resp, 415, "unsupported_media_type",
+		    "Content-Type must be %s", BUNDLE_TYPE);
+		goto out;
+	}
+	if (decode_body(req, resp, &plain, &body, &len) != TLY_OK)
+		goto out;
+	tly_errclear();
+	if (body == NULL || tly_bundle_open(body, len, &br) != TLY_OK) {
+		tly_log_escape(detail_or(TLY_E_BUNDLE),
+		    strlen(detail_or(TLY_E_BUNDLE)), esc, sizeof(esc));
+		tly_log_warn("rejected upload: bad bundle: %s", esc);
+		tly_http_resp_error(resp, 400, "bad_bundle", "%s", esc);
+		goto out;
+	}
+
+	in.n = br.count;
+	if ((in.e = calloc(in.n > 0 ? in.n : 1, sizeof(*in.e))) == NULL ||
+	    (in.probs = malloc(sizeof(*in.probs))) == NULL) {
+		r = TLY_E_NOMEM;
+		goto fail;
+	}
+	for (i = 0; i < in.n && tly_bundle_next(&br, &m, &mlen); i++) {
+		in.e[i].m = m;
+		in.e[i].mlen = mlen;
+	}
+	if (i != in.n) {
+		r = tly_fail(TLY_E_BUNDLE, "bundle reader stopped early");
+		goto fail;
+	}
+
+	/* Steps 1-7 without the lock, within the memory budget. */
+	for (i = 0; i < in.n && budget < PREPARSE_RECORDS; i++) {
+		if ((r = verify_entry(&in, &in.e[i])) != TLY_OK)
+			goto fail;
+		if (in.e[i].b != NULL)
+			budget += in.e[i].b->nrecords;
+	}
+	tly_errclear();
+	if ((r = apply_all(&in)) != TLY_OK)
+		goto fail;
+
+	tly_buf_free(&resp->body);
+	resp->body = in.out;
+	tly_buf_init(&in.out, TLY_CENTRAL_RESP_MAX);	/* transferred */
+	resp->status = in.nrejected > 0 ? 422 : 200;
+	resp->content_type = "application/json";
+	tly_log_info("upload: %zu entries: %zu stored, %zu duplicate, "
+	    "%zu rejected", in.n, in.nstored, in.ndup, in.nrejected);
+	goto out;
+ fail:
+	tly_log_escape(detail_or(r), strlen(detail_or(r)), esc, sizeof(esc));
+	tly_log_error("upload failed, nothing applied: %s: %s",
+	    tly_strerror(r), esc);
+	tly_http_resp_error(resp, 500, "internal",
+	    "the central failed; nothing was applied");
+ out:
+	atomic_fetch_sub(&c->inflight, 1);
+	ingest_free(&in);
+	tly_buf_free(&plain);
+}
