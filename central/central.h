@@ -43,6 +43,8 @@ struct tly_central_conf {
 	unsigned	 threads;	/* HTTP worker threads */
 	unsigned	 conn_max;	/* concurrent connections */
 	char		*user;		/* user to run as when root, or NULL */
+	char		*devices;	/* device list file, or NULL: any */
+	char		 dwhere[320];	/* "file:line" of the devices key */
 	char		 uwhere[320];	/* "file:line" of the user key */
 };
 
@@ -53,6 +55,8 @@ struct tly_central {
 	char			 keyhex[TLY_HEX_PK];	/* its id in hex */
 	struct tly_election	*election;	/* the parsed definition */
 	uint8_t			 ehash[TLY_HASH_LEN];	/* hash of its bytes */
+	uint8_t			*devices;	/* sorted allowed device keys */
+	size_t			 ndevices;	/* entries in devices; 0 = any */
 	char			 ehashhex[TLY_HEX_HASH];	/* the same in hex */
 	struct tly_cstore	*store;		/* the database */
 	atomic_uint		 inflight;	/* POST /v1/batches in progress */
@@ -76,6 +80,9 @@ void	tly_central_conf_free(struct tly_central_conf *conf);
 int	tly_central_open(struct tly_central *c);
 /* Release everything tly_central_open() and the config acquired. */
 void	tly_central_close(struct tly_central *c);
+/* 1 if device may upload: on the device list, or no list configured. */
+int	tly_central_device_allowed(const struct tly_central *c,
+	    const uint8_t device[TLY_PK_LEN]);
 
 /* api.c */
 

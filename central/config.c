@@ -23,7 +23,7 @@
 
 static const char *const known_keys[] = {
 	"datadir", "listen", "key", "election", "mode", "threads",
-	"max-connections", "user", NULL
+	"max-connections", "user", "devices", NULL
 };
 
 /* A malloc'd path dir/name; NULL if out of memory or too long. */
@@ -119,8 +119,11 @@ tly_central_conf_load(const char *path, struct tly_central_conf *conf)
 	if ((r = get_str(cfg, "datadir", &conf->datadir)) != TLY_OK ||
 	    (r = get_str(cfg, "election", &conf->election)) != TLY_OK ||
 	    (r = get_str(cfg, "key", &conf->keypath)) != TLY_OK ||
-	    (r = get_str(cfg, "user", &conf->user)) != TLY_OK)
+	    (r = get_str(cfg, "user", &conf->user)) != TLY_OK ||
+	    (r = get_str(cfg, "devices", &conf->devices)) != TLY_OK)
 		goto out;
+	snprintf(conf->dwhere, sizeof(conf->dwhere), "%s",
+	    tly_config_where(cfg, "devices"));
 	snprintf(conf->ewhere, sizeof(conf->ewhere), "%s",
 	    tly_config_where(cfg, "election"));
 	snprintf(conf->uwhere, sizeof(conf->uwhere), "%s",
@@ -180,6 +183,7 @@ tly_central_conf_free(struct tly_central_conf *conf)
 	free(conf->keypath);
 	free(conf->election);
 	free(conf->user);
+	free(conf->devices);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -276,6 +280,93 @@ load_election(struct tly_central *c)
 	return r;
 }
 
+#define DEVICES_FILE_MAX	(16UL * 1024 * 1024)	/* ~170,000 keys */
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, TLY_PK_LEN);
+}
+
+/*
+ * Read the device list: one public key per line (64 hex characters or a
+ * public key file's line), blank lines and '#' comments ignored.
+ * Errors name the list's file and line.
+ */
+static int
+load_devices(struct tly_central *c)
+{
+	struct tly_buf	 b = TLY_BUF_INIT(DEVICES_FILE_MAX);
+	char		*p, *nl, *end;
+	size_t		 line = 0, cap = 0;
+	uint8_t		*keys = NULL, *nk;
+	int		 r;
+
+	if (c->conf.devices == NULL)
+		return TLY_OK;
+	if ((r = tly_buf_read_file(c->conf.devices, DEVICES_FILE_MAX, &b)) !=
+	    TLY_OK) {
+		r = tly_fail(TLY_E_CONFIG, "%s: devices: %s", c->conf.dwhere,
+		    tly_errdetail());
+		goto out;
+	}
+	for (p = (char *)b.p; p < (char *)b.p + b.len; p = nl + 1) {
+		line++;
+		if ((nl = memchr(p, '\n', (size_t)((char *)b.p + b.len - p))) ==
+		    NULL)
+			nl = (char *)b.p + b.len;
+		*nl = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strlen(p);
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t' ||
+		    end[-1] == '\r'))
+			*--end = '\0';
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (c->ndevices == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nk = reallocarray(keys, cap, TLY_PK_LEN)) == NULL) {
+				r = TLY_E_NOMEM;
+				goto out;
+			}
+			keys = nk;
+		}
+		if (tly_pubkey_parse(p, keys + c->ndevices * TLY_PK_LEN) !=
+		    TLY_OK) {
+			r = tly_fail(TLY_E_CONFIG, "%s:%zu: not a device "
+			    "public key", c->conf.devices, line);
+			goto out;
+		}
+		c->ndevices++;
+	}
+	if (c->ndevices == 0) {
+		r = tly_fail(TLY_E_CONFIG, "%s: devices: %s lists no device",
+		    c->conf.dwhere, c->conf.devices);
+		goto out;
+	}
+	qsort(keys, c->ndevices, TLY_PK_LEN, key_cmp);
+	c->devices = keys;
+	keys = NULL;		/* transferred */
+	r = TLY_OK;
+ out:
+	if (r != TLY_OK)
+		c->ndevices = 0;
+	free(keys);
+	tly_buf_free(&b);
+	return r;
+}
+
+int
+tly_central_device_allowed(const struct tly_central *c,
+    const uint8_t device[TLY_PK_LEN])
+{
+	if (c->ndevices == 0)
+		return 1;
+	return bsearch(device, c->devices, c->ndevices, TLY_PK_LEN,
+	    key_cmp) != NULL;
+}
+
 int
 tly_central_open(struct tly_central *c)
 {
@@ -285,7 +376,8 @@ tly_central_open(struct tly_central *c)
 	atomic_init(&c->inflight, 0);
 	if ((r = make_datadir(c->conf.datadir)) != TLY_OK ||
 	    (r = load_key(c)) != TLY_OK ||
-	    (r = load_election(c)) != TLY_OK)
+	    (r = load_election(c)) != TLY_OK ||
+	    (r = load_devices(c)) != TLY_OK)
 		goto out;
 	if ((db = path_join(c->conf.datadir, TLY_CENTRAL_DB)) == NULL) {
 		r = TLY_E_NOMEM;
@@ -306,5 +398,8 @@ tly_central_close(struct tly_central *c)
 	c->election = NULL;
 	tly_key_free(c->key);
 	c->key = NULL;
+	free(c->devices);
+	c->devices = NULL;
+	c->ndevices = 0;
 	tly_central_conf_free(&c->conf);
 }

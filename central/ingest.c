@@ -157,6 +157,11 @@ verify_entry(struct ingest *in, struct entry *e)
 	e->has_id = 1;
 	e->b = b;		/* transferred; entry_reject() frees it */
 
+	if (!tly_central_device_allowed(c, b->device))
+		return entry_reject(e, TLY_E_DEVICE, "device %s is not on "
+		    "this central's device list", tly_hex(b->device,
+		    TLY_PK_LEN, h1));
+
 	if (!tly_memeq(b->election, c->ehash, TLY_HASH_LEN))
 		return entry_reject(e, TLY_E_ELECTION, "election %s is not "
 		    "this central's %s", tly_hex(b->election, TLY_HASH_LEN,

@@ -48,6 +48,7 @@ static const struct {
 	{ "cryptography library failure",	"internal" },
 	{ "invalid election definition",	"bad_definition" },
 	{ "busy, try again later",		"busy" },
+	{ "device not on the device list",	"unknown_device" },
 };
 
 _Static_assert(sizeof(errs) / sizeof(errs[0]) == -TLY_E_MAX_,

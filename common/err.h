@@ -41,7 +41,8 @@ enum tly_err {
 	TLY_E_CRYPTO		= -28,	/* crypto library failure */
 	TLY_E_DEFINITION	= -29,	/* bad election definition */
 	TLY_E_BUSY		= -30,	/* peer or resource busy, try later */
-	TLY_E_MAX_		= -31	/* one past the last code */
+	TLY_E_DEVICE		= -31,	/* device not on the device list */
+	TLY_E_MAX_		= -32	/* one past the last code */
 };
 
 /* Static English text for an error code; never NULL. */

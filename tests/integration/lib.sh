@@ -76,6 +76,7 @@ start_central() {
 	listen 127.0.0.1:$port
 	key $T/keys/$name.key
 	election $ELECTION
+	${CENTRAL_EXTRA:-}
 	CONF
 	rm -f "$d/ready"
 	mkfifo "$d/ready"
