@@ -1,0 +1,430 @@
+/*
+ * api.c: the local HTTP API on the Unix socket (PROTOCOL.md 9).
+ *
+ *   POST /v1/records   check, seal and commit records as one batch
+ *   GET  /v1/status    the device, its batches and the sync state
+ *   POST /v1/sync      sync now and report the attempt
+ *   GET  /v1/bundle    every batch held, as a bundle file
+ *   POST /v1/bundle    take in a bundle of other devices' batches
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/httpd.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "sync/wire.h"
+#include "daemon/tallyd.h"
+
+#define API_STATUS_MAX	(64UL * 1024 * 1024)	/* GET /v1/status body */
+#define API_JSON_MAX	(4UL * 1024 * 1024)	/* other JSON answers */
+#define API_BUNDLE_TYPE	"application/vnd.tally.bundle"
+
+/* Start a fresh response body with cap max. */
+static void
+resp_begin(struct tly_http_resp *resp, int status, size_t max)
+{
+	tly_buf_free(&resp->body);
+	tly_buf_init(&resp->body, max);
+	resp->status = status;
+	resp->content_type = "application/json";
+}
+
+/* Finish a JSON body; on a writer failure answer 500 instead. */
+static void
+resp_finish(struct tly_http_resp *resp, struct tly_jw *w)
+{
+	int	r;
+
+	if ((r = tly_jw_finish(w)) != TLY_OK) {
+		tly_log_error("api: response: %s", tly_strerror(r));
+		resp_begin(resp, 500, API_JSON_MAX);
+		tly_http_resp_error(resp, 500, "internal", "response too large");
+	}
+}
+
+/* Write the 422 check_failed answer for probs. */
+static void
+api_check_failed(struct tly_http_resp *resp, const struct tly_problems *probs)
+{
+	struct tly_jw			 w;
+	const struct tly_problem	*p;
+	char				 fields[sizeof(p->fields)], *f, *save;
+	char				 msg[512];
+	size_t				 i;
+
+	if (probs->n > 0)
+		snprintf(msg, sizeof(msg), "record %zu: %s%s",
+		    probs->p[0].index, probs->p[0].message,
+		    probs->n + probs->dropped > 1 ? " (and more)" : "");
+	else
+		snprintf(msg, sizeof(msg), "a record fails the checks");
+	resp_begin(resp, 422, API_JSON_MAX);
+	tly_jw_init(&w, &resp->body);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "error");
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "code");
+	tly_jw_str(&w, "check_failed");
+	tly_jw_key(&w, "message");
+	tly_jw_str(&w, msg);
+	tly_jw_obj_close(&w);
+	tly_jw_key(&w, "problems");
+	tly_jw_arr_open(&w);
+	for (i = 0; i < probs->n; i++) {
+		p = &probs->p[i];
+		tly_jw_obj_open(&w);
+		tly_jw_key(&w, "index");
+		tly_jw_uint(&w, p->index);
+		tly_jw_key(&w, "rule");
+		tly_jw_str(&w, p->rule);
+		tly_jw_key(&w, "fields");
+		tly_jw_arr_open(&w);
+		snprintf(fields, sizeof(fields), "%s", p->fields);
+		for (f = strtok_r(fields, ", ", &save); f != NULL;
+		    f = strtok_r(NULL, ", ", &save))
+			tly_jw_str(&w, f);
+		tly_jw_arr_close(&w);
+		tly_jw_key(&w, "message");
+		tly_jw_str(&w, p->message);
+		tly_jw_obj_close(&w);
+	}
+	tly_jw_arr_close(&w);
+	tly_jw_obj_close(&w);
+	resp_finish(resp, &w);
+}
+
+/* POST /v1/records */
+static void
+api_records(struct tallyd *d, const struct tly_http_req *req,
+    struct tly_http_resp *resp)
+{
+	struct tly_json		*root = NULL;
+	const struct tly_json	*el;
+	struct tly_record	*recs = NULL;
+	struct tly_problems	*probs = NULL;
+	struct tly_dseal_result	 sr;
+	struct tly_jw		 w;
+	char			 where[32], rid[80];
+	size_t			 n = 0, i;
+	int			 r;
+
+	tly_errclear();
+	if (req->bodylen == 0 ||
+	    tly_json_parse(req->body, req->bodylen, &root) != TLY_OK) {
+		tly_http_resp_error(resp, 400, "bad_request", "%s",
+		    req->bodylen == 0 ? "empty body" : tly_errdetail());
+		goto out;
+	}
+	if (tly_json_is_array(root)) {
+		n = tly_json_count(root);
+		if (n == 0 || n > TLY_RECORDS_MAX) {
+			tly_http_resp_error(resp, 400, "bad_request",
+			    "records: an array of 1 to %d records",
+			    TLY_RECORDS_MAX);
+			goto out;
+		}
+	} else if (tly_json_is_object(root))
+		n = 1;
+	else {
+		tly_http_resp_error(resp, 400, "bad_request", "the body must "
+		    "be a record object or an array of records");
+		goto out;
+	}
+	if ((recs = calloc(n, sizeof(*recs))) == NULL ||
+	    (probs = calloc(1, sizeof(*probs))) == NULL) {
+		tly_http_resp_error(resp, 500, "internal", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		tly_record_init(&recs[i]);
+	el = n == 1 && tly_json_is_object(root) ? root : tly_json_first(root);
+	for (i = 0; i < n && el != NULL; i++, el = tly_json_next(el)) {
+		if (tly_json_is_array(root))
+			snprintf(where, sizeof(where), "[%zu]", i);
+		else
+			where[0] = '\0';
+		tly_errclear();
+		if (tly_record_from_json(el, where, &recs[i]) != TLY_OK) {
+			tly_http_resp_error(resp, 400, "bad_request", "%s",
+			    tly_errdetail());
+			goto out;
+		}
+	}
+	tly_errclear();
+	r = tly_dseal_records(d, recs, n, probs, &sr);
+	if (r == TLY_E_RECORD) {
+		api_check_failed(resp, probs);
+		goto out;
+	}
+	if (r != TLY_OK) {
+		tly_log_error("api: sealing failed: %s", tly_errdetail());
+		tly_http_resp_error(resp, 500, "internal", "%s",
+		    tly_errdetail());
+		goto out;
+	}
+	tly_log_info("sealed batch seq %llu with %zu records",
+	    (unsigned long long)sr.seq, n);
+	tly_dsync_wake(d->sync);
+	resp_begin(resp, 201, API_JSON_MAX);
+	tly_jw_init(&w, &resp->body);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "batch");
+	tly_jw_hex(&w, sr.id, TLY_HASH_LEN);
+	tly_jw_key(&w, "seq");
+	tly_jw_uint(&w, sr.seq);
+	tly_jw_key(&w, "records");
+	tly_jw_arr_open(&w);
+	for (i = 0; i < n; i++) {
+		tly_record_id(sr.id, i, rid, sizeof(rid));
+		tly_jw_str(&w, rid);
+	}
+	tly_jw_arr_close(&w);
+	tly_jw_obj_close(&w);
+	resp_finish(resp, &w);
+ out:
+	if (recs != NULL)
+		for (i = 0; i < n; i++)
+			tly_record_finish(&recs[i]);
+	free(recs);
+	free(probs);
+	tly_json_free(root);
+}
+
+/* Write a time member, null when t < 0. */
+static void
+jw_time(struct tly_jw *w, const char *key, int64_t t)
+{
+	tly_jw_key(w, key);
+	if (t < 0)
+		tly_jw_null(w);
+	else
+		tly_jw_int(w, t);
+}
+
+/* One entry of "batches" in GET /v1/status. */
+static int
+status_batch(void *arg, const struct tly_dstore_info *info)
+{
+	struct tly_jw	*w = arg;
+
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "seq");
+	tly_jw_uint(w, info->seq);
+	tly_jw_key(w, "batch");
+	tly_jw_hex(w, info->id, TLY_HASH_LEN);
+	tly_jw_key(w, "records");
+	tly_jw_uint(w, info->nrecords);
+	tly_jw_key(w, "state");
+	tly_jw_str(w, tly_dstate_name(info->state));
+	tly_jw_key(w, "attempts");
+	tly_jw_uint(w, info->attempts);
+	tly_jw_key(w, "last_error");
+	tly_jw_str(w, info->last_error);
+	jw_time(w, "acknowledged_at", info->state == TLY_DSTATE_ACKED ?
+	    (int64_t)info->acked_at : -1);
+	tly_jw_obj_close(w);
+	return w->err;
+}
+
+/* GET /v1/status */
+static void
+api_status(struct tallyd *d, struct tly_http_resp *resp)
+{
+	struct tly_dsync_status	 st;
+	struct tly_jw		 w;
+	uint64_t		 counts[3];
+	int			 r;
+
+	memset(&st, 0, sizeof(st));
+	st.last_contact = st.next_attempt = -1;
+	if (d->sync != NULL)
+		tly_dsync_get_status(d->sync, &st);
+	if ((r = tly_dstore_counts(d->store, counts)) != TLY_OK) {
+		tly_http_resp_error(resp, 500, "internal", "%s",
+		    tly_errdetail());
+		return;
+	}
+	resp_begin(resp, 200, API_STATUS_MAX);
+	tly_jw_init(&w, &resp->body);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "device");
+	tly_jw_hex(&w, d->device, TLY_PK_LEN);
+	tly_jw_key(&w, "central");
+	tly_jw_str(&w, d->conf.central);
+	tly_jw_key(&w, "counts");
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "sealed");
+	tly_jw_uint(&w, counts[TLY_DSTATE_SEALED]);
+	tly_jw_key(&w, "sent");
+	tly_jw_uint(&w, counts[TLY_DSTATE_SENT]);
+	tly_jw_key(&w, "acknowledged");
+	tly_jw_uint(&w, counts[TLY_DSTATE_ACKED]);
+	tly_jw_obj_close(&w);
+	jw_time(&w, "last_contact", st.last_contact);
+	tly_jw_key(&w, "last_error");
+	tly_jw_str(&w, st.last_error[0] ? st.last_error : NULL);
+	jw_time(&w, "next_attempt", st.next_attempt);
+	tly_jw_key(&w, "batches");
+	tly_jw_arr_open(&w);
+	if ((r = tly_dstore_foreach_batch(d->store, status_batch, &w)) !=
+	    TLY_OK && w.err == 0) {
+		tly_http_resp_error(resp, 500, "internal", "%s",
+		    tly_errdetail());
+		return;
+	}
+	tly_jw_arr_close(&w);
+	tly_jw_obj_close(&w);
+	resp_finish(resp, &w);
+}
+
+/* POST /v1/sync */
+static void
+api_sync(struct tallyd *d, struct tly_http_resp *resp)
+{
+	struct tly_dsync_result	 res;
+	struct tly_jw		 w;
+
+	memset(&res, 0, sizeof(res));
+	if (d->sync == NULL) {
+		res.outcome = "no_central";
+		(void)tly_dstore_unacked(d->store, &res.pending);
+	} else
+		tly_dsync_now(d->sync, TLY_D_SYNC_WAIT_S, &res);
+	resp_begin(resp, 200, API_JSON_MAX);
+	tly_jw_init(&w, &resp->body);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "outcome");
+	tly_jw_str(&w, res.outcome);
+	tly_jw_key(&w, "acknowledged");
+	tly_jw_uint(&w, res.acknowledged);
+	tly_jw_key(&w, "pending");
+	tly_jw_uint(&w, res.pending);
+	tly_jw_key(&w, "error");
+	tly_jw_str(&w, res.error[0] ? res.error : NULL);
+	tly_jw_obj_close(&w);
+	resp_finish(resp, &w);
+}
+
+/* State of GET /v1/bundle while walking the store. */
+struct bundle_out {
+	struct tly_buf	*b;	/* the bundle being written */
+	size_t		 n;	/* entries added */
+};
+
+/* Add one batch to the bundle. */
+static int
+bundle_add(void *arg, enum tly_dkind kind, const uint8_t *m, size_t len)
+{
+	struct bundle_out	*o = arg;
+	int			 r;
+
+	if ((r = tly_bundle_add(o->b, m, len)) == TLY_OK)
+		o->n++;
+	return r;
+}
+
+/* GET /v1/bundle */
+static void
+api_bundle_get(struct tallyd *d, struct tly_http_resp *resp)
+{
+	struct bundle_out	o;
+	int			r;
+
+	resp_begin(resp, 200, TLY_BUNDLE_FILE_MAX);
+	o.b = &resp->body;
+	o.n = 0;
+	tly_errclear();
+	if ((r = tly_bundle_begin(&resp->body)) != TLY_OK ||
+	    (r = tly_dstore_foreach_bytes(d->store, bundle_add, &o)) !=
+	    TLY_OK ||
+	    (r = tly_bundle_end(&resp->body, o.n)) != TLY_OK) {
+		resp_begin(resp, 500, API_JSON_MAX);
+		tly_http_resp_error(resp, 500, "internal", "%s",
+		    tly_errdetail());
+		return;
+	}
+	resp->content_type = API_BUNDLE_TYPE;
+}
+
+/* POST /v1/bundle */
+static void
+api_bundle_post(struct tallyd *d, const struct tly_http_req *req,
+    struct tly_http_resp *resp)
+{
+	struct tly_jw	w;
+	size_t		stored, rejected;
+	int		r;
+
+	if (req->content_type != NULL &&
+	    strcmp(req->content_type, API_BUNDLE_TYPE) != 0 &&
+	    strcmp(req->content_type, "application/octet-stream") != 0) {
+		tly_http_resp_error(resp, 415, "unsupported_media_type",
+		    "send a bundle as %s", API_BUNDLE_TYPE);
+		return;
+	}
+	if (req->content_encoding != NULL &&
+	    strcmp(req->content_encoding, "identity") != 0) {
+		tly_http_resp_error(resp, 415, "unsupported_encoding",
+		    "the local API takes bundles unencoded");
+		return;
+	}
+	resp_begin(resp, 200, API_JSON_MAX);
+	tly_jw_init(&w, &resp->body);
+	tly_errclear();
+	r = tly_dseal_bundle(d, req->body, req->bodylen, &w, &stored,
+	    &rejected);
+	if (r == TLY_E_BUNDLE || r == TLY_E_TRUNCATED) {
+		resp_begin(resp, 400, API_JSON_MAX);
+		tly_http_resp_error(resp, 400, "bad_bundle", "%s",
+		    tly_errdetail());
+		return;
+	}
+	if (r != TLY_OK) {
+		resp_begin(resp, 500, API_JSON_MAX);
+		tly_http_resp_error(resp, 500, "internal", "%s",
+		    tly_errdetail());
+		return;
+	}
+	if (stored > 0) {
+		tly_log_info("relay: stored %zu batches from a bundle", stored);
+		tly_dsync_wake(d->sync);
+	}
+	resp->status = rejected > 0 ? 422 : 200;
+}
+
+void
+tly_dapi_handle(void *arg, const struct tly_http_req *req,
+    struct tly_http_resp *resp)
+{
+	struct tallyd	*d = arg;
+	const char	*path = req->path, *m = req->method;
+	int		 get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
+	int		 bundle = strcmp(path, "/v1/bundle") == 0;
+
+	if (!(bundle && post) && req->bodylen > TLY_D_LOCAL_BODY_MAX) {
+		tly_http_resp_error(resp, 413, "too_large", "the body is over "
+		    "%lu bytes", TLY_D_LOCAL_BODY_MAX);
+		return;
+	}
+	if (strcmp(path, "/v1/records") == 0 && post)
+		api_records(d, req, resp);
+	else if (strcmp(path, "/v1/status") == 0 && get)
+		api_status(d, resp);
+	else if (strcmp(path, "/v1/sync") == 0 && post)
+		api_sync(d, resp);
+	else if (bundle && get)
+		api_bundle_get(d, resp);
+	else if (bundle && post)
+		api_bundle_post(d, req, resp);
+	else if (strcmp(path, "/v1/records") == 0 ||
+	    strcmp(path, "/v1/status") == 0 || strcmp(path, "/v1/sync") == 0 ||
+	    bundle)
+		tly_http_resp_error(resp, 405, "method_not_allowed",
+		    "%s is not allowed here", get ? "GET" : post ? "POST" :
+		    "this method");
+	else
+		tly_http_resp_error(resp, 404, "not_found", "no such path");
+}

@@ -1,0 +1,379 @@
+/*
+ * main.c: tallyd, the field daemon (tallyd(8)).
+ *
+ * Start-up order: read the config, drop privileges, create the data
+ * directory, load or create the device key, read the election definition
+ * and the central's key, open the store, start the sync thread, serve the
+ * local API, signal readiness.  Signals only write to a self-pipe; the
+ * main thread waits on it and shuts down in the reverse order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/httpd.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "sync/http.h"
+#include "daemon/tallyd.h"
+
+#define EXIT_USAGE	2	/* usage or configuration error */
+
+static int	sig_pipe[2] = { -1, -1 };	/* the self-pipe */
+
+/* Signal handler: pass the signal number to the main loop. */
+static void
+on_signal(int sig)
+{
+	unsigned char	c = (unsigned char)sig;
+	int		save = errno;
+
+	(void)!write(sig_pipe[1], &c, 1);
+	errno = save;
+}
+
+/* Print the usage line to f. */
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: tallyd -c FILE [-n] [-R FD] [-v] [-h]\n");
+}
+
+/* Create the self-pipe and install the handlers. */
+static int
+signals_setup(void)
+{
+	struct sigaction	sa;
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		return tly_fail(TLY_E_IO, "pipe: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPIPE, &sa, NULL) != 0)
+		return tly_fail(TLY_E_IO, "sigaction: %s", strerror(errno));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(SIGTERM, &sa, NULL) != 0)
+		return tly_fail(TLY_E_IO, "sigaction: %s", strerror(errno));
+	return TLY_OK;
+}
+
+/* If root: become conf user and verify the drop; warn without one. */
+static int
+drop_privileges(const struct tly_dconf *c)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		return TLY_OK;
+	if (c->user == NULL) {
+		tly_log_warn("running as root; set 'user' in %s", c->path);
+		return TLY_OK;
+	}
+	if ((pw = getpwnam(c->user)) == NULL)
+		return tly_fail(TLY_E_CONFIG, "%s: no such user '%s'", c->path,
+		    c->user);
+	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0)
+		return tly_fail(TLY_E_IO, "cannot become %s: %s", c->user,
+		    strerror(errno));
+	if (setuid(0) == 0 || geteuid() == 0)
+		return tly_fail(TLY_E_IO, "privileges were not dropped");
+	tly_log_info("running as %s", c->user);
+	return TLY_OK;
+}
+
+/* Refuse a key file that group or others may access. */
+static int
+key_mode_ok(const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return TLY_OK;
+		return tly_fail(TLY_E_KEY, "%s: %s", path, strerror(errno));
+	}
+	if ((st.st_mode & 077) != 0)
+		return tly_fail(TLY_E_KEY, "%s: mode %03o lets others read "
+		    "the key; chmod 600 it", path, (unsigned)st.st_mode & 0777);
+	return TLY_OK;
+}
+
+/* Load everything the config names into d.  *exitp says how to fail. */
+static int
+load(struct tallyd *d, int *exitp)
+{
+	struct tly_buf	def = TLY_BUF_INIT(TLY_D_ELECTION_MAX);
+	int		r;
+
+	*exitp = EXIT_USAGE;
+	if (mkdir(d->conf.datadir, 0700) != 0 && errno != EEXIST) {
+		r = tly_fail(TLY_E_IO, "%s: %s", d->conf.datadir,
+		    strerror(errno));
+		goto out;
+	}
+	if ((r = key_mode_ok(d->conf.key)) != TLY_OK)
+		goto out;
+	if ((r = tly_key_load_or_create(d->conf.key, &d->key)) != TLY_OK ||
+	    (r = key_mode_ok(d->conf.key)) != TLY_OK)
+		goto out;
+	memcpy(d->device, tly_key_public(d->key), TLY_PK_LEN);
+	if ((r = tly_buf_read_file(d->conf.election, TLY_D_ELECTION_MAX,
+	    &def)) != TLY_OK)
+		goto out;
+	tly_hash(def.p, def.len, d->election_hash);
+	if ((r = tly_election_parse(def.p, def.len, &d->election)) != TLY_OK) {
+		r = tly_fail(r, "%s: %s", d->conf.election, tly_errdetail());
+		goto out;
+	}
+	if (d->conf.central != NULL) {
+		if ((r = tly_pubkey_load(d->conf.central_key, d->central_pk)) !=
+		    TLY_OK)
+			goto out;
+		d->has_central = 1;
+	}
+	*exitp = 1;
+	r = TLY_OK;
+ out:
+	tly_buf_free(&def);
+	return r;
+}
+
+/* Open the store and check it belongs to this device key. */
+static int
+open_store(struct tallyd *d)
+{
+	char	 path[PATH_MAX], hex[TLY_HEX_HASH], held[TLY_HEX_HASH];
+	int	 r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/tallyd.db",
+	    d->conf.datadir) >= sizeof(path))
+		return tly_fail(TLY_E_CONFIG, "datadir path too long");
+	if ((r = tly_dstore_open(path, &d->store)) != TLY_OK)
+		return r;
+	tly_hex(d->device, TLY_PK_LEN, hex);
+	r = tly_dstore_meta_get(d->store, "device", held, sizeof(held));
+	if (r == TLY_E_NOTFOUND)
+		r = tly_dstore_meta_set(d->store, "device", hex);
+	else if (r == TLY_OK && strcmp(held, hex) != 0)
+		return tly_fail(TLY_E_KEY, "%s holds the chain of device %s, "
+		    "not of this key (%s)", path, held, hex);
+	if (r != TLY_OK)
+		return r;
+	tly_hex(d->election_hash, TLY_HASH_LEN, hex);
+	r = tly_dstore_meta_get(d->store, "election", held, sizeof(held));
+	if (r == TLY_OK && strcmp(held, hex) != 0)
+		tly_log_warn("the election definition changed (was %s)", held);
+	if (r == TLY_E_NOTFOUND || (r == TLY_OK && strcmp(held, hex) != 0))
+		r = tly_dstore_meta_set(d->store, "election", hex);
+	return r;
+}
+
+/*
+ * Take the data directory's lock (one daemon per store) and clear a
+ * socket left by a dead daemon.  *lockfd is kept open while running.
+ */
+static int
+claim(const struct tallyd *d, int *lockfd)
+{
+	struct sockaddr_un	sun;
+	char			path[PATH_MAX];
+	int			fd;
+
+	snprintf(path, sizeof(path), "%s/tallyd.lock", d->conf.datadir);
+	if ((*lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return tly_fail(TLY_E_IO, "%s: %s", path, strerror(errno));
+	if (flock(*lockfd, LOCK_EX | LOCK_NB) != 0)
+		return tly_fail(TLY_E_BUSY, "another tallyd uses %s",
+		    d->conf.datadir);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return tly_fail(TLY_E_IO, "socket: %s", strerror(errno));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", d->conf.socket);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(fd);
+		return tly_fail(TLY_E_BUSY, "%s: another daemon listens there",
+		    d->conf.socket);
+	}
+	close(fd);
+	if (unlink(d->conf.socket) != 0 && errno != ENOENT)
+		return tly_fail(TLY_E_IO, "%s: %s", d->conf.socket,
+		    strerror(errno));
+	return TLY_OK;
+}
+
+/* Write "READY\n" to fd and close it. */
+static void
+ready(int fd)
+{
+	if (fd < 0)
+		return;
+	if (write(fd, "READY\n", 6) != 6)
+		tly_log_warn("readiness fd %d: %s", fd, strerror(errno));
+	close(fd);
+}
+
+/* Wait on the self-pipe until SIGINT or SIGTERM. */
+static void
+wait_for_signal(void)
+{
+	struct pollfd	pfd;
+	unsigned char	c;
+
+	pfd.fd = sig_pipe[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			tly_log_error("poll: %s", strerror(errno));
+			return;
+		}
+		while (read(sig_pipe[0], &c, 1) == 1)
+			if (c == SIGINT || c == SIGTERM) {
+				tly_log_info("signal %d: shutting down", c);
+				return;
+			}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tallyd		 d;
+	struct tly_httpd_opts	 ho;
+	struct tly_httpd	*httpd = NULL;
+	const char		*cfgpath = NULL;
+	char			 hex[TLY_HEX_PK], *end;
+	long			 l;
+	int			 ch, check = 0, verbose = 0, readyfd = -1;
+	int			 lockfd = -1, r, ex = 1, have_mu = 0;
+
+	memset(&d, 0, sizeof(d));
+	while ((ch = getopt_long(argc, argv, "c:nR:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'R':
+			errno = 0;
+			l = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    l < 0 || l > INT_MAX) {
+				fprintf(stderr, "tallyd: -R: not a file "
+				    "descriptor: %s\n", optarg);
+				return EXIT_USAGE;
+			}
+			readyfd = (int)l;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || cfgpath == NULL) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	tly_log_init("tallyd", verbose ? TLY_LOG_DEBUG : TLY_LOG_INFO);
+	umask(077);		/* the store and the socket are private */
+	if (readyfd >= 0)
+		(void)fcntl(readyfd, F_SETFD, FD_CLOEXEC);
+	if ((r = signals_setup()) != TLY_OK)
+		goto fail;
+	if ((r = tly_dconf_load(cfgpath, &d.conf)) != TLY_OK) {
+		ex = EXIT_USAGE;
+		goto fail;
+	}
+	if ((r = drop_privileges(&d.conf)) != TLY_OK) {
+		ex = r == TLY_E_CONFIG ? EXIT_USAGE : 1;
+		goto fail;
+	}
+	if ((r = tly_crypto_init()) != TLY_OK ||
+	    (r = tly_http_global_init()) != TLY_OK)
+		goto fail;
+	if ((r = load(&d, &ex)) != TLY_OK)
+		goto fail;
+	ex = 1;
+	tly_log_info("device key %s", tly_hex(d.device, TLY_PK_LEN, hex));
+	if (check) {
+		if ((r = open_store(&d)) != TLY_OK)
+			goto fail;
+		tly_log_info("%s: configuration ok", cfgpath);
+		ex = 0;
+		goto out;
+	}
+	if ((r = claim(&d, &lockfd)) != TLY_OK || (r = open_store(&d)) != TLY_OK)
+		goto fail;
+	if (pthread_mutex_init(&d.seal_mu, NULL) != 0) {
+		r = tly_fail(TLY_E_NOMEM, "mutex");
+		goto fail;
+	}
+	have_mu = 1;
+	tly_log_info("election %s (%s), mode %s, central %s",
+	    tly_election_id(d.election), tly_hex(d.election_hash, TLY_HASH_LEN,
+	    hex), d.conf.test ? "test" : "live",
+	    d.conf.central ? d.conf.central : "none");
+	if (d.has_central && (r = tly_dsync_start(&d, &d.sync)) != TLY_OK)
+		goto fail;
+	memset(&ho, 0, sizeof(ho));
+	ho.unix_path = d.conf.socket;
+	ho.body_max = TLY_D_BUNDLE_BODY_MAX;
+	ho.threads = 4;
+	ho.conn_max = 64;
+	ho.timeout_s = 120;
+	ho.fn = tly_dapi_handle;
+	ho.arg = &d;
+	if ((r = tly_httpd_start(&ho, &httpd)) != TLY_OK)
+		goto fail;
+	tly_log_info("listening on %s", d.conf.socket);
+	ready(readyfd);
+	readyfd = -1;
+	wait_for_signal();
+	ex = 0;
+	goto out;
+ fail:
+	tly_log_error("%s", tly_errdetail());
+ out:
+	tly_dsync_quit(d.sync);		/* releases POST /v1/sync waiters */
+	tly_httpd_stop(httpd);
+	tly_dsync_stop(d.sync);
+	tly_dstore_close(d.store);
+	if (have_mu)
+		pthread_mutex_destroy(&d.seal_mu);
+	tly_election_free(d.election);
+	tly_key_free(d.key);
+	tly_dconf_finish(&d.conf);
+	if (lockfd >= 0)
+		close(lockfd);
+	return ex;
+}

@@ -1,0 +1,353 @@
+/*
+ * seal.c: checking count records and sealing them into the device's
+ * chain of batches; taking in other devices' batches from bundles.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "common/json.h"
+#include "sync/wire.h"
+#include "daemon/tallyd.h"
+
+/* Copy the blocking problems of src (record checks) to the end of dst. */
+static size_t
+seal_blocking(const struct tly_problems *src, struct tly_problems *dst)
+{
+	size_t	i, added = 0;
+
+	for (i = 0; i < src->n; i++) {
+		if (src->p[i].warning && src->p[i].explained)
+			continue;
+		added++;
+		if (dst->n < TLY_PROBLEMS_MAX)
+			dst->p[dst->n++] = src->p[i];
+		else
+			dst->dropped++;
+	}
+	return added;
+}
+
+/* Add a problem with no rule, for a failure the checker did not list. */
+static void
+seal_problem(struct tly_problems *dst, size_t index, const char *msg)
+{
+	struct tly_problem	*p;
+
+	if (dst->n == TLY_PROBLEMS_MAX) {
+		dst->dropped++;
+		return;
+	}
+	p = &dst->p[dst->n++];
+	memset(p, 0, sizeof(*p));
+	p->index = index;
+	snprintf(p->message, sizeof(p->message), "%s", msg);
+}
+
+/*
+ * Run the checks of 5.1 on records[0..n); blocking problems go to probs.
+ * TLY_E_RECORD if there is any, TLY_OK if all may be signed.
+ */
+static int
+seal_check(const struct tallyd *d, const struct tly_record *records,
+    size_t n, struct tly_problems *probs)
+{
+	struct tly_problems	*one;
+	size_t			 i;
+	int			 r, blocked = 0;
+
+	memset(probs, 0, sizeof(*probs));
+	if ((one = malloc(sizeof(*one))) == NULL)
+		return TLY_E_NOMEM;
+	for (i = 0; i < n; i++) {
+		memset(one, 0, sizeof(*one));
+		tly_errclear();
+		r = tly_record_check(d->election, &records[i], i, one);
+		if (r == TLY_OK)
+			continue;
+		if (r != TLY_E_RECORD)
+			goto out;
+		blocked = 1;
+		if (seal_blocking(one, probs) == 0)
+			seal_problem(probs, i, tly_errdetail());
+		probs->dropped += one->dropped;
+	}
+	r = blocked ? TLY_E_RECORD : TLY_OK;
+ out:
+	free(one);
+	return r;
+}
+
+/* Free the JSON texts made for the records table. */
+static void
+seal_recs_free(struct tly_dstore_rec *recs, char (*ids)[80], size_t n)
+{
+	size_t	i;
+
+	if (recs != NULL)
+		for (i = 0; i < n; i++)
+			free((char *)recs[i].json);
+	free(recs);
+	free(ids);
+}
+
+/* Fill recs[i] (for the records table) from records[i] of batch id. */
+static int
+seal_recs(const struct tly_record *records, size_t n,
+    const uint8_t id[TLY_HASH_LEN], struct tly_dstore_rec *recs,
+    char (*ids)[80])
+{
+	struct tly_buf	 b;
+	struct tly_jw	 w;
+	size_t		 i;
+	int		 r;
+
+	for (i = 0; i < n; i++) {
+		tly_buf_init(&b, TLY_BODY_MAX);
+		tly_jw_init(&w, &b);
+		tly_record_to_json(&records[i], &w);
+		if ((r = tly_jw_finish(&w)) != TLY_OK) {
+			tly_buf_free(&b);
+			return r;
+		}
+		tly_record_id(id, i, ids[i], sizeof(ids[i]));
+		recs[i].id = ids[i];
+		recs[i].area = records[i].area;
+		recs[i].level = records[i].level;
+		recs[i].constituency = records[i].constituency;
+		recs[i].round = records[i].round;
+		recs[i].json = (const char *)b.p;	/* transferred */
+	}
+	return TLY_OK;
+}
+
+int
+tly_dseal_records(struct tallyd *d, const struct tly_record *records,
+    size_t n, struct tly_problems *probs, struct tly_dseal_result *res)
+{
+	struct tly_buf		 msg = TLY_BUF_INIT(TLY_MSG_MAX);
+	struct tly_dstore_rec	*recs = NULL;
+	char			(*ids)[80] = NULL;
+	uint8_t			 head_id[TLY_HASH_LEN];
+	uint64_t		 head;
+	time_t			 now;
+	int			 r, locked = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (n == 0 || n > TLY_RECORDS_MAX)
+		return tly_fail(TLY_E_INVAL, "a batch holds 1 to %d records",
+		    TLY_RECORDS_MAX);
+	if ((r = seal_check(d, records, n, probs)) != TLY_OK)
+		return r;
+	if ((recs = calloc(n, sizeof(*recs))) == NULL ||
+	    (ids = calloc(n, sizeof(*ids))) == NULL) {
+		r = TLY_E_NOMEM;
+		goto out;
+	}
+	/* The head must not move between reading it and appending. */
+	pthread_mutex_lock(&d->seal_mu);
+	locked = 1;
+	if ((r = tly_dstore_head(d->store, &head, head_id)) != TLY_OK)
+		goto out;
+	now = time(NULL);
+	if ((r = tly_batch_seal(d->key, head + 1, head > 0 ? head_id : NULL,
+	    now > 0 ? (uint64_t)now : 0, d->conf.test, d->election_hash,
+	    records, n, &msg, res->id)) != TLY_OK ||
+	    (r = seal_recs(records, n, res->id, recs, ids)) != TLY_OK)
+		goto out;
+	if ((r = tly_dstore_append(d->store, head + 1, res->id, msg.p, msg.len,
+	    now > 0 ? (uint64_t)now : 0, recs, n)) != TLY_OK)
+		goto out;
+	res->seq = head + 1;
+ out:
+	if (locked)
+		pthread_mutex_unlock(&d->seal_mu);
+	seal_recs_free(recs, ids, n);
+	tly_buf_free(&msg);
+	return r;
+}
+
+/* Write one rejected entry of a bundle. */
+static void
+bundle_reject(struct tly_jw *w, size_t index, const uint8_t *id,
+    const char *code, const char *message)
+{
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "index");
+	tly_jw_uint(w, index);
+	tly_jw_key(w, "status");
+	tly_jw_str(w, "rejected");
+	tly_jw_key(w, "batch");
+	if (id != NULL)
+		tly_jw_hex(w, id, TLY_HASH_LEN);
+	else
+		tly_jw_null(w);
+	tly_jw_key(w, "error");
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "code");
+	tly_jw_str(w, code);
+	tly_jw_key(w, "message");
+	tly_jw_str(w, message);
+	tly_jw_obj_close(w);
+	tly_jw_obj_close(w);
+}
+
+/* Write one stored or duplicate entry of a bundle. */
+static void
+bundle_accept(struct tly_jw *w, size_t index, const struct tly_batch *b,
+    const char *status)
+{
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "index");
+	tly_jw_uint(w, index);
+	tly_jw_key(w, "status");
+	tly_jw_str(w, status);
+	tly_jw_key(w, "batch");
+	tly_jw_hex(w, b->id, TLY_HASH_LEN);
+	tly_jw_key(w, "device");
+	tly_jw_hex(w, b->device, TLY_PK_LEN);
+	tly_jw_key(w, "seq");
+	tly_jw_uint(w, b->seq);
+	tly_jw_obj_close(w);
+}
+
+/*
+ * The hard record checks a central applies (5.1): fill msg and return 1
+ * when a record of b fails one.  Warnings are not re-judged.
+ */
+static int
+bundle_bad_record(const struct tallyd *d, const struct tly_batch *b,
+    struct tly_problems *one, char *msg, size_t msglen)
+{
+	size_t	i, k;
+
+	for (i = 0; i < b->nrecords; i++) {
+		memset(one, 0, sizeof(*one));
+		if (tly_record_check(d->election, &b->records[i], i, one) ==
+		    TLY_OK)
+			continue;
+		for (k = 0; k < one->n; k++) {
+			if (one->p[k].warning)
+				continue;
+			snprintf(msg, msglen, "record %zu: %s: %s", i,
+			    one->p[k].rule, one->p[k].message);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Verify one bundle entry and keep it if it is another device's batch.
+ * Writes the entry's result; *stored or *rejected is incremented.
+ */
+static void
+bundle_entry(struct tallyd *d, size_t index, const uint8_t *m, size_t mlen,
+    struct tly_problems *one, struct tly_jw *w, size_t *stored,
+    size_t *rejected)
+{
+	struct tly_envelope	 env;
+	struct tly_batch	*b = NULL;
+	enum tly_drelay		 rel;
+	uint8_t			 id[TLY_HASH_LEN];
+	char			 msg[512];
+	time_t			 now;
+	int			 r, have_id;
+
+	tly_errclear();
+	if ((r = tly_batch_parse(m, mlen, &b)) != TLY_OK) {
+		/* Name the batch id whenever the envelope parses. */
+		snprintf(msg, sizeof(msg), "%s", tly_errdetail());
+		have_id = tly_envelope_parse(m, mlen, &env) == TLY_OK;
+		if (have_id)
+			tly_hash(m, mlen, id);
+		bundle_reject(w, index, have_id ? id : NULL, tly_err_code(r),
+		    msg);
+		goto reject;
+	}
+	if (!tly_memeq(b->election, d->election_hash, TLY_HASH_LEN)) {
+		bundle_reject(w, index, b->id, "wrong_election",
+		    "the batch is for another election definition");
+		goto reject;
+	}
+	if (b->test != d->conf.test) {
+		bundle_reject(w, index, b->id, "wrong_mode", b->test ?
+		    "a test batch for a live daemon" :
+		    "a live batch for a test daemon");
+		goto reject;
+	}
+	if (bundle_bad_record(d, b, one, msg, sizeof(msg))) {
+		bundle_reject(w, index, b->id, "bad_record", msg);
+		goto reject;
+	}
+	if (memcmp(b->device, d->device, TLY_PK_LEN) == 0) {
+		/* Our own chain lives only in the batches table. */
+		r = tly_dstore_state(d->store, TLY_DKIND_OWN, b->id, NULL);
+		if (r == TLY_OK)
+			bundle_accept(w, index, b, "duplicate");
+		else if (r == TLY_E_NOTFOUND) {
+			bundle_reject(w, index, b->id, "seq_conflict",
+			    "signed with this device's key but not in its "
+			    "chain");
+			goto reject;
+		} else {
+			bundle_reject(w, index, b->id, "internal",
+			    tly_errdetail());
+			goto reject;
+		}
+		goto out;
+	}
+	now = time(NULL);
+	if ((r = tly_dstore_relay_add(d->store, b->id, b->device, b->seq, m,
+	    mlen, now > 0 ? (uint64_t)now : 0, &rel)) != TLY_OK) {
+		bundle_reject(w, index, b->id, "internal", tly_errdetail());
+		goto reject;
+	}
+	switch (rel) {
+	case TLY_DRELAY_STORED:
+		bundle_accept(w, index, b, "stored");
+		(*stored)++;
+		break;
+	case TLY_DRELAY_DUPLICATE:
+		bundle_accept(w, index, b, "duplicate");
+		break;
+	default:
+		bundle_reject(w, index, b->id, "seq_conflict", "a different "
+		    "batch with this device and seq is held");
+		goto reject;
+	}
+	goto out;
+ reject:
+	(*rejected)++;
+ out:
+	tly_batch_free(b);
+}
+
+int
+tly_dseal_bundle(struct tallyd *d, const uint8_t *p, size_t len,
+    struct tly_jw *w, size_t *stored, size_t *rejected)
+{
+	struct tly_bundle_reader	 rd;
+	struct tly_problems		*one = NULL;
+	const uint8_t			*m;
+	size_t				 mlen, index = 0;
+	int				 r;
+
+	*stored = *rejected = 0;
+	tly_errclear();
+	if ((r = tly_bundle_open(p, len, &rd)) != TLY_OK)
+		return r;
+	if ((one = malloc(sizeof(*one))) == NULL)
+		return TLY_E_NOMEM;
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "results");
+	tly_jw_arr_open(w);
+	while (tly_bundle_next(&rd, &m, &mlen))
+		bundle_entry(d, index++, m, mlen, one, w, stored, rejected);
+	tly_jw_arr_close(w);
+	tly_jw_obj_close(w);
+	free(one);
+	return tly_jw_finish(w);
+}

@@ -1,0 +1,200 @@
+/*
+ * store.h: the field daemon's durable state, in one SQLite file.
+ *
+ * store.c is the only SQL in the daemon.  The database runs in WAL mode
+ * with synchronous=FULL, so a call that returns TLY_OK after a write has
+ * committed it to disk.  One connection is shared by every thread and
+ * guarded by a mutex inside the store; each function is atomic.
+ *
+ * Tables (schema version 1, PRAGMA user_version):
+ *   batches  the device's own signed batches, by seq; their bytes are
+ *            never updated or deleted (triggers enforce it)
+ *   records  the records of each own batch, for lookups by area
+ *   relay    batches of other devices received in bundles, unchanged
+ *   meta     key/value settings (device key id, election hash)
+ */
+#ifndef TLY_DAEMON_STORE_H
+#define TLY_DAEMON_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+
+#define TLY_DSTORE_VERSION	1	/* schema version this code writes */
+
+/* Delivery state of a batch (own or relayed). */
+enum tly_dstate {
+	TLY_DSTATE_SEALED = 0,	/* committed (or received), not yet sent */
+	TLY_DSTATE_SENT = 1,	/* transmitted at least once, no receipt */
+	TLY_DSTATE_ACKED = 2	/* a valid receipt is stored */
+};
+
+/* Where a batch lives. */
+enum tly_dkind {
+	TLY_DKIND_OWN = 0,	/* signed by this device */
+	TLY_DKIND_RELAY = 1	/* another device's, carried in a bundle */
+};
+
+/* Outcome of tly_dstore_relay_add(). */
+enum tly_drelay {
+	TLY_DRELAY_STORED = 0,		/* newly stored */
+	TLY_DRELAY_DUPLICATE = 1,	/* the same batch id was held */
+	TLY_DRELAY_CONFLICT = 2		/* another batch with that device/seq */
+};
+
+struct tly_dstore;	/* opaque: the connection and its mutex */
+
+/* One record of a batch being appended (all strings owned by the caller). */
+struct tly_dstore_rec {
+	const char	*id;		/* record id "<batch hex>:<index>" */
+	const char	*area;		/* polling area id */
+	const char	*level;		/* level id */
+	const char	*constituency;	/* constituency id */
+	uint64_t	 round;		/* round number */
+	const char	*json;		/* the record as compact JSON */
+};
+
+/* A summary of one own batch, for status listings. */
+struct tly_dstore_info {
+	uint64_t	 seq;			/* position in the chain */
+	uint8_t		 id[TLY_HASH_LEN];	/* batch id */
+	uint64_t	 created;		/* sealing time */
+	uint64_t	 nrecords;		/* records in the batch */
+	enum tly_dstate	 state;			/* delivery state */
+	uint64_t	 attempts;		/* transmissions so far */
+	const char	*last_error;		/* or NULL; valid in callback */
+	uint64_t	 acked_at;		/* receipt time, 0 if none */
+};
+
+/* An unacknowledged batch to send (tly_dstore_pending()). */
+struct tly_dstore_item {
+	enum tly_dkind	 kind;			/* own or relayed */
+	uint64_t	 seq;			/* the batch's seq */
+	uint8_t		 id[TLY_HASH_LEN];	/* batch id */
+	uint8_t		*bytes;			/* signed message (malloc) */
+	size_t		 len;			/* bytes in it */
+};
+
+/*
+ * Open (creating if needed) the database at path and bring its schema
+ * to TLY_DSTORE_VERSION.  A database from a newer version is refused
+ * with TLY_E_VERSION.  *sp: new, close with tly_dstore_close().
+ */
+int	tly_dstore_open(const char *path, struct tly_dstore **sp);
+void	tly_dstore_close(struct tly_dstore *s);		/* NULL-safe */
+
+/* The schema version stored in the file (PRAGMA user_version). */
+int	tly_dstore_user_version(struct tly_dstore *s, int *out);
+
+/* Read a meta value into out (NUL-terminated); TLY_E_NOTFOUND if unset. */
+int	tly_dstore_meta_get(struct tly_dstore *s, const char *k, char *out,
+	    size_t outlen);
+/* Set a meta value (insert or replace) and commit. */
+int	tly_dstore_meta_set(struct tly_dstore *s, const char *k,
+	    const char *v);
+
+/*
+ * The head of the own chain: *seq is the highest seq (0 when empty) and
+ * id its batch id (left zeroed when empty).
+ */
+int	tly_dstore_head(struct tly_dstore *s, uint64_t *seq,
+	    uint8_t id[TLY_HASH_LEN]);
+
+/*
+ * Append an own batch and its records in one transaction and commit.
+ * seq must be head + 1 (else TLY_E_SEQ_CONFLICT, nothing written).
+ * bytes are stored unchanged and never updated afterwards.
+ */
+int	tly_dstore_append(struct tly_dstore *s, uint64_t seq,
+	    const uint8_t id[TLY_HASH_LEN], const uint8_t *bytes, size_t len,
+	    uint64_t created, const struct tly_dstore_rec *recs, size_t nrecs);
+
+/*
+ * Look up a batch by id in kind's table: TLY_OK and *state (may be NULL),
+ * or TLY_E_NOTFOUND.
+ */
+int	tly_dstore_state(struct tly_dstore *s, enum tly_dkind kind,
+	    const uint8_t id[TLY_HASH_LEN], enum tly_dstate *state);
+
+/*
+ * Copy the signed bytes of an own batch, by seq, into out (appended).
+ * TLY_E_NOTFOUND if there is none.
+ */
+int	tly_dstore_batch_bytes(struct tly_dstore *s, uint64_t seq,
+	    struct tly_buf *out);
+
+/*
+ * Store another device's batch unchanged (state sealed) and commit,
+ * unless the same id is held (*res = DUPLICATE) or a different batch
+ * with the same device and seq is (*res = CONFLICT).
+ */
+int	tly_dstore_relay_add(struct tly_dstore *s,
+	    const uint8_t id[TLY_HASH_LEN], const uint8_t device[TLY_PK_LEN],
+	    uint64_t seq, const uint8_t *bytes, size_t len, uint64_t received,
+	    enum tly_drelay *res);
+
+/*
+ * Up to max_n unacknowledged batches, own ones in seq order first, then
+ * relayed ones in device and seq order, while their total size stays
+ * within max_bytes (the first one is always taken).  *itemsp: new array
+ * of *np entries, free with tly_dstore_items_free().
+ */
+int	tly_dstore_pending(struct tly_dstore *s, size_t max_n,
+	    size_t max_bytes, struct tly_dstore_item **itemsp, size_t *np);
+void	tly_dstore_items_free(struct tly_dstore_item *items, size_t n);
+
+/*
+ * Mark items sent: state sent (acknowledged ones stay acknowledged),
+ * attempts + 1; one transaction, committed.
+ */
+int	tly_dstore_mark_sent(struct tly_dstore *s,
+	    const struct tly_dstore_item *items, size_t n);
+
+/*
+ * Store a verified receipt for a batch and mark it acknowledged at
+ * acked_at; clears its last error.  A batch already acknowledged keeps
+ * its first receipt.  TLY_E_NOTFOUND if the batch is unknown.
+ */
+int	tly_dstore_ack(struct tly_dstore *s, enum tly_dkind kind,
+	    const uint8_t id[TLY_HASH_LEN], const uint8_t *receipt,
+	    size_t len, uint64_t acked_at);
+
+/* Set (or with msg NULL clear) a batch's last error. */
+int	tly_dstore_set_error(struct tly_dstore *s, enum tly_dkind kind,
+	    const uint8_t id[TLY_HASH_LEN], const char *msg);
+
+/*
+ * Copy a batch's stored receipt into out (appended); TLY_E_NOTFOUND when
+ * the batch is unknown or has none.
+ */
+int	tly_dstore_receipt(struct tly_dstore *s, enum tly_dkind kind,
+	    const uint8_t id[TLY_HASH_LEN], struct tly_buf *out);
+
+/* Own batches per state: counts[TLY_DSTATE_SEALED] etc. */
+int	tly_dstore_counts(struct tly_dstore *s, uint64_t counts[3]);
+/* Unacknowledged batches, own and relayed together. */
+int	tly_dstore_unacked(struct tly_dstore *s, uint64_t *n);
+
+/*
+ * Call fn for every own batch in seq order, under the store's lock (fn
+ * must not call the store).  A nonzero return from fn stops the walk and
+ * is returned.
+ */
+int	tly_dstore_foreach_batch(struct tly_dstore *s,
+	    int (*fn)(void *arg, const struct tly_dstore_info *info),
+	    void *arg);
+
+/*
+ * Call fn with the signed bytes of every batch held: own ones in seq
+ * order, then relayed ones in device and seq order.  Same rules as
+ * tly_dstore_foreach_batch().
+ */
+int	tly_dstore_foreach_bytes(struct tly_dstore *s,
+	    int (*fn)(void *arg, enum tly_dkind kind, const uint8_t *m,
+	    size_t len), void *arg);
+
+/* Static name of a state: "sealed", "sent", "acknowledged". */
+const char *tly_dstate_name(enum tly_dstate st);
+
+#endif /* TLY_DAEMON_STORE_H */

@@ -1,0 +1,148 @@
+/*
+ * tallyd.h: the field daemon's internal interfaces.
+ *
+ *   config.c  reads tallyd.conf into struct tly_dconf
+ *   seal.c    checks records and seals them into batches; takes in
+ *             relayed bundles
+ *   syncer.c  the background thread that delivers batches to the central
+ *   api.c     the local HTTP API on the Unix socket (PROTOCOL.md 9)
+ *   store.c   the SQLite database (store.h)
+ *   main.c    start-up, signals and shutdown
+ */
+#ifndef TLY_DAEMON_TALLYD_H
+#define TLY_DAEMON_TALLYD_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "crypto/crypto.h"
+#include "daemon/store.h"
+#include "election/election.h"
+
+#define TLY_D_LOCAL_BODY_MAX	(1024UL * 1024)		/* local requests */
+#define TLY_D_BUNDLE_BODY_MAX	(8UL * 1024 * 1024)	/* POST /v1/bundle */
+#define TLY_D_UPLOAD_BYTES	(1024UL * 1024)		/* per sync request */
+#define TLY_D_SYNC_WAIT_S	30	/* POST /v1/sync waits this long */
+#define TLY_D_ELECTION_MAX	(64UL * 1024 * 1024)	/* definition file */
+
+/* ---- Configuration (config.c) ------------------------------------------- */
+
+/* The settings of tallyd.conf (tallyd.conf(5)); strings are malloc'd. */
+struct tly_dconf {
+	char		*path;		/* the config file itself */
+	char		*datadir;	/* state directory, created 0700 */
+	char		*socket;	/* local API socket path */
+	char		*key;		/* device secret key file */
+	char		*election;	/* election definition file */
+	char		*central;	/* central base URL, or NULL */
+	char		*central_key;	/* central public key file, or NULL */
+	char		*user;		/* user to run as when root, or NULL */
+	int		 test;		/* mode test (else live) */
+	uint64_t	 backoff_min;	/* seconds, >= 1 */
+	uint64_t	 backoff_max;	/* seconds, >= backoff_min */
+	uint64_t	 connect_timeout;	/* seconds */
+	uint64_t	 batch_max;	/* batches per upload */
+};
+
+/*
+ * Read path into c (zeroed by the caller), applying defaults.  Errors
+ * are TLY_E_CONFIG with a detail naming file:line.
+ */
+int	tly_dconf_load(const char *path, struct tly_dconf *c);
+void	tly_dconf_finish(struct tly_dconf *c);		/* NULL-safe */
+
+/* ---- The daemon ---------------------------------------------------------- */
+
+struct tly_dsync;
+
+/* Everything the handlers and the sync thread share. */
+struct tallyd {
+	struct tly_dconf	 conf;		/* settings */
+	struct tly_key		*key;		/* device key */
+	uint8_t			 device[TLY_PK_LEN];	/* its key id */
+	struct tly_election	*election;	/* parsed definition */
+	uint8_t			 election_hash[TLY_HASH_LEN];	/* of its bytes */
+	int			 has_central;	/* central configured */
+	uint8_t			 central_pk[TLY_PK_LEN];	/* its key */
+	struct tly_dstore	*store;		/* database */
+	pthread_mutex_t		 seal_mu;	/* one sealer at a time */
+	struct tly_dsync	*sync;		/* NULL without a central */
+};
+
+/* ---- Sealing and relaying (seal.c) --------------------------------------- */
+
+/* Outcome of sealing (tly_dseal_records). */
+struct tly_dseal_result {
+	uint64_t	seq;			/* seq of the new batch */
+	uint8_t		id[TLY_HASH_LEN];	/* its batch id */
+};
+
+/*
+ * Check records[0..n) against the election; when any has a blocking
+ * problem, return TLY_E_RECORD with every blocking problem in *probs
+ * (zeroed here) and sign nothing.  Otherwise seal them as the next batch
+ * of the chain, commit it, and fill *res.  The caller wakes the syncer.
+ */
+int	tly_dseal_records(struct tallyd *d, const struct tly_record *records,
+	    size_t n, struct tly_problems *probs, struct tly_dseal_result *res);
+
+/*
+ * Take in a bundle (POST /v1/bundle): verify each entry as a batch of
+ * this election and mode, keep other devices' batches in the relay
+ * table, and write the results array (PROTOCOL.md 8.1, no receipts) as
+ * an object {"results": [...]} into w.  *stored and *rejected count the
+ * outcomes.  TLY_E_BUNDLE when the bundle as a whole is malformed.
+ */
+int	tly_dseal_bundle(struct tallyd *d, const uint8_t *p, size_t len,
+	    struct tly_jw *w, size_t *stored, size_t *rejected);
+
+/* ---- The sync thread (syncer.c) ------------------------------------------ */
+
+/* What one sync run did (POST /v1/sync). */
+struct tly_dsync_result {
+	const char	*outcome;	/* "ok", "failed", "no_central" */
+	uint64_t	 acknowledged;	/* batches acknowledged by the run */
+	uint64_t	 pending;	/* unacknowledged after it */
+	char		 error[512];	/* "" when none */
+};
+
+/* The syncer's view for GET /v1/status. */
+struct tly_dsync_status {
+	int64_t		last_contact;	/* time of the last answer, -1 never */
+	int64_t		next_attempt;	/* time of the next try, -1 none */
+	char		last_error[512];	/* "" when none */
+};
+
+/* Start the thread for d (which must have a central).  *sp: new. */
+int	tly_dsync_start(struct tallyd *d, struct tly_dsync **sp);
+/*
+ * Ask the thread to stop and wake everyone waiting on it, without
+ * waiting (call before stopping the API).  NULL-safe.
+ */
+void	tly_dsync_quit(struct tly_dsync *s);
+/* Quit, wait for the thread and free s.  NULL-safe. */
+void	tly_dsync_stop(struct tly_dsync *s);
+/* New work was committed: sync soon (unless backing off).  NULL-safe. */
+void	tly_dsync_wake(struct tly_dsync *s);
+/*
+ * Start a run now, ignoring the backoff, and wait up to wait_s seconds
+ * for a run that began after this call.  On timeout the outcome is
+ * "failed" with an error saying so.
+ */
+void	tly_dsync_now(struct tly_dsync *s, unsigned wait_s,
+	    struct tly_dsync_result *res);
+/* Fill *st with the syncer's last contact, next attempt and last error. */
+void	tly_dsync_get_status(struct tly_dsync *s, struct tly_dsync_status *st);
+
+/* ---- The local API (api.c) ----------------------------------------------- */
+
+struct tly_http_req;
+struct tly_http_resp;
+
+/* The tly_httpd_fn of the local API; arg is the struct tallyd. */
+void	tly_dapi_handle(void *arg, const struct tly_http_req *req,
+	    struct tly_http_resp *resp);
+
+#endif /* TLY_DAEMON_TALLYD_H */
