@@ -19,9 +19,10 @@ SAN	?=
 PKGS	:= libsodium libcurl sqlite3 libcjson libmicrohttpd zlib
 DEBS	:= build-essential pkg-config libsodium-dev libcurl4-openssl-dev \
 	   libsqlite3-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
-	   libcmocka-dev sqlite3 curl clang
+	   libcmocka-dev sqlite3 curl jq
+FUZZ_DEBS := clang libclang-rt-14-dev
 
-ifeq ($(filter deps clean check demo,$(MAKECMDGOALS)),)
+ifeq ($(filter deps clean check demo fuzz,$(MAKECMDGOALS)),)
   ifneq ($(shell pkg-config --exists $(PKGS) cmocka && echo ok),ok)
     $(error missing libraries; run 'make deps' or apt-get install $(DEBS))
   endif
@@ -110,6 +111,7 @@ $(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB)
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	       -fsanitize=fuzzer,address,undefined
 fuzz:
+	@command -v clang >/dev/null || $(MAKE) deps DEBS="$(FUZZ_DEBS)"
 	$(MAKE) BUILD=$(BUILD)/fuzzlib CC=clang SAN= WERROR= \
 	    CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" \
 	    $(BUILD)/fuzzlib/libtally.a
