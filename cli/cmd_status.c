@@ -199,9 +199,12 @@ cmd_sync(int argc, char **argv)
 	if (json) {
 		if (cli_print_buf(&res.body) != CLI_EXIT_OK)
 			goto out;
-	} else
-		printf("sync: %s: %llu acknowledged, %llu pending\n",
-		    cli_esc(outcome, oc, sizeof(oc)),
+	} else if (strcmp(outcome, "ok") == 0 && pending == 0)
+		printf("sync: ok: everything is acknowledged (%llu batches "
+		    "in this attempt)\n", (unsigned long long)acked);
+	else
+		printf("sync: %s: %llu acknowledged in this attempt, %llu "
+		    "still pending\n", cli_esc(outcome, oc, sizeof(oc)),
 		    (unsigned long long)acked, (unsigned long long)pending);
 	if (strcmp(outcome, "ok") == 0) {
 		ret = CLI_EXIT_OK;
