@@ -4,6 +4,7 @@
 #   make check        unit tests, fuzz corpus replay, integration tests
 #   make SAN=1 check  the same under AddressSanitizer and UBSan
 #   make demo         install deps, build, run the end-to-end demo
+#   make demo-province  the same at the size of a province (Thai Nguyen 2021)
 #   make fuzz         libFuzzer binaries (clang) in $(BUILD)/fuzz
 #   make bench        benchmarks that print figures
 #   make deps         install the Debian packages this needs
@@ -22,7 +23,7 @@ DEBS	:= build-essential pkg-config libsodium-dev libcurl4-openssl-dev \
 	   libcmocka-dev sqlite3 curl jq
 FUZZ_DEBS := clang libclang-rt-14-dev
 
-ifeq ($(filter deps clean check demo fuzz,$(MAKECMDGOALS)),)
+ifeq ($(filter deps clean check demo demo-province fuzz,$(MAKECMDGOALS)),)
   ifneq ($(shell pkg-config --exists $(PKGS) cmocka && echo ok),ok)
     $(error missing libraries; run 'make deps' or apt-get install $(DEBS))
   endif
@@ -60,10 +61,13 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all check check-run demo demo-run fuzz bench deps install clean
+.PHONY: all check check-run demo demo-run demo-province demo-province-run \
+	fuzz bench deps install clean
 
 all: $(PROGS)
 
@@ -121,6 +125,11 @@ fuzz:
 	    $(BUILD)/fuzzlib/libtally.a $(LDLIBS) || exit 1; done
 	@echo "run e.g.: $(BUILD)/fuzz/fuzz_batch tests/fuzz/corpus/fuzz_batch"
 
+# Test tools (servers and proxies the integration tests drive).
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -129,7 +138,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: all $(UNIT_BIN) $(REPLAY_BIN)
+check-run: all $(UNIT_BIN) $(REPLAY_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) BIN=$(BIN) tests/run-all
 
 bench: all $(BENCH_BIN)
@@ -140,6 +149,12 @@ demo: deps
 
 demo-run: all
 	@BIN=$(BIN) tests/demo.sh
+
+demo-province: deps
+	@$(MAKE) --no-print-directory demo-province-run
+
+demo-province-run: all
+	@BIN=$(BIN) tests/demo-province.sh
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
