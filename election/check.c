@@ -92,10 +92,11 @@ check_int(struct ctx *c, const char *field, uint64_t v)
 		    "0..9007199254740991", field, (unsigned long long)v);
 }
 
-/* H1: the candidates named in votes are exactly constituency ci's. */
+/* H1: the candidates named in votes are exactly constituency ci's (in
+ * an additional election, some of them: the ballot the board drew up). */
 static void
 check_candidates(struct ctx *c, const struct tly_election *e, size_t ci,
-    const struct tly_record *r, size_t nvotes)
+    const struct tly_record *r, size_t nvotes, int subset)
 {
 	const char	*cid;
 	char		 fields[96];
@@ -137,6 +138,11 @@ check_candidates(struct ctx *c, const struct tly_election *e, size_t ci,
 			    "not a candidate in constituency '%s'", name,
 			    r->constituency);
 	}
+	if (subset) {
+		if (nvotes == 0)
+			add(c, "H1", "votes", -1, "votes names no candidate");
+		return;
+	}
 	for (j = 0; j < ncand; j++) {
 		cid = tly_constituency_candidate(e, ci, j);
 		for (i = 0; i < nvotes; i++)
@@ -157,26 +163,28 @@ check_definition(struct ctx *c, const struct tly_election *e,
     const struct tly_record *r, size_t nvotes, unsigned *seatsp)
 {
 	const char	*ac;
-	long		 ai, ci;
-	size_t		 l;
-	int		 level_ok = 0;
+	long		 ai, ci, li;
+	int		 level_ok, kind = -1;
 
 	*seatsp = 0;
 	if ((ai = tly_election_find_area(e, r->area)) < 0)
 		add(c, "H1", "area", -1, "area '%s' is not in the election "
 		    "definition", r->area);
-	for (l = 0; l < tly_election_nlevels(e); l++)
-		if (strcmp(tly_election_level(e, l), r->level) == 0)
-			level_ok = 1;
+	li = tly_election_find_level(e, r->level);
+	level_ok = li >= 0;
 	if (!level_ok)
 		add(c, "H1", "level", -1, "level '%s' is not in the election "
 		    "definition", r->level);
+	if (ai >= 0 && level_ok && r->round >= 1)
+		kind = tly_election_round_covers(e, r->round, (size_t)ai,
+		    (size_t)li);
 	if ((ci = tly_election_find_constituency(e, r->constituency)) < 0)
 		add(c, "H1", "constituency", -1, "constituency '%s' is not in "
 		    "the election definition", r->constituency);
 	else {
 		*seatsp = tly_constituency_seats(e, (size_t)ci);
-		check_candidates(c, e, (size_t)ci, r, nvotes);
+		check_candidates(c, e, (size_t)ci, r, nvotes,
+		    kind == TLY_ROUND_ADDITIONAL);
 		if (r->nmarks > 0 && r->nmarks != *seatsp)
 			add(c, "H1", "marks", -1, "marks has %zu entries, but "
 			    "constituency '%s' has %u seats", r->nmarks,
@@ -189,13 +197,116 @@ check_definition(struct ctx *c, const struct tly_election *e,
 			    "area '%s' belongs to constituency '%s' at level "
 			    "'%s', not to '%s'", r->area, ac ? ac : "(none)",
 			    r->level, r->constituency);
+		if (r->round >= 1 && kind < 0)
+			add(c, "H9", "round", -1, "round %llu is not announced "
+			    "for area '%s' at level '%s' (election definition, "
+			    "rounds)", (unsigned long long)r->round, r->area,
+			    r->level);
 	}
 }
 
-/* Check r against e; see election.h. */
+/* W4: T against the same area's other levels in the same round. */
+static void
+check_spread(struct ctx *c, const struct tly_election *e,
+    const struct tly_record *r, const struct tly_check_ctx *x)
+{
+	const struct tly_check_peer	*p;
+	uint64_t			 q, d, m;
+	size_t				 i, n;
+
+	q = tly_election_turnout_spread_warn_percent(e);
+	n = x->npeers < TLY_CHECK_PEERS_MAX ? x->npeers : TLY_CHECK_PEERS_MAX;
+	for (i = 0; i < n; i++) {
+		p = &x->peers[i];
+		if (p->round != r->round || strcmp(p->area, r->area) != 0 ||
+		    strcmp(p->level, r->level) == 0)
+			continue;
+		d = p->voted > r->voted ? p->voted - r->voted :
+		    r->voted - p->voted;
+		m = p->voted > r->voted ? p->voted : r->voted;
+		if ((u128)100 * d > (u128)q * m)
+			add(c, "W4", "voted", r->explanations[3] != NULL,
+			    "voted = %llu differs from voted = %llu at level "
+			    "'%s' of the same area by more than %llu%%",
+			    (unsigned long long)r->voted,
+			    (unsigned long long)p->voted, p->level,
+			    (unsigned long long)q);
+	}
+}
+
+/* W5 and W6: R against the voter list and Art. 11; counts above R. */
+static void
+check_registered(struct ctx *c, const struct tly_election *e,
+    const struct tly_record *r)
+{
+	uint64_t	 list;
+	long		 ai, li;
+
+	ai = tly_election_find_area(e, r->area);
+	li = tly_election_find_level(e, r->level);
+	if (ai < 0 || li < 0)
+		return;
+	if (tly_area_registered_at(e, (size_t)ai, (size_t)li, &list) &&
+	    list != r->registered)
+		add(c, "W5", "registered", r->explanations[4] != NULL,
+		    "registered = %llu differs from the voter list's %llu "
+		    "for area '%s' at level '%s'",
+		    (unsigned long long)r->registered,
+		    (unsigned long long)list, r->area, r->level);
+	if (r->issued > r->registered || r->received > r->registered)
+		add(c, "W6", "issued,received,registered",
+		    r->explanations[5] != NULL, "issued = %llu or received = "
+		    "%llu is more than registered = %llu",
+		    (unsigned long long)r->issued,
+		    (unsigned long long)r->received,
+		    (unsigned long long)r->registered);
+	if (!tly_area_remote(e, (size_t)ai) &&
+	    (r->registered < 1 || r->registered > 4000))
+		add(c, "W6", "registered", r->explanations[5] != NULL,
+		    "registered = %llu is outside 1..4000 for an area not "
+		    "marked remote (Art. 11)",
+		    (unsigned long long)r->registered);
+}
+
+/* Zero ctx and set its time; see election.h. */
+void
+tly_check_ctx_init(struct tly_check_ctx *ctx, uint64_t now)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->now = now;
+}
+
+/* Add r's turnout figure to ctx; see election.h. */
+int
+tly_check_ctx_add(struct tly_check_ctx *ctx, const struct tly_record *r)
+{
+	struct tly_check_peer	*p;
+
+	if (ctx->npeers >= TLY_CHECK_PEERS_MAX)
+		return tly_fail(TLY_E_TOO_LARGE, "check context full (%d "
+		    "records)", TLY_CHECK_PEERS_MAX);
+	p = &ctx->peers[ctx->npeers++];
+	memcpy(p->area, r->area, sizeof(p->area));
+	memcpy(p->level, r->level, sizeof(p->level));
+	p->area[TLY_ID_MAX] = p->level[TLY_ID_MAX] = '\0';
+	p->round = r->round;
+	p->voted = r->voted;
+	return TLY_OK;
+}
+
+/* Check r against e without context; see election.h. */
 int
 tly_record_check(const struct tly_election *e, const struct tly_record *r,
     size_t index, struct tly_problems *out)
+{
+	return tly_record_check_ctx(e, r, index, NULL, out);
+}
+
+/* Check r against e, with context x (or NULL); see election.h. */
+int
+tly_record_check_ctx(const struct tly_election *e,
+    const struct tly_record *r, size_t index,
+    const struct tly_check_ctx *x, struct tly_problems *out)
 {
 	struct ctx	 c;
 	char		 a[40], b[40], d[40];
@@ -203,6 +314,7 @@ tly_record_check(const struct tly_election *e, const struct tly_record *r,
 	u128		 sum = 0, msum = 0, ksum = 0, p;
 	size_t		 i, nvotes, nmarks;
 	unsigned	 seats;
+	uint64_t	 deadline;
 
 	memset(&c, 0, sizeof(c));
 	c.out = out;
@@ -332,6 +444,20 @@ tly_record_check(const struct tly_election *e, const struct tly_record *r,
 		    (unsigned long long)tly_election_invalid_warn_percent(e),
 		    (unsigned long long)r->received,
 		    u128_str(p, d, sizeof(d)));
+	/* W4, with context. */
+	if (x != NULL)
+		check_spread(&c, e, r, x);
+	/* W5, W6 */
+	check_registered(&c, e, r);
+	/* W7, with context: strictly after the deadline. */
+	if (x != NULL && x->now != 0 &&
+	    tly_election_deadline(e, r->round, &deadline) &&
+	    x->now > deadline)
+		add(&c, "W7", "round", r->explanations[6] != NULL,
+		    "submitted at %llu, after round %llu's deadline %llu "
+		    "(Unix seconds, Art. 75(3))", (unsigned long long)x->now,
+		    (unsigned long long)r->round,
+		    (unsigned long long)deadline);
 
 	if (c.blocked)
 		return tly_fail(TLY_E_RECORD, "record %zu: %s", index,

@@ -32,11 +32,41 @@ int	tly_election_parse(const void *p, size_t len, struct tly_election **ep);
 void	tly_election_free(struct tly_election *e);	/* NULL-safe */
 
 const char *tly_election_id(const struct tly_election *e);
+/*
+ * Validate a definition and report every error found, not only the first:
+ * report(arg, "path: message") is called once per error, in file order
+ * within each part.  Returns TLY_OK when the definition is valid,
+ * TLY_E_VERSION for an unknown format, TLY_E_DEFINITION otherwise
+ * (TLY_E_NOMEM when memory runs out).  Errors are capped at
+ * TLY_VALIDATE_MAX reports; the last one then says how many were left out.
+ */
+#define TLY_VALIDATE_MAX	1000
+int	tly_election_validate(const void *p, size_t len,
+	    void (*report)(void *arg, const char *path_and_message), void *arg);
+
+const char *tly_election_id(const struct tly_election *e);
+const char *tly_election_name(const struct tly_election *e);
+/* Election day, "YYYY-MM-DD". */
+const char *tly_election_date(const struct tly_election *e);
+/* "law-2015" or "amend-2025". */
+const char *tly_election_rules(const struct tly_election *e);
 /* W3 threshold p: warn when 100 * invalid > p * received. */
 uint64_t tly_election_invalid_warn_percent(const struct tly_election *e);
+/* W4 threshold q: warn when 100 * |T_a - T_b| > q * max(T_a, T_b). */
+uint64_t tly_election_turnout_spread_warn_percent(
+	    const struct tly_election *e);
+
+/* Kind of a level. */
+#define TLY_LEVEL_NA		0	/* National Assembly */
+#define TLY_LEVEL_COUNCIL	1	/* People's Council */
 
 size_t	tly_election_nlevels(const struct tly_election *e);
 const char *tly_election_level(const struct tly_election *e, size_t i);
+/* Index of level id, or -1. */
+long	tly_election_find_level(const struct tly_election *e, const char *id);
+const char *tly_level_name(const struct tly_election *e, size_t i);
+/* TLY_LEVEL_NA or TLY_LEVEL_COUNCIL (-1 when out of range). */
+int	tly_level_kind(const struct tly_election *e, size_t i);
 
 size_t	tly_election_nconstituencies(const struct tly_election *e);
 /* Constituencies are kept sorted by id.  Index or -1. */
@@ -51,6 +81,17 @@ const char *tly_constituency_candidate(const struct tly_election *e,
 	    size_t i, size_t c);
 /* Number of polling areas that belong to constituency i. */
 size_t	tly_constituency_nareas(const struct tly_election *e, size_t i);
+const char *tly_constituency_name(const struct tly_election *e, size_t i);
+/* Index of the level of constituency i (in tly_election_level order). */
+size_t	tly_constituency_level_index(const struct tly_election *e, size_t i);
+/* Name and date of birth ("YYYY-MM-DD") of candidate c of constituency i. */
+const char *tly_candidate_name(const struct tly_election *e, size_t i,
+	    size_t c);
+const char *tly_candidate_born(const struct tly_election *e, size_t i,
+	    size_t c);
+/* Index of candidate id in constituency i (binary search), or -1. */
+long	tly_constituency_find_candidate(const struct tly_election *e,
+	    size_t i, const char *id);
 
 size_t	tly_election_nareas(const struct tly_election *e);
 /* Areas are kept sorted by id.  Index or -1. */
@@ -62,6 +103,47 @@ const char *tly_area_constituency(const struct tly_election *e, size_t a,
 /* Registered voters loaded for the area at level; 0 if not given. */
 uint64_t tly_area_registered(const struct tly_election *e, size_t a,
 	    const char *level);
+/* 1 and *np set when a voter-list figure is loaded for area a at level
+ * index l (W5); else 0. */
+int	tly_area_registered_at(const struct tly_election *e, size_t a,
+	    size_t l, uint64_t *np);
+const char *tly_area_name(const struct tly_election *e, size_t a);
+/* 1 when area a is marked remote (exempt from W6's 1..4,000 rule). */
+int	tly_area_remote(const struct tly_election *e, size_t a);
+/* Administrative path of area a: npath components, largest first. */
+size_t	tly_area_npath(const struct tly_election *e, size_t a);
+const char *tly_area_path(const struct tly_election *e, size_t a, size_t k);
+/* Index of area a's constituency at level index l. */
+size_t	tly_area_constituency_index(const struct tly_election *e, size_t a,
+	    size_t l);
+
+/* ---- Rounds (docs/ELECTION.md section 5) -------------------------------- */
+
+#define TLY_ROUND_FIRST		0	/* round 1, everywhere */
+#define TLY_ROUND_ADDITIONAL	1	/* Art. 79, one constituency */
+#define TLY_ROUND_REELECTION	2	/* Art. 80, a constituency or one area */
+
+/* Entries of "rounds" as given (round 1 is implicit when not listed). */
+size_t	tly_election_nrounds(const struct tly_election *e);
+uint64_t tly_round_number(const struct tly_election *e, size_t i);
+int	tly_round_kind(const struct tly_election *e, size_t i);
+/* Constituency / area index the entry names, or -1 when not given. */
+long	tly_round_constituency(const struct tly_election *e, size_t i);
+long	tly_round_area(const struct tly_election *e, size_t i);
+/*
+ * Kind of round number round for the record key (area a, level index l):
+ * TLY_ROUND_FIRST for round 1, the kind of the entry covering that key
+ * otherwise, or -1 when no announced round covers it.
+ */
+int	tly_election_round_covers(const struct tly_election *e,
+	    uint64_t round, size_t a, size_t l);
+/*
+ * Submission deadline of round number round (W7), as Unix seconds: 1 and
+ * *tp set when one is given (top-level "deadline" for round 1, the
+ * entry's "deadline" otherwise), else 0.
+ */
+int	tly_election_deadline(const struct tly_election *e, uint64_t round,
+	    uint64_t *tp);
 
 /* ---- Count records ------------------------------------------------------- */
 
@@ -69,6 +151,8 @@ struct tly_vote {
 	char		cand[TLY_ID_MAX + 1];	/* candidate id */
 	uint64_t	votes;			/* votes on valid ballots */
 };
+
+#define TLY_SUPERSEDES_MAX	16	/* record ids in "supersedes" */
 
 /* One count record (PROTOCOL.md 5).  Strings are owned by the record. */
 struct tly_record {
@@ -95,6 +179,9 @@ struct tly_record {
 	int		has_photo;	/* photo hash present */
 	uint8_t		photo[32];	/* BLAKE2b-256 of the paper photo */
 	char		*note;		/* free text or NULL */
+	size_t		nsupersedes;	/* entries used in supersedes[] */
+	char		supersedes[TLY_SUPERSEDES_MAX][80];
+					/* record ids this record replaces */
 };
 
 /* Zero a record for use. */
@@ -142,5 +229,46 @@ struct tly_problems {
  */
 int	tly_record_check(const struct tly_election *e,
 	    const struct tly_record *r, size_t index, struct tly_problems *out);
+
+/*
+ * What a check needs beyond one record (W4, W7).  Initialise with
+ * tly_check_ctx_init(), then add the records the caller holds for the
+ * same polling area (other levels, same round): those of the same batch
+ * and those already stored.  Entries for other areas, other rounds or the
+ * record's own level are ignored, so adding every record of a batch is
+ * fine.
+ */
+#define TLY_CHECK_PEERS_MAX	32
+
+/* One other record's turnout figure. */
+struct tly_check_peer {
+	char		area[TLY_ID_MAX + 1];	/* polling area id */
+	char		level[TLY_ID_MAX + 1];	/* level id */
+	uint64_t	round;			/* round number */
+	uint64_t	voted;			/* its T */
+};
+
+struct tly_check_ctx {
+	uint64_t	now;		/* submission time, Unix seconds;
+					   0 = unknown, no W7 */
+	size_t		npeers;		/* entries used in peers[] */
+	struct tly_check_peer peers[TLY_CHECK_PEERS_MAX];
+					/* other levels' figures (W4) */
+};
+
+/* Zero ctx and set its time (Unix seconds, 0 for none). */
+void	tly_check_ctx_init(struct tly_check_ctx *ctx, uint64_t now);
+/* Add record r's figures; TLY_E_TOO_LARGE when ctx is full. */
+int	tly_check_ctx_add(struct tly_check_ctx *ctx,
+	    const struct tly_record *r);
+
+/*
+ * tly_record_check() with context: also W4 (against ctx's peers) and W7
+ * (ctx->now after the round's deadline).  ctx may be NULL, which is
+ * exactly tly_record_check().
+ */
+int	tly_record_check_ctx(const struct tly_election *e,
+	    const struct tly_record *r, size_t index,
+	    const struct tly_check_ctx *ctx, struct tly_problems *out);
 
 #endif /* TLY_ELECTION_H */

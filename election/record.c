@@ -175,6 +175,69 @@ read_explanations(const struct tly_json *n, const char *path,
 	return TLY_OK;
 }
 
+/* 1 if s is a record id: 64 lowercase hex, ':', an index 0..255 written
+ * without leading zeros (PROTOCOL.md 4). */
+static int
+valid_record_id(const char *s)
+{
+	size_t	 i, n;
+	unsigned v = 0;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	if (s[64] != ':')
+		return 0;
+	s += 65;
+	n = strlen(s);
+	if (n < 1 || n > 3 || (n > 1 && s[0] == '0'))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	return v <= 255;
+}
+
+/* Read the "supersedes" array n (at path) into r. */
+static int
+read_supersedes(const struct tly_json *n, const char *path,
+    struct tly_record *r)
+{
+	const struct tly_json	*m;
+	const char		*s;
+	char			 mpath[WHERE_LEN];
+	size_t			 i, j;
+
+	if (!tly_json_is_array(n))
+		return tly_fail(TLY_E_JSON, "%s: not an array", path);
+	if (tly_json_count(n) == 0)
+		return tly_fail(TLY_E_JSON, "%s: empty", path);
+	if (tly_json_count(n) > TLY_SUPERSEDES_MAX)
+		return tly_fail(TLY_E_JSON, "%s: %zu entries, at most %d",
+		    path, tly_json_count(n), TLY_SUPERSEDES_MAX);
+	for (m = tly_json_first(n), i = 0; m != NULL;
+	    m = tly_json_next(m), i++) {
+		join_index(mpath, sizeof(mpath), path, i);
+		s = tly_json_string(m);
+		/* Length first: valid_record_id() reads 65 bytes. */
+		if (s == NULL || strlen(s) < 66 ||
+		    strlen(s) >= sizeof(r->supersedes[0]) ||
+		    !valid_record_id(s))
+			return tly_fail(TLY_E_JSON, "%s: not a record id "
+			    "(<64 hex>:<index>)", mpath);
+		for (j = 0; j < i; j++)
+			if (strcmp(r->supersedes[j], s) == 0)
+				return tly_fail(TLY_E_JSON, "%s: record id "
+				    "given twice", mpath);
+		memcpy(r->supersedes[i], s, strlen(s) + 1);
+		r->nsupersedes = i + 1;
+	}
+	return TLY_OK;
+}
+
 /* Read one record at n; see election.h. */
 int
 tly_record_from_json(const struct tly_json *n, const char *where,
@@ -183,7 +246,7 @@ tly_record_from_json(const struct tly_json *n, const char *where,
 	static const char *const names[] = { "area", "level", "constituency",
 	    "round", "registered", "voted", "issued", "received", "valid",
 	    "invalid", "votes", "marks", "complaints", "explanations", "photo",
-	    "note", NULL };
+	    "note", "supersedes", NULL };
 	const struct tly_json	*m;
 	char			 path[WHERE_LEN];
 	int			 rv;
@@ -244,6 +307,10 @@ tly_record_from_json(const struct tly_json *n, const char *where,
 	}
 	if (tly_json_get(n, "note") != NULL &&
 	    (rv = tly_json_get_text(n, where, "note", &r->note)) != TLY_OK)
+		goto out;
+	join(path, sizeof(path), where, "supersedes");
+	if ((m = tly_json_get(n, "supersedes")) != NULL &&
+	    (rv = read_supersedes(m, path, r)) != TLY_OK)
 		goto out;
 	rv = TLY_OK;
  out:
@@ -350,6 +417,17 @@ tly_record_to_json(const struct tly_record *r, struct tly_jw *w)
 	if (r->note != NULL) {
 		tly_jw_key(w, "note");
 		tly_jw_str(w, r->note);
+	}
+	if (r->nsupersedes > 0) {
+		tly_jw_key(w, "supersedes");
+		tly_jw_arr_open(w);
+		n = r->nsupersedes < TLY_SUPERSEDES_MAX ? r->nsupersedes :
+		    TLY_SUPERSEDES_MAX;
+		for (i = 0; i < n; i++)
+			tly_jw_strn(w, r->supersedes[i],
+			    strnlen(r->supersedes[i],
+			    sizeof(r->supersedes[i])));
+		tly_jw_arr_close(w);
 	}
 	tly_jw_obj_close(w);
 }

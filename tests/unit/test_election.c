@@ -303,10 +303,13 @@ test_H1_counts_and_names_match_definition(void **state)
 		    { "received", 9007199254740992ULL, NULL },
 		    { "invalid", 0, NULL } }, 1, 0 },
 		{ "round 0", { { "round", 0, NULL } }, 1, 0 },
-		{ "the other NA area", { { "area", 0, "A10" } }, 0, 1 },
+		/* A10's list has 428 voters: W5, but nothing of H1. */
+		{ "the other NA area", { { "area", 0, "A10" } }, 0, 0 },
+		/* W5 and W6 only (not the list's figure, above 4,000). */
 		{ "largest integer", { { "registered",
-		    9007199254740991ULL, NULL } }, 0, 1 },
-		{ "later round", { { "round", 2, NULL } }, 0, 1 },
+		    9007199254740991ULL, NULL } }, 0, 0 },
+		/* Not announced: H9, not H1. */
+		{ "later round", { { "round", 2, NULL } }, 0, 0 },
 	};
 
 	RUN("H1", k);
@@ -362,7 +365,9 @@ test_H4_voted_at_most_registered(void **state)
 	static const struct kase k[] = {
 		{ "more voters than registered",
 		    { { "registered", 989, NULL } }, 1, 0 },
-		{ "voted = registered", { { "registered", 990, NULL } }, 0, 1 },
+		{ "voted = registered", { { "voted", 1180, NULL },
+		    { "issued", 1180, NULL }, { "received", 1180, NULL },
+		    { "valid", 1165, NULL }, { "nmarks", 0, NULL } }, 0, 1 },
 	};
 
 	RUN("H4", k);
@@ -437,7 +442,9 @@ test_H9_area_belongs_to_constituency(void **state)
 		{ "A01 is in P-1 at level prov, not NA-1",
 		    { { "level", 0, "prov" } }, 1, 0 },
 		{ "A06 at level na is in NA-1",
-		    { { "area", 0, "A06" } }, 0, 1 },
+		    { { "area", 0, "A06" }, { "registered", 1324, NULL } },
+		    0, 1 },
+		{ "round 2 is not announced", { { "round", 2, NULL } }, 1, 0 },
 	};
 	struct tly_problems	 out;
 	struct tly_record	 r;
@@ -549,8 +556,10 @@ static void
 test_W_full_turnout_never_warns(void **state)
 {
 	static const struct kase k[] = {
+		/* 990 is not the list's 1180: only W5, explained. */
 		{ "voted = registered = 990",
-		    { { "registered", 990, NULL } }, 0, 1 },
+		    { { "registered", 990, NULL },
+		    { "explain.W5", 0, "danh sách cập nhật" } }, 0, 0 },
 		{ "everyone on a list of 1180 voted",
 		    { { "voted", 1180, NULL }, { "issued", 1180, NULL },
 		    { "received", 1180, NULL }, { "valid", 1165, NULL },
@@ -1292,6 +1301,556 @@ test_record_from_json_names_prefix(void **state)
 	assert_int_not_equal(tly_record_parse("1", 1, &r), TLY_OK);
 }
 
+/* ---- checks that need more than one record, and W5-W7 ------------------ */
+
+/* Parse a variant of the small election; fails the test on error. */
+static struct tly_election *
+parse_variant(const char *from, const char *to)
+{
+	struct tly_election	*e = NULL;
+	char			*t;
+	size_t			 len;
+
+	t = edit_text(from, to, &len);
+	if (tly_election_parse(t, len, &e) != TLY_OK)
+		fail_msg("variant '%s': %s", to, tly_errdetail());
+	free(t);
+	return e;
+}
+
+/* Check r against e with ctx; 1 when rule is among the problems. */
+static int
+raises(const struct tly_election *e, const struct tly_record *r,
+    const struct tly_check_ctx *ctx, const char *rule)
+{
+	struct tly_problems	 out;
+
+	memset(&out, 0, sizeof(out));
+	(void)tly_record_check_ctx(e, r, 0, ctx, &out);
+	return has_rule(&out, rule, NULL);
+}
+
+static void
+test_H9_round_must_cover_the_area(void **state)
+{
+	struct tly_election	*e;
+	struct tly_record	 r;
+
+	e = parse_variant("{\"round\": 1, \"kind\": \"first\"}",
+	    "{\"round\": 1, \"kind\": \"first\"}, "
+	    "{\"round\": 2, \"kind\": \"reelection\", \"area\": \"A01\"}, "
+	    "{\"round\": 3, \"kind\": \"additional\", "
+	    "\"constituency\": \"P-2\"}");
+	base_record(&r);
+	assert_false(raises(e, &r, NULL, "H9"));	/* round 1 */
+	r.round = 2;					/* A01 re-elected */
+	assert_false(raises(e, &r, NULL, "H9"));
+	assert_int_equal(tly_record_check(e, &r, 0, &(struct tly_problems){0}),
+	    TLY_OK);
+	r.round = 3;					/* P-2 only */
+	assert_true(raises(e, &r, NULL, "H9"));
+	r.round = 4;					/* none */
+	assert_true(raises(e, &r, NULL, "H9"));
+	tly_record_finish(&r);
+
+	/* A02 is not re-elected in round 2. */
+	base_record(&r);
+	strcpy(r.area, "A02");
+	r.registered = 1455;
+	r.round = 2;
+	assert_true(raises(e, &r, NULL, "H9"));
+	tly_record_finish(&r);
+
+	/* Round 3 at A06, level prov: an additional election in P-2.  Its
+	 * ballot lists only some candidates: no H1 for the others. */
+	tly_record_init(&r);
+	strcpy(r.area, "A06");
+	strcpy(r.level, "prov");
+	strcpy(r.constituency, "P-2");
+	r.round = 3;
+	r.registered = 1324;
+	r.voted = r.issued = r.received = 1000;
+	r.valid = 990;
+	r.invalid = 10;
+	strcpy(r.votes[0].cand, "P2.2");
+	r.votes[0].votes = 600;
+	strcpy(r.votes[1].cand, "P2.4");
+	r.votes[1].votes = 500;
+	r.nvotes = 2;
+	assert_false(raises(e, &r, NULL, "H9"));
+	assert_false(raises(e, &r, NULL, "H1"));
+	assert_int_equal(tly_record_check(e, &r, 0, &(struct tly_problems){0}),
+	    TLY_OK);
+	/* The same partial list in round 1 is an H1 failure. */
+	r.round = 1;
+	assert_true(raises(e, &r, NULL, "H1"));
+	tly_record_finish(&r);
+	tly_election_free(e);
+}
+
+static void
+test_W4_voted_differs_between_levels(void **state)
+{
+	static const struct {
+		const char	*what;
+		const char	*area;	/* the peer's area */
+		const char	*level;	/* the peer's level */
+		uint64_t	 round;	/* the peer's round */
+		uint64_t	 voted;	/* the peer's T */
+		int		 raised;
+	} k[] = {
+		/* 100 * 49 = 4900 <= 5 * 990 = 4950 */
+		{ "49 fewer at prov", "A01", "prov", 1, 941, 0 },
+		/* 100 * 53 = 5300 > 5 * 1043 = 5215 */
+		{ "53 more at prov", "A01", "prov", 1, 1043, 1 },
+		{ "half at prov", "A01", "prov", 1, 495, 1 },
+		{ "same", "A01", "prov", 1, 990, 0 },
+		{ "another area", "A02", "prov", 1, 10, 0 },
+		{ "another round", "A01", "prov", 2, 10, 0 },
+		{ "the same level", "A01", "na", 1, 10, 0 },
+	};
+	struct tly_check_ctx	 ctx;
+	struct tly_record	 r, peer;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		base_record(&r);
+		tly_record_init(&peer);
+		strcpy(peer.area, k[i].area);
+		strcpy(peer.level, k[i].level);
+		peer.round = k[i].round;
+		peer.voted = k[i].voted;
+		tly_check_ctx_init(&ctx, 0);
+		assert_int_equal(tly_check_ctx_add(&ctx, &peer), TLY_OK);
+		if (raises(E, &r, &ctx, "W4") != k[i].raised)
+			fail_msg("W4, case '%s': %s", k[i].what,
+			    k[i].raised ? "not raised" : "wrongly raised");
+		/* Without context, never. */
+		assert_false(raises(E, &r, NULL, "W4"));
+		if (k[i].raised) {
+			/* An explanation makes it signable. */
+			struct tly_problems out = { 0 };
+
+			assert_int_equal(tly_record_check_ctx(E, &r, 0, &ctx,
+			    &out), TLY_E_RECORD);
+			r.explanations[3] = strdup("cử tri tạm trú");
+			memset(&out, 0, sizeof(out));
+			assert_int_equal(tly_record_check_ctx(E, &r, 0, &ctx,
+			    &out), TLY_OK);
+		}
+		tly_record_finish(&r);
+	}
+
+	/* The threshold comes from the definition. */
+	{
+		struct tly_election *e = parse_variant(
+		    "\"invalid_warn_percent\": 10,",
+		    "\"invalid_warn_percent\": 10, "
+		    "\"turnout_spread_warn_percent\": 60,");
+
+		assert_int_equal(tly_election_turnout_spread_warn_percent(e),
+		    60);
+		assert_int_equal(tly_election_turnout_spread_warn_percent(E),
+		    5);
+		base_record(&r);
+		tly_record_init(&peer);
+		strcpy(peer.area, "A01");
+		strcpy(peer.level, "prov");
+		peer.round = 1;
+		peer.voted = 495;	/* 100 * 495 <= 60 * 990 */
+		tly_check_ctx_init(&ctx, 0);
+		assert_int_equal(tly_check_ctx_add(&ctx, &peer), TLY_OK);
+		assert_false(raises(e, &r, &ctx, "W4"));
+		assert_true(raises(E, &r, &ctx, "W4"));
+		tly_record_finish(&r);
+		tly_election_free(e);
+	}
+
+	/* The context holds a bounded number of records. */
+	tly_check_ctx_init(&ctx, 0);
+	for (i = 0; i < TLY_CHECK_PEERS_MAX; i++)
+		assert_int_equal(tly_check_ctx_add(&ctx, &peer), TLY_OK);
+	assert_int_equal(tly_check_ctx_add(&ctx, &peer), TLY_E_TOO_LARGE);
+}
+
+static void
+test_W5_registered_differs_from_voter_list(void **state)
+{
+	static const struct kase k[] = {
+		{ "one more than the list", { { "registered", 1181, NULL } },
+		    1, 0 },
+		{ "A10's list has 428", { { "area", 0, "A10" } }, 1, 0 },
+		{ "explained", { { "registered", 1181, NULL },
+		    { "explain.W5", 0, "bổ sung cử tri" } }, 1, 0 },
+		{ "equal to the list", { { NULL, 0, NULL } }, 0, 1 },
+	};
+	struct tly_election	*e;
+	struct tly_record	 r;
+
+	RUN("W5", k);
+
+	/* No figure loaded for the level: nothing to compare. */
+	e = parse_variant("\"registered\": {\"na\": 1180, \"prov\": 1180}",
+	    "\"registered\": {\"prov\": 1180}");
+	base_record(&r);
+	r.registered = 1300;
+	assert_false(raises(e, &r, NULL, "W5"));
+	tly_record_finish(&r);
+	tly_election_free(e);
+}
+
+static void
+test_W6_counts_above_registered_or_area_size(void **state)
+{
+	static const struct kase k[] = {
+		{ "issued above registered", { { "registered", 990, NULL },
+		    { "issued", 991, NULL }, { "explain.W1", 0, "x" },
+		    { "explain.W5", 0, "x" } }, 1, 0 },
+		{ "4,001 voters", { { "registered", 4001, NULL } }, 1, 0 },
+		{ "no voter at all", { { "registered", 0, NULL },
+		    { "voted", 0, NULL }, { "issued", 0, NULL },
+		    { "received", 0, NULL }, { "valid", 0, NULL },
+		    { "invalid", 0, NULL } }, 1, 0 },
+		{ "4,000 voters", { { "registered", 4000, NULL },
+		    { "explain.W5", 0, "x" } }, 0, 0 },
+		{ "within", { { NULL, 0, NULL } }, 0, 1 },
+	};
+	struct tly_election	*e;
+	struct tly_record	 r;
+
+	RUN("W6", k);
+
+	/* A remote area may have more than 4,000 voters (Art. 11) ... */
+	e = parse_variant("\"registered\": {\"na\": 1180, \"prov\": 1180}",
+	    "\"registered\": {\"na\": 1180, \"prov\": 1180}, "
+	    "\"remote\": true");
+	base_record(&r);
+	r.registered = 5000;
+	assert_false(raises(e, &r, NULL, "W6"));
+	assert_true(raises(E, &r, NULL, "W6"));
+	/* ... but a count above R is still a warning. */
+	r.registered = 900;
+	r.voted = 900;
+	assert_true(raises(e, &r, NULL, "W6"));
+	tly_record_finish(&r);
+	tly_election_free(e);
+}
+
+static void
+test_W7_submitted_after_deadline(void **state)
+{
+	/* 2021-05-26T17:00:00+07:00 = 2021-05-26T10:00:00Z = 1622023200 */
+	static const uint64_t deadline = 1622023200ULL;
+	static const char *const forms[] = {
+		"\"deadline\": \"2021-05-26T17:00:00+07:00\",",
+		"\"deadline\": \"2021-05-26T10:00:00Z\",",
+		"\"deadline\": 1622023200,",
+	};
+	struct tly_check_ctx	 ctx;
+	struct tly_election	*e;
+	struct tly_record	 r;
+	uint64_t		 t;
+	size_t			 i;
+	char			 to[160];
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(to, sizeof(to), "%s \"invalid_warn_percent\": 10,",
+		    forms[i]);
+		e = parse_variant("\"invalid_warn_percent\": 10,", to);
+		assert_true(tly_election_deadline(e, 1, &t));
+		assert_int_equal(t, deadline);
+		base_record(&r);
+		tly_check_ctx_init(&ctx, deadline);
+		assert_false(raises(e, &r, &ctx, "W7"));	/* on time */
+		tly_check_ctx_init(&ctx, deadline + 1);
+		assert_true(raises(e, &r, &ctx, "W7"));		/* late */
+		assert_false(raises(e, &r, NULL, "W7"));	/* no clock */
+		tly_check_ctx_init(&ctx, 0);
+		assert_false(raises(e, &r, &ctx, "W7"));
+		r.explanations[6] = strdup("đường sạt lở");
+		tly_check_ctx_init(&ctx, deadline + 86400);
+		assert_int_equal(tly_record_check_ctx(e, &r, 0, &ctx,
+		    &(struct tly_problems){0}), TLY_OK);
+		tly_record_finish(&r);
+		tly_election_free(e);
+	}
+
+	/* No deadline given: never late. */
+	assert_false(tly_election_deadline(E, 1, &t));
+	base_record(&r);
+	tly_check_ctx_init(&ctx, UINT64_C(4000000000));
+	assert_false(raises(E, &r, &ctx, "W7"));
+	tly_record_finish(&r);
+
+	/* A round's own deadline. */
+	e = parse_variant("{\"round\": 1, \"kind\": \"first\"}",
+	    "{\"round\": 1, \"kind\": \"first\"}, {\"round\": 2, "
+	    "\"kind\": \"reelection\", \"area\": \"A01\", "
+	    "\"deadline\": \"2021-06-10T00:00:00Z\"}");
+	assert_false(tly_election_deadline(e, 1, &t));
+	assert_true(tly_election_deadline(e, 2, &t));
+	assert_int_equal(t, 1623283200ULL);
+	tly_election_free(e);
+}
+
+static void
+test_definition_rounds_are_checked(void **state)
+{
+	static const struct {
+		const char	*what;
+		const char	*rounds;
+		const char	*detail;
+	} k[] = {
+		{ "additional without constituency",
+		    "{\"round\": 2, \"kind\": \"additional\"}",
+		    "rounds[0]: an additional election names" },
+		{ "round 2 as first", "{\"round\": 2, \"kind\": \"first\"}",
+		    "rounds[0].kind: round 1 is the first round" },
+		{ "round 1 as re-election",
+		    "{\"round\": 1, \"kind\": \"reelection\", \"area\": \"A01\"}",
+		    "rounds[0].kind: round 1 is the first round" },
+		{ "re-election naming nothing",
+		    "{\"round\": 2, \"kind\": \"reelection\"}",
+		    "rounds[0]: a re-election names" },
+		{ "additional twice (Art. 79)",
+		    "{\"round\": 2, \"kind\": \"additional\", \"constituency\": "
+		    "\"P-1\"}, {\"round\": 3, \"kind\": \"additional\", "
+		    "\"constituency\": \"P-1\"}",
+		    "rounds[1]: a second additional election for 'P-1'" },
+		{ "two entries for one area",
+		    "{\"round\": 2, \"kind\": \"reelection\", \"constituency\": "
+		    "\"P-1\"}, {\"round\": 2, \"kind\": \"reelection\", "
+		    "\"area\": \"A01\"}", "rounds[1]: round 2 already covers" },
+		{ "area not in the constituency",
+		    "{\"round\": 2, \"kind\": \"reelection\", \"constituency\": "
+		    "\"P-2\", \"area\": \"A01\"}",
+		    "rounds[0].area: area 'A01' does not belong" },
+		{ "bad deadline",
+		    "{\"round\": 1, \"kind\": \"first\", \"deadline\": "
+		    "\"2021-05-26 17:00\"}", "rounds[0].deadline: not Unix" },
+	};
+	struct tly_election	*e = NULL;
+	char			*t;
+	size_t			 i, len;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		t = edit_text("{\"round\": 1, \"kind\": \"first\"}",
+		    k[i].rounds, &len);
+		if (tly_election_parse(t, len, &e) != TLY_E_DEFINITION)
+			fail_msg("case '%s' parsed", k[i].what);
+		if (strncmp(tly_errdetail(), k[i].detail,
+		    strlen(k[i].detail)) != 0)
+			fail_msg("case '%s': detail '%s'", k[i].what,
+			    tly_errdetail());
+		free(t);
+	}
+	/* Additional elections in two constituencies, same number: fine. */
+	e = parse_variant("{\"round\": 1, \"kind\": \"first\"}",
+	    "{\"round\": 2, \"kind\": \"additional\", \"constituency\": "
+	    "\"P-1\"}, {\"round\": 2, \"kind\": \"additional\", "
+	    "\"constituency\": \"P-2\"}");
+	assert_int_equal(tly_election_nrounds(e), 2);
+	assert_int_equal(tly_round_kind(e, 1), TLY_ROUND_ADDITIONAL);
+	assert_int_equal(tly_round_constituency(e, 1),
+	    tly_election_find_constituency(e, "P-2"));
+	assert_int_equal(tly_election_round_covers(e, 2,
+	    (size_t)tly_election_find_area(e, "A06"), 1),
+	    TLY_ROUND_ADDITIONAL);
+	assert_int_equal(tly_election_round_covers(e, 2,
+	    (size_t)tly_election_find_area(e, "A06"), 0), -1);
+	tly_election_free(e);
+}
+
+/* Collects validation reports. */
+struct reports {
+	size_t	 n;		/* reports seen */
+	char	 all[4096];	/* them, one per line */
+};
+
+/* tly_election_validate() callback. */
+static void
+collect(void *arg, const char *msg)
+{
+	struct reports	*rp = arg;
+	size_t		 len = strlen(rp->all);
+
+	rp->n++;
+	snprintf(rp->all + len, sizeof(rp->all) - len, "%s\n", msg);
+}
+
+static void
+test_definition_validate_reports_every_error(void **state)
+{
+	struct reports	 rep;
+	char		*t, *u;
+	size_t		 len, ulen;
+	const char	*save;
+
+	/* Valid: nothing reported. */
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(tly_election_validate(E_text, E_len, collect, &rep),
+	    TLY_OK);
+	assert_int_equal(rep.n, 0);
+
+	/* Three errors in three places: all three reported. */
+	t = edit_text("\"constituencies\": {\"na\": \"NA-1\", \"prov\": "
+	    "\"P-1\"}", "\"constituencies\": {\"na\": \"NA-1\"}", &len);
+	save = E_text;
+	E_text = t;
+	E_len = len;
+	u = edit_text("\"seats\": 2", "\"seats\": 3", &ulen);
+	free(t);
+	E_text = u;
+	E_len = ulen;
+	t = edit_text("\"id\": \"A05\"", "\"id\": \"A04\"", &len);
+	E_text = (char *)save;
+	E_len = strlen(E_text);
+	free(u);
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(tly_election_validate(t, len, collect, &rep),
+	    TLY_E_DEFINITION);
+	assert_int_equal(rep.n, 3);
+	assert_non_null(strstr(rep.all, "constituencies[0].candidates: 4 "
+	    "candidates for 3 seats, at least 5 required\n"));
+	assert_non_null(strstr(rep.all,
+	    "areas[0].constituencies.prov: missing"));
+	assert_non_null(strstr(rep.all, "areas[4].id: duplicate area id "
+	    "'A04' (also areas[3])\n"));
+	/* The first-error parser stops at the first. */
+	assert_int_equal(tly_election_parse(t, len,
+	    &(struct tly_election *){NULL}), TLY_E_DEFINITION);
+	free(t);
+
+	/* A future format: one report, TLY_E_VERSION. */
+	t = edit_text("\"tally-election/1\"", "\"tally-election/2\"", &len);
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(tly_election_validate(t, len, collect, &rep),
+	    TLY_E_VERSION);
+	assert_int_equal(rep.n, 1);
+	free(t);
+}
+
+static void
+test_definition_new_accessors(void **state)
+{
+	long	 c, a;
+
+	assert_string_equal(tly_election_name(E), "Bầu cử đại biểu Quốc hội "
+	    "khóa XV và đại biểu Hội đồng nhân dân tỉnh (mẫu nhỏ)");
+	assert_string_equal(tly_election_date(E), "2021-05-23");
+	assert_string_equal(tly_election_rules(E), "law-2015");
+	assert_int_equal(tly_election_find_level(E, "prov"), 1);
+	assert_int_equal(tly_election_find_level(E, "dist"), -1);
+	assert_int_equal(tly_level_kind(E, 0), TLY_LEVEL_NA);
+	assert_int_equal(tly_level_kind(E, 1), TLY_LEVEL_COUNCIL);
+	assert_string_equal(tly_level_name(E, 0), "Quốc hội");
+	c = tly_election_find_constituency(E, "NA-1");
+	assert_true(c >= 0);
+	assert_string_equal(tly_constituency_name(E, (size_t)c),
+	    "Đơn vị bầu cử số 1 (Quốc hội)");
+	assert_int_equal(tly_constituency_level_index(E, (size_t)c), 0);
+	assert_int_equal(tly_constituency_find_candidate(E, (size_t)c,
+	    "NA1.2"), 1);
+	assert_string_equal(tly_candidate_name(E, (size_t)c, 1),
+	    "Trần Văn Minh");
+	assert_string_equal(tly_candidate_born(E, (size_t)c, 1), "1968-11-02");
+	a = tly_election_find_area(E, "A06");
+	assert_int_equal(tly_area_npath(E, (size_t)a), 3);
+	assert_string_equal(tly_area_path(E, (size_t)a, 1), "Huyện Đại Từ");
+	assert_int_equal(tly_area_remote(E, (size_t)a), 0);
+	assert_int_equal(tly_area_constituency_index(E, (size_t)a, 1),
+	    tly_election_find_constituency(E, "P-2"));
+	assert_int_equal(tly_election_round_covers(E, 1, (size_t)a, 0),
+	    TLY_ROUND_FIRST);
+	assert_int_equal(tly_election_round_covers(E, 2, (size_t)a, 0), -1);
+}
+
+static void
+test_record_supersedes(void **state)
+{
+	static const char id1[] = "00112233445566778899aabbccddeeff"
+	    "00112233445566778899aabbccddeeff:0";
+	static const char id2[] = "ffeeddccbbaa99887766554433221100"
+	    "ffeeddccbbaa99887766554433221100:255";
+	static const char *const bad[] = {
+		"[]",
+		"\"x\"",
+		"[\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"]",
+		"[\"00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff:1\"]",
+		"[\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff:01\"]",
+		"[\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff:256\"]",
+		"[\"0011:1\"]",
+		"[1]",
+	};
+	struct tly_record	 r, s;
+	struct tly_buf		 b;
+	struct tly_jw		 w;
+	char			 text[4096];
+	char			*j1, *j2;
+	size_t			 i, l1, l2;
+
+	base_record(&r);
+	strcpy(r.supersedes[0], id1);
+	strcpy(r.supersedes[1], id2);
+	r.nsupersedes = 2;
+	r.note = strdup("sửa lỗi nhập");
+	j1 = to_json(&r, &l1);
+	/* Last, after "note". */
+	assert_non_null(strstr(j1, "\"note\":\"sửa lỗi nhập\",\"supersedes\":"
+	    "[\"00112233445566778899aabbccddeeff00112233445566778899aabbcc"
+	    "ddeeff:0\",\"ffeeddccbbaa99887766554433221100ffeeddccbbaa9988"
+	    "7766554433221100:255\"]}"));
+	tly_record_init(&s);
+	if (tly_record_parse(j1, l1, &s) != TLY_OK)
+		fail_msg("%s", tly_errdetail());
+	assert_int_equal(s.nsupersedes, 2);
+	assert_string_equal(s.supersedes[0], id1);
+	assert_string_equal(s.supersedes[1], id2);
+	j2 = to_json(&s, &l2);
+	assert_string_equal(j1, j2);
+	free(j1);
+	free(j2);
+	tly_record_finish(&s);
+
+	/* 16 is the most. */
+	for (i = 0; i < TLY_SUPERSEDES_MAX; i++)
+		snprintf(r.supersedes[i], sizeof(r.supersedes[i]), "%.64s:%zu",
+		    id1, i);
+	r.nsupersedes = TLY_SUPERSEDES_MAX;
+	j1 = to_json(&r, &l1);
+	tly_record_init(&s);
+	assert_int_equal(tly_record_parse(j1, l1, &s), TLY_OK);
+	assert_int_equal(s.nsupersedes, TLY_SUPERSEDES_MAX);
+	tly_record_finish(&s);
+	/* 17 is too many: splice one more id in by hand. */
+	j1[l1 - 2] = '\0';
+	snprintf(text, sizeof(text), "%s,\"%.64s:99\"]}", j1, id1);
+	assert_int_equal(tly_record_parse(text, strlen(text), &s),
+	    TLY_E_JSON);
+	assert_non_null(strstr(tly_errdetail(), "supersedes: 17 entries"));
+	free(j1);
+
+	/* Malformed values; and the same id twice. */
+	r.nsupersedes = 0;
+	tly_buf_init(&b, 65536);
+	tly_jw_init(&w, &b);
+	tly_record_to_json(&r, &w);
+	assert_int_equal(tly_jw_finish(&w), TLY_OK);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%.*s,\"supersedes\":%s}",
+		    (int)b.len - 1, (const char *)b.p, bad[i]);
+		if (tly_record_parse(text, strlen(text), &s) != TLY_E_JSON)
+			fail_msg("accepted supersedes %s", bad[i]);
+		assert_non_null(strstr(tly_errdetail(), "supersedes"));
+	}
+	snprintf(text, sizeof(text), "%.*s,\"supersedes\":[\"%s\",\"%s\"]}",
+	    (int)b.len - 1, (const char *)b.p, id1, id1);
+	assert_int_equal(tly_record_parse(text, strlen(text), &s), TLY_E_JSON);
+	assert_non_null(strstr(tly_errdetail(), "given twice"));
+	tly_buf_free(&b);
+	tly_record_finish(&r);
+}
+
 int
 main(void)
 {
@@ -1326,6 +1885,15 @@ main(void)
 		cmocka_unit_test(test_record_json_canonical_order),
 		cmocka_unit_test(test_record_parser_rejects),
 		cmocka_unit_test(test_record_from_json_names_prefix),
+		cmocka_unit_test(test_H9_round_must_cover_the_area),
+		cmocka_unit_test(test_W4_voted_differs_between_levels),
+		cmocka_unit_test(test_W5_registered_differs_from_voter_list),
+		cmocka_unit_test(test_W6_counts_above_registered_or_area_size),
+		cmocka_unit_test(test_W7_submitted_after_deadline),
+		cmocka_unit_test(test_definition_rounds_are_checked),
+		cmocka_unit_test(test_definition_validate_reports_every_error),
+		cmocka_unit_test(test_definition_new_accessors),
+		cmocka_unit_test(test_record_supersedes),
 	};
 
 	return cmocka_run_group_tests(tests, setup_election,

@@ -1,0 +1,1041 @@
+/*
+ * results.c: deciding every constituency from the current count records
+ * (Art. 78-80 of Law 85/2015/QH13), roll-ups by level and by place, and
+ * the JSON bodies of the results API.  docs/RESULTS.md is the reference.
+ *
+ * Integers only.  The inputs are sorted by (constituency, area, round,
+ * content) first, so the outcome depends on the set of inputs and never
+ * on their order.  Each constituency is then decided in one pass over its
+ * polling areas and its inputs: O(n log n) overall.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/json.h"
+#include "election/election.h"
+#include "election/results.h"
+
+typedef unsigned __int128 u128;
+
+/* One usable input, placed in the definition. */
+struct item {
+	size_t				 c;	/* constituency index */
+	size_t				 a;	/* area index */
+	uint64_t			 round;	/* round number */
+	const struct tly_result_input	*in;	/* the input */
+};
+
+/* A re-election entry that names a polling area. */
+struct area_round {
+	size_t		 a;	/* area index */
+	long		 c;	/* constituency index, or -1: every level */
+	uint64_t	 round;	/* round number */
+};
+
+/* The deciding figures of one polling area at one level. */
+struct alev {
+	uint64_t	 R, T, W, X;	/* registered, voted, valid, invalid */
+	uint8_t		 reporting;	/* a record for the deciding round */
+	uint8_t		 disputed;	/* that record is disputed */
+};
+
+/* One constituency's result. */
+struct cres {
+	uint64_t	 round;		/* the round whose records decide it */
+	uint64_t	 R, T, W, X;	/* sums over its deciding records */
+	size_t		 voff;		/* its candidates' votes in votes[] */
+	uint32_t	 nareas;	/* polling areas */
+	uint32_t	 reporting;	/* areas with a deciding record */
+	uint8_t		 status;	/* enum tly_status */
+	uint8_t		 phase2;	/* decided by an additional election */
+	uint8_t		 nw1;		/* first-round winners (phase 2) */
+	uint8_t		 nwin;		/* entries used in win[] */
+	uint8_t		 win[TLY_SEATS_MAX]; /* candidate indexes, rank order */
+};
+
+/* Totals of one level, or of one level within a place. */
+struct lsum {
+	uint64_t	 cons;		/* constituencies */
+	uint64_t	 areas;		/* polling areas */
+	uint64_t	 reporting;	/* areas with a deciding record */
+	uint64_t	 seats;		/* seats */
+	uint64_t	 filled;	/* seats filled */
+	uint64_t	 R, T, W, X;	/* sums */
+	uint64_t	 st[TLY_ST_COUNT_]; /* constituencies per status */
+};
+
+struct tly_results {
+	const struct tly_election *e;	/* borrowed: must outlive this */
+	size_t		 ncons;		/* constituencies */
+	size_t		 nareas;	/* polling areas */
+	size_t		 nlevels;	/* levels */
+	struct cres	*c;		/* per constituency, definition order */
+	uint64_t	*votes;		/* deciding votes per candidate */
+	struct alev	*al;		/* [area * nlevels + level] */
+	size_t		*coff;		/* areas of c: carea[coff[c]..coff[c+1]) */
+	size_t		*carea;		/* area indexes, ascending */
+	struct lsum	 lv[TLY_LEVELS_MAX]; /* per level */
+};
+
+static const char *const status_names[TLY_ST_COUNT_] = {
+	"INCOMPLETE", "NEEDS_REELECTION", "RECOGNISED_LOW_TURNOUT",
+	"DETERMINED", "NEEDS_ADDITIONAL_ELECTION", "MANUAL_TIEBREAK",
+	"DISPUTED"
+};
+
+/* JSON name of a status; see results.h. */
+const char *
+tly_status_name(int s)
+{
+	return s >= 0 && s < TLY_ST_COUNT_ ? status_names[s] : NULL;
+}
+
+/* *acc += v, saturating (sums of checked records never get near). */
+static void
+sat_add(uint64_t *acc, uint64_t v)
+{
+	if (__builtin_add_overflow(*acc, v, acc))
+		*acc = UINT64_MAX;
+}
+
+/* Three-way comparison of unsigned integers. */
+static int
+cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* Compare two records' content, for inputs that share a key. */
+static int
+cmp_content(const struct tly_result_input *x,
+    const struct tly_result_input *y)
+{
+	const struct tly_record	*p = x->rec, *q = y->rec;
+	size_t			 i;
+	int			 d;
+
+	if ((d = cmp_u64((uint64_t)x->disputed, (uint64_t)y->disputed)) ||
+	    (d = cmp_u64(x->confirmations, y->confirmations)) ||
+	    (d = cmp_u64(p->registered, q->registered)) ||
+	    (d = cmp_u64(p->voted, q->voted)) ||
+	    (d = cmp_u64(p->issued, q->issued)) ||
+	    (d = cmp_u64(p->received, q->received)) ||
+	    (d = cmp_u64(p->valid, q->valid)) ||
+	    (d = cmp_u64(p->invalid, q->invalid)) ||
+	    (d = cmp_u64(p->nvotes, q->nvotes)))
+		return d;
+	for (i = 0; i < p->nvotes && i < TLY_CAND_MAX; i++)
+		if ((d = strcmp(p->votes[i].cand, q->votes[i].cand)) ||
+		    (d = cmp_u64(p->votes[i].votes, q->votes[i].votes)))
+			return d;
+	return 0;
+}
+
+/* qsort comparator: items by (constituency, area, round, content). */
+static int
+cmp_item(const void *a, const void *b)
+{
+	const struct item	*x = a, *y = b;
+	int			 d;
+
+	if ((d = cmp_u64(x->c, y->c)) || (d = cmp_u64(x->a, y->a)) ||
+	    (d = cmp_u64(x->round, y->round)))
+		return d;
+	return cmp_content(x->in, y->in);
+}
+
+/* qsort comparator: area re-elections by area. */
+static int
+cmp_area_round(const void *a, const void *b)
+{
+	const struct area_round	*x = a, *y = b;
+	int			 d;
+
+	if ((d = cmp_u64(x->a, y->a)) || (d = cmp_u64(x->round, y->round)))
+		return d;
+	return x->c < y->c ? -1 : x->c > y->c;
+}
+
+/*
+ * Rank order of candidates (Art. 78(3), 78(4)): more votes first, then
+ * the older (earlier date of birth), then by id.  Returns < 0 when
+ * candidate x of constituency ci ranks before y.
+ */
+static int
+rank_cmp(const struct tly_election *e, size_t ci, const uint64_t *v,
+    size_t x, size_t y)
+{
+	int	 d;
+
+	if (v[x] != v[y])
+		return v[x] > v[y] ? -1 : 1;
+	if ((d = strcmp(tly_candidate_born(e, ci, x),
+	    tly_candidate_born(e, ci, y))) != 0)
+		return d;
+	return x < y ? -1 : x > y;	/* candidates are sorted by id */
+}
+
+/* Outcome of deciding seats among some candidates. */
+struct decision {
+	size_t	 n;			/* candidates considered */
+	size_t	 cand[TLY_CAND_MAX];	/* them, in rank order */
+	size_t	 eligible;		/* rank prefix with 2 * v > W */
+	size_t	 nwin;			/* rank prefix elected */
+	size_t	 tie_lo, tie_hi;	/* cand[lo..hi): unresolved tie */
+};
+
+/*
+ * Decide m seats among the candidates of ci for which skip[c] is 0, with
+ * votes v and W valid ballots (Art. 78(2)-(4)).
+ */
+static void
+decide(const struct tly_election *e, size_t ci, const uint64_t *v,
+    uint64_t W, unsigned m, const uint8_t *skip, struct decision *d)
+{
+	size_t	 nc, i, j, k, x;
+
+	memset(d, 0, sizeof(*d));
+	nc = tly_constituency_ncandidates(e, ci);
+	for (i = 0; i < nc; i++) {
+		if (skip != NULL && skip[i])
+			continue;
+		/* Insertion sort: at most 64 candidates. */
+		for (j = d->n; j > 0 && rank_cmp(e, ci, v, i,
+		    d->cand[j - 1]) < 0; j--)
+			d->cand[j] = d->cand[j - 1];
+		d->cand[j] = i;
+		d->n++;
+	}
+	/* Eligibility is monotone in votes, so it is a rank prefix. */
+	while (d->eligible < d->n &&
+	    (u128)2 * v[d->cand[d->eligible]] > (u128)W)
+		d->eligible++;
+	if (d->eligible <= m) {
+		d->nwin = d->eligible;
+		return;
+	}
+	if (m == 0)
+		return;
+	x = d->cand[m - 1];
+	k = d->cand[m];
+	if (v[x] != v[k] || strcmp(tly_candidate_born(e, ci, x),
+	    tly_candidate_born(e, ci, k)) != 0) {
+		d->nwin = m;
+		return;
+	}
+	/* Same votes, same date of birth across the cut: manual. */
+	for (i = m - 1; i > 0 && v[d->cand[i - 1]] == v[x] &&
+	    strcmp(tly_candidate_born(e, ci, d->cand[i - 1]),
+	    tly_candidate_born(e, ci, x)) == 0; i--)
+		;
+	for (j = m + 1; j < d->eligible && v[d->cand[j]] == v[x] &&
+	    strcmp(tly_candidate_born(e, ci, d->cand[j]),
+	    tly_candidate_born(e, ci, x)) == 0; j++)
+		;
+	d->tie_lo = i;
+	d->tie_hi = j;
+	d->nwin = i;
+}
+
+/* Sums of one phase (the main rounds, or the additional election). */
+struct phase {
+	uint64_t	 R, T, W, X;		/* sums */
+	uint64_t	 v[TLY_CAND_MAX];	/* votes per candidate */
+	size_t		 reporting;		/* areas with a record */
+	int		 disputed;		/* a record is disputed */
+	uint64_t	 round;			/* highest deciding round */
+};
+
+/* Add the record of item it (or nothing when NULL) to phase p. */
+static void
+phase_add(const struct tly_election *e, size_t ci, struct phase *p,
+    const struct item *it, int dup)
+{
+	const struct tly_record	*r;
+	size_t			 i;
+	long			 k;
+
+	if (it == NULL)
+		return;
+	r = it->in->rec;
+	p->reporting++;
+	if (it->in->disputed || dup)
+		p->disputed = 1;
+	sat_add(&p->R, r->registered);
+	sat_add(&p->T, r->voted);
+	sat_add(&p->W, r->valid);
+	sat_add(&p->X, r->invalid);
+	for (i = 0; i < r->nvotes && i < TLY_CAND_MAX; i++)
+		if ((k = tly_constituency_find_candidate(e, ci,
+		    r->votes[i].cand)) >= 0)
+			sat_add(&p->v[k], r->votes[i].votes);
+}
+
+/* Work space for deciding constituencies. */
+struct work {
+	const struct tly_election *e;	/* the definition */
+	struct tly_results	*res;	/* being filled */
+	struct item		*items;	/* sorted inputs */
+	size_t			 nitems; /* entries in items[] */
+	size_t			 next;	/* first item not yet consumed */
+	uint64_t		*cmain;	/* per constituency: re-election round */
+	uint64_t		*cadd;	/* per constituency: additional round */
+	struct area_round	*ar;	/* re-elections naming an area */
+	size_t			 nar;	/* entries in ar[] */
+	const struct item	**main;	/* per area of c: main-phase record */
+	const struct item	**add;	/* per area of c: additional record */
+	uint8_t			*mdup;	/* per area of c: key given twice */
+	uint8_t			*adup;	/* same, additional round */
+};
+
+/* Deciding main-phase round of area a in constituency c. */
+static uint64_t
+main_round(const struct work *w, size_t c, size_t a)
+{
+	size_t		 lo = 0, hi = w->nar, mid;
+	uint64_t	 r = w->cmain[c] > 1 ? w->cmain[c] : 1;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (w->ar[mid].a < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < w->nar && w->ar[lo].a == a; lo++)
+		if ((w->ar[lo].c < 0 || (size_t)w->ar[lo].c == c) &&
+		    w->ar[lo].round > r)
+			r = w->ar[lo].round;
+	return r;
+}
+
+/* Store the deciding figures of the areas of c (records in recs). */
+static void
+store_areas(struct work *w, size_t c, size_t l, const struct item **recs,
+    const uint8_t *dups)
+{
+	struct tly_results	*res = w->res;
+	const struct tly_record	*r;
+	struct alev		*al;
+	size_t			 i, a;
+
+	for (i = res->coff[c]; i < res->coff[c + 1]; i++) {
+		a = res->carea[i];
+		al = &res->al[a * res->nlevels + l];
+		memset(al, 0, sizeof(*al));
+		if (recs[i - res->coff[c]] == NULL)
+			continue;
+		r = recs[i - res->coff[c]]->in->rec;
+		al->R = r->registered;
+		al->T = r->voted;
+		al->W = r->valid;
+		al->X = r->invalid;
+		al->reporting = 1;
+		al->disputed = recs[i - res->coff[c]]->in->disputed ||
+		    dups[i - res->coff[c]];
+	}
+}
+
+/* Decide constituency c. */
+static void
+decide_constituency(struct work *w, size_t c)
+{
+	const struct tly_election *e = w->e;
+	struct tly_results	*res = w->res;
+	struct cres		*cr = &res->c[c];
+	struct phase		 p1, p2;
+	struct decision		 d;
+	uint8_t			 skip[TLY_CAND_MAX];
+	const struct phase	*p;
+	size_t			 i, k, na, a, l, nc;
+	uint64_t		 dr;
+	unsigned		 S, k1;
+	int			 allre = 1, low, na_kind, need_add;
+
+	memset(&p1, 0, sizeof(p1));
+	memset(&p2, 0, sizeof(p2));
+	l = tly_constituency_level_index(e, c);
+	S = tly_constituency_seats(e, c);
+	nc = tly_constituency_ncandidates(e, c);
+	na = res->coff[c + 1] - res->coff[c];
+	na_kind = tly_level_kind(e, l) == TLY_LEVEL_NA;
+	cr->nareas = (uint32_t)na;
+	p1.round = 1;
+
+	/* Pick each area's records: a merge walk over areas and items. */
+	for (i = 0; i < na; i++) {
+		a = res->carea[res->coff[c] + i];
+		w->main[i] = w->add[i] = NULL;
+		w->mdup[i] = w->adup[i] = 0;
+		dr = main_round(w, c, a);
+		if (dr == 1)
+			allre = 0;
+		if (dr > p1.round)
+			p1.round = dr;
+		for (; w->next < w->nitems && w->items[w->next].c == c &&
+		    w->items[w->next].a == a; w->next++) {
+			const struct item *it = &w->items[w->next];
+
+			if (it->round == dr) {
+				if (w->main[i] != NULL)
+					w->mdup[i] = 1;
+				else
+					w->main[i] = it;
+			} else if (w->cadd[c] != 0 && it->round == w->cadd[c]) {
+				if (w->add[i] != NULL)
+					w->adup[i] = 1;
+				else
+					w->add[i] = it;
+			}
+			/* Other rounds are superseded or not for c. */
+		}
+		phase_add(e, c, &p1, w->main[i], w->mdup[i]);
+		phase_add(e, c, &p2, w->add[i], w->adup[i]);
+	}
+	/* Items of areas outside c cannot occur: keys were matched. */
+
+	/* Phase 1: the first round, with any re-elections. */
+	p = &p1;
+	cr->round = p1.round;
+	cr->nwin = 0;
+	low = (u128)2 * p1.T <= (u128)p1.R;
+	if (p1.disputed)
+		cr->status = TLY_ST_DISPUTED;
+	else if (p1.reporting < na)
+		cr->status = TLY_ST_INCOMPLETE;
+	else if (low && !allre)
+		cr->status = TLY_ST_NEEDS_REELECTION;	/* Art. 80 */
+	else {
+		decide(e, c, p1.v, p1.W, S, NULL, &d);
+		for (k = 0; k < d.nwin; k++)
+			cr->win[k] = (uint8_t)d.cand[k];
+		cr->nwin = (uint8_t)d.nwin;
+		k1 = (unsigned)d.nwin;
+		need_add = na_kind ? k1 < S : 3 * k1 < 2 * S;
+		if (d.tie_hi > d.tie_lo)
+			cr->status = TLY_ST_MANUAL_TIEBREAK;
+		else if (!allre && need_add)
+			cr->status = TLY_ST_NEEDS_ADDITIONAL_ELECTION;
+		else if (low)
+			cr->status = TLY_ST_RECOGNISED_LOW_TURNOUT;
+		else
+			cr->status = TLY_ST_DETERMINED;
+
+		/* Phase 2: the additional election (Art. 79), if held. */
+		if (cr->status == TLY_ST_NEEDS_ADDITIONAL_ELECTION &&
+		    w->cadd[c] != 0) {
+			p = &p2;
+			cr->phase2 = 1;
+			cr->nw1 = cr->nwin;
+			cr->round = w->cadd[c];
+			memset(skip, 0, sizeof(skip));
+			for (k = 0; k < cr->nw1; k++) {
+				skip[cr->win[k]] = 1;
+				p2.v[cr->win[k]] = 0;	/* not on the ballot */
+			}
+			if (p2.disputed)
+				cr->status = TLY_ST_DISPUTED;
+			else if (p2.reporting < na)
+				cr->status = TLY_ST_INCOMPLETE;
+			else {
+				decide(e, c, p2.v, p2.W, S - k1, skip, &d);
+				for (k = 0; k < d.nwin; k++)
+					cr->win[cr->nwin++] =
+					    (uint8_t)d.cand[k];
+				if (d.tie_hi > d.tie_lo)
+					cr->status = TLY_ST_MANUAL_TIEBREAK;
+				else if ((u128)2 * p2.T <= (u128)p2.R)
+					cr->status =
+					    TLY_ST_RECOGNISED_LOW_TURNOUT;
+				else
+					cr->status = TLY_ST_DETERMINED;
+			}
+		}
+	}
+	cr->R = p->R;
+	cr->T = p->T;
+	cr->W = p->W;
+	cr->X = p->X;
+	cr->reporting = (uint32_t)p->reporting;
+	memcpy(res->votes + cr->voff, p->v, nc * sizeof(uint64_t));
+	if (p == &p2)
+		store_areas(w, c, l, w->add, w->adup);
+	else
+		store_areas(w, c, l, w->main, w->mdup);
+}
+
+/* Seats filled: the winners of a final or partly final result. */
+unsigned
+tly_results_seats_filled(const struct tly_results *r, size_t ci)
+{
+	const struct cres	*c;
+
+	if (ci >= r->ncons)
+		return 0;
+	c = &r->c[ci];
+	switch (c->status) {
+	case TLY_ST_DETERMINED:
+	case TLY_ST_RECOGNISED_LOW_TURNOUT:
+	case TLY_ST_NEEDS_ADDITIONAL_ELECTION:
+	case TLY_ST_MANUAL_TIEBREAK:
+		return c->nwin;
+	case TLY_ST_INCOMPLETE:
+	case TLY_ST_DISPUTED:
+		/* First-round winners stand while the additional
+		 * election is being counted. */
+		return c->phase2 ? c->nw1 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Status of constituency ci. */
+int
+tly_results_status(const struct tly_results *r, size_t ci)
+{
+	return ci < r->ncons ? r->c[ci].status : -1;
+}
+
+/* Build the per-constituency area lists (counting sort by constituency). */
+static int
+build_area_lists(struct tly_results *res)
+{
+	const struct tly_election *e = res->e;
+	size_t	*fill = NULL, a, l, c, total = 0;
+	int	 r = TLY_OK;
+
+	if ((res->coff = calloc(res->ncons + 1, sizeof(size_t))) == NULL ||
+	    (fill = calloc(res->ncons + 1, sizeof(size_t))) == NULL) {
+		r = tly_fail(TLY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (c = 0; c < res->ncons; c++) {
+		res->coff[c] = total;
+		fill[c] = total;
+		total += tly_constituency_nareas(e, c);
+	}
+	res->coff[res->ncons] = total;
+	if ((res->carea = calloc(total > 0 ? total : 1, sizeof(size_t))) ==
+	    NULL) {
+		r = tly_fail(TLY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (a = 0; a < res->nareas; a++)
+		for (l = 0; l < res->nlevels; l++) {
+			c = tly_area_constituency_index(e, a, l);
+			if (fill[c] < res->coff[c + 1])
+				res->carea[fill[c]++] = a;
+		}
+ out:
+	free(fill);
+	return r;
+}
+
+/* Read the definition's rounds into w. */
+static int
+build_rounds(struct work *w)
+{
+	const struct tly_election *e = w->e;
+	size_t		 i, n = tly_election_nrounds(e);
+	long		 c, a;
+	uint64_t	 rn;
+
+	if ((w->cmain = calloc(w->res->ncons + 1, sizeof(uint64_t))) == NULL ||
+	    (w->cadd = calloc(w->res->ncons + 1, sizeof(uint64_t))) == NULL ||
+	    (w->ar = calloc(n + 1, sizeof(*w->ar))) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		c = tly_round_constituency(e, i);
+		a = tly_round_area(e, i);
+		rn = tly_round_number(e, i);
+		switch (tly_round_kind(e, i)) {
+		case TLY_ROUND_ADDITIONAL:
+			if (c >= 0 && w->cadd[c] == 0)
+				w->cadd[c] = rn;
+			break;
+		case TLY_ROUND_REELECTION:
+			if (a >= 0) {
+				w->ar[w->nar].a = (size_t)a;
+				w->ar[w->nar].c = c;
+				w->ar[w->nar].round = rn;
+				w->nar++;
+			} else if (c >= 0 && rn > w->cmain[c])
+				w->cmain[c] = rn;
+			break;
+		default:
+			break;
+		}
+	}
+	qsort(w->ar, w->nar, sizeof(*w->ar), cmp_area_round);
+	return TLY_OK;
+}
+
+/* Place the inputs in the definition and sort them. */
+static int
+build_items(struct work *w, const struct tly_result_input *in, size_t n)
+{
+	const struct tly_election *e = w->e;
+	const struct tly_record	*r;
+	long			 a, l, c;
+	size_t			 i;
+
+	if ((w->items = calloc(n + 1, sizeof(*w->items))) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		if ((r = in[i].rec) == NULL)
+			continue;
+		if ((a = tly_election_find_area(e, r->area)) < 0 ||
+		    (l = tly_election_find_level(e, r->level)) < 0 ||
+		    (c = tly_election_find_constituency(e,
+		    r->constituency)) < 0 ||
+		    tly_area_constituency_index(e, (size_t)a, (size_t)l) !=
+		    (size_t)c ||
+		    tly_election_round_covers(e, r->round, (size_t)a,
+		    (size_t)l) < 0)
+			continue;
+		w->items[w->nitems].c = (size_t)c;
+		w->items[w->nitems].a = (size_t)a;
+		w->items[w->nitems].round = r->round;
+		w->items[w->nitems].in = &in[i];
+		w->nitems++;
+	}
+	qsort(w->items, w->nitems, sizeof(*w->items), cmp_item);
+	return TLY_OK;
+}
+
+/* Add constituency c's result to the level sums s. */
+static void
+lsum_add_cons(const struct tly_results *res, size_t c, struct lsum *s)
+{
+	const struct cres	*cr = &res->c[c];
+
+	s->cons++;
+	s->seats += tly_constituency_seats(res->e, c);
+	s->filled += tly_results_seats_filled(res, c);
+	s->st[cr->status]++;
+}
+
+/* Compute the results; see results.h. */
+int
+tly_results_compute(const struct tly_election *e,
+    const struct tly_result_input *in, size_t n, struct tly_results **rp)
+{
+	struct tly_results	*res = NULL;
+	struct work		 w;
+	struct lsum		*s;
+	const struct alev	*al;
+	size_t			 c, a, l, total = 0, maxa = 1;
+	int			 r;
+
+	*rp = NULL;
+	memset(&w, 0, sizeof(w));
+	if ((res = calloc(1, sizeof(*res))) == NULL) {
+		r = tly_fail(TLY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	res->e = e;
+	res->ncons = tly_election_nconstituencies(e);
+	res->nareas = tly_election_nareas(e);
+	res->nlevels = tly_election_nlevels(e);
+	w.e = e;
+	w.res = res;
+	if ((res->c = calloc(res->ncons + 1, sizeof(*res->c))) == NULL ||
+	    (res->al = calloc(res->nareas * res->nlevels + 1,
+	    sizeof(*res->al))) == NULL) {
+		r = tly_fail(TLY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (c = 0; c < res->ncons; c++) {
+		res->c[c].voff = total;
+		total += tly_constituency_ncandidates(e, c);
+		if (tly_constituency_nareas(e, c) > maxa)
+			maxa = tly_constituency_nareas(e, c);
+	}
+	if ((res->votes = calloc(total + 1, sizeof(uint64_t))) == NULL ||
+	    (w.main = calloc(maxa, sizeof(*w.main))) == NULL ||
+	    (w.add = calloc(maxa, sizeof(*w.add))) == NULL ||
+	    (w.mdup = calloc(maxa, 1)) == NULL ||
+	    (w.adup = calloc(maxa, 1)) == NULL) {
+		r = tly_fail(TLY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = build_area_lists(res)) != TLY_OK ||
+	    (r = build_rounds(&w)) != TLY_OK ||
+	    (r = build_items(&w, in, n)) != TLY_OK)
+		goto out;
+	for (c = 0; c < res->ncons; c++)
+		decide_constituency(&w, c);
+
+	/* Level roll-ups. */
+	for (c = 0; c < res->ncons; c++)
+		lsum_add_cons(res, c,
+		    &res->lv[tly_constituency_level_index(e, c)]);
+	for (l = 0; l < res->nlevels; l++) {
+		s = &res->lv[l];
+		for (a = 0; a < res->nareas; a++) {
+			al = &res->al[a * res->nlevels + l];
+			s->areas++;
+			s->reporting += al->reporting;
+			sat_add(&s->R, al->R);
+			sat_add(&s->T, al->T);
+			sat_add(&s->W, al->W);
+			sat_add(&s->X, al->X);
+		}
+	}
+	*rp = res;
+	res = NULL;		/* transferred */
+	r = TLY_OK;
+ out:
+	free(w.items);
+	free(w.cmain);
+	free(w.cadd);
+	free(w.ar);
+	free(w.main);
+	free(w.add);
+	free(w.mdup);
+	free(w.adup);
+	tly_results_free(res);
+	return r;
+}
+
+/* Free results; NULL-safe. */
+void
+tly_results_free(struct tly_results *r)
+{
+	if (r == NULL)
+		return;
+	free(r->c);
+	free(r->votes);
+	free(r->al);
+	free(r->coff);
+	free(r->carea);
+	free(r);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+/* Write num/den as a percentage with two decimals, half up; "-" for 0. */
+static void
+jw_percent(struct tly_jw *w, uint64_t num, uint64_t den)
+{
+	char	 buf[48];
+	u128	 q;
+
+	if (den == 0) {
+		tly_jw_str(w, "-");
+		return;
+	}
+	q = ((u128)20000 * num + den) / ((u128)2 * den);
+	snprintf(buf, sizeof(buf), "%llu.%02u",
+	    (unsigned long long)(q / 100), (unsigned)(q % 100));
+	tly_jw_str(w, buf);
+}
+
+/* Write a LEVEL object for level l with sums s. */
+static void
+write_level(const struct tly_results *r, size_t l, const struct lsum *s,
+    struct tly_jw *w)
+{
+	int	 i;
+
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "level");
+	tly_jw_str(w, tly_election_level(r->e, l));
+	tly_jw_key(w, "kind");
+	tly_jw_str(w, tly_level_kind(r->e, l) == TLY_LEVEL_NA ? "na" :
+	    "council");
+	tly_jw_key(w, "constituencies");
+	tly_jw_uint(w, s->cons);
+	tly_jw_key(w, "areas");
+	tly_jw_uint(w, s->areas);
+	tly_jw_key(w, "reporting");
+	tly_jw_uint(w, s->reporting);
+	tly_jw_key(w, "seats");
+	tly_jw_uint(w, s->seats);
+	tly_jw_key(w, "seats_filled");
+	tly_jw_uint(w, s->filled);
+	tly_jw_key(w, "registered");
+	tly_jw_uint(w, s->R);
+	tly_jw_key(w, "voted");
+	tly_jw_uint(w, s->T);
+	tly_jw_key(w, "turnout");
+	jw_percent(w, s->T, s->R);
+	tly_jw_key(w, "valid");
+	tly_jw_uint(w, s->W);
+	tly_jw_key(w, "invalid");
+	tly_jw_uint(w, s->X);
+	tly_jw_key(w, "provisional");
+	tly_jw_bool(w, s->st[TLY_ST_INCOMPLETE] > 0 ||
+	    s->st[TLY_ST_DISPUTED] > 0);
+	tly_jw_key(w, "status");
+	tly_jw_obj_open(w);
+	for (i = 0; i < TLY_ST_COUNT_; i++) {
+		tly_jw_key(w, status_names[i]);
+		tly_jw_uint(w, s->st[i]);
+	}
+	tly_jw_obj_close(w);
+	tly_jw_obj_close(w);
+}
+
+/* Write the CSUM members of constituency c into an open object. */
+static void
+write_csum_members(const struct tly_results *r, size_t c, struct tly_jw *w)
+{
+	const struct cres	*cr = &r->c[c];
+	size_t			 k;
+
+	tly_jw_key(w, "id");
+	tly_jw_str(w, tly_constituency_id(r->e, c));
+	tly_jw_key(w, "name");
+	tly_jw_str(w, tly_constituency_name(r->e, c));
+	tly_jw_key(w, "level");
+	tly_jw_str(w, tly_constituency_level(r->e, c));
+	tly_jw_key(w, "seats");
+	tly_jw_uint(w, tly_constituency_seats(r->e, c));
+	tly_jw_key(w, "seats_filled");
+	tly_jw_uint(w, tly_results_seats_filled(r, c));
+	tly_jw_key(w, "status");
+	tly_jw_str(w, status_names[cr->status]);
+	tly_jw_key(w, "winners");
+	tly_jw_arr_open(w);
+	for (k = 0; k < tly_results_seats_filled(r, c); k++)
+		tly_jw_str(w, tly_constituency_candidate(r->e, c, cr->win[k]));
+	tly_jw_arr_close(w);
+	tly_jw_key(w, "areas");
+	tly_jw_uint(w, cr->nareas);
+	tly_jw_key(w, "reporting");
+	tly_jw_uint(w, cr->reporting);
+	tly_jw_key(w, "registered");
+	tly_jw_uint(w, cr->R);
+	tly_jw_key(w, "voted");
+	tly_jw_uint(w, cr->T);
+	tly_jw_key(w, "turnout");
+	jw_percent(w, cr->T, cr->R);
+	tly_jw_key(w, "valid");
+	tly_jw_uint(w, cr->W);
+	tly_jw_key(w, "invalid");
+	tly_jw_uint(w, cr->X);
+}
+
+/* Summary members; see results.h. */
+int
+tly_results_summary_json(const struct tly_results *r, const char *level,
+    struct tly_jw *w)
+{
+	long	 li = -1;
+	size_t	 l, c;
+
+	if (level != NULL &&
+	    (li = tly_election_find_level(r->e, level)) < 0)
+		return tly_fail(TLY_E_NOTFOUND, "no level '%s'", level);
+	tly_jw_key(w, "levels");
+	tly_jw_arr_open(w);
+	for (l = 0; l < r->nlevels; l++)
+		if (li < 0 || (size_t)li == l)
+			write_level(r, l, &r->lv[l], w);
+	tly_jw_arr_close(w);
+	if (li >= 0) {
+		tly_jw_key(w, "constituencies");
+		tly_jw_arr_open(w);
+		for (c = 0; c < r->ncons; c++) {
+			if (tly_constituency_level_index(r->e, c) !=
+			    (size_t)li)
+				continue;
+			tly_jw_obj_open(w);
+			write_csum_members(r, c, w);
+			tly_jw_obj_close(w);
+		}
+		tly_jw_arr_close(w);
+	}
+	/* The caller's object is still open: only the writer's error. */
+	return w->err;
+}
+
+/* One constituency in detail; see results.h. */
+int
+tly_results_constituency_json(const struct tly_results *r, const char *id,
+    struct tly_jw *w)
+{
+	const struct tly_election *e = r->e;
+	const struct cres	*cr;
+	const uint64_t		*v;
+	struct decision		 d;
+	uint8_t			 skip[TLY_CAND_MAX], elected[TLY_CAND_MAX];
+	size_t			 order[TLY_CAND_MAX], norder = 0;
+	size_t			 i, k, a, filled;
+	unsigned		 S;
+	long			 ci;
+
+	if ((ci = tly_election_find_constituency(e, id)) < 0)
+		return tly_fail(TLY_E_NOTFOUND, "no constituency '%s'", id);
+	cr = &r->c[ci];
+	v = r->votes + cr->voff;
+	S = tly_constituency_seats(e, (size_t)ci);
+	filled = tly_results_seats_filled(r, (size_t)ci);
+
+	/* Rank order: first-round winners of an additional election
+	 * first, then everyone else by the deciding round's votes. */
+	memset(skip, 0, sizeof(skip));
+	memset(elected, 0, sizeof(elected));
+	if (cr->phase2)
+		for (k = 0; k < cr->nw1; k++) {
+			order[norder++] = cr->win[k];
+			skip[cr->win[k]] = 1;
+		}
+	for (k = 0; k < filled; k++)
+		elected[cr->win[k]] = 1;
+	decide(e, (size_t)ci, v, cr->W, S - (cr->phase2 ? cr->nw1 : 0),
+	    cr->phase2 ? skip : NULL, &d);
+	for (k = 0; k < d.n; k++)
+		order[norder++] = d.cand[k];
+
+	tly_jw_obj_open(w);
+	write_csum_members(r, (size_t)ci, w);
+	tly_jw_key(w, "round");
+	tly_jw_uint(w, cr->round);
+	tly_jw_key(w, "candidates");
+	tly_jw_arr_open(w);
+	for (k = 0; k < norder; k++) {
+		i = order[k];
+		tly_jw_obj_open(w);
+		tly_jw_key(w, "id");
+		tly_jw_str(w, tly_constituency_candidate(e, (size_t)ci, i));
+		tly_jw_key(w, "name");
+		tly_jw_str(w, tly_candidate_name(e, (size_t)ci, i));
+		tly_jw_key(w, "born");
+		tly_jw_str(w, tly_candidate_born(e, (size_t)ci, i));
+		tly_jw_key(w, "votes");
+		tly_jw_uint(w, v[i]);
+		tly_jw_key(w, "percent_valid");
+		jw_percent(w, v[i], cr->W);
+		tly_jw_key(w, "eligible");
+		tly_jw_bool(w, skip[i] || (u128)2 * v[i] > (u128)cr->W);
+		tly_jw_key(w, "elected");
+		tly_jw_bool(w, elected[i]);
+		tly_jw_key(w, "rank");
+		tly_jw_uint(w, k + 1);
+		tly_jw_obj_close(w);
+	}
+	tly_jw_arr_close(w);
+	tly_jw_key(w, "disputed_areas");
+	tly_jw_arr_open(w);
+	for (k = r->coff[ci]; k < r->coff[ci + 1]; k++) {
+		a = r->carea[k];
+		if (r->al[a * r->nlevels +
+		    tly_constituency_level_index(e, (size_t)ci)].disputed)
+			tly_jw_str(w, tly_area_id(e, a));
+	}
+	tly_jw_arr_close(w);
+	if (cr->status == TLY_ST_NEEDS_ADDITIONAL_ELECTION) {
+		tly_jw_key(w, "additional_election");
+		tly_jw_obj_open(w);
+		tly_jw_key(w, "seats");
+		tly_jw_uint(w, S - cr->nwin);
+		tly_jw_key(w, "candidates");
+		tly_jw_arr_open(w);
+		for (k = 0; k < norder; k++)
+			if (!elected[order[k]])
+				tly_jw_str(w, tly_constituency_candidate(e,
+				    (size_t)ci, order[k]));
+		tly_jw_arr_close(w);
+		tly_jw_obj_close(w);
+	}
+	if (cr->status == TLY_ST_MANUAL_TIEBREAK) {
+		tly_jw_key(w, "tie");
+		tly_jw_arr_open(w);
+		for (k = d.tie_lo; k < d.tie_hi; k++)
+			tly_jw_str(w, tly_constituency_candidate(e,
+			    (size_t)ci, d.cand[k]));
+		tly_jw_arr_close(w);
+	}
+	tly_jw_obj_close(w);
+	return w->err;
+}
+
+/*
+ * Number of leading components of area a's path that the query q (path
+ * components joined by "/") names exactly, or -1 when it names
+ * something else.  "" names the whole election (0 components).
+ */
+static long
+path_match(const struct tly_election *e, size_t a, const char *q)
+{
+	const char	*comp;
+	size_t		 k, n, len;
+
+	if (*q == '\0')
+		return 0;
+	n = tly_area_npath(e, a);
+	for (k = 0; k < n; k++) {
+		comp = tly_area_path(e, a, k);
+		len = strlen(comp);
+		if (strncmp(q, comp, len) != 0)
+			return -1;
+		if (q[len] == '\0')
+			return (long)k + 1;
+		if (q[len] != '/')
+			return -1;
+		q += len + 1;
+	}
+	return -1;
+}
+
+/* Roll-up for one administrative place; see results.h. */
+int
+tly_results_area_json(const struct tly_results *r, const char *path,
+    struct tly_jw *w)
+{
+	const struct tly_election *e = r->e;
+	struct lsum		 s[TLY_LEVELS_MAX];
+	const struct alev	*al;
+	uint8_t			*seen = NULL;
+	size_t			 a, l, c, k, first = 0, any = 0;
+	long			 depth = 0, m;
+
+	memset(s, 0, sizeof(s));
+	if ((seen = calloc(r->ncons + 1, 1)) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	for (a = 0; a < r->nareas; a++) {
+		if ((m = path_match(e, a, path)) < 0)
+			continue;
+		if (!any) {
+			first = a;
+			depth = m;
+			any = 1;
+		}
+		for (l = 0; l < r->nlevels; l++) {
+			al = &r->al[a * r->nlevels + l];
+			s[l].areas++;
+			s[l].reporting += al->reporting;
+			sat_add(&s[l].R, al->R);
+			sat_add(&s[l].T, al->T);
+			sat_add(&s[l].W, al->W);
+			sat_add(&s[l].X, al->X);
+			c = tly_area_constituency_index(e, a, l);
+			if (!seen[c]) {
+				seen[c] = 1;
+				lsum_add_cons(r, c, &s[l]);
+			}
+		}
+	}
+	free(seen);
+	if (!any)
+		return tly_fail(TLY_E_NOTFOUND, "no polling area under '%s'",
+		    path);
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "path");
+	tly_jw_arr_open(w);
+	for (k = 0; k < (size_t)depth; k++)
+		tly_jw_str(w, tly_area_path(e, first, k));
+	tly_jw_arr_close(w);
+	tly_jw_key(w, "levels");
+	tly_jw_arr_open(w);
+	for (l = 0; l < r->nlevels; l++)
+		write_level(r, l, &s[l], w);
+	tly_jw_arr_close(w);
+	tly_jw_obj_close(w);
+	return w->err;
+}
