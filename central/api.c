@@ -1,6 +1,7 @@
 /*
  * api.c: the central's HTTP router (PROTOCOL.md section 8) and the small
- * GET endpoints: device heads and the central key.
+ * GET endpoints: the central key and results (the merge state endpoints
+ * are in api_merge.c).
  */
 #include <string.h>
 
@@ -11,7 +12,6 @@
 #include "common/log.h"
 
 #define DEVICES_PREFIX	"/v1/devices/"
-#define HEAD_SUFFIX	"/head"
 #define SMALL_MAX	4096	/* body cap of the small answers */
 
 /* Put a finished JSON document from b into resp (200). */
@@ -33,45 +33,6 @@ resp_internal(struct tly_http_resp *resp, const char *what, int err)
 	tly_http_resp_error(resp, 500, "internal", "the central failed");
 }
 
-/* GET /v1/devices/{hex}/head (8.2); hex is not NUL-terminated. */
-static void
-get_head(struct tly_central *c, const char *hex, size_t hexlen,
-    struct tly_http_resp *resp)
-{
-	struct tly_buf	b = TLY_BUF_INIT(SMALL_MAX);
-	struct tly_jw	w;
-	uint8_t		dev[TLY_PK_LEN], id[TLY_HASH_LEN];
-	uint64_t	head;
-	int		r;
-
-	if (tly_unhex(hex, hexlen, dev, sizeof(dev)) != TLY_OK) {
-		tly_http_resp_error(resp, 400, "bad_request",
-		    "the device key must be 64 lowercase hex characters");
-		return;
-	}
-	if ((r = tly_cstore_head(c->store, dev, &head, id)) != TLY_OK) {
-		resp_internal(resp, "device head", r);
-		return;
-	}
-	tly_jw_init(&w, &b);
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "device");
-	tly_jw_hex(&w, dev, sizeof(dev));
-	tly_jw_key(&w, "head");
-	tly_jw_uint(&w, head);
-	tly_jw_key(&w, "batch");
-	if (head > 0)
-		tly_jw_hex(&w, id, sizeof(id));
-	else
-		tly_jw_null(&w);
-	tly_jw_obj_close(&w);
-	if ((r = tly_jw_finish(&w)) != TLY_OK)
-		resp_internal(resp, "device head", r);
-	else
-		resp_json(resp, &b);
-	tly_buf_free(&b);
-}
-
 /* GET /v1/key (8.3). */
 static void
 get_key(struct tly_central *c, struct tly_http_resp *resp)
@@ -87,21 +48,6 @@ get_key(struct tly_central *c, struct tly_http_resp *resp)
 	tly_jw_obj_close(&w);
 	if ((r = tly_jw_finish(&w)) != TLY_OK)
 		resp_internal(resp, "key", r);
-	else
-		resp_json(resp, &b);
-	tly_buf_free(&b);
-}
-
-/* GET /v1/results (8.4). */
-static void
-get_results(struct tly_central *c, struct tly_http_resp *resp)
-{
-	struct tly_buf	b = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
-	int		r;
-
-	tly_errclear();
-	if ((r = tly_central_results(c, &b)) != TLY_OK)
-		resp_internal(resp, "results", r);
 	else
 		resp_json(resp, &b);
 	tly_buf_free(&b);
@@ -137,20 +83,21 @@ route(struct tly_central *c, const struct tly_http_req *req,
 			get_key(c, resp);
 		return;
 	}
-	if (strcmp(path, "/v1/results") == 0) {
+	if (strcmp(path, "/v1/results") == 0 ||
+	    strncmp(path, "/v1/results/", 12) == 0) {
 		if (want_method(req, resp, "GET"))
-			get_results(c, resp);
+			tly_central_results_serve(c, req, resp);
 		return;
 	}
 	if (strncmp(path, DEVICES_PREFIX, plen) == 0) {
 		dev = path + plen;
 		if ((slash = strchr(dev, '/')) != NULL &&
-		    strcmp(slash, HEAD_SUFFIX) == 0) {
-			if (want_method(req, resp, "GET"))
-				get_head(c, dev, (size_t)(slash - dev), resp);
+		    tly_central_get_device(c, dev, (size_t)(slash - dev),
+		    slash, req, resp))
 			return;
-		}
 	}
+	if (tly_central_get_merge(c, req, resp))
+		return;
 	tly_http_resp_error(resp, 404, "not_found", "no such path");
 }
 

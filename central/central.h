@@ -6,11 +6,17 @@
  *   config.c   the configuration file, the data directory, the key and
  *              the election definition
  *   api.c      the HTTP router and the small GET endpoints
+ *   api_merge.c   device logs, receipts, state hash, conflicts,
+ *              evidence, audit feed, status (PROTOCOL.md 8.2, 8.7)
  *   ingest.c   POST /v1/batches: PROTOCOL.md section 10, entry by entry
- *   results.c  GET /v1/results: per-constituency sums
+ *   results.c  the results API over the engine in election/results.c
  *   store.c    the SQLite database: schema, transactions, writing
- *   store_read.c  its reader connection: heads, held batches, sums
- *              (store*.c hold the only SQL of the central)
+ *   store_merge.c the per-device merge rules: applied chains, freezes,
+ *              equivocation evidence, kept decisions (PROTOCOL.md 12)
+ *   store_heads.c record versions: heads, winners, conflicts, the
+ *              state hash
+ *   store_read.c  its reader connection: device logs, receipts, feed,
+ *              evidence, held batches
  */
 #ifndef TLY_CENTRAL_H
 #define TLY_CENTRAL_H
@@ -90,6 +96,23 @@ int	tly_central_device_allowed(const struct tly_central *c,
 void	tly_central_handle(void *arg, const struct tly_http_req *req,
 	    struct tly_http_resp *resp);
 
+/* api_merge.c */
+
+/*
+ * GET /v1/devices/{hex}/head and .../receipts (PROTOCOL.md 8.2, 8.2.1):
+ * hex[0..hexlen) is the key, what the rest of the path ("/head").
+ * Returns 1 when it answered, 0 when what is no such endpoint.
+ */
+int	tly_central_get_device(struct tly_central *c, const char *hex,
+	    size_t hexlen, const char *what, const struct tly_http_req *req,
+	    struct tly_http_resp *resp);
+/*
+ * The merge state endpoints of PROTOCOL.md 8.7.  Returns 1 when it
+ * answered, 0 when the path is none of them.
+ */
+int	tly_central_get_merge(struct tly_central *c,
+	    const struct tly_http_req *req, struct tly_http_resp *resp);
+
 /* ingest.c */
 
 /* POST /v1/batches (PROTOCOL.md 8.1 and 10). */
@@ -99,15 +122,14 @@ void	tly_central_post_batches(struct tly_central *c,
 /* results.c */
 
 /*
- * Append the GET /v1/results document (PROTOCOL.md 8.4) to out.
- * Returns TLY_OK, TLY_E_DB, TLY_E_NOMEM or TLY_E_TOO_LARGE.
+ * Answer GET /v1/results, /v1/results?level=L,
+ * /v1/results/constituencies/{id} and /v1/results/areas/{path}
+ * (docs/RESULTS.md) from cached results, recomputed when the store's
+ * generation changes.
  */
-int	tly_central_results(struct tly_central *c, struct tly_buf *out);
-/*
- * Turnout voted/registered as a percentage with two decimals, rounded
- * half up, into out ("99.68"); "-" when registered is 0.
- */
-void	tly_central_turnout(uint64_t voted, uint64_t registered, char *out,
-	    size_t outlen);
+void	tly_central_results_serve(struct tly_central *c,
+	    const struct tly_http_req *req, struct tly_http_resp *resp);
+/* Drop the cached results (at shutdown). */
+void	tly_central_results_reset(void);
 
 #endif /* TLY_CENTRAL_H */

@@ -8,6 +8,8 @@
  * lock.  Step 8 and storing run in one transaction for the whole
  * request, with a savepoint per entry, and the answer is sent only after
  * COMMIT.  Rejected entries are logged and kept in the rejection table.
+ * The store applies the merge rules (PROTOCOL.md 12) as each batch is
+ * put, and says whether it was applied, is pending or is equivocation.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +42,8 @@ struct entry {
 	int			 has_id;	/* id below is known */
 	uint8_t			 id[TLY_HASH_LEN];	/* batch id */
 	int			 stored;	/* newly stored (for the log) */
+	const char		*status;	/* stored, pending, equivocation */
+	uint8_t			 other[TLY_HASH_LEN];	/* equivocation partner */
 	uint8_t			 device[TLY_PK_LEN];	/* if stored */
 	uint64_t		 seq;		/* if stored */
 	size_t			 nrecords;	/* if stored */
@@ -56,6 +60,7 @@ struct ingest {
 	size_t			 nstored;	/* newly stored */
 	size_t			 ndup;		/* already held */
 	size_t			 nrejected;	/* rejected */
+	size_t			 nequiv;	/* stored as equivocation */
 };
 
 /* Free the parsed batch of e. */
@@ -185,6 +190,7 @@ store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
 	struct tly_central	*c = in->c;
 	struct tly_receipt	 rc;
 	struct tly_batch	*b = e->b;
+	enum tly_cstore_state	 state;
 	int			 r;
 
 	*dup = 0;
@@ -197,7 +203,7 @@ store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
 		return tly_cstore_release(c->store);
 	}
 	if (r == TLY_E_SEQ_CONFLICT || r == TLY_E_SEQ_GAP ||
-	    r == TLY_E_CHAIN) {
+	    r == TLY_E_CHAIN) {	/* 10 step 8 */
 		entry_reject(e, r, "%s", detail_or(r));
 		return tly_cstore_rollback_to(c->store);
 	}
@@ -211,12 +217,27 @@ store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
 	rc.stored = (uint64_t)time(NULL);
 	if ((r = tly_receipt_seal(c->key, &rc, receipt)) != TLY_OK ||
 	    (r = tly_cstore_put(c->store, b, e->m, e->mlen, (time_t)rc.stored,
-	    receipt->p, receipt->len)) != TLY_OK)
+	    receipt->p, receipt->len, &state, e->other)) != TLY_OK)
 		goto fail;
+	e->status = state == TLY_CSTORE_APPLIED ? "stored" :
+	    state == TLY_CSTORE_PENDING ? "pending" : "equivocation";
 	return tly_cstore_release(c->store);
  fail:
 	tly_cstore_rollback_to(c->store);
 	return r;
+}
+
+/* Set the message of an equivocating entry: the other batch. */
+static void
+equiv_message(struct entry *e)
+{
+	char	hex[TLY_HEX_HASH], msg[200];
+
+	snprintf(msg, sizeof(msg), "device signed batch %s, which "
+	    "conflicts with this one; device frozen",
+	    tly_hex(e->other, TLY_HASH_LEN, hex));
+	free(e->msg);
+	e->msg = strdup(msg);	/* NULL is answered with a fixed text */
 }
 
 /* Append the result of entry i to the response. */
@@ -248,6 +269,16 @@ emit_result(struct ingest *in, size_t i, const char *status,
 		tly_jw_uint(&in->w, e->b->seq);
 		tly_jw_key(&in->w, "receipt");
 		tly_jw_str(&in->w, (const char *)b64.p);
+		if (strcmp(status, "equivocation") == 0) {
+			tly_jw_key(&in->w, "error");
+			tly_jw_obj_open(&in->w);
+			tly_jw_key(&in->w, "code");
+			tly_jw_str(&in->w, "equivocation");
+			tly_jw_key(&in->w, "message");
+			tly_jw_str(&in->w, e->msg != NULL ? e->msg :
+			    "the device signed a conflicting batch");
+			tly_jw_obj_close(&in->w);
+		}
 	} else {
 		tly_jw_key(&in->w, "error");
 		tly_jw_obj_open(&in->w);
@@ -277,16 +308,24 @@ log_rejection(const struct entry *e, size_t i)
 	    tly_strerror(e->err));
 }
 
-/* Log a stored batch. */
+/* Log a stored batch; an equivocation is a warning. */
 static void
 log_stored(const struct entry *e)
 {
-	char	h1[TLY_HEX_HASH], h2[TLY_HEX_PK];
+	char	h1[TLY_HEX_HASH], h2[TLY_HEX_PK], h3[TLY_HEX_HASH];
 
-	tly_log_info("stored batch %s device %s seq %llu records %zu",
-	    tly_hex(e->id, TLY_HASH_LEN, h1),
-	    tly_hex(e->device, TLY_PK_LEN, h2),
-	    (unsigned long long)e->seq, e->nrecords);
+	if (strcmp(e->status, "equivocation") == 0)
+		tly_log_warn("equivocation: device %s seq %llu: batch %s "
+		    "conflicts with batch %s; device frozen, evidence kept",
+		    tly_hex(e->device, TLY_PK_LEN, h2),
+		    (unsigned long long)e->seq,
+		    tly_hex(e->id, TLY_HASH_LEN, h1),
+		    tly_hex(e->other, TLY_HASH_LEN, h3));
+	else
+		tly_log_info("%s batch %s device %s seq %llu records %zu",
+		    e->status, tly_hex(e->id, TLY_HASH_LEN, h1),
+		    tly_hex(e->device, TLY_PK_LEN, h2),
+		    (unsigned long long)e->seq, e->nrecords);
 }
 
 /*
@@ -332,7 +371,11 @@ apply_all(struct ingest *in)
 				in->ndup++;
 			else
 				in->nstored++;
-			r = emit_result(in, i, dup ? "duplicate" : "stored",
+			if (!dup && strcmp(e->status, "equivocation") == 0) {
+				in->nequiv++;
+				equiv_message(e);
+			}
+			r = emit_result(in, i, dup ? "duplicate" : e->status,
 			    &receipt);
 		}
 		if (r != TLY_OK)
@@ -497,12 +540,19 @@ tly_central_post_batches(struct tly_central *c,
 	tly_buf_free(&resp->body);
 	resp->body = in.out;
 	tly_buf_init(&in.out, TLY_CENTRAL_RESP_MAX);	/* transferred */
-	resp->status = in.nrejected > 0 ? 422 : 200;
+	resp->status = in.nrejected > 0 || in.nequiv > 0 ? 422 : 200;
 	resp->content_type = "application/json";
 	tly_log_info("upload: %zu entries: %zu stored, %zu duplicate, "
 	    "%zu rejected", in.n, in.nstored, in.ndup, in.nrejected);
 	goto out;
  fail:
+	if (r == TLY_E_BUSY) {
+		tly_log_warn("upload: store busy; answered 503");
+		tly_http_resp_error(resp, 503, "busy", "the central is busy; "
+		    "retry in %u s", RETRY_AFTER_S);
+		resp->retry_after = RETRY_AFTER_S;
+		goto out;
+	}
 	tly_log_escape(detail_or(r), strlen(detail_or(r)), esc, sizeof(esc));
 	tly_log_error("upload failed, nothing applied: %s: %s",
 	    tly_strerror(r), esc);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "central/central.h"
@@ -34,12 +35,16 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: %s -c FILE [-n] [-R FD] [-v] [-h]\n"
+	    "       %s -c FILE unfreeze DEVICE --keep BATCH\n"
 	    "  -c FILE  configuration file (tally-central.conf(5))\n"
 	    "  -n       check the configuration, key, election and database, "
 	    "then exit\n"
 	    "  -R FD    write \"READY port=N\" to FD once serving\n"
 	    "  -v       more logging\n"
-	    "  -h       this help\n", PROGNAME);
+	    "  -h       this help\n"
+	    "  unfreeze DEVICE --keep BATCH\n"
+	    "           lift DEVICE's freeze: BATCH (hex id) and its chain "
+	    "stand\n", PROGNAME, PROGNAME);
 }
 
 /* SIGINT, SIGTERM: only wake the main loop. */
@@ -157,6 +162,40 @@ wait_for_signal(void)
 	}
 }
 
+/*
+ * tally-central -c FILE unfreeze DEVICE --keep BATCH (PROTOCOL.md 12.3):
+ * store the kept decision in the data directory's database and log it.
+ * Returns the exit status.
+ */
+static int
+unfreeze(struct tly_central *c, int argc, char **argv)
+{
+	uint8_t		dev[TLY_PK_LEN], id[TLY_HASH_LEN];
+	uint64_t	f0 = 0, f1 = 0;
+	int		r;
+
+	if (argc != 4 || strcmp(argv[2], "--keep") != 0 ||
+	    tly_unhex(argv[1], strlen(argv[1]), dev, sizeof(dev)) != TLY_OK ||
+	    tly_unhex(argv[3], strlen(argv[3]), id, sizeof(id)) != TLY_OK) {
+		fprintf(stderr, "%s: unfreeze DEVICE --keep BATCH: DEVICE "
+		    "and BATCH are 64 lowercase hex characters\n", PROGNAME);
+		return 2;
+	}
+	tly_errclear();
+	if ((r = tly_cstore_keep(c->store, dev, id, time(NULL), &f0, &f1)) !=
+	    TLY_OK) {
+		tly_log_error("unfreeze %s: %s: %s", argv[1], tly_strerror(r),
+		    tly_errdetail());
+		return 1;
+	}
+	tly_log_warn("unfreeze: device %s: operator kept batch %s; freeze "
+	    "seq was %llu, now %llu", argv[1], argv[3],
+	    (unsigned long long)f0, (unsigned long long)f1);
+	printf("device %s: kept %s; %s\n", argv[1], argv[3], f1 == 0 ?
+	    "not frozen" : "still frozen (another fork)");
+	return 0;
+}
+
 /* Parse -R's argument: a file descriptor number. */
 static int
 parse_fd(const char *s, int *fd)
@@ -188,7 +227,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-	while ((ch = getopt(argc, argv, "c:nR:vh")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:nR:vh")) != -1) {
 		switch (ch) {
 		case 'c':
 			cfgpath = optarg;
@@ -214,7 +253,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (cfgpath == NULL || optind != argc) {
+	if (cfgpath == NULL || (optind != argc &&
+	    strcmp(argv[optind], "unfreeze") != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -240,6 +280,10 @@ main(int argc, char **argv)
 	if ((r = tly_central_open(&c)) != TLY_OK) {
 		tly_log_error("%s: %s", tly_strerror(r), tly_errdetail());
 		rc = r == TLY_E_CONFIG ? 2 : 1;
+		goto out;
+	}
+	if (optind != argc) {
+		rc = unfreeze(&c, argc - optind, argv + optind);
 		goto out;
 	}
 	if (check) {
@@ -278,6 +322,7 @@ main(int argc, char **argv)
 	rc = 0;
  out:
 	tly_httpd_stop(h);
+	tly_central_results_reset();
 	tly_central_close(&c);
 	return rc;
 }

@@ -1,7 +1,15 @@
 /*
- * results.c: GET /v1/results (PROTOCOL.md 8.4): per-constituency sums
- * over the current records, for every constituency of the definition.
+ * results.c: the results API (docs/RESULTS.md): GET /v1/results,
+ * /v1/results?level=L, /v1/results/constituencies/{id} and
+ * /v1/results/areas/{path}.
+ *
+ * The store's merge layer names each record key's current record
+ * (tly_cstore_heads); the pure engine in election/results.c decides every
+ * constituency from that set.  The computed results are cached and
+ * recomputed only when the store's generation changes, so a flood of
+ * readers on election night costs one computation per change.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,180 +18,204 @@
 #include "central/store.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "election/results.h"
 
-/* Sums of one constituency. */
-struct csum {
-	uint64_t	 reporting;	/* areas with a current record */
-	uint64_t	 registered;	/* sum of R */
-	uint64_t	 voted;		/* sum of T */
-	uint64_t	 valid;		/* sum of W */
-	uint64_t	 invalid;	/* sum of X */
-	uint64_t	 votes[TLY_CAND_MAX];	/* per candidate, by index */
+#define RESULTS_PREFIX		"/v1/results"
+#define CONSTITUENCY_PREFIX	"/v1/results/constituencies/"
+#define AREA_PREFIX		"/v1/results/areas/"
+
+/* The inputs collected from the store: records copied without texts. */
+struct collect {
+	struct tly_record	*recs;	/* record copies (no owned strings) */
+	struct tly_result_input	*in;	/* inputs pointing into recs */
+	size_t			 n;	/* entries used */
+	size_t			 cap;	/* entries allocated */
 };
 
-/* The walk over the store's sums. */
-struct walk {
-	const struct tly_election	*e;	/* the definition */
-	struct csum			*cs;	/* one per constituency */
-};
+/* The cached results and the store generation they were computed at. */
+static struct {
+	pthread_mutex_t		 lock;
+	int			 valid;	/* gen and r are set */
+	uint64_t		 gen;
+	struct tly_results	*r;
+} cache = { PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL };
 
-/* Index of constituency id at level, or -1 if the definition lacks it. */
-static long
-find_const(const struct tly_election *e, const char *id, const char *level)
-{
-	long	i;
-
-	if ((i = tly_election_find_constituency(e, id)) < 0)
-		return -1;
-	if (strcmp(tly_constituency_level(e, (size_t)i), level) != 0)
-		return -1;
-	return i;
-}
-
-/* *acc += v, or TLY_E_TOO_LARGE on overflow. */
+/* tly_cstore_head_fn: copy one key's current record. */
 static int
-add_u64(uint64_t *acc, uint64_t v)
+on_head(void *arg, const struct tly_cstore_head *h)
 {
-	if (__builtin_add_overflow(*acc, v, acc))
-		return tly_fail(TLY_E_TOO_LARGE, "a sum overflows");
+	struct collect		*c = arg;
+	struct tly_record	*nr;
+	struct tly_result_input	*ni;
+	size_t			 ncap, k;
+
+	if (c->n == c->cap) {
+		ncap = c->cap ? c->cap * 2 : 1024;
+		if ((nr = reallocarray(c->recs, ncap, sizeof(*nr))) == NULL)
+			return TLY_E_NOMEM;
+		c->recs = nr;
+		if ((ni = reallocarray(c->in, ncap, sizeof(*ni))) == NULL)
+			return TLY_E_NOMEM;
+		c->in = ni;
+		c->cap = ncap;
+	}
+	/* The engine reads counts only: drop the texts the copy would share. */
+	c->recs[c->n] = *h->rec;
+	c->recs[c->n].c_outcome = NULL;
+	c->recs[c->n].note = NULL;
+	for (k = 0; k < TLY_WARN_COUNT; k++)
+		c->recs[c->n].explanations[k] = NULL;
+	c->in[c->n].confirmations = h->confirmations;
+	c->in[c->n].disputed = h->disputed;
+	c->n++;
 	return TLY_OK;
 }
 
-/* tly_cstore_sum_fn: keep the sums of one constituency. */
+/* Compute fresh results from the store into *rp. */
 static int
-on_sum(void *arg, const struct tly_cstore_sum *s)
+compute(struct tly_central *c, struct tly_results **rp)
 {
-	struct walk	*w = arg;
-	struct csum	*c;
-	long		 i;
-	int		 r;
+	struct collect	col;
+	size_t		i;
+	int		r;
 
-	if ((i = find_const(w->e, s->constituency, s->level)) < 0)
-		return TLY_OK;	/* not in the definition: not counted */
-	c = &w->cs[i];
-	if ((r = add_u64(&c->reporting, s->reporting)) != TLY_OK ||
-	    (r = add_u64(&c->registered, s->registered)) != TLY_OK ||
-	    (r = add_u64(&c->voted, s->voted)) != TLY_OK ||
-	    (r = add_u64(&c->valid, s->valid)) != TLY_OK ||
-	    (r = add_u64(&c->invalid, s->invalid)) != TLY_OK)
-		return r;
+	memset(&col, 0, sizeof(col));
+	if ((r = tly_cstore_heads(c->store, on_head, &col)) != TLY_OK)
+		goto out;
+	/* recs may have moved while growing: point the inputs now. */
+	for (i = 0; i < col.n; i++)
+		col.in[i].rec = &col.recs[i];
+	r = tly_results_compute(c->election, col.in, col.n, rp);
+ out:
+	free(col.recs);
+	free(col.in);
+	return r;
+}
+
+/*
+ * Run fn over up-to-date results under the cache lock.  The lock is held
+ * while the JSON is written, so a recomputation never frees results a
+ * writer is reading.
+ */
+/* Writes one document from results r for central c. */
+typedef int (*write_fn)(const struct tly_central *c,
+    const struct tly_results *r, const char *arg, struct tly_jw *w);
+
+static int
+with_results(struct tly_central *c, write_fn fn, const char *arg,
+    struct tly_jw *w)
+{
+	struct tly_results	*fresh = NULL;
+	uint64_t		 gen;
+	int			 r;
+
+	pthread_mutex_lock(&cache.lock);
+	/* Generation 0 means the store could not say: never trust a cache. */
+	gen = tly_cstore_generation(c->store);
+	if (!cache.valid || gen == 0 || cache.gen != gen) {
+		if ((r = compute(c, &fresh)) != TLY_OK)
+			goto out;
+		tly_results_free(cache.r);
+		cache.r = fresh;
+		cache.gen = gen;
+		cache.valid = gen != 0;
+	}
+	r = fn(c, cache.r, arg, w);
+ out:
+	pthread_mutex_unlock(&cache.lock);
+	return r;
+}
+
+/* The summary: the central's election and mode, then the engine's members. */
+static int
+write_summary(const struct tly_central *c, const struct tly_results *r,
+    const char *level, struct tly_jw *w)
+{
+	size_t	start = w->b->len;
+	int	r2;
+
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "election");
+	tly_jw_str(w, c->ehashhex);
+	tly_jw_key(w, "mode");
+	tly_jw_str(w, c->conf.test ? "test" : "live");
+	if ((r2 = tly_results_summary_json(r, level, w)) != TLY_OK) {
+		w->b->len = start;	/* nothing written on failure */
+		return r2;
+	}
+	tly_jw_obj_close(w);
 	return TLY_OK;
 }
 
-/* tly_cstore_vote_fn: keep the votes of one candidate. */
 static int
-on_vote(void *arg, const char *cons, const char *level, const char *cand,
-    uint64_t votes)
+write_constituency(const struct tly_central *c, const struct tly_results *r,
+    const char *id, struct tly_jw *w)
 {
-	struct walk	*w = arg;
-	size_t		 k, n;
-	long		 i;
+	return tly_results_constituency_json(r, id, w);
+}
 
-	if ((i = find_const(w->e, cons, level)) < 0)
-		return TLY_OK;
-	n = tly_constituency_ncandidates(w->e, (size_t)i);
-	for (k = 0; k < n && k < TLY_CAND_MAX; k++)
-		if (strcmp(tly_constituency_candidate(w->e, (size_t)i, k),
-		    cand) == 0)
-			return add_u64(&w->cs[i].votes[k], votes);
-	return TLY_OK;
+static int
+write_area(const struct tly_central *c, const struct tly_results *r,
+    const char *path, struct tly_jw *w)
+{
+	return tly_results_area_json(r, path, w);
 }
 
 void
-tly_central_turnout(uint64_t voted, uint64_t registered, char *out,
-    size_t outlen)
+tly_central_results_serve(struct tly_central *c,
+    const struct tly_http_req *req, struct tly_http_resp *resp)
 {
-	unsigned __int128	q;
+	struct tly_jw	 w;
+	const char	*path = req->path, *arg = NULL, *level;
+	write_fn	 fn;
+	int		 r;
 
-	if (registered == 0) {
-		snprintf(out, outlen, "-");
+	if (strcmp(req->method, "GET") != 0) {
+		tly_http_resp_error(resp, 405, "method_not_allowed",
+		    "%s is read-only", RESULTS_PREFIX);
 		return;
 	}
-	/* Hundredths of a percent, rounded half up: (20000 T + R) / 2R. */
-	q = ((unsigned __int128)voted * 20000 + registered) /
-	    ((unsigned __int128)registered * 2);
-	snprintf(out, outlen, "%llu.%02llu",
-	    (unsigned long long)(q / 100), (unsigned long long)(q % 100));
-}
-
-/* Write one constituency's object. */
-static void
-write_const(const struct tly_election *e, size_t i, const struct csum *c,
-    struct tly_jw *w)
-{
-	char	turnout[48];
-	size_t	k, n;
-
-	tly_jw_obj_open(w);
-	tly_jw_key(w, "id");
-	tly_jw_str(w, tly_constituency_id(e, i));
-	tly_jw_key(w, "level");
-	tly_jw_str(w, tly_constituency_level(e, i));
-	tly_jw_key(w, "seats");
-	tly_jw_uint(w, tly_constituency_seats(e, i));
-	tly_jw_key(w, "areas");
-	tly_jw_uint(w, tly_constituency_nareas(e, i));
-	tly_jw_key(w, "reporting");
-	tly_jw_uint(w, c->reporting);
-	tly_jw_key(w, "registered");
-	tly_jw_uint(w, c->registered);
-	tly_jw_key(w, "voted");
-	tly_jw_uint(w, c->voted);
-	tly_jw_key(w, "valid");
-	tly_jw_uint(w, c->valid);
-	tly_jw_key(w, "invalid");
-	tly_jw_uint(w, c->invalid);
-	tly_jw_key(w, "turnout");
-	tly_central_turnout(c->voted, c->registered, turnout,
-	    sizeof(turnout));
-	tly_jw_str(w, turnout);
-	tly_jw_key(w, "candidates");
-	tly_jw_arr_open(w);
-	n = tly_constituency_ncandidates(e, i);
-	for (k = 0; k < n && k < TLY_CAND_MAX; k++) {
-		tly_jw_obj_open(w);
-		tly_jw_key(w, "id");
-		tly_jw_str(w, tly_constituency_candidate(e, i, k));
-		tly_jw_key(w, "votes");
-		tly_jw_uint(w, c->votes[k]);
-		tly_jw_obj_close(w);
+	if (strcmp(path, RESULTS_PREFIX) == 0) {
+		fn = write_summary;
+		if ((level = tly_http_req_query(req, "level")) != NULL &&
+		    *level != '\0')
+			arg = level;
+	} else if (strncmp(path, CONSTITUENCY_PREFIX,
+	    strlen(CONSTITUENCY_PREFIX)) == 0) {
+		fn = write_constituency;
+		arg = path + strlen(CONSTITUENCY_PREFIX);
+	} else if (strncmp(path, AREA_PREFIX, strlen(AREA_PREFIX)) == 0) {
+		fn = write_area;
+		arg = path + strlen(AREA_PREFIX);
+	} else {
+		tly_http_resp_error(resp, 404, "not_found", "no such path");
+		return;
 	}
-	tly_jw_arr_close(w);
-	tly_jw_obj_close(w);
+	tly_jw_init(&w, &resp->body);		/* capped by the server */
+	tly_errclear();
+	if ((r = with_results(c, fn, arg, &w)) == TLY_OK)
+		r = tly_jw_finish(&w);
+	if (r == TLY_E_NOTFOUND) {
+		tly_buf_free(&resp->body);
+		tly_http_resp_error(resp, 404, "not_found", "%s",
+		    tly_errdetail());
+		return;
+	}
+	if (r != TLY_OK) {
+		tly_buf_free(&resp->body);
+		tly_http_resp_error(resp, 500, "internal", "results: %s",
+		    tly_strerror(r));
+		return;
+	}
+	resp->status = 200;
 }
 
-int
-tly_central_results(struct tly_central *c, struct tly_buf *out)
+void
+tly_central_results_reset(void)
 {
-	const struct tly_election	*e = c->election;
-	struct walk			 wk;
-	struct tly_jw			 w;
-	size_t				 i, n;
-	int				 r;
-
-	n = tly_election_nconstituencies(e);
-	wk.e = e;
-	if ((wk.cs = calloc(n > 0 ? n : 1, sizeof(*wk.cs))) == NULL)
-		return TLY_E_NOMEM;
-	if ((r = tly_cstore_results(c->store, on_sum, on_vote, &wk)) !=
-	    TLY_OK)
-		goto out;
-
-	/* Constituencies and candidates are kept sorted by id. */
-	tly_jw_init(&w, out);
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "election");
-	tly_jw_str(&w, c->ehashhex);
-	tly_jw_key(&w, "mode");
-	tly_jw_str(&w, c->conf.test ? "test" : "live");
-	tly_jw_key(&w, "constituencies");
-	tly_jw_arr_open(&w);
-	for (i = 0; i < n; i++)
-		write_const(e, i, &wk.cs[i], &w);
-	tly_jw_arr_close(&w);
-	tly_jw_obj_close(&w);
-	r = tly_jw_finish(&w);
- out:
-	free(wk.cs);
-	return r;
+	pthread_mutex_lock(&cache.lock);
+	tly_results_free(cache.r);
+	cache.r = NULL;
+	cache.valid = 0;
+	pthread_mutex_unlock(&cache.lock);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -73,6 +74,90 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'records are immutable'); END;"
 	"CREATE TRIGGER rejections_no_update BEFORE UPDATE ON rejections"
 	"  BEGIN SELECT RAISE(ABORT, 'rejections are immutable'); END;",
+	/*
+	 * 1 -> 2: merge rules (PROTOCOL.md 12).  batches loses UNIQUE
+	 * (device, seq) and gains its feed position and prev; the tables
+	 * derived from batch bytes are rebuilt at open ("rebuild" in meta).
+	 */
+	"CREATE TABLE batches2 ("
+	"  pos         INTEGER PRIMARY KEY,"	/* feed position, 1.. */
+	"  id          BLOB NOT NULL UNIQUE,"	/* batch id (32 bytes) */
+	"  device      BLOB NOT NULL,"		/* device key id */
+	"  seq         INTEGER NOT NULL,"	/* position in the chain */
+	"  prev        BLOB NOT NULL,"		/* the batch's prev */
+	"  bytes       BLOB NOT NULL,"		/* the signed message, exact */
+	"  received_at INTEGER NOT NULL,"	/* unix seconds */
+	"  receipt     BLOB NOT NULL);"		/* the receipt we issued */
+	"INSERT INTO batches2 (id, device, seq, prev, bytes, received_at,"
+	"  receipt) SELECT b.id, b.device, b.seq, coalesce((SELECT p.id"
+	"  FROM batches AS p WHERE p.device = b.device AND"
+	"  p.seq = b.seq - 1), zeroblob(32)), b.bytes, b.received_at,"
+	"  b.receipt FROM batches AS b ORDER BY b.rowid;"
+	"DROP TABLE votes;"
+	"DROP TABLE records;"
+	"DROP TABLE devices;"
+	"DROP TABLE batches;"
+	"ALTER TABLE batches2 RENAME TO batches;"
+	"CREATE INDEX batches_device ON batches (device, seq, id);"
+	"CREATE TRIGGER batches_no_update BEFORE UPDATE ON batches"
+	"  BEGIN SELECT RAISE(ABORT, 'batches are immutable'); END;"
+	"CREATE TRIGGER batches_no_delete BEFORE DELETE ON batches"
+	"  BEGIN SELECT RAISE(ABORT, 'batches are immutable'); END;"
+	/* Derived from the batches (and kept): recomputed, never trusted. */
+	"CREATE TABLE devices ("
+	"  device     BLOB PRIMARY KEY,"	/* device key id */
+	"  head       INTEGER NOT NULL,"	/* every seq 1..head held */
+	"  head_id    BLOB NOT NULL,"		/* batch at head (8.2) */
+	"  applied    INTEGER NOT NULL,"	/* applied chain length */
+	"  applied_id BLOB NOT NULL,"		/* its last batch, or zeros */
+	"  frozen     INTEGER NOT NULL);"	/* freeze seq, 0: none */
+	"CREATE TABLE chain ("			/* the applied chains */
+	"  device BLOB NOT NULL,"
+	"  seq    INTEGER NOT NULL,"
+	"  batch  BLOB NOT NULL,"
+	"  PRIMARY KEY (device, seq)) WITHOUT ROWID;"
+	"CREATE TABLE records ("			/* of every held batch */
+	"  id           TEXT PRIMARY KEY,"	/* <batch hex>:<index> */
+	"  batch        BLOB NOT NULL,"
+	"  device       BLOB NOT NULL,"
+	"  seq          INTEGER NOT NULL,"
+	"  idx          INTEGER NOT NULL,"	/* index within the batch */
+	"  area         TEXT NOT NULL,"
+	"  level        TEXT NOT NULL,"
+	"  constituency TEXT NOT NULL,"
+	"  round        INTEGER NOT NULL,"
+	"  counts       TEXT NOT NULL,"		/* counts string (12.1) */
+	"  body         TEXT NOT NULL);"	/* record JSON, canonical order */
+	"CREATE INDEX records_batch ON records (device, seq, batch);"
+	"CREATE TABLE votes ("
+	"  record    TEXT NOT NULL,"
+	"  candidate TEXT NOT NULL,"
+	"  votes     INTEGER NOT NULL,"
+	"  PRIMARY KEY (record, candidate)) WITHOUT ROWID;"
+	"CREATE TABLE supersedes ("		/* explicit supersedes */
+	"  record TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  PRIMARY KEY (record, target)) WITHOUT ROWID;"
+	"CREATE TABLE evidence ("		/* equivocation proofs */
+	"  device   BLOB NOT NULL,"
+	"  seq      INTEGER NOT NULL,"
+	"  kind     TEXT NOT NULL,"		/* same_seq, prev_mismatch */
+	"  a        BLOB NOT NULL,"
+	"  b        BLOB NOT NULL,"
+	"  resolved INTEGER NOT NULL,"
+	"  PRIMARY KEY (device, seq, a, b)) WITHOUT ROWID;"
+	/* Operators' unfreeze decisions: kept for ever. */
+	"CREATE TABLE kept ("
+	"  batch  BLOB PRIMARY KEY,"
+	"  device BLOB NOT NULL,"
+	"  seq    INTEGER NOT NULL,"
+	"  at     INTEGER NOT NULL);"
+	"CREATE TRIGGER kept_no_update BEFORE UPDATE ON kept"
+	"  BEGIN SELECT RAISE(ABORT, 'decisions are immutable'); END;"
+	"CREATE TRIGGER kept_no_delete BEFORE DELETE ON kept"
+	"  BEGIN SELECT RAISE(ABORT, 'decisions are immutable'); END;"
+	"CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"INSERT INTO meta VALUES ('generation', 1), ('rebuild', 1);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
@@ -87,26 +172,47 @@ static const char *const wsql[W_COUNT_] = {
 	[W_RELEASE] = "RELEASE entry",
 	[W_ROLLBACK_TO] = "ROLLBACK TO entry",
 	[W_BATCH_BY_ID] = "SELECT receipt FROM batches WHERE id = ?1",
-	[W_BATCH_BY_SEQ] =
-	    "SELECT id FROM batches WHERE device = ?1 AND seq = ?2",
-	[W_HEAD] = "SELECT head, head_id FROM devices WHERE device = ?1",
+	[W_COUNT_SEQ] =
+	    "SELECT count(*) FROM batches WHERE device = ?1 AND seq = ?2",
+	[W_DEV] = "SELECT head, head_id, applied, applied_id, frozen"
+	    " FROM devices WHERE device = ?1",
 	[W_INSERT_BATCH] = "INSERT INTO batches"
-	    " (id, device, seq, bytes, received_at, receipt)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    " (id, device, seq, prev, bytes, received_at, receipt)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[W_INSERT_RECORD] = "INSERT INTO records"
 	    " (id, batch, device, seq, idx, area, level, constituency, round,"
-	    "  registered, voted, issued, received, valid, invalid)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    "  ?14, ?15)",
+	    "  counts, body)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[W_INSERT_VOTE] = "INSERT INTO votes (record, candidate, votes)"
 	    " VALUES (?1, ?2, ?3)",
-	[W_SET_HEAD] = "INSERT INTO devices (device, head, head_id)"
-	    " VALUES (?1, ?2, ?3) ON CONFLICT (device) DO UPDATE"
-	    " SET head = excluded.head, head_id = excluded.head_id"
-	    " WHERE excluded.head = devices.head + 1",
+	[W_INSERT_SUP] = "INSERT OR IGNORE INTO supersedes (record, target)"
+	    " VALUES (?1, ?2)",
 	[W_INSERT_REJECT] = "INSERT INTO rejections"
 	    " (at, entry, code, message, batch, bytes)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[W_DEV_BATCHES] = "SELECT id, seq, prev FROM batches"
+	    " WHERE device = ?1 ORDER BY seq, id",
+	[W_DEV_KEPT] = "SELECT batch FROM kept WHERE device = ?1"
+	    " ORDER BY batch",
+	[W_CHAIN_DEL] = "DELETE FROM chain WHERE device = ?1",
+	[W_CHAIN_INS] = "INSERT INTO chain (device, seq, batch)"
+	    " VALUES (?1, ?2, ?3)",
+	[W_EVID_DEL] = "DELETE FROM evidence WHERE device = ?1",
+	[W_EVID_INS] = "INSERT OR IGNORE INTO evidence"
+	    " (device, seq, kind, a, b, resolved)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[W_SET_DEV] = "INSERT OR REPLACE INTO devices"
+	    " (device, head, head_id, applied, applied_id, frozen)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[W_GEN_BUMP] = "UPDATE meta SET value = value + 1"
+	    " WHERE name = 'generation'",
+	[W_INSERT_KEPT] = "INSERT OR IGNORE INTO kept (batch, device, seq, at)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[W_META_GET] = "SELECT value FROM meta WHERE name = ?1",
+	[W_META_SET] = "UPDATE meta SET value = ?2 WHERE name = ?1",
+	[W_ALL_BATCHES] = "SELECT bytes FROM batches ORDER BY pos",
+	[W_ALL_DEVICES] = "SELECT DISTINCT device FROM batches ORDER BY device",
+	[W_BATCH_SEQ] = "SELECT seq FROM batches WHERE device = ?1 AND id = ?2",
 };
 
 /* Set a TLY_E_DB detail from the connection's last error. */
@@ -264,10 +370,11 @@ tly_cstore_open(const char *path, struct tly_cstore **sp)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* Foreign keys stay off: migration 2 rebuilds a referenced table. */
 	if ((r = db_exec(s->w, "PRAGMA synchronous = FULL", path)) != TLY_OK ||
-	    (r = db_exec(s->w, "PRAGMA foreign_keys = ON", path)) != TLY_OK ||
 	    (r = db_migrate(s->w, path)) != TLY_OK ||
-	    (r = db_prepare(s->w, wsql, s->ws, W_COUNT_)) != TLY_OK)
+	    (r = db_prepare(s->w, wsql, s->ws, W_COUNT_)) != TLY_OK ||
+	    (r = tly_cstore_rebuild(s)) != TLY_OK)
 		goto out;
 
 	if (sqlite3_open_v2(path, &s->r, SQLITE_OPEN_READONLY |
@@ -322,11 +429,24 @@ tly_cstore_user_version(struct tly_cstore *s, int *v)
 /* ---- Transactions -------------------------------------------------------- */
 
 int
+tly_cstore_lock(pthread_mutex_t *m)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += TLY_CSTORE_LOCK_S;
+	if (pthread_mutex_timedlock(m, &ts) != 0)
+		return tly_fail(TLY_E_BUSY, "the store is busy");
+	return TLY_OK;
+}
+
+int
 tly_cstore_begin(struct tly_cstore *s)
 {
 	int	r;
 
-	pthread_mutex_lock(&s->wlock);
+	if ((r = tly_cstore_lock(&s->wlock)) != TLY_OK)
+		return r;
 	if ((r = tly_cstore_st_exec(s->w, s->ws[W_BEGIN], "begin")) != TLY_OK) {
 		pthread_mutex_unlock(&s->wlock);
 		return r;
@@ -395,73 +515,52 @@ tly_cstore_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
 }
 
 /* Bind an integer of PROTOCOL.md section 1 (at most 2^53 - 1). */
-static int
-bind_u64(sqlite3_stmt *st, int i, uint64_t v)
+int
+tly_cstore_bind_u64(sqlite3_stmt *st, int i, uint64_t v)
 {
 	if (v > (uint64_t)INT64_MAX)
 		return SQLITE_RANGE;
 	return sqlite3_bind_int64(st, i, (sqlite3_int64)v);
 }
 
-/* Id of the device's batch seq into id: TLY_OK or TLY_E_NOTFOUND. */
-static int
-batch_at(struct tly_cstore *s, const uint8_t *device, uint64_t seq,
-    uint8_t id[TLY_HASH_LEN])
+uint64_t
+tly_cstore_col_u64(sqlite3_stmt *st, int i)
 {
-	sqlite3_stmt	*st = s->ws[W_BATCH_BY_SEQ];
-	int		 rc, r;
+	sqlite3_int64	v = sqlite3_column_int64(st, i);
 
-	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK ||
-	    bind_u64(st, 2, seq) != SQLITE_OK) {
-		r = tly_cstore_db_fail(s->w, "bind");
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		r = TLY_E_NOTFOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW ||
-	    sqlite3_column_bytes(st, 0) != TLY_HASH_LEN) {
-		r = tly_cstore_db_fail(s->w, "batch by seq");
-		goto out;
-	}
-	memcpy(id, sqlite3_column_blob(st, 0), TLY_HASH_LEN);
-	r = TLY_OK;
- out:
-	tly_cstore_st_done(st);
-	return r;
+	return v < 0 ? 0 : (uint64_t)v;
 }
 
-/* The device's head and head id from the writer connection. */
-int
-tly_cstore_head_at(sqlite3 *db, sqlite3_stmt *st, const uint8_t *device,
-    uint64_t *head, uint8_t id[TLY_HASH_LEN])
+const char *
+tly_cstore_col_text(sqlite3_stmt *st, int i)
 {
-	int	rc, r;
+	const unsigned char	*t = sqlite3_column_text(st, i);
 
-	*head = 0;
-	memset(id, 0, TLY_HASH_LEN);
-	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK) {
-		r = tly_cstore_db_fail(db, "bind");
-		goto out;
-	}
+	return t != NULL ? (const char *)t : "";
+}
+
+int
+tly_cstore_col_id(sqlite3_stmt *st, int i, uint8_t out[32])
+{
+	if (sqlite3_column_bytes(st, i) != 32)
+		return -1;
+	memcpy(out, sqlite3_column_blob(st, i), 32);
+	return 0;
+}
+
+int
+tly_cstore_one_u64(sqlite3 *db, sqlite3_stmt *st, uint64_t *v, const char *what)
+{
+	int	rc;
+
+	*v = 0;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		r = TLY_OK;
-		goto out;
-	}
-	if (rc != SQLITE_ROW || sqlite3_column_int64(st, 0) < 0 ||
-	    sqlite3_column_bytes(st, 1) != TLY_HASH_LEN) {
-		r = tly_cstore_db_fail(db, "device head");
-		goto out;
-	}
-	*head = (uint64_t)sqlite3_column_int64(st, 0);
-	memcpy(id, sqlite3_column_blob(st, 1), TLY_HASH_LEN);
-	r = TLY_OK;
- out:
+	if (rc == SQLITE_ROW)
+		*v = tly_cstore_col_u64(st, 0);
 	tly_cstore_st_done(st);
-	return r;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return tly_cstore_db_fail(db, what);
+	return TLY_OK;
 }
 
 int
@@ -470,9 +569,7 @@ tly_cstore_check(struct tly_cstore *s, const struct tly_batch *b,
 {
 	static const uint8_t	 zero[TLY_HASH_LEN];
 	sqlite3_stmt		*st = s->ws[W_BATCH_BY_ID];
-	uint8_t			 id[TLY_HASH_LEN], hid[TLY_HASH_LEN];
-	char			 hex[TLY_HEX_HASH];
-	uint64_t		 head;
+	uint64_t		 head, n;
 	int			 rc, r;
 
 	/* The same batch id: a duplicate, answered with the old receipt. */
@@ -493,47 +590,36 @@ tly_cstore_check(struct tly_cstore *s, const struct tly_batch *b,
 		goto out;
 	}
 	tly_cstore_st_done(st);
-
-	/* Another batch with this seq: equivocation, kept as evidence. */
-	if ((r = batch_at(s, b->device, b->seq, id)) == TLY_OK) {
-		r = tly_fail(TLY_E_SEQ_CONFLICT, "seq %llu is held as batch %s",
-		    (unsigned long long)b->seq, tly_hex(id, sizeof(id), hex));
+	if (b->seq == 1 && memcmp(b->prev, zero, TLY_HASH_LEN) != 0) {
+		r = tly_fail(TLY_E_CHAIN, "seq 1 must have a zero prev");
 		goto out;
 	}
-	if (r != TLY_E_NOTFOUND)
+	st = s->ws[W_DEV];
+	if (tly_cstore_bind_blob(st, 1, b->device, TLY_PK_LEN) != SQLITE_OK) {
+		r = tly_cstore_db_fail(s->w, "bind");
 		goto out;
-
-	if ((r = tly_cstore_head_at(s->w, s->ws[W_HEAD], b->device, &head,
-	    hid)) != TLY_OK)
+	}
+	if ((r = tly_cstore_one_u64(s->w, st, &head, "device head")) != TLY_OK)
 		goto out;
-	if (b->seq > head + 1) {
+	if (b->seq > head + TLY_CSTORE_AHEAD_MAX) {
 		r = tly_fail(TLY_E_SEQ_GAP, "seq %llu but head is %llu; send "
 		    "batch %llu first", (unsigned long long)b->seq,
 		    (unsigned long long)head, (unsigned long long)head + 1);
 		goto out;
 	}
-
-	/* prev must name batch seq - 1 (zeros for the first batch). */
-	if (b->seq == 1) {
-		if (memcmp(b->prev, zero, TLY_HASH_LEN) != 0) {
-			r = tly_fail(TLY_E_CHAIN, "seq 1 must have a zero prev");
-			goto out;
-		}
-	} else {
-		if ((r = batch_at(s, b->device, b->seq - 1, id)) ==
-		    TLY_E_NOTFOUND) {
-			r = tly_fail(TLY_E_SEQ_GAP, "batch %llu is not held",
-			    (unsigned long long)b->seq - 1);
-			goto out;
-		}
-		if (r != TLY_OK)
-			goto out;
-		if (memcmp(b->prev, id, TLY_HASH_LEN) != 0) {
-			r = tly_fail(TLY_E_CHAIN, "prev is not batch %llu (%s)",
-			    (unsigned long long)b->seq - 1,
-			    tly_hex(id, sizeof(id), hex));
-			goto out;
-		}
+	st = s->ws[W_COUNT_SEQ];
+	if (tly_cstore_bind_blob(st, 1, b->device, TLY_PK_LEN) != SQLITE_OK ||
+	    tly_cstore_bind_u64(st, 2, b->seq) != SQLITE_OK) {
+		r = tly_cstore_db_fail(s->w, "bind");
+		goto out;
+	}
+	if ((r = tly_cstore_one_u64(s->w, st, &n, "count seq")) != TLY_OK)
+		goto out;
+	if (n >= TLY_CSTORE_SAME_SEQ_MAX) {
+		r = tly_fail(TLY_E_SEQ_CONFLICT, "%llu different batches with "
+		    "seq %llu are held already", (unsigned long long)n,
+		    (unsigned long long)b->seq);
+		goto out;
 	}
 	r = TLY_OK;
  out:
@@ -541,93 +627,31 @@ tly_cstore_check(struct tly_cstore *s, const struct tly_batch *b,
 	return r;
 }
 
-/* Insert record i of batch b and its votes. */
-static int
-put_record(struct tly_cstore *s, const struct tly_batch *b, size_t i)
-{
-	const struct tly_record	*rec = &b->records[i];
-	sqlite3_stmt		*st = s->ws[W_INSERT_RECORD];
-	sqlite3_stmt		*vs = s->ws[W_INSERT_VOTE];
-	char			 rid[96];
-	size_t			 j;
-	int			 r;
-
-	tly_record_id(b->id, i, rid, sizeof(rid));
-	if (sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 2, b->id, TLY_HASH_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 3, b->device, TLY_PK_LEN) != SQLITE_OK ||
-	    bind_u64(st, 4, b->seq) != SQLITE_OK ||
-	    bind_u64(st, 5, i) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 6, rec->area, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_text(st, 7, rec->level, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_text(st, 8, rec->constituency, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    bind_u64(st, 9, rec->round) != SQLITE_OK ||
-	    bind_u64(st, 10, rec->registered) != SQLITE_OK ||
-	    bind_u64(st, 11, rec->voted) != SQLITE_OK ||
-	    bind_u64(st, 12, rec->issued) != SQLITE_OK ||
-	    bind_u64(st, 13, rec->received) != SQLITE_OK ||
-	    bind_u64(st, 14, rec->valid) != SQLITE_OK ||
-	    bind_u64(st, 15, rec->invalid) != SQLITE_OK) {
-		tly_cstore_st_done(st);
-		return tly_cstore_db_fail(s->w, "bind record");
-	}
-	if ((r = tly_cstore_st_exec(s->w, st, "insert record")) != TLY_OK)
-		return r;
-	for (j = 0; j < rec->nvotes && j < TLY_CAND_MAX; j++) {
-		if (sqlite3_bind_text(vs, 1, rid, -1, SQLITE_STATIC) !=
-		    SQLITE_OK ||
-		    sqlite3_bind_text(vs, 2, rec->votes[j].cand, -1,
-		    SQLITE_STATIC) != SQLITE_OK ||
-		    bind_u64(vs, 3, rec->votes[j].votes) != SQLITE_OK) {
-			tly_cstore_st_done(vs);
-			return tly_cstore_db_fail(s->w, "bind vote");
-		}
-		if ((r = tly_cstore_st_exec(s->w, vs, "insert vote")) != TLY_OK)
-			return r;
-	}
-	return TLY_OK;
-}
-
 int
 tly_cstore_put(struct tly_cstore *s, const struct tly_batch *b,
     const uint8_t *m, size_t mlen, time_t received,
-    const uint8_t *receipt, size_t rlen)
+    const uint8_t *receipt, size_t rlen, enum tly_cstore_state *state,
+    uint8_t other[TLY_HASH_LEN])
 {
 	sqlite3_stmt	*st = s->ws[W_INSERT_BATCH];
-	size_t		 i;
 	int		 r;
 
 	if (tly_cstore_bind_blob(st, 1, b->id, TLY_HASH_LEN) != SQLITE_OK ||
 	    tly_cstore_bind_blob(st, 2, b->device, TLY_PK_LEN) != SQLITE_OK ||
-	    bind_u64(st, 3, b->seq) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 4, m, mlen) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, (sqlite3_int64)received) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 6, receipt, rlen) != SQLITE_OK) {
+	    tly_cstore_bind_u64(st, 3, b->seq) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 4, b->prev, TLY_HASH_LEN) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 5, m, mlen) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, (sqlite3_int64)received) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 7, receipt, rlen) != SQLITE_OK) {
 		tly_cstore_st_done(st);
 		return tly_cstore_db_fail(s->w, "bind batch");
 	}
-	if ((r = tly_cstore_st_exec(s->w, st, "insert batch")) != TLY_OK)
+	if ((r = tly_cstore_st_exec(s->w, st, "insert batch")) != TLY_OK ||
+	    (r = tly_cstore_put_records(s, b)) != TLY_OK ||
+	    (r = tly_cstore_recompute(s, b->device, b->id, state, other)) !=
+	    TLY_OK)
 		return r;
-	for (i = 0; i < b->nrecords; i++)
-		if ((r = put_record(s, b, i)) != TLY_OK)
-			return r;
-
-	st = s->ws[W_SET_HEAD];
-	if (tly_cstore_bind_blob(st, 1, b->device, TLY_PK_LEN) != SQLITE_OK ||
-	    bind_u64(st, 2, b->seq) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 3, b->id, TLY_HASH_LEN) != SQLITE_OK) {
-		tly_cstore_st_done(st);
-		return tly_cstore_db_fail(s->w, "bind head");
-	}
-	if ((r = tly_cstore_st_exec(s->w, st, "set head")) != TLY_OK)
-		return r;
-	/* The head must have moved to this batch (check() ensured it). */
-	if (sqlite3_changes(s->w) != 1)
-		return tly_fail(TLY_E_DB, "head of the device did not advance");
-	return TLY_OK;
+	return tly_cstore_st_exec(s->w, s->ws[W_GEN_BUMP], "generation");
 }
 
 int
@@ -640,7 +664,7 @@ tly_cstore_reject(struct tly_cstore *s, time_t at, size_t entry,
 
 	rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)at);
 	if (rc == SQLITE_OK)
-		rc = bind_u64(st, 2, entry);
+		rc = tly_cstore_bind_u64(st, 2, entry);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, 3, code, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)

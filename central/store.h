@@ -31,15 +31,27 @@
 #include "crypto/crypto.h"
 #include "sync/wire.h"
 
-#define TLY_CSTORE_VERSION	1	/* PRAGMA user_version of the schema */
+#define TLY_CSTORE_VERSION	2	/* PRAGMA user_version of the schema */
 #define TLY_CSTORE_DUPLICATE	1	/* tly_cstore_check: batch already held */
+#define TLY_CSTORE_AHEAD_MAX	4096	/* seqs past head held as pending */
+#define TLY_CSTORE_SAME_SEQ_MAX	16	/* different batches kept per seq */
+#define TLY_CSTORE_LOCK_S	5	/* wait for a lock, then TLY_E_BUSY */
+
+/* What became of a stored batch (PROTOCOL.md 8.1 and 12.2). */
+enum tly_cstore_state {
+	TLY_CSTORE_APPLIED,		/* in its device's applied chain */
+	TLY_CSTORE_PENDING,		/* held, not applied */
+	TLY_CSTORE_EQUIVOCATION		/* one batch of an equivocation proof */
+};
 
 struct tly_cstore;
 
 /*
  * Open (creating if needed) the database at path and migrate its schema
- * to TLY_CSTORE_VERSION.  A database from a newer version is refused
- * (TLY_E_VERSION).  *sp: new, close with tly_cstore_close().
+ * to TLY_CSTORE_VERSION; a database of version 1 is migrated and its
+ * derived tables rebuilt from the held batch bytes.  A database from a
+ * newer version is refused (TLY_E_VERSION).  *sp: new, close with
+ * tly_cstore_close().
  */
 int	tly_cstore_open(const char *path, struct tly_cstore **sp);
 /* Close both connections.  NULL-safe; must not be inside a transaction. */
@@ -48,7 +60,10 @@ void	tly_cstore_close(struct tly_cstore *s);
 /* The schema version stored in the file (PRAGMA user_version). */
 int	tly_cstore_user_version(struct tly_cstore *s, int *v);
 
-/* Take the writer lock and BEGIN IMMEDIATE.  On failure the lock is free. */
+/*
+ * Take the writer lock (waiting at most TLY_CSTORE_LOCK_S seconds, else
+ * TLY_E_BUSY) and BEGIN IMMEDIATE.  On failure the lock is free.
+ */
 int	tly_cstore_begin(struct tly_cstore *s);
 /* COMMIT and drop the lock; on failure roll back (nothing applied). */
 int	tly_cstore_commit(struct tly_cstore *s);
@@ -63,19 +78,33 @@ int	tly_cstore_rollback_to(struct tly_cstore *s);
  * PROTOCOL.md 10 step 8 for parsed batch b, inside a transaction.
  * Returns TLY_OK when b may be stored; TLY_CSTORE_DUPLICATE when b's id is
  * held, with the original receipt bytes appended to receipt; or
- * TLY_E_SEQ_CONFLICT, TLY_E_SEQ_GAP, TLY_E_CHAIN (detail set), TLY_E_DB.
+ * TLY_E_CHAIN, TLY_E_SEQ_GAP, TLY_E_SEQ_CONFLICT (detail set), TLY_E_DB.
  */
 int	tly_cstore_check(struct tly_cstore *s, const struct tly_batch *b,
 	    struct tly_buf *receipt);
 
 /*
- * Store batch b, whose exact bytes are m[0..mlen), with its receipt;
- * apply its records and advance the device's head.  Call only after
+ * Store batch b, whose exact bytes are m[0..mlen), with its receipt,
+ * then recompute its device's state by the merge rules (PROTOCOL.md 12).
+ * *state tells what became of b; for TLY_CSTORE_EQUIVOCATION, other
+ * gets the id of the other batch of the proof.  Call only after
  * tly_cstore_check() returned TLY_OK, inside a transaction.
  */
 int	tly_cstore_put(struct tly_cstore *s, const struct tly_batch *b,
 	    const uint8_t *m, size_t mlen, time_t received,
-	    const uint8_t *receipt, size_t rlen);
+	    const uint8_t *receipt, size_t rlen, enum tly_cstore_state *state,
+	    uint8_t other[TLY_HASH_LEN]);
+
+/*
+ * Record the operator's decision that batch id of device stands
+ * (PROTOCOL.md 12.3) and recompute the device, in its own transaction.
+ * TLY_E_NOTFOUND when the device holds no such batch.  *wasfrozen and
+ * *frozen (either may be NULL) get the freeze seq before and after (0:
+ * not frozen).
+ */
+int	tly_cstore_keep(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
+	    const uint8_t id[TLY_HASH_LEN], time_t at, uint64_t *wasfrozen,
+	    uint64_t *frozen);
 
 /*
  * Keep a rejected entry for auditors: when, its index in the request,
@@ -86,13 +115,104 @@ int	tly_cstore_reject(struct tly_cstore *s, time_t at, size_t entry,
 	    const char *code, const char *message, const uint8_t *batch,
 	    const uint8_t *m, size_t mlen);
 
+/* A device's log as PROTOCOL.md 8.2 shows it. */
+struct tly_cstore_dev {
+	uint64_t	head;		/* every seq 1..head held */
+	uint8_t		head_id[TLY_HASH_LEN];	/* batch at head (8.2) */
+	uint64_t	applied;	/* length of the applied chain */
+	uint64_t	frozen;		/* freeze seq, 0: not frozen */
+};
+
 /*
- * The device's head (highest seq held with every batch 1..head) and the
- * id of batch head.  *head = 0 when none is held (id left zero).  Uses
- * the reader connection; not inside a transaction.
+ * The device's state (all zero for an unknown device).  Reader
+ * connection; not inside a transaction.
+ */
+int	tly_cstore_device(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
+	    struct tly_cstore_dev *d);
+
+/*
+ * The device's head and the id of batch head (see tly_cstore_device).
+ * *head = 0 when none is held (id left zero).
  */
 int	tly_cstore_head(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
 	    uint64_t *head, uint8_t id[TLY_HASH_LEN]);
+
+/*
+ * Append to w the "pending" array of 8.2: held seqs above head,
+ * ascending, at most max of them.
+ */
+struct tly_jw;
+int	tly_cstore_pending_json(struct tly_cstore *s,
+	    const uint8_t device[TLY_PK_LEN], uint64_t head, size_t max,
+	    struct tly_jw *w);
+
+/*
+ * Append to w the members "receipts" and "next" of 8.2.1 for the
+ * device's batches with seq >= from, at most max receipts.
+ */
+int	tly_cstore_receipts_json(struct tly_cstore *s,
+	    const uint8_t device[TLY_PK_LEN], uint64_t from, size_t max,
+	    struct tly_jw *w);
+
+/*
+ * Append to w the members "after", "next", "more" and "entries" of the
+ * audit feed (8.7): held batches at feed positions > after, at most max
+ * entries and about maxbytes of batch bytes.
+ */
+int	tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
+	    size_t maxbytes, struct tly_jw *w);
+
+/*
+ * Append to w the members "frozen", "evidence", "kept" and "more" of
+ * GET /v1/evidence (8.7), at most max proofs.
+ */
+int	tly_cstore_evidence_json(struct tly_cstore *s, size_t max,
+	    struct tly_jw *w);
+
+/* Counts for GET /v1/status and GET /v1/state-hash. */
+struct tly_cstore_stats {
+	uint64_t	devices;	/* devices with a held batch */
+	uint64_t	batches;	/* held batches */
+	uint64_t	applied;	/* batches in applied chains */
+	uint64_t	frozen;		/* frozen devices */
+	uint64_t	evidence;	/* equivocation proofs */
+	uint64_t	keys;		/* record keys with an applied record */
+	uint64_t	conflicts;	/* keys in conflict */
+	uint8_t		state_hash[TLY_HASH_LEN];	/* PROTOCOL.md 12.6 */
+};
+
+/* Fill st from one consistent snapshot (reader connection). */
+int	tly_cstore_stats(struct tly_cstore *s, struct tly_cstore_stats *st);
+
+/*
+ * Append to w the members "conflicts" and "more" of GET /v1/conflicts
+ * (8.7), at most max keys.
+ */
+int	tly_cstore_conflicts_json(struct tly_cstore *s, size_t max,
+	    struct tly_jw *w);
+
+/* One record key's current state (PROTOCOL.md 12.4), for results. */
+struct tly_cstore_head {
+	const struct tly_record	*rec;		/* agreed record or provisional winner */
+	char			 record_id[80];	/* its record id */
+	unsigned		 confirmations;	/* distinct agreeing devices */
+	int			 disputed;	/* the key is in conflict */
+};
+
+typedef int (*tly_cstore_head_fn)(void *arg, const struct tly_cstore_head *h);
+
+/*
+ * Call fn once per record key (area, level, round) that has an applied
+ * record, in key order, from a consistent snapshot.  fn returning
+ * non-zero stops the walk and is returned.
+ */
+int	tly_cstore_heads(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg);
+
+/*
+ * Changes whenever the applied state changes, also by another process
+ * (results are cached on it).  0 if it cannot be read.
+ */
+uint64_t tly_cstore_generation(struct tly_cstore *s);
 
 /*
  * Look up a held batch by id: TLY_OK with its bytes and receipt appended
@@ -104,32 +224,5 @@ int	tly_cstore_batch(struct tly_cstore *s, const uint8_t id[TLY_HASH_LEN],
 
 /* Number of rows in the rejection log (for tests and auditors). */
 int	tly_cstore_nrejections(struct tly_cstore *s, uint64_t *n);
-
-/*
- * Sums over the current records, in one consistent snapshot (reader
- * connection).  The current record of an (area, level) is the one of the
- * highest round, then the highest (device, seq, index).
- *
- * sum_fn gets, per (constituency, level): the number of current records
- * and the sums of registered, voted, valid and invalid.  vote_fn gets,
- * per (constituency, level, candidate): the summed votes.  A callback
- * returning non-zero stops the walk and that value is returned.
- */
-struct tly_cstore_sum {
-	const char	*constituency;	/* constituency id */
-	const char	*level;		/* level id */
-	uint64_t	 reporting;	/* current records (areas reporting) */
-	uint64_t	 registered;	/* sum of R */
-	uint64_t	 voted;		/* sum of T */
-	uint64_t	 valid;		/* sum of W */
-	uint64_t	 invalid;	/* sum of X */
-};
-
-typedef int (*tly_cstore_sum_fn)(void *arg, const struct tly_cstore_sum *sum);
-typedef int (*tly_cstore_vote_fn)(void *arg, const char *constituency,
-    const char *level, const char *candidate, uint64_t votes);
-
-int	tly_cstore_results(struct tly_cstore *s, tly_cstore_sum_fn sum_fn,
-	    tly_cstore_vote_fn vote_fn, void *arg);
 
 #endif /* TLY_CENTRAL_STORE_H */

@@ -1,7 +1,9 @@
 /*
  * storeInt.h: internals shared by the files of the central's store
- * (store.c: open, schema, transactions, writing; store_read.c: the
- * reader connection).  Nothing outside central/store*.c includes this.
+ * (store.c: open, schema, transactions, writing; store_merge.c: the
+ * per-device merge rules; store_heads.c: record versions, heads and the
+ * state hash; store_read.c: the reader connection).  Nothing outside
+ * central/store*.c includes this.
  */
 #ifndef TLY_CENTRAL_STORE_INT_H
 #define TLY_CENTRAL_STORE_INT_H
@@ -16,17 +18,24 @@
 
 #define BUSY_TIMEOUT_MS	10000	/* wait for a lock held by another process */
 
-/* Statements of the writer connection. */
+/* Statements of the writer connection (SQL in store.c). */
 enum {
 	W_BEGIN, W_COMMIT, W_ROLLBACK, W_SAVEPOINT, W_RELEASE, W_ROLLBACK_TO,
-	W_BATCH_BY_ID, W_BATCH_BY_SEQ, W_HEAD, W_INSERT_BATCH,
-	W_INSERT_RECORD, W_INSERT_VOTE, W_SET_HEAD, W_INSERT_REJECT,
+	W_BATCH_BY_ID, W_COUNT_SEQ, W_DEV, W_INSERT_BATCH, W_INSERT_RECORD,
+	W_INSERT_VOTE, W_INSERT_SUP, W_INSERT_REJECT, W_DEV_BATCHES,
+	W_DEV_KEPT, W_CHAIN_DEL, W_CHAIN_INS, W_EVID_DEL, W_EVID_INS,
+	W_SET_DEV, W_GEN_BUMP, W_INSERT_KEPT, W_META_GET, W_META_SET,
+	W_ALL_BATCHES, W_ALL_DEVICES, W_BATCH_SEQ,
 	W_COUNT_
 };
 
 /* Statements of the reader connection (SQL in store_read.c). */
 enum {
-	R_BEGIN, R_END, R_HEAD, R_BATCH, R_NREJ, R_SUMS, R_VOTES, R_COUNT_
+	R_BEGIN, R_END, R_DEV, R_PENDING, R_RECEIPTS, R_FEED, R_FEED_MORE,
+	R_EVID, R_FROZEN, R_KEPT, R_BATCH, R_NREJ, R_GEN, R_DEVICES_ALL,
+	R_EVID_ALL, R_APPLIED_RECS, R_APPLIED_SUP, R_BODY, R_NBATCHES,
+	R_NAPPLIED,
+	R_COUNT_
 };
 
 /* The SQL of each reader statement, indexed by R_*. */
@@ -53,11 +62,39 @@ int	tly_cstore_st_exec(sqlite3 *db, sqlite3_stmt *st, const char *what);
 /* Bind a blob that outlives the statement's step (SQLITE_STATIC). */
 int	tly_cstore_bind_blob(sqlite3_stmt *st, int i, const void *p,
 	    size_t n);
+/* Bind an integer of PROTOCOL.md section 1 (at most 2^53 - 1). */
+int	tly_cstore_bind_u64(sqlite3_stmt *st, int i, uint64_t v);
+/* A non-negative integer column. */
+uint64_t tly_cstore_col_u64(sqlite3_stmt *st, int i);
+/* A text column, never NULL. */
+const char *tly_cstore_col_text(sqlite3_stmt *st, int i);
+/* Copy a 32-byte blob column into out; 0, or -1 if it is not 32 bytes. */
+int	tly_cstore_col_id(sqlite3_stmt *st, int i, uint8_t out[32]);
+/* Run a one-integer query st (already bound) into *v (0 if no row). */
+int	tly_cstore_one_u64(sqlite3 *db, sqlite3_stmt *st, uint64_t *v,
+	    const char *what);
 /*
- * Run st, a "SELECT head, head_id FROM devices WHERE device = ?1" of
- * db, for device: *head and id, or 0 and zeros when the device is new.
+ * Take a store mutex, waiting at most TLY_CSTORE_LOCK_S seconds:
+ * TLY_OK or TLY_E_BUSY.
  */
-int	tly_cstore_head_at(sqlite3 *db, sqlite3_stmt *st,
-	    const uint8_t *device, uint64_t *head, uint8_t id[32]);
+int	tly_cstore_lock(pthread_mutex_t *m);
+
+/* store_merge.c */
+
+/*
+ * Recompute device's applied chain, freeze and evidence (PROTOCOL.md
+ * 12.2, 12.3) on the writer connection, inside a transaction.  When id
+ * is not NULL, *state gets what became of that batch and other the
+ * other batch of its proof when it is one.
+ */
+int	tly_cstore_recompute(struct tly_cstore *s, const uint8_t *device,
+	    const uint8_t *id, enum tly_cstore_state *state, uint8_t *other);
+/*
+ * After migrating a version 1 file: rebuild the derived tables from the
+ * held batch bytes, once ("rebuild" in meta), in one transaction.
+ */
+int	tly_cstore_rebuild(struct tly_cstore *s);
+/* Insert the records of parsed batch b (and their supersedes). */
+int	tly_cstore_put_records(struct tly_cstore *s, const struct tly_batch *b);
 
 #endif /* TLY_CENTRAL_STORE_INT_H */

@@ -1,7 +1,8 @@
 /*
  * store_read.c: the reader connection of the central's store: device
- * heads, held batches, the rejection count and the results sums.  Runs
- * beside a writer transaction (WAL mode) without waiting for it.
+ * logs, receipts, the audit feed, evidence, held batches and the
+ * rejection count.  Runs beside a writer transaction (WAL mode) without
+ * waiting for it.
  */
 #include <pthread.h>
 #include <string.h>
@@ -10,39 +11,371 @@
 
 #include "central/storeInt.h"
 #include "common/err.h"
+#include "common/json.h"
 
-/* The current record of each (area, level), as a common table. */
-#define CURRENT_CTE \
-	"WITH cur AS (SELECT id, constituency, level, registered, voted," \
-	"  valid, invalid, row_number() OVER (PARTITION BY area, level" \
-	"  ORDER BY round DESC, device DESC, seq DESC, idx DESC) AS rn" \
-	"  FROM records) "
+/* The applied records and their supersede edges (store_heads.c). */
+#define APPLIED_JOIN \
+	" FROM chain AS c JOIN records AS r ON r.device = c.device" \
+	" AND r.seq = c.seq AND r.batch = c.batch"
 
 const char *const tly_cstore_rsql[R_COUNT_] = {
 	[R_BEGIN] = "BEGIN",
 	[R_END] = "COMMIT",
-	[R_HEAD] = "SELECT head, head_id FROM devices WHERE device = ?1",
+	[R_DEV] = "SELECT head, head_id, applied, frozen FROM devices"
+	    " WHERE device = ?1",
+	[R_PENDING] = "SELECT DISTINCT seq FROM batches WHERE device = ?1"
+	    " AND seq > ?2 ORDER BY seq LIMIT ?3",
+	[R_RECEIPTS] = "SELECT seq, id, receipt FROM batches"
+	    " WHERE device = ?1 AND seq >= ?2 ORDER BY seq, id",
+	[R_FEED] = "SELECT pos, id, device, seq, bytes FROM batches"
+	    " WHERE pos > ?1 ORDER BY pos LIMIT ?2",
+	[R_FEED_MORE] = "SELECT count(*) FROM (SELECT 1 FROM batches"
+	    " WHERE pos > ?1 LIMIT 1)",
+	[R_EVID] = "SELECT e.device, e.seq, e.kind, e.a, e.b, e.resolved,"
+	    " ba.bytes, bb.bytes FROM evidence AS e"
+	    " JOIN batches AS ba ON ba.id = e.a"
+	    " JOIN batches AS bb ON bb.id = e.b"
+	    " ORDER BY e.device, e.seq, e.a, e.b LIMIT ?1",
+	[R_FROZEN] = "SELECT device, frozen FROM devices WHERE frozen > 0"
+	    " ORDER BY device",
+	[R_KEPT] = "SELECT device, min(batch), seq FROM kept"
+	    " GROUP BY device, seq ORDER BY device, 2",
 	[R_BATCH] = "SELECT bytes, receipt FROM batches WHERE id = ?1",
 	[R_NREJ] = "SELECT count(*) FROM rejections",
-	[R_SUMS] = CURRENT_CTE
-	    "SELECT constituency, level, count(*), sum(registered),"
-	    " sum(voted), sum(valid), sum(invalid) FROM cur WHERE rn = 1"
-	    " GROUP BY constituency, level ORDER BY constituency, level",
-	[R_VOTES] = CURRENT_CTE
-	    "SELECT cur.constituency, cur.level, v.candidate, sum(v.votes)"
-	    " FROM cur JOIN votes AS v ON v.record = cur.id WHERE cur.rn = 1"
-	    " GROUP BY cur.constituency, cur.level, v.candidate"
-	    " ORDER BY cur.constituency, cur.level, v.candidate",
+	[R_GEN] = "SELECT value FROM meta WHERE name = 'generation'",
+	[R_DEVICES_ALL] = "SELECT device, head, applied, frozen FROM devices"
+	    " ORDER BY device",
+	[R_EVID_ALL] = "SELECT device, seq, kind, a, b FROM evidence"
+	    " ORDER BY device, seq, a, b",
+	[R_APPLIED_RECS] = "SELECT r.id, r.device, r.seq, r.idx, r.area,"
+	    " r.level, r.round, r.counts, substr(b.bytes, -64)"
+	    APPLIED_JOIN " JOIN batches AS b ON b.id = c.batch"
+	    " ORDER BY r.area, r.level, r.round, r.id",
+	[R_APPLIED_SUP] = "SELECT s.record, s.target" APPLIED_JOIN
+	    " JOIN supersedes AS s ON s.record = r.id",
+	[R_BODY] = "SELECT body FROM records WHERE id = ?1",
+	[R_NBATCHES] = "SELECT count(*) FROM batches",
+	[R_NAPPLIED] = "SELECT count(*) FROM chain",
 };
+
+int
+tly_cstore_device(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
+    struct tly_cstore_dev *d)
+{
+	sqlite3_stmt	*st = s->rs[R_DEV];
+	int		 rc, r;
+
+	memset(d, 0, sizeof(*d));
+	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
+		return r;
+	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK) {
+		r = tly_cstore_db_fail(s->r, "bind");
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	r = TLY_OK;
+	if (rc == SQLITE_ROW) {
+		d->head = tly_cstore_col_u64(st, 0);
+		if (tly_cstore_col_id(st, 1, d->head_id) != 0)
+			r = tly_fail(TLY_E_DB, "device head id");
+		d->applied = tly_cstore_col_u64(st, 2);
+		d->frozen = tly_cstore_col_u64(st, 3);
+	} else if (rc != SQLITE_DONE)
+		r = tly_cstore_db_fail(s->r, "device");
+ out:
+	tly_cstore_st_done(st);
+	pthread_mutex_unlock(&s->rlock);
+	return r;
+}
 
 int
 tly_cstore_head(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
     uint64_t *head, uint8_t id[TLY_HASH_LEN])
 {
-	int	r;
+	struct tly_cstore_dev	d;
+	int			r;
 
-	pthread_mutex_lock(&s->rlock);
-	r = tly_cstore_head_at(s->r, s->rs[R_HEAD], device, head, id);
+	r = tly_cstore_device(s, device, &d);
+	*head = d.head;
+	memcpy(id, d.head_id, TLY_HASH_LEN);
+	return r;
+}
+
+int
+tly_cstore_pending_json(struct tly_cstore *s,
+    const uint8_t device[TLY_PK_LEN], uint64_t head, size_t max,
+    struct tly_jw *w)
+{
+	sqlite3_stmt	*st = s->rs[R_PENDING];
+	int		 rc, r;
+
+	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
+		return r;
+	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK ||
+	    tly_cstore_bind_u64(st, 2, head) != SQLITE_OK ||
+	    tly_cstore_bind_u64(st, 3, max) != SQLITE_OK) {
+		r = tly_cstore_db_fail(s->r, "bind");
+		goto out;
+	}
+	tly_jw_arr_open(w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		tly_jw_uint(w, tly_cstore_col_u64(st, 0));
+	tly_jw_arr_close(w);
+	r = rc == SQLITE_DONE ? w->err : tly_cstore_db_fail(s->r, "pending");
+ out:
+	tly_cstore_st_done(st);
+	pthread_mutex_unlock(&s->rlock);
+	return r;
+}
+
+/* Write blob column i of st as base64 (a JSON string). */
+static int
+jw_b64(struct tly_jw *w, sqlite3_stmt *st, int i)
+{
+	struct tly_buf	b = TLY_BUF_INIT(2 * TLY_MSG_MAX + 16);
+	int		r;
+
+	if ((r = tly_b64_encode(sqlite3_column_blob(st, i),
+	    (size_t)sqlite3_column_bytes(st, i), &b)) == TLY_OK)
+		tly_jw_str(w, (const char *)b.p);
+	tly_buf_free(&b);
+	return r;
+}
+
+/* Write blob column i of st as hex (a JSON string). */
+static void
+jw_hexcol(struct tly_jw *w, sqlite3_stmt *st, int i)
+{
+	tly_jw_hex(w, sqlite3_column_blob(st, i),
+	    (size_t)sqlite3_column_bytes(st, i));
+}
+
+int
+tly_cstore_receipts_json(struct tly_cstore *s,
+    const uint8_t device[TLY_PK_LEN], uint64_t from, size_t max,
+    struct tly_jw *w)
+{
+	sqlite3_stmt	*st = s->rs[R_RECEIPTS];
+	uint64_t	 seq, last = 0, next = 0;
+	size_t		 n = 0;
+	int		 rc, r = TLY_OK;
+
+	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
+		return r;
+	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK ||
+	    tly_cstore_bind_u64(st, 2, from) != SQLITE_OK) {
+		r = tly_cstore_db_fail(s->r, "bind");
+		goto out;
+	}
+	tly_jw_key(w, "receipts");
+	tly_jw_arr_open(w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		seq = tly_cstore_col_u64(st, 0);
+		/* Stop at a seq boundary once max are written. */
+		if (n >= max && seq != last) {
+			next = seq;
+			break;
+		}
+		tly_jw_obj_open(w);
+		tly_jw_key(w, "seq");
+		tly_jw_uint(w, seq);
+		tly_jw_key(w, "batch");
+		jw_hexcol(w, st, 1);
+		tly_jw_key(w, "receipt");
+		if ((r = jw_b64(w, st, 2)) != TLY_OK)
+			goto out;
+		tly_jw_obj_close(w);
+		last = seq;
+		n++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r = tly_cstore_db_fail(s->r, "receipts");
+		goto out;
+	}
+	tly_jw_arr_close(w);
+	tly_jw_key(w, "next");
+	if (next > 0)
+		tly_jw_uint(w, next);
+	else
+		tly_jw_null(w);
+	r = w->err;
+ out:
+	tly_cstore_st_done(st);
+	pthread_mutex_unlock(&s->rlock);
+	return r;
+}
+
+int
+tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
+    size_t maxbytes, struct tly_jw *w)
+{
+	sqlite3_stmt	*st = s->rs[R_FEED];
+	uint64_t	 next = after, more = 0;
+	size_t		 bytes = 0, n = 0;
+	int		 rc, r, began = 0;
+
+	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
+		return r;
+	if ((r = tly_cstore_st_exec(s->r, s->rs[R_BEGIN], "begin read")) !=
+	    TLY_OK)
+		goto out;
+	began = 1;
+	if (tly_cstore_bind_u64(st, 1, after) != SQLITE_OK ||
+	    tly_cstore_bind_u64(st, 2, max) != SQLITE_OK) {
+		r = tly_cstore_db_fail(s->r, "bind");
+		goto out;
+	}
+	tly_jw_key(w, "entries");
+	tly_jw_arr_open(w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n > 0 && bytes + (size_t)sqlite3_column_bytes(st, 4) >
+		    maxbytes)
+			break;
+		bytes += (size_t)sqlite3_column_bytes(st, 4);
+		next = tly_cstore_col_u64(st, 0);
+		tly_jw_obj_open(w);
+		tly_jw_key(w, "pos");
+		tly_jw_uint(w, next);
+		tly_jw_key(w, "batch");
+		jw_hexcol(w, st, 1);
+		tly_jw_key(w, "device");
+		jw_hexcol(w, st, 2);
+		tly_jw_key(w, "seq");
+		tly_jw_uint(w, tly_cstore_col_u64(st, 3));
+		tly_jw_key(w, "bytes");
+		if ((r = jw_b64(w, st, 4)) != TLY_OK)
+			goto out;
+		tly_jw_obj_close(w);
+		n++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r = tly_cstore_db_fail(s->r, "feed");
+		goto out;
+	}
+	tly_jw_arr_close(w);
+	tly_cstore_st_done(st);
+	st = s->rs[R_FEED_MORE];
+	if (tly_cstore_bind_u64(st, 1, next) != SQLITE_OK) {
+		r = tly_cstore_db_fail(s->r, "bind");
+		goto out;
+	}
+	if ((r = tly_cstore_one_u64(s->r, st, &more, "feed")) != TLY_OK)
+		goto out;
+	tly_jw_key(w, "after");
+	tly_jw_uint(w, after);
+	tly_jw_key(w, "next");
+	tly_jw_uint(w, next);
+	tly_jw_key(w, "more");
+	tly_jw_bool(w, more > 0);
+	r = w->err;
+ out:
+	tly_cstore_st_done(st);
+	if (began)
+		tly_cstore_st_exec(s->r, s->rs[R_END], "end read");
+	pthread_mutex_unlock(&s->rlock);
+	return r;
+}
+
+/* Write the "frozen" and "kept" arrays of the evidence document. */
+static int
+evidence_lists(struct tly_cstore *s, struct tly_jw *w)
+{
+	sqlite3_stmt	*st = s->rs[R_FROZEN];
+	int		 rc;
+
+	tly_jw_key(w, "frozen");
+	tly_jw_arr_open(w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		tly_jw_obj_open(w);
+		tly_jw_key(w, "device");
+		jw_hexcol(w, st, 0);
+		tly_jw_key(w, "seq");
+		tly_jw_uint(w, tly_cstore_col_u64(st, 1));
+		tly_jw_obj_close(w);
+	}
+	tly_cstore_st_done(st);
+	tly_jw_arr_close(w);
+	if (rc != SQLITE_DONE)
+		return tly_cstore_db_fail(s->r, "frozen");
+	st = s->rs[R_KEPT];
+	tly_jw_key(w, "kept");
+	tly_jw_arr_open(w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		tly_jw_obj_open(w);
+		tly_jw_key(w, "device");
+		jw_hexcol(w, st, 0);
+		tly_jw_key(w, "batch");
+		jw_hexcol(w, st, 1);
+		tly_jw_key(w, "seq");
+		tly_jw_uint(w, tly_cstore_col_u64(st, 2));
+		tly_jw_obj_close(w);
+	}
+	tly_cstore_st_done(st);
+	tly_jw_arr_close(w);
+	if (rc != SQLITE_DONE)
+		return tly_cstore_db_fail(s->r, "kept");
+	return TLY_OK;
+}
+
+int
+tly_cstore_evidence_json(struct tly_cstore *s, size_t max, struct tly_jw *w)
+{
+	sqlite3_stmt	*st = s->rs[R_EVID];
+	size_t		 n = 0;
+	int		 rc, r, began = 0;
+
+	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
+		return r;
+	if ((r = tly_cstore_st_exec(s->r, s->rs[R_BEGIN], "begin read")) !=
+	    TLY_OK)
+		goto out;
+	began = 1;
+	if ((r = evidence_lists(s, w)) != TLY_OK)
+		goto out;
+	if (tly_cstore_bind_u64(st, 1, max + 1) != SQLITE_OK) {
+		r = tly_cstore_db_fail(s->r, "bind");
+		goto out;
+	}
+	tly_jw_key(w, "evidence");
+	tly_jw_arr_open(w);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		tly_jw_obj_open(w);
+		tly_jw_key(w, "device");
+		jw_hexcol(w, st, 0);
+		tly_jw_key(w, "seq");
+		tly_jw_uint(w, tly_cstore_col_u64(st, 1));
+		tly_jw_key(w, "kind");
+		tly_jw_str(w, tly_cstore_col_text(st, 2));
+		tly_jw_key(w, "batches");
+		tly_jw_arr_open(w);
+		jw_hexcol(w, st, 3);
+		jw_hexcol(w, st, 4);
+		tly_jw_arr_close(w);
+		tly_jw_key(w, "bytes");
+		tly_jw_arr_open(w);
+		if ((r = jw_b64(w, st, 6)) != TLY_OK ||
+		    (r = jw_b64(w, st, 7)) != TLY_OK)
+			goto out;
+		tly_jw_arr_close(w);
+		tly_jw_key(w, "resolved");
+		tly_jw_bool(w, sqlite3_column_int(st, 5) != 0);
+		tly_jw_obj_close(w);
+		n++;
+	}
+	/* One row past max means more. */
+	rc = n < max ? SQLITE_DONE : sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r = tly_cstore_db_fail(s->r, "evidence");
+		goto out;
+	}
+	tly_jw_arr_close(w);
+	tly_jw_key(w, "more");
+	tly_jw_bool(w, rc == SQLITE_ROW);
+	r = w->err;
+ out:
+	tly_cstore_st_done(st);
+	if (began)
+		tly_cstore_st_exec(s->r, s->rs[R_END], "end read");
 	pthread_mutex_unlock(&s->rlock);
 	return r;
 }
@@ -54,7 +387,8 @@ tly_cstore_batch(struct tly_cstore *s, const uint8_t id[TLY_HASH_LEN],
 	sqlite3_stmt	*st = s->rs[R_BATCH];
 	int		 rc, r;
 
-	pthread_mutex_lock(&s->rlock);
+	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
+		return r;
 	if (tly_cstore_bind_blob(st, 1, id, TLY_HASH_LEN) != SQLITE_OK) {
 		r = tly_cstore_db_fail(s->r, "bind");
 		goto out;
@@ -84,83 +418,25 @@ tly_cstore_batch(struct tly_cstore *s, const uint8_t id[TLY_HASH_LEN],
 int
 tly_cstore_nrejections(struct tly_cstore *s, uint64_t *n)
 {
-	sqlite3_stmt	*st = s->rs[R_NREJ];
-	int		 r = TLY_OK;
+	int	r;
 
 	*n = 0;
-	pthread_mutex_lock(&s->rlock);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = (uint64_t)sqlite3_column_int64(st, 0);
-	else
-		r = tly_cstore_db_fail(s->r, "count rejections");
-	tly_cstore_st_done(st);
+	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
+		return r;
+	r = tly_cstore_one_u64(s->r, s->rs[R_NREJ], n, "count rejections");
 	pthread_mutex_unlock(&s->rlock);
 	return r;
 }
 
-/* A non-negative integer column. */
-static uint64_t
-col_u64(sqlite3_stmt *st, int i)
+uint64_t
+tly_cstore_generation(struct tly_cstore *s)
 {
-	sqlite3_int64	v = sqlite3_column_int64(st, i);
+	uint64_t	g = 0;
 
-	return v < 0 ? 0 : (uint64_t)v;
-}
-
-/* A text column, never NULL. */
-static const char *
-col_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char	*t = sqlite3_column_text(st, i);
-
-	return t != NULL ? (const char *)t : "";
-}
-
-int
-tly_cstore_results(struct tly_cstore *s, tly_cstore_sum_fn sum_fn,
-    tly_cstore_vote_fn vote_fn, void *arg)
-{
-	struct tly_cstore_sum	 sum;
-	sqlite3_stmt		*st = NULL;
-	int			 rc, r, began = 0;
-
-	pthread_mutex_lock(&s->rlock);
-	/* One read transaction: both queries see the same snapshot. */
-	if ((r = tly_cstore_st_exec(s->r, s->rs[R_BEGIN], "begin read")) != TLY_OK)
-		goto out;
-	began = 1;
-	st = s->rs[R_SUMS];
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sum.constituency = col_text(st, 0);
-		sum.level = col_text(st, 1);
-		sum.reporting = col_u64(st, 2);
-		sum.registered = col_u64(st, 3);
-		sum.voted = col_u64(st, 4);
-		sum.valid = col_u64(st, 5);
-		sum.invalid = col_u64(st, 6);
-		if ((r = sum_fn(arg, &sum)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		r = tly_cstore_db_fail(s->r, "sums");
-		goto out;
-	}
-	tly_cstore_st_done(st);
-	st = s->rs[R_VOTES];
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((r = vote_fn(arg, col_text(st, 0), col_text(st, 1),
-		    col_text(st, 2), col_u64(st, 3))) != 0)
-			goto out;
-	if (rc != SQLITE_DONE) {
-		r = tly_cstore_db_fail(s->r, "votes");
-		goto out;
-	}
-	r = TLY_OK;
- out:
-	if (st != NULL)
-		tly_cstore_st_done(st);
-	if (began)
-		tly_cstore_st_exec(s->r, s->rs[R_END], "end read");
+	if (tly_cstore_lock(&s->rlock) != TLY_OK)
+		return 0;
+	if (tly_cstore_one_u64(s->r, s->rs[R_GEN], &g, "generation") != TLY_OK)
+		g = 0;
 	pthread_mutex_unlock(&s->rlock);
-	return r;
+	return g;
 }

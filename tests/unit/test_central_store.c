@@ -17,6 +17,7 @@
 #include "central/central.h"
 #include "central/store.h"
 #include "common/err.h"
+#include "common/json.h"
 #include "crypto/crypto.h"
 #include "sync/wire.h"
 
@@ -29,6 +30,8 @@ struct fx {
 	struct tly_cstore	*s;		/* the open store */
 	struct tly_key		*dev;		/* a device key */
 	struct tly_key		*central;	/* the central key */
+	enum tly_cstore_state	 st;		/* state of the last put */
+	uint8_t			 other[TLY_HASH_LEN];	/* its partner */
 };
 
 /* A sealed and parsed batch. */
@@ -158,8 +161,8 @@ submit(struct fx *f, struct tb *t, struct tly_buf *receipt)
 		assert_int_equal(tly_receipt_seal(f->central, &rc, receipt),
 		    TLY_OK);
 		assert_int_equal(tly_cstore_put(f->s, t->b, t->bytes.p,
-		    t->bytes.len, 1700000000, receipt->p, receipt->len),
-		    TLY_OK);
+		    t->bytes.len, 1700000000, receipt->p, receipt->len,
+		    &f->st, f->other), TLY_OK);
 		assert_int_equal(tly_cstore_release(f->s), TLY_OK);
 	} else
 		assert_int_equal(tly_cstore_rollback_to(f->s), TLY_OK);
@@ -278,59 +281,143 @@ test_duplicate(void **state)
 	tly_buf_free(&rc2);
 }
 
-/* A different batch with a held seq is a conflict; the original stays. */
-static void
-test_seq_conflict(void **state)
+/* The device's state. */
+static struct tly_cstore_dev
+dev_state(struct fx *f, const struct tly_key *k)
 {
-	struct fx	*f = *state;
-	struct tb	 b1, other;
-	struct tly_buf	 rc = TLY_BUF_INIT(TLY_MSG_MAX);
-	uint8_t		 id[TLY_HASH_LEN];
-	uint64_t	 head;
+	struct tly_cstore_dev	d;
 
-	simple_batch(&b1, f->dev, 1, NULL, 100);
-	simple_batch(&other, f->dev, 1, NULL, 101);
-	assert_memory_not_equal(b1.b->id, other.b->id, TLY_HASH_LEN);
-	assert_int_equal(submit(f, &b1, &rc), TLY_OK);
-	tly_buf_reset(&rc);
-	assert_int_equal(submit(f, &other, &rc), TLY_E_SEQ_CONFLICT);
-	assert_int_equal(rc.len, 0);
-	assert_int_equal(tly_cstore_head(f->s, tly_key_public(f->dev), &head,
-	    id), TLY_OK);
-	assert_int_equal(head, 1);
-	assert_memory_equal(id, b1.b->id, TLY_HASH_LEN);
-	assert_int_equal(tly_cstore_batch(f->s, other.b->id, NULL, NULL),
-	    TLY_E_NOTFOUND);
-	tb_free(&b1);
-	tb_free(&other);
-	tly_buf_free(&rc);
+	assert_int_equal(tly_cstore_device(f->s, tly_key_public(k), &d),
+	    TLY_OK);
+	return d;
 }
 
-/* A seq above head + 1 is a gap; a wrong prev breaks the chain. */
+/*
+ * Two batches with one seq: equivocation.  Both are held as evidence,
+ * the device freezes at that seq (neither branch applies), its later
+ * batches are held but not applied, and a kept decision lifts it.
+ */
 static void
-test_gap_and_chain(void **state)
+test_equivocation(void **state)
 {
-	struct fx	*f = *state;
-	struct tb	 b1, b3, bad2;
-	struct tly_buf	 rc = TLY_BUF_INIT(TLY_MSG_MAX);
-	uint8_t		 wrong[TLY_HASH_LEN];
+	struct fx		*f = *state;
+	struct tb		 b1, b2, x2, b3;
+	struct tly_buf		 rc = TLY_BUF_INIT(TLY_MSG_MAX);
+	struct tly_buf		 ev = TLY_BUF_INIT(1 << 20);
+	struct tly_jw		 w;
+	struct tly_cstore_dev	 d;
+	struct tly_cstore_stats	 st;
+	uint64_t		 f0, f1;
 
 	simple_batch(&b1, f->dev, 1, NULL, 100);
+	simple_batch(&b2, f->dev, 2, b1.b->id, 200);
+	simple_batch(&x2, f->dev, 2, b1.b->id, 201);
+	simple_batch(&b3, f->dev, 3, b2.b->id, 300);
 	assert_int_equal(submit(f, &b1, &rc), TLY_OK);
-	simple_batch(&b3, f->dev, 3, b1.b->id, 300);
-	assert_int_equal(submit(f, &b3, &rc), TLY_E_SEQ_GAP);
-	memcpy(wrong, b1.b->id, sizeof(wrong));
-	wrong[0] ^= 1;
-	simple_batch(&bad2, f->dev, 2, wrong, 200);
-	assert_int_equal(submit(f, &bad2, &rc), TLY_E_CHAIN);
-	/* A first batch of another device starts a chain of its own. */
-	tb_free(&b3);
-	simple_batch(&b3, f->central, 2, NULL, 100);
-	assert_int_equal(submit(f, &b3, &rc), TLY_E_SEQ_GAP);
+	assert_int_equal(submit(f, &b2, &rc), TLY_OK);
+	assert_int_equal(f->st, TLY_CSTORE_APPLIED);
+	assert_int_equal(dev_state(f, f->dev).applied, 2);
+	assert_int_equal(submit(f, &x2, &rc), TLY_OK);
+	assert_int_equal(f->st, TLY_CSTORE_EQUIVOCATION);
+	assert_memory_equal(f->other, b2.b->id, TLY_HASH_LEN);
+	d = dev_state(f, f->dev);
+	assert_int_equal(d.frozen, 2);
+	assert_int_equal(d.applied, 1);		/* b2 no longer applies */
+	assert_int_equal(d.head, 2);
+	/* b3 names b2 as prev: it contradicts x2 too (prev_mismatch). */
+	assert_int_equal(submit(f, &b3, &rc), TLY_OK);
+	assert_int_equal(f->st, TLY_CSTORE_EQUIVOCATION);
+	assert_memory_equal(f->other, x2.b->id, TLY_HASH_LEN);
+	assert_int_equal(dev_state(f, f->dev).head, 3);
+	assert_int_equal(dev_state(f, f->dev).applied, 1);
+	/* Both batches stay fetchable: the proof. */
+	assert_int_equal(tly_cstore_batch(f->s, x2.b->id, NULL, NULL), TLY_OK);
+	tly_jw_init(&w, &ev);
+	tly_jw_obj_open(&w);
+	assert_int_equal(tly_cstore_evidence_json(f->s, 10, &w), TLY_OK);
+	tly_jw_obj_close(&w);
+	assert_int_equal(tly_jw_finish(&w), TLY_OK);
+	assert_non_null(strstr((const char *)ev.p, "\"same_seq\""));
+	assert_non_null(strstr((const char *)ev.p, "\"resolved\":false"));
+	assert_int_equal(tly_cstore_stats(f->s, &st), TLY_OK);
+	assert_int_equal(st.frozen, 1);
+	assert_int_equal(st.evidence, 2);
+
+	/* Keep b2: b2 and b3 apply; x2 stays as resolved evidence. */
+	assert_int_equal(tly_cstore_keep(f->s, tly_key_public(f->dev),
+	    x2.b->id, 5, &f0, &f1), TLY_OK);
+	assert_int_equal(f0, 2);
+	assert_int_equal(f1, 0);
+	d = dev_state(f, f->dev);
+	assert_int_equal(d.applied, 2);	/* b1, x2; b3 links to b2 */
+	assert_int_equal(d.frozen, 0);
+	/* Keeping a batch the device does not hold fails. */
+	assert_int_equal(tly_cstore_keep(f->s, tly_key_public(f->central),
+	    x2.b->id, 5, NULL, NULL), TLY_E_NOTFOUND);
+	assert_int_equal(tly_cstore_stats(f->s, &st), TLY_OK);
+	assert_int_equal(st.evidence, 2);	/* proofs stay */
+	assert_int_equal(st.frozen, 0);
 	tb_free(&b1);
+	tb_free(&b2);
+	tb_free(&x2);
 	tb_free(&b3);
-	tb_free(&bad2);
 	tly_buf_free(&rc);
+	tly_buf_free(&ev);
+}
+
+/*
+ * A batch ahead of a gap is held as pending and applied when the gap
+ * fills; far ahead is a gap.
+ */
+static void
+test_pending_gap_fill(void **state)
+{
+	struct fx	*f = *state;
+	struct tb	 b1, b2, b3, far;
+	struct tly_buf	 rc = TLY_BUF_INIT(TLY_MSG_MAX);
+	struct tly_buf	 out = TLY_BUF_INIT(1 << 16);
+	struct tly_jw	 w;
+	uint8_t		 wrong[TLY_HASH_LEN] = { 1 };
+
+	simple_batch(&b1, f->dev, 1, NULL, 100);
+	simple_batch(&b2, f->dev, 2, b1.b->id, 200);
+	simple_batch(&b3, f->dev, 3, b2.b->id, 300);
+	assert_int_equal(submit(f, &b3, &rc), TLY_OK);
+	assert_int_equal(f->st, TLY_CSTORE_PENDING);
+	assert_int_equal(submit(f, &b1, &rc), TLY_OK);
+	assert_int_equal(f->st, TLY_CSTORE_APPLIED);
+	assert_int_equal(dev_state(f, f->dev).head, 1);
+	assert_int_equal(dev_state(f, f->dev).applied, 1);
+	tly_jw_init(&w, &out);
+	assert_int_equal(tly_cstore_pending_json(f->s, tly_key_public(f->dev),
+	    1, 10, &w), TLY_OK);
+	assert_int_equal(tly_jw_finish(&w), TLY_OK);
+	assert_string_equal((const char *)out.p, "[3]");
+	assert_int_equal(submit(f, &b2, &rc), TLY_OK);
+	assert_int_equal(f->st, TLY_CSTORE_APPLIED);
+	assert_int_equal(dev_state(f, f->dev).applied, 3);
+	assert_int_equal(dev_state(f, f->dev).head, 3);
+
+	simple_batch(&far, f->central, TLY_CSTORE_AHEAD_MAX + 1, wrong, 100);
+	assert_int_equal(submit(f, &far, &rc), TLY_E_SEQ_GAP);
+	/* Receipts of seq >= 2 can be collected again. */
+	tly_buf_reset(&out);
+	tly_jw_init(&w, &out);
+	tly_jw_obj_open(&w);
+	assert_int_equal(tly_cstore_receipts_json(f->s, tly_key_public(f->dev),
+	    2, 256, &w), TLY_OK);
+	tly_jw_obj_close(&w);
+	assert_int_equal(tly_jw_finish(&w), TLY_OK);
+	assert_non_null(strstr((const char *)out.p, "\"seq\":2"));
+	assert_non_null(strstr((const char *)out.p, "\"seq\":3"));
+	assert_null(strstr((const char *)out.p, "\"seq\":1,"));
+	assert_non_null(strstr((const char *)out.p, "\"next\":null"));
+	tb_free(&b1);
+	tb_free(&b2);
+	tb_free(&b3);
+	tb_free(&far);
+	tly_buf_free(&rc);
+	tly_buf_free(&out);
 }
 
 /* Data survives closing and reopening the file. */
@@ -395,133 +482,195 @@ test_rejections(void **state)
 	assert_int_equal(n, 2);
 }
 
-/* What the results walk saw. */
-struct seen {
-	uint64_t	reporting, registered, voted, v1, v2;
-	int		sums, votes;
+/* What the heads walk saw, one entry per key. */
+struct hseen {
+	size_t		n;		/* keys */
+	char		id[8][80];	/* winner record ids */
+	uint64_t	v1[8];		/* winner's first candidate votes */
+	unsigned	conf[8];	/* confirmations */
+	int		disputed[8];
 };
 
 static int
-seen_sum(void *arg, const struct tly_cstore_sum *s)
+hseen_fn(void *arg, const struct tly_cstore_head *h)
 {
-	struct seen	*z = arg;
+	struct hseen	*z = arg;
 
-	assert_string_equal(s->constituency, "NA-1");
-	assert_string_equal(s->level, "na");
-	z->sums++;
-	z->reporting = s->reporting;
-	z->registered = s->registered;
-	z->voted = s->voted;
+	assert_true(z->n < 8);
+	snprintf(z->id[z->n], sizeof(z->id[0]), "%s", h->record_id);
+	z->v1[z->n] = h->rec->votes[0].votes;
+	z->conf[z->n] = h->confirmations;
+	z->disputed[z->n] = h->disputed;
+	z->n++;
 	return 0;
 }
 
-static int
-seen_vote(void *arg, const char *cons, const char *level, const char *cand,
-    uint64_t votes)
+/* Walk the heads into z. */
+static void
+heads_of(struct fx *f, struct hseen *z)
 {
-	struct seen	*z = arg;
-
-	assert_string_equal(cons, "NA-1");
-	z->votes++;
-	if (strcmp(cand, "NA1.1") == 0)
-		z->v1 = votes;
-	else if (strcmp(cand, "NA1.2") == 0)
-		z->v2 = votes;
-	else
-		fail_msg("unexpected candidate %s", cand);
-	return 0;
+	memset(z, 0, sizeof(*z));
+	assert_int_equal(tly_cstore_heads(f->s, hseen_fn, z), TLY_OK);
 }
 
 /*
- * Only the current record of each (area, level) counts: the highest
- * round, then the highest (device, seq, index).
+ * Double entry confirms; a device's correction supersedes its own
+ * record and leaves a conflict with the other device, won by the longer
+ * supersede chain; a record superseding every head resolves it.
  */
 static void
-test_results_current(void **state)
+test_versions(void **state)
 {
 	struct fx		*f = *state;
-	struct tly_record	 r[2];
-	struct tb		 a1, a2, c1;
+	struct tly_record	 r;
+	struct tb		 a1, b1, b2, a2;
 	struct tly_buf		 rc = TLY_BUF_INIT(TLY_MSG_MAX);
-	struct seen		 z;
-	const struct tly_key	*hi, *lo;
-	uint64_t		 hi_votes;
+	struct tly_buf		 out = TLY_BUF_INIT(1 << 20);
+	struct tly_cstore_stats	 st;
+	struct hseen		 z;
+	struct tly_jw		 w;
+	char			 ida1[80], idb2[80], ida2[80];
+	uint64_t		 g0;
 
-	/* dev: A01 round 1, then A01 round 2 and A02 round 1 in one batch. */
-	make_record(&r[0], "A01", 1, 1000, 900, 500, 400);
-	make_batch(&a1, f->dev, 1, NULL, 100, r, 1);
-	tly_record_finish(&r[0]);
+	make_record(&r, "A01", 1, 1000, 900, 500, 398);
+	make_batch(&a1, f->dev, 1, NULL, 100, &r, 1);
+	make_batch(&b1, f->central, 1, NULL, 100, &r, 1);
+	tly_record_finish(&r);
+	g0 = tly_cstore_generation(f->s);
 	assert_int_equal(submit(f, &a1, &rc), TLY_OK);
-	make_record(&r[0], "A01", 2, 1000, 800, 300, 200);
-	make_record(&r[1], "A02", 1, 500, 400, 100, 50);
-	make_batch(&a2, f->dev, 2, a1.b->id, 200, r, 2);
-	tly_record_finish(&r[0]);
-	tly_record_finish(&r[1]);
+	assert_true(tly_cstore_generation(f->s) != g0);
+	assert_int_equal(submit(f, &b1, &rc), TLY_OK);
+	heads_of(f, &z);
+	assert_int_equal(z.n, 1);
+	assert_int_equal(z.conf[0], 2);		/* two devices agree */
+	assert_int_equal(z.disputed[0], 0);
+
+	/* Device B corrects its record: B's first one is superseded. */
+	make_record(&r, "A01", 1, 1000, 900, 501, 397);
+	make_batch(&b2, f->central, 2, b1.b->id, 200, &r, 1);
+	tly_record_finish(&r);
+	assert_int_equal(submit(f, &b2, &rc), TLY_OK);
+	tly_record_id(b2.b->id, 0, idb2, sizeof(idb2));
+	heads_of(f, &z);
+	assert_int_equal(z.n, 1);
+	assert_int_equal(z.disputed[0], 1);
+	assert_string_equal(z.id[0], idb2);	/* chain 1 beats chain 0 */
+	assert_int_equal(z.v1[0], 501);
+	assert_int_equal(z.conf[0], 1);
+	tly_jw_init(&w, &out);
+	tly_jw_obj_open(&w);
+	assert_int_equal(tly_cstore_conflicts_json(f->s, 10, &w), TLY_OK);
+	tly_jw_obj_close(&w);
+	assert_int_equal(tly_jw_finish(&w), TLY_OK);
+	assert_non_null(strstr((const char *)out.p, idb2));
+	tly_record_id(a1.b->id, 0, ida1, sizeof(ida1));
+	assert_non_null(strstr((const char *)out.p, ida1));
+	assert_int_equal(tly_cstore_stats(f->s, &st), TLY_OK);
+	assert_int_equal(st.conflicts, 1);
+	assert_int_equal(st.keys, 1);
+
+	/* Device A resolves: its record supersedes both heads. */
+	make_record(&r, "A01", 1, 1000, 900, 499, 399);
+	r.nsupersedes = 2;
+	snprintf(r.supersedes[0], sizeof(r.supersedes[0]), "%s", ida1);
+	snprintf(r.supersedes[1], sizeof(r.supersedes[1]), "%s", idb2);
+	make_batch(&a2, f->dev, 2, a1.b->id, 300, &r, 1);
+	tly_record_finish(&r);
 	assert_int_equal(submit(f, &a2, &rc), TLY_OK);
-
-	/* central key as a second device: A02 round 1 again. */
-	make_record(&r[0], "A02", 1, 500, 450, 7, 3);
-	make_batch(&c1, f->central, 1, NULL, 300, r, 1);
-	tly_record_finish(&r[0]);
-	assert_int_equal(submit(f, &c1, &rc), TLY_OK);
-
-	/* Within round 1 of A02 the higher device key wins. */
-	if (memcmp(tly_key_public(f->dev), tly_key_public(f->central),
-	    TLY_PK_LEN) > 0) {
-		hi = f->dev;
-		lo = f->central;
-	} else {
-		hi = f->central;
-		lo = f->dev;
-	}
-	(void)lo;
-	hi_votes = hi == f->dev ? 100 : 7;
-
-	memset(&z, 0, sizeof(z));
-	assert_int_equal(tly_cstore_results(f->s, seen_sum, seen_vote, &z),
-	    TLY_OK);
-	assert_int_equal(z.sums, 1);
-	assert_int_equal(z.votes, 2);
-	assert_int_equal(z.reporting, 2);
-	assert_int_equal(z.registered, 1500);
-	assert_int_equal(z.voted, 800 + (hi == f->dev ? 400 : 450));
-	assert_int_equal(z.v1, 300 + hi_votes);
-	assert_int_equal(z.v2, 200 + (hi == f->dev ? 50 : 3));
-
+	tly_record_id(a2.b->id, 0, ida2, sizeof(ida2));
+	heads_of(f, &z);
+	assert_int_equal(z.n, 1);
+	assert_int_equal(z.disputed[0], 0);
+	assert_string_equal(z.id[0], ida2);
+	assert_int_equal(z.v1[0], 499);
+	assert_int_equal(tly_cstore_stats(f->s, &st), TLY_OK);
+	assert_int_equal(st.conflicts, 0);
 	tb_free(&a1);
+	tb_free(&b1);
+	tb_free(&b2);
 	tb_free(&a2);
-	tb_free(&c1);
+	tly_buf_free(&rc);
+	tly_buf_free(&out);
+}
+
+/* Submit the batches t[order[i]] to f in that order. */
+static void
+submit_all(struct fx *f, struct tb *t, const size_t *order, size_t n)
+{
+	struct tly_buf	rc = TLY_BUF_INIT(TLY_MSG_MAX);
+	size_t		i;
+	int		r;
+
+	for (i = 0; i < n; i++) {
+		tly_buf_reset(&rc);
+		r = submit(f, &t[order[i]], &rc);
+		assert_true(r == TLY_OK || r == TLY_CSTORE_DUPLICATE);
+	}
 	tly_buf_free(&rc);
 }
 
-/* Turnout: two decimals, rounded half up, in integers. */
+/*
+ * The same set of batches in different orders, with duplicates and a
+ * restart, gives the same state hash; a different set does not.
+ */
 static void
-test_turnout(void **state)
+test_state_hash_converges(void **state)
 {
-	char	t[48];
+	struct fx		*f = *state;
+	struct fx		 g;
+	struct tly_record	 r;
+	struct tb		 t[6];
+	struct tly_cstore_stats	 s1, s2, s3;
+	static const size_t	 o1[] = { 0, 1, 2, 3, 4, 5 };
+	static const size_t	 o2[] = { 5, 3, 2, 2, 4, 1, 0, 3 };
+	char			 p[192];
 
-	(void)state;
-	tly_central_turnout(0, 0, t, sizeof(t));
-	assert_string_equal(t, "-");
-	tly_central_turnout(5, 0, t, sizeof(t));
-	assert_string_equal(t, "-");
-	tly_central_turnout(1, 8, t, sizeof(t));
-	assert_string_equal(t, "12.50");
-	tly_central_turnout(1, 3, t, sizeof(t));
-	assert_string_equal(t, "33.33");
-	tly_central_turnout(2, 3, t, sizeof(t));
-	assert_string_equal(t, "66.67");
-	tly_central_turnout(1, 20000, t, sizeof(t));	/* 0.005: half up */
-	assert_string_equal(t, "0.01");
-	tly_central_turnout(1, 20001, t, sizeof(t));	/* just under */
-	assert_string_equal(t, "0.00");
-	tly_central_turnout(9968, 10000, t, sizeof(t));
-	assert_string_equal(t, "99.68");
-	tly_central_turnout(UINT64_MAX, UINT64_MAX, t, sizeof(t));
-	assert_string_equal(t, "100.00");
-	tly_central_turnout(0, 7, t, sizeof(t));
-	assert_string_equal(t, "0.00");
+	/* dev: 1, 2, 3 and a second 3 (equivocation); other: 1, 2. */
+	make_record(&r, "A01", 1, 1000, 900, 500, 398);
+	make_batch(&t[0], f->dev, 1, NULL, 1, &r, 1);
+	make_batch(&t[3], f->central, 1, NULL, 1, &r, 1);
+	make_record(&r, "A01", 1, 1000, 900, 501, 397);
+	make_batch(&t[1], f->dev, 2, t[0].b->id, 2, &r, 1);
+	make_batch(&t[4], f->central, 2, t[3].b->id, 2, &r, 1);
+	make_record(&r, "A02", 1, 500, 400, 100, 298);
+	make_batch(&t[2], f->dev, 3, t[1].b->id, 3, &r, 1);
+	make_batch(&t[5], f->dev, 3, t[1].b->id, 4, &r, 1);
+	tly_record_finish(&r);
+
+	memset(&g, 0, sizeof(g));
+	g.central = f->central;
+	snprintf(g.db, sizeof(g.db), "%s/other.db", f->dir);
+	assert_int_equal(tly_cstore_open(g.db, &g.s), TLY_OK);
+
+	submit_all(f, t, o1, 5);
+	assert_int_equal(tly_cstore_stats(f->s, &s1), TLY_OK);
+	submit_all(&g, t, o2, 8);
+	assert_int_equal(tly_cstore_stats(g.s, &s2), TLY_OK);
+	/* g holds t[5] as well: the sets differ, so do the hashes. */
+	assert_memory_not_equal(s1.state_hash, s2.state_hash, TLY_HASH_LEN);
+	assert_int_equal(s2.frozen, 1);
+	submit_all(f, t, o1 + 5, 1);
+	assert_int_equal(tly_cstore_stats(f->s, &s1), TLY_OK);
+	assert_memory_equal(s1.state_hash, s2.state_hash, TLY_HASH_LEN);
+	assert_int_equal(s1.frozen, 1);
+	assert_int_equal(s1.keys, 1);	/* A02 is only in the frozen seq 3 */
+
+	/* A restart changes nothing. */
+	tly_cstore_close(g.s);
+	assert_int_equal(tly_cstore_open(g.db, &g.s), TLY_OK);
+	assert_int_equal(tly_cstore_stats(g.s, &s3), TLY_OK);
+	assert_memory_equal(s3.state_hash, s2.state_hash, TLY_HASH_LEN);
+
+	tly_cstore_close(g.s);
+	unlink(g.db);
+	snprintf(p, sizeof(p), "%s-wal", g.db);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", g.db);
+	unlink(p);
+	for (size_t i = 0; i < 6; i++)
+		tb_free(&t[i]);
 }
+
 
 int
 main(void)
@@ -535,17 +684,18 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_seq_conflict,
+		cmocka_unit_test_setup_teardown(test_equivocation,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gap_and_chain,
+		cmocka_unit_test_setup_teardown(test_pending_gap_fill,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persists,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejections,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_results_current,
+		cmocka_unit_test_setup_teardown(test_versions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_state_hash_converges,
 		    setup, teardown),
-		cmocka_unit_test(test_turnout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,271 @@
+/*
+ * api_merge.c: the GET endpoints of the merge state (PROTOCOL.md 8.2,
+ * 8.2.1 and 8.7): device logs, receipts, state hash, conflicts,
+ * evidence, the audit feed and the status summary.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "central/central.h"
+#include "central/store.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+
+#define SMALL_MAX	(64 * 1024)	/* body cap of the small answers */
+#define PENDING_LIST	1024		/* seqs in "pending" */
+#define RECEIPTS_LIST	256		/* receipts per answer */
+#define CONFLICTS_LIST	1000		/* keys per answer */
+#define EVIDENCE_LIST	256		/* proofs per answer */
+#define FEED_DEFAULT	256		/* feed entries by default */
+#define FEED_MAX	1000		/* feed entries at most */
+#define FEED_BYTES	(7UL * 1024 * 1024)	/* feed batch bytes */
+#define RETRY_S		2		/* Retry-After when busy */
+
+/* Answer a store failure: 503 when busy, else 500 after logging. */
+static void
+resp_fail(struct tly_http_resp *resp, const char *what, int err)
+{
+	if (err == TLY_E_BUSY) {
+		tly_http_resp_error(resp, 503, "busy", "the central is busy; "
+		    "retry in %u s", RETRY_S);
+		resp->retry_after = RETRY_S;
+		return;
+	}
+	tly_log_error("%s: %s: %s", what, tly_strerror(err), tly_errdetail());
+	tly_http_resp_error(resp, 500, "internal", "the central failed");
+}
+
+/* Finish w over b and answer it (200), or answer the failure r. */
+static void
+resp_finish(struct tly_http_resp *resp, struct tly_jw *w, struct tly_buf *b,
+    const char *what, int r)
+{
+	if (r == TLY_OK) {
+		tly_jw_obj_close(w);
+		r = tly_jw_finish(w);
+	}
+	if (r != TLY_OK) {
+		resp_fail(resp, what, r);
+		return;
+	}
+	tly_buf_free(&resp->body);
+	resp->body = *b;
+	tly_buf_init(b, b->max);	/* transferred */
+	resp->status = 200;
+	resp->content_type = "application/json";
+}
+
+/*
+ * Query parameter name as an integer of PROTOCOL.md 1 into *v (dflt
+ * when absent).  0, or -1 after answering 400.
+ */
+static int
+query_uint(const struct tly_http_req *req, struct tly_http_resp *resp,
+    const char *name, uint64_t dflt, uint64_t *v)
+{
+	const char		*q = tly_http_req_query(req, name);
+	char			*end;
+	unsigned long long	 x;
+
+	*v = dflt;
+	if (q == NULL)
+		return 0;
+	errno = 0;
+	x = strtoull(q, &end, 10);
+	if (*q < '0' || *q > '9' || *end != '\0' || errno != 0 ||
+	    x > TLY_JSON_INT_MAX) {
+		tly_http_resp_error(resp, 400, "bad_request",
+		    "%s must be an integer", name);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+/* GET /v1/devices/{hex}/head (8.2). */
+static void
+get_head(struct tly_central *c, const uint8_t *dev,
+    struct tly_http_resp *resp)
+{
+	struct tly_buf		b = TLY_BUF_INIT(SMALL_MAX);
+	struct tly_jw		w;
+	struct tly_cstore_dev	d;
+	int			r;
+
+	tly_jw_init(&w, &b);
+	tly_jw_obj_open(&w);
+	if ((r = tly_cstore_device(c->store, dev, &d)) == TLY_OK) {
+		tly_jw_key(&w, "device");
+		tly_jw_hex(&w, dev, TLY_PK_LEN);
+		tly_jw_key(&w, "head");
+		tly_jw_uint(&w, d.head);
+		tly_jw_key(&w, "batch");
+		if (d.head > 0)
+			tly_jw_hex(&w, d.head_id, TLY_HASH_LEN);
+		else
+			tly_jw_null(&w);
+		tly_jw_key(&w, "applied");
+		tly_jw_uint(&w, d.applied);
+		tly_jw_key(&w, "pending");
+		r = tly_cstore_pending_json(c->store, dev, d.head,
+		    PENDING_LIST, &w);
+		tly_jw_key(&w, "frozen");
+		if (d.frozen > 0)
+			tly_jw_uint(&w, d.frozen);
+		else
+			tly_jw_null(&w);
+	}
+	resp_finish(resp, &w, &b, "device head", r);
+	tly_buf_free(&b);
+}
+
+/* GET /v1/devices/{hex}/receipts (8.2.1). */
+static void
+get_receipts(struct tly_central *c, const uint8_t *dev,
+    const struct tly_http_req *req, struct tly_http_resp *resp)
+{
+	struct tly_buf	b = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
+	struct tly_jw	w;
+	uint64_t	from;
+	int		r;
+
+	if (query_uint(req, resp, "from", 1, &from) != 0)
+		return;
+	tly_jw_init(&w, &b);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "device");
+	tly_jw_hex(&w, dev, TLY_PK_LEN);
+	r = tly_cstore_receipts_json(c->store, dev, from, RECEIPTS_LIST, &w);
+	resp_finish(resp, &w, &b, "receipts", r);
+	tly_buf_free(&b);
+}
+
+int
+tly_central_get_device(struct tly_central *c, const char *hex,
+    size_t hexlen, const char *what, const struct tly_http_req *req,
+    struct tly_http_resp *resp)
+{
+	uint8_t	dev[TLY_PK_LEN];
+
+	if (strcmp(what, "/head") != 0 && strcmp(what, "/receipts") != 0)
+		return 0;
+	if (strcmp(req->method, "GET") != 0) {
+		tly_http_resp_error(resp, 405, "method_not_allowed",
+		    "%s needs GET", req->path);
+		return 1;
+	}
+	if (tly_unhex(hex, hexlen, dev, sizeof(dev)) != TLY_OK) {
+		tly_http_resp_error(resp, 400, "bad_request",
+		    "the device key must be 64 lowercase hex characters");
+		return 1;
+	}
+	if (strcmp(what, "/head") == 0)
+		get_head(c, dev, resp);
+	else
+		get_receipts(c, dev, req, resp);
+	return 1;
+}
+
+/* GET /v1/state-hash and GET /v1/status (8.7). */
+static void
+get_stats(struct tly_central *c, int full, struct tly_http_resp *resp)
+{
+	struct tly_buf		b = TLY_BUF_INIT(SMALL_MAX);
+	struct tly_jw		w;
+	struct tly_cstore_stats	st;
+	int			r;
+
+	tly_jw_init(&w, &b);
+	tly_jw_obj_open(&w);
+	if ((r = tly_cstore_stats(c->store, &st)) == TLY_OK) {
+		if (full) {
+			tly_jw_key(&w, "key");
+			tly_jw_str(&w, c->keyhex);
+			tly_jw_key(&w, "election");
+			tly_jw_str(&w, c->ehashhex);
+			tly_jw_key(&w, "mode");
+			tly_jw_str(&w, c->conf.test ? "test" : "live");
+		} else {
+			tly_jw_key(&w, "state_hash");
+			tly_jw_hex(&w, st.state_hash, TLY_HASH_LEN);
+		}
+		tly_jw_key(&w, "devices");
+		tly_jw_uint(&w, st.devices);
+		if (full) {
+			tly_jw_key(&w, "batches");
+			tly_jw_uint(&w, st.batches);
+			tly_jw_key(&w, "applied");
+			tly_jw_uint(&w, st.applied);
+			tly_jw_key(&w, "pending");
+			tly_jw_uint(&w, st.batches - st.applied);
+			tly_jw_key(&w, "frozen");
+			tly_jw_uint(&w, st.frozen);
+			tly_jw_key(&w, "evidence");
+			tly_jw_uint(&w, st.evidence);
+			tly_jw_key(&w, "conflicts");
+			tly_jw_uint(&w, st.conflicts);
+			tly_jw_key(&w, "keys");
+			tly_jw_uint(&w, st.keys);
+			tly_jw_key(&w, "state_hash");
+			tly_jw_hex(&w, st.state_hash, TLY_HASH_LEN);
+		} else {
+			tly_jw_key(&w, "keys");
+			tly_jw_uint(&w, st.keys);
+			tly_jw_key(&w, "conflicts");
+			tly_jw_uint(&w, st.conflicts);
+			tly_jw_key(&w, "frozen");
+			tly_jw_uint(&w, st.frozen);
+		}
+	}
+	resp_finish(resp, &w, &b, "state", r);
+	tly_buf_free(&b);
+}
+
+int
+tly_central_get_merge(struct tly_central *c, const struct tly_http_req *req,
+    struct tly_http_resp *resp)
+{
+	struct tly_buf	b = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
+	struct tly_jw	w;
+	const char	*p = req->path;
+	uint64_t	 after, limit;
+	int		 r;
+
+	if (strcmp(p, "/v1/state-hash") != 0 && strcmp(p, "/v1/status") != 0 &&
+	    strcmp(p, "/v1/conflicts") != 0 && strcmp(p, "/v1/evidence") != 0 &&
+	    strcmp(p, "/v1/feed") != 0)
+		return 0;
+	if (strcmp(req->method, "GET") != 0) {
+		tly_http_resp_error(resp, 405, "method_not_allowed",
+		    "%s needs GET", p);
+		return 1;
+	}
+	if (strcmp(p, "/v1/state-hash") == 0 || strcmp(p, "/v1/status") == 0) {
+		get_stats(c, strcmp(p, "/v1/status") == 0, resp);
+		return 1;
+	}
+	tly_jw_init(&w, &b);
+	tly_jw_obj_open(&w);
+	if (strcmp(p, "/v1/conflicts") == 0)
+		r = tly_cstore_conflicts_json(c->store, CONFLICTS_LIST, &w);
+	else if (strcmp(p, "/v1/evidence") == 0)
+		r = tly_cstore_evidence_json(c->store, EVIDENCE_LIST, &w);
+	else {
+		if (query_uint(req, resp, "after", 0, &after) != 0 ||
+		    query_uint(req, resp, "limit", FEED_DEFAULT, &limit) != 0)
+			goto out;
+		if (limit == 0 || limit > FEED_MAX) {
+			tly_http_resp_error(resp, 400, "bad_request",
+			    "limit must be 1 to %d", FEED_MAX);
+			goto out;
+		}
+		r = tly_cstore_feed_json(c->store, after, (size_t)limit,
+		    FEED_BYTES, &w);
+	}
+	resp_finish(resp, &w, &b, p, r);
+ out:
+	tly_buf_free(&b);
+	return 1;
+}
