@@ -49,6 +49,8 @@ int	cmd_export(int, char **);
 int	cmd_import(int, char **);
 int	cmd_verify(int, char **);
 int	cmd_results(int, char **);
+int	cmd_gen(int, char **);
+int	cmd_election(int, char **);
 
 /* The subcommand called name, or NULL. */
 const struct cli_cmd *cli_find(const char *name);

@@ -24,7 +24,11 @@
 #define RESULTS_MAX	(64UL * 1024 * 1024)	/* cap on an answer */
 
 /* What became of one entry of the bundle being imported. */
-enum imp_status { IMP_NOT_SENT, IMP_STORED, IMP_DUPLICATE, IMP_REJECTED };
+/* The answer for one entry (PROTOCOL.md 8.1 and 9). */
+enum imp_status {
+	IMP_NOT_SENT, IMP_STORED, IMP_PENDING, IMP_DUPLICATE,
+	IMP_EQUIVOCATION, IMP_REJECTED, IMP_NSTATUS
+};
 
 /* One entry of the bundle being imported. */
 struct imp_entry {
@@ -196,8 +200,12 @@ apply_result(struct imp *im, struct imp_entry *e, const struct tly_json *res)
 	tly_hex(e->id, TLY_HASH_LEN, hex);
 	if (st != NULL && strcmp(st, "stored") == 0)
 		e->status = IMP_STORED;
+	else if (st != NULL && strcmp(st, "pending") == 0)
+		e->status = IMP_PENDING;
 	else if (st != NULL && strcmp(st, "duplicate") == 0)
 		e->status = IMP_DUPLICATE;
+	else if (st != NULL && strcmp(st, "equivocation") == 0)
+		e->status = IMP_EQUIVOCATION;
 	else if (st != NULL && strcmp(st, "rejected") == 0)
 		e->status = IMP_REJECTED;
 	else {
@@ -308,12 +316,12 @@ send_chunk(struct imp *im, size_t from, size_t to)
 static int
 print_import(const struct imp *im, int json)
 {
-	static const char *const names[] = { "not sent", "stored",
-					     "duplicate", "rejected" };
+	static const char *const names[IMP_NSTATUS] = { "not sent",
+	    "stored", "pending", "duplicate", "equivocation", "rejected" };
 	struct tly_buf		 out = TLY_BUF_INIT(RESULTS_MAX);
 	struct tly_jw		 w;
 	const struct imp_entry	*e;
-	size_t			 i, cnt[4] = { 0 }, bad = 0;
+	size_t			 i, cnt[IMP_NSTATUS] = { 0 }, bad = 0;
 	char			 hex[TLY_HEX_HASH], sh[CLI_SHORT_HEX + 1];
 	char			 esc[1024], esc2[1024];
 	int			 ret;
@@ -358,8 +366,12 @@ print_import(const struct imp *im, int json)
 		tly_jw_arr_close(&w);
 		tly_jw_key(&w, "stored");
 		tly_jw_uint(&w, cnt[IMP_STORED]);
+		tly_jw_key(&w, "pending");
+		tly_jw_uint(&w, cnt[IMP_PENDING]);
 		tly_jw_key(&w, "duplicate");
 		tly_jw_uint(&w, cnt[IMP_DUPLICATE]);
+		tly_jw_key(&w, "equivocation");
+		tly_jw_uint(&w, cnt[IMP_EQUIVOCATION]);
 		tly_jw_key(&w, "rejected");
 		tly_jw_uint(&w, cnt[IMP_REJECTED]);
 		tly_jw_key(&w, "not_sent");
@@ -393,13 +405,20 @@ print_import(const struct imp *im, int json)
 		printf("%zu entr%s: %zu stored, %zu duplicate, %zu rejected",
 		    im->n, im->n == 1 ? "y" : "ies", cnt[IMP_STORED],
 		    cnt[IMP_DUPLICATE], cnt[IMP_REJECTED]);
+		if (cnt[IMP_PENDING] > 0)
+			printf(", %zu pending (held until the batches before "
+			    "them arrive)", cnt[IMP_PENDING]);
+		if (cnt[IMP_EQUIVOCATION] > 0)
+			printf(", %zu EQUIVOCATION (kept as evidence; the "
+			    "device is frozen)", cnt[IMP_EQUIVOCATION]);
 		if (cnt[IMP_NOT_SENT] > 0)
 			printf(", %zu not sent", cnt[IMP_NOT_SENT]);
 		if (bad > 0)
 			printf(", %zu with a bad answer or receipt", bad);
 		putchar('\n');
 	}
-	ret = (cnt[IMP_REJECTED] == 0 && cnt[IMP_NOT_SENT] == 0 && bad == 0) ?
+	ret = (cnt[IMP_REJECTED] == 0 && cnt[IMP_NOT_SENT] == 0 &&
+	    cnt[IMP_EQUIVOCATION] == 0 && bad == 0) ?
 	    CLI_EXIT_OK : CLI_EXIT_FAIL;
 	if (ret != CLI_EXIT_OK && !json)
 		cli_err("import: not every batch was accepted");

@@ -1,6 +1,7 @@
 /*
- * cmd_results.c: tally results --central URL: the per-constituency
- * totals a central holds (PROTOCOL.md 8.4), as a table per level.
+ * cmd_results.c: tally results --central URL: the results a central
+ * computes (docs/RESULTS.md): a summary per level, the constituencies of
+ * one level, one constituency's candidates, or one administrative area.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,7 +12,14 @@
 #include "common/json.h"
 
 #define RESULTS_RESP_MAX	(256UL * 1024 * 1024)	/* answer cap */
-#define LEVELS_SHOWN		64	/* distinct levels grouped */
+#define RESULTS_PATH_MAX	4096	/* request path cap */
+
+/* The statuses in the order they are printed (docs/RESULTS.md). */
+static const char *const statuses[] = {
+	"DETERMINED", "NEEDS_ADDITIONAL_ELECTION", "NEEDS_REELECTION",
+	"RECOGNISED_LOW_TURNOUT", "MANUAL_TIEBREAK", "DISPUTED", "INCOMPLETE",
+	NULL
+};
 
 /* An integer member as text, "-" when absent. */
 static const char *
@@ -26,184 +34,250 @@ num(const struct tly_json *obj, const char *name, char *out, size_t outlen)
 	return out;
 }
 
-/* Print one constituency row and its candidates. */
+/* A string member, escaped for the terminal, "-" when absent. */
+static const char *
+str(const struct tly_json *obj, const char *name, char *out, size_t outlen)
+{
+	const char	*s = cli_jstr(obj, name);
+
+	return cli_esc(s != NULL ? s : "-", out, outlen);
+}
+
+/* A percentage member ("99.68") as "99.68%", or "-". */
+static const char *
+pct(const struct tly_json *obj, const char *name, char *out, size_t outlen)
+{
+	const char	*s = cli_jstr(obj, name);
+	char		 esc[64];
+
+	if (s == NULL || strcmp(s, "-") == 0)
+		snprintf(out, outlen, "-");
+	else
+		snprintf(out, outlen, "%s%%", cli_esc(s, esc, sizeof(esc)));
+	return out;
+}
+
+/* Percent-encode s (RFC 3986: unreserved characters and '/' kept). */
+static int
+urlencode(const char *s, char *out, size_t outlen)
+{
+	static const char	 hexd[] = "0123456789ABCDEF";
+	size_t			 o = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~' || c == '/';
+
+		if (o + (keep ? 1 : 3) >= outlen)
+			return -1;
+		if (keep)
+			out[o++] = (char)c;
+		else {
+			out[o++] = '%';
+			out[o++] = hexd[c >> 4];
+			out[o++] = hexd[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* 1 if boolean member name of obj is present and true. */
+static int
+jtrue(const struct tly_json *obj, const char *name)
+{
+	int	v = 0;
+
+	if (tly_json_get(obj, name) == NULL ||
+	    tly_json_bool(tly_json_get(obj, name), name, &v) != TLY_OK)
+		return 0;
+	return v;
+}
+
+/* One level's summary row and its status counts. */
+static void
+print_level(const struct tly_json *l)
+{
+	const struct tly_json	*st = tly_json_get(l, "status");
+	char			 a[128], b[24], c[24], d[24], e[24], f[24];
+	char			 g[24], h[24], i[24], j[24], k2[24], share[48];
+	size_t			 k;
+	uint64_t		 n;
+
+	snprintf(share, sizeof(share), "%s/%s", num(l, "reporting", b,
+	    sizeof(b)), num(l, "areas", c, sizeof(c)));
+	printf("%-10s %-8s %6s %6s %6s %13s %11s %11s %8s %11s %9s\n",
+	    str(l, "level", a, sizeof(a)), str(l, "kind", k2, sizeof(k2)),
+	    num(l, "constituencies", d, sizeof(d)),
+	    num(l, "seats", e, sizeof(e)), num(l, "seats_filled", f, sizeof(f)),
+	    share, num(l, "registered", g, sizeof(g)),
+	    num(l, "voted", h, sizeof(h)), pct(l, "turnout", i, sizeof(i)),
+	    num(l, "valid", j, sizeof(j)), num(l, "invalid", b, sizeof(b)));
+	printf("%10s", jtrue(l, "provisional") ? "provisional" : "");
+	for (k = 0; statuses[k] != NULL; k++)
+		if (cli_juint(st, statuses[k], &n) && n > 0)
+			printf(" %s %llu", statuses[k], (unsigned long long)n);
+	printf("\n");
+}
+
+static void
+print_levels_header(void)
+{
+	printf("%-10s %-8s %6s %6s %6s %13s %11s %11s %8s %11s %9s\n",
+	    "level", "kind", "const", "seats", "filled", "reporting",
+	    "registered", "voted", "turnout", "valid", "invalid");
+}
+
+/* The summary: one row per level. */
+static void
+print_summary(const struct tly_json *root)
+{
+	const struct tly_json	*l;
+	char			 e[96], m[16];
+
+	printf("election %s, mode %s\n\n", str(root, "election", e, sizeof(e)),
+	    str(root, "mode", m, sizeof(m)));
+	print_levels_header();
+	for (l = tly_json_first(tly_json_get(root, "levels")); l != NULL;
+	    l = tly_json_next(l))
+		print_level(l);
+}
+
+/* The winners of a constituency summary, comma-separated. */
+static const char *
+winners(const struct tly_json *c, char *out, size_t outlen)
+{
+	const struct tly_json	*w;
+	size_t			 o = 0;
+	char			 esc[160];
+
+	out[0] = '\0';
+	for (w = tly_json_first(tly_json_get(c, "winners")); w != NULL;
+	    w = tly_json_next(w)) {
+		int n = snprintf(out + o, outlen - o, "%s%s", o ? "," : "",
+		    cli_esc(tly_json_string(w) ? tly_json_string(w) : "?",
+		    esc, sizeof(esc)));
+		if (n < 0 || (size_t)n >= outlen - o)
+			break;
+		o += (size_t)n;
+	}
+	return o ? out : "-";
+}
+
+/* The constituencies of one level. */
+static void
+print_constituencies(const struct tly_json *root)
+{
+	const struct tly_json	*c;
+	char			 id[128], st[40], a[24], b[24], s[24], f[24];
+	char			 t[24], w[512], share[48];
+
+	print_summary(root);
+	printf("\n%-16s %5s %6s %-26s %11s %8s  %s\n", "constituency",
+	    "seats", "filled", "status", "reporting", "turnout", "winners");
+	for (c = tly_json_first(tly_json_get(root, "constituencies"));
+	    c != NULL; c = tly_json_next(c)) {
+		snprintf(share, sizeof(share), "%s/%s", num(c, "reporting", a,
+		    sizeof(a)), num(c, "areas", b, sizeof(b)));
+		printf("%-16s %5s %6s %-26s %11s %8s  %s\n",
+		    str(c, "id", id, sizeof(id)), num(c, "seats", s, sizeof(s)),
+		    num(c, "seats_filled", f, sizeof(f)),
+		    str(c, "status", st, sizeof(st)), share,
+		    pct(c, "turnout", t, sizeof(t)), winners(c, w, sizeof(w)));
+	}
+}
+
+/* One constituency and its candidates. */
 static void
 print_constituency(const struct tly_json *c)
 {
-	struct tly_json	*cands, *k;
-	const char	*turnout = cli_jstr(c, "turnout");
-	char		 id[256], seats[24], rep[24], areas[24], reg[24];
-	char		 voted[24], valid[24], inval[24], votes[24], pct[32];
-	char		 cid[256], share[48];
+	const struct tly_json	*k;
+	char			 a[160], b[160], d[32], v[24], p[24], r[24];
+	char			 s[24], f[24], x[24], y[24], z[24], t[24];
+	int			 el, ok;
 
-	if (turnout == NULL || strcmp(turnout, "-") == 0)
-		snprintf(pct, sizeof(pct), "-");
-	else
-		snprintf(pct, sizeof(pct), "%s%%",
-		    cli_esc(turnout, id, sizeof(id)));
-	snprintf(share, sizeof(share), "%s/%s", num(c, "reporting", rep,
-	    sizeof(rep)), num(c, "areas", areas, sizeof(areas)));
-	printf("%-20s %5s %11s %12s %12s %8s %12s %9s\n",
-	    cli_esc(cli_jstr(c, "id"), id, sizeof(id)),
-	    num(c, "seats", seats, sizeof(seats)), share,
-	    num(c, "registered", reg, sizeof(reg)),
-	    num(c, "voted", voted, sizeof(voted)), pct,
-	    num(c, "valid", valid, sizeof(valid)),
-	    num(c, "invalid", inval, sizeof(inval)));
-	cands = tly_json_get(c, "candidates");
-	for (k = tly_json_first(cands); k != NULL; k = tly_json_next(k))
-		printf("    %-30s %12s\n",
-		    cli_esc(cli_jstr(k, "id"), cid, sizeof(cid)),
-		    num(k, "votes", votes, sizeof(votes)));
-}
-
-/* 1 if constituency c belongs to level (always, when level is NULL). */
-static int
-at_level(const struct tly_json *c, const char *level)
-{
-	const char	*l = cli_jstr(c, "level");
-
-	return level == NULL || (l != NULL && strcmp(l, level) == 0);
-}
-
-/* Print the tables, one per level in order of first appearance. */
-static int
-print_results(const struct tly_json *root, const char *only)
-{
-	struct tly_json	*cs, *c;
-	const char	*levels[LEVELS_SHOWN], *l;
-	size_t		 nlev = 0, i, shown = 0;
-	char		 esc[256], esc2[256];
-
-	cs = tly_json_get(root, "constituencies");
-	if (!tly_json_is_array(cs)) {
-		cli_err("results: bad response: no constituencies");
-		return CLI_EXIT_FAIL;
-	}
-	printf("election %s, mode %s\n",
-	    cli_esc(cli_jstr(root, "election"), esc, sizeof(esc)),
-	    cli_esc(cli_jstr(root, "mode"), esc2, sizeof(esc2)));
-	for (c = tly_json_first(cs); c != NULL; c = tly_json_next(c)) {
-		if (!at_level(c, only) || (l = cli_jstr(c, "level")) == NULL)
-			continue;
-		for (i = 0; i < nlev; i++)
-			if (strcmp(levels[i], l) == 0)
-				break;
-		if (i == nlev && nlev < LEVELS_SHOWN)
-			levels[nlev++] = l;
-	}
-	for (i = 0; i < nlev; i++) {
-		printf("\nlevel %s\n", cli_esc(levels[i], esc, sizeof(esc)));
-		printf("%-20s %5s %11s %12s %12s %8s %12s %9s\n",
-		    "constituency", "seats", "reporting", "registered",
-		    "voted", "turnout", "valid", "invalid");
-		for (c = tly_json_first(cs); c != NULL; c = tly_json_next(c))
-			if (at_level(c, levels[i])) {
-				print_constituency(c);
-				shown++;
-			}
-	}
-	if (shown == 0)
-		printf("\nno constituencies%s%s\n", only != NULL ?
-		    " at level " : "", only != NULL ? cli_esc(only, esc,
-		    sizeof(esc)) : "");
-	return CLI_EXIT_OK;
-}
-
-/* Write one constituency back as JSON (for --json with --level). */
-static void
-write_constituency(struct tly_jw *w, const struct tly_json *c)
-{
-	static const char *const ints[] = { "seats", "areas", "reporting",
-	    "registered", "voted", "valid", "invalid", NULL };
-	struct tly_json	*k;
-	uint64_t	 v;
-	size_t		 i;
-
-	tly_jw_obj_open(w);
-	tly_jw_key(w, "id");
-	tly_jw_str(w, cli_jstr(c, "id"));
-	tly_jw_key(w, "level");
-	tly_jw_str(w, cli_jstr(c, "level"));
-	for (i = 0; ints[i] != NULL; i++)
-		if (cli_juint(c, ints[i], &v)) {
-			tly_jw_key(w, ints[i]);
-			tly_jw_uint(w, v);
-		}
-	tly_jw_key(w, "turnout");
-	tly_jw_str(w, cli_jstr(c, "turnout"));
-	tly_jw_key(w, "candidates");
-	tly_jw_arr_open(w);
+	printf("constituency %s (%s), level %s: %s\n",
+	    str(c, "id", a, sizeof(a)), str(c, "name", b, sizeof(b)),
+	    str(c, "level", d, sizeof(d)), str(c, "status", s, sizeof(s)));
+	printf("seats %s, filled %s; reporting %s/%s; registered %s, voted %s"
+	    " (%s); valid %s, invalid %s\n\n",
+	    num(c, "seats", f, sizeof(f)), num(c, "seats_filled", v, sizeof(v)),
+	    num(c, "reporting", x, sizeof(x)), num(c, "areas", y, sizeof(y)),
+	    num(c, "registered", z, sizeof(z)), num(c, "voted", r, sizeof(r)),
+	    pct(c, "turnout", t, sizeof(t)), num(c, "valid", p, sizeof(p)),
+	    num(c, "invalid", d, sizeof(d)));
+	printf("%4s %-14s %-30s %-10s %10s %8s  %s\n", "rank", "candidate",
+	    "name", "born", "votes", "% valid", "");
 	for (k = tly_json_first(tly_json_get(c, "candidates")); k != NULL;
 	    k = tly_json_next(k)) {
-		tly_jw_obj_open(w);
-		tly_jw_key(w, "id");
-		tly_jw_str(w, cli_jstr(k, "id"));
-		tly_jw_key(w, "votes");
-		if (cli_juint(k, "votes", &v))
-			tly_jw_uint(w, v);
-		else
-			tly_jw_null(w);
-		tly_jw_obj_close(w);
+		el = jtrue(k, "elected");
+		ok = jtrue(k, "eligible");
+		printf("%4s %-14s %-30s %-10s %10s %8s  %s\n",
+		    num(k, "rank", r, sizeof(r)), str(k, "id", a, sizeof(a)),
+		    str(k, "name", b, sizeof(b)), str(k, "born", d, sizeof(d)),
+		    num(k, "votes", v, sizeof(v)),
+		    pct(k, "percent_valid", p, sizeof(p)),
+		    el ? "elected" : ok ? "more than half" : "");
 	}
-	tly_jw_arr_close(w);
-	tly_jw_obj_close(w);
 }
 
-/* --json --level: the answer with only that level's constituencies. */
-static int
-print_filtered_json(const struct tly_json *root, const char *level)
+/* One administrative area's roll-up. */
+static void
+print_area(const struct tly_json *root)
 {
-	struct tly_buf	 out = TLY_BUF_INIT(RESULTS_RESP_MAX);
-	struct tly_jw	 w;
-	struct tly_json	*c;
-	int		 ret = CLI_EXIT_FAIL;
+	const struct tly_json	*l, *p;
+	char			 esc[256];
 
-	tly_jw_init(&w, &out);
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "election");
-	tly_jw_str(&w, cli_jstr(root, "election"));
-	tly_jw_key(&w, "mode");
-	tly_jw_str(&w, cli_jstr(root, "mode"));
-	tly_jw_key(&w, "constituencies");
-	tly_jw_arr_open(&w);
-	for (c = tly_json_first(tly_json_get(root, "constituencies"));
-	    c != NULL; c = tly_json_next(c))
-		if (at_level(c, level))
-			write_constituency(&w, c);
-	tly_jw_arr_close(&w);
-	tly_jw_obj_close(&w);
-	if (tly_jw_finish(&w) != TLY_OK)
-		cli_err("results: cannot write JSON");
-	else
-		ret = cli_print_buf(&out);
-	tly_buf_free(&out);
-	return ret;
+	printf("area");
+	for (p = tly_json_first(tly_json_get(root, "path")); p != NULL;
+	    p = tly_json_next(p))
+		printf(" / %s", cli_esc(tly_json_string(p) ?
+		    tly_json_string(p) : "?", esc, sizeof(esc)));
+	printf("\n\n");
+	print_levels_header();
+	for (l = tly_json_first(tly_json_get(root, "levels")); l != NULL;
+	    l = tly_json_next(l))
+		print_level(l);
 }
 
 int
 cmd_results(int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
-		{ "central",	required_argument,	NULL, 'C' },
-		{ "level",	required_argument,	NULL, 'l' },
-		{ "json",	no_argument,		NULL, 'j' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL,		0,			NULL, 0 }
+		{ "central",	  required_argument,	NULL, 'C' },
+		{ "level",	  required_argument,	NULL, 'l' },
+		{ "constituency", required_argument,	NULL, 'c' },
+		{ "area",	  required_argument,	NULL, 'a' },
+		{ "json",	  no_argument,		NULL, 'j' },
+		{ "help",	  no_argument,		NULL, 'h' },
+		{ NULL,		  0,			NULL, 0 }
 	};
 	struct tly_http_result		 res;
 	struct tly_json			*root = NULL;
 	const char			*central = NULL, *level = NULL;
+	const char			*cons = NULL, *area = NULL;
+	char				 path[RESULTS_PATH_MAX];
+	char				 enc[RESULTS_PATH_MAX];
 	int				 c, json = 0, ret = CLI_EXIT_FAIL;
 
+	memset(&res, 0, sizeof(res));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":l:c:a:h", longopts, NULL)) !=
+	    -1) {
 		switch (c) {
 		case 'C':
 			central = optarg;
 			break;
 		case 'l':
 			level = optarg;
+			break;
+		case 'c':
+			cons = optarg;
+			break;
+		case 'a':
+			area = optarg;
 			break;
 		case 'j':
 			json = 1;
@@ -219,8 +293,25 @@ cmd_results(int argc, char **argv)
 		    argv[optind]);
 	if (central == NULL || *central == '\0')
 		return cli_usage_error("results", "--central URL is required");
+	if ((level != NULL) + (cons != NULL) + (area != NULL) > 1)
+		return cli_usage_error("results", "give at most one of "
+		    "--level, --constituency and --area");
 
-	if (cli_central(central, "GET", "/v1/results", NULL, NULL, 0, 0,
+	if (cons != NULL || area != NULL || level != NULL) {
+		if (urlencode(cons ? cons : area ? area : level, enc,
+		    sizeof(enc)) != 0)
+			return cli_usage_error("results", "argument too long");
+	}
+	if (cons != NULL)
+		snprintf(path, sizeof(path), "/v1/results/constituencies/%s", enc);
+	else if (area != NULL)
+		snprintf(path, sizeof(path), "/v1/results/areas/%s", enc);
+	else if (level != NULL)
+		snprintf(path, sizeof(path), "/v1/results?level=%s", enc);
+	else
+		snprintf(path, sizeof(path), "/v1/results");
+
+	if (cli_central(central, "GET", path, NULL, NULL, 0, 0,
 	    RESULTS_RESP_MAX, &res) != TLY_OK)
 		goto out;
 	if (res.status != 200) {
@@ -229,12 +320,19 @@ cmd_results(int argc, char **argv)
 	}
 	if (cli_json_body("results", &res, &root) != TLY_OK)
 		goto out;
-	if (json && level == NULL)
+	if (json)
 		ret = cli_print_buf(&res.body);
-	else if (json)
-		ret = print_filtered_json(root, level);
-	else
-		ret = print_results(root, level);
+	else {
+		if (cons != NULL)
+			print_constituency(root);
+		else if (area != NULL)
+			print_area(root);
+		else if (level != NULL)
+			print_constituencies(root);
+		else
+			print_summary(root);
+		ret = cli_finish_stdout(CLI_EXIT_OK);
+	}
  out:
 	tly_json_free(root);
 	tly_http_result_free(&res);

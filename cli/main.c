@@ -61,12 +61,36 @@ static const struct cli_cmd commands[] = {
 	  "Verify a bundle file offline: its integrity, every batch's\n"
 	  "signature and body, and the hash chains among its batches.\n",
 	  "verify a bundle file offline" },
-	{ "results", cmd_results, "--central url [--level level] [--json]",
-	  "      --central URL  the central to ask\n"
-	  "  -l, --level L      only constituencies of level L\n"
-	  "      --json         print the central's answer as JSON\n",
-	  "Show the current per-constituency totals held by a central.\n",
-	  "show a central's current totals" },
+	{ "election", cmd_election, "check [--json] file",
+	  "      --json        print the outcome as JSON\n",
+	  "Validate the election definition FILE and report every error,\n"
+	  "each naming its JSON path.  Exits 0 when it is valid, 1 when not.\n",
+	  "validate an election definition" },
+	{ "gen", cmd_gen,
+	  "[--seed n] [--size commune|province|national]\n"
+	  "           [--target id=status]... [--json] --out dir",
+	  "      --seed N            seed of the generator (default 1)\n"
+	  "      --size SIZE         commune (default), province or national\n"
+	  "  -o, --out DIR           write DIR/election.json and DIR/records/\n"
+	  "      --target C=STATUS   constituency C ends with STATUS: DETERMINED,\n"
+	  "                          NEEDS_ADDITIONAL_ELECTION, NEEDS_REELECTION\n"
+	  "                          or MANUAL_TIEBREAK (repeatable)\n"
+	  "      --json              print the summary as JSON\n",
+	  "Generate an election definition and the count record of every\n"
+	  "polling area at every level; the same seed gives the same files.\n"
+	  "DIR/records/AREA.json holds one area's records for 'tally record'.\n",
+	  "generate an election and its count records" },
+	{ "results", cmd_results,
+	  "--central url [--level l | --constituency id | --area path] [--json]",
+	  "      --central URL       the central to ask\n"
+	  "  -l, --level L           the constituencies of level L\n"
+	  "  -c, --constituency ID   one constituency: candidates, winners, status\n"
+	  "  -a, --area PATH         totals of an administrative area, as\n"
+	  "                          Province/District/Commune (a prefix)\n"
+	  "      --json              print the central's answer as JSON\n",
+	  "Show the results a central computes from its verified records:\n"
+	  "turnout, winners and each constituency's status (Art. 78-80).\n",
+	  "show a central's results" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

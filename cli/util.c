@@ -234,9 +234,43 @@ cli_juint(const struct tly_json *obj, const char *name, uint64_t *out)
 const char *
 cli_esc(const char *s, char *out, size_t outlen)
 {
+	const unsigned char	*p;
+	size_t			 o = 0, in, olen, k;
+	char			 tmp[8];
+
 	if (s == NULL)
 		s = "-";
-	return tly_log_escape(s, strlen(s), out, outlen);
+	if (outlen == 0)
+		return out;
+	/*
+	 * Keep valid UTF-8 (names are Vietnamese); escape control
+	 * characters, C1 controls, DEL, backslash and invalid bytes, so a
+	 * peer's text cannot drive the terminal.
+	 */
+	for (p = (const unsigned char *)s; *p != '\0'; p += in) {
+		in = 1;				/* input bytes taken */
+		if (*p >= 0xc2 && *p <= 0xf4) {
+			size_t need = *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+			for (k = 1; k < need && (p[k] & 0xc0) == 0x80; k++)
+				;
+			if (k == need && !(p[0] == 0xc2 && p[1] < 0xa0))
+				in = need;
+		}
+		if (in > 1 || (*p >= 0x20 && *p < 0x7f && *p != '\\')) {
+			memcpy(tmp, p, in);
+			olen = in;
+		} else
+			olen = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
+		if (o + olen + 4 > outlen) {	/* room for "..." and NUL */
+			memcpy(out + o, "...", outlen - o >= 4 ? 3 : 0);
+			o += outlen - o >= 4 ? 3 : 0;
+			break;
+		}
+		memcpy(out + o, tmp, olen);
+		o += olen;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 const char *
