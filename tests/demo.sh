@@ -53,7 +53,11 @@ for l in laptop-a laptop-b; do
 done
 
 say "results at the central"
-"$BIN/tally" results --central "$(central_url central)"
+"$BIN/tally" results --central "$(central_url central)" --level na
+echo
+"$BIN/tally" results --central "$(central_url central)" --level prov | tail -n +7
+echo
+"$BIN/tally" results --central "$(central_url central)" --constituency P-1
 
 acked=0
 for l in laptop-a laptop-b; do
