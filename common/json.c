@@ -347,12 +347,24 @@ tly_json_bool(const struct tly_json *n, const char *where, int *out)
 	return TLY_OK;
 }
 
-/* Path "where.name" for a member, truncated to fit. */
-static const char *
-member_path(char *buf, size_t len, const char *where, const char *name)
+void
+tly_json_path(char *out, size_t outlen, const char *where, const char *name)
 {
-	snprintf(buf, len, "%s%s%s", where, *where ? "." : "", name);
-	return buf;
+	int	n;
+
+	n = snprintf(out, outlen, "%s%s%s", where, *where ? "." : "", name);
+	if ((n < 0 || (size_t)n >= outlen) && outlen >= 4)
+		memcpy(out + outlen - 4, "...", 4);
+}
+
+void
+tly_json_path_index(char *out, size_t outlen, const char *where, size_t i)
+{
+	int	n;
+
+	n = snprintf(out, outlen, "%s[%zu]", where, i);
+	if ((n < 0 || (size_t)n >= outlen) && outlen >= 4)
+		memcpy(out + outlen - 4, "...", 4);
 }
 
 /* Find required member name of obj; path gets "where.name". */
@@ -362,7 +374,7 @@ member_req(const struct tly_json *obj, const char *where, const char *name,
 {
 	const struct tly_json	*m = tly_json_get(obj, name);
 
-	member_path(path, pathlen, where, name);
+	tly_json_path(path, pathlen, where, name);
 	if (m == NULL)
 		tly_fail(TLY_E_JSON, "%s: missing", path);
 	return m;

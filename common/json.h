@@ -80,6 +80,15 @@ int	tly_json_get_text(const struct tly_json *obj, const char *where,
 int	tly_json_get_hash(const struct tly_json *obj, const char *where,
 	    const char *name, uint8_t out[32]);
 
+/*
+ * Write the JSON path "where.name" ("name" when where is empty), or
+ * "where[i]", into out; it ends in "..." when it does not fit.
+ */
+void	tly_json_path(char *out, size_t outlen, const char *where,
+	    const char *name);
+void	tly_json_path_index(char *out, size_t outlen, const char *where,
+	    size_t i);
+
 /* 1 if s is a valid id (see above). */
 int	tly_json_valid_id(const char *s);
 /* 1 if p[0..len) is a valid text (see above). */

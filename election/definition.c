@@ -160,32 +160,6 @@ arena_strdup(struct tly_election *e, const char *s)
 	return p;
 }
 
-/* Write "where.name" (or "name" when where is empty) into out,
- * ending in "..." when it does not fit. */
-static void
-join(char *out, size_t outlen, const char *where, const char *name)
-{
-	int	 n;
-
-	if (where[0] == '\0')
-		n = snprintf(out, outlen, "%s", name);
-	else
-		n = snprintf(out, outlen, "%s.%s", where, name);
-	if (n < 0 || (size_t)n >= outlen)
-		memcpy(out + outlen - 4, "...", 4);
-}
-
-/* Write "where[i]" into out. */
-static void
-join_index(char *out, size_t outlen, const char *where, size_t i)
-{
-	int	 n;
-
-	n = snprintf(out, outlen, "%s[%zu]", where, i);
-	if (n < 0 || (size_t)n >= outlen)
-		memcpy(out + outlen - 4, "...", 4);
-}
-
 /* 1 if s is a calendar date written YYYY-MM-DD (years 1000..9999). */
 static int
 valid_date(const char *s)
@@ -251,7 +225,7 @@ get_date(const struct tly_json *obj, const char *where, const char *name,
 	const struct tly_json	*n;
 	const char		*s;
 
-	join(path, sizeof(path), where, name);
+	tly_json_path(path, sizeof(path), where, name);
 	if ((n = tly_json_get(obj, name)) == NULL)
 		return tly_fail(TLY_E_DEFINITION, "%s: missing", path);
 	if ((s = tly_json_string(n)) == NULL || !valid_date(s))
@@ -273,7 +247,7 @@ get_array(const struct tly_json *obj, const char *where, const char *name,
 	char	 path[WHERE_LEN];
 	size_t	 n;
 
-	join(path, sizeof(path), where, name);
+	tly_json_path(path, sizeof(path), where, name);
 	if ((*np = tly_json_get(obj, name)) == NULL) {
 		if (optional)
 			return TLY_OK;
@@ -357,12 +331,12 @@ parse_levels(struct tly_election *e, const struct tly_json *root)
 	    n = tly_json_next(n), i++) {
 		struct level *l = &e->levels[i];
 
-		join_index(where, sizeof(where), "levels", i);
+		tly_json_path_index(where, sizeof(where), "levels", i);
 		if ((r = tly_json_check_names(n, where, names)) != TLY_OK ||
 		    (r = get_id(e, n, where, "id", &l->id)) != TLY_OK ||
 		    (r = get_text(e, n, where, "name", &l->name)) != TLY_OK)
 			return r;
-		join(path, sizeof(path), where, "kind");
+		tly_json_path(path, sizeof(path), where, "kind");
 		if ((k = tly_json_get(n, "kind")) == NULL)
 			return tly_fail(TLY_E_DEFINITION, "%s: missing", path);
 		kind = tly_json_string(k);
@@ -400,7 +374,7 @@ parse_candidates(struct tly_election *e, struct cons *c,
 	if ((r = get_array(n, where, "candidates", TLY_CAND_MAX, 0, &arr)) !=
 	    TLY_OK)
 		return r;
-	join(path, sizeof(path), where, "candidates");
+	tly_json_path(path, sizeof(path), where, "candidates");
 	min = min_candidates(e->levels[c->level].kind, c->seats);
 	if (tly_json_count(arr) < min &&
 	    (r = soft(e, tly_fail(TLY_E_DEFINITION,
@@ -412,7 +386,7 @@ parse_candidates(struct tly_election *e, struct cons *c,
 	    m = tly_json_next(m), i++) {
 		struct cand *k = &c->cand[i];
 
-		join_index(cwhere, sizeof(cwhere), path, i);
+		tly_json_path_index(cwhere, sizeof(cwhere), path, i);
 		k->pos = i;
 		if ((r = tly_json_check_names(m, cwhere, names)) != TLY_OK ||
 		    (r = get_id(e, m, cwhere, "id", &k->id)) != TLY_OK ||
@@ -468,7 +442,7 @@ parse_constituencies(struct tly_election *e, const struct tly_json *root)
 	    n = tly_json_next(n), i++) {
 		struct cons *c = &e->cons[e->ncons];
 
-		join_index(where, sizeof(where), "constituencies", i);
+		tly_json_path_index(where, sizeof(where), "constituencies", i);
 		c->pos = i;
 		if ((r = tly_json_check_names(n, where, names)) != TLY_OK ||
 		    (r = get_id(e, n, where, "id", &c->id)) != TLY_OK ||
@@ -532,10 +506,10 @@ parse_area_path(struct tly_election *e, struct area *a,
 	if ((r = get_array(n, where, "path", PATH_MAX_PARTS, 0, &arr)) !=
 	    TLY_OK)
 		return r;
-	join(path, sizeof(path), where, "path");
+	tly_json_path(path, sizeof(path), where, "path");
 	for (m = tly_json_first(arr), i = 0; m != NULL;
 	    m = tly_json_next(m), i++) {
-		join_index(ewhere, sizeof(ewhere), path, i);
+		tly_json_path_index(ewhere, sizeof(ewhere), path, i);
 		if ((r = tly_json_text(m, ewhere, &t)) != TLY_OK)
 			return r;
 		a->path[i] = arena_strdup(e, t);
@@ -559,7 +533,7 @@ parse_area_levels(struct tly_election *e, struct area *a,
 	size_t			 l;
 	int			 r, bad = TLY_OK;
 
-	join(path, sizeof(path), where, "constituencies");
+	tly_json_path(path, sizeof(path), where, "constituencies");
 	if ((obj = tly_json_get(n, "constituencies")) == NULL)
 		return tly_fail(TLY_E_DEFINITION, "%s: missing", path);
 	if (!tly_json_is_object(obj))
@@ -567,7 +541,7 @@ parse_area_levels(struct tly_election *e, struct area *a,
 	if ((r = tly_json_check_names(obj, path, lnames)) != TLY_OK)
 		return r;
 	for (l = 0; l < e->nlevels; l++) {
-		join(mpath, sizeof(mpath), path, e->levels[l].id);
+		tly_json_path(mpath, sizeof(mpath), path, e->levels[l].id);
 		if ((m = tly_json_get(obj, e->levels[l].id)) == NULL)
 			r = tly_fail(TLY_E_DEFINITION, "%s: missing: every "
 			    "area needs one constituency per level", mpath);
@@ -597,7 +571,7 @@ parse_area_levels(struct tly_election *e, struct area *a,
 		return bad;
 	}
 
-	join(path, sizeof(path), where, "registered");
+	tly_json_path(path, sizeof(path), where, "registered");
 	if ((obj = tly_json_get(n, "registered")) == NULL)
 		return TLY_OK;
 	if (!tly_json_is_object(obj))
@@ -624,7 +598,7 @@ parse_area_remote(struct area *a, const struct tly_json *n,
 
 	if ((m = tly_json_get(n, "remote")) == NULL)
 		return TLY_OK;
-	join(path, sizeof(path), where, "remote");
+	tly_json_path(path, sizeof(path), where, "remote");
 	if (tly_json_bool(m, path, &a->remote) != TLY_OK)
 		return tly_fail(TLY_E_DEFINITION, "%s", tly_errdetail());
 	return TLY_OK;
@@ -654,7 +628,7 @@ parse_areas(struct tly_election *e, const struct tly_json *root)
 	    n = tly_json_next(n), i++) {
 		struct area *a = &e->areas[e->nareas];
 
-		join_index(where, sizeof(where), "areas", i);
+		tly_json_path_index(where, sizeof(where), "areas", i);
 		a->pos = i;
 		if ((r = tly_json_check_names(n, where, names)) != TLY_OK ||
 		    (r = get_id(e, n, where, "id", &a->id)) != TLY_OK ||
@@ -733,7 +707,7 @@ get_deadline(const struct tly_json *obj, const char *where, const char *name,
 	int			 hh, mi, ss, oh = 0, om = 0, sign = 0;
 	int64_t			 t;
 
-	join(path, sizeof(path), where, name);
+	tly_json_path(path, sizeof(path), where, name);
 	n = tly_json_get(obj, name);
 	if ((s = tly_json_string(n)) == NULL)
 		return tly_json_int(n, path, tp) == TLY_OK ? TLY_OK :
@@ -890,7 +864,7 @@ parse_rounds(struct tly_election *e, const struct tly_json *root)
 	    n = tly_json_next(n), i++) {
 		struct round *rd = &e->rounds[e->nrounds];
 
-		join_index(where, sizeof(where), "rounds", i);
+		tly_json_path_index(where, sizeof(where), "rounds", i);
 		if ((r = parse_round(e, rd, n, where)) != TLY_OK)
 			goto bad;
 		for (j = 0; j < e->nrounds; j++) {

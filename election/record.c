@@ -41,32 +41,6 @@ tly_record_finish(struct tly_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Write "where.name" (or "name" when where is empty) into out,
- * ending in "..." when it does not fit. */
-static void
-join(char *out, size_t outlen, const char *where, const char *name)
-{
-	int	 n;
-
-	if (where[0] == '\0')
-		n = snprintf(out, outlen, "%s", name);
-	else
-		n = snprintf(out, outlen, "%s.%s", where, name);
-	if (n < 0 || (size_t)n >= outlen)
-		memcpy(out + outlen - 4, "...", 4);
-}
-
-/* Write "where[i]" into out, ending in "..." when it does not fit. */
-static void
-join_index(char *out, size_t outlen, const char *where, size_t i)
-{
-	int	 n;
-
-	n = snprintf(out, outlen, "%s[%zu]", where, i);
-	if (n < 0 || (size_t)n >= outlen)
-		memcpy(out + outlen - 4, "...", 4);
-}
-
 /* Read the "votes" object n (at path) into r. */
 static int
 read_votes(const struct tly_json *n, const char *path, struct tly_record *r)
@@ -91,7 +65,7 @@ read_votes(const struct tly_json *n, const char *path, struct tly_record *r)
 		if (name == NULL || !tly_json_valid_id(name))
 			return tly_fail(TLY_E_JSON,
 			    "%s: member %zu: name is not a valid id", path, i);
-		join(mpath, sizeof(mpath), path, name);
+		tly_json_path(mpath, sizeof(mpath), path, name);
 		if ((rv = tly_json_int(m, mpath, &r->votes[i].votes)) !=
 		    TLY_OK)
 			return rv;
@@ -120,7 +94,7 @@ read_marks(const struct tly_json *n, const char *path, struct tly_record *r)
 		    path, tly_json_count(n), TLY_SEATS_MAX);
 	for (m = tly_json_first(n), i = 0; m != NULL;
 	    m = tly_json_next(m), i++) {
-		join_index(mpath, sizeof(mpath), path, i);
+		tly_json_path_index(mpath, sizeof(mpath), path, i);
 		if ((rv = tly_json_int(m, mpath, &r->marks[i])) != TLY_OK)
 			return rv;
 		r->nmarks = i + 1;
@@ -220,7 +194,7 @@ read_supersedes(const struct tly_json *n, const char *path,
 		    path, tly_json_count(n), TLY_SUPERSEDES_MAX);
 	for (m = tly_json_first(n), i = 0; m != NULL;
 	    m = tly_json_next(m), i++) {
-		join_index(mpath, sizeof(mpath), path, i);
+		tly_json_path_index(mpath, sizeof(mpath), path, i);
 		s = tly_json_string(m);
 		/* Length first: valid_record_id() reads 65 bytes. */
 		if (s == NULL || strlen(s) < 66 ||
@@ -265,7 +239,7 @@ tly_record_from_json(const struct tly_json *n, const char *where,
 	    (rv = tly_json_get_int(n, where, "round", &r->round)) != TLY_OK)
 		goto out;
 	if (r->round < 1) {
-		join(path, sizeof(path), where, "round");
+		tly_json_path(path, sizeof(path), where, "round");
 		rv = tly_fail(TLY_E_JSON, "%s: must be 1 or more", path);
 		goto out;
 	}
@@ -280,22 +254,22 @@ tly_record_from_json(const struct tly_json *n, const char *where,
 	    TLY_OK)
 		goto out;
 
-	join(path, sizeof(path), where, "votes");
+	tly_json_path(path, sizeof(path), where, "votes");
 	if ((m = tly_json_get(n, "votes")) == NULL) {
 		rv = tly_fail(TLY_E_JSON, "%s: missing", path);
 		goto out;
 	}
 	if ((rv = read_votes(m, path, r)) != TLY_OK)
 		goto out;
-	join(path, sizeof(path), where, "marks");
+	tly_json_path(path, sizeof(path), where, "marks");
 	if ((m = tly_json_get(n, "marks")) != NULL &&
 	    (rv = read_marks(m, path, r)) != TLY_OK)
 		goto out;
-	join(path, sizeof(path), where, "complaints");
+	tly_json_path(path, sizeof(path), where, "complaints");
 	if ((m = tly_json_get(n, "complaints")) != NULL &&
 	    (rv = read_complaints(m, path, r)) != TLY_OK)
 		goto out;
-	join(path, sizeof(path), where, "explanations");
+	tly_json_path(path, sizeof(path), where, "explanations");
 	if ((m = tly_json_get(n, "explanations")) != NULL &&
 	    (rv = read_explanations(m, path, r)) != TLY_OK)
 		goto out;
@@ -308,7 +282,7 @@ tly_record_from_json(const struct tly_json *n, const char *where,
 	if (tly_json_get(n, "note") != NULL &&
 	    (rv = tly_json_get_text(n, where, "note", &r->note)) != TLY_OK)
 		goto out;
-	join(path, sizeof(path), where, "supersedes");
+	tly_json_path(path, sizeof(path), where, "supersedes");
 	if ((m = tly_json_get(n, "supersedes")) != NULL &&
 	    (rv = read_supersedes(m, path, r)) != TLY_OK)
 		goto out;
