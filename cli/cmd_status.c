@@ -70,12 +70,81 @@ duration(uint64_t s, char *out, size_t outlen)
 	return out;
 }
 
+/* A time of day "14:02", with the date when it is not today. */
+static const char *
+clock_time(uint64_t t, uint64_t now, char *out, size_t outlen)
+{
+	struct tm	tm, tn;
+	time_t		tt = (time_t)t, tnow = (time_t)now;
+
+	if (localtime_r(&tt, &tm) == NULL || localtime_r(&tnow, &tn) == NULL ||
+	    strftime(out, outlen, tm.tm_year == tn.tm_year &&
+	    tm.tm_yday == tn.tm_yday ? "%H:%M" : "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(out, outlen, "%llu", (unsigned long long)t);
+	return out;
+}
+
+/* n of obj's member name, 0 when absent. */
+static unsigned long long
+count_of(const struct tly_json *obj, const char *name)
+{
+	uint64_t	v;
+
+	return cli_juint(obj, name, &v) ? (unsigned long long)v : 0;
+}
+
+/* "3 sealed, 0 sent, 12 acknowledged" from a counts object. */
+static void
+print_counts(const struct tly_json *c)
+{
+	printf("%llu sealed, %llu sent, %llu acknowledged",
+	    count_of(c, "sealed"), count_of(c, "sent"),
+	    count_of(c, "acknowledged"));
+}
+
+/*
+ * The delivery problem in plain words: "central unreachable since 14:02
+ * (connection refused), retrying in 3 min".  The error's text before its
+ * first ": " is the headline, the rest the detail.
+ */
+static void
+print_problem(const struct tly_json *root, uint64_t now)
+{
+	const char	*err = cli_jstr(root, "last_error"), *colon;
+	char		 esc[1024], head[512], when[64], dur[64];
+	uint64_t	 since, next;
+	size_t		 n;
+
+	cli_esc(err, esc, sizeof(esc));
+	colon = strstr(esc, ": ");
+	n = colon != NULL ? (size_t)(colon - esc) : strlen(esc);
+	if (n >= sizeof(head))
+		n = sizeof(head) - 1;
+	memcpy(head, esc, n);
+	head[n] = '\0';
+	printf("problem:      %s", head);
+	if (cli_juint(root, "since", &since))
+		printf(" since %s", clock_time(since, now, when,
+		    sizeof(when)));
+	if (colon != NULL)
+		printf(" (%s)", colon + 2);
+	if (cli_juint(root, "next_attempt", &next)) {
+		if (next > now)
+			printf(", retrying in %s", duration(next - now, dur,
+			    sizeof(dur)));
+		else
+			printf(", retrying now");
+	}
+	printf("\n");
+}
+
 /* Print the human form of GET /v1/status. */
 static int
 print_status(const struct tly_json *root)
 {
-	struct tly_json	*counts, *batches, *b;
-	uint64_t	 v, seq, nrec, attempts, now = (uint64_t)time(NULL);
+	struct tly_json	*counts, *records, *relayed, *wire, *batches, *b;
+	uint64_t	 v, up, down, seq, nrec, attempts;
+	uint64_t	 now = (uint64_t)time(NULL);
 	char		 esc[1024], when[64], dur[64], sh[CLI_SHORT_HEX + 1];
 	char		 state[32];
 
@@ -85,13 +154,22 @@ print_status(const struct tly_json *root)
 	    cli_esc(cli_jstr(root, "central"), esc, sizeof(esc)) :
 	    "none configured (batches stay here until exported)");
 	counts = tly_json_get(root, "counts");
+	records = tly_json_get(root, "records");
+	relayed = tly_json_get(root, "relayed");
+	if (records != NULL) {
+		printf("records:      ");
+		print_counts(records);
+		printf("\n");
+	}
 	printf("batches:      ");
-	printf("%llu sealed, ", (unsigned long long)(cli_juint(counts,
-	    "sealed", &v) ? v : 0));
-	printf("%llu sent, ", (unsigned long long)(cli_juint(counts,
-	    "sent", &v) ? v : 0));
-	printf("%llu acknowledged\n", (unsigned long long)(cli_juint(counts,
-	    "acknowledged", &v) ? v : 0));
+	print_counts(counts);
+	printf("\n");
+	if (relayed != NULL && count_of(relayed, "sealed") +
+	    count_of(relayed, "sent") + count_of(relayed, "acknowledged") > 0) {
+		printf("relayed:      ");
+		print_counts(relayed);
+		printf(" (batches of other devices)\n");
+	}
 	if (cli_juint(root, "last_contact", &v))
 		printf("last contact: %s (%s ago)\n",
 		    local_time(v, when, sizeof(when)),
@@ -99,16 +177,21 @@ print_status(const struct tly_json *root)
 	else
 		printf("last contact: never\n");
 	if (cli_jstr(root, "last_error") != NULL)
-		printf("last error:   %s\n", cli_esc(cli_jstr(root,
-		    "last_error"), esc, sizeof(esc)));
-	if (cli_juint(root, "next_attempt", &v)) {
-		if (v > now)
-			printf("next attempt: retrying in %s (%s)\n",
-			    duration(v - now, dur, sizeof(dur)),
-			    local_time(v, when, sizeof(when)));
-		else
-			printf("next attempt: now\n");
-	}
+		print_problem(root, now);
+	else if (cli_juint(root, "next_attempt", &v))
+		printf("next attempt: %s\n", v > now ? duration(v - now, dur,
+		    sizeof(dur)) : "now");
+	else if (cli_jstr(root, "central") != NULL &&
+	    count_of(counts, "sealed") + count_of(counts, "sent") +
+	    count_of(relayed, "sealed") + count_of(relayed, "sent") == 0)
+		printf("delivery:     everything is acknowledged\n");
+	wire = tly_json_get(root, "wire");
+	if (cli_juint(wire, "records", &v) && v > 0 &&
+	    cli_juint(wire, "up_per_record", &up) &&
+	    cli_juint(wire, "down_per_record", &down))
+		printf("on the wire:  %llu bytes up, %llu down per record "
+		    "(%llu records acknowledged)\n", (unsigned long long)up,
+		    (unsigned long long)down, (unsigned long long)v);
 
 	batches = tly_json_get(root, "batches");
 	if (tly_json_count(batches) == 0) {

@@ -229,20 +229,50 @@ status_batch(void *arg, const struct tly_dstore_info *info)
 	return w->err;
 }
 
+/* Write {"sealed": n, "sent": n, "acknowledged": n} under key. */
+static void
+jw_counts(struct tly_jw *w, const char *key, const uint64_t counts[3])
+{
+	tly_jw_key(w, key);
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "sealed");
+	tly_jw_uint(w, counts[TLY_DSTATE_SEALED]);
+	tly_jw_key(w, "sent");
+	tly_jw_uint(w, counts[TLY_DSTATE_SENT]);
+	tly_jw_key(w, "acknowledged");
+	tly_jw_uint(w, counts[TLY_DSTATE_ACKED]);
+	tly_jw_obj_close(w);
+}
+
+/* Write bytes / records rounded half up, or null without records. */
+static void
+jw_per_record(struct tly_jw *w, const char *key, uint64_t bytes,
+    uint64_t records)
+{
+	tly_jw_key(w, key);
+	if (records == 0)
+		tly_jw_null(w);
+	else
+		tly_jw_uint(w, bytes / records +
+		    (bytes % records >= records - bytes % records ? 1 : 0));
+}
+
 /* GET /v1/status */
 static void
 api_status(struct tallyd *d, struct tly_http_resp *resp)
 {
 	struct tly_dsync_status	 st;
 	struct tly_jw		 w;
-	uint64_t		 counts[3];
+	uint64_t		 counts[3], records[3], relayed[3];
 	int			 r;
 
 	memset(&st, 0, sizeof(st));
-	st.last_contact = st.next_attempt = -1;
+	st.last_contact = st.next_attempt = st.since = -1;
 	if (d->sync != NULL)
 		tly_dsync_get_status(d->sync, &st);
-	if ((r = tly_dstore_counts(d->store, counts)) != TLY_OK) {
+	if ((r = tly_dstore_counts(d->store, counts)) != TLY_OK ||
+	    (r = tly_dstore_record_counts(d->store, records)) != TLY_OK ||
+	    (r = tly_dstore_relay_counts(d->store, relayed)) != TLY_OK) {
 		tly_http_resp_error(resp, 500, "internal", "%s",
 		    tly_errdetail());
 		return;
@@ -254,19 +284,25 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	tly_jw_hex(&w, d->device, TLY_PK_LEN);
 	tly_jw_key(&w, "central");
 	tly_jw_str(&w, d->conf.central);
-	tly_jw_key(&w, "counts");
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "sealed");
-	tly_jw_uint(&w, counts[TLY_DSTATE_SEALED]);
-	tly_jw_key(&w, "sent");
-	tly_jw_uint(&w, counts[TLY_DSTATE_SENT]);
-	tly_jw_key(&w, "acknowledged");
-	tly_jw_uint(&w, counts[TLY_DSTATE_ACKED]);
-	tly_jw_obj_close(&w);
+	jw_counts(&w, "counts", counts);
+	jw_counts(&w, "records", records);
+	jw_counts(&w, "relayed", relayed);
 	jw_time(&w, "last_contact", st.last_contact);
 	tly_jw_key(&w, "last_error");
 	tly_jw_str(&w, st.last_error[0] ? st.last_error : NULL);
+	jw_time(&w, "since", st.last_error[0] ? st.since : -1);
 	jw_time(&w, "next_attempt", st.next_attempt);
+	tly_jw_key(&w, "wire");
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "bytes_up");
+	tly_jw_uint(&w, st.wire_up);
+	tly_jw_key(&w, "bytes_down");
+	tly_jw_uint(&w, st.wire_down);
+	tly_jw_key(&w, "records");
+	tly_jw_uint(&w, st.wire_records);
+	jw_per_record(&w, "up_per_record", st.wire_up, st.wire_records);
+	jw_per_record(&w, "down_per_record", st.wire_down, st.wire_records);
+	tly_jw_obj_close(&w);
 	tly_jw_key(&w, "batches");
 	tly_jw_arr_open(&w);
 	if ((r = tly_dstore_foreach_batch(d->store, status_batch, &w)) !=

@@ -14,7 +14,7 @@
 static const char *const dconf_keys[] = {
 	"datadir", "socket", "key", "election", "central", "central-key",
 	"mode", "backoff-min", "backoff-max", "connect-timeout", "batch-max",
-	"user", NULL
+	"low-speed-time", "netwatch", "user", NULL
 };
 
 /* *out = a copy of s, or of the default "<dir>/<name>" when s is NULL. */
@@ -133,8 +133,20 @@ tly_dconf_load(const char *path, struct tly_dconf *c)
 	    (r = tly_config_get_uint(cfg, "connect-timeout", 1, 600, 10,
 	    &c->connect_timeout)) != TLY_OK ||
 	    (r = tly_config_get_uint(cfg, "batch-max", 1, 4096, 64,
-	    &c->batch_max)) != TLY_OK)
+	    &c->batch_max)) != TLY_OK ||
+	    (r = tly_config_get_uint(cfg, "low-speed-time", 1, 600, 30,
+	    &c->low_speed_time)) != TLY_OK)
 		goto out;
+	mode = tly_config_get(cfg, "netwatch");
+	if (mode == NULL || strcmp(mode, "yes") == 0)
+		c->netwatch = 1;
+	else if (strcmp(mode, "no") == 0)
+		c->netwatch = 0;
+	else {
+		r = tly_fail(TLY_E_CONFIG, "%s: netwatch must be 'yes' or "
+		    "'no'", tly_config_where(cfg, "netwatch"));
+		goto out;
+	}
 	if (c->backoff_max < c->backoff_min) {
 		r = tly_fail(TLY_E_CONFIG, "%s: backoff-max is below "
 		    "backoff-min", tly_config_where(cfg, "backoff-max"));

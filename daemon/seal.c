@@ -46,25 +46,103 @@ seal_problem(struct tly_problems *dst, size_t index, const char *msg)
 	snprintf(p->message, sizeof(p->message), "%s", msg);
 }
 
+/* Adding stored figures to a check context (tly_dstore_area_records()). */
+struct seal_peers {
+	struct tly_check_ctx	*ctx;		/* being filled */
+	const struct tly_record	*rec;		/* the record checked */
+	struct tly_record	 tmp;		/* a peer being added */
+};
+
+/* Is there a peer of area and level in ctx already? */
+static int
+seal_has_peer(const struct tly_check_ctx *ctx, const char *area,
+    const char *level)
+{
+	size_t	i;
+
+	for (i = 0; i < ctx->npeers; i++)
+		if (strcmp(ctx->peers[i].area, area) == 0 &&
+		    strcmp(ctx->peers[i].level, level) == 0)
+			return 1;
+	return 0;
+}
+
+/* Add one stored record's turnout unless its level is known already. */
+static int
+seal_peer(void *arg, const char *level, uint64_t voted)
+{
+	struct seal_peers	*sp = arg;
+
+	/* Newest first: an older version of a level is superseded. */
+	if (strcmp(level, sp->rec->level) == 0 ||
+	    seal_has_peer(sp->ctx, sp->rec->area, level) ||
+	    strlen(level) >= sizeof(sp->tmp.level))
+		return 0;
+	snprintf(sp->tmp.area, sizeof(sp->tmp.area), "%s", sp->rec->area);
+	snprintf(sp->tmp.level, sizeof(sp->tmp.level), "%s", level);
+	sp->tmp.round = sp->rec->round;
+	sp->tmp.voted = voted;
+	/* A full context stops the walk; the checks use what it holds. */
+	return tly_check_ctx_add(sp->ctx, &sp->tmp) != TLY_OK;
+}
+
 /*
- * Run the checks of 5.1 on records[0..n); blocking problems go to probs.
- * TLY_E_RECORD if there is any, TLY_OK if all may be signed.
+ * The context for checking records[i] (W4, W7): the time now, the other
+ * records of the same batch, then the newest stored record of each
+ * other level for the same area and round.
+ */
+static int
+seal_ctx(const struct tallyd *d, const struct tly_record *records,
+    size_t n, size_t i, uint64_t now, struct seal_peers *sp)
+{
+	size_t	k;
+	int	r;
+
+	tly_check_ctx_init(sp->ctx, now);
+	for (k = 0; k < n; k++)
+		if (k != i && strcmp(records[k].area, records[i].area) == 0 &&
+		    records[k].round == records[i].round &&
+		    !seal_has_peer(sp->ctx, records[k].area, records[k].level))
+			(void)tly_check_ctx_add(sp->ctx, &records[k]);
+	sp->rec = &records[i];
+	r = tly_dstore_area_records(d->store, records[i].area,
+	    records[i].round, seal_peer, sp);
+	return r < 0 ? r : TLY_OK;
+}
+
+/*
+ * Run the checks of 5.1 on records[0..n), with their context (other
+ * levels' figures for the same area, the time now); blocking problems go
+ * to probs.  TLY_E_RECORD if there is any, TLY_OK if all may be signed.
  */
 static int
 seal_check(const struct tallyd *d, const struct tly_record *records,
     size_t n, struct tly_problems *probs)
 {
 	struct tly_problems	*one;
+	struct tly_check_ctx	*ctx = NULL;
+	struct seal_peers	*sp = NULL;
+	time_t			 t = time(NULL);
 	size_t			 i;
 	int			 r, blocked = 0;
 
 	memset(probs, 0, sizeof(*probs));
-	if ((one = malloc(sizeof(*one))) == NULL)
-		return TLY_E_NOMEM;
+	if ((one = malloc(sizeof(*one))) == NULL ||
+	    (ctx = malloc(sizeof(*ctx))) == NULL ||
+	    (sp = calloc(1, sizeof(*sp))) == NULL) {
+		r = TLY_E_NOMEM;
+		goto out;
+	}
+	tly_record_init(&sp->tmp);
+	sp->ctx = ctx;
 	for (i = 0; i < n; i++) {
 		memset(one, 0, sizeof(*one));
+		if ((r = seal_ctx(d, records, n, i, t > 0 ? (uint64_t)t : 0,
+		    sp)) != TLY_OK)
+			goto out;
 		tly_errclear();
-		r = tly_record_check(d->election, &records[i], i, one);
+		r = tly_record_check_ctx(d->election, &records[i], i, ctx,
+		    one);
 		if (r == TLY_OK)
 			continue;
 		if (r != TLY_E_RECORD)
@@ -77,6 +155,8 @@ seal_check(const struct tallyd *d, const struct tly_record *records,
 	r = blocked ? TLY_E_RECORD : TLY_OK;
  out:
 	free(one);
+	free(ctx);
+	free(sp);
 	return r;
 }
 
@@ -301,7 +381,7 @@ bundle_entry(struct tallyd *d, size_t index, const uint8_t *m, size_t mlen,
 	}
 	now = time(NULL);
 	if ((r = tly_dstore_relay_add(d->store, b->id, b->device, b->seq, m,
-	    mlen, now > 0 ? (uint64_t)now : 0, &rel)) != TLY_OK) {
+	    mlen, b->nrecords, now > 0 ? (uint64_t)now : 0, &rel)) != TLY_OK) {
 		bundle_reject(w, index, b->id, "internal", tly_errdetail());
 		goto reject;
 	}

@@ -70,8 +70,12 @@ static const char schema_v1[] =
 	"CREATE TRIGGER relay_kept BEFORE DELETE ON relay BEGIN"
 	" SELECT RAISE(ABORT, 'relayed batches are never deleted'); END;";
 
+/* Schema version 2: relayed batches know their record count. */
+static const char schema_v2[] =
+	"ALTER TABLE relay ADD COLUMN nrecords INTEGER NOT NULL DEFAULT 0;";
+
 /* Migrations: migrations[v] brings the schema from version v to v + 1. */
-static const char *const migrations[] = { schema_v1 };
+static const char *const migrations[] = { schema_v1, schema_v2 };
 
 static const char *const state_names[] = { "sealed", "sent", "acknowledged" };
 
@@ -360,6 +364,33 @@ tly_dstore_meta_set(struct tly_dstore *s, const char *k, const char *v)
 	return r;
 }
 
+int
+tly_dstore_meta_set_n(struct tly_dstore *s, const char *const *k,
+    const char *const *v, size_t n)
+{
+	sqlite3_stmt	*st = NULL;
+	size_t		 i;
+	int		 r, intx = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if ((r = db_begin(s, &intx)) != TLY_OK ||
+	    (r = db_prep(s, "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)",
+	    &st)) != TLY_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		if ((r = bind_text(s, st, 1, k[i])) != TLY_OK ||
+		    (r = bind_text(s, st, 2, v[i])) != TLY_OK ||
+		    (r = db_done(s, st)) != TLY_OK)
+			goto out;
+	}
+ out:
+	sqlite3_finalize(st);
+	r = db_end(s, intx, r);
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
 /* Head of the own chain; caller holds the lock. */
 static int
 store_head(struct tly_dstore *s, uint64_t *seq, uint8_t id[TLY_HASH_LEN])
@@ -535,7 +566,7 @@ tly_dstore_receipt(struct tly_dstore *s, enum tly_dkind kind,
 int
 tly_dstore_relay_add(struct tly_dstore *s, const uint8_t id[TLY_HASH_LEN],
     const uint8_t device[TLY_PK_LEN], uint64_t seq, const uint8_t *bytes,
-    size_t len, uint64_t received, enum tly_drelay *res)
+    size_t len, uint64_t nrecords, uint64_t received, enum tly_drelay *res)
 {
 	sqlite3_stmt	*st = NULL;
 	int		 r, rc, intx = 0;
@@ -565,12 +596,13 @@ tly_dstore_relay_add(struct tly_dstore *s, const uint8_t id[TLY_HASH_LEN],
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((r = db_prep(s, "INSERT INTO relay (id, device, seq, bytes, "
-	    "received) VALUES (?, ?, ?, ?, ?)", &st)) != TLY_OK ||
+	    "received, nrecords) VALUES (?, ?, ?, ?, ?, ?)", &st)) != TLY_OK ||
 	    (r = bind_blob(s, st, 1, id, TLY_HASH_LEN)) != TLY_OK ||
 	    (r = bind_blob(s, st, 2, device, TLY_PK_LEN)) != TLY_OK ||
 	    (r = bind_u64(s, st, 3, seq)) != TLY_OK ||
 	    (r = bind_blob(s, st, 4, bytes, len)) != TLY_OK ||
-	    (r = bind_u64(s, st, 5, received)) != TLY_OK)
+	    (r = bind_u64(s, st, 5, received)) != TLY_OK ||
+	    (r = bind_u64(s, st, 6, nrecords)) != TLY_OK)
 		goto out;
 	r = db_done(s, st);
  out:
@@ -609,11 +641,11 @@ tly_dstore_pending(struct tly_dstore *s, size_t max_n, size_t max_bytes,
 		return TLY_E_NOMEM;
 	pthread_mutex_lock(&s->mu);
 	if ((r = db_prep(s,
-	    "SELECT k, seq, id, bytes FROM ("
-	    " SELECT 0 AS k, x'' AS d, seq, id, bytes FROM batches"
-	    "  WHERE state != 'acknowledged'"
+	    "SELECT k, seq, id, bytes, n FROM ("
+	    " SELECT 0 AS k, x'' AS d, seq, id, bytes, nrecords AS n"
+	    "  FROM batches WHERE state != 'acknowledged'"
 	    " UNION ALL"
-	    " SELECT 1, device, seq, id, bytes FROM relay"
+	    " SELECT 1, device, seq, id, bytes, nrecords FROM relay"
 	    "  WHERE state != 'acknowledged')"
 	    " ORDER BY k, d, seq LIMIT ?", &st)) != TLY_OK ||
 	    (r = bind_u64(s, st, 1, max_n)) != TLY_OK)
@@ -637,6 +669,7 @@ tly_dstore_pending(struct tly_dstore *s, size_t max_n, size_t max_bytes,
 		}
 		memcpy(it->bytes, sqlite3_column_blob(st, 3), blen);
 		it->len = blen;
+		it->nrecords = (uint64_t)sqlite3_column_int64(st, 4);
 		total += blen;
 		n++;
 	}
@@ -769,6 +802,133 @@ tly_dstore_counts(struct tly_dstore *s, uint64_t counts[3])
 	return r;
 }
 
+/* Sum column 1 of a (state, n) query into counts by state. */
+static int
+store_state_sums(struct tly_dstore *s, const char *sql, uint64_t counts[3])
+{
+	sqlite3_stmt	*st = NULL;
+	int		 r, rc;
+
+	counts[0] = counts[1] = counts[2] = 0;
+	pthread_mutex_lock(&s->mu);
+	if ((r = db_prep(s, sql, &st)) != TLY_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		counts[state_parse(sqlite3_column_text(st, 0))] +=
+		    (uint64_t)sqlite3_column_int64(st, 1);
+	if (rc != SQLITE_DONE)
+		r = db_fail(s->db, "counts");
+ out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+int
+tly_dstore_record_counts(struct tly_dstore *s, uint64_t counts[3])
+{
+	return store_state_sums(s, "SELECT state, sum(nrecords) FROM batches "
+	    "GROUP BY state", counts);
+}
+
+int
+tly_dstore_relay_counts(struct tly_dstore *s, uint64_t counts[3])
+{
+	return store_state_sums(s, "SELECT state, count(*) FROM relay "
+	    "GROUP BY state", counts);
+}
+
+int
+tly_dstore_find(struct tly_dstore *s, enum tly_dkind kind,
+    const uint8_t id[TLY_HASH_LEN], struct tly_dstore_found *f)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 r, rc;
+
+	memset(f, 0, sizeof(*f));
+	pthread_mutex_lock(&s->mu);
+	if ((r = db_prep(s, kind == TLY_DKIND_RELAY ?
+	    "SELECT seq, device, nrecords, state FROM relay WHERE id = ?" :
+	    "SELECT seq, x'', nrecords, state FROM batches WHERE id = ?",
+	    &st)) != TLY_OK ||
+	    (r = bind_blob(s, st, 1, id, TLY_HASH_LEN)) != TLY_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		r = TLY_E_NOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = db_fail(s->db, "find");
+		goto out;
+	}
+	f->seq = (uint64_t)sqlite3_column_int64(st, 0);
+	if (sqlite3_column_bytes(st, 1) == TLY_PK_LEN)
+		memcpy(f->device, sqlite3_column_blob(st, 1), TLY_PK_LEN);
+	f->nrecords = (uint64_t)sqlite3_column_int64(st, 2);
+	f->state = state_parse(sqlite3_column_text(st, 3));
+ out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+int
+tly_dstore_unacked_devices(struct tly_dstore *s, size_t max_n,
+    struct tly_dstore_dev **devsp, size_t *np)
+{
+	sqlite3_stmt		*st = NULL;
+	struct tly_dstore_dev	*devs = NULL, *dv;
+	size_t			 n = 0;
+	int			 r, rc;
+
+	*devsp = NULL;
+	*np = 0;
+	if (max_n == 0)
+		return TLY_OK;
+	if ((devs = calloc(max_n, sizeof(*devs))) == NULL)
+		return TLY_E_NOMEM;
+	pthread_mutex_lock(&s->mu);
+	if ((r = db_prep(s,
+	    "SELECT k, d, mn, n, ns, mx FROM ("
+	    " SELECT 0 AS k, x'' AS d, min(seq) AS mn, count(*) AS n,"
+	    "  sum(state = 'sent') AS ns, max(seq) AS mx FROM batches"
+	    "  WHERE state != 'acknowledged'"
+	    " UNION ALL"
+	    " SELECT 1, device, min(seq), count(*), sum(state = 'sent'),"
+	    "  max(seq) FROM relay WHERE state != 'acknowledged'"
+	    "  GROUP BY device)"
+	    " WHERE n > 0 ORDER BY k, d LIMIT ?", &st)) != TLY_OK ||
+	    (r = bind_u64(s, st, 1, max_n)) != TLY_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		dv = &devs[n++];
+		dv->kind = sqlite3_column_int(st, 0) ? TLY_DKIND_RELAY :
+		    TLY_DKIND_OWN;
+		if (sqlite3_column_bytes(st, 1) == TLY_PK_LEN)
+			memcpy(dv->device, sqlite3_column_blob(st, 1),
+			    TLY_PK_LEN);
+		dv->min_seq = (uint64_t)sqlite3_column_int64(st, 2);
+		dv->nunacked = (uint64_t)sqlite3_column_int64(st, 3);
+		dv->nsent = (uint64_t)sqlite3_column_int64(st, 4);
+		dv->max_seq = (uint64_t)sqlite3_column_int64(st, 5);
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_fail(s->db, "unacked devices");
+		goto out;
+	}
+	if (n > 0) {
+		*devsp = devs;
+		*np = n;
+		devs = NULL;
+	}
+ out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	free(devs);
+	return r;
+}
+
 int
 tly_dstore_unacked(struct tly_dstore *s, uint64_t *n)
 {
@@ -850,6 +1010,40 @@ tly_dstore_foreach_bytes(struct tly_dstore *s,
 	}
 	if (rc != SQLITE_DONE)
 		r = db_fail(s->db, "bundle");
+ out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+int
+tly_dstore_area_records(struct tly_dstore *s, const char *area,
+    uint64_t round, int (*fn)(void *arg, const char *level, uint64_t voted),
+    void *arg)
+{
+	sqlite3_stmt		*st = NULL;
+	const unsigned char	*level;
+	sqlite3_int64		 voted;
+	int			 r, rc;
+
+	pthread_mutex_lock(&s->mu);
+	if ((r = db_prep(s, "SELECT level, json_extract(json, '$.voted') "
+	    "FROM records WHERE area = ? AND round = ? "
+	    "ORDER BY seq DESC, idx DESC", &st)) != TLY_OK ||
+	    (r = bind_text(s, st, 1, area)) != TLY_OK ||
+	    (r = bind_u64(s, st, 2, round)) != TLY_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		level = sqlite3_column_text(st, 0);
+		if (level == NULL ||
+		    sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
+		    (voted = sqlite3_column_int64(st, 1)) < 0)
+			continue;
+		if ((r = fn(arg, (const char *)level, (uint64_t)voted)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = db_fail(s->db, "area records");
  out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);

@@ -6,12 +6,14 @@
  * committed it to disk.  One connection is shared by every thread and
  * guarded by a mutex inside the store; each function is atomic.
  *
- * Tables (schema version 1, PRAGMA user_version):
+ * Tables (schema version 2, PRAGMA user_version):
  *   batches  the device's own signed batches, by seq; their bytes are
  *            never updated or deleted (triggers enforce it)
  *   records  the records of each own batch, for lookups by area
  *   relay    batches of other devices received in bundles, unchanged
- *   meta     key/value settings (device key id, election hash)
+ *            (version 2 adds their record count)
+ *   meta     key/value settings (device key id, election hash) and the
+ *            syncer's counters (last contact, bytes on the wire)
  */
 #ifndef TLY_DAEMON_STORE_H
 #define TLY_DAEMON_STORE_H
@@ -21,7 +23,7 @@
 
 #include "crypto/crypto.h"
 
-#define TLY_DSTORE_VERSION	1	/* schema version this code writes */
+#define TLY_DSTORE_VERSION	2	/* schema version this code writes */
 
 /* Delivery state of a batch (own or relayed). */
 enum tly_dstate {
@@ -74,6 +76,25 @@ struct tly_dstore_item {
 	uint8_t		 id[TLY_HASH_LEN];	/* batch id */
 	uint8_t		*bytes;			/* signed message (malloc) */
 	size_t		 len;			/* bytes in it */
+	uint64_t	 nrecords;		/* records in the batch */
+};
+
+/* One device with unacknowledged batches (tly_dstore_unacked_devices()). */
+struct tly_dstore_dev {
+	enum tly_dkind	 kind;			/* own or relayed */
+	uint8_t		 device[TLY_PK_LEN];	/* relayed: its key; own: zero */
+	uint64_t	 min_seq;		/* lowest unacknowledged seq */
+	uint64_t	 max_seq;		/* highest unacknowledged seq */
+	uint64_t	 nunacked;		/* unacknowledged batches */
+	uint64_t	 nsent;			/* of which sent at least once */
+};
+
+/* What the store knows of one batch (tly_dstore_find()). */
+struct tly_dstore_found {
+	uint64_t	 seq;			/* its seq */
+	uint8_t		 device[TLY_PK_LEN];	/* relayed: its key; own: zero */
+	uint64_t	 nrecords;		/* records in it */
+	enum tly_dstate	 state;			/* delivery state */
 };
 
 /*
@@ -93,6 +114,9 @@ int	tly_dstore_meta_get(struct tly_dstore *s, const char *k, char *out,
 /* Set a meta value (insert or replace) and commit. */
 int	tly_dstore_meta_set(struct tly_dstore *s, const char *k,
 	    const char *v);
+/* Set n meta values in one transaction and commit. */
+int	tly_dstore_meta_set_n(struct tly_dstore *s, const char *const *k,
+	    const char *const *v, size_t n);
 
 /*
  * The head of the own chain: *seq is the highest seq (0 when empty) and
@@ -125,14 +149,29 @@ int	tly_dstore_batch_bytes(struct tly_dstore *s, uint64_t seq,
 	    struct tly_buf *out);
 
 /*
- * Store another device's batch unchanged (state sealed) and commit,
- * unless the same id is held (*res = DUPLICATE) or a different batch
- * with the same device and seq is (*res = CONFLICT).
+ * Store another device's batch of nrecords records unchanged (state
+ * sealed) and commit, unless the same id is held (*res = DUPLICATE) or a
+ * different batch with the same device and seq is (*res = CONFLICT).
  */
 int	tly_dstore_relay_add(struct tly_dstore *s,
 	    const uint8_t id[TLY_HASH_LEN], const uint8_t device[TLY_PK_LEN],
-	    uint64_t seq, const uint8_t *bytes, size_t len, uint64_t received,
-	    enum tly_drelay *res);
+	    uint64_t seq, const uint8_t *bytes, size_t len, uint64_t nrecords,
+	    uint64_t received, enum tly_drelay *res);
+
+/*
+ * Look up a batch by id in kind's table and fill *f; TLY_E_NOTFOUND when
+ * it is not held.
+ */
+int	tly_dstore_find(struct tly_dstore *s, enum tly_dkind kind,
+	    const uint8_t id[TLY_HASH_LEN], struct tly_dstore_found *f);
+
+/*
+ * The devices with unacknowledged batches: the own chain first (if it
+ * has any), then relayed devices in key order, at most max_n of them.
+ * *devsp: new array of *np entries (NULL when none), free() it.
+ */
+int	tly_dstore_unacked_devices(struct tly_dstore *s, size_t max_n,
+	    struct tly_dstore_dev **devsp, size_t *np);
 
 /*
  * Up to max_n unacknowledged batches, own ones in seq order first, then
@@ -173,6 +212,10 @@ int	tly_dstore_receipt(struct tly_dstore *s, enum tly_dkind kind,
 
 /* Own batches per state: counts[TLY_DSTATE_SEALED] etc. */
 int	tly_dstore_counts(struct tly_dstore *s, uint64_t counts[3]);
+/* Records of own batches, by the state of their batch. */
+int	tly_dstore_record_counts(struct tly_dstore *s, uint64_t counts[3]);
+/* Relayed batches per state. */
+int	tly_dstore_relay_counts(struct tly_dstore *s, uint64_t counts[3]);
 /* Unacknowledged batches, own and relayed together. */
 int	tly_dstore_unacked(struct tly_dstore *s, uint64_t *n);
 
@@ -193,6 +236,15 @@ int	tly_dstore_foreach_batch(struct tly_dstore *s,
 int	tly_dstore_foreach_bytes(struct tly_dstore *s,
 	    int (*fn)(void *arg, enum tly_dkind kind, const uint8_t *m,
 	    size_t len), void *arg);
+
+/*
+ * Call fn(arg, level, voted) for the stored records of area in round,
+ * newest first (by seq, then index), under the store's lock (fn must not
+ * call the store).  A nonzero return from fn stops the walk.
+ */
+int	tly_dstore_area_records(struct tly_dstore *s, const char *area,
+	    uint64_t round, int (*fn)(void *arg, const char *level,
+	    uint64_t voted), void *arg);
 
 /* Static name of a state: "sealed", "sent", "acknowledged". */
 const char *tly_dstate_name(enum tly_dstate st);

@@ -5,6 +5,7 @@
  *   seal.c    checks records and seals them into batches; takes in
  *             relayed bundles
  *   syncer.c  the background thread that delivers batches to the central
+ *   netwatch.c  wakes the syncer when the network changes (rtnetlink)
  *   api.c     the local HTTP API on the Unix socket (PROTOCOL.md 9)
  *   store.c   the SQLite database (store.h)
  *   main.c    start-up, signals and shutdown
@@ -44,6 +45,8 @@ struct tly_dconf {
 	uint64_t	 backoff_max;	/* seconds, >= backoff_min */
 	uint64_t	 connect_timeout;	/* seconds */
 	uint64_t	 batch_max;	/* batches per upload */
+	uint64_t	 low_speed_time;	/* seconds: abort a stalled transfer */
+	int		 netwatch;	/* retry at once on network changes */
 };
 
 /*
@@ -112,6 +115,11 @@ struct tly_dsync_result {
 struct tly_dsync_status {
 	int64_t		last_contact;	/* time of the last answer, -1 never */
 	int64_t		next_attempt;	/* time of the next try, -1 none */
+	int64_t		since;		/* first failure of the current
+					   streak, -1 when not failing */
+	uint64_t	wire_up;	/* bytes sent to the central */
+	uint64_t	wire_down;	/* bytes received from it */
+	uint64_t	wire_records;	/* records acknowledged meanwhile */
 	char		last_error[512];	/* "" when none */
 };
 
@@ -133,8 +141,33 @@ void	tly_dsync_wake(struct tly_dsync *s);
  */
 void	tly_dsync_now(struct tly_dsync *s, unsigned wait_s,
 	    struct tly_dsync_result *res);
-/* Fill *st with the syncer's last contact, next attempt and last error. */
+/*
+ * Fill *st with the syncer's last contact, next attempt, failure streak,
+ * last error and byte counters.
+ */
 void	tly_dsync_get_status(struct tly_dsync *s, struct tly_dsync_status *st);
+
+/* Pass a change of the network on: retry at once if backing off. */
+void	tly_dsync_netchange(void *s);
+
+/* ---- Watching the network (netwatch.c) ----------------------------------- */
+
+struct tly_netwatch;
+
+/*
+ * Listen to rtnetlink (links, addresses, routes) on a thread of its own
+ * and call fn(arg) from it after messages that may mean the network came
+ * back.  *wp: new, stop with tly_netwatch_stop().
+ */
+int	tly_netwatch_start(void (*fn)(void *), void *arg,
+	    struct tly_netwatch **wp);
+void	tly_netwatch_stop(struct tly_netwatch *w);	/* NULL-safe */
+/*
+ * Does buf (len bytes read from an rtnetlink socket) hold a message that
+ * may mean the network came back: RTM_NEWADDR, RTM_NEWROUTE, or an
+ * RTM_NEWLINK of a link that is up and running?  1 or 0.
+ */
+int	tly_netwatch_relevant(const void *buf, size_t len);
 
 /* ---- The local API (api.c) ----------------------------------------------- */
 

@@ -28,6 +28,7 @@
 struct http_xfer {
 	struct tly_http_result	*res;		/* where results go */
 	int			 too_large;	/* body passed resp_max */
+	const volatile int	*cancel;	/* the caller's flag, or NULL */
 };
 
 static pthread_once_t	 http_once = PTHREAD_ONCE_INIT;
@@ -125,6 +126,20 @@ http_header_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* curl progress callback: a nonzero return aborts the transfer. */
+static int
+http_xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct http_xfer	*x = arg;
+
+	if (x->cancel != NULL && *x->cancel) {
+		x->res->cancelled = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* Copy a transport error into res->error. */
 static void
 set_error(struct tly_http_result *res, const char *errbuf, CURLcode cc)
@@ -159,6 +174,7 @@ tly_http_request(const struct tly_http_call *call,
 	const uint8_t		*body;
 	size_t			 bodylen, zmax;
 	curl_off_t		 up = 0, down = 0;
+	long			 hup = 0, hdown = 0;
 	CURLcode		 cc;
 	int			 r = TLY_OK, post;
 
@@ -168,6 +184,7 @@ tly_http_request(const struct tly_http_call *call,
 	    HTTP_RESP_MAX_DEFAULT);
 	memset(&x, 0, sizeof(x));
 	x.res = res;
+	x.cancel = call->cancel;
 	errbuf[0] = '\0';
 
 	if (call->url == NULL || call->method == NULL ||
@@ -177,6 +194,12 @@ tly_http_request(const struct tly_http_call *call,
 	}
 	if ((r = tly_http_global_init()) != TLY_OK)
 		goto out;
+	if (call->cancel != NULL && *call->cancel) {
+		res->cancelled = 1;
+		snprintf(res->error, sizeof(res->error), "cancelled");
+		r = TLY_E_NET;
+		goto out;
+	}
 
 	body = call->body;
 	bodylen = call->bodylen;
@@ -231,6 +254,11 @@ tly_http_request(const struct tly_http_call *call,
 	SETOPT(CURLOPT_WRITEDATA, &x);
 	SETOPT(CURLOPT_HEADERFUNCTION, http_header_cb);
 	SETOPT(CURLOPT_HEADERDATA, &x);
+	if (call->cancel != NULL) {
+		SETOPT(CURLOPT_XFERINFOFUNCTION, http_xferinfo_cb);
+		SETOPT(CURLOPT_XFERINFODATA, &x);
+		SETOPT(CURLOPT_NOPROGRESS, 0L);
+	}
 	if (post) {
 		SETOPT(CURLOPT_POST, 1L);
 		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen);
@@ -256,6 +284,10 @@ tly_http_request(const struct tly_http_call *call,
 	(void)curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &down);
 	res->bytes_up = up > 0 ? (uint64_t)up : 0;
 	res->bytes_down = down > 0 ? (uint64_t)down : 0;
+	(void)curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &hup);
+	(void)curl_easy_getinfo(c, CURLINFO_HEADER_SIZE, &hdown);
+	res->header_up = hup > 0 ? (uint64_t)hup : 0;
+	res->header_down = hdown > 0 ? (uint64_t)hdown : 0;
 	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
 	if (x.too_large) {
 		snprintf(res->error, sizeof(res->error),
@@ -264,7 +296,10 @@ tly_http_request(const struct tly_http_call *call,
 		goto out;
 	}
 	if (cc != CURLE_OK) {
-		set_error(res, errbuf, cc);
+		if (res->cancelled)
+			snprintf(res->error, sizeof(res->error), "cancelled");
+		else
+			set_error(res, errbuf, cc);
 		r = TLY_E_NET;
 		goto out;
 	}

@@ -26,6 +26,9 @@ struct tly_http_call {
 	long		 low_speed_time_s;	/* abort below 1 byte/s for this long; 0: 30 s */
 	long		 timeout_s;	/* whole call; 0: none */
 	size_t		 resp_max;	/* cap on the response body; 0: 16 MiB */
+	const volatile int *cancel;	/* abort the call (about once a
+					   second checked) once *cancel is
+					   nonzero; NULL: never */
 };
 
 struct tly_http_result {
@@ -35,12 +38,16 @@ struct tly_http_result {
 	long		retry_after;	/* Retry-After seconds, -1 if none */
 	uint64_t	bytes_up;	/* request bytes on the wire (body) */
 	uint64_t	bytes_down;	/* response bytes on the wire (body) */
+	uint64_t	header_up;	/* request header bytes sent */
+	uint64_t	header_down;	/* response header bytes received */
+	int		cancelled;	/* the call was aborted by *cancel */
 	char		error[256];	/* transport error in words, "" if none */
 };
 
 /*
  * Perform one call.  TLY_OK when an HTTP response arrived (any status);
- * TLY_E_NET when none did (res->error says why: refused, timed out, ...);
+ * TLY_E_NET when none did (res->error says why: refused, timed out, ...;
+ * res->cancelled when *call->cancel stopped it, before or during the call);
  * TLY_E_TOO_LARGE when the response passed resp_max.  res is initialised
  * here; always release it with tly_http_result_free().
  */

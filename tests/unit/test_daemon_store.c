@@ -350,6 +350,8 @@ test_relay(void **state)
 	struct fx		*f = *state;
 	struct tb		 own, a1, a2, a2x, b2;
 	struct tly_dstore_item	*items = NULL;
+	struct tly_dstore_dev	*devs = NULL;
+	struct tly_dstore_found	 fd;
 	struct order		 o;
 	uint8_t			 devA[TLY_PK_LEN], devB[TLY_PK_LEN];
 	enum tly_drelay		 res;
@@ -368,19 +370,19 @@ test_relay(void **state)
 
 	/* Out of order on purpose: B2, A2, A1. */
 	assert_int_equal(tly_dstore_relay_add(f->s, b2.id, devB, 2, b2.bytes,
-	    b2.len, 7, &res), TLY_OK);
+	    b2.len, 2, 7, &res), TLY_OK);
 	assert_int_equal(res, TLY_DRELAY_STORED);
 	assert_int_equal(tly_dstore_relay_add(f->s, a2.id, devA, 2, a2.bytes,
-	    a2.len, 7, &res), TLY_OK);
+	    a2.len, 2, 7, &res), TLY_OK);
 	assert_int_equal(res, TLY_DRELAY_STORED);
 	assert_int_equal(tly_dstore_relay_add(f->s, a1.id, devA, 1, a1.bytes,
-	    a1.len, 7, &res), TLY_OK);
+	    a1.len, 2, 7, &res), TLY_OK);
 	assert_int_equal(res, TLY_DRELAY_STORED);
 	assert_int_equal(tly_dstore_relay_add(f->s, a2.id, devA, 2, a2.bytes,
-	    a2.len, 8, &res), TLY_OK);
+	    a2.len, 2, 8, &res), TLY_OK);
 	assert_int_equal(res, TLY_DRELAY_DUPLICATE);
 	assert_int_equal(tly_dstore_relay_add(f->s, a2x.id, devA, 2, a2x.bytes,
-	    a2x.len, 8, &res), TLY_OK);
+	    a2x.len, 2, 8, &res), TLY_OK);
 	assert_int_equal(res, TLY_DRELAY_CONFLICT);
 	assert_int_equal(tly_dstore_state(f->s, TLY_DKIND_RELAY, a2x.id, NULL),
 	    TLY_E_NOTFOUND);
@@ -427,6 +429,64 @@ test_relay(void **state)
 	assert_int_equal(st, TLY_DSTATE_SENT);
 	assert_int_equal(tly_dstore_unacked(f->s, &n), TLY_OK);
 	assert_int_equal(n, 3);
+
+	/* Per device: own (1 sent), A (seq 2 sent), B (seq 2 sent). */
+	assert_int_equal(tly_dstore_unacked_devices(f->s, 16, &devs, &ni),
+	    TLY_OK);
+	assert_int_equal(ni, 3);
+	assert_int_equal(devs[0].kind, TLY_DKIND_OWN);
+	assert_int_equal(devs[0].min_seq, 1);
+	assert_int_equal(devs[0].nunacked, 1);
+	assert_int_equal(devs[0].nsent, 1);
+	assert_int_equal(devs[1].kind, TLY_DKIND_RELAY);
+	assert_memory_equal(devs[1].device, devA, TLY_PK_LEN);
+	assert_int_equal(devs[1].min_seq, 2);
+	assert_int_equal(devs[1].max_seq, 2);
+	assert_int_equal(devs[1].nunacked, 1);
+	assert_memory_equal(devs[2].device, devB, TLY_PK_LEN);
+	assert_int_equal(devs[2].min_seq, 2);
+	free(devs);
+	assert_int_equal(tly_dstore_unacked_devices(f->s, 1, &devs, &ni),
+	    TLY_OK);
+	assert_int_equal(ni, 1);
+	assert_int_equal(devs[0].kind, TLY_DKIND_OWN);
+	free(devs);
+
+	/* Lookups by id tell seq, device, record count and state. */
+	assert_int_equal(tly_dstore_find(f->s, TLY_DKIND_RELAY, a2.id, &fd),
+	    TLY_OK);
+	assert_int_equal(fd.seq, 2);
+	assert_memory_equal(fd.device, devA, TLY_PK_LEN);
+	assert_int_equal(fd.nrecords, 2);
+	assert_int_equal(fd.state, TLY_DSTATE_SENT);
+	assert_int_equal(tly_dstore_find(f->s, TLY_DKIND_OWN, a2.id, &fd),
+	    TLY_E_NOTFOUND);
+	assert_int_equal(tly_dstore_find(f->s, TLY_DKIND_OWN, own.id, &fd),
+	    TLY_OK);
+	assert_int_equal(fd.seq, 1);
+	assert_int_equal(fd.nrecords, 1);
+
+	assert_int_equal(tly_dstore_relay_counts(f->s, counts), TLY_OK);
+	assert_int_equal(counts[TLY_DSTATE_SEALED], 0);
+	assert_int_equal(counts[TLY_DSTATE_SENT], 2);
+	assert_int_equal(counts[TLY_DSTATE_ACKED], 1);
+	assert_int_equal(tly_dstore_record_counts(f->s, counts), TLY_OK);
+	assert_int_equal(counts[TLY_DSTATE_SENT], 1);
+	assert_int_equal(counts[TLY_DSTATE_ACKED], 0);
+
+	/* Everything acknowledged: no device left. */
+	assert_int_equal(tly_dstore_ack(f->s, TLY_DKIND_OWN, own.id,
+	    (const uint8_t *)"r", 1, 9), TLY_OK);
+	assert_int_equal(tly_dstore_ack(f->s, TLY_DKIND_RELAY, a2.id,
+	    (const uint8_t *)"r", 1, 9), TLY_OK);
+	assert_int_equal(tly_dstore_ack(f->s, TLY_DKIND_RELAY, b2.id,
+	    (const uint8_t *)"r", 1, 9), TLY_OK);
+	assert_int_equal(tly_dstore_unacked_devices(f->s, 16, &devs, &ni),
+	    TLY_OK);
+	assert_int_equal(ni, 0);
+	assert_null(devs);
+	assert_int_equal(tly_dstore_record_counts(f->s, counts), TLY_OK);
+	assert_int_equal(counts[TLY_DSTATE_ACKED], 1);
 }
 
 /* Everything survives closing and reopening the file. */
@@ -445,6 +505,8 @@ test_persistence(void **state)
 	uint8_t			 election[TLY_HASH_LEN] = { 0xe1 };
 	uint64_t		 head, counts[3];
 	enum tly_drelay		 res;
+	static const char *const mk[2] = { "last_contact", "wire_up" };
+	static const char *const mv[2] = { "1700000000", "12345" };
 	char			 v[80];
 
 	/* A real sealed batch as seq 1. */
@@ -478,8 +540,9 @@ test_persistence(void **state)
 	    (const uint8_t *)"rcpt", 4, 77), TLY_OK);
 	tb_make(&r1, "R", 1);
 	assert_int_equal(tly_dstore_relay_add(f->s, r1.id, election, 1,
-	    r1.bytes, r1.len, 5, &res), TLY_OK);
+	    r1.bytes, r1.len, 1, 5, &res), TLY_OK);
 	assert_int_equal(tly_dstore_meta_set(f->s, "device", "abc"), TLY_OK);
+	assert_int_equal(tly_dstore_meta_set_n(f->s, mk, mv, 2), TLY_OK);
 
 	tly_dstore_close(f->s);
 	f->s = NULL;
@@ -507,6 +570,12 @@ test_persistence(void **state)
 	assert_int_equal(tly_dstore_meta_get(f->s, "device", v, sizeof(v)),
 	    TLY_OK);
 	assert_string_equal(v, "abc");
+	assert_int_equal(tly_dstore_meta_get(f->s, "last_contact", v,
+	    sizeof(v)), TLY_OK);
+	assert_string_equal(v, "1700000000");
+	assert_int_equal(tly_dstore_meta_get(f->s, "wire_up", v, sizeof(v)),
+	    TLY_OK);
+	assert_string_equal(v, "12345");
 	assert_int_equal(tly_dstore_meta_get(f->s, "nothing", v, sizeof(v)),
 	    TLY_E_NOTFOUND);
 	assert_int_equal(tly_dstore_meta_get(f->s, "device", v, 3),

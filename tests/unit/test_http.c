@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -35,6 +36,16 @@
 static pthread_mutex_t	 seen_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct tly_buf	 seen_body = TLY_BUF_INIT(BODY_MAX);
 static int		 seen_calls;
+
+/*
+ * /stall: the handler sets stall_cancel (the client's cancel flag) and
+ * then waits for stall_release, so the only way for the client's call
+ * to return before stall_done is set is to be cancelled.
+ */
+static pthread_cond_t	 stall_cv = PTHREAD_COND_INITIALIZER;
+static volatile int	 stall_cancel;		/* the client's flag */
+static int		 stall_release;		/* handler may return */
+static int		 stall_done;		/* handler returned */
 
 /* Shared fixture. */
 struct fixture {
@@ -72,6 +83,22 @@ test_handler(void *arg, const struct tly_http_req *req,
 		for (i = 0; i < want; i++)
 			(void)tly_buf_add_u8(&resp->body, 'x');
 		resp->content_type = "text/plain";
+		return;
+	}
+	if (strcmp(req->path, "/stall") == 0) {
+		struct timespec	until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 60;	/* a bound, never reached when passing */
+		pthread_mutex_lock(&seen_mtx);
+		stall_cancel = 1;
+		while (!stall_release)
+			if (pthread_cond_timedwait(&stall_cv, &seen_mtx,
+			    &until) == ETIMEDOUT)
+				break;
+		stall_done = 1;
+		pthread_mutex_unlock(&seen_mtx);
+		tly_http_resp_error(resp, 500, "internal", "stalled");
 		return;
 	}
 	if (strcmp(req->path, "/nostatus") == 0) {
@@ -588,6 +615,54 @@ test_retry_after(void **state)
 	tly_http_result_free(&res);
 }
 
+/*
+ * A call whose flag is raised while the server stalls returns without
+ * waiting for the server; a call whose flag is already up never starts.
+ */
+static void
+test_cancel(void **state)
+{
+	struct fixture		*f = *state;
+	struct tly_http_call	 c;
+	struct tly_http_result	 res;
+	int			 calls, done;
+
+	memset(&c, 0, sizeof(c));
+	c.cancel = &stall_cancel;
+	c.low_speed_time_s = 120;	/* only the flag can end the call */
+	assert_int_equal(call_tcp(f, "GET", "/stall", &c, &res), TLY_E_NET);
+	assert_true(res.cancelled);
+	assert_string_equal(res.error, "cancelled");
+	assert_int_equal(res.status, 0);
+	pthread_mutex_lock(&seen_mtx);
+	done = stall_done;
+	stall_release = 1;
+	pthread_cond_broadcast(&stall_cv);
+	pthread_mutex_unlock(&seen_mtx);
+	assert_int_equal(done, 0);	/* returned while the server stalled */
+	tly_http_result_free(&res);
+
+	/* The flag is still up: nothing is sent at all. */
+	pthread_mutex_lock(&seen_mtx);
+	calls = seen_calls;
+	pthread_mutex_unlock(&seen_mtx);
+	assert_int_equal(call_tcp(f, "GET", "/echo", &c, &res), TLY_E_NET);
+	assert_true(res.cancelled);
+	pthread_mutex_lock(&seen_mtx);
+	assert_int_equal(seen_calls, calls);
+	pthread_mutex_unlock(&seen_mtx);
+	tly_http_result_free(&res);
+
+	/* A lowered flag changes nothing. */
+	stall_cancel = 0;
+	assert_int_equal(call_tcp(f, "GET", "/echo", &c, &res), TLY_OK);
+	assert_int_equal(res.status, 200);
+	assert_false(res.cancelled);
+	assert_true(res.header_up > 0);
+	assert_true(res.header_down > 0);
+	tly_http_result_free(&res);
+}
+
 /* Handlers that forget the status or the error body still answer. */
 static void
 test_handler_defaults(void **state)
@@ -751,6 +826,7 @@ main(void)
 		cmocka_unit_test(test_resp_too_large),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_handler_defaults),
 		cmocka_unit_test(test_unix),
 		cmocka_unit_test(test_bad_opts),
