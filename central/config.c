@@ -14,6 +14,7 @@
 #include "central/store.h"
 #include "common/buf.h"
 #include "common/config.h"
+#include "common/daemon.h"
 #include "common/err.h"
 
 #define DEFAULT_HOST	"127.0.0.1"
@@ -207,23 +208,13 @@ make_datadir(const char *dir)
 static int
 load_key(struct tly_central *c)
 {
-	struct stat	 st;
 	char		*pub = NULL, *line = NULL;
 	int		 r;
 
 	if ((r = tly_key_load_or_create(c->conf.keypath, &c->key)) != TLY_OK)
 		goto out;
-	if (stat(c->conf.keypath, &st) != 0) {
-		r = tly_fail(TLY_E_IO, "%s: %s", c->conf.keypath,
-		    strerror(errno));
+	if ((r = tly_daemon_key_private(c->conf.keypath)) != TLY_OK)
 		goto out;
-	}
-	if ((st.st_mode & 077) != 0) {
-		r = tly_fail(TLY_E_KEY, "%s: mode %03o: the secret key must "
-		    "not be readable by others (chmod 600)", c->conf.keypath,
-		    (unsigned)(st.st_mode & 0777));
-		goto out;
-	}
 	tly_hex(tly_key_public(c->key), TLY_PK_LEN, c->keyhex);
 
 	/* The public file, for distribution to devices. */

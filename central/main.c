@@ -6,11 +6,6 @@
  * per-constituency sums.  See tally-central(8).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +14,7 @@
 
 #include "central/central.h"
 #include "central/store.h"
+#include "common/daemon.h"
 #include "common/err.h"
 #include "common/httpd.h"
 #include "common/log.h"
@@ -28,7 +24,6 @@
 #define PROGNAME	"tally-central"
 #define CONN_TIMEOUT_S	30	/* idle HTTP connection timeout */
 
-static int	sigpipe_fds[2] = { -1, -1 };	/* the self-pipe */
 
 /* Print the usage to f. */
 static void
@@ -45,121 +40,6 @@ usage(FILE *f)
 	    "  unfreeze DEVICE --keep BATCH\n"
 	    "           lift DEVICE's freeze: BATCH (hex id) and its chain "
 	    "stand\n", PROGNAME, PROGNAME);
-}
-
-/* SIGINT, SIGTERM: only wake the main loop. */
-static void
-on_signal(int sig)
-{
-	int		saved = errno;
-	unsigned char	b = (unsigned char)sig;
-
-	if (write(sigpipe_fds[1], &b, 1) < 0) {
-		/* The pipe is full: a wake-up is already pending. */
-	}
-	errno = saved;
-}
-
-/* Create the self-pipe and install the handlers. */
-static int
-setup_signals(void)
-{
-	struct sigaction	sa;
-	int			i;
-
-	if (pipe(sigpipe_fds) != 0)
-		return tly_fail(TLY_E_IO, "pipe: %s", strerror(errno));
-	for (i = 0; i < 2; i++)
-		if (fcntl(sigpipe_fds[i], F_SETFD, FD_CLOEXEC) != 0 ||
-		    fcntl(sigpipe_fds[i], F_SETFL, O_NONBLOCK) != 0)
-			return tly_fail(TLY_E_IO, "fcntl: %s", strerror(errno));
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) != 0)
-		return tly_fail(TLY_E_IO, "sigaction: %s", strerror(errno));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGINT, &sa, NULL) != 0 ||
-	    sigaction(SIGTERM, &sa, NULL) != 0)
-		return tly_fail(TLY_E_IO, "sigaction: %s", strerror(errno));
-	return TLY_OK;
-}
-
-/*
- * When root: become user (if given) and verify the drop; without a user,
- * warn and go on.  Not root: nothing to do.
- */
-static int
-drop_privileges(const char *user, const char *where)
-{
-	struct passwd	*pw;
-
-	if (geteuid() != 0) {
-		if (user != NULL)
-			tly_log_debug("not root; 'user %s' ignored", user);
-		return TLY_OK;
-	}
-	if (user == NULL) {
-		tly_log_warn("running as root: set 'user' in the "
-		    "configuration to drop privileges");
-		return TLY_OK;
-	}
-	errno = 0;
-	if ((pw = getpwnam(user)) == NULL)
-		return tly_fail(TLY_E_CONFIG, "%s: user %s: no such user",
-		    where, user);
-	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0)
-		return tly_fail(TLY_E_IO, "cannot become %s: %s", user,
-		    strerror(errno));
-	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0 ||
-	    getuid() == 0))
-		return tly_fail(TLY_E_IO, "privileges were not dropped");
-	tly_log_info("running as %s", user);
-	return TLY_OK;
-}
-
-/* Write "READY port=N\n" to fd and close it. */
-static int
-tell_ready(int fd, unsigned port)
-{
-	char	line[64];
-	int	n;
-	ssize_t	w;
-
-	n = snprintf(line, sizeof(line), "READY port=%u\n", port);
-	do
-		w = write(fd, line, (size_t)n);
-	while (w < 0 && errno == EINTR);
-	close(fd);
-	if (w != n)
-		return tly_fail(TLY_E_IO, "readiness fd %d: %s", fd,
-		    w < 0 ? strerror(errno) : "short write");
-	return TLY_OK;
-}
-
-/* Wait for SIGINT or SIGTERM on the self-pipe. */
-static void
-wait_for_signal(void)
-{
-	struct pollfd	pfd;
-	unsigned char	b = 0;
-
-	pfd.fd = sigpipe_fds[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		if (poll(&pfd, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			tly_log_error("poll: %s", strerror(errno));
-			return;
-		}
-		if (read(sigpipe_fds[0], &b, 1) == 1) {
-			tly_log_info("signal %d: shutting down", b);
-			return;
-		}
-	}
 }
 
 /*
@@ -220,6 +100,7 @@ main(int argc, char **argv)
 	const char		*cfgpath = NULL;
 	int			 ch, i, check = 0, verbose = 0, readyfd = -1;
 	int			 r, rc = 1;
+	enum tly_drop		 drop;
 
 	memset(&c, 0, sizeof(c));
 	for (i = 1; i < argc; i++)
@@ -260,7 +141,7 @@ main(int argc, char **argv)
 	}
 	tly_log_init(PROGNAME, verbose ? TLY_LOG_DEBUG : TLY_LOG_INFO);
 
-	if ((r = setup_signals()) != TLY_OK ||
+	if ((r = tly_daemon_signals()) != TLY_OK ||
 	    (r = tly_crypto_init()) != TLY_OK) {
 		tly_log_error("%s", tly_errdetail());
 		goto out;
@@ -271,11 +152,17 @@ main(int argc, char **argv)
 		rc = r == TLY_E_CONFIG ? 2 : 1;
 		goto out;
 	}
-	if ((r = drop_privileges(c.conf.user, c.conf.uwhere)) != TLY_OK) {
+	if ((r = tly_daemon_drop_privileges(c.conf.user, c.conf.uwhere,
+	    &drop)) != TLY_OK) {
 		tly_log_error("%s", tly_errdetail());
 		rc = r == TLY_E_CONFIG ? 2 : 1;
 		goto out;
 	}
+	if (drop == TLY_DROP_KEPT_ROOT)
+		tly_log_warn("running as root: set 'user' in the "
+		    "configuration to drop privileges");
+	else if (drop == TLY_DROP_DROPPED)
+		tly_log_info("running as %s", c.conf.user);
 	tly_errclear();
 	if ((r = tly_central_open(&c)) != TLY_OK) {
 		tly_log_error("%s: %s", tly_strerror(r), tly_errdetail());
@@ -313,12 +200,16 @@ main(int argc, char **argv)
 	tly_log_info("election %s hash %s", tly_election_id(c.election),
 	    c.ehashhex);
 	tly_log_info("mode %s", c.conf.test ? "test" : "live");
-	if (readyfd >= 0 && (r = tell_ready(readyfd, tly_httpd_port(h))) !=
-	    TLY_OK) {
-		tly_log_error("%s", tly_errdetail());
-		goto out;
+	if (readyfd >= 0) {
+		char line[64];
+		snprintf(line, sizeof(line), "READY port=%u\n",
+		    tly_httpd_port(h));
+		if ((r = tly_daemon_ready(readyfd, line)) != TLY_OK) {
+			tly_log_error("%s", tly_errdetail());
+			goto out;
+		}
 	}
-	wait_for_signal();
+	tly_log_info("signal %d: shutting down", tly_daemon_wait());
 	rc = 0;
  out:
 	tly_httpd_stop(h);

@@ -10,11 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <limits.h>
-#include <poll.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/daemon.h"
 #include "common/err.h"
 #include "common/httpd.h"
 #include "common/log.h"
@@ -33,87 +30,12 @@
 
 #define EXIT_USAGE	2	/* usage or configuration error */
 
-static int	sig_pipe[2] = { -1, -1 };	/* the self-pipe */
-
-/* Signal handler: pass the signal number to the main loop. */
-static void
-on_signal(int sig)
-{
-	unsigned char	c = (unsigned char)sig;
-	int		save = errno;
-
-	(void)!write(sig_pipe[1], &c, 1);
-	errno = save;
-}
 
 /* Print the usage line to f. */
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: tallyd -c FILE [-n] [-R FD] [-v] [-h]\n");
-}
-
-/* Create the self-pipe and install the handlers. */
-static int
-signals_setup(void)
-{
-	struct sigaction	sa;
-
-	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-		return tly_fail(TLY_E_IO, "pipe: %s", strerror(errno));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGPIPE, &sa, NULL) != 0)
-		return tly_fail(TLY_E_IO, "sigaction: %s", strerror(errno));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGINT, &sa, NULL) != 0 ||
-	    sigaction(SIGTERM, &sa, NULL) != 0)
-		return tly_fail(TLY_E_IO, "sigaction: %s", strerror(errno));
-	return TLY_OK;
-}
-
-/* If root: become conf user and verify the drop; warn without one. */
-static int
-drop_privileges(const struct tly_dconf *c)
-{
-	struct passwd	*pw;
-
-	if (geteuid() != 0)
-		return TLY_OK;
-	if (c->user == NULL) {
-		tly_log_warn("running as root; set 'user' in %s", c->path);
-		return TLY_OK;
-	}
-	if ((pw = getpwnam(c->user)) == NULL)
-		return tly_fail(TLY_E_CONFIG, "%s: no such user '%s'", c->path,
-		    c->user);
-	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0)
-		return tly_fail(TLY_E_IO, "cannot become %s: %s", c->user,
-		    strerror(errno));
-	if (setuid(0) == 0 || geteuid() == 0)
-		return tly_fail(TLY_E_IO, "privileges were not dropped");
-	tly_log_info("running as %s", c->user);
-	return TLY_OK;
-}
-
-/* Refuse a key file that group or others may access. */
-static int
-key_mode_ok(const char *path)
-{
-	struct stat	st;
-
-	if (stat(path, &st) != 0) {
-		if (errno == ENOENT)
-			return TLY_OK;
-		return tly_fail(TLY_E_KEY, "%s: %s", path, strerror(errno));
-	}
-	if ((st.st_mode & 077) != 0)
-		return tly_fail(TLY_E_KEY, "%s: mode %03o lets others read "
-		    "the key; chmod 600 it", path, (unsigned)st.st_mode & 0777);
-	return TLY_OK;
 }
 
 /* Load everything the config names into d.  *exitp says how to fail. */
@@ -129,10 +51,10 @@ load(struct tallyd *d, int *exitp)
 		    strerror(errno));
 		goto out;
 	}
-	if ((r = key_mode_ok(d->conf.key)) != TLY_OK)
+	if ((r = tly_daemon_key_private(d->conf.key)) != TLY_OK)
 		goto out;
 	if ((r = tly_key_load_or_create(d->conf.key, &d->key)) != TLY_OK ||
-	    (r = key_mode_ok(d->conf.key)) != TLY_OK)
+	    (r = tly_daemon_key_private(d->conf.key)) != TLY_OK)
 		goto out;
 	memcpy(d->device, tly_key_public(d->key), TLY_PK_LEN);
 	if ((r = tly_buf_read_file(d->conf.election, TLY_D_ELECTION_MAX,
@@ -220,39 +142,6 @@ claim(const struct tallyd *d, int *lockfd)
 	return TLY_OK;
 }
 
-/* Write "READY\n" to fd and close it. */
-static void
-ready(int fd)
-{
-	if (fd < 0)
-		return;
-	if (write(fd, "READY\n", 6) != 6)
-		tly_log_warn("readiness fd %d: %s", fd, strerror(errno));
-	close(fd);
-}
-
-/* Wait on the self-pipe until SIGINT or SIGTERM. */
-static void
-wait_for_signal(void)
-{
-	struct pollfd	pfd;
-	unsigned char	c;
-
-	pfd.fd = sig_pipe[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
-			tly_log_error("poll: %s", strerror(errno));
-			return;
-		}
-		while (read(sig_pipe[0], &c, 1) == 1)
-			if (c == SIGINT || c == SIGTERM) {
-				tly_log_info("signal %d: shutting down", c);
-				return;
-			}
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -267,6 +156,7 @@ main(int argc, char **argv)
 	char			 hex[TLY_HEX_PK], *end;
 	long			 l;
 	int			 ch, check = 0, verbose = 0, readyfd = -1;
+	enum tly_drop		 drop;
 	int			 lockfd = -1, r, ex = 1, have_mu = 0;
 
 	memset(&d, 0, sizeof(d));
@@ -308,16 +198,21 @@ main(int argc, char **argv)
 	umask(077);		/* the store and the socket are private */
 	if (readyfd >= 0)
 		(void)fcntl(readyfd, F_SETFD, FD_CLOEXEC);
-	if ((r = signals_setup()) != TLY_OK)
+	if ((r = tly_daemon_signals()) != TLY_OK)
 		goto fail;
 	if ((r = tly_dconf_load(cfgpath, &d.conf)) != TLY_OK) {
 		ex = EXIT_USAGE;
 		goto fail;
 	}
-	if ((r = drop_privileges(&d.conf)) != TLY_OK) {
+	if ((r = tly_daemon_drop_privileges(d.conf.user, d.conf.path,
+	    &drop)) != TLY_OK) {
 		ex = r == TLY_E_CONFIG ? EXIT_USAGE : 1;
 		goto fail;
 	}
+	if (drop == TLY_DROP_KEPT_ROOT)
+		tly_log_warn("running as root; set 'user' in %s", d.conf.path);
+	else if (drop == TLY_DROP_DROPPED)
+		tly_log_info("running as %s", d.conf.user);
 	if ((r = tly_crypto_init()) != TLY_OK ||
 	    (r = tly_http_global_init()) != TLY_OK)
 		goto fail;
@@ -356,9 +251,10 @@ main(int argc, char **argv)
 	if ((r = tly_httpd_start(&ho, &httpd)) != TLY_OK)
 		goto fail;
 	tly_log_info("listening on %s", d.conf.socket);
-	ready(readyfd);
+	if (readyfd >= 0 && tly_daemon_ready(readyfd, "READY\n") != TLY_OK)
+		tly_log_warn("%s", tly_errdetail());
 	readyfd = -1;
-	wait_for_signal();
+	tly_log_info("signal %d: shutting down", tly_daemon_wait());
 	ex = 0;
 	goto out;
  fail:

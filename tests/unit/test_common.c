@@ -16,6 +16,7 @@
 
 #include "common/buf.h"
 #include "common/config.h"
+#include "common/daemon.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -251,6 +252,45 @@ test_log_escape(void **state)
 }
 
 static void
+test_daemon_helpers(void **state)
+{
+	char		path[512], line[16] = { 0 };
+	int		fds[2];
+	enum tly_drop	what;
+
+	/* A key only its owner can read passes; a readable one does not. */
+	snprintf(path, sizeof(path), "%s/k.key", tmpdir);
+	assert_int_equal(tly_daemon_key_private(path), TLY_OK);	/* missing */
+	assert_int_equal(tly_file_write_atomic(path, "k", 1, 0600), TLY_OK);
+	assert_int_equal(tly_daemon_key_private(path), TLY_OK);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(tly_daemon_key_private(path), TLY_E_KEY);
+	assert_non_null(strstr(tly_errdetail(), "chmod 600"));
+
+	/* Readiness: the line arrives and the fd is closed. */
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(tly_daemon_ready(fds[1], "READY\n"), TLY_OK);
+	assert_int_equal(read(fds[0], line, sizeof(line) - 1), 6);
+	assert_string_equal(line, "READY\n");
+	assert_int_equal(read(fds[0], line, 1), 0);		/* EOF */
+	close(fds[0]);
+
+	/* Without root nothing changes; as root an unknown user is refused. */
+	if (geteuid() != 0) {
+		assert_int_equal(tly_daemon_drop_privileges("nobody", "x:1",
+		    &what), TLY_OK);
+		assert_int_equal(what, TLY_DROP_NOT_ROOT);
+	} else {
+		assert_int_equal(tly_daemon_drop_privileges(
+		    "no-such-user-tally", "tally.conf:3", &what), TLY_E_CONFIG);
+		assert_non_null(strstr(tly_errdetail(), "tally.conf:3"));
+		assert_int_equal(tly_daemon_drop_privileges(NULL, "x", &what),
+		    TLY_OK);
+		assert_int_equal(what, TLY_DROP_KEPT_ROOT);
+	}
+}
+
+static void
 test_errors(void **state)
 {
 	int	e;
@@ -279,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_json_text),
 		cmocka_unit_test(test_json_writer),
 		cmocka_unit_test(test_log_escape),
+		cmocka_unit_test(test_daemon_helpers),
 		cmocka_unit_test(test_errors),
 	};
 	int	r;
