@@ -258,7 +258,7 @@ cmd_results(int argc, char **argv)
 	struct tly_json			*root = NULL;
 	const char			*central = NULL, *level = NULL;
 	const char			*cons = NULL, *area = NULL;
-	char				 path[RESULTS_PATH_MAX];
+	char				 path[RESULTS_PATH_MAX + 64];
 	char				 enc[RESULTS_PATH_MAX];
 	int				 c, json = 0, ret = CLI_EXIT_FAIL;
 
