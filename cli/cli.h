@@ -52,6 +52,9 @@ int	cmd_results(int, char **);
 int	cmd_gen(int, char **);
 int	cmd_election(int, char **);
 
+/* tally status --central URL (cmd_central.c); json: print the JSON. */
+int	cli_central_status(const char *url, int json);
+
 /* The subcommand called name, or NULL. */
 const struct cli_cmd *cli_find(const char *name);
 /* Print the usage of cmd (or of tally when cmd is NULL) to fp. */

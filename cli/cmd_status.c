@@ -222,12 +222,39 @@ print_status(const struct tly_json *root)
 int
 cmd_status(int argc, char **argv)
 {
+	static const struct option	 longopts[] = {
+		{ "central",	required_argument,	NULL, 'C' },
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
 	struct tly_http_result	 res;
 	struct tly_json		*root = NULL;
-	int			 json, ret;
+	const char		*central = NULL;
+	int			 c, json = 0, ret;
 
-	if ((ret = json_only_options("status", argc, argv, &json)) >= 0)
-		return ret;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			central = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return cli_help("status");
+		default:
+			return cli_bad_option("status", argv, c);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("status", "unexpected argument '%s'",
+		    argv[optind]);
+	if (central != NULL)
+		return cli_central_status(central, json);
+
+	memset(&res, 0, sizeof(res));
 	ret = CLI_EXIT_FAIL;
 	if (cli_daemon("GET", "/v1/status", NULL, NULL, 0, 0, 30,
 	    &res) != TLY_OK)

@@ -30,11 +30,15 @@ static const struct cli_cmd commands[] = {
 	  "JSON object or an array of them, at most 1 MiB) to tallyd, which\n"
 	  "checks them and seals them into one signed batch.\n",
 	  "check, sign and queue count records" },
-	{ "status", cmd_status, "[--json]",
-	  "      --json        print the daemon's status as JSON\n",
+	{ "status", cmd_status, "[--central url] [--json]",
+	  "      --central URL  show a central instead: batches applied and\n"
+	  "                     pending, frozen devices and their evidence,\n"
+	  "                     records in conflict, the state hash\n"
+	  "      --json         print the answer as JSON\n",
 	  "Show the device, its central, the state of every batch and the\n"
-	  "last delivery error.\n",
-	  "show what the daemon holds and has delivered" },
+	  "last delivery problem in plain words; or, with --central, what a\n"
+	  "central holds.\n",
+	  "show what the daemon (or a central) holds and has delivered" },
 	{ "sync", cmd_sync, "[--json]",
 	  "      --json        print the outcome as JSON\n",
 	  "Ask tallyd to deliver pending batches now and wait (up to 30 s)\n"

@@ -44,6 +44,11 @@ expect_eq "proof kind" "$(jq -r '.evidence[0].kind' <<<"$ev")" same_seq
 expect_eq "proof device" "$(jq -r '.evidence[0].device' <<<"$ev")" "$dev"
 expect_eq "proof seq" "$(jq -r '.evidence[0].seq' <<<"$ev")" 2
 expect_eq "proof not resolved" "$(jq -r '.evidence[0].resolved' <<<"$ev")" false
+# An operator sees it in plain words.
+st=$("$BIN/tally" status --central "$url")
+expect_match "central status names the frozen device" "$st" "FROZEN +device ${dev:0:16} from seq 2"
+expect_match "central status lists the proof" "$st" "proof +device ${dev:0:16} seq 2 \(same_seq\)"
+expect_eq "central status JSON" "$("$BIN/tally" status --central "$url" --json | jq .status.frozen)" 1
 want=$(printf '%s\n%s\n' "$b2" "$forged" | LC_ALL=C sort | jq -R . | jq -sc .)
 expect_eq "proof batches, smaller id first" "$(jq -c '.evidence[0].batches' <<<"$ev")" "$want"
 for i in 0 1; do
