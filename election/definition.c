@@ -1,12 +1,14 @@
 /*
- * definition.c: reading an election definition (docs/ELECTION.md) and
- * answering questions about it.
+ * definition.c: reading an election definition (docs/ELECTION.md): the
+ * top level, levels, constituencies with their candidate lists, and
+ * polling areas; tly_election_parse() stops at the first error,
+ * tly_election_validate() reports them all.  The "rounds" are read in
+ * definition_round.c, the accessors are in definition_get.c and the
+ * layout they share is in electionInt.h.
  *
- * The parsed definition keeps levels in the order given, and
- * constituencies, candidates and polling areas sorted by id, so that
- * every lookup is a binary search.  All strings live in a small arena
- * owned by the definition, so a national definition (some 85,000 areas
- * and 270,000 constituencies) costs few allocations.
+ * All strings live in a small arena owned by the definition, so a
+ * national definition (some 85,000 areas and 270,000 constituencies)
+ * costs few allocations.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,116 +18,22 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "election/election.h"
+#include "election/electionInt.h"
 
 #define FORMAT_V1	"tally-election/1"
 #define WARN_DEFAULT	10	/* invalid_warn_percent when not given */
 #define SPREAD_DEFAULT	5	/* turnout_spread_warn_percent default */
-#define PATH_MAX_PARTS	4	/* province, district, commune, ... */
 #define NA_SEATS_MAX	3	/* seats of a National Assembly constituency */
 #define COUNCIL_SEATS_MAX 5	/* seats of a council constituency */
-#define WHERE_LEN	192	/* room for a JSON path in messages */
 #define ARENA_BLOCK	65536	/* bytes per arena block */
-
-enum level_kind { KIND_NA = TLY_LEVEL_NA, KIND_COUNCIL = TLY_LEVEL_COUNCIL };
-enum rules { RULES_LAW_2015, RULES_AMEND_2025 };
-enum round_kind { ROUND_FIRST = TLY_ROUND_FIRST,
-    ROUND_ADDITIONAL = TLY_ROUND_ADDITIONAL,
-    ROUND_REELECTION = TLY_ROUND_REELECTION };
-
-/* One block of the string arena. */
-struct block {
-	struct block	*next;	/* older block */
-	size_t		 used;	/* bytes handed out */
-	size_t		 size;	/* bytes in data[] */
-	char		 data[];	/* the strings */
-};
-
-/* A level (National Assembly, province, ...). */
-struct level {
-	const char	*id;	/* level id */
-	const char	*name;	/* display name */
-	int		 kind;	/* enum level_kind */
-};
-
-/* A candidate on a constituency's list. */
-struct cand {
-	const char	*id;		/* candidate id */
-	const char	*name;		/* full name */
-	char		 born[11];	/* date of birth, YYYY-MM-DD */
-	size_t		 pos;		/* index in the JSON array, for errors */
-};
-
-/* A constituency (one election board's area) at one level. */
-struct cons {
-	const char	*id;		/* constituency id */
-	const char	*name;		/* display name */
-	size_t		 level;		/* index into levels[] */
-	unsigned	 seats;		/* seats to fill */
-	size_t		 ncand;		/* candidates */
-	struct cand	*cand;		/* into the election's cands[]; by id */
-	size_t		 nareas;	/* polling areas that belong to it */
-	size_t		 pos;		/* index in the JSON array, for errors */
-};
-
-/* A polling area. */
-struct area {
-	const char	*id;			/* area id */
-	const char	*name;			/* display name */
-	size_t		 npath;			/* entries used in path[] */
-	const char	*path[PATH_MAX_PARTS];	/* province ... commune */
-	int		 remote;		/* exempt from the size rule */
-	size_t		 cons[TLY_LEVELS_MAX];	/* constituency per level */
-	uint64_t	 registered[TLY_LEVELS_MAX]; /* voters per level */
-	unsigned	 has_registered;	/* bit l: registered[l] given */
-	size_t		 pos;			/* index in the JSON array */
-};
-
-/* A round announced in the definition. */
-struct round {
-	uint64_t	 round;		/* round number, 1.. */
-	int		 kind;		/* enum round_kind */
-	const char	*constituency;	/* constituency id or NULL */
-	const char	*area;		/* area id or NULL */
-	long		 ci;		/* constituency index or -1 */
-	long		 ai;		/* area index or -1 */
-	int		 has_deadline;	/* deadline given */
-	uint64_t	 deadline;	/* W7 deadline, Unix seconds */
-};
-
-struct tly_election {
-	const char	*id;		/* election id */
-	const char	*name;		/* display name */
-	char		 date[11];	/* election day, YYYY-MM-DD */
-	int		 rules;		/* enum rules */
-	uint64_t	 warn;		/* invalid_warn_percent (W3) */
-	uint64_t	 spread;	/* turnout_spread_warn_percent (W4) */
-	int		 has_deadline;	/* top-level deadline given */
-	uint64_t	 deadline;	/* round 1's W7 deadline, Unix seconds */
-	size_t		 nlevels;	/* entries used in levels[] */
-	struct level	 levels[TLY_LEVELS_MAX];	/* in the order given */
-	size_t		 ncons;		/* constituencies */
-	struct cons	*cons;		/* sorted by id */
-	size_t		 ncands;	/* candidates over all constituencies */
-	struct cand	*cands;		/* every candidate list, end to end */
-	size_t		 nareas;	/* polling areas */
-	struct area	*areas;		/* sorted by id */
-	size_t		 nrounds;	/* entries in rounds[] */
-	struct round	*rounds;	/* in the order given */
-	struct block	*arena;		/* newest string block */
-	/* Set only while tly_election_validate() runs: */
-	void		(*report)(void *, const char *); /* error sink */
-	void		*rarg;		/* its argument */
-	size_t		 nerrors;	/* errors reported */
-	int		 area_reported;	/* the current area's errors are out */
-};
 
 /*
  * In validation mode, report the error r just failed with and return
  * TLY_OK so the caller carries on with the next element; otherwise (or
  * for errors that are not about content) return r unchanged.
  */
-static int
-soft(struct tly_election *e, int r)
+int
+elec_soft(struct tly_election *e, int r)
 {
 	if (r == TLY_OK || e->report == NULL ||
 	    r == TLY_E_NOMEM || r == TLY_E_VERSION)
@@ -137,8 +45,8 @@ soft(struct tly_election *e, int r)
 }
 
 /* Copy s into the election's arena; NULL when out of memory. */
-static const char *
-arena_strdup(struct tly_election *e, const char *s)
+const char *
+elec_arena_strdup(struct tly_election *e, const char *s)
 {
 	struct block	*b;
 	size_t		 n = strlen(s) + 1, size;
@@ -161,8 +69,8 @@ arena_strdup(struct tly_election *e, const char *s)
 }
 
 /* 1 if s is a calendar date written YYYY-MM-DD (years 1000..9999). */
-static int
-valid_date(const char *s)
+int
+elec_valid_date(const char *s)
 {
 	static const int dim[12] =
 	    { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
@@ -185,8 +93,8 @@ valid_date(const char *s)
 }
 
 /* Read required member name of obj as an id copied into the arena. */
-static int
-get_id(struct tly_election *e, const struct tly_json *obj,
+int
+elec_get_id(struct tly_election *e, const struct tly_json *obj,
     const char *where, const char *name, const char **out)
 {
 	char	 id[TLY_ID_MAX + 1];
@@ -194,7 +102,7 @@ get_id(struct tly_election *e, const struct tly_json *obj,
 
 	if ((r = tly_json_get_id(obj, where, name, id)) != TLY_OK)
 		return r;
-	if ((*out = arena_strdup(e, id)) == NULL)
+	if ((*out = elec_arena_strdup(e, id)) == NULL)
 		return tly_fail(TLY_E_NOMEM, "out of memory");
 	return TLY_OK;
 }
@@ -209,7 +117,7 @@ get_text(struct tly_election *e, const struct tly_json *obj,
 
 	if ((r = tly_json_get_text(obj, where, name, &t)) != TLY_OK)
 		return r;
-	*out = arena_strdup(e, t);
+	*out = elec_arena_strdup(e, t);
 	free(t);
 	if (*out == NULL)
 		return tly_fail(TLY_E_NOMEM, "out of memory");
@@ -228,7 +136,7 @@ get_date(const struct tly_json *obj, const char *where, const char *name,
 	tly_json_path(path, sizeof(path), where, name);
 	if ((n = tly_json_get(obj, name)) == NULL)
 		return tly_fail(TLY_E_DEFINITION, "%s: missing", path);
-	if ((s = tly_json_string(n)) == NULL || !valid_date(s))
+	if ((s = tly_json_string(n)) == NULL || !elec_valid_date(s))
 		return tly_fail(TLY_E_DEFINITION,
 		    "%s: not a date written YYYY-MM-DD", path);
 	memcpy(out, s, 11);
@@ -240,9 +148,9 @@ get_date(const struct tly_json *obj, const char *where, const char *name,
  * elements; *np gets it.  With optional set, a missing member gives
  * *np = NULL.
  */
-static int
-get_array(const struct tly_json *obj, const char *where, const char *name,
-    size_t max, int optional, const struct tly_json **np)
+int
+elec_get_array(const struct tly_json *obj, const char *where,
+    const char *name, size_t max, int optional, const struct tly_json **np)
 {
 	char	 path[WHERE_LEN];
 	size_t	 n;
@@ -262,18 +170,6 @@ get_array(const struct tly_json *obj, const char *where, const char *name,
 		return tly_fail(TLY_E_DEFINITION,
 		    "%s: %zu entries, at most %zu allowed", path, n, max);
 	return TLY_OK;
-}
-
-/* Index of level id in e, or -1. */
-static long
-level_index(const struct tly_election *e, const char *id)
-{
-	size_t	 i;
-
-	for (i = 0; i < e->nlevels; i++)
-		if (strcmp(e->levels[i].id, id) == 0)
-			return (long)i;
-	return -1;
 }
 
 /* Fewest candidates the law allows for a constituency (Art. 57, 58). */
@@ -325,7 +221,7 @@ parse_levels(struct tly_election *e, const struct tly_json *root)
 	int			 r;
 
 	max = e->rules == RULES_LAW_2015 ? 4 : 3;
-	if ((r = get_array(root, "", "levels", max, 0, &arr)) != TLY_OK)
+	if ((r = elec_get_array(root, "", "levels", max, 0, &arr)) != TLY_OK)
 		return r;
 	for (n = tly_json_first(arr), i = 0; n != NULL;
 	    n = tly_json_next(n), i++) {
@@ -333,7 +229,7 @@ parse_levels(struct tly_election *e, const struct tly_json *root)
 
 		tly_json_path_index(where, sizeof(where), "levels", i);
 		if ((r = tly_json_check_names(n, where, names)) != TLY_OK ||
-		    (r = get_id(e, n, where, "id", &l->id)) != TLY_OK ||
+		    (r = elec_get_id(e, n, where, "id", &l->id)) != TLY_OK ||
 		    (r = get_text(e, n, where, "name", &l->name)) != TLY_OK)
 			return r;
 		tly_json_path(path, sizeof(path), where, "kind");
@@ -371,13 +267,13 @@ parse_candidates(struct tly_election *e, struct cons *c,
 	size_t			 i, min;
 	int			 r;
 
-	if ((r = get_array(n, where, "candidates", TLY_CAND_MAX, 0, &arr)) !=
-	    TLY_OK)
+	if ((r = elec_get_array(n, where, "candidates", TLY_CAND_MAX, 0,
+	    &arr)) != TLY_OK)
 		return r;
 	tly_json_path(path, sizeof(path), where, "candidates");
 	min = min_candidates(e->levels[c->level].kind, c->seats);
 	if (tly_json_count(arr) < min &&
-	    (r = soft(e, tly_fail(TLY_E_DEFINITION,
+	    (r = elec_soft(e, tly_fail(TLY_E_DEFINITION,
 	    "%s: %zu candidates for %u seats, at least %zu required",
 	    path, tly_json_count(arr), c->seats, min))) != TLY_OK)
 		return r;
@@ -389,7 +285,7 @@ parse_candidates(struct tly_election *e, struct cons *c,
 		tly_json_path_index(cwhere, sizeof(cwhere), path, i);
 		k->pos = i;
 		if ((r = tly_json_check_names(m, cwhere, names)) != TLY_OK ||
-		    (r = get_id(e, m, cwhere, "id", &k->id)) != TLY_OK ||
+		    (r = elec_get_id(e, m, cwhere, "id", &k->id)) != TLY_OK ||
 		    (r = get_text(e, m, cwhere, "name", &k->name)) != TLY_OK ||
 		    (r = get_date(m, cwhere, "born", k->born)) != TLY_OK)
 			return r;
@@ -401,7 +297,7 @@ parse_candidates(struct tly_election *e, struct cons *c,
 		if (strcmp(c->cand[i - 1].id, c->cand[i].id) == 0) {
 			size_t a = c->cand[i - 1].pos, b = c->cand[i].pos;
 
-			if ((r = soft(e, tly_fail(TLY_E_DEFINITION,
+			if ((r = elec_soft(e, tly_fail(TLY_E_DEFINITION,
 			    "%s[%zu].id: duplicate candidate id '%s' "
 			    "(also %s[%zu])", path, a > b ? a : b,
 			    c->cand[i].id, path, a > b ? b : a))) != TLY_OK)
@@ -423,8 +319,8 @@ parse_constituencies(struct tly_election *e, const struct tly_json *root)
 	long			 li;
 	int			 r;
 
-	if ((r = get_array(root, "", "constituencies", SIZE_MAX, 0, &arr)) !=
-	    TLY_OK)
+	if ((r = elec_get_array(root, "", "constituencies", SIZE_MAX, 0,
+	    &arr)) != TLY_OK)
 		return r;
 	count = tly_json_count(arr);
 	/* Room for every candidate list, end to end. */
@@ -445,11 +341,11 @@ parse_constituencies(struct tly_election *e, const struct tly_json *root)
 		tly_json_path_index(where, sizeof(where), "constituencies", i);
 		c->pos = i;
 		if ((r = tly_json_check_names(n, where, names)) != TLY_OK ||
-		    (r = get_id(e, n, where, "id", &c->id)) != TLY_OK ||
+		    (r = elec_get_id(e, n, where, "id", &c->id)) != TLY_OK ||
 		    (r = tly_json_get_id(n, where, "level", level)) != TLY_OK ||
 		    (r = get_text(e, n, where, "name", &c->name)) != TLY_OK)
 			goto bad;
-		if ((li = level_index(e, level)) < 0) {
+		if ((li = elec_level_index(e, level)) < 0) {
 			r = tly_fail(TLY_E_DEFINITION,
 			    "%s.level: unknown level '%s'", where, level);
 			goto bad;
@@ -475,7 +371,7 @@ parse_constituencies(struct tly_election *e, const struct tly_json *root)
  bad:
 		/* Validation mode: report, drop this one, go on. */
 		memset(c, 0, sizeof(*c));
-		if ((r = soft(e, r)) != TLY_OK)
+		if ((r = elec_soft(e, r)) != TLY_OK)
 			return r;
 	}
 	qsort(e->cons, e->ncons, sizeof(*e->cons), cmp_cons);
@@ -483,7 +379,7 @@ parse_constituencies(struct tly_election *e, const struct tly_json *root)
 		if (strcmp(e->cons[i - 1].id, e->cons[i].id) == 0) {
 			size_t a = e->cons[i - 1].pos, b = e->cons[i].pos;
 
-			if ((r = soft(e, tly_fail(TLY_E_DEFINITION,
+			if ((r = elec_soft(e, tly_fail(TLY_E_DEFINITION,
 			    "constituencies[%zu].id: duplicate constituency id "
 			    "'%s' (also constituencies[%zu])", a > b ? a : b,
 			    e->cons[i].id, a > b ? b : a))) != TLY_OK)
@@ -503,7 +399,7 @@ parse_area_path(struct tly_election *e, struct area *a,
 	size_t			 i;
 	int			 r;
 
-	if ((r = get_array(n, where, "path", PATH_MAX_PARTS, 0, &arr)) !=
+	if ((r = elec_get_array(n, where, "path", PATH_MAX_PARTS, 0, &arr)) !=
 	    TLY_OK)
 		return r;
 	tly_json_path(path, sizeof(path), where, "path");
@@ -512,7 +408,7 @@ parse_area_path(struct tly_election *e, struct area *a,
 		tly_json_path_index(ewhere, sizeof(ewhere), path, i);
 		if ((r = tly_json_text(m, ewhere, &t)) != TLY_OK)
 			return r;
-		a->path[i] = arena_strdup(e, t);
+		a->path[i] = elec_arena_strdup(e, t);
 		free(t);
 		if (a->path[i] == NULL)
 			return tly_fail(TLY_E_NOMEM, "out of memory");
@@ -562,7 +458,7 @@ parse_area_levels(struct tly_election *e, struct area *a,
 		/* Go on with the other levels, but never keep this area. */
 		if (e->report == NULL)
 			return r;
-		if ((bad = soft(e, r)) != TLY_OK)
+		if ((bad = elec_soft(e, r)) != TLY_OK)
 			return bad;
 		bad = r;
 	}
@@ -619,7 +515,8 @@ parse_areas(struct tly_election *e, const struct tly_json *root)
 	for (i = 0; i < e->nlevels; i++)
 		lnames[i] = e->levels[i].id;
 	lnames[i] = NULL;
-	if ((r = get_array(root, "", "areas", SIZE_MAX, 0, &arr)) != TLY_OK)
+	if ((r = elec_get_array(root, "", "areas", SIZE_MAX, 0, &arr)) !=
+	    TLY_OK)
 		return r;
 	count = tly_json_count(arr);
 	if ((e->areas = calloc(count, sizeof(*e->areas))) == NULL)
@@ -631,7 +528,7 @@ parse_areas(struct tly_election *e, const struct tly_json *root)
 		tly_json_path_index(where, sizeof(where), "areas", i);
 		a->pos = i;
 		if ((r = tly_json_check_names(n, where, names)) != TLY_OK ||
-		    (r = get_id(e, n, where, "id", &a->id)) != TLY_OK ||
+		    (r = elec_get_id(e, n, where, "id", &a->id)) != TLY_OK ||
 		    (r = get_text(e, n, where, "name", &a->name)) != TLY_OK ||
 		    (r = parse_area_path(e, a, n, where)) != TLY_OK ||
 		    (r = parse_area_remote(a, n, where)) != TLY_OK ||
@@ -640,7 +537,8 @@ parse_areas(struct tly_election *e, const struct tly_json *root)
 			 * reported its own errors. */
 			if (e->report == NULL || r == TLY_E_NOMEM)
 				return r;
-			if (!e->area_reported && (r = soft(e, r)) != TLY_OK)
+			if (!e->area_reported &&
+			    (r = elec_soft(e, r)) != TLY_OK)
 				return r;
 			e->area_reported = 0;
 			memset(a, 0, sizeof(*a));
@@ -653,7 +551,7 @@ parse_areas(struct tly_election *e, const struct tly_json *root)
 		if (strcmp(e->areas[i - 1].id, e->areas[i].id) == 0) {
 			size_t a = e->areas[i - 1].pos, b = e->areas[i].pos;
 
-			if ((r = soft(e, tly_fail(TLY_E_DEFINITION,
+			if ((r = elec_soft(e, tly_fail(TLY_E_DEFINITION,
 			    "areas[%zu].id: duplicate area id '%s' "
 			    "(also areas[%zu])", a > b ? a : b,
 			    e->areas[i].id, a > b ? b : a))) != TLY_OK)
@@ -661,239 +559,10 @@ parse_areas(struct tly_election *e, const struct tly_json *root)
 		}
 	for (i = 0; i < e->ncons; i++)
 		if (e->cons[i].nareas == 0 &&
-		    (r = soft(e, tly_fail(TLY_E_DEFINITION,
+		    (r = elec_soft(e, tly_fail(TLY_E_DEFINITION,
 		    "constituencies[%zu]: no polling area belongs to "
 		    "'%s'", e->cons[i].pos, e->cons[i].id))) != TLY_OK)
 			return r;
-	return TLY_OK;
-}
-
-/* Days from 1970-01-01 to civil date y-m-d (proleptic Gregorian). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t		 era;
-	unsigned	 yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* Two decimal digits at s, or -1. */
-static int
-two_digits(const char *s)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return -1;
-	return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
-/*
- * Read a deadline (member name of obj at where): an integer (Unix
- * seconds) or a string "YYYY-MM-DDTHH:MM:SS" followed by "Z" or an
- * offset "+HH:MM" / "-HH:MM".
- */
-static int
-get_deadline(const struct tly_json *obj, const char *where, const char *name,
-    uint64_t *tp)
-{
-	const struct tly_json	*n;
-	const char		*s;
-	char			 path[WHERE_LEN], date[11];
-	int			 hh, mi, ss, oh = 0, om = 0, sign = 0;
-	int64_t			 t;
-
-	tly_json_path(path, sizeof(path), where, name);
-	n = tly_json_get(obj, name);
-	if ((s = tly_json_string(n)) == NULL)
-		return tly_json_int(n, path, tp) == TLY_OK ? TLY_OK :
-		    tly_fail(TLY_E_DEFINITION, "%s: not Unix seconds or a "
-		    "date-time YYYY-MM-DDTHH:MM:SSZ", path);
-	if (strlen(s) < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':')
-		goto bad;
-	memcpy(date, s, 10);
-	date[10] = '\0';
-	if (!valid_date(date) || (hh = two_digits(s + 11)) < 0 || hh > 23 ||
-	    (mi = two_digits(s + 14)) < 0 || mi > 59 ||
-	    (ss = two_digits(s + 17)) < 0 || ss > 59)
-		goto bad;
-	if (strcmp(s + 19, "Z") == 0)
-		sign = 0;
-	else if (strlen(s + 19) == 6 && (s[19] == '+' || s[19] == '-') &&
-	    s[22] == ':' && (oh = two_digits(s + 20)) >= 0 && oh <= 23 &&
-	    (om = two_digits(s + 23)) >= 0 && om <= 59)
-		sign = s[19] == '+' ? 1 : -1;
-	else
-		goto bad;
-	t = days_from_civil(atoi(date), (unsigned)atoi(date + 5),
-	    (unsigned)atoi(date + 8)) * 86400 + hh * 3600 + mi * 60 + ss;
-	t -= sign * (oh * 3600 + om * 60);
-	if (t < 0)
-		goto bad;
-	*tp = (uint64_t)t;
-	return TLY_OK;
- bad:
-	return tly_fail(TLY_E_DEFINITION, "%s: not Unix seconds or a "
-	    "date-time YYYY-MM-DDTHH:MM:SSZ (or +HH:MM)", path);
-}
-
-/* Parse rounds entry n (at where) into rd. */
-static int
-parse_round(struct tly_election *e, struct round *rd,
-    const struct tly_json *n, const char *where)
-{
-	static const char *const names[] =
-	    { "round", "kind", "constituency", "area", "deadline", NULL };
-	const struct tly_json	*k;
-	const char		*kind;
-	size_t			 l;
-	int			 r;
-
-	rd->ci = rd->ai = -1;
-	if ((r = tly_json_check_names(n, where, names)) != TLY_OK ||
-	    (r = tly_json_get_int(n, where, "round", &rd->round)) != TLY_OK)
-		return r;
-	if (rd->round < 1)
-		return tly_fail(TLY_E_DEFINITION,
-		    "%s.round: must be 1 or more", where);
-	if ((k = tly_json_get(n, "kind")) == NULL)
-		return tly_fail(TLY_E_DEFINITION, "%s.kind: missing", where);
-	kind = tly_json_string(k);
-	if (kind != NULL && strcmp(kind, "first") == 0)
-		rd->kind = ROUND_FIRST;
-	else if (kind != NULL && strcmp(kind, "additional") == 0)
-		rd->kind = ROUND_ADDITIONAL;
-	else if (kind != NULL && strcmp(kind, "reelection") == 0)
-		rd->kind = ROUND_REELECTION;
-	else
-		return tly_fail(TLY_E_DEFINITION, "%s.kind: not "
-		    "\"first\", \"additional\" or \"reelection\"", where);
-	if ((rd->kind == ROUND_FIRST) != (rd->round == 1))
-		return tly_fail(TLY_E_DEFINITION, "%s.kind: round 1 is the "
-		    "first round, and only round 1", where);
-	if (tly_json_get(n, "constituency") != NULL) {
-		if ((r = get_id(e, n, where, "constituency",
-		    &rd->constituency)) != TLY_OK)
-			return r;
-		if ((rd->ci = tly_election_find_constituency(e,
-		    rd->constituency)) < 0)
-			return tly_fail(TLY_E_DEFINITION,
-			    "%s.constituency: unknown constituency '%s'",
-			    where, rd->constituency);
-	}
-	if (tly_json_get(n, "area") != NULL) {
-		if ((r = get_id(e, n, where, "area", &rd->area)) != TLY_OK)
-			return r;
-		if ((rd->ai = tly_election_find_area(e, rd->area)) < 0)
-			return tly_fail(TLY_E_DEFINITION,
-			    "%s.area: unknown area '%s'", where, rd->area);
-		if (rd->ci >= 0) {
-			l = e->cons[rd->ci].level;
-			if (e->areas[rd->ai].cons[l] != (size_t)rd->ci)
-				return tly_fail(TLY_E_DEFINITION,
-				    "%s.area: area '%s' does not belong to "
-				    "constituency '%s'", where, rd->area,
-				    rd->constituency);
-		}
-	}
-	if (rd->kind == ROUND_FIRST && (rd->ci >= 0 || rd->ai >= 0))
-		return tly_fail(TLY_E_DEFINITION, "%s: the first round covers "
-		    "every area; it names no constituency or area", where);
-	if (rd->kind == ROUND_ADDITIONAL && (rd->ci < 0 || rd->ai >= 0))
-		return tly_fail(TLY_E_DEFINITION, "%s: an additional election "
-		    "names one constituency and no area", where);
-	if (rd->kind == ROUND_REELECTION && rd->ci < 0 && rd->ai < 0)
-		return tly_fail(TLY_E_DEFINITION, "%s: a re-election names a "
-		    "constituency or a polling area", where);
-	if (tly_json_get(n, "deadline") != NULL) {
-		if ((r = get_deadline(n, where, "deadline", &rd->deadline)) !=
-		    TLY_OK)
-			return r;
-		rd->has_deadline = 1;
-	}
-	return TLY_OK;
-}
-
-/* 1 if round entries x and y could cover the same record key. */
-static int
-rounds_overlap(const struct tly_election *e, const struct round *x,
-    const struct round *y)
-{
-	if (x->round != y->round)
-		return 0;
-	if (x->kind == ROUND_FIRST || y->kind == ROUND_FIRST)
-		return 1;
-	if (x->ai >= 0 && y->ai >= 0 && x->ai != y->ai)
-		return 0;
-	if (x->ci >= 0 && y->ci >= 0) {
-		if (x->ci == y->ci)
-			return 1;
-		/* Different constituencies: of different levels, one area
-		 * may still be named by both, and that is fine. */
-		return 0;
-	}
-	if (x->ai >= 0 && y->ai < 0)	/* area vs constituency */
-		return e->areas[x->ai].cons[e->cons[y->ci].level] ==
-		    (size_t)y->ci;
-	if (y->ai >= 0 && x->ai < 0)
-		return e->areas[y->ai].cons[e->cons[x->ci].level] ==
-		    (size_t)x->ci;
-	return 1;			/* the same area */
-}
-
-/* Parse the optional "rounds". */
-static int
-parse_rounds(struct tly_election *e, const struct tly_json *root)
-{
-	const struct tly_json	*arr, *n;
-	char			 where[WHERE_LEN];
-	size_t			 i, j;
-	int			 r;
-
-	if ((r = get_array(root, "", "rounds", SIZE_MAX, 1, &arr)) != TLY_OK ||
-	    arr == NULL)
-		return r;
-	if ((e->rounds = calloc(tly_json_count(arr), sizeof(*e->rounds))) ==
-	    NULL)
-		return tly_fail(TLY_E_NOMEM, "out of memory");
-	for (n = tly_json_first(arr), i = 0; n != NULL;
-	    n = tly_json_next(n), i++) {
-		struct round *rd = &e->rounds[e->nrounds];
-
-		tly_json_path_index(where, sizeof(where), "rounds", i);
-		if ((r = parse_round(e, rd, n, where)) != TLY_OK)
-			goto bad;
-		for (j = 0; j < e->nrounds; j++) {
-			const struct round *o = &e->rounds[j];
-
-			if (rounds_overlap(e, o, rd)) {
-				r = tly_fail(TLY_E_DEFINITION, "%s: round "
-				    "%llu already covers these areas (another "
-				    "entry)", where,
-				    (unsigned long long)rd->round);
-				goto bad;
-			}
-			/* Art. 79: an additional election is never repeated. */
-			if (rd->kind == ROUND_ADDITIONAL &&
-			    o->kind == ROUND_ADDITIONAL && o->ci == rd->ci) {
-				r = tly_fail(TLY_E_DEFINITION, "%s: a second "
-				    "additional election for '%s' (Art. 79: "
-				    "never repeated)", where,
-				    rd->constituency);
-				goto bad;
-			}
-		}
-		e->nrounds++;
-		continue;
- bad:
-		memset(rd, 0, sizeof(*rd));
-		if ((r = soft(e, r)) != TLY_OK)
-			return r;
-	}
 	return TLY_OK;
 }
 
@@ -920,7 +589,7 @@ parse_top(struct tly_election *e, const struct tly_json *root)
 		return tly_fail(TLY_E_VERSION, "format: unsupported format "
 		    "(expected \"" FORMAT_V1 "\")");
 	if ((r = tly_json_check_names(root, "", names)) != TLY_OK ||
-	    (r = get_id(e, root, "", "id", &e->id)) != TLY_OK ||
+	    (r = elec_get_id(e, root, "", "id", &e->id)) != TLY_OK ||
 	    (r = get_text(e, root, "", "name", &e->name)) != TLY_OK ||
 	    (r = get_date(root, "", "date", e->date)) != TLY_OK ||
 	    (r = tly_json_get_id(root, "", "rules", rules)) != TLY_OK)
@@ -953,15 +622,15 @@ parse_top(struct tly_election *e, const struct tly_json *root)
 			    (unsigned long long)e->spread);
 	}
 	if (tly_json_get(root, "deadline") != NULL) {
-		if ((r = get_deadline(root, "", "deadline", &e->deadline)) !=
-		    TLY_OK)
+		if ((r = elec_get_deadline(root, "", "deadline",
+		    &e->deadline)) != TLY_OK)
 			return r;
 		e->has_deadline = 1;
 	}
 	if ((r = parse_levels(e, root)) != TLY_OK ||
 	    (r = parse_constituencies(e, root)) != TLY_OK ||
 	    (r = parse_areas(e, root)) != TLY_OK ||
-	    (r = parse_rounds(e, root)) != TLY_OK)
+	    (r = elec_parse_rounds(e, root)) != TLY_OK)
 		return r;
 	return TLY_OK;
 }
@@ -1011,7 +680,7 @@ tly_election_validate(const void *p, size_t len,
 	e->rarg = arg;
 	if ((r = tly_json_parse(p, len, &root)) != TLY_OK ||
 	    (r = parse_top(e, root)) != TLY_OK) {
-		/* A stop that soft() did not take: report it too. */
+		/* A stop that elec_soft() did not take: report it too. */
 		if (r != TLY_E_NOMEM && r != TLY_E_VERSION)
 			r = TLY_E_DEFINITION;
 		if (r != TLY_E_NOMEM)
@@ -1048,400 +717,4 @@ tly_election_free(struct tly_election *e)
 	free(e->areas);
 	free(e->rounds);
 	free(e);
-}
-
-/* The election id. */
-const char *
-tly_election_id(const struct tly_election *e)
-{
-	return e->id;
-}
-
-/* The election's display name. */
-const char *
-tly_election_name(const struct tly_election *e)
-{
-	return e->name;
-}
-
-/* Election day. */
-const char *
-tly_election_date(const struct tly_election *e)
-{
-	return e->date;
-}
-
-/* The rules, as written in the definition. */
-const char *
-tly_election_rules(const struct tly_election *e)
-{
-	return e->rules == RULES_LAW_2015 ? "law-2015" : "amend-2025";
-}
-
-/* The W4 threshold in percent. */
-uint64_t
-tly_election_turnout_spread_warn_percent(const struct tly_election *e)
-{
-	return e->spread;
-}
-
-/* The W3 threshold in percent. */
-uint64_t
-tly_election_invalid_warn_percent(const struct tly_election *e)
-{
-	return e->warn;
-}
-
-/* Number of levels. */
-size_t
-tly_election_nlevels(const struct tly_election *e)
-{
-	return e->nlevels;
-}
-
-/* Id of level i (in the order given), or NULL when out of range. */
-const char *
-tly_election_level(const struct tly_election *e, size_t i)
-{
-	return i < e->nlevels ? e->levels[i].id : NULL;
-}
-
-/* Number of constituencies. */
-size_t
-tly_election_nconstituencies(const struct tly_election *e)
-{
-	return e->ncons;
-}
-
-/* Index of constituency id by binary search, or -1. */
-long
-tly_election_find_constituency(const struct tly_election *e, const char *id)
-{
-	size_t	 lo = 0, hi = e->ncons, mid;
-	int	 c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(id, e->cons[mid].id)) == 0)
-			return (long)mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
-}
-
-/* Id of constituency i. */
-const char *
-tly_constituency_id(const struct tly_election *e, size_t i)
-{
-	return i < e->ncons ? e->cons[i].id : NULL;
-}
-
-/* Level id of constituency i. */
-const char *
-tly_constituency_level(const struct tly_election *e, size_t i)
-{
-	return i < e->ncons ? e->levels[e->cons[i].level].id : NULL;
-}
-
-/* Seats of constituency i (0 when out of range). */
-unsigned
-tly_constituency_seats(const struct tly_election *e, size_t i)
-{
-	return i < e->ncons ? e->cons[i].seats : 0;
-}
-
-/* Number of candidates of constituency i. */
-size_t
-tly_constituency_ncandidates(const struct tly_election *e, size_t i)
-{
-	return i < e->ncons ? e->cons[i].ncand : 0;
-}
-
-/* Id of candidate c (sorted by id) of constituency i. */
-const char *
-tly_constituency_candidate(const struct tly_election *e, size_t i, size_t c)
-{
-	if (i >= e->ncons || c >= e->cons[i].ncand)
-		return NULL;
-	return e->cons[i].cand[c].id;
-}
-
-/* Number of polling areas that belong to constituency i. */
-size_t
-tly_constituency_nareas(const struct tly_election *e, size_t i)
-{
-	return i < e->ncons ? e->cons[i].nareas : 0;
-}
-
-/* Number of polling areas. */
-size_t
-tly_election_nareas(const struct tly_election *e)
-{
-	return e->nareas;
-}
-
-/* Index of area id by binary search, or -1. */
-long
-tly_election_find_area(const struct tly_election *e, const char *id)
-{
-	size_t	 lo = 0, hi = e->nareas, mid;
-	int	 c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(id, e->areas[mid].id)) == 0)
-			return (long)mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
-}
-
-/* Id of area a. */
-const char *
-tly_area_id(const struct tly_election *e, size_t a)
-{
-	return a < e->nareas ? e->areas[a].id : NULL;
-}
-
-/* Constituency id of area a at level, or NULL. */
-const char *
-tly_area_constituency(const struct tly_election *e, size_t a,
-    const char *level)
-{
-	long	 l;
-
-	if (a >= e->nareas || (l = level_index(e, level)) < 0)
-		return NULL;
-	return e->cons[e->areas[a].cons[l]].id;
-}
-
-/* Registered voters of area a at level; 0 if not given. */
-uint64_t
-tly_area_registered(const struct tly_election *e, size_t a,
-    const char *level)
-{
-	long	 l;
-
-	if (a >= e->nareas || (l = level_index(e, level)) < 0)
-		return 0;
-	return e->areas[a].registered[l];
-}
-
-/* Index of level id, or -1. */
-long
-tly_election_find_level(const struct tly_election *e, const char *id)
-{
-	return level_index(e, id);
-}
-
-/* Display name of level i, or NULL. */
-const char *
-tly_level_name(const struct tly_election *e, size_t i)
-{
-	return i < e->nlevels ? e->levels[i].name : NULL;
-}
-
-/* Kind of level i, or -1. */
-int
-tly_level_kind(const struct tly_election *e, size_t i)
-{
-	return i < e->nlevels ? e->levels[i].kind : -1;
-}
-
-/* Display name of constituency i. */
-const char *
-tly_constituency_name(const struct tly_election *e, size_t i)
-{
-	return i < e->ncons ? e->cons[i].name : NULL;
-}
-
-/* Level index of constituency i (0 when out of range). */
-size_t
-tly_constituency_level_index(const struct tly_election *e, size_t i)
-{
-	return i < e->ncons ? e->cons[i].level : 0;
-}
-
-/* Name of candidate c of constituency i. */
-const char *
-tly_candidate_name(const struct tly_election *e, size_t i, size_t c)
-{
-	if (i >= e->ncons || c >= e->cons[i].ncand)
-		return NULL;
-	return e->cons[i].cand[c].name;
-}
-
-/* Date of birth of candidate c of constituency i. */
-const char *
-tly_candidate_born(const struct tly_election *e, size_t i, size_t c)
-{
-	if (i >= e->ncons || c >= e->cons[i].ncand)
-		return NULL;
-	return e->cons[i].cand[c].born;
-}
-
-/* Index of candidate id in constituency i, or -1. */
-long
-tly_constituency_find_candidate(const struct tly_election *e, size_t i,
-    const char *id)
-{
-	size_t	 lo = 0, hi, mid;
-	int	 c;
-
-	if (i >= e->ncons)
-		return -1;
-	hi = e->cons[i].ncand;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(id, e->cons[i].cand[mid].id)) == 0)
-			return (long)mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
-}
-
-/* Voter-list figure of area a at level index l, when loaded. */
-int
-tly_area_registered_at(const struct tly_election *e, size_t a, size_t l,
-    uint64_t *np)
-{
-	if (a >= e->nareas || l >= e->nlevels ||
-	    !(e->areas[a].has_registered & (1u << l)))
-		return 0;
-	*np = e->areas[a].registered[l];
-	return 1;
-}
-
-/* Display name of area a. */
-const char *
-tly_area_name(const struct tly_election *e, size_t a)
-{
-	return a < e->nareas ? e->areas[a].name : NULL;
-}
-
-/* 1 when area a is remote. */
-int
-tly_area_remote(const struct tly_election *e, size_t a)
-{
-	return a < e->nareas ? e->areas[a].remote : 0;
-}
-
-/* Components in area a's path. */
-size_t
-tly_area_npath(const struct tly_election *e, size_t a)
-{
-	return a < e->nareas ? e->areas[a].npath : 0;
-}
-
-/* Component k of area a's path, or NULL. */
-const char *
-tly_area_path(const struct tly_election *e, size_t a, size_t k)
-{
-	if (a >= e->nareas || k >= e->areas[a].npath)
-		return NULL;
-	return e->areas[a].path[k];
-}
-
-/* Constituency index of area a at level index l (0 when out of range). */
-size_t
-tly_area_constituency_index(const struct tly_election *e, size_t a, size_t l)
-{
-	if (a >= e->nareas || l >= e->nlevels)
-		return 0;
-	return e->areas[a].cons[l];
-}
-
-/* Entries of "rounds". */
-size_t
-tly_election_nrounds(const struct tly_election *e)
-{
-	return e->nrounds;
-}
-
-/* Round number of entry i (0 when out of range). */
-uint64_t
-tly_round_number(const struct tly_election *e, size_t i)
-{
-	return i < e->nrounds ? e->rounds[i].round : 0;
-}
-
-/* Kind of entry i, or -1. */
-int
-tly_round_kind(const struct tly_election *e, size_t i)
-{
-	return i < e->nrounds ? e->rounds[i].kind : -1;
-}
-
-/* Constituency index entry i names, or -1. */
-long
-tly_round_constituency(const struct tly_election *e, size_t i)
-{
-	return i < e->nrounds ? e->rounds[i].ci : -1;
-}
-
-/* Area index entry i names, or -1. */
-long
-tly_round_area(const struct tly_election *e, size_t i)
-{
-	return i < e->nrounds ? e->rounds[i].ai : -1;
-}
-
-/* 1 if entry rd covers the key (area a, level index l). */
-static int
-round_covers(const struct tly_election *e, const struct round *rd, size_t a,
-    size_t l)
-{
-	if (rd->kind == ROUND_FIRST)
-		return 1;
-	if (rd->ai >= 0 && (size_t)rd->ai != a)
-		return 0;
-	if (rd->ci >= 0 && e->areas[a].cons[l] != (size_t)rd->ci)
-		return 0;
-	return 1;
-}
-
-/* Kind of round for (a, l), or -1 when none covers it. */
-int
-tly_election_round_covers(const struct tly_election *e, uint64_t round,
-    size_t a, size_t l)
-{
-	size_t	 i;
-
-	if (a >= e->nareas || l >= e->nlevels || round < 1)
-		return -1;
-	if (round == 1)
-		return ROUND_FIRST;
-	for (i = 0; i < e->nrounds; i++)
-		if (e->rounds[i].round == round &&
-		    round_covers(e, &e->rounds[i], a, l))
-			return e->rounds[i].kind;
-	return -1;
-}
-
-/* Deadline of round number round, when one is given. */
-int
-tly_election_deadline(const struct tly_election *e, uint64_t round,
-    uint64_t *tp)
-{
-	size_t	 i;
-
-	if (round == 1 && e->has_deadline) {
-		*tp = e->deadline;
-		return 1;
-	}
-	for (i = 0; i < e->nrounds; i++)
-		if (e->rounds[i].round == round && e->rounds[i].has_deadline) {
-			*tp = e->rounds[i].deadline;
-			return 1;
-		}
-	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * results.c: deciding every constituency from the current count records
- * (Art. 78-80 of Law 85/2015/QH13), roll-ups by level and by place, and
- * the JSON bodies of the results API.  docs/RESULTS.md is the reference.
+ * (Art. 78-80 of Law 85/2015/QH13) and the roll-ups by level.  The JSON
+ * bodies of the results API are written in results_json.c; the layout
+ * both share is in resultsInt.h.  docs/RESULTS.md is the reference.
  *
  * Integers only.  The inputs are sorted by (constituency, area, round,
  * content) first, so the outcome depends on the set of inputs and never
@@ -17,8 +18,7 @@
 #include "common/json.h"
 #include "election/election.h"
 #include "election/results.h"
-
-typedef unsigned __int128 u128;
+#include "election/resultsInt.h"
 
 /* One usable input, placed in the definition. */
 struct item {
@@ -35,51 +35,6 @@ struct area_round {
 	uint64_t	 round;	/* round number */
 };
 
-/* The deciding figures of one polling area at one level. */
-struct alev {
-	uint64_t	 R, T, W, X;	/* registered, voted, valid, invalid */
-	uint8_t		 reporting;	/* a record for the deciding round */
-	uint8_t		 disputed;	/* that record is disputed */
-};
-
-/* One constituency's result. */
-struct cres {
-	uint64_t	 round;		/* the round whose records decide it */
-	uint64_t	 R, T, W, X;	/* sums over its deciding records */
-	size_t		 voff;		/* its candidates' votes in votes[] */
-	uint32_t	 nareas;	/* polling areas */
-	uint32_t	 reporting;	/* areas with a deciding record */
-	uint8_t		 status;	/* enum tly_status */
-	uint8_t		 phase2;	/* decided by an additional election */
-	uint8_t		 nw1;		/* first-round winners (phase 2) */
-	uint8_t		 nwin;		/* entries used in win[] */
-	uint8_t		 win[TLY_SEATS_MAX]; /* candidate indexes, rank order */
-};
-
-/* Totals of one level, or of one level within a place. */
-struct lsum {
-	uint64_t	 cons;		/* constituencies */
-	uint64_t	 areas;		/* polling areas */
-	uint64_t	 reporting;	/* areas with a deciding record */
-	uint64_t	 seats;		/* seats */
-	uint64_t	 filled;	/* seats filled */
-	uint64_t	 R, T, W, X;	/* sums */
-	uint64_t	 st[TLY_ST_COUNT_]; /* constituencies per status */
-};
-
-struct tly_results {
-	const struct tly_election *e;	/* borrowed: must outlive this */
-	size_t		 ncons;		/* constituencies */
-	size_t		 nareas;	/* polling areas */
-	size_t		 nlevels;	/* levels */
-	struct cres	*c;		/* per constituency, definition order */
-	uint64_t	*votes;		/* deciding votes per candidate */
-	struct alev	*al;		/* [area * nlevels + level] */
-	size_t		*coff;		/* areas of c: carea[coff[c]..coff[c+1]) */
-	size_t		*carea;		/* area indexes, ascending */
-	struct lsum	 lv[TLY_LEVELS_MAX]; /* per level */
-};
-
 static const char *const status_names[TLY_ST_COUNT_] = {
 	"INCOMPLETE", "NEEDS_REELECTION", "RECOGNISED_LOW_TURNOUT",
 	"DETERMINED", "NEEDS_ADDITIONAL_ELECTION", "MANUAL_TIEBREAK",
@@ -94,8 +49,8 @@ tly_status_name(int s)
 }
 
 /* *acc += v, saturating (sums of checked records never get near). */
-static void
-sat_add(uint64_t *acc, uint64_t v)
+void
+elec_sat_add(uint64_t *acc, uint64_t v)
 {
 	if (__builtin_add_overflow(*acc, v, acc))
 		*acc = UINT64_MAX;
@@ -178,21 +133,12 @@ rank_cmp(const struct tly_election *e, size_t ci, const uint64_t *v,
 	return x < y ? -1 : x > y;	/* candidates are sorted by id */
 }
 
-/* Outcome of deciding seats among some candidates. */
-struct decision {
-	size_t	 n;			/* candidates considered */
-	size_t	 cand[TLY_CAND_MAX];	/* them, in rank order */
-	size_t	 eligible;		/* rank prefix with 2 * v > W */
-	size_t	 nwin;			/* rank prefix elected */
-	size_t	 tie_lo, tie_hi;	/* cand[lo..hi): unresolved tie */
-};
-
 /*
  * Decide m seats among the candidates of ci for which skip[c] is 0, with
  * votes v and W valid ballots (Art. 78(2)-(4)).
  */
-static void
-decide(const struct tly_election *e, size_t ci, const uint64_t *v,
+void
+elec_decide(const struct tly_election *e, size_t ci, const uint64_t *v,
     uint64_t W, unsigned m, const uint8_t *skip, struct decision *d)
 {
 	size_t	 nc, i, j, k, x;
@@ -264,14 +210,14 @@ phase_add(const struct tly_election *e, size_t ci, struct phase *p,
 	p->reporting++;
 	if (it->in->disputed || dup)
 		p->disputed = 1;
-	sat_add(&p->R, r->registered);
-	sat_add(&p->T, r->voted);
-	sat_add(&p->W, r->valid);
-	sat_add(&p->X, r->invalid);
+	elec_sat_add(&p->R, r->registered);
+	elec_sat_add(&p->T, r->voted);
+	elec_sat_add(&p->W, r->valid);
+	elec_sat_add(&p->X, r->invalid);
 	for (i = 0; i < r->nvotes && i < TLY_CAND_MAX; i++)
 		if ((k = tly_constituency_find_candidate(e, ci,
 		    r->votes[i].cand)) >= 0)
-			sat_add(&p->v[k], r->votes[i].votes);
+			elec_sat_add(&p->v[k], r->votes[i].votes);
 }
 
 /* Work space for deciding constituencies. */
@@ -409,7 +355,7 @@ decide_constituency(struct work *w, size_t c)
 	else if (low && !allre)
 		cr->status = TLY_ST_NEEDS_REELECTION;	/* Art. 80 */
 	else {
-		decide(e, c, p1.v, p1.W, S, NULL, &d);
+		elec_decide(e, c, p1.v, p1.W, S, NULL, &d);
 		for (k = 0; k < d.nwin; k++)
 			cr->win[k] = (uint8_t)d.cand[k];
 		cr->nwin = (uint8_t)d.nwin;
@@ -441,7 +387,7 @@ decide_constituency(struct work *w, size_t c)
 			else if (p2.reporting < na)
 				cr->status = TLY_ST_INCOMPLETE;
 			else {
-				decide(e, c, p2.v, p2.W, S - k1, skip, &d);
+				elec_decide(e, c, p2.v, p2.W, S - k1, skip, &d);
 				for (k = 0; k < d.nwin; k++)
 					cr->win[cr->nwin++] =
 					    (uint8_t)d.cand[k];
@@ -607,8 +553,8 @@ build_items(struct work *w, const struct tly_result_input *in, size_t n)
 }
 
 /* Add constituency c's result to the level sums s. */
-static void
-lsum_add_cons(const struct tly_results *res, size_t c, struct lsum *s)
+void
+elec_lsum_add_cons(const struct tly_results *res, size_t c, struct lsum *s)
 {
 	const struct cres	*cr = &res->c[c];
 
@@ -671,7 +617,7 @@ tly_results_compute(const struct tly_election *e,
 
 	/* Level roll-ups. */
 	for (c = 0; c < res->ncons; c++)
-		lsum_add_cons(res, c,
+		elec_lsum_add_cons(res, c,
 		    &res->lv[tly_constituency_level_index(e, c)]);
 	for (l = 0; l < res->nlevels; l++) {
 		s = &res->lv[l];
@@ -679,10 +625,10 @@ tly_results_compute(const struct tly_election *e,
 			al = &res->al[a * res->nlevels + l];
 			s->areas++;
 			s->reporting += al->reporting;
-			sat_add(&s->R, al->R);
-			sat_add(&s->T, al->T);
-			sat_add(&s->W, al->W);
-			sat_add(&s->X, al->X);
+			elec_sat_add(&s->R, al->R);
+			elec_sat_add(&s->T, al->T);
+			elec_sat_add(&s->W, al->W);
+			elec_sat_add(&s->X, al->X);
 		}
 	}
 	*rp = res;
@@ -713,329 +659,4 @@ tly_results_free(struct tly_results *r)
 	free(r->coff);
 	free(r->carea);
 	free(r);
-}
-
-/* ---- JSON ---------------------------------------------------------------- */
-
-/* Write num/den as a percentage with two decimals, half up; "-" for 0. */
-static void
-jw_percent(struct tly_jw *w, uint64_t num, uint64_t den)
-{
-	char	 buf[48];
-	u128	 q;
-
-	if (den == 0) {
-		tly_jw_str(w, "-");
-		return;
-	}
-	q = ((u128)20000 * num + den) / ((u128)2 * den);
-	snprintf(buf, sizeof(buf), "%llu.%02u",
-	    (unsigned long long)(q / 100), (unsigned)(q % 100));
-	tly_jw_str(w, buf);
-}
-
-/* Write a LEVEL object for level l with sums s. */
-static void
-write_level(const struct tly_results *r, size_t l, const struct lsum *s,
-    struct tly_jw *w)
-{
-	int	 i;
-
-	tly_jw_obj_open(w);
-	tly_jw_key(w, "level");
-	tly_jw_str(w, tly_election_level(r->e, l));
-	tly_jw_key(w, "kind");
-	tly_jw_str(w, tly_level_kind(r->e, l) == TLY_LEVEL_NA ? "na" :
-	    "council");
-	tly_jw_key(w, "constituencies");
-	tly_jw_uint(w, s->cons);
-	tly_jw_key(w, "areas");
-	tly_jw_uint(w, s->areas);
-	tly_jw_key(w, "reporting");
-	tly_jw_uint(w, s->reporting);
-	tly_jw_key(w, "seats");
-	tly_jw_uint(w, s->seats);
-	tly_jw_key(w, "seats_filled");
-	tly_jw_uint(w, s->filled);
-	tly_jw_key(w, "registered");
-	tly_jw_uint(w, s->R);
-	tly_jw_key(w, "voted");
-	tly_jw_uint(w, s->T);
-	tly_jw_key(w, "turnout");
-	jw_percent(w, s->T, s->R);
-	tly_jw_key(w, "valid");
-	tly_jw_uint(w, s->W);
-	tly_jw_key(w, "invalid");
-	tly_jw_uint(w, s->X);
-	tly_jw_key(w, "provisional");
-	tly_jw_bool(w, s->st[TLY_ST_INCOMPLETE] > 0 ||
-	    s->st[TLY_ST_DISPUTED] > 0);
-	tly_jw_key(w, "status");
-	tly_jw_obj_open(w);
-	for (i = 0; i < TLY_ST_COUNT_; i++) {
-		tly_jw_key(w, status_names[i]);
-		tly_jw_uint(w, s->st[i]);
-	}
-	tly_jw_obj_close(w);
-	tly_jw_obj_close(w);
-}
-
-/* Write the CSUM members of constituency c into an open object. */
-static void
-write_csum_members(const struct tly_results *r, size_t c, struct tly_jw *w)
-{
-	const struct cres	*cr = &r->c[c];
-	size_t			 k;
-
-	tly_jw_key(w, "id");
-	tly_jw_str(w, tly_constituency_id(r->e, c));
-	tly_jw_key(w, "name");
-	tly_jw_str(w, tly_constituency_name(r->e, c));
-	tly_jw_key(w, "level");
-	tly_jw_str(w, tly_constituency_level(r->e, c));
-	tly_jw_key(w, "seats");
-	tly_jw_uint(w, tly_constituency_seats(r->e, c));
-	tly_jw_key(w, "seats_filled");
-	tly_jw_uint(w, tly_results_seats_filled(r, c));
-	tly_jw_key(w, "status");
-	tly_jw_str(w, status_names[cr->status]);
-	tly_jw_key(w, "winners");
-	tly_jw_arr_open(w);
-	for (k = 0; k < tly_results_seats_filled(r, c); k++)
-		tly_jw_str(w, tly_constituency_candidate(r->e, c, cr->win[k]));
-	tly_jw_arr_close(w);
-	tly_jw_key(w, "areas");
-	tly_jw_uint(w, cr->nareas);
-	tly_jw_key(w, "reporting");
-	tly_jw_uint(w, cr->reporting);
-	tly_jw_key(w, "registered");
-	tly_jw_uint(w, cr->R);
-	tly_jw_key(w, "voted");
-	tly_jw_uint(w, cr->T);
-	tly_jw_key(w, "turnout");
-	jw_percent(w, cr->T, cr->R);
-	tly_jw_key(w, "valid");
-	tly_jw_uint(w, cr->W);
-	tly_jw_key(w, "invalid");
-	tly_jw_uint(w, cr->X);
-}
-
-/* Summary members; see results.h. */
-int
-tly_results_summary_json(const struct tly_results *r, const char *level,
-    struct tly_jw *w)
-{
-	long	 li = -1;
-	size_t	 l, c;
-
-	if (level != NULL &&
-	    (li = tly_election_find_level(r->e, level)) < 0)
-		return tly_fail(TLY_E_NOTFOUND, "no level '%s'", level);
-	tly_jw_key(w, "levels");
-	tly_jw_arr_open(w);
-	for (l = 0; l < r->nlevels; l++)
-		if (li < 0 || (size_t)li == l)
-			write_level(r, l, &r->lv[l], w);
-	tly_jw_arr_close(w);
-	if (li >= 0) {
-		tly_jw_key(w, "constituencies");
-		tly_jw_arr_open(w);
-		for (c = 0; c < r->ncons; c++) {
-			if (tly_constituency_level_index(r->e, c) !=
-			    (size_t)li)
-				continue;
-			tly_jw_obj_open(w);
-			write_csum_members(r, c, w);
-			tly_jw_obj_close(w);
-		}
-		tly_jw_arr_close(w);
-	}
-	/* The caller's object is still open: only the writer's error. */
-	return w->err;
-}
-
-/* One constituency in detail; see results.h. */
-int
-tly_results_constituency_json(const struct tly_results *r, const char *id,
-    struct tly_jw *w)
-{
-	const struct tly_election *e = r->e;
-	const struct cres	*cr;
-	const uint64_t		*v;
-	struct decision		 d;
-	uint8_t			 skip[TLY_CAND_MAX], elected[TLY_CAND_MAX];
-	size_t			 order[TLY_CAND_MAX], norder = 0;
-	size_t			 i, k, a, filled;
-	unsigned		 S;
-	long			 ci;
-
-	if ((ci = tly_election_find_constituency(e, id)) < 0)
-		return tly_fail(TLY_E_NOTFOUND, "no constituency '%s'", id);
-	cr = &r->c[ci];
-	v = r->votes + cr->voff;
-	S = tly_constituency_seats(e, (size_t)ci);
-	filled = tly_results_seats_filled(r, (size_t)ci);
-
-	/* Rank order: first-round winners of an additional election
-	 * first, then everyone else by the deciding round's votes. */
-	memset(skip, 0, sizeof(skip));
-	memset(elected, 0, sizeof(elected));
-	if (cr->phase2)
-		for (k = 0; k < cr->nw1; k++) {
-			order[norder++] = cr->win[k];
-			skip[cr->win[k]] = 1;
-		}
-	for (k = 0; k < filled; k++)
-		elected[cr->win[k]] = 1;
-	decide(e, (size_t)ci, v, cr->W, S - (cr->phase2 ? cr->nw1 : 0),
-	    cr->phase2 ? skip : NULL, &d);
-	for (k = 0; k < d.n; k++)
-		order[norder++] = d.cand[k];
-
-	tly_jw_obj_open(w);
-	write_csum_members(r, (size_t)ci, w);
-	tly_jw_key(w, "round");
-	tly_jw_uint(w, cr->round);
-	tly_jw_key(w, "candidates");
-	tly_jw_arr_open(w);
-	for (k = 0; k < norder; k++) {
-		i = order[k];
-		tly_jw_obj_open(w);
-		tly_jw_key(w, "id");
-		tly_jw_str(w, tly_constituency_candidate(e, (size_t)ci, i));
-		tly_jw_key(w, "name");
-		tly_jw_str(w, tly_candidate_name(e, (size_t)ci, i));
-		tly_jw_key(w, "born");
-		tly_jw_str(w, tly_candidate_born(e, (size_t)ci, i));
-		tly_jw_key(w, "votes");
-		tly_jw_uint(w, v[i]);
-		tly_jw_key(w, "percent_valid");
-		jw_percent(w, v[i], cr->W);
-		tly_jw_key(w, "eligible");
-		tly_jw_bool(w, skip[i] || (u128)2 * v[i] > (u128)cr->W);
-		tly_jw_key(w, "elected");
-		tly_jw_bool(w, elected[i]);
-		tly_jw_key(w, "rank");
-		tly_jw_uint(w, k + 1);
-		tly_jw_obj_close(w);
-	}
-	tly_jw_arr_close(w);
-	tly_jw_key(w, "disputed_areas");
-	tly_jw_arr_open(w);
-	for (k = r->coff[ci]; k < r->coff[ci + 1]; k++) {
-		a = r->carea[k];
-		if (r->al[a * r->nlevels +
-		    tly_constituency_level_index(e, (size_t)ci)].disputed)
-			tly_jw_str(w, tly_area_id(e, a));
-	}
-	tly_jw_arr_close(w);
-	if (cr->status == TLY_ST_NEEDS_ADDITIONAL_ELECTION) {
-		tly_jw_key(w, "additional_election");
-		tly_jw_obj_open(w);
-		tly_jw_key(w, "seats");
-		tly_jw_uint(w, S - cr->nwin);
-		tly_jw_key(w, "candidates");
-		tly_jw_arr_open(w);
-		for (k = 0; k < norder; k++)
-			if (!elected[order[k]])
-				tly_jw_str(w, tly_constituency_candidate(e,
-				    (size_t)ci, order[k]));
-		tly_jw_arr_close(w);
-		tly_jw_obj_close(w);
-	}
-	if (cr->status == TLY_ST_MANUAL_TIEBREAK) {
-		tly_jw_key(w, "tie");
-		tly_jw_arr_open(w);
-		for (k = d.tie_lo; k < d.tie_hi; k++)
-			tly_jw_str(w, tly_constituency_candidate(e,
-			    (size_t)ci, d.cand[k]));
-		tly_jw_arr_close(w);
-	}
-	tly_jw_obj_close(w);
-	return w->err;
-}
-
-/*
- * Number of leading components of area a's path that the query q (path
- * components joined by "/") names exactly, or -1 when it names
- * something else.  "" names the whole election (0 components).
- */
-static long
-path_match(const struct tly_election *e, size_t a, const char *q)
-{
-	const char	*comp;
-	size_t		 k, n, len;
-
-	if (*q == '\0')
-		return 0;
-	n = tly_area_npath(e, a);
-	for (k = 0; k < n; k++) {
-		comp = tly_area_path(e, a, k);
-		len = strlen(comp);
-		if (strncmp(q, comp, len) != 0)
-			return -1;
-		if (q[len] == '\0')
-			return (long)k + 1;
-		if (q[len] != '/')
-			return -1;
-		q += len + 1;
-	}
-	return -1;
-}
-
-/* Roll-up for one administrative place; see results.h. */
-int
-tly_results_area_json(const struct tly_results *r, const char *path,
-    struct tly_jw *w)
-{
-	const struct tly_election *e = r->e;
-	struct lsum		 s[TLY_LEVELS_MAX];
-	const struct alev	*al;
-	uint8_t			*seen = NULL;
-	size_t			 a, l, c, k, first = 0, any = 0;
-	long			 depth = 0, m;
-
-	memset(s, 0, sizeof(s));
-	if ((seen = calloc(r->ncons + 1, 1)) == NULL)
-		return tly_fail(TLY_E_NOMEM, "out of memory");
-	for (a = 0; a < r->nareas; a++) {
-		if ((m = path_match(e, a, path)) < 0)
-			continue;
-		if (!any) {
-			first = a;
-			depth = m;
-			any = 1;
-		}
-		for (l = 0; l < r->nlevels; l++) {
-			al = &r->al[a * r->nlevels + l];
-			s[l].areas++;
-			s[l].reporting += al->reporting;
-			sat_add(&s[l].R, al->R);
-			sat_add(&s[l].T, al->T);
-			sat_add(&s[l].W, al->W);
-			sat_add(&s[l].X, al->X);
-			c = tly_area_constituency_index(e, a, l);
-			if (!seen[c]) {
-				seen[c] = 1;
-				lsum_add_cons(r, c, &s[l]);
-			}
-		}
-	}
-	free(seen);
-	if (!any)
-		return tly_fail(TLY_E_NOTFOUND, "no polling area under '%s'",
-		    path);
-	tly_jw_obj_open(w);
-	tly_jw_key(w, "path");
-	tly_jw_arr_open(w);
-	for (k = 0; k < (size_t)depth; k++)
-		tly_jw_str(w, tly_area_path(e, first, k));
-	tly_jw_arr_close(w);
-	tly_jw_key(w, "levels");
-	tly_jw_arr_open(w);
-	for (l = 0; l < r->nlevels; l++)
-		write_level(r, l, &s[l], w);
-	tly_jw_arr_close(w);
-	tly_jw_obj_close(w);
-	return w->err;
 }
