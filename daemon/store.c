@@ -1,6 +1,10 @@
 /*
- * store.c: the field daemon's SQLite database; the only SQL in the
- * daemon.  See store.h for the tables and the durability promise.
+ * store.c: the field daemon's SQLite database: opening it, the schema
+ * and its migrations, meta values, the own chain of batches and their
+ * records, and the SQL helpers the other store files share (storeInt.h).
+ * store_relay.c takes in relayed batches; store_sync.c holds the queries
+ * of the sync loop.  See store.h for the tables and the durability
+ * promise.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -12,13 +16,10 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "daemon/store.h"
+#include "daemon/storeInt.h"
 
 #define STORE_BUSY_MS	10000	/* busy_timeout */
 
-struct tly_dstore {
-	sqlite3		*db;	/* the one connection */
-	pthread_mutex_t	 mu;	/* serialises every use of db */
-};
 
 /* Schema version 1. */
 static const char schema_v1[] =
@@ -88,8 +89,8 @@ tly_dstate_name(enum tly_dstate st)
 }
 
 /* Parse a state column; unknown text reads as sealed. */
-static enum tly_dstate
-state_parse(const unsigned char *t)
+enum tly_dstate
+tly_dstore_state_parse(const unsigned char *t)
 {
 	if (t == NULL)
 		return TLY_DSTATE_SEALED;
@@ -101,58 +102,58 @@ state_parse(const unsigned char *t)
 }
 
 /* Record the SQLite error of db as the detail of a TLY_E_DB failure. */
-static int
-db_fail(sqlite3 *db, const char *what)
+int
+tly_dstore_db_fail(sqlite3 *db, const char *what)
 {
 	return tly_fail(TLY_E_DB, "store: %s: %s", what,
 	    db != NULL ? sqlite3_errmsg(db) : "no database");
 }
 
 /* Run SQL text without results. */
-static int
-db_exec(struct tly_dstore *s, const char *sql)
+int
+tly_dstore_db_exec(struct tly_dstore *s, const char *sql)
 {
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(s->db, sql);
+		return tly_dstore_db_fail(s->db, sql);
 	return TLY_OK;
 }
 
 /* Prepare one statement. */
-static int
-db_prep(struct tly_dstore *s, const char *sql, sqlite3_stmt **st)
+int
+tly_dstore_db_prep(struct tly_dstore *s, const char *sql, sqlite3_stmt **st)
 {
 	*st = NULL;
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
-		return db_fail(s->db, "prepare");
+		return tly_dstore_db_fail(s->db, "prepare");
 	return TLY_OK;
 }
 
 /* Step a statement that returns no rows. */
-static int
-db_done(struct tly_dstore *s, sqlite3_stmt *st)
+int
+tly_dstore_db_done(struct tly_dstore *s, sqlite3_stmt *st)
 {
 	if (sqlite3_step(st) != SQLITE_DONE)
-		return db_fail(s->db, "step");
+		return tly_dstore_db_fail(s->db, "step");
 	return TLY_OK;
 }
 
 /* Begin a write transaction; *intx is set once it is open. */
-static int
-db_begin(struct tly_dstore *s, int *intx)
+int
+tly_dstore_db_begin(struct tly_dstore *s, int *intx)
 {
 	int	r;
 
-	if ((r = db_exec(s, "BEGIN IMMEDIATE")) == TLY_OK)
+	if ((r = tly_dstore_db_exec(s, "BEGIN IMMEDIATE")) == TLY_OK)
 		*intx = 1;
 	return r;
 }
 
 /* Commit when r is TLY_OK, else roll back an open transaction. */
-static int
-db_end(struct tly_dstore *s, int intx, int r)
+int
+tly_dstore_db_end(struct tly_dstore *s, int intx, int r)
 {
 	if (intx && r == TLY_OK)
-		r = db_exec(s, "COMMIT");
+		r = tly_dstore_db_exec(s, "COMMIT");
 	/* A failed COMMIT may leave the transaction open: end it. */
 	if (intx && r != TLY_OK && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -160,36 +161,40 @@ db_end(struct tly_dstore *s, int intx, int r)
 }
 
 /* Bind helpers that map SQLite failures to TLY_E_DB. */
-static int
-bind_blob(struct tly_dstore *s, sqlite3_stmt *st, int i, const void *p,
-    size_t n)
+int
+tly_dstore_bind_blob(struct tly_dstore *s, sqlite3_stmt *st, int i,
+    const void *p, size_t n)
 {
 	if (n > INT32_MAX ||
 	    sqlite3_bind_blob(st, i, p, (int)n, SQLITE_STATIC) != SQLITE_OK)
-		return db_fail(s->db, "bind");
+		return tly_dstore_db_fail(s->db, "bind");
 	return TLY_OK;
 }
 
-static int
-bind_text(struct tly_dstore *s, sqlite3_stmt *st, int i, const char *t)
+/* Bind a NUL-terminated text. */
+int
+tly_dstore_bind_text(struct tly_dstore *s, sqlite3_stmt *st, int i,
+    const char *t)
 {
 	if (sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC) != SQLITE_OK)
-		return db_fail(s->db, "bind");
+		return tly_dstore_db_fail(s->db, "bind");
 	return TLY_OK;
 }
 
-static int
-bind_u64(struct tly_dstore *s, sqlite3_stmt *st, int i, uint64_t v)
+/* Bind an integer up to INT64_MAX. */
+int
+tly_dstore_bind_u64(struct tly_dstore *s, sqlite3_stmt *st, int i,
+    uint64_t v)
 {
 	if (v > INT64_MAX ||
 	    sqlite3_bind_int64(st, i, (sqlite3_int64)v) != SQLITE_OK)
-		return db_fail(s->db, "bind");
+		return tly_dstore_db_fail(s->db, "bind");
 	return TLY_OK;
 }
 
 /* The table of a kind. */
-static const char *
-kind_table(enum tly_dkind kind)
+const char *
+tly_dstore_kind_table(enum tly_dkind kind)
 {
 	return kind == TLY_DKIND_RELAY ? "relay" : "batches";
 }
@@ -202,10 +207,10 @@ store_version(struct tly_dstore *s, int *out)
 	int		 r;
 
 	*out = 0;
-	if ((r = db_prep(s, "PRAGMA user_version", &st)) != TLY_OK)
+	if ((r = tly_dstore_db_prep(s, "PRAGMA user_version", &st)) != TLY_OK)
 		goto out;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		r = db_fail(s->db, "user_version");
+		r = tly_dstore_db_fail(s->db, "user_version");
 		goto out;
 	}
 	*out = sqlite3_column_int(st, 0);
@@ -230,10 +235,10 @@ store_migrate(struct tly_dstore *s)
 	for (; (size_t)v < nmig; v++) {
 		intx = 0;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if ((r = db_begin(s, &intx)) == TLY_OK &&
-		    (r = db_exec(s, migrations[v])) == TLY_OK)
-			r = db_exec(s, sql);
-		if ((r = db_end(s, intx, r)) != TLY_OK)
+		if ((r = tly_dstore_db_begin(s, &intx)) == TLY_OK &&
+		    (r = tly_dstore_db_exec(s, migrations[v])) == TLY_OK)
+			r = tly_dstore_db_exec(s, sql);
+		if ((r = tly_dstore_db_end(s, intx, r)) != TLY_OK)
 			return r;
 	}
 	return TLY_OK;
@@ -262,7 +267,8 @@ tly_dstore_open(const char *path, struct tly_dstore **sp)
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	/* journal_mode answers with the mode in force: require WAL. */
-	if ((r = db_prep(s, "PRAGMA journal_mode = WAL", &st)) != TLY_OK)
+	if ((r = tly_dstore_db_prep(s, "PRAGMA journal_mode = WAL", &st)) !=
+	    TLY_OK)
 		goto out;
 	if (sqlite3_step(st) != SQLITE_ROW ||
 	    (mode = sqlite3_column_text(st, 0)) == NULL ||
@@ -273,8 +279,9 @@ tly_dstore_open(const char *path, struct tly_dstore **sp)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((r = db_exec(s, "PRAGMA synchronous = FULL")) != TLY_OK ||
-	    (r = db_exec(s, "PRAGMA foreign_keys = ON")) != TLY_OK ||
+	if ((r = tly_dstore_db_exec(s, "PRAGMA synchronous = FULL")) !=
+	    TLY_OK ||
+	    (r = tly_dstore_db_exec(s, "PRAGMA foreign_keys = ON")) != TLY_OK ||
 	    (r = store_migrate(s)) != TLY_OK)
 		goto out;
 	*sp = s;
@@ -319,8 +326,9 @@ tly_dstore_meta_get(struct tly_dstore *s, const char *k, char *out,
 		return TLY_E_INVAL;
 	out[0] = '\0';
 	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, "SELECT v FROM meta WHERE k = ?", &st)) != TLY_OK ||
-	    (r = bind_text(s, st, 1, k)) != TLY_OK)
+	if ((r = tly_dstore_db_prep(s, "SELECT v FROM meta WHERE k = ?",
+	    &st)) != TLY_OK ||
+	    (r = tly_dstore_bind_text(s, st, 1, k)) != TLY_OK)
 		goto out;
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
@@ -337,7 +345,7 @@ tly_dstore_meta_get(struct tly_dstore *s, const char *k, char *out,
 		r = TLY_E_NOTFOUND;
 		break;
 	default:
-		r = db_fail(s->db, "meta");
+		r = tly_dstore_db_fail(s->db, "meta");
 	}
  out:
 	sqlite3_finalize(st);
@@ -352,12 +360,12 @@ tly_dstore_meta_set(struct tly_dstore *s, const char *k, const char *v)
 	int		 r;
 
 	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)",
-	    &st)) != TLY_OK ||
-	    (r = bind_text(s, st, 1, k)) != TLY_OK ||
-	    (r = bind_text(s, st, 2, v)) != TLY_OK)
+	if ((r = tly_dstore_db_prep(s, "INSERT OR REPLACE INTO meta (k, v) "
+	    "VALUES (?, ?)", &st)) != TLY_OK ||
+	    (r = tly_dstore_bind_text(s, st, 1, k)) != TLY_OK ||
+	    (r = tly_dstore_bind_text(s, st, 2, v)) != TLY_OK)
 		goto out;
-	r = db_done(s, st);
+	r = tly_dstore_db_done(s, st);
  out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);
@@ -373,20 +381,20 @@ tly_dstore_meta_set_n(struct tly_dstore *s, const char *const *k,
 	int		 r, intx = 0;
 
 	pthread_mutex_lock(&s->mu);
-	if ((r = db_begin(s, &intx)) != TLY_OK ||
-	    (r = db_prep(s, "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)",
-	    &st)) != TLY_OK)
+	if ((r = tly_dstore_db_begin(s, &intx)) != TLY_OK ||
+	    (r = tly_dstore_db_prep(s, "INSERT OR REPLACE INTO meta (k, v) "
+	    "VALUES (?, ?)", &st)) != TLY_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
 		sqlite3_reset(st);
-		if ((r = bind_text(s, st, 1, k[i])) != TLY_OK ||
-		    (r = bind_text(s, st, 2, v[i])) != TLY_OK ||
-		    (r = db_done(s, st)) != TLY_OK)
+		if ((r = tly_dstore_bind_text(s, st, 1, k[i])) != TLY_OK ||
+		    (r = tly_dstore_bind_text(s, st, 2, v[i])) != TLY_OK ||
+		    (r = tly_dstore_db_done(s, st)) != TLY_OK)
 			goto out;
 	}
  out:
 	sqlite3_finalize(st);
-	r = db_end(s, intx, r);
+	r = tly_dstore_db_end(s, intx, r);
 	pthread_mutex_unlock(&s->mu);
 	return r;
 }
@@ -400,14 +408,14 @@ store_head(struct tly_dstore *s, uint64_t *seq, uint8_t id[TLY_HASH_LEN])
 
 	*seq = 0;
 	memset(id, 0, TLY_HASH_LEN);
-	if ((r = db_prep(s, "SELECT seq, id FROM batches ORDER BY seq DESC "
-	    "LIMIT 1", &st)) != TLY_OK)
+	if ((r = tly_dstore_db_prep(s, "SELECT seq, id FROM batches "
+	    "ORDER BY seq DESC LIMIT 1", &st)) != TLY_OK)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		goto out;
 	if (rc != SQLITE_ROW) {
-		r = db_fail(s->db, "head");
+		r = tly_dstore_db_fail(s->db, "head");
 		goto out;
 	}
 	if (sqlite3_column_bytes(st, 1) != TLY_HASH_LEN) {
@@ -444,7 +452,7 @@ tly_dstore_append(struct tly_dstore *s, uint64_t seq,
 	int		 r, intx = 0;
 
 	pthread_mutex_lock(&s->mu);
-	if ((r = db_begin(s, &intx)) != TLY_OK ||
+	if ((r = tly_dstore_db_begin(s, &intx)) != TLY_OK ||
 	    (r = store_head(s, &head, hid)) != TLY_OK)
 		goto out;
 	if (seq != head + 1) {
@@ -453,37 +461,43 @@ tly_dstore_append(struct tly_dstore *s, uint64_t seq,
 		    (unsigned long long)head + 1);
 		goto out;
 	}
-	if ((r = db_prep(s, "INSERT INTO batches (seq, id, bytes, created, "
-	    "nrecords) VALUES (?, ?, ?, ?, ?)", &st)) != TLY_OK ||
-	    (r = bind_u64(s, st, 1, seq)) != TLY_OK ||
-	    (r = bind_blob(s, st, 2, id, TLY_HASH_LEN)) != TLY_OK ||
-	    (r = bind_blob(s, st, 3, bytes, len)) != TLY_OK ||
-	    (r = bind_u64(s, st, 4, created)) != TLY_OK ||
-	    (r = bind_u64(s, st, 5, nrecs)) != TLY_OK ||
-	    (r = db_done(s, st)) != TLY_OK)
+	if ((r = tly_dstore_db_prep(s, "INSERT INTO batches (seq, id, bytes, "
+	    "created, nrecords) VALUES (?, ?, ?, ?, ?)", &st)) != TLY_OK ||
+	    (r = tly_dstore_bind_u64(s, st, 1, seq)) != TLY_OK ||
+	    (r = tly_dstore_bind_blob(s, st, 2, id, TLY_HASH_LEN)) != TLY_OK ||
+	    (r = tly_dstore_bind_blob(s, st, 3, bytes, len)) != TLY_OK ||
+	    (r = tly_dstore_bind_u64(s, st, 4, created)) != TLY_OK ||
+	    (r = tly_dstore_bind_u64(s, st, 5, nrecs)) != TLY_OK ||
+	    (r = tly_dstore_db_done(s, st)) != TLY_OK)
 		goto out;
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((r = db_prep(s, "INSERT INTO records (id, seq, idx, area, level, "
-	    "constituency, round, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	    &st)) != TLY_OK)
+	if ((r = tly_dstore_db_prep(s, "INSERT INTO records (id, seq, idx, "
+	    "area, level, constituency, round, json) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st)) != TLY_OK)
 		goto out;
 	for (i = 0; i < nrecs; i++) {
 		sqlite3_reset(st);
-		if ((r = bind_text(s, st, 1, recs[i].id)) != TLY_OK ||
-		    (r = bind_u64(s, st, 2, seq)) != TLY_OK ||
-		    (r = bind_u64(s, st, 3, i)) != TLY_OK ||
-		    (r = bind_text(s, st, 4, recs[i].area)) != TLY_OK ||
-		    (r = bind_text(s, st, 5, recs[i].level)) != TLY_OK ||
-		    (r = bind_text(s, st, 6, recs[i].constituency)) != TLY_OK ||
-		    (r = bind_u64(s, st, 7, recs[i].round)) != TLY_OK ||
-		    (r = bind_text(s, st, 8, recs[i].json)) != TLY_OK ||
-		    (r = db_done(s, st)) != TLY_OK)
+		if ((r = tly_dstore_bind_text(s, st, 1, recs[i].id)) !=
+		    TLY_OK ||
+		    (r = tly_dstore_bind_u64(s, st, 2, seq)) != TLY_OK ||
+		    (r = tly_dstore_bind_u64(s, st, 3, i)) != TLY_OK ||
+		    (r = tly_dstore_bind_text(s, st, 4, recs[i].area)) !=
+		    TLY_OK ||
+		    (r = tly_dstore_bind_text(s, st, 5, recs[i].level)) !=
+		    TLY_OK ||
+		    (r = tly_dstore_bind_text(s, st, 6,
+		    recs[i].constituency)) != TLY_OK ||
+		    (r = tly_dstore_bind_u64(s, st, 7, recs[i].round)) !=
+		    TLY_OK ||
+		    (r = tly_dstore_bind_text(s, st, 8, recs[i].json)) !=
+		    TLY_OK ||
+		    (r = tly_dstore_db_done(s, st)) != TLY_OK)
 			goto out;
 	}
  out:
 	sqlite3_finalize(st);
-	r = db_end(s, intx, r);
+	r = tly_dstore_db_end(s, intx, r);
 	pthread_mutex_unlock(&s->mu);
 	return r;
 }
@@ -497,18 +511,18 @@ tly_dstore_state(struct tly_dstore *s, enum tly_dkind kind,
 	int		 r, rc;
 
 	snprintf(sql, sizeof(sql), "SELECT state FROM %s WHERE id = ?",
-	    kind_table(kind));
+	    tly_dstore_kind_table(kind));
 	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, sql, &st)) != TLY_OK ||
-	    (r = bind_blob(s, st, 1, id, TLY_HASH_LEN)) != TLY_OK)
+	if ((r = tly_dstore_db_prep(s, sql, &st)) != TLY_OK ||
+	    (r = tly_dstore_bind_blob(s, st, 1, id, TLY_HASH_LEN)) != TLY_OK)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		r = TLY_E_NOTFOUND;
 	else if (rc != SQLITE_ROW)
-		r = db_fail(s->db, "state");
+		r = tly_dstore_db_fail(s->db, "state");
 	else if (state != NULL)
-		*state = state_parse(sqlite3_column_text(st, 0));
+		*state = tly_dstore_state_parse(sqlite3_column_text(st, 0));
  out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);
@@ -524,12 +538,12 @@ store_blob(struct tly_dstore *s, const char *sql, const uint8_t *id,
 	int		 r, rc;
 
 	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, sql, &st)) != TLY_OK)
+	if ((r = tly_dstore_db_prep(s, sql, &st)) != TLY_OK)
 		goto out;
 	if (id != NULL)
-		r = bind_blob(s, st, 1, id, TLY_HASH_LEN);
+		r = tly_dstore_bind_blob(s, st, 1, id, TLY_HASH_LEN);
 	else
-		r = bind_u64(s, st, 1, seq);
+		r = tly_dstore_bind_u64(s, st, 1, seq);
 	if (r != TLY_OK)
 		goto out;
 	rc = sqlite3_step(st);
@@ -537,7 +551,7 @@ store_blob(struct tly_dstore *s, const char *sql, const uint8_t *id,
 	    (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL))
 		r = TLY_E_NOTFOUND;
 	else if (rc != SQLITE_ROW)
-		r = db_fail(s->db, "read");
+		r = tly_dstore_db_fail(s->db, "read");
 	else
 		r = tly_buf_add(out, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0));
@@ -564,395 +578,6 @@ tly_dstore_receipt(struct tly_dstore *s, enum tly_dkind kind,
 }
 
 int
-tly_dstore_relay_add(struct tly_dstore *s, const uint8_t id[TLY_HASH_LEN],
-    const uint8_t device[TLY_PK_LEN], uint64_t seq, const uint8_t *bytes,
-    size_t len, uint64_t nrecords, uint64_t received, enum tly_drelay *res)
-{
-	sqlite3_stmt	*st = NULL;
-	int		 r, rc, intx = 0;
-
-	*res = TLY_DRELAY_STORED;
-	pthread_mutex_lock(&s->mu);
-	if ((r = db_begin(s, &intx)) != TLY_OK)
-		goto out;
-	if ((r = db_prep(s, "SELECT id = ? FROM relay WHERE id = ? OR "
-	    "(device = ? AND seq = ?) ORDER BY 1 DESC LIMIT 1", &st)) !=
-	    TLY_OK ||
-	    (r = bind_blob(s, st, 1, id, TLY_HASH_LEN)) != TLY_OK ||
-	    (r = bind_blob(s, st, 2, id, TLY_HASH_LEN)) != TLY_OK ||
-	    (r = bind_blob(s, st, 3, device, TLY_PK_LEN)) != TLY_OK ||
-	    (r = bind_u64(s, st, 4, seq)) != TLY_OK)
-		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*res = sqlite3_column_int(st, 0) ? TLY_DRELAY_DUPLICATE :
-		    TLY_DRELAY_CONFLICT;
-		goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		r = db_fail(s->db, "relay lookup");
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if ((r = db_prep(s, "INSERT INTO relay (id, device, seq, bytes, "
-	    "received, nrecords) VALUES (?, ?, ?, ?, ?, ?)", &st)) != TLY_OK ||
-	    (r = bind_blob(s, st, 1, id, TLY_HASH_LEN)) != TLY_OK ||
-	    (r = bind_blob(s, st, 2, device, TLY_PK_LEN)) != TLY_OK ||
-	    (r = bind_u64(s, st, 3, seq)) != TLY_OK ||
-	    (r = bind_blob(s, st, 4, bytes, len)) != TLY_OK ||
-	    (r = bind_u64(s, st, 5, received)) != TLY_OK ||
-	    (r = bind_u64(s, st, 6, nrecords)) != TLY_OK)
-		goto out;
-	r = db_done(s, st);
- out:
-	sqlite3_finalize(st);
-	r = db_end(s, intx, r);
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
-void
-tly_dstore_items_free(struct tly_dstore_item *items, size_t n)
-{
-	size_t	i;
-
-	if (items == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(items[i].bytes);
-	free(items);
-}
-
-int
-tly_dstore_pending(struct tly_dstore *s, size_t max_n, size_t max_bytes,
-    struct tly_dstore_item **itemsp, size_t *np)
-{
-	sqlite3_stmt		*st = NULL;
-	struct tly_dstore_item	*items = NULL, *it;
-	size_t			 n = 0, total = 0, blen;
-	int			 r, rc;
-
-	*itemsp = NULL;
-	*np = 0;
-	if (max_n == 0)
-		return TLY_OK;
-	if ((items = calloc(max_n, sizeof(*items))) == NULL)
-		return TLY_E_NOMEM;
-	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s,
-	    "SELECT k, seq, id, bytes, n FROM ("
-	    " SELECT 0 AS k, x'' AS d, seq, id, bytes, nrecords AS n"
-	    "  FROM batches WHERE state != 'acknowledged'"
-	    " UNION ALL"
-	    " SELECT 1, device, seq, id, bytes, nrecords FROM relay"
-	    "  WHERE state != 'acknowledged')"
-	    " ORDER BY k, d, seq LIMIT ?", &st)) != TLY_OK ||
-	    (r = bind_u64(s, st, 1, max_n)) != TLY_OK)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		blen = (size_t)sqlite3_column_bytes(st, 3);
-		if (n > 0 && (blen > max_bytes || total > max_bytes - blen))
-			break;
-		if (sqlite3_column_bytes(st, 2) != TLY_HASH_LEN) {
-			r = tly_fail(TLY_E_DB, "store: malformed batch id");
-			goto out;
-		}
-		it = &items[n];
-		it->kind = sqlite3_column_int(st, 0) ? TLY_DKIND_RELAY :
-		    TLY_DKIND_OWN;
-		it->seq = (uint64_t)sqlite3_column_int64(st, 1);
-		memcpy(it->id, sqlite3_column_blob(st, 2), TLY_HASH_LEN);
-		if ((it->bytes = malloc(blen > 0 ? blen : 1)) == NULL) {
-			r = TLY_E_NOMEM;
-			goto out;
-		}
-		memcpy(it->bytes, sqlite3_column_blob(st, 3), blen);
-		it->len = blen;
-		it->nrecords = (uint64_t)sqlite3_column_int64(st, 4);
-		total += blen;
-		n++;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		r = db_fail(s->db, "pending");
-		goto out;
-	}
-	if (n == 0) {
-		free(items);
-		items = NULL;
-	}
-	*itemsp = items;
-	*np = n;
-	items = NULL;		/* transferred */
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	tly_dstore_items_free(items, n);
-	return r;
-}
-
-int
-tly_dstore_mark_sent(struct tly_dstore *s, const struct tly_dstore_item *items,
-    size_t n)
-{
-	sqlite3_stmt	*st[2] = { NULL, NULL };
-	sqlite3_stmt	*q;
-	size_t		 i;
-	int		 r, intx = 0;
-
-	pthread_mutex_lock(&s->mu);
-	if ((r = db_begin(s, &intx)) != TLY_OK ||
-	    (r = db_prep(s, "UPDATE batches SET attempts = attempts + 1, "
-	    "state = CASE state WHEN 'acknowledged' THEN state ELSE 'sent' END "
-	    "WHERE id = ?", &st[0])) != TLY_OK ||
-	    (r = db_prep(s, "UPDATE relay SET attempts = attempts + 1, "
-	    "state = CASE state WHEN 'acknowledged' THEN state ELSE 'sent' END "
-	    "WHERE id = ?", &st[1])) != TLY_OK)
-		goto out;
-	for (i = 0; i < n; i++) {
-		q = st[items[i].kind == TLY_DKIND_RELAY];
-		sqlite3_reset(q);
-		if ((r = bind_blob(s, q, 1, items[i].id, TLY_HASH_LEN)) !=
-		    TLY_OK || (r = db_done(s, q)) != TLY_OK)
-			goto out;
-	}
- out:
-	sqlite3_finalize(st[0]);
-	sqlite3_finalize(st[1]);
-	r = db_end(s, intx, r);
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
-int
-tly_dstore_ack(struct tly_dstore *s, enum tly_dkind kind,
-    const uint8_t id[TLY_HASH_LEN], const uint8_t *receipt, size_t len,
-    uint64_t acked_at)
-{
-	sqlite3_stmt	*st = NULL;
-	char		 sql[160];
-	int		 r;
-
-	snprintf(sql, sizeof(sql), "UPDATE %s SET state = 'acknowledged', "
-	    "receipt = coalesce(receipt, ?), acked_at = coalesce(acked_at, ?), "
-	    "last_error = NULL WHERE id = ?", kind_table(kind));
-	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, sql, &st)) != TLY_OK ||
-	    (r = bind_blob(s, st, 1, receipt, len)) != TLY_OK ||
-	    (r = bind_u64(s, st, 2, acked_at)) != TLY_OK ||
-	    (r = bind_blob(s, st, 3, id, TLY_HASH_LEN)) != TLY_OK ||
-	    (r = db_done(s, st)) != TLY_OK)
-		goto out;
-	if (sqlite3_changes(s->db) == 0)
-		r = TLY_E_NOTFOUND;
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
-int
-tly_dstore_set_error(struct tly_dstore *s, enum tly_dkind kind,
-    const uint8_t id[TLY_HASH_LEN], const char *msg)
-{
-	sqlite3_stmt	*st = NULL;
-	char		 sql[80];
-	int		 r;
-
-	snprintf(sql, sizeof(sql), "UPDATE %s SET last_error = ? WHERE id = ?",
-	    kind_table(kind));
-	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, sql, &st)) != TLY_OK)
-		goto out;
-	if (msg != NULL)
-		r = bind_text(s, st, 1, msg);
-	else if (sqlite3_bind_null(st, 1) != SQLITE_OK)
-		r = db_fail(s->db, "bind");
-	if (r != TLY_OK ||
-	    (r = bind_blob(s, st, 2, id, TLY_HASH_LEN)) != TLY_OK ||
-	    (r = db_done(s, st)) != TLY_OK)
-		goto out;
-	if (sqlite3_changes(s->db) == 0)
-		r = TLY_E_NOTFOUND;
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
-int
-tly_dstore_counts(struct tly_dstore *s, uint64_t counts[3])
-{
-	sqlite3_stmt	*st = NULL;
-	int		 r, rc;
-
-	counts[0] = counts[1] = counts[2] = 0;
-	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, "SELECT state, count(*) FROM batches "
-	    "GROUP BY state", &st)) != TLY_OK)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		counts[state_parse(sqlite3_column_text(st, 0))] +=
-		    (uint64_t)sqlite3_column_int64(st, 1);
-	if (rc != SQLITE_DONE)
-		r = db_fail(s->db, "counts");
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
-/* Sum column 1 of a (state, n) query into counts by state. */
-static int
-store_state_sums(struct tly_dstore *s, const char *sql, uint64_t counts[3])
-{
-	sqlite3_stmt	*st = NULL;
-	int		 r, rc;
-
-	counts[0] = counts[1] = counts[2] = 0;
-	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, sql, &st)) != TLY_OK)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		counts[state_parse(sqlite3_column_text(st, 0))] +=
-		    (uint64_t)sqlite3_column_int64(st, 1);
-	if (rc != SQLITE_DONE)
-		r = db_fail(s->db, "counts");
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
-int
-tly_dstore_record_counts(struct tly_dstore *s, uint64_t counts[3])
-{
-	return store_state_sums(s, "SELECT state, sum(nrecords) FROM batches "
-	    "GROUP BY state", counts);
-}
-
-int
-tly_dstore_relay_counts(struct tly_dstore *s, uint64_t counts[3])
-{
-	return store_state_sums(s, "SELECT state, count(*) FROM relay "
-	    "GROUP BY state", counts);
-}
-
-int
-tly_dstore_find(struct tly_dstore *s, enum tly_dkind kind,
-    const uint8_t id[TLY_HASH_LEN], struct tly_dstore_found *f)
-{
-	sqlite3_stmt	*st = NULL;
-	int		 r, rc;
-
-	memset(f, 0, sizeof(*f));
-	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, kind == TLY_DKIND_RELAY ?
-	    "SELECT seq, device, nrecords, state FROM relay WHERE id = ?" :
-	    "SELECT seq, x'', nrecords, state FROM batches WHERE id = ?",
-	    &st)) != TLY_OK ||
-	    (r = bind_blob(s, st, 1, id, TLY_HASH_LEN)) != TLY_OK)
-		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		r = TLY_E_NOTFOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		r = db_fail(s->db, "find");
-		goto out;
-	}
-	f->seq = (uint64_t)sqlite3_column_int64(st, 0);
-	if (sqlite3_column_bytes(st, 1) == TLY_PK_LEN)
-		memcpy(f->device, sqlite3_column_blob(st, 1), TLY_PK_LEN);
-	f->nrecords = (uint64_t)sqlite3_column_int64(st, 2);
-	f->state = state_parse(sqlite3_column_text(st, 3));
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
-int
-tly_dstore_unacked_devices(struct tly_dstore *s, size_t max_n,
-    struct tly_dstore_dev **devsp, size_t *np)
-{
-	sqlite3_stmt		*st = NULL;
-	struct tly_dstore_dev	*devs = NULL, *dv;
-	size_t			 n = 0;
-	int			 r, rc;
-
-	*devsp = NULL;
-	*np = 0;
-	if (max_n == 0)
-		return TLY_OK;
-	if ((devs = calloc(max_n, sizeof(*devs))) == NULL)
-		return TLY_E_NOMEM;
-	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s,
-	    "SELECT k, d, mn, n, ns, mx FROM ("
-	    " SELECT 0 AS k, x'' AS d, min(seq) AS mn, count(*) AS n,"
-	    "  sum(state = 'sent') AS ns, max(seq) AS mx FROM batches"
-	    "  WHERE state != 'acknowledged'"
-	    " UNION ALL"
-	    " SELECT 1, device, min(seq), count(*), sum(state = 'sent'),"
-	    "  max(seq) FROM relay WHERE state != 'acknowledged'"
-	    "  GROUP BY device)"
-	    " WHERE n > 0 ORDER BY k, d LIMIT ?", &st)) != TLY_OK ||
-	    (r = bind_u64(s, st, 1, max_n)) != TLY_OK)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		dv = &devs[n++];
-		dv->kind = sqlite3_column_int(st, 0) ? TLY_DKIND_RELAY :
-		    TLY_DKIND_OWN;
-		if (sqlite3_column_bytes(st, 1) == TLY_PK_LEN)
-			memcpy(dv->device, sqlite3_column_blob(st, 1),
-			    TLY_PK_LEN);
-		dv->min_seq = (uint64_t)sqlite3_column_int64(st, 2);
-		dv->nunacked = (uint64_t)sqlite3_column_int64(st, 3);
-		dv->nsent = (uint64_t)sqlite3_column_int64(st, 4);
-		dv->max_seq = (uint64_t)sqlite3_column_int64(st, 5);
-	}
-	if (rc != SQLITE_DONE) {
-		r = db_fail(s->db, "unacked devices");
-		goto out;
-	}
-	if (n > 0) {
-		*devsp = devs;
-		*np = n;
-		devs = NULL;
-	}
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	free(devs);
-	return r;
-}
-
-int
-tly_dstore_unacked(struct tly_dstore *s, uint64_t *n)
-{
-	sqlite3_stmt	*st = NULL;
-	int		 r;
-
-	*n = 0;
-	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, "SELECT (SELECT count(*) FROM batches WHERE "
-	    "state != 'acknowledged') + (SELECT count(*) FROM relay WHERE "
-	    "state != 'acknowledged')", &st)) != TLY_OK)
-		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		r = db_fail(s->db, "unacked");
-		goto out;
-	}
-	*n = (uint64_t)sqlite3_column_int64(st, 0);
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
-int
 tly_dstore_foreach_batch(struct tly_dstore *s,
     int (*fn)(void *arg, const struct tly_dstore_info *info), void *arg)
 {
@@ -961,8 +586,8 @@ tly_dstore_foreach_batch(struct tly_dstore *s,
 	int			 r, rc;
 
 	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, "SELECT seq, id, created, nrecords, state, "
-	    "attempts, last_error, acked_at FROM batches ORDER BY seq",
+	if ((r = tly_dstore_db_prep(s, "SELECT seq, id, created, nrecords, "
+	    "state, attempts, last_error, acked_at FROM batches ORDER BY seq",
 	    &st)) != TLY_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -973,7 +598,7 @@ tly_dstore_foreach_batch(struct tly_dstore *s,
 			    TLY_HASH_LEN);
 		info.created = (uint64_t)sqlite3_column_int64(st, 2);
 		info.nrecords = (uint64_t)sqlite3_column_int64(st, 3);
-		info.state = state_parse(sqlite3_column_text(st, 4));
+		info.state = tly_dstore_state_parse(sqlite3_column_text(st, 4));
 		info.attempts = (uint64_t)sqlite3_column_int64(st, 5);
 		info.last_error = (const char *)sqlite3_column_text(st, 6);
 		info.acked_at = (uint64_t)sqlite3_column_int64(st, 7);
@@ -981,7 +606,7 @@ tly_dstore_foreach_batch(struct tly_dstore *s,
 			goto out;
 	}
 	if (rc != SQLITE_DONE)
-		r = db_fail(s->db, "list");
+		r = tly_dstore_db_fail(s->db, "list");
  out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);
@@ -997,7 +622,7 @@ tly_dstore_foreach_bytes(struct tly_dstore *s,
 	int		 r, rc;
 
 	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s,
+	if ((r = tly_dstore_db_prep(s,
 	    "SELECT 0 AS k, x'' AS d, seq, bytes FROM batches"
 	    " UNION ALL SELECT 1, device, seq, bytes FROM relay"
 	    " ORDER BY k, d, seq", &st)) != TLY_OK)
@@ -1009,7 +634,7 @@ tly_dstore_foreach_bytes(struct tly_dstore *s,
 			goto out;
 	}
 	if (rc != SQLITE_DONE)
-		r = db_fail(s->db, "bundle");
+		r = tly_dstore_db_fail(s->db, "bundle");
  out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);
@@ -1027,11 +652,12 @@ tly_dstore_area_records(struct tly_dstore *s, const char *area,
 	int			 r, rc;
 
 	pthread_mutex_lock(&s->mu);
-	if ((r = db_prep(s, "SELECT level, json_extract(json, '$.voted') "
+	if ((r = tly_dstore_db_prep(s, "SELECT level, "
+	    "json_extract(json, '$.voted') "
 	    "FROM records WHERE area = ? AND round = ? "
 	    "ORDER BY seq DESC, idx DESC", &st)) != TLY_OK ||
-	    (r = bind_text(s, st, 1, area)) != TLY_OK ||
-	    (r = bind_u64(s, st, 2, round)) != TLY_OK)
+	    (r = tly_dstore_bind_text(s, st, 1, area)) != TLY_OK ||
+	    (r = tly_dstore_bind_u64(s, st, 2, round)) != TLY_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		level = sqlite3_column_text(st, 0);
@@ -1043,7 +669,7 @@ tly_dstore_area_records(struct tly_dstore *s, const char *area,
 			goto out;
 	}
 	if (rc != SQLITE_DONE)
-		r = db_fail(s->db, "area records");
+		r = tly_dstore_db_fail(s->db, "area records");
  out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);

@@ -1,9 +1,11 @@
 /*
  * store.h: the field daemon's durable state, in one SQLite file.
  *
- * store.c is the only SQL in the daemon.  The database runs in WAL mode
- * with synchronous=FULL, so a call that returns TLY_OK after a write has
- * committed it to disk.  One connection is shared by every thread and
+ * store*.c are the only SQL in the daemon (store.c: open, schema, meta,
+ * own batches; store_relay.c: relayed batches; store_sync.c: the sync
+ * loop's queries; storeInt.h: what they share).  The database runs in
+ * WAL mode with synchronous=FULL, so a call that returns TLY_OK after a
+ * write has committed it to disk.  One connection is shared by every thread and
  * guarded by a mutex inside the store; each function is atomic.
  *
  * Tables (schema version 2, PRAGMA user_version):

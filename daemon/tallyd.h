@@ -4,10 +4,19 @@
  *   config.c  reads tallyd.conf into struct tly_dconf
  *   seal.c    checks records and seals them into batches; takes in
  *             relayed bundles
- *   syncer.c  the background thread that delivers batches to the central
+ *   syncer.c  the background thread that delivers batches to the central:
+ *             wake-ups, backoff, status bookkeeping
+ *   deliver.c the requests of one sync run: resume via head and receipts,
+ *             bundles posted and their receipts checked, captive portals
+ *             (syncerInt.h: what syncer.c and deliver.c share)
  *   netwatch.c  wakes the syncer when the network changes (rtnetlink)
  *   api.c     the local HTTP API on the Unix socket (PROTOCOL.md 9)
- *   store.c   the SQLite database (store.h)
+ *   store.c   the SQLite database (store.h): open, schema, migrations,
+ *             meta, own batches and records
+ *   store_relay.c  relayed batches taken in from bundles
+ *   store_sync.c   the queries of the sync loop: pending batches, states,
+ *             counts, lookups (storeInt.h: what the store files share;
+ *             store*.c hold the only SQL in the daemon)
  *   main.c    start-up, signals and shutdown
  */
 #ifndef TLY_DAEMON_TALLYD_H
@@ -101,7 +110,7 @@ int	tly_dseal_records(struct tallyd *d, const struct tly_record *records,
 int	tly_dseal_bundle(struct tallyd *d, const uint8_t *p, size_t len,
 	    struct tly_jw *w, size_t *stored, size_t *rejected);
 
-/* ---- The sync thread (syncer.c) ------------------------------------------ */
+/* ---- The sync thread (syncer.c, deliver.c) ------------------------------- */
 
 /* What one sync run did (POST /v1/sync). */
 struct tly_dsync_result {
