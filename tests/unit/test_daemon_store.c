@@ -1,5 +1,5 @@
 /*
- * test_daemon_store.c: the field daemon's database (daemon/store.c) on a
+ * test_daemon_store.c: the field daemon's database (daemon/store*.c) on a
  * real SQLite file in a fresh temporary directory.
  *
  * The store keeps signed bytes as opaque blobs, so most batches here are

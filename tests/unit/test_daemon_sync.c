@@ -1,7 +1,7 @@
 /*
- * test_daemon_sync.c: the field daemon's delivery (daemon/syncer.c) and
- * bundle intake (daemon/seal.c) against a small fake central served in
- * this process, on 127.0.0.1.
+ * test_daemon_sync.c: the field daemon's delivery (daemon/syncer.c and
+ * deliver.c) and bundle intake (daemon/seal.c) against a small fake
+ * central served in this process, on 127.0.0.1.
  *
  * The fake central stores every batch it is sent, signs receipts with
  * its own key, answers GET .../head and GET .../receipts, and can be
