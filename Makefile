@@ -62,7 +62,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
-TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+TOOL_DIRS := $(sort $(patsubst tests/tools/%/,%,$(dir $(wildcard tests/tools/*/*.c))))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%) \
+	    $(TOOL_DIRS:%=$(BUILD)/tests/tools/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -125,10 +127,25 @@ fuzz:
 	    $(BUILD)/fuzzlib/libtally.a $(LDLIBS) || exit 1; done
 	@echo "run e.g.: $(BUILD)/fuzz/fuzz_batch tests/fuzz/corpus/fuzz_batch"
 
-# Test tools (servers and proxies the integration tests drive).
+# Test tools (servers and proxies the integration tests drive): one
+# file tests/tools/X.c -> $(BUILD)/tests/tools/X, or one folder
+# tests/tools/D/*.c -> $(BUILD)/tests/tools/D.  A folder tool's objects
+# go to $(BUILD)/tests/tools-obj/D/, as $(BUILD)/tests/tools/D is the
+# binary itself.
 $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/tools-obj/%.o: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+define TOOL_DIR_RULE
+$(BUILD)/tests/tools/$(1): $(patsubst tests/tools/%.c,$(BUILD)/tests/tools-obj/%.o,$(wildcard tests/tools/$(1)/*.c)) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach d,$(TOOL_DIRS),$(eval $(call TOOL_DIR_RULE,$(d))))
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
