@@ -100,8 +100,7 @@ check_candidates(struct ctx *c, const struct tly_election *e, size_t ci,
 {
 	const char	*cid;
 	char		 fields[96];
-	size_t		 i, j, ncand, lo, hi, mid;
-	int		 cmp, found;
+	size_t		 i, j, ncand;
 
 	ncand = tly_constituency_ncandidates(e, ci);
 	for (i = 0; i < nvotes; i++) {
@@ -116,24 +115,7 @@ check_candidates(struct ctx *c, const struct tly_election *e, size_t ci,
 			    "twice", name);
 			continue;
 		}
-		/* Candidates are sorted by id: binary search. */
-		lo = 0;
-		hi = ncand;
-		found = 0;
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			cmp = strcmp(name, tly_constituency_candidate(e, ci,
-			    mid));
-			if (cmp == 0) {
-				found = 1;
-				break;
-			}
-			if (cmp < 0)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		if (!found)
+		if (tly_constituency_find_candidate(e, ci, name) < 0)
 			add(c, "H1", fields, -1, "votes names '%s', who is "
 			    "not a candidate in constituency '%s'", name,
 			    r->constituency);

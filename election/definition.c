@@ -185,30 +185,6 @@ min_candidates(int kind, unsigned seats)
 	return seats + 1;
 }
 
-/* qsort comparator: candidates by id. */
-static int
-cmp_cand(const void *a, const void *b)
-{
-	return strcmp(((const struct cand *)a)->id,
-	    ((const struct cand *)b)->id);
-}
-
-/* qsort comparator: constituencies by id. */
-static int
-cmp_cons(const void *a, const void *b)
-{
-	return strcmp(((const struct cons *)a)->id,
-	    ((const struct cons *)b)->id);
-}
-
-/* qsort comparator: polling areas by id. */
-static int
-cmp_area(const void *a, const void *b)
-{
-	return strcmp(((const struct area *)a)->id,
-	    ((const struct area *)b)->id);
-}
-
 /* Parse "levels". */
 static int
 parse_levels(struct tly_election *e, const struct tly_json *root)
@@ -292,7 +268,7 @@ parse_candidates(struct tly_election *e, struct cons *c,
 		c->ncand = i + 1;
 	}
 	e->ncands += c->ncand;
-	qsort(c->cand, c->ncand, sizeof(*c->cand), cmp_cand);
+	qsort(c->cand, c->ncand, sizeof(*c->cand), elec_cmp_id);
 	for (i = 1; i < c->ncand; i++)
 		if (strcmp(c->cand[i - 1].id, c->cand[i].id) == 0) {
 			size_t a = c->cand[i - 1].pos, b = c->cand[i].pos;
@@ -374,7 +350,7 @@ parse_constituencies(struct tly_election *e, const struct tly_json *root)
 		if ((r = elec_soft(e, r)) != TLY_OK)
 			return r;
 	}
-	qsort(e->cons, e->ncons, sizeof(*e->cons), cmp_cons);
+	qsort(e->cons, e->ncons, sizeof(*e->cons), elec_cmp_id);
 	for (i = 1; i < e->ncons; i++)
 		if (strcmp(e->cons[i - 1].id, e->cons[i].id) == 0) {
 			size_t a = e->cons[i - 1].pos, b = e->cons[i].pos;
@@ -546,7 +522,7 @@ parse_areas(struct tly_election *e, const struct tly_json *root)
 		}
 		e->nareas++;
 	}
-	qsort(e->areas, e->nareas, sizeof(*e->areas), cmp_area);
+	qsort(e->areas, e->nareas, sizeof(*e->areas), elec_cmp_id);
 	for (i = 1; i < e->nareas; i++)
 		if (strcmp(e->areas[i - 1].id, e->areas[i].id) == 0) {
 			size_t a = e->areas[i - 1].pos, b = e->areas[i].pos;

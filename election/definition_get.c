@@ -63,6 +63,32 @@ tly_election_invalid_warn_percent(const struct tly_election *e)
 	return e->warn;
 }
 
+int
+elec_cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+long
+elec_find_id(const void *base, size_t n, size_t size, const char *id)
+{
+	const char	*p = base;
+	size_t		 lo = 0, hi = n, mid;
+	int		 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(id, *(const char *const *)(const void *)
+		    (p + mid * size))) == 0)
+			return (long)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
 /* Number of levels. */
 size_t
 tly_election_nlevels(const struct tly_election *e)
@@ -88,19 +114,7 @@ tly_election_nconstituencies(const struct tly_election *e)
 long
 tly_election_find_constituency(const struct tly_election *e, const char *id)
 {
-	size_t	 lo = 0, hi = e->ncons, mid;
-	int	 c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(id, e->cons[mid].id)) == 0)
-			return (long)mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
+	return elec_find_id(e->cons, e->ncons, sizeof(*e->cons), id);
 }
 
 /* Id of constituency i. */
@@ -158,19 +172,7 @@ tly_election_nareas(const struct tly_election *e)
 long
 tly_election_find_area(const struct tly_election *e, const char *id)
 {
-	size_t	 lo = 0, hi = e->nareas, mid;
-	int	 c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(id, e->areas[mid].id)) == 0)
-			return (long)mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
+	return elec_find_id(e->areas, e->nareas, sizeof(*e->areas), id);
 }
 
 /* Id of area a. */
@@ -262,22 +264,10 @@ long
 tly_constituency_find_candidate(const struct tly_election *e, size_t i,
     const char *id)
 {
-	size_t	 lo = 0, hi, mid;
-	int	 c;
-
 	if (i >= e->ncons)
 		return -1;
-	hi = e->cons[i].ncand;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(id, e->cons[i].cand[mid].id)) == 0)
-			return (long)mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
+	return elec_find_id(e->cons[i].cand, e->cons[i].ncand,
+	    sizeof(*e->cons[i].cand), id);
 }
 
 /* Voter-list figure of area a at level index l, when loaded. */

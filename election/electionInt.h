@@ -162,4 +162,17 @@ int		 elec_parse_rounds(struct tly_election *e,
 /* Index of level id in e, or -1. */
 long		 elec_level_index(const struct tly_election *e, const char *id);
 
+/*
+ * Arrays of levels, candidates, constituencies and areas are sorted by id
+ * and searched through their first member, `const char *id`.
+ */
+_Static_assert(offsetof(struct cand, id) == 0, "id first in struct cand");
+_Static_assert(offsetof(struct cons, id) == 0, "id first in struct cons");
+_Static_assert(offsetof(struct area, id) == 0, "id first in struct area");
+
+/* qsort comparator for any of those structs: by id. */
+int	elec_cmp_id(const void *a, const void *b);
+/* Index of id in base[0..n) (elements of size bytes, sorted by id), or -1. */
+long	elec_find_id(const void *base, size_t n, size_t size, const char *id);
+
 #endif /* TLY_ELECTION_INT_H */
