@@ -76,21 +76,6 @@ unfreeze(struct tly_central *c, int argc, char **argv)
 	return 0;
 }
 
-/* Parse -R's argument: a file descriptor number. */
-static int
-parse_fd(const char *s, int *fd)
-{
-	char	*end;
-	long	 v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 65535)
-		return -1;
-	*fd = (int)v;
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -117,7 +102,7 @@ main(int argc, char **argv)
 			check = 1;
 			break;
 		case 'R':
-			if (parse_fd(optarg, &readyfd) != 0) {
+			if (tly_daemon_parse_fd(optarg, &readyfd) != 0) {
 				fprintf(stderr, "%s: -R: bad file descriptor "
 				    "'%s'\n", PROGNAME, optarg);
 				return 2;

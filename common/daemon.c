@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -89,6 +90,20 @@ tly_daemon_drop_privileges(const char *user, const char *where,
 		return tly_fail(TLY_E_IO, "privileges were not dropped");
 	*what = TLY_DROP_DROPPED;
 	return TLY_OK;
+}
+
+int
+tly_daemon_parse_fd(const char *s, int *fd)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 65535)
+		return -1;
+	*fd = (int)v;
+	return 0;
 }
 
 int

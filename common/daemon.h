@@ -30,6 +30,9 @@ int	tly_daemon_wait(void);
 int	tly_daemon_drop_privileges(const char *user, const char *where,
 	    enum tly_drop *what);
 
+/* Parse the readiness fd of -R FD: a decimal 0..65535.  0 or -1. */
+int	tly_daemon_parse_fd(const char *s, int *fd);
+
 /* Write line to the readiness fd and close it. */
 int	tly_daemon_ready(int fd, const char *line);
 

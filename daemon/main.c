@@ -153,8 +153,7 @@ main(int argc, char **argv)
 	struct tly_httpd_opts	 ho;
 	struct tly_httpd	*httpd = NULL;
 	const char		*cfgpath = NULL;
-	char			 hex[TLY_HEX_PK], *end;
-	long			 l;
+	char			 hex[TLY_HEX_PK];
 	int			 ch, check = 0, verbose = 0, readyfd = -1;
 	enum tly_drop		 drop;
 	int			 lockfd = -1, r, ex = 1, have_mu = 0;
@@ -169,15 +168,11 @@ main(int argc, char **argv)
 			check = 1;
 			break;
 		case 'R':
-			errno = 0;
-			l = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    l < 0 || l > INT_MAX) {
+			if (tly_daemon_parse_fd(optarg, &readyfd) != 0) {
 				fprintf(stderr, "tallyd: -R: not a file "
 				    "descriptor: %s\n", optarg);
 				return EXIT_USAGE;
 			}
-			readyfd = (int)l;
 			break;
 		case 'v':
 			verbose = 1;
