@@ -32,6 +32,22 @@ jw_percent(struct tly_jw *w, uint64_t num, uint64_t den)
 	tly_jw_str(w, buf);
 }
 
+/* The ballot figures of a level or constituency, in the order of the API. */
+static void
+jw_counts(struct tly_jw *w, uint64_t R, uint64_t T, uint64_t W, uint64_t X)
+{
+	tly_jw_key(w, "registered");
+	tly_jw_uint(w, R);
+	tly_jw_key(w, "voted");
+	tly_jw_uint(w, T);
+	tly_jw_key(w, "turnout");
+	jw_percent(w, T, R);
+	tly_jw_key(w, "valid");
+	tly_jw_uint(w, W);
+	tly_jw_key(w, "invalid");
+	tly_jw_uint(w, X);
+}
+
 /* Write a LEVEL object for level l with sums s. */
 static void
 write_level(const struct tly_results *r, size_t l, const struct lsum *s,
@@ -55,16 +71,7 @@ write_level(const struct tly_results *r, size_t l, const struct lsum *s,
 	tly_jw_uint(w, s->seats);
 	tly_jw_key(w, "seats_filled");
 	tly_jw_uint(w, s->filled);
-	tly_jw_key(w, "registered");
-	tly_jw_uint(w, s->R);
-	tly_jw_key(w, "voted");
-	tly_jw_uint(w, s->T);
-	tly_jw_key(w, "turnout");
-	jw_percent(w, s->T, s->R);
-	tly_jw_key(w, "valid");
-	tly_jw_uint(w, s->W);
-	tly_jw_key(w, "invalid");
-	tly_jw_uint(w, s->X);
+	jw_counts(w, s->R, s->T, s->W, s->X);
 	tly_jw_key(w, "provisional");
 	tly_jw_bool(w, s->st[TLY_ST_INCOMPLETE] > 0 ||
 	    s->st[TLY_ST_DISPUTED] > 0);
@@ -106,16 +113,7 @@ write_csum_members(const struct tly_results *r, size_t c, struct tly_jw *w)
 	tly_jw_uint(w, cr->nareas);
 	tly_jw_key(w, "reporting");
 	tly_jw_uint(w, cr->reporting);
-	tly_jw_key(w, "registered");
-	tly_jw_uint(w, cr->R);
-	tly_jw_key(w, "voted");
-	tly_jw_uint(w, cr->T);
-	tly_jw_key(w, "turnout");
-	jw_percent(w, cr->T, cr->R);
-	tly_jw_key(w, "valid");
-	tly_jw_uint(w, cr->W);
-	tly_jw_key(w, "invalid");
-	tly_jw_uint(w, cr->X);
+	jw_counts(w, cr->R, cr->T, cr->W, cr->X);
 }
 
 /* Summary members; see results.h. */
