@@ -46,7 +46,7 @@ ifneq ($(SAN),)
   override LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC	:= $(wildcard common/*.c crypto/*.c sync/*.c election/*.c)
+LIB_SRC	:= $(wildcard common/*.c crypto/*.c sync/*.c election/*.c merge/*.c)
 LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB	:= $(BUILD)/libtally.a
 
