@@ -1,8 +1,9 @@
 /*
- * store_merge.c: the per-device merge rules of PROTOCOL.md 12.2 and 12.3
- * on the writer connection: each device's applied chain, its freeze and
- * its equivocation proofs are recomputed from the held batches and the
- * kept decisions alone, so that they never depend on arrival order.
+ * store_merge.c: records and the per-device state on the writer
+ * connection.  A device's applied chain, freeze and equivocation proofs
+ * (PROTOCOL.md 12.2, 12.3) are recomputed by the merge engine (merge/)
+ * from its held batch headers and kept decisions alone, so that they
+ * never depend on arrival order; this file only loads and saves them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,61 +15,21 @@
 #include "central/storeInt.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "merge/merge.h"
 
 #define COUNTS_MAX	8192		/* a counts string */
 #define BODY_MAX	(64 * 1024)	/* a record's JSON */
-#define HELD_MAX	(1UL << 24)	/* held batches of one device */
 
-/* One held batch of the device being recomputed. */
-struct held {
-	uint8_t		id[TLY_HASH_LEN];	/* batch id */
-	uint8_t		prev[TLY_HASH_LEN];	/* its prev */
-	uint64_t	seq;			/* its seq */
-	int		over;			/* overruled (12.3) */
-	int		kept;			/* named by a counting decision */
-};
-
-/* The held batches of one device, sorted by (seq, id). */
+/* One device's inputs to the merge engine. */
 struct dev {
-	struct held	*h;		/* the batches */
-	size_t		 n;		/* entries used */
-	size_t		 cap;		/* entries allocated */
+	struct tly_merge_batch	*b;		/* its held batch headers */
+	size_t			 n;		/* entries used */
+	size_t			 cap;		/* entries allocated */
+	uint8_t			(*kept)[TLY_HASH_LEN];	/* ids its kept
+						   decisions name */
+	size_t			 nkept;		/* entries used */
+	size_t			 capk;		/* entries allocated */
 };
-
-/* Append the counts string (PROTOCOL.md 12.1) of rec to out. */
-static int
-counts_string(const struct tly_record *rec, struct tly_buf *out)
-{
-	size_t	order[TLY_CAND_MAX], i, j, k, n;
-	int	r;
-
-	r = tly_buf_addf(out, "%llu %llu %llu %llu %llu %llu",
-	    (unsigned long long)rec->registered,
-	    (unsigned long long)rec->voted, (unsigned long long)rec->issued,
-	    (unsigned long long)rec->received, (unsigned long long)rec->valid,
-	    (unsigned long long)rec->invalid);
-	n = rec->nvotes < TLY_CAND_MAX ? rec->nvotes : TLY_CAND_MAX;
-	/* Insertion sort of the candidates by id, bytewise. */
-	for (i = 0; i < n; i++) {
-		for (j = i; j > 0 && strcmp(rec->votes[order[j - 1]].cand,
-		    rec->votes[i].cand) > 0; j--)
-			order[j] = order[j - 1];
-		order[j] = i;
-	}
-	for (i = 0; i < n && r == TLY_OK; i++)
-		r = tly_buf_addf(out, " %s=%llu", rec->votes[order[i]].cand,
-		    (unsigned long long)rec->votes[order[i]].votes);
-	if (r == TLY_OK && rec->nmarks > 0) {
-		r = tly_buf_addstr(out, " marks=");
-		for (k = 0; k < rec->nmarks && k < TLY_SEATS_MAX &&
-		    r == TLY_OK; k++)
-			r = tly_buf_addf(out, "%s%llu", k > 0 ? "," : "",
-			    (unsigned long long)rec->marks[k]);
-	}
-	if (r == TLY_OK)
-		r = tly_buf_add(out, "", 1);	/* NUL */
-	return r;
-}
 
 /* Insert record i of batch b, its votes and its explicit supersedes. */
 static int
@@ -88,7 +49,7 @@ put_record(struct tly_cstore *s, const struct tly_batch *b, size_t i,
 	tly_jw_init(&w, body);
 	tly_record_to_json(rec, &w);
 	if ((r = tly_jw_finish(&w)) != TLY_OK ||
-	    (r = counts_string(rec, counts)) != TLY_OK)
+	    (r = tly_merge_counts(rec, counts)) != TLY_OK)
 		return r;
 	tly_record_id(b->id, i, rid, sizeof(rid));
 	if (sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC) != SQLITE_OK ||
@@ -155,12 +116,31 @@ tly_cstore_put_records(struct tly_cstore *s, const struct tly_batch *b)
 	return r;
 }
 
-/* Load the device's held batches (sorted by seq, id) into d. */
+/* Grow *p (of *cap elements of size sz) to hold n + 1 of them. */
 static int
-load_held(struct tly_cstore *s, const uint8_t *device, struct dev *d)
+grow(void **p, size_t *cap, size_t n, size_t sz)
+{
+	void	*np;
+	size_t	 nc;
+
+	if (n < *cap)
+		return TLY_OK;
+	if (n >= TLY_MERGE_HELD_MAX)
+		return tly_fail(TLY_E_TOO_LARGE, "too many batches of one "
+		    "device");
+	nc = *cap ? 2 * *cap : 64;
+	if ((np = realloc(*p, nc * sz)) == NULL)
+		return TLY_E_NOMEM;
+	*p = np;
+	*cap = nc;
+	return TLY_OK;
+}
+
+/* Load the device's held batch headers and its kept decisions. */
+static int
+load_device(struct tly_cstore *s, const uint8_t *device, struct dev *d)
 {
 	sqlite3_stmt	*st = s->ws[W_DEV_BATCHES];
-	struct held	*nh;
 	int		 rc, r;
 
 	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK) {
@@ -168,186 +148,91 @@ load_held(struct tly_cstore *s, const uint8_t *device, struct dev *d)
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (d->n == d->cap) {
-			if (d->cap >= HELD_MAX) {
-				r = tly_fail(TLY_E_TOO_LARGE, "too many "
-				    "batches of one device");
-				goto out;
-			}
-			d->cap = d->cap ? 2 * d->cap : 64;
-			if ((nh = realloc(d->h, d->cap * sizeof(*nh))) ==
-			    NULL) {
-				r = TLY_E_NOMEM;
-				goto out;
-			}
-			d->h = nh;
-		}
-		memset(&d->h[d->n], 0, sizeof(d->h[d->n]));
-		if (tly_cstore_col_id(st, 0, d->h[d->n].id) != 0 ||
-		    tly_cstore_col_id(st, 2, d->h[d->n].prev) != 0) {
+		if ((r = grow((void **)&d->b, &d->cap, d->n, sizeof(*d->b))) !=
+		    TLY_OK)
+			goto out;
+		memset(&d->b[d->n], 0, sizeof(d->b[d->n]));
+		if (tly_cstore_col_id(st, 0, d->b[d->n].id) != 0 ||
+		    tly_cstore_col_id(st, 2, d->b[d->n].prev) != 0) {
 			r = tly_fail(TLY_E_DB, "a held batch has a bad id");
 			goto out;
 		}
-		d->h[d->n].seq = tly_cstore_col_u64(st, 1);
+		d->b[d->n].seq = tly_cstore_col_u64(st, 1);
 		d->n++;
 	}
-	r = rc == SQLITE_DONE ? TLY_OK : tly_cstore_db_fail(s->w, "held");
- out:
+	if (rc != SQLITE_DONE) {
+		r = tly_cstore_db_fail(s->w, "held");
+		goto out;
+	}
 	tly_cstore_st_done(st);
-	return r;
-}
-
-/* Index of the held batch with this id, or -1. */
-static long
-find_id(const struct dev *d, const uint8_t *id)
-{
-	size_t	i;
-
-	for (i = 0; i < d->n; i++)
-		if (memcmp(d->h[i].id, id, TLY_HASH_LEN) == 0)
-			return (long)i;
-	return -1;
-}
-
-/* Mark the batches the counting kept decisions overrule (12.3). */
-static int
-overrule(struct tly_cstore *s, const uint8_t *device, struct dev *d)
-{
-	sqlite3_stmt	*st = s->ws[W_DEV_KEPT];
-	uint8_t		 id[TLY_HASH_LEN];
-	size_t		 i, j, k;
-	long		 x;
-	int		 rc, r, changed;
-
+	st = s->ws[W_DEV_KEPT];
 	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK) {
 		r = tly_cstore_db_fail(s->w, "bind");
 		goto out;
 	}
-	/* Rows come by batch id: the first per seq is the one that counts. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (tly_cstore_col_id(st, 0, id) != 0 ||
-		    (x = find_id(d, id)) < 0)
-			continue;
-		for (j = 0; j < d->n; j++)
-			if (d->h[j].kept && d->h[j].seq == d->h[x].seq)
-				break;
-		if (j == d->n)
-			d->h[x].kept = 1;
+		if ((r = grow((void **)&d->kept, &d->capk, d->nkept,
+		    sizeof(*d->kept))) != TLY_OK)
+			goto out;
+		if (tly_cstore_col_id(st, 0, d->kept[d->nkept]) == 0)
+			d->nkept++;
 	}
-	if (rc != SQLITE_DONE) {
-		r = tly_cstore_db_fail(s->w, "kept");
-		goto out;
-	}
-	for (i = 0; i < d->n; i++) {
-		if (!d->h[i].kept)
-			continue;
-		for (j = 0; j < d->n; j++) {
-			if (d->h[j].seq == d->h[i].seq && j != i)
-				d->h[j].over = 1;
-			if (d->h[j].seq == d->h[i].seq + 1 &&
-			    memcmp(d->h[j].prev, d->h[i].id, TLY_HASH_LEN) != 0)
-				d->h[j].over = 1;
-			if (d->h[j].seq + 1 == d->h[i].seq &&
-			    memcmp(d->h[j].id, d->h[i].prev, TLY_HASH_LEN) != 0)
-				d->h[j].over = 1;
-		}
-	}
-	/* Descendants of overruled batches; kept ones never. */
-	do {
-		changed = 0;
-		for (j = 0; j < d->n; j++) {
-			if (d->h[j].kept)
-				d->h[j].over = 0;
-			if (d->h[j].over || d->h[j].kept)
-				continue;
-			for (k = 0; k < d->n; k++)
-				if (d->h[k].over && d->h[k].seq + 1 ==
-				    d->h[j].seq && memcmp(d->h[k].id,
-				    d->h[j].prev, TLY_HASH_LEN) == 0) {
-					d->h[j].over = changed = 1;
-					break;
-				}
-		}
-	} while (changed);
-	r = TLY_OK;
+	r = rc == SQLITE_DONE ? TLY_OK : tly_cstore_db_fail(s->w, "kept");
  out:
 	tly_cstore_st_done(st);
 	return r;
 }
 
-/* Insert one proof (a, b) of kind at seq; track the freeze seq. */
+/* Replace the device's proofs by those of m. */
 static int
-add_proof(struct tly_cstore *s, const uint8_t *device, const struct held *a,
-    const struct held *b, const char *kind, uint64_t *f)
+save_proofs(struct tly_cstore *s, const uint8_t *device, const struct dev *d,
+    const struct tly_merge_dev *m)
 {
-	sqlite3_stmt	*st = s->ws[W_EVID_INS];
-	int		 resolved = a->over || b->over;
+	const struct tly_merge_proof	*p;
+	sqlite3_stmt			*st = s->ws[W_EVID_DEL];
+	size_t				 i;
+	int				 r;
 
-	if (!resolved && (*f == 0 || a->seq < *f))
-		*f = a->seq;
-	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_u64(st, 2, a->seq) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 4, a->id, TLY_HASH_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 5, b->id, TLY_HASH_LEN) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 6, resolved) != SQLITE_OK) {
+	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK) {
 		tly_cstore_st_done(st);
-		return tly_cstore_db_fail(s->w, "bind evidence");
+		return tly_cstore_db_fail(s->w, "bind");
 	}
-	return tly_cstore_st_exec(s->w, st, "insert evidence");
-}
-
-/*
- * Write every proof of d (12.2) and find the freeze seq *f (0: none).
- * When id is in a proof, *inproof is set and other gets its partner.
- */
-static int
-proofs(struct tly_cstore *s, const uint8_t *device, const struct dev *d,
-    const uint8_t *id, int *inproof, uint8_t *other, uint64_t *f)
-{
-	const struct held	*a, *b;
-	size_t			 i, j;
-	int			 r;
-
-	*f = 0;
-	for (i = 0; i < d->n; i++) {
-		a = &d->h[i];
-		for (j = i + 1; j < d->n && d->h[j].seq <= a->seq + 1; j++) {
-			b = &d->h[j];
-			if (b->seq == a->seq)
-				r = add_proof(s, device, a, b, "same_seq", f);
-			else if (memcmp(b->prev, a->id, TLY_HASH_LEN) != 0)
-				r = add_proof(s, device, a, b, "prev_mismatch",
-				    f);
-			else
-				continue;
-			if (r != TLY_OK)
-				return r;
-			if (id != NULL && !*inproof &&
-			    (memcmp(a->id, id, TLY_HASH_LEN) == 0 ||
-			    memcmp(b->id, id, TLY_HASH_LEN) == 0)) {
-				*inproof = 1;
-				memcpy(other, memcmp(a->id, id, TLY_HASH_LEN) ==
-				    0 ? b->id : a->id, TLY_HASH_LEN);
-			}
+	if ((r = tly_cstore_st_exec(s->w, st, "delete evidence")) != TLY_OK)
+		return r;
+	st = s->ws[W_EVID_INS];
+	for (i = 0; i < m->nproofs; i++) {
+		p = &m->proofs[i];
+		if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) !=
+		    SQLITE_OK || tly_cstore_bind_u64(st, 2, p->seq) !=
+		    SQLITE_OK || sqlite3_bind_text(st, 3,
+		    tly_merge_kind_name(p->kind), -1, SQLITE_STATIC) !=
+		    SQLITE_OK || tly_cstore_bind_blob(st, 4, d->b[p->a].id,
+		    TLY_HASH_LEN) != SQLITE_OK || tly_cstore_bind_blob(st, 5,
+		    d->b[p->b].id, TLY_HASH_LEN) != SQLITE_OK ||
+		    sqlite3_bind_int(st, 6, p->resolved) != SQLITE_OK) {
+			tly_cstore_st_done(st);
+			return tly_cstore_db_fail(s->w, "bind evidence");
 		}
+		if ((r = tly_cstore_st_exec(s->w, st, "insert evidence")) !=
+		    TLY_OK)
+			return r;
 	}
 	return TLY_OK;
 }
 
-/* Insert chain rows seq from..n of the device from c[]. */
+/* Insert chain rows seq from..m->applied of the device. */
 static int
 chain_insert(struct tly_cstore *s, const uint8_t *device,
-    const struct dev *d, const size_t *c, uint64_t from, uint64_t n)
+    const struct dev *d, const struct tly_merge_dev *m, uint64_t from)
 {
 	sqlite3_stmt	*st = s->ws[W_CHAIN_INS];
 	uint64_t	 k;
 	int		 r;
 
-	for (k = from; k <= n; k++) {
+	for (k = from; k <= m->applied; k++) {
 		if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) !=
 		    SQLITE_OK || tly_cstore_bind_u64(st, 2, k) != SQLITE_OK ||
-		    tly_cstore_bind_blob(st, 3, d->h[c[k - 1]].id,
+		    tly_cstore_bind_blob(st, 3, d->b[m->chain[k - 1]].id,
 		    TLY_HASH_LEN) != SQLITE_OK) {
 			tly_cstore_st_done(st);
 			return tly_cstore_db_fail(s->w, "bind chain");
@@ -384,110 +269,95 @@ old_applied(struct tly_cstore *s, const uint8_t *device, uint64_t *n,
 	return TLY_OK;
 }
 
+/* Save the applied chain: append when the stored one is a prefix. */
+static int
+save_chain(struct tly_cstore *s, const uint8_t *device, const struct dev *d,
+    const struct tly_merge_dev *m)
+{
+	sqlite3_stmt	*st;
+	uint64_t	 n0;
+	uint8_t		 id0[TLY_HASH_LEN];
+	int		 r;
+
+	if ((r = old_applied(s, device, &n0, id0)) != TLY_OK)
+		return r;
+	if (n0 > 0 && n0 <= m->applied &&
+	    memcmp(d->b[m->chain[n0 - 1]].id, id0, TLY_HASH_LEN) == 0)
+		return chain_insert(s, device, d, m, n0 + 1);
+	st = s->ws[W_CHAIN_DEL];
+	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK) {
+		tly_cstore_st_done(st);
+		return tly_cstore_db_fail(s->w, "bind");
+	}
+	if ((r = tly_cstore_st_exec(s->w, st, "delete chain")) != TLY_OK)
+		return r;
+	return chain_insert(s, device, d, m, 1);
+}
+
+/* What became of batch id (8.1), and the other batch of its proof. */
+static enum tly_cstore_state
+batch_state(const struct dev *d, const struct tly_merge_dev *m,
+    const uint8_t *id, uint8_t *other)
+{
+	const struct tly_merge_proof	*p;
+	size_t				 i;
+
+	for (i = 0; i < m->nproofs; i++) {
+		p = &m->proofs[i];
+		if (memcmp(d->b[p->a].id, id, TLY_HASH_LEN) == 0) {
+			memcpy(other, d->b[p->b].id, TLY_HASH_LEN);
+			return TLY_CSTORE_EQUIVOCATION;
+		}
+		if (memcmp(d->b[p->b].id, id, TLY_HASH_LEN) == 0) {
+			memcpy(other, d->b[p->a].id, TLY_HASH_LEN);
+			return TLY_CSTORE_EQUIVOCATION;
+		}
+	}
+	for (i = 0; i < m->applied; i++)
+		if (memcmp(d->b[m->chain[i]].id, id, TLY_HASH_LEN) == 0)
+			return TLY_CSTORE_APPLIED;
+	return TLY_CSTORE_PENDING;
+}
+
 int
 tly_cstore_recompute(struct tly_cstore *s, const uint8_t *device,
     const uint8_t *id, enum tly_cstore_state *state, uint8_t *other)
 {
 	static const uint8_t	 zero[TLY_HASH_LEN];
-	struct dev		 d = { NULL, 0, 0 };
-	size_t			*c = NULL, i, j, live, pick = 0;
-	uint64_t		 f, n, head, n0;
-	uint8_t			 prev[TLY_HASH_LEN], id0[TLY_HASH_LEN];
-	const uint8_t		*hid;
+	struct dev		 d;
+	struct tly_merge_dev	 m;
 	sqlite3_stmt		*st;
-	int			 r, inproof = 0, applied = 0;
+	int			 r;
 
-	if ((r = load_held(s, device, &d)) != TLY_OK ||
-	    (r = overrule(s, device, &d)) != TLY_OK)
+	memset(&d, 0, sizeof(d));
+	memset(&m, 0, sizeof(m));
+	if ((r = load_device(s, device, &d)) != TLY_OK ||
+	    (r = tly_merge_device(d.b, d.n, (const uint8_t (*)[TLY_HASH_LEN])
+	    d.kept, d.nkept, &m)) != TLY_OK ||
+	    (r = save_proofs(s, device, &d, &m)) != TLY_OK ||
+	    (r = save_chain(s, device, &d, &m)) != TLY_OK)
 		goto out;
-	st = s->ws[W_EVID_DEL];
-	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK) {
-		tly_cstore_st_done(st);
-		r = tly_cstore_db_fail(s->w, "bind");
-		goto out;
-	}
-	if ((r = tly_cstore_st_exec(s->w, st, "delete evidence")) != TLY_OK ||
-	    (r = proofs(s, device, &d, id, &inproof, other, &f)) != TLY_OK)
-		goto out;
-	if ((c = calloc(d.n > 0 ? d.n : 1, sizeof(*c))) == NULL) {
-		r = TLY_E_NOMEM;
-		goto out;
-	}
-
-	/* Contiguous held head, and the applied chain (12.2). */
-	head = 0;
-	n = 0;
-	memcpy(prev, zero, TLY_HASH_LEN);
-	for (i = 0; i < d.n; i = j) {
-		for (j = i, live = 0; j < d.n && d.h[j].seq == d.h[i].seq; j++)
-			if (!d.h[j].over) {
-				live++;
-				pick = j;
-			}
-		if (d.h[i].seq != head + 1)
-			break;
-		head++;
-		if (n + 1 == head && (f == 0 || head < f) && live == 1 &&
-		    memcmp(d.h[pick].prev, prev, TLY_HASH_LEN) == 0) {
-			c[n++] = pick;
-			memcpy(prev, d.h[pick].id, TLY_HASH_LEN);
-		}
-	}
-	for (i = 0; i < n; i++)
-		if (id != NULL && memcmp(d.h[c[i]].id, id, TLY_HASH_LEN) == 0)
-			applied = 1;
-
-	/* The chain table: append when the old chain is a prefix. */
-	if ((r = old_applied(s, device, &n0, id0)) != TLY_OK)
-		goto out;
-	if (n0 > 0 && n0 <= n &&
-	    memcmp(d.h[c[n0 - 1]].id, id0, TLY_HASH_LEN) == 0) {
-		r = chain_insert(s, device, &d, c, n0 + 1, n);
-	} else {
-		st = s->ws[W_CHAIN_DEL];
-		if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) !=
-		    SQLITE_OK) {
-			tly_cstore_st_done(st);
-			r = tly_cstore_db_fail(s->w, "bind");
-			goto out;
-		}
-		if ((r = tly_cstore_st_exec(s->w, st, "delete chain")) ==
-		    TLY_OK)
-			r = chain_insert(s, device, &d, c, 1, n);
-	}
-	if (r != TLY_OK)
-		goto out;
-
-	/* head_id: the chain's batch at head, else the smallest id there. */
-	hid = zero;
-	if (head > 0 && head <= n)
-		hid = d.h[c[head - 1]].id;
-	else if (head > 0)
-		for (i = 0; i < d.n; i++)
-			if (d.h[i].seq == head) {
-				hid = d.h[i].id;
-				break;
-			}
 	st = s->ws[W_SET_DEV];
 	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_u64(st, 2, head) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 3, hid, TLY_HASH_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_u64(st, 4, n) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 5, n > 0 ? d.h[c[n - 1]].id : zero,
-	    TLY_HASH_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_u64(st, 6, f) != SQLITE_OK) {
+	    tly_cstore_bind_u64(st, 2, m.head) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 3, m.head_ix != TLY_MERGE_NONE ?
+	    d.b[m.head_ix].id : zero, TLY_HASH_LEN) != SQLITE_OK ||
+	    tly_cstore_bind_u64(st, 4, m.applied) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 5, m.applied > 0 ?
+	    d.b[m.chain[m.applied - 1]].id : zero, TLY_HASH_LEN) !=
+	    SQLITE_OK || tly_cstore_bind_u64(st, 6, m.frozen) != SQLITE_OK) {
 		tly_cstore_st_done(st);
 		r = tly_cstore_db_fail(s->w, "bind device");
 		goto out;
 	}
 	if ((r = tly_cstore_st_exec(s->w, st, "set device")) != TLY_OK)
 		goto out;
-	if (state != NULL)
-		*state = inproof ? TLY_CSTORE_EQUIVOCATION : applied ?
-		    TLY_CSTORE_APPLIED : TLY_CSTORE_PENDING;
+	if (state != NULL && id != NULL)
+		*state = batch_state(&d, &m, id, other);
  out:
-	free(c);
-	free(d.h);
+	tly_merge_dev_finish(&m);
+	free(d.b);
+	free(d.kept);
 	return r;
 }
 
