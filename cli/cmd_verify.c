@@ -17,6 +17,7 @@
 #include "common/json.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
+#include "merge/merge.h"
 #include "sync/wire.h"
 
 #define DEF_FILE_MAX	(256UL * 1024 * 1024)	/* election definition */
@@ -139,6 +140,84 @@ chain_cmp(const void *a, const void *b)
 	return i < j ? -1 : i > j;
 }
 
+/* The smallest bundle index among mb[]'s batches at seq. */
+static size_t
+first_at(const struct tly_merge_batch *mb, size_t m, uint64_t seq)
+{
+	size_t	i, best = (size_t)-1;
+
+	for (i = 0; i < m; i++)
+		if (mb[i].seq == seq && mb[i].tag < best)
+			best = mb[i].tag;
+	return best;
+}
+
+/*
+ * Step 8 among one device's entries ix[0..n) (sorted by seq, index), by
+ * the merge engine's rules for a device's log (PROTOCOL.md 12.2): the
+ * same batch twice, different batches with one seq, and a prev that is
+ * not the id of any entry at seq - 1.  mb: room for n batches.
+ */
+static int
+check_device(struct ver *v, const size_t *ix, size_t n,
+    struct tly_merge_batch *mb)
+{
+	struct ver_entry	*f;
+	struct tly_merge_dev	 d;
+	size_t			 i, j, k, m = 0;
+	char			 h1[TLY_HEX_HASH], sh[CLI_SHORT_HEX + 1];
+	int			 r;
+
+	for (i = 0; i < n; i++) {
+		f = &v->e[ix[i]];
+		for (k = i; k-- > 0 && v->e[ix[k]].seq == f->seq;)
+			if (memcmp(v->e[ix[k]].id, f->id, TLY_HASH_LEN) == 0)
+				break;
+		if (k != (size_t)-1 && v->e[ix[k]].seq == f->seq) {
+			mark_bad(f, "seq_conflict", "device %s seq %llu: the "
+			    "same batch is also at index %zu", cli_short(
+			    tly_hex(f->device, TLY_PK_LEN, h1), sh),
+			    (unsigned long long)f->seq, ix[k]);
+			continue;
+		}
+		memset(&mb[m], 0, sizeof(mb[m]));
+		memcpy(mb[m].id, f->id, TLY_HASH_LEN);
+		memcpy(mb[m].prev, f->prev, TLY_HASH_LEN);
+		mb[m].seq = f->seq;
+		mb[m].tag = ix[i];
+		m++;
+	}
+	if ((r = tly_merge_device(mb, m, NULL, 0, &d)) != TLY_OK)
+		return r;
+	for (i = 0; i < d.nproofs; i++) {
+		if (d.proofs[i].kind != TLY_MERGE_SAME_SEQ)
+			continue;
+		for (j = 0; j < 2; j++) {
+			f = &v->e[mb[j == 0 ? d.proofs[i].a : d.proofs[i].b].tag];
+			mark_bad(f, "seq_conflict", "device %s seq %llu: a "
+			    "different batch with this seq is at index %zu",
+			    cli_short(tly_hex(f->device, TLY_PK_LEN, h1), sh),
+			    (unsigned long long)f->seq,
+			    mb[j == 0 ? d.proofs[i].b : d.proofs[i].a].tag);
+		}
+	}
+	for (i = 0; i < m; i++) {
+		if (mb[i].link != TLY_MERGE_LINK_BROKEN)
+			continue;
+		f = &v->e[mb[i].tag];
+		if (f->seq == 1)
+			mark_bad(f, "chain_broken", "seq 1 has prev %s, not "
+			    "zeros", tly_hex(f->prev, TLY_HASH_LEN, h1));
+		else
+			mark_bad(f, "chain_broken", "prev %s is not the id of "
+			    "seq %llu (index %zu)", tly_hex(f->prev,
+			    TLY_HASH_LEN, h1), (unsigned long long)(f->seq - 1),
+			    first_at(mb, m, f->seq - 1));
+	}
+	tly_merge_dev_finish(&d);
+	return TLY_OK;
+}
+
 /*
  * Step 8 among the bundle's entries: distinct seqs per device, and
  * batch k's prev is the id of batch k - 1 wherever both are present.
@@ -146,82 +225,29 @@ chain_cmp(const void *a, const void *b)
 static int
 check_chains(struct ver *v)
 {
-	struct ver_entry	*e, *f;
-	size_t			*ix, n = 0, i, j, g, pg = 0, pn = 0, k;
-	int			 have_prev, linked;
-	char			 h1[TLY_HEX_HASH], sh[CLI_SHORT_HEX + 1];
-	static const uint8_t	 zero[TLY_HASH_LEN];
+	struct tly_merge_batch	*mb = NULL;
+	size_t			*ix, n = 0, i, g;
+	int			 r = TLY_OK;
 
-	if ((ix = calloc(v->n + 1, sizeof(*ix))) == NULL)
+	if ((ix = calloc(v->n + 1, sizeof(*ix))) == NULL ||
+	    (mb = calloc(v->n + 1, sizeof(*mb))) == NULL) {
+		free(ix);
 		return TLY_E_NOMEM;
+	}
 	for (i = 0; i < v->n; i++)
 		if (v->e[i].parsed)
 			ix[n++] = i;
 	sort_base = v->e;
 	qsort(ix, n, sizeof(*ix), chain_cmp);
-
-	/* Walk groups of entries with the same (device, seq). */
-	for (i = 0; i < n; i = g) {
-		e = &v->e[ix[i]];
-		for (g = i + 1; g < n; g++) {
-			f = &v->e[ix[g]];
-			if (memcmp(f->device, e->device, TLY_PK_LEN) != 0 ||
-			    f->seq != e->seq)
-				break;
-		}
-		/* Two or more entries with this seq. */
-		for (j = i + 1; j < g; j++) {
-			f = &v->e[ix[j]];
-			if (memcmp(f->id, e->id, TLY_HASH_LEN) == 0)
-				mark_bad(f, "seq_conflict", "device %s seq "
-				    "%llu: the same batch is also at index "
-				    "%zu", cli_short(tly_hex(f->device,
-				    TLY_PK_LEN, h1), sh),
-				    (unsigned long long)f->seq, ix[i]);
-		}
-		for (j = i; j < g; j++) {
-			f = &v->e[ix[j]];
-			for (k = i; k < g; k++)
-				if (memcmp(v->e[ix[k]].id, f->id,
-				    TLY_HASH_LEN) != 0)
-					break;
-			if (k < g)
-				mark_bad(f, "seq_conflict", "device %s seq "
-				    "%llu: a different batch with this seq "
-				    "is at index %zu", cli_short(tly_hex(
-				    f->device, TLY_PK_LEN, h1), sh),
-				    (unsigned long long)f->seq, ix[k]);
-		}
-		/* The group before, if it is this device's seq - 1. */
-		have_prev = i > 0 && pn > 0 &&
-		    memcmp(v->e[ix[pg]].device, e->device, TLY_PK_LEN) == 0 &&
-		    v->e[ix[pg]].seq + 1 == e->seq;
-		for (j = i; j < g; j++) {
-			f = &v->e[ix[j]];
-			if (f->seq == 1 &&
-			    memcmp(f->prev, zero, TLY_HASH_LEN) != 0) {
-				mark_bad(f, "chain_broken", "seq 1 has prev "
-				    "%s, not zeros", tly_hex(f->prev,
-				    TLY_HASH_LEN, h1));
-				continue;
-			}
-			if (!have_prev)
-				continue;
-			for (linked = 0, k = pg; k < pg + pn; k++)
-				if (memcmp(v->e[ix[k]].id, f->prev,
-				    TLY_HASH_LEN) == 0)
-					linked = 1;
-			if (!linked)
-				mark_bad(f, "chain_broken", "prev %s is not "
-				    "the id of seq %llu (index %zu)",
-				    tly_hex(f->prev, TLY_HASH_LEN, h1),
-				    (unsigned long long)(f->seq - 1), ix[pg]);
-		}
-		pg = i;
-		pn = g - i;
+	for (i = 0; i < n && r == TLY_OK; i = g) {
+		for (g = i + 1; g < n && memcmp(v->e[ix[g]].device,
+		    v->e[ix[i]].device, TLY_PK_LEN) == 0; g++)
+			;
+		r = check_device(v, ix + i, g - i, mb);
 	}
+	free(mb);
 	free(ix);
-	return TLY_OK;
+	return r;
 }
 
 /* Print the verdicts as text.  Returns the number of bad entries. */
