@@ -72,12 +72,15 @@ find_in(const struct tly_merge_batch *b, size_t lo, size_t hi,
 	return TLY_MERGE_NONE;
 }
 
-/* The kept set (12.3): per seq, the smallest named id counts. */
+/*
+ * The kept set (12.3): per seq, the smallest named id counts; then,
+ * repeatedly, the batch one seq below whose id is a kept batch's prev.
+ */
 static void
 mark_kept(struct tly_merge_batch *b, size_t n, const struct groups *g,
     const uint8_t (*kept)[TLY_HASH_LEN], size_t nkept)
 {
-	size_t	i, j, x;
+	size_t	i, j, x, lo, hi;
 
 	for (i = 0; i < nkept; i++)
 		for (x = 0; x < n; x++)
@@ -88,6 +91,13 @@ mark_kept(struct tly_merge_batch *b, size_t n, const struct groups *g,
 		if (b[x].kept)
 			for (j = x + 1; j < g->hi[x]; j++)
 				b[j].kept = 0;
+	for (i = n; i-- > 0;) {
+		if (!b[i].kept)
+			continue;
+		group_below(b, g, i, &lo, &hi);
+		if ((x = find_in(b, lo, hi, b[i].prev)) != TLY_MERGE_NONE)
+			b[x].kept = 1;
+	}
 }
 
 /* Mark what the kept set overrules (12.3). */

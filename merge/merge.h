@@ -47,7 +47,7 @@ struct tly_merge_batch {
 	uint8_t			prev[TLY_HASH_LEN];	/* in: its prev */
 	uint64_t		seq;		/* in: its seq (>= 1) */
 	size_t			tag;		/* in: the caller's, kept as is */
-	int			kept;		/* out: named by a counting
+	int			kept;		/* out: kept by a counting
 						   decision (12.3) */
 	int			over;		/* out: overruled (12.3) */
 	int			applied;	/* out: in the applied chain */

@@ -221,6 +221,7 @@ test_kept_overrules(void **state)
 	assert_int_equal(d.applied, 3);
 	assert_true(b[ix(b, 4, 'B', 2)].over);
 	assert_true(b[ix(b, 4, 'A', 2)].kept);
+	assert_true(b[ix(b, 4, 'A', 1)].kept);	/* its ancestor */
 	assert_int_equal(d.nproofs, 2);
 	for (i = 0; i < d.nproofs; i++)
 		assert_true(d.proofs[i].resolved);	/* evidence stays */
@@ -242,6 +243,45 @@ test_kept_overrules(void **state)
 	assert_int_equal(tly_merge_device(b, 4, k, 2, &d), TLY_OK);
 	assert_int_equal(d.applied, 3);
 	assert_true(b[ix(b, 4, 'B', 2)].over);
+	tly_merge_dev_finish(&d);
+}
+
+/*
+ * A device restored from a backup signs a second history from seq 1
+ * (B1..B3 beside A1..A9).  Keeping the old head keeps the whole chain
+ * through it, A1..A9, and lifts the freeze; keeping B3 keeps B1..B3.
+ */
+static void
+test_keep_head_of_fork_at_seq_1(void **state)
+{
+	struct tly_merge_batch	b[12];
+	struct tly_merge_dev	d;
+	uint8_t			k[1][TLY_HASH_LEN];
+	size_t			i, n = 0;
+
+	(void)state;
+	for (i = 1; i <= 9; i++)
+		b[n++] = mk('A', i, 'A');
+	for (i = 1; i <= 3; i++)
+		b[n++] = mk('B', i, 'B');
+	assert_int_equal(tly_merge_device(b, n, NULL, 0, &d), TLY_OK);
+	assert_int_equal(d.frozen, 1);
+	assert_int_equal(d.applied, 0);
+	tly_merge_dev_finish(&d);
+
+	bid('A', 9, k[0]);
+	assert_int_equal(tly_merge_device(b, n, k, 1, &d), TLY_OK);
+	assert_int_equal(d.frozen, 0);
+	assert_int_equal(d.applied, 9);
+	for (i = 1; i <= 3; i++)
+		assert_true(b[ix(b, n, 'B', i)].over);
+	tly_merge_dev_finish(&d);
+
+	bid('B', 3, k[0]);
+	assert_int_equal(tly_merge_device(b, n, k, 1, &d), TLY_OK);
+	assert_int_equal(d.frozen, 0);
+	assert_int_equal(d.applied, 3);
+	assert_int_equal(b[d.chain[2]].tag, ((size_t)'B' << 8) | 3);
 	tly_merge_dev_finish(&d);
 }
 
@@ -491,6 +531,7 @@ main(void)
 		cmocka_unit_test(test_prev_mismatch_freezes),
 		cmocka_unit_test(test_freeze_is_smallest),
 		cmocka_unit_test(test_kept_overrules),
+		cmocka_unit_test(test_keep_head_of_fork_at_seq_1),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_versions_and_conflicts),
 		cmocka_unit_test(test_counts_string),
