@@ -327,7 +327,8 @@ db_prepare(sqlite3 *db, const char *const *sql, sqlite3_stmt **st, size_t n)
 }
 
 int
-tly_cstore_open(const char *path, struct tly_cstore **sp)
+tly_cstore_connect(const char *path, const char *const *rsql,
+    struct tly_cstore **sp)
 {
 	struct tly_cstore	*s;
 	sqlite3_stmt		*st = NULL;
@@ -373,8 +374,7 @@ tly_cstore_open(const char *path, struct tly_cstore **sp)
 	/* Foreign keys stay off: migration 2 rebuilds a referenced table. */
 	if ((r = db_exec(s->w, "PRAGMA synchronous = FULL", path)) != TLY_OK ||
 	    (r = db_migrate(s->w, path)) != TLY_OK ||
-	    (r = db_prepare(s->w, wsql, s->ws, W_COUNT_)) != TLY_OK ||
-	    (r = tly_cstore_rebuild(s)) != TLY_OK)
+	    (r = db_prepare(s->w, wsql, s->ws, W_COUNT_)) != TLY_OK)
 		goto out;
 
 	if (sqlite3_open_v2(path, &s->r, SQLITE_OPEN_READONLY |
@@ -384,7 +384,7 @@ tly_cstore_open(const char *path, struct tly_cstore **sp)
 		goto out;
 	}
 	sqlite3_busy_timeout(s->r, BUSY_TIMEOUT_MS);
-	if ((r = db_prepare(s->r, tly_cstore_rsql, s->rs, R_COUNT_)) != TLY_OK)
+	if ((r = db_prepare(s->r, rsql, s->rs, R_COUNT_)) != TLY_OK)
 		goto out;
 	*sp = s;
 	s = NULL;		/* transferred */
@@ -549,6 +549,27 @@ tly_cstore_col_id(sqlite3_stmt *st, int i, uint8_t out[32])
 }
 
 int
+tly_cstore_grow(void **p, size_t *cap, size_t n, size_t sz, size_t max,
+    const char *what)
+{
+	void	*np;
+	size_t	 nc;
+
+	if (n < *cap)
+		return TLY_OK;
+	if (n >= max)
+		return tly_fail(TLY_E_TOO_LARGE, "more than %zu %s", max, what);
+	nc = *cap ? 2 * *cap : 64;
+	if (nc > max)
+		nc = max;
+	if (nc > SIZE_MAX / sz || (np = realloc(*p, nc * sz)) == NULL)
+		return TLY_E_NOMEM;
+	*p = np;
+	*cap = nc;
+	return TLY_OK;
+}
+
+int
 tly_cstore_one_u64(sqlite3 *db, sqlite3_stmt *st, uint64_t *v, const char *what)
 {
 	int	rc;
@@ -625,33 +646,6 @@ tly_cstore_check(struct tly_cstore *s, const struct tly_batch *b,
  out:
 	tly_cstore_st_done(st);
 	return r;
-}
-
-int
-tly_cstore_put(struct tly_cstore *s, const struct tly_batch *b,
-    const uint8_t *m, size_t mlen, time_t received,
-    const uint8_t *receipt, size_t rlen, enum tly_cstore_state *state,
-    uint8_t other[TLY_HASH_LEN])
-{
-	sqlite3_stmt	*st = s->ws[W_INSERT_BATCH];
-	int		 r;
-
-	if (tly_cstore_bind_blob(st, 1, b->id, TLY_HASH_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 2, b->device, TLY_PK_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_u64(st, 3, b->seq) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 4, b->prev, TLY_HASH_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 5, m, mlen) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 6, (sqlite3_int64)received) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 7, receipt, rlen) != SQLITE_OK) {
-		tly_cstore_st_done(st);
-		return tly_cstore_db_fail(s->w, "bind batch");
-	}
-	if ((r = tly_cstore_st_exec(s->w, st, "insert batch")) != TLY_OK ||
-	    (r = tly_cstore_put_records(s, b)) != TLY_OK ||
-	    (r = tly_cstore_recompute(s, b->device, b->id, state, other)) !=
-	    TLY_OK)
-		return r;
-	return tly_cstore_st_exec(s->w, s->ws[W_GEN_BUMP], "generation");
 }
 
 int

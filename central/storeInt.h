@@ -1,9 +1,15 @@
 /*
- * storeInt.h: internals shared by the files of the central's store
- * (store.c: open, schema, transactions, writing; store_merge.c: the
- * per-device merge rules; store_heads.c: record versions, heads and the
- * state hash; store_read.c: the reader connection).  Nothing outside
- * central/store*.c includes this.
+ * storeInt.h: internals shared by the files of the central's store, in
+ * layers, each calling only the ones below it:
+ *
+ *	store_merge.c	open (with the rebuild), storing a batch, records,
+ *			kept decisions: loads and saves around merge/
+ *	store_heads.c	record versions, heads and the state hash (reader)
+ *	store_read.c	the reader connection's statements and queries
+ *	store.c		connections, schema, transactions, SQL helpers,
+ *			step 8 checks and rejections
+ *
+ * Nothing outside central/store*.c includes this.
  */
 #ifndef TLY_CENTRAL_STORE_INT_H
 #define TLY_CENTRAL_STORE_INT_H
@@ -78,23 +84,19 @@ int	tly_cstore_one_u64(sqlite3 *db, sqlite3_stmt *st, uint64_t *v,
  * TLY_OK or TLY_E_BUSY.
  */
 int	tly_cstore_lock(pthread_mutex_t *m);
-
-/* store_merge.c */
-
 /*
- * Recompute device's applied chain, freeze and evidence (PROTOCOL.md
- * 12.2, 12.3) on the writer connection, inside a transaction.  When id
- * is not NULL, *state gets what became of that batch and other the
- * other batch of its proof when it is one.
+ * Grow the array *p of *cap elements of size sz to hold n + 1 of them;
+ * TLY_E_TOO_LARGE (naming what) when n reaches max, or TLY_E_NOMEM.
  */
-int	tly_cstore_recompute(struct tly_cstore *s, const uint8_t *device,
-	    const uint8_t *id, enum tly_cstore_state *state, uint8_t *other);
+int	tly_cstore_grow(void **p, size_t *cap, size_t n, size_t sz, size_t max,
+	    const char *what);
 /*
- * After migrating a version 1 file: rebuild the derived tables from the
- * held batch bytes, once ("rebuild" in meta), in one transaction.
+ * Open both connections to the database at path, migrate the schema and
+ * prepare the writer's statements and the reader's rsql[R_COUNT_], but
+ * rebuild nothing (tly_cstore_open() does, in store_merge.c).  *sp: new,
+ * close with tly_cstore_close().
  */
-int	tly_cstore_rebuild(struct tly_cstore *s);
-/* Insert the records of parsed batch b (and their supersedes). */
-int	tly_cstore_put_records(struct tly_cstore *s, const struct tly_batch *b);
+int	tly_cstore_connect(const char *path, const char *const *rsql,
+	    struct tly_cstore **sp);
 
 #endif /* TLY_CENTRAL_STORE_INT_H */

@@ -19,13 +19,13 @@
 
 /* The applied records of one snapshot and what the engine made of them. */
 struct heads {
-	struct tly_merge_rec	*r;		/* the records (strings strdup'd) */
+	struct tly_merge_rec	*r;	/* the records (strings strdup'd) */
 	size_t			 nr, capr;
-	struct tly_merge_sup	*e;		/* explicit supersedes (strdup'd) */
+	struct tly_merge_sup	*e;	/* explicit supersedes (strdup'd) */
 	size_t			 ne, cape;
-	struct tly_merge_heads	 h;		/* the engine's keys */
-	char			**body;		/* per key: winner's JSON, or NULL
-						   (heads walk only) */
+	struct tly_merge_heads	 h;	/* the engine's keys */
+	char			**body;	/* per key: winner's JSON or NULL
+					   (heads walk only) */
 };
 
 /* Free everything h holds. */
@@ -52,25 +52,6 @@ heads_free(struct heads *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* Grow an array *p of *cap elements of size sz to hold n + 1. */
-static int
-grow(void **p, size_t *cap, size_t n, size_t sz)
-{
-	void	*np;
-	size_t	 nc;
-
-	if (n < *cap)
-		return TLY_OK;
-	if (n >= TLY_MERGE_RECS_MAX)
-		return tly_fail(TLY_E_TOO_LARGE, "too many applied records");
-	nc = *cap ? 2 * *cap : 256;
-	if ((np = realloc(*p, nc * sz)) == NULL)
-		return TLY_E_NOMEM;
-	*p = np;
-	*cap = nc;
-	return TLY_OK;
-}
-
 /* Load the applied records and explicit supersedes (inside a read tx). */
 static int
 load(struct tly_cstore *s, struct heads *h)
@@ -81,8 +62,9 @@ load(struct tly_cstore *s, struct heads *h)
 	int			 rc, r;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = grow((void **)&h->r, &h->capr, h->nr,
-		    sizeof(*h->r))) != TLY_OK)
+		if ((r = tly_cstore_grow((void **)&h->r, &h->capr,
+		    h->nr, sizeof(*h->r), TLY_MERGE_RECS_MAX,
+		    "applied state")) != TLY_OK)
 			goto out;
 		a = &h->r[h->nr];
 		memset(a, 0, sizeof(*a));
@@ -111,8 +93,9 @@ load(struct tly_cstore *s, struct heads *h)
 	tly_cstore_st_done(st);
 	st = s->rs[R_APPLIED_SUP];
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = grow((void **)&h->e, &h->cape, h->ne,
-		    sizeof(*h->e))) != TLY_OK)
+		if ((r = tly_cstore_grow((void **)&h->e, &h->cape,
+		    h->ne, sizeof(*h->e), TLY_MERGE_RECS_MAX,
+		    "applied state")) != TLY_OK)
 			goto out;
 		e = &h->e[h->ne];
 		memset(e, 0, sizeof(*e));
@@ -251,8 +234,9 @@ load_logs(struct tly_cstore *s, struct logs *l, struct tly_cstore_stats *st)
 
 	q = s->rs[R_DEVICES_ALL];
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((r = grow((void **)&l->st.devs, &l->capd, l->st.ndevs,
-		    sizeof(*d))) != TLY_OK)
+		if ((r = tly_cstore_grow((void **)&l->st.devs, &l->capd,
+		    l->st.ndevs, sizeof(*d), TLY_MERGE_RECS_MAX,
+		    "applied state")) != TLY_OK)
 			break;
 		d = &l->st.devs[l->st.ndevs];
 		if (tly_cstore_col_id(q, 0, d->device) != 0)
@@ -269,8 +253,9 @@ load_logs(struct tly_cstore *s, struct logs *l, struct tly_cstore_stats *st)
 		return r != TLY_OK ? r : tly_cstore_db_fail(s->r, "devices");
 	q = s->rs[R_EVID_ALL];
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((r = grow((void **)&l->st.ev, &l->cape, l->st.nev,
-		    sizeof(*e))) != TLY_OK)
+		if ((r = tly_cstore_grow((void **)&l->st.ev, &l->cape,
+		    l->st.nev, sizeof(*e), TLY_MERGE_RECS_MAX,
+		    "applied state")) != TLY_OK)
 			break;
 		e = &l->st.ev[l->st.nev];
 		if (tly_cstore_col_id(q, 0, e->device) != 0 ||
@@ -289,8 +274,9 @@ load_logs(struct tly_cstore *s, struct logs *l, struct tly_cstore_stats *st)
 		return r != TLY_OK ? r : tly_cstore_db_fail(s->r, "evidence");
 	q = s->rs[R_KEPT];
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((r = grow((void **)&l->st.kept, &l->capk, l->st.nkept,
-		    sizeof(*k))) != TLY_OK)
+		if ((r = tly_cstore_grow((void **)&l->st.kept, &l->capk,
+		    l->st.nkept, sizeof(*k), TLY_MERGE_RECS_MAX,
+		    "applied state")) != TLY_OK)
 			break;
 		k = &l->st.kept[l->st.nkept];
 		if (tly_cstore_col_id(q, 0, k->device) != 0 ||

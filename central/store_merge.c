@@ -4,6 +4,8 @@
  * (PROTOCOL.md 12.2, 12.3) are recomputed by the merge engine (merge/)
  * from its held batch headers and kept decisions alone, so that they
  * never depend on arrival order; this file only loads and saves them.
+ * Storing a batch and opening the store (with its one-time rebuild)
+ * live here too, above the connection layer of store.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,8 +103,9 @@ put_record(struct tly_cstore *s, const struct tly_batch *b, size_t i,
 	return TLY_OK;
 }
 
-int
-tly_cstore_put_records(struct tly_cstore *s, const struct tly_batch *b)
+/* Insert the records of parsed batch b (and their supersedes). */
+static int
+put_records(struct tly_cstore *s, const struct tly_batch *b)
 {
 	struct tly_buf	counts = TLY_BUF_INIT(COUNTS_MAX);
 	struct tly_buf	body = TLY_BUF_INIT(BODY_MAX);
@@ -114,26 +117,6 @@ tly_cstore_put_records(struct tly_cstore *s, const struct tly_batch *b)
 	tly_buf_free(&counts);
 	tly_buf_free(&body);
 	return r;
-}
-
-/* Grow *p (of *cap elements of size sz) to hold n + 1 of them. */
-static int
-grow(void **p, size_t *cap, size_t n, size_t sz)
-{
-	void	*np;
-	size_t	 nc;
-
-	if (n < *cap)
-		return TLY_OK;
-	if (n >= TLY_MERGE_HELD_MAX)
-		return tly_fail(TLY_E_TOO_LARGE, "too many batches of one "
-		    "device");
-	nc = *cap ? 2 * *cap : 64;
-	if ((np = realloc(*p, nc * sz)) == NULL)
-		return TLY_E_NOMEM;
-	*p = np;
-	*cap = nc;
-	return TLY_OK;
 }
 
 /* Load the device's held batch headers and its kept decisions. */
@@ -148,7 +131,8 @@ load_device(struct tly_cstore *s, const uint8_t *device, struct dev *d)
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = grow((void **)&d->b, &d->cap, d->n, sizeof(*d->b))) !=
+		if ((r = tly_cstore_grow((void **)&d->b, &d->cap, d->n,
+		    sizeof(*d->b), TLY_MERGE_HELD_MAX, "held batches")) !=
 		    TLY_OK)
 			goto out;
 		memset(&d->b[d->n], 0, sizeof(d->b[d->n]));
@@ -171,8 +155,9 @@ load_device(struct tly_cstore *s, const uint8_t *device, struct dev *d)
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = grow((void **)&d->kept, &d->capk, d->nkept,
-		    sizeof(*d->kept))) != TLY_OK)
+		if ((r = tly_cstore_grow((void **)&d->kept, &d->capk,
+		    d->nkept, sizeof(*d->kept), TLY_MERGE_HELD_MAX,
+		    "kept decisions")) != TLY_OK)
 			goto out;
 		if (tly_cstore_col_id(st, 0, d->kept[d->nkept]) == 0)
 			d->nkept++;
@@ -319,9 +304,15 @@ batch_state(const struct dev *d, const struct tly_merge_dev *m,
 	return TLY_CSTORE_PENDING;
 }
 
-int
-tly_cstore_recompute(struct tly_cstore *s, const uint8_t *device,
-    const uint8_t *id, enum tly_cstore_state *state, uint8_t *other)
+/*
+ * Recompute device's applied chain, freeze and evidence (PROTOCOL.md
+ * 12.2, 12.3) on the writer connection, inside a transaction.  When id
+ * is not NULL, *state gets what became of that batch and other the
+ * other batch of its proof when it is one.
+ */
+static int
+recompute(struct tly_cstore *s, const uint8_t *device, const uint8_t *id,
+    enum tly_cstore_state *state, uint8_t *other)
 {
 	static const uint8_t	 zero[TLY_HASH_LEN];
 	struct dev		 d;
@@ -405,7 +396,7 @@ tly_cstore_keep(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
 		goto out;
 	}
 	if ((r = tly_cstore_st_exec(s->w, st, "insert kept")) != TLY_OK ||
-	    (r = tly_cstore_recompute(s, device, NULL, NULL, NULL)) != TLY_OK ||
+	    (r = recompute(s, device, NULL, NULL, NULL)) != TLY_OK ||
 	    (r = tly_cstore_st_exec(s->w, s->ws[W_GEN_BUMP], "generation")) !=
 	    TLY_OK)
 		goto out;
@@ -432,8 +423,12 @@ tly_cstore_keep(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
 	return r;
 }
 
-int
-tly_cstore_rebuild(struct tly_cstore *s)
+/*
+ * After migrating a version 1 file: rebuild the derived tables from the
+ * held batch bytes, once ("rebuild" in meta), in one transaction.
+ */
+static int
+rebuild(struct tly_cstore *s)
 {
 	sqlite3_stmt		*st = s->ws[W_META_GET];
 	struct tly_batch	*b = NULL;
@@ -451,7 +446,7 @@ tly_cstore_rebuild(struct tly_cstore *s)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = tly_batch_parse(sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), &b)) != TLY_OK ||
-		    (r = tly_cstore_put_records(s, b)) != TLY_OK)
+		    (r = put_records(s, b)) != TLY_OK)
 			goto out;
 		tly_batch_free(b);
 		b = NULL;
@@ -468,7 +463,7 @@ tly_cstore_rebuild(struct tly_cstore *s)
 			r = tly_fail(TLY_E_DB, "rebuild: bad device id");
 			goto out;
 		}
-		if ((r = tly_cstore_recompute(s, dev, NULL, NULL, NULL)) !=
+		if ((r = recompute(s, dev, NULL, NULL, NULL)) !=
 		    TLY_OK)
 			goto out;
 	}
@@ -495,3 +490,46 @@ tly_cstore_rebuild(struct tly_cstore *s)
 	return r;
 }
 
+int
+tly_cstore_put(struct tly_cstore *s, const struct tly_batch *b,
+    const uint8_t *m, size_t mlen, time_t received,
+    const uint8_t *receipt, size_t rlen, enum tly_cstore_state *state,
+    uint8_t other[TLY_HASH_LEN])
+{
+	sqlite3_stmt	*st = s->ws[W_INSERT_BATCH];
+	int		 r;
+
+	if (tly_cstore_bind_blob(st, 1, b->id, TLY_HASH_LEN) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 2, b->device, TLY_PK_LEN) != SQLITE_OK ||
+	    tly_cstore_bind_u64(st, 3, b->seq) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 4, b->prev, TLY_HASH_LEN) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 5, m, mlen) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, (sqlite3_int64)received) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 7, receipt, rlen) != SQLITE_OK) {
+		tly_cstore_st_done(st);
+		return tly_cstore_db_fail(s->w, "bind batch");
+	}
+	if ((r = tly_cstore_st_exec(s->w, st, "insert batch")) != TLY_OK ||
+	    (r = put_records(s, b)) != TLY_OK ||
+	    (r = recompute(s, b->device, b->id, state, other)) !=
+	    TLY_OK)
+		return r;
+	return tly_cstore_st_exec(s->w, s->ws[W_GEN_BUMP], "generation");
+}
+
+int
+tly_cstore_open(const char *path, struct tly_cstore **sp)
+{
+	struct tly_cstore	*s;
+	int			 r;
+
+	*sp = NULL;
+	if ((r = tly_cstore_connect(path, tly_cstore_rsql, &s)) != TLY_OK)
+		return r;
+	if ((r = rebuild(s)) != TLY_OK) {
+		tly_cstore_close(s);
+		return r;
+	}
+	*sp = s;
+	return TLY_OK;
+}

@@ -93,9 +93,9 @@ cmp_byid(const void *a, const void *b)
 static int
 cmp_own(const void *a, const void *b)
 {
-	const struct tly_merge_rec	*x = *(const struct tly_merge_rec *const *)a;
-	const struct tly_merge_rec	*y = *(const struct tly_merge_rec *const *)b;
-	int				 c;
+	const struct tly_merge_rec *const	*pa = a, *const *pb = b;
+	const struct tly_merge_rec		*x = *pa, *y = *pb;
+	int					 c;
 
 	if ((c = memcmp(x->device, y->device, TLY_PK_LEN)) != 0)
 		return c;
