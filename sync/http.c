@@ -7,6 +7,7 @@
  * cap aborts the transfer.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,45 @@
 struct http_xfer {
 	struct tly_http_result	*res;		/* where results go */
 	int			 too_large;	/* body passed resp_max */
+	int			 head_done;	/* the blank line ending the
+						   last response's headers
+						   arrived */
 	const volatile int	*cancel;	/* the caller's flag, or NULL */
+};
+
+/*
+ * What a transport failure means, in the words a clerk reads (tally
+ * status, tally sync).  Codes not listed keep curl's own text.
+ */
+static const struct {
+	CURLcode	 code;
+	const char	*words;		/* before the request went out */
+	const char	*words_sent;	/* after it (or part of it) went out */
+} http_words[] = {
+	{ CURLE_UNSUPPORTED_PROTOCOL, "the address is not an http:// or "
+	  "https:// URL", NULL },
+	{ CURLE_URL_MALFORMAT, "the address is not a valid URL", NULL },
+	{ CURLE_COULDNT_RESOLVE_PROXY, "the proxy's name does not resolve",
+	  NULL },
+	{ CURLE_COULDNT_RESOLVE_HOST, "the central's host name does not "
+	  "resolve (no DNS, or a wrong name)", NULL },
+	{ CURLE_COULDNT_CONNECT, "cannot connect", NULL },
+	{ CURLE_WEIRD_SERVER_REPLY, "the answer was not HTTP", NULL },
+	{ CURLE_PARTIAL_FILE, "the link broke: the answer was cut off", NULL },
+	{ CURLE_OPERATION_TIMEDOUT, "the connection timed out: no answer "
+	  "from the host", "the link stalled: no data moved for too long" },
+	{ CURLE_SSL_CONNECT_ERROR, "the secure (TLS) connection could not be "
+	  "set up", NULL },
+	{ CURLE_PEER_FAILED_VERIFICATION, "the server's TLS certificate was "
+	  "not accepted", NULL },
+	{ CURLE_GOT_NOTHING, "the link broke: the connection closed without "
+	  "an answer", NULL },
+	{ CURLE_SEND_ERROR, "the link broke while sending", NULL },
+	{ CURLE_RECV_ERROR, "the link broke while receiving the answer",
+	  NULL },
+	{ CURLE_BAD_CONTENT_ENCODING, "the answer's encoding is broken",
+	  NULL },
+	{ CURLE_ABORTED_BY_CALLBACK, "cancelled", NULL },
 };
 
 static pthread_once_t	 http_once = PTHREAD_ONCE_INIT;
@@ -116,7 +155,11 @@ http_header_cb(char *p, size_t size, size_t nmemb, void *arg)
 		/* A new response (after 100 Continue): forget the last one. */
 		res->content_type[0] = '\0';
 		res->retry_after = -1;
-	} else if ((v = header_value(p, n, "Content-Type", &vlen)) != NULL) {
+		x->head_done = 0;
+	} else if ((n == 2 && p[0] == '\r' && p[1] == '\n') ||
+	    (n == 1 && p[0] == '\n'))
+		x->head_done = 1;
+	else if ((v = header_value(p, n, "Content-Type", &vlen)) != NULL) {
 		if (vlen >= sizeof(res->content_type))
 			vlen = sizeof(res->content_type) - 1;
 		memcpy(res->content_type, v, vlen);
@@ -140,14 +183,49 @@ http_xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
-/* Copy a transport error into res->error. */
-static void
-set_error(struct tly_http_result *res, const char *errbuf, CURLcode cc)
+/* Why a connect failed, from its errno, or NULL. */
+static const char *
+connect_why(long os_errno)
 {
-	const char	*msg = errbuf[0] != '\0' ? errbuf :
-			    curl_easy_strerror(cc);
+	switch (os_errno) {
+	case ECONNREFUSED:
+		return "connection refused: nothing listens there";
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return "no route to the host: is the network up?";
+	case ETIMEDOUT:
+		return "the host does not answer";
+	default:
+		return NULL;
+	}
+}
 
-	snprintf(res->error, sizeof(res->error), "%s", msg);
+/*
+ * Put a transport error into res->error in plain words (http_words);
+ * curl's own text only for codes the table does not list.
+ */
+static void
+set_error(struct tly_http_result *res, const char *errbuf, CURLcode cc,
+    long os_errno)
+{
+	const char	*why;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(http_words) / sizeof(http_words[0]); i++) {
+		if (http_words[i].code != cc)
+			continue;
+		if (cc == CURLE_COULDNT_CONNECT &&
+		    (why = connect_why(os_errno)) != NULL)
+			snprintf(res->error, sizeof(res->error), "cannot "
+			    "connect: %s", why);
+		else
+			snprintf(res->error, sizeof(res->error), "%s",
+			    res->sent && http_words[i].words_sent != NULL ?
+			    http_words[i].words_sent : http_words[i].words);
+		return;
+	}
+	snprintf(res->error, sizeof(res->error), "network error: %s",
+	    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
 }
 
 /* Add one header line to *listp; TLY_E_NOMEM on failure. */
@@ -174,7 +252,7 @@ tly_http_request(const struct tly_http_call *call,
 	const uint8_t		*body;
 	size_t			 bodylen, zmax;
 	curl_off_t		 up = 0, down = 0;
-	long			 hup = 0, hdown = 0;
+	long			 hup = 0, hdown = 0, os_errno = 0;
 	CURLcode		 cc;
 	int			 r = TLY_OK, post;
 
@@ -226,6 +304,9 @@ tly_http_request(const struct tly_http_call *call,
 		if ((r = add_header(&hdrs, ct)) != TLY_OK)
 			goto out;
 	}
+	if (call->header != NULL &&
+	    (r = add_header(&hdrs, call->header)) != TLY_OK)
+		goto out;
 
 	if ((c = curl_easy_init()) == NULL) {
 		r = TLY_E_NOMEM;
@@ -274,7 +355,7 @@ tly_http_request(const struct tly_http_call *call,
 		SETOPT(CURLOPT_HTTPHEADER, hdrs);
 #undef SETOPT
 	if (cc != CURLE_OK) {
-		set_error(res, errbuf, cc);
+		set_error(res, errbuf, cc, 0);
 		r = TLY_E_INVAL;
 		goto out;
 	}
@@ -289,6 +370,8 @@ tly_http_request(const struct tly_http_call *call,
 	res->header_up = hup > 0 ? (uint64_t)hup : 0;
 	res->header_down = hdown > 0 ? (uint64_t)hdown : 0;
 	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
+	(void)curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+	res->sent = hup > 0 || up > 0;
 	if (x.too_large) {
 		snprintf(res->error, sizeof(res->error),
 		    "response body larger than %zu bytes", res->body.max);
@@ -299,7 +382,17 @@ tly_http_request(const struct tly_http_call *call,
 		if (res->cancelled)
 			snprintf(res->error, sizeof(res->error), "cancelled");
 		else
-			set_error(res, errbuf, cc);
+			set_error(res, errbuf, cc, os_errno);
+		r = TLY_E_NET;
+		goto out;
+	}
+	/*
+	 * curl takes a connection closed inside the headers for a whole
+	 * answer: it is a broken link, not an answer (nor a portal).
+	 */
+	if (!x.head_done) {
+		snprintf(res->error, sizeof(res->error), "the link broke: the "
+		    "answer was cut off in its headers");
 		r = TLY_E_NET;
 		goto out;
 	}

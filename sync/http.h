@@ -29,6 +29,8 @@ struct tly_http_call {
 	const volatile int *cancel;	/* abort the call (about once a
 					   second checked) once *cancel is
 					   nonzero; NULL: never */
+	const char	*header;	/* one more request header line
+					   ("Name: value"), or NULL */
 };
 
 struct tly_http_result {
@@ -41,12 +43,18 @@ struct tly_http_result {
 	uint64_t	header_up;	/* request header bytes sent */
 	uint64_t	header_down;	/* response header bytes received */
 	int		cancelled;	/* the call was aborted by *cancel */
-	char		error[256];	/* transport error in words, "" if none */
+	int		sent;		/* the request (or part of it) went
+					   out: after a TLY_E_NET the peer
+					   may have acted on it */
+	char		error[256];	/* transport error in plain words
+					   ("the link stalled"), "" if none */
 };
 
 /*
- * Perform one call.  TLY_OK when an HTTP response arrived (any status);
- * TLY_E_NET when none did (res->error says why: refused, timed out, ...;
+ * Perform one call.  TLY_OK when a whole HTTP response arrived (any
+ * status); TLY_E_NET when none did, or one was cut off before the end of
+ * its headers or body (res->error says why in plain words: refused, the
+ * link stalled, the answer was cut off ...;
  * res->cancelled when *call->cancel stopped it, before or during the call);
  * TLY_E_TOO_LARGE when the response passed resp_max.  res is initialised
  * here; always release it with tly_http_result_free().

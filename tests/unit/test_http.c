@@ -596,7 +596,65 @@ test_refused(void **state)
 	assert_int_equal(res.status, 0);
 	assert_string_not_equal(res.error, "");
 	assert_non_null(strstr(res.error, "onnect"));
+	assert_false(res.sent);
 	tly_http_result_free(&res);
+}
+
+/* A server that answers one request with the head of an answer cut short. */
+static void *
+cut_server(void *arg)
+{
+	static const char	 part[] =
+	    "HTTP/1.1 200 OK\r\nConnection: Keep-Alive\r\n";
+	int			 lfd = *(int *)arg, fd;
+	char			 buf[4096];
+
+	if ((fd = accept(lfd, NULL, NULL)) >= 0) {
+		(void)read(fd, buf, sizeof(buf));
+		(void)write(fd, part, sizeof(part) - 1);
+		close(fd);
+	}
+	return NULL;
+}
+
+/*
+ * An answer cut inside its headers is a broken link (TLY_E_NET, the
+ * request went out), not an HTTP 200 with an empty body.
+ */
+static void
+test_cut_in_headers(void **state)
+{
+	struct tly_http_call	 c;
+	struct tly_http_result	 res;
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	pthread_t		 th;
+	char			 url[64];
+	int			 lfd;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(pthread_create(&th, NULL, cut_server, &lfd), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/batches",
+	    ntohs(sin.sin_port));
+	memset(&c, 0, sizeof(c));
+	c.url = url;
+	c.method = "POST";
+	c.body = (const uint8_t *)"x";
+	c.bodylen = 1;
+	assert_int_equal(tly_http_request(&c, &res), TLY_E_NET);
+	assert_true(res.sent);
+	assert_non_null(strstr(res.error, "cut off"));
+	tly_http_result_free(&res);
+	pthread_join(th, NULL);
+	close(lfd);
+	(void)state;
 }
 
 /* 503 with Retry-After: the client reads the seconds. */
@@ -825,6 +883,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_resp_too_large),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_cut_in_headers),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_handler_defaults),
