@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
@@ -167,6 +169,66 @@ make_dir(const char *path)
 		return TLY_E_IO;
 	}
 	return TLY_OK;
+}
+
+/* Does directory path hold any entry?  1, 0 (or absent), -1 on error. */
+static int
+dir_in_use(const char *path)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 used = 0;
+
+	if ((d = opendir(path)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		cli_err("gen: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0) {
+			used = 1;
+			break;
+		}
+	closedir(d);
+	return used;
+}
+
+/*
+ * Remove what an earlier tally gen wrote into dir: election.json and the
+ * *.json files of dir/records, so no record of a larger earlier election
+ * stays behind.  Other files are left alone.
+ */
+static int
+clear_previous(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[GEN_PATH_MAX + 300];
+	size_t		 n;
+	int		 r = TLY_OK;
+
+	snprintf(path, sizeof(path), "%s/election.json", dir);
+	if (unlink(path) != 0 && errno != ENOENT) {
+		cli_err("gen: %s: %s", path, strerror(errno));
+		return TLY_E_IO;
+	}
+	snprintf(path, sizeof(path), "%s/records", dir);
+	if ((d = opendir(path)) == NULL)
+		return errno == ENOENT ? TLY_OK : TLY_E_IO;
+	while ((de = readdir(d)) != NULL && r == TLY_OK) {
+		n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/records/%s", dir, de->d_name);
+		if (unlink(path) != 0 && errno != ENOENT) {
+			cli_err("gen: %s: %s", path, strerror(errno));
+			r = TLY_E_IO;
+		}
+	}
+	closedir(d);
+	return r;
 }
 
 /*
@@ -337,6 +399,7 @@ cmd_gen(int argc, char **argv)
 		{ "out",	required_argument,	NULL, 'o' },
 		{ "target",	required_argument,	NULL, 't' },
 		{ "json",	no_argument,		NULL, 'j' },
+		{ "force",	no_argument,		NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -352,7 +415,7 @@ cmd_gen(int argc, char **argv)
 	unsigned long long		 seed = 1;
 	size_t				 nt = 0, nrec = 0, i;
 	int				 c, json = 0, size = GEN_COMMUNE;
-	int				 ret = CLI_EXIT_FAIL;
+	int				 ret = CLI_EXIT_FAIL, force = 0, used;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
@@ -394,6 +457,9 @@ cmd_gen(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'f':
+			force = 1;
+			break;
 		case 'h':
 			return cli_help("gen");
 		default:
@@ -413,6 +479,16 @@ cmd_gen(int argc, char **argv)
 				return cli_usage_error("gen", "--target: "
 				    "'%s' given twice", tg[i].cons);
 
+	/* Never mix a new election with the records of an earlier one. */
+	if ((used = dir_in_use(dir)) < 0)
+		goto out;
+	if (used && !force) {
+		cli_err("gen: %s is not empty; use --force to replace what "
+		    "tally gen wrote there", cli_esc(dir, why, sizeof(why)));
+		goto out;
+	}
+	if (used && clear_previous(dir) != TLY_OK)
+		goto out;
 	tly_errclear();
 	if (gen_model_build(size, seed, tg, nt, &m) != TLY_OK) {
 		cli_err("gen: %s", cli_esc(tly_errdetail(), why, sizeof(why)));
