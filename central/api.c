@@ -78,6 +78,11 @@ route(struct tly_central *c, const struct tly_http_req *req,
 			tly_central_post_batches(c, req, resp);
 		return;
 	}
+	if (strcmp(path, "/v1/link") == 0) {
+		if (want_method(req, resp, "GET"))
+			tly_central_link(c, req, resp);
+		return;
+	}
 	if (strcmp(path, "/v1/key") == 0) {
 		if (want_method(req, resp, "GET"))
 			get_key(c, resp);

@@ -9,6 +9,7 @@
  *   api_merge.c   device logs, receipts, state hash, conflicts,
  *              evidence, audit feed, status (PROTOCOL.md 8.2, 8.7)
  *   ingest.c   POST /v1/batches: PROTOCOL.md section 10, entry by entry
+ *   link.c     GET /v1/link: the signed answer to a link check
  *   results.c  the results API over the engine in election/results.c
  *   store.c    the SQLite database: schema, transactions, writing
  *   store_merge.c the per-device merge rules: applied chains, freezes,
@@ -117,6 +118,12 @@ int	tly_central_get_merge(struct tly_central *c,
 
 /* POST /v1/batches (PROTOCOL.md 8.1 and 10). */
 void	tly_central_post_batches(struct tly_central *c,
+	    const struct tly_http_req *req, struct tly_http_resp *resp);
+
+/* link.c */
+
+/* GET /v1/link?nonce=<hex> (PROTOCOL.md 8.8): the signed link answer. */
+void	tly_central_link(struct tly_central *c,
 	    const struct tly_http_req *req, struct tly_http_resp *resp);
 
 /* results.c */

@@ -45,6 +45,7 @@ int	cmd_keygen(int, char **);
 int	cmd_record(int, char **);
 int	cmd_status(int, char **);
 int	cmd_sync(int, char **);
+int	cmd_check_link(int, char **);
 int	cmd_export(int, char **);
 int	cmd_import(int, char **);
 int	cmd_verify(int, char **);
@@ -89,6 +90,17 @@ int	cli_help(const char *name);
 int	cli_daemon(const char *method, const char *path, const char *ctype,
 	    const void *body, size_t len, size_t resp_max, long timeout_s,
 	    struct tly_http_result *res);
+/*
+ * cli_daemon() with one more request header line (header may be NULL),
+ * that prints nothing: report a failure with cli_daemon_report().
+ */
+int	cli_daemon_quiet(const char *method, const char *path,
+	    const char *ctype, const void *body, size_t len,
+	    const char *header, size_t resp_max, long timeout_s,
+	    struct tly_http_result *res);
+/* Print why a cli_daemon_quiet() call that returned r failed. */
+void	cli_daemon_report(const char *method, const char *path, int r,
+	    const struct tly_http_result *res);
 /*
  * The same against a central at base URL base ("http://host:port"), with
  * optional gzip of the request body.

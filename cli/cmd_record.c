@@ -1,15 +1,24 @@
 /*
  * cmd_record.c: tally record FILE: hand count records to tallyd, which
  * checks them and seals them into one signed batch (PROTOCOL.md 9,
- * POST /v1/records).
+ * POST /v1/records).  Each request carries an idempotency key, so the
+ * one retry after a broken link never seals the records twice.
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "crypto/crypto.h"
+
+#define RECORD_IDEM_BYTES	16	/* random bytes of an idempotency key */
+#define RECORD_TIMEOUT_S	60	/* one request to tallyd */
+#define RECORD_RETRY_TRIES	40	/* waiting for tallyd to be back ... */
+#define RECORD_RETRY_MS		250	/* ... this long between tries */
 
 /* Print the record ids of a 201 answer. */
 static int
@@ -30,31 +39,100 @@ print_recorded(const struct tly_json *root)
 	}
 	printf("recorded: batch %llu %s\n", (unsigned long long)seq,
 	    cli_esc(batch, esc, sizeof(esc)));
+	if (tly_json_get(root, "replayed") != NULL)
+		printf("  (the first attempt had already recorded them; "
+		    "nothing was signed twice)\n");
 	for (n = tly_json_first(ids); n != NULL; n = tly_json_next(n))
 		printf("  record %s\n", cli_esc(tly_json_string(n), esc,
 		    sizeof(esc)));
 	return CLI_EXIT_OK;
 }
 
+/*
+ * Where record index of the input is, for messages: "FILE: record 2
+ * (area A01, level na)", taking area and level from the input itself.
+ */
+static const char *
+record_where(const char *file, const struct tly_json *in, uint64_t index,
+    char *out, size_t outlen)
+{
+	const struct tly_json	*el = NULL;
+	char			 f[512], a[160], l[160];
+	uint64_t		 i;
+
+	if (tly_json_is_array(in))
+		for (el = tly_json_first(in), i = 0; el != NULL && i < index;
+		    el = tly_json_next(el), i++)
+			;
+	else if (index == 0)
+		el = in;
+	cli_esc(file, f, sizeof(f));
+	if (el != NULL && cli_jstr(el, "area") != NULL &&
+	    cli_jstr(el, "level") != NULL)
+		snprintf(out, outlen, "%s: record %llu (area %s, level %s)", f,
+		    (unsigned long long)index,
+		    cli_esc(cli_jstr(el, "area"), a, sizeof(a)),
+		    cli_esc(cli_jstr(el, "level"), l, sizeof(l)));
+	else
+		snprintf(out, outlen, "%s: record %llu", f,
+		    (unsigned long long)index);
+	return out;
+}
+
+/*
+ * A 400 answer: the message names the JSON path ("[2].valid: ..." or
+ * "valid: ..."); say it as the file and the record's index.
+ */
+static void
+print_bad_request(const char *file, const struct tly_json *in,
+    const struct tly_http_result *res)
+{
+	struct tly_json	*root = NULL;
+	const char	*msg = NULL;
+	char		*end, where[1024], esc[1024];
+	uint64_t	 index = 0;
+
+	if (tly_json_parse(res->body.p, res->body.len, &root) == TLY_OK)
+		msg = cli_jstr(tly_json_get(root, "error"), "message");
+	if (msg == NULL) {
+		cli_http_fail("record", res);
+		tly_json_free(root);
+		return;
+	}
+	if (msg[0] == '[') {
+		index = strtoull(msg + 1, &end, 10);
+		if (*end == ']') {
+			msg = end + 1;
+			if (*msg == '.')
+				msg++;
+		}
+	}
+	cli_err("record: %s: %s; nothing was signed", record_where(file, in,
+	    index, where, sizeof(where)), cli_esc(msg, esc, sizeof(esc)));
+	tly_json_free(root);
+}
+
 /* Print the problems of a 422 answer, with a hint for warnings. */
 static void
-print_problems(const char *file, const struct tly_json *root)
+print_problems(const char *file, const struct tly_json *in,
+    const struct tly_json *root)
 {
 	struct tly_json	*probs, *p, *fields, *f, *e;
 	const char	*rule, *msg;
 	uint64_t	 index;
 	size_t		 n;
-	char		 esc[1024], rbuf[16];
+	char		 esc[1024], rbuf[16], where[1024];
 	int		 first, hint = 0;
 
 	probs = tly_json_get(root, "problems");
 	e = tly_json_get(root, "error");
+	cli_esc(file, where, sizeof(where));
 	if (tly_json_count(probs) > 0)
-		cli_err("record: %s: %zu problem%s; nothing was signed", file,
+		cli_err("record: %s: %zu problem%s; nothing was signed", where,
 		    tly_json_count(probs),
 		    tly_json_count(probs) == 1 ? "" : "s");
 	else
-		cli_err("record: %s: %s; nothing was signed", file,
+		cli_err("record: %s: %s; nothing was signed", where,
 		    cli_esc(cli_jstr(e, "message") != NULL ?
 		    cli_jstr(e, "message") : "the records fail the checks",
 		    esc, sizeof(esc)));
@@ -69,8 +147,8 @@ print_problems(const char *file, const struct tly_json *root)
 		if (msg != NULL && n > 0 && strncmp(msg, rbuf, n) == 0 &&
 		    strncmp(msg + n, ": ", 2) == 0)
 			msg += n + 2;
-		fprintf(stderr, "record %llu: %s: %s",
-		    (unsigned long long)index, rbuf,
+		fprintf(stderr, "%s: %s: %s", record_where(file, in, index,
+		    where, sizeof(where)), rbuf,
 		    cli_esc(msg, esc, sizeof(esc)));
 		fields = tly_json_get(p, "fields");
 		if (tly_json_count(fields) > 0) {
@@ -89,8 +167,9 @@ print_problems(const char *file, const struct tly_json *root)
 		if (rule != NULL && rule[0] == 'W') {
 			fprintf(stderr, "  hint: if the paper record is "
 			    "right, explain it: add an \"explanations\": "
-			    "{\"%s\": \"...\"} entry to record %llu\n", rbuf,
-			    (unsigned long long)index);
+			    "{\"%s\": \"...\"} entry to record %llu of "
+			    "%s\n", rbuf, (unsigned long long)index,
+			    cli_esc(file, esc, sizeof(esc)));
 			hint = 1;
 		}
 	}
@@ -98,6 +177,54 @@ print_problems(const char *file, const struct tly_json *root)
 		fprintf(stderr, "  (a warning may be signed only with the "
 		    "clerk's explanation, which becomes part of the signed "
 		    "record)\n");
+}
+
+/*
+ * POST the records of in to tallyd with a new idempotency key.  When the
+ * link to tallyd breaks after the request went out, the records may or
+ * may not have been sealed: wait a little for tallyd to be back and send
+ * the same request with the same key once more, which answers the
+ * original batch if there was one.  If the outcome still cannot be
+ * known, say so plainly.  TLY_OK when res holds an answer.
+ */
+static int
+send_records(const char *name, const struct tly_buf *in,
+    struct tly_http_result *res)
+{
+	uint8_t		 raw[RECORD_IDEM_BYTES];
+	char		 key[2 * RECORD_IDEM_BYTES + 1], hdr[96], esc[600];
+	char		 first[256];
+	struct timespec	 pause = { 0, RECORD_RETRY_MS * 1000000L };
+	int		 r, tries;
+
+	tly_random_bytes(raw, sizeof(raw));
+	tly_hex(raw, sizeof(raw), key);
+	snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s", key);
+	r = cli_daemon_quiet("POST", "/v1/records", "application/json", in->p,
+	    in->len, hdr, 0, RECORD_TIMEOUT_S, res);
+	if (r != TLY_E_NET || !res->sent) {
+		cli_daemon_report("POST", "/v1/records", r, res);
+		return r;
+	}
+	/* The request went out and no answer came back. */
+	snprintf(first, sizeof(first), "%s", res->error);
+	for (tries = 0; tries < RECORD_RETRY_TRIES; tries++) {
+		tly_http_result_free(res);
+		r = cli_daemon_quiet("POST", "/v1/records", "application/json",
+		    in->p, in->len, hdr, 0, RECORD_TIMEOUT_S, res);
+		if (r != TLY_E_NET || res->sent)
+			break;
+		nanosleep(&pause, NULL);	/* tallyd is restarting */
+	}
+	if (r == TLY_OK)
+		return r;
+	cli_err("record: %s: the outcome is unknown: tallyd stopped answering "
+	    "after the records were sent (%s), and %s.  They may or may not "
+	    "have been recorded: run 'tally status' to see whether a batch "
+	    "holds them before recording them again", name,
+	    cli_esc(first, esc, sizeof(esc)), r == TLY_E_NET && !res->sent ?
+	    "it is not back" : "asking again did not get an answer");
+	return r == TLY_OK ? TLY_E_NET : r;
 }
 
 int
@@ -148,10 +275,13 @@ cmd_record(int argc, char **argv)
 		    "of them", name);
 		goto out;
 	}
-	if (cli_daemon("POST", "/v1/records", "application/json", in.p,
-	    in.len, 0, 60, &res) != TLY_OK)
+	if (send_records(name, &in, &res) != TLY_OK)
 		goto out;
-	if (res.status != 201 && res.status != 422) {
+	if (res.status == 400) {
+		print_bad_request(name, root, &res);
+		goto out;
+	}
+	if (res.status != 200 && res.status != 201 && res.status != 422) {
 		cli_http_fail("record", &res);
 		goto out;
 	}
@@ -160,16 +290,16 @@ cmd_record(int argc, char **argv)
 	if (json) {
 		if (cli_print_buf(&res.body) != CLI_EXIT_OK)
 			goto out;
-		if (res.status == 201)
+		if (res.status != 422)
 			ret = CLI_EXIT_OK;
 		else
-			print_problems(name, ans);
+			print_problems(name, root, ans);
 		goto out;
 	}
-	if (res.status == 201)
+	if (res.status != 422)
 		ret = print_recorded(ans);
 	else
-		print_problems(name, ans);
+		print_problems(name, root, ans);
  out:
 	tly_json_free(root);
 	tly_json_free(ans);

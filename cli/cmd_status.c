@@ -102,6 +102,50 @@ print_counts(const struct tly_json *c)
 	    count_of(c, "acknowledged"));
 }
 
+/* The wire's error codes (PROTOCOL.md 8.6) in a clerk's words. */
+static const struct {
+	const char	*code;
+	const char	*words;
+} code_words[] = {
+	{ "wrong_election", "the central counts another election "
+	  "definition than this laptop's" },
+	{ "wrong_mode", "the central runs in the other mode (live or test)" },
+	{ "unknown_device", "the central does not know this laptop's key" },
+	{ "bad_record", "the central found a record that fails the checks" },
+	{ "seq_conflict", "the central holds other batches of this laptop "
+	  "for that place in its chain" },
+	{ "seq_gap", "the central lacks earlier batches of this laptop" },
+	{ "chain_broken", "the batch does not link to this laptop's chain" },
+	{ "equivocation", "the central holds another batch this laptop "
+	  "signed for the same place in its chain" },
+	{ "bad_signature", "the batch's signature does not verify" },
+	{ "too_large", "the batch is too large for the central" },
+	{ "busy", "the central is busy" },
+	{ "internal", "the central failed" },
+};
+
+/*
+ * Copy text to out with a leading wire code ("wrong_election: ...")
+ * replaced by its words; other text unchanged.
+ */
+static const char *
+in_words(const char *text, char *out, size_t outlen)
+{
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(code_words) / sizeof(code_words[0]); i++) {
+		n = strlen(code_words[i].code);
+		if (strncmp(text, code_words[i].code, n) == 0 &&
+		    (text[n] == '\0' || text[n] == ':')) {
+			snprintf(out, outlen, "%s%s", code_words[i].words,
+			    text + n);
+			return out;
+		}
+	}
+	snprintf(out, outlen, "%s", text);
+	return out;
+}
+
 /*
  * The delivery problem in plain words: "central unreachable since 14:02
  * (connection refused), retrying in 3 min".  The error's text before its
@@ -111,7 +155,7 @@ static void
 print_problem(const struct tly_json *root, uint64_t now)
 {
 	const char	*err = cli_jstr(root, "last_error"), *colon;
-	char		 esc[1024], head[512], when[64], dur[64];
+	char		 esc[1024], head[512], when[64], dur[64], words[1200];
 	uint64_t	 since, next;
 	size_t		 n;
 
@@ -126,8 +170,10 @@ print_problem(const struct tly_json *root, uint64_t now)
 	if (cli_juint(root, "since", &since))
 		printf(" since %s", clock_time(since, now, when,
 		    sizeof(when)));
-	if (colon != NULL)
-		printf(" (%s)", colon + 2);
+	if (colon != NULL) {
+		/* "batch seq 3 rejected: wrong_election: ..." */
+		printf(" (%s)", in_words(colon + 2, words, sizeof(words)));
+	}
 	if (cli_juint(root, "next_attempt", &next)) {
 		if (next > now)
 			printf(", retrying in %s", duration(next - now, dur,
@@ -143,7 +189,9 @@ static int
 print_status(const struct tly_json *root)
 {
 	struct tly_json	*counts, *records, *relayed, *wire, *batches, *b;
+	struct tly_json	*election;
 	uint64_t	 v, up, down, seq, nrec, attempts;
+	int		 proven;
 	uint64_t	 now = (uint64_t)time(NULL);
 	char		 esc[1024], when[64], dur[64], sh[CLI_SHORT_HEX + 1];
 	char		 state[32];
@@ -153,6 +201,13 @@ print_status(const struct tly_json *root)
 	printf("central:      %s\n", cli_jstr(root, "central") != NULL ?
 	    cli_esc(cli_jstr(root, "central"), esc, sizeof(esc)) :
 	    "none configured (batches stay here until exported)");
+	election = tly_json_get(root, "election");
+	if (cli_jstr(election, "name") != NULL) {
+		printf("election:     %s", cli_esc(cli_jstr(election, "name"),
+		    esc, sizeof(esc)));
+		printf(" (id %s)\n", cli_esc(cli_jstr(election, "id"), esc,
+		    sizeof(esc)));
+	}
 	counts = tly_json_get(root, "counts");
 	records = tly_json_get(root, "records");
 	relayed = tly_json_get(root, "relayed");
@@ -176,6 +231,16 @@ print_status(const struct tly_json *root)
 		    duration(now > v ? now - v : 0, dur, sizeof(dur)));
 	else
 		printf("last contact: never\n");
+	/* Proven: a receipt or a link check verified under its key. */
+	proven = cli_juint(root, "last_proven", &v);
+	if (proven)
+		printf("proven:       %s (%s ago): the central answered with "
+		    "its key\n", local_time(v, when, sizeof(when)),
+		    duration(now > v ? now - v : 0, dur, sizeof(dur)));
+	else if (cli_jstr(root, "central") != NULL)
+		printf("proven:       never: run 'tally check-link' to prove "
+		    "the address, the key and the path\n");
+	proven |= count_of(counts, "acknowledged") > 0;
 	if (cli_jstr(root, "last_error") != NULL)
 		print_problem(root, now);
 	else if (cli_juint(root, "next_attempt", &v))
@@ -183,8 +248,14 @@ print_status(const struct tly_json *root)
 		    sizeof(dur)) : "now");
 	else if (cli_jstr(root, "central") != NULL &&
 	    count_of(counts, "sealed") + count_of(counts, "sent") +
-	    count_of(relayed, "sealed") + count_of(relayed, "sent") == 0)
-		printf("delivery:     everything is acknowledged\n");
+	    count_of(relayed, "sealed") + count_of(relayed, "sent") == 0) {
+		/* Never "everything is acknowledged" without proof. */
+		if (count_of(counts, "acknowledged") +
+		    count_of(relayed, "acknowledged") == 0)
+			printf("delivery:     nothing to deliver yet\n");
+		else if (proven)
+			printf("delivery:     everything is acknowledged\n");
+	}
 	wire = tly_json_get(root, "wire");
 	if (cli_juint(wire, "records", &v) && v > 0 &&
 	    cli_juint(wire, "up_per_record", &up) &&
@@ -282,8 +353,8 @@ cmd_sync(int argc, char **argv)
 	struct tly_json		*root = NULL;
 	const char		*outcome;
 	uint64_t		 acked, pending;
-	char			 esc[1024], oc[32];
-	int			 json, ret;
+	char			 esc[1024], words[1200];
+	int			 json, ret, ok;
 
 	if ((ret = json_only_options("sync", argc, argv, &json)) >= 0)
 		return ret;
@@ -306,28 +377,30 @@ cmd_sync(int argc, char **argv)
 		acked = 0;
 	if (!cli_juint(root, "pending", &pending))
 		pending = 0;
+	ok = strcmp(outcome, "ok") == 0;
 	if (json) {
 		if (cli_print_buf(&res.body) != CLI_EXIT_OK)
 			goto out;
-	} else if (strcmp(outcome, "ok") == 0 && pending == 0)
-		printf("sync: ok: everything is acknowledged (%llu batches "
-		    "in this attempt)\n", (unsigned long long)acked);
-	else
+	} else if (ok && pending == 0)
+		printf("sync: ok: the central answered; everything is "
+		    "acknowledged (%llu batches in this attempt)\n",
+		    (unsigned long long)acked);
+	else if (strcmp(outcome, "no_central") != 0)
 		printf("sync: %s: %llu acknowledged in this attempt, %llu "
-		    "still pending\n", cli_esc(outcome, oc, sizeof(oc)),
+		    "still pending\n", ok ? "ok" : "not delivered",
 		    (unsigned long long)acked, (unsigned long long)pending);
-	if (strcmp(outcome, "ok") == 0) {
+	if (ok) {
 		ret = CLI_EXIT_OK;
 		goto out;
 	}
 	if (strcmp(outcome, "no_central") == 0)
-		cli_err("sync: no central is configured; use tally export "
-		    "to carry the batches on a bundle file");
+		cli_err("sync: no central is configured; %llu batches wait "
+		    "here: use tally export to carry them on a bundle file",
+		    (unsigned long long)pending);
 	else
-		cli_err("sync: %s: %s", cli_esc(outcome, oc, sizeof(oc)),
-		    cli_esc(cli_jstr(root, "error") != NULL ?
-		    cli_jstr(root, "error") : "delivery did not complete",
-		    esc, sizeof(esc)));
+		cli_err("sync: %s", cli_esc(cli_jstr(root, "error") != NULL ?
+		    in_words(cli_jstr(root, "error"), words, sizeof(words)) :
+		    "delivery did not complete", esc, sizeof(esc)));
  out:
 	tly_json_free(root);
 	tly_http_result_free(&res);

@@ -44,6 +44,15 @@ static const struct cli_cmd commands[] = {
 	  "Ask tallyd to deliver pending batches now and wait (up to 30 s)\n"
 	  "for the attempt.  Exits 1 unless every batch was delivered.\n",
 	  "deliver pending batches to the central now" },
+	{ "check-link", cmd_check_link,
+	  "[--central url --central-key pubfile] [--json]",
+	  "      --central URL      check this central instead of tallyd's\n"
+	  "      --central-key FILE the public key it must sign with\n"
+	  "      --json             print the outcome as JSON\n",
+	  "Prove the link to the central: it signs a random challenge with\n"
+	  "its key, checked against the configured key.  Through tallyd, the\n"
+	  "time is kept and shown by 'tally status'.\n",
+	  "prove the address, key and path of the central" },
 	{ "export", cmd_export, "--out file",
 	  "  -o, --out FILE    the bundle file to write\n",
 	  "Write every batch tallyd holds to a bundle file, for carrying to\n"
@@ -72,17 +81,20 @@ static const struct cli_cmd commands[] = {
 	  "validate an election definition" },
 	{ "gen", cmd_gen,
 	  "[--seed n] [--size commune|province|national]\n"
-	  "           [--target id=status]... [--json] --out dir",
+	  "           [--target id=status]... [--json] [--force] --out dir",
 	  "      --seed N            seed of the generator (default 1)\n"
 	  "      --size SIZE         commune (default), province or national\n"
 	  "  -o, --out DIR           write DIR/election.json and DIR/records/\n"
 	  "      --target C=STATUS   constituency C ends with STATUS: DETERMINED,\n"
 	  "                          NEEDS_ADDITIONAL_ELECTION, NEEDS_REELECTION\n"
 	  "                          or MANUAL_TIEBREAK (repeatable)\n"
-	  "      --json              print the summary as JSON\n",
+	  "      --json              print the summary as JSON\n"
+	  "      --force             replace an earlier output in DIR\n",
 	  "Generate an election definition and the count record of every\n"
 	  "polling area at every level; the same seed gives the same files.\n"
-	  "DIR/records/AREA.json holds one area's records for 'tally record'.\n",
+	  "DIR/records/AREA.json holds one area's records for 'tally record'.\n"
+	  "A DIR that is not empty is refused unless --force, which first\n"
+	  "removes DIR/election.json and DIR/records/*.json.\n",
 	  "generate an election and its count records" },
 	{ "results", cmd_results,
 	  "--central url [--level l | --constituency id | --area path] [--json]",
@@ -126,7 +138,7 @@ cli_usage(const struct cli_cmd *cmd, FILE *fp)
 	    "                     else " CLI_DEFAULT_SOCKET ")\n"
 	    "  -h, --help         print this help\n\ncommands:\n");
 	for (c = commands; c->name != NULL; c++)
-		fprintf(fp, "  %-8s %s\n", c->name, c->summary);
+		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
 }
 
 int

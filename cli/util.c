@@ -76,13 +76,11 @@ http_init(void)
 }
 
 int
-cli_daemon(const char *method, const char *path, const char *ctype,
-    const void *body, size_t len, size_t resp_max, long timeout_s,
-    struct tly_http_result *res)
+cli_daemon_quiet(const char *method, const char *path, const char *ctype,
+    const void *body, size_t len, const char *header, size_t resp_max,
+    long timeout_s, struct tly_http_result *res)
 {
 	struct tly_http_call	 call;
-	struct stat		 st;
-	const char		*why;
 	char			 url[256];
 	int			 r;
 
@@ -97,9 +95,20 @@ cli_daemon(const char *method, const char *path, const char *ctype,
 	call.content_type = ctype;
 	call.body = body;
 	call.bodylen = len;
+	call.header = header;
 	call.timeout_s = timeout_s;
 	call.resp_max = resp_max;
-	if ((r = tly_http_request(&call, res)) == TLY_E_NET) {
+	return tly_http_request(&call, res);
+}
+
+void
+cli_daemon_report(const char *method, const char *path, int r,
+    const struct tly_http_result *res)
+{
+	struct stat		 st;
+	const char		*why;
+
+	if (r == TLY_E_NET) {
 		/* curl speaks of "localhost port 80"; say what is wrong. */
 		if (stat(cli_socket, &st) == -1)
 			why = strerror(errno);
@@ -107,7 +116,7 @@ cli_daemon(const char *method, const char *path, const char *ctype,
 			why = "not a socket";
 		else if (access(cli_socket, R_OK | W_OK) == -1)
 			why = strerror(errno);
-		else if (strstr(res->error, "Couldn't connect") != NULL)
+		else if (strstr(res->error, "cannot connect") != NULL)
 			why = "connection refused";
 		else
 			why = res->error[0] != '\0' ? res->error :
@@ -117,9 +126,21 @@ cli_daemon(const char *method, const char *path, const char *ctype,
 		    why);
 	} else if (r == TLY_E_TOO_LARGE)
 		cli_err("%s %s: tallyd's answer is over %zu bytes", method,
-		    path, resp_max);
+		    path, res->body.max);
 	else if (r != TLY_OK)
 		cli_err("%s %s: %s", method, path, tly_strerror(r));
+}
+
+int
+cli_daemon(const char *method, const char *path, const char *ctype,
+    const void *body, size_t len, size_t resp_max, long timeout_s,
+    struct tly_http_result *res)
+{
+	int	r;
+
+	r = cli_daemon_quiet(method, path, ctype, body, len, NULL, resp_max,
+	    timeout_s, res);
+	cli_daemon_report(method, path, r, res);
 	return r;
 }
 

@@ -4,6 +4,7 @@
  *   POST /v1/records   check, seal and commit records as one batch
  *   GET  /v1/status    the device, its batches and the sync state
  *   POST /v1/sync      sync now and report the attempt
+ *   POST /v1/check-link  prove the link to the central (a signed nonce)
  *   GET  /v1/bundle    every batch held, as a bundle file
  *   POST /v1/bundle    take in a bundle of other devices' batches
  */
@@ -15,12 +16,18 @@
 #include "common/httpd.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "crypto/crypto.h"
+#include "sync/link.h"
 #include "sync/wire.h"
 #include "daemon/tallyd.h"
 
 #define API_STATUS_MAX	(64UL * 1024 * 1024)	/* GET /v1/status body */
 #define API_JSON_MAX	(4UL * 1024 * 1024)	/* other JSON answers */
 #define API_BUNDLE_TYPE	"application/vnd.tally.bundle"
+#define API_IDEM_HEADER	"Idempotency-Key"	/* POST /v1/records */
+#define API_IDEM_MIN	16		/* characters of a key, at least */
+#define API_IDEM_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789._-"
 
 /* Start a fresh response body with cap max. */
 static void
@@ -96,6 +103,35 @@ api_check_failed(struct tly_http_resp *resp, const struct tly_problems *probs)
 	resp_finish(resp, &w);
 }
 
+/*
+ * The Idempotency-Key of a request into *idem (PROTOCOL.md 9): 0 when
+ * there is none, 1 when there is a valid one, -1 (answered 400) when it
+ * is malformed.
+ */
+static int
+api_idem(const struct tly_http_req *req, struct tly_http_resp *resp,
+    struct tly_dstore_idem *idem)
+{
+	const char	*k = tly_http_req_header(req, API_IDEM_HEADER);
+	size_t		 i, n;
+
+	if (k == NULL)
+		return 0;
+	n = strlen(k);
+	for (i = 0; i < n; i++)
+		if (strchr(API_IDEM_CHARS, k[i]) == NULL)
+			break;
+	if (n < API_IDEM_MIN || n > TLY_DSTORE_IDEM_MAX || i < n) {
+		tly_http_resp_error(resp, 400, "bad_request", "%s: %d to %d "
+		    "characters of A-Z a-z 0-9 . _ -", API_IDEM_HEADER,
+		    API_IDEM_MIN, TLY_DSTORE_IDEM_MAX);
+		return -1;
+	}
+	idem->key = k;
+	tly_hash(req->body, req->bodylen, idem->body);
+	return 1;
+}
+
 /* POST /v1/records */
 static void
 api_records(struct tallyd *d, const struct tly_http_req *req,
@@ -106,12 +142,15 @@ api_records(struct tallyd *d, const struct tly_http_req *req,
 	struct tly_record	*recs = NULL;
 	struct tly_problems	*probs = NULL;
 	struct tly_dseal_result	 sr;
+	struct tly_dstore_idem	 idem;
 	struct tly_jw		 w;
 	char			 where[32], rid[80];
 	size_t			 n = 0, i;
-	int			 r;
+	int			 r, has_idem;
 
 	tly_errclear();
+	if ((has_idem = api_idem(req, resp, &idem)) < 0)
+		goto out;
 	if (req->bodylen == 0 ||
 	    tly_json_parse(req->body, req->bodylen, &root) != TLY_OK) {
 		tly_http_resp_error(resp, 400, "bad_request", "%s",
@@ -154,9 +193,15 @@ api_records(struct tallyd *d, const struct tly_http_req *req,
 		}
 	}
 	tly_errclear();
-	r = tly_dseal_records(d, recs, n, probs, &sr);
+	r = tly_dseal_records_idem(d, recs, n, has_idem ? &idem : NULL, probs,
+	    &sr);
 	if (r == TLY_E_RECORD) {
 		api_check_failed(resp, probs);
+		goto out;
+	}
+	if (r == TLY_E_INVAL && has_idem) {
+		tly_http_resp_error(resp, 422, "idempotency_conflict", "%s",
+		    tly_errdetail());
 		goto out;
 	}
 	if (r != TLY_OK) {
@@ -165,10 +210,15 @@ api_records(struct tallyd *d, const struct tly_http_req *req,
 		    tly_errdetail());
 		goto out;
 	}
-	tly_log_info("sealed batch seq %llu with %zu records",
-	    (unsigned long long)sr.seq, n);
-	tly_dsync_wake(d->sync);
-	resp_begin(resp, 201, API_JSON_MAX);
+	if (sr.replayed)
+		tly_log_info("repeated request: batch seq %llu was sealed "
+		    "before", (unsigned long long)sr.seq);
+	else {
+		tly_log_info("sealed batch seq %llu with %zu records",
+		    (unsigned long long)sr.seq, n);
+		tly_dsync_wake(d->sync);
+	}
+	resp_begin(resp, sr.replayed ? 200 : 201, API_JSON_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "batch");
@@ -177,11 +227,15 @@ api_records(struct tallyd *d, const struct tly_http_req *req,
 	tly_jw_uint(&w, sr.seq);
 	tly_jw_key(&w, "records");
 	tly_jw_arr_open(&w);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < sr.nrecords; i++) {
 		tly_record_id(sr.id, i, rid, sizeof(rid));
 		tly_jw_str(&w, rid);
 	}
 	tly_jw_arr_close(&w);
+	if (sr.replayed) {
+		tly_jw_key(&w, "replayed");
+		tly_jw_bool(&w, 1);
+	}
 	tly_jw_obj_close(&w);
 	resp_finish(resp, &w);
  out:
@@ -267,7 +321,7 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	int			 r;
 
 	memset(&st, 0, sizeof(st));
-	st.last_contact = st.next_attempt = st.since = -1;
+	st.last_contact = st.next_attempt = st.since = st.last_proven = -1;
 	if (d->sync != NULL)
 		tly_dsync_get_status(d->sync, &st);
 	if ((r = tly_dstore_counts(d->store, counts)) != TLY_OK ||
@@ -284,10 +338,20 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	tly_jw_hex(&w, d->device, TLY_PK_LEN);
 	tly_jw_key(&w, "central");
 	tly_jw_str(&w, d->conf.central);
+	tly_jw_key(&w, "election");
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "id");
+	tly_jw_str(&w, tly_election_id(d->election));
+	tly_jw_key(&w, "name");
+	tly_jw_str(&w, tly_election_name(d->election));
+	tly_jw_key(&w, "hash");
+	tly_jw_hex(&w, d->election_hash, TLY_HASH_LEN);
+	tly_jw_obj_close(&w);
 	jw_counts(&w, "counts", counts);
 	jw_counts(&w, "records", records);
 	jw_counts(&w, "relayed", relayed);
 	jw_time(&w, "last_contact", st.last_contact);
+	jw_time(&w, "last_proven", st.last_proven);
 	tly_jw_key(&w, "last_error");
 	tly_jw_str(&w, st.last_error[0] ? st.last_error : NULL);
 	jw_time(&w, "since", st.last_error[0] ? st.since : -1);
@@ -340,6 +404,41 @@ api_sync(struct tallyd *d, struct tly_http_resp *resp)
 	tly_jw_uint(&w, res.pending);
 	tly_jw_key(&w, "error");
 	tly_jw_str(&w, res.error[0] ? res.error : NULL);
+	tly_jw_obj_close(&w);
+	resp_finish(resp, &w);
+}
+
+/* POST /v1/check-link (PROTOCOL.md 9, 8.8) */
+static void
+api_check_link(struct tallyd *d, struct tly_http_resp *resp)
+{
+	struct tly_link_result	 lr;
+	struct tly_jw		 w;
+	char			 hex[TLY_HEX_PK];
+	int			 r = TLY_E_INVAL;
+
+	memset(&lr, 0, sizeof(lr));
+	if (d->sync == NULL)
+		snprintf(lr.error, sizeof(lr.error), "no central is "
+		    "configured");
+	else
+		r = tly_dsync_check_link(d->sync, &lr);
+	resp_begin(resp, 200, API_JSON_MAX);
+	tly_jw_init(&w, &resp->body);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "ok");
+	tly_jw_bool(&w, r == TLY_OK);
+	tly_jw_key(&w, "central");
+	tly_jw_str(&w, d->conf.central);
+	tly_jw_key(&w, "key");
+	tly_jw_str(&w, d->has_central ? tly_hex(d->central_pk, TLY_PK_LEN,
+	    hex) : NULL);
+	jw_time(&w, "central_time", r == TLY_OK ?
+	    (int64_t)lr.central_time : -1);
+	tly_jw_key(&w, "ms");
+	tly_jw_uint(&w, lr.ms);
+	tly_jw_key(&w, "error");
+	tly_jw_str(&w, r == TLY_OK ? NULL : lr.error);
 	tly_jw_obj_close(&w);
 	resp_finish(resp, &w);
 }
@@ -451,13 +550,15 @@ tly_dapi_handle(void *arg, const struct tly_http_req *req,
 		api_status(d, resp);
 	else if (strcmp(path, "/v1/sync") == 0 && post)
 		api_sync(d, resp);
+	else if (strcmp(path, "/v1/check-link") == 0 && post)
+		api_check_link(d, resp);
 	else if (bundle && get)
 		api_bundle_get(d, resp);
 	else if (bundle && post)
 		api_bundle_post(d, req, resp);
 	else if (strcmp(path, "/v1/records") == 0 ||
 	    strcmp(path, "/v1/status") == 0 || strcmp(path, "/v1/sync") == 0 ||
-	    bundle)
+	    strcmp(path, "/v1/check-link") == 0 || bundle)
 		tly_http_resp_error(resp, 405, "method_not_allowed",
 		    "%s is not allowed here", get ? "GET" : post ? "POST" :
 		    "this method");

@@ -207,6 +207,41 @@ int
 tly_dseal_records(struct tallyd *d, const struct tly_record *records,
     size_t n, struct tly_problems *probs, struct tly_dseal_result *res)
 {
+	return tly_dseal_records_idem(d, records, n, NULL, probs, res);
+}
+
+/*
+ * The batch idem sealed before: TLY_OK with *res filled (replayed),
+ * TLY_E_NOTFOUND when the key is new, TLY_E_INVAL when it came with
+ * another body.
+ */
+static int
+seal_replay(struct tallyd *d, const struct tly_dstore_idem *idem,
+    struct tly_dseal_result *res)
+{
+	struct tly_dstore_idem_hit	hit;
+	int				r;
+
+	if (idem == NULL)
+		return TLY_E_NOTFOUND;
+	if ((r = tly_dstore_idem_find(d->store, idem->key, &hit)) != TLY_OK)
+		return r;
+	if (!tly_memeq(hit.body, idem->body, TLY_HASH_LEN))
+		return tly_fail(TLY_E_INVAL, "idempotency key %s was used for "
+		    "other records (batch %llu)", idem->key,
+		    (unsigned long long)hit.seq);
+	res->seq = hit.seq;
+	memcpy(res->id, hit.id, TLY_HASH_LEN);
+	res->nrecords = hit.nrecords;
+	res->replayed = 1;
+	return TLY_OK;
+}
+
+int
+tly_dseal_records_idem(struct tallyd *d, const struct tly_record *records,
+    size_t n, const struct tly_dstore_idem *idem, struct tly_problems *probs,
+    struct tly_dseal_result *res)
+{
 	struct tly_buf		 msg = TLY_BUF_INIT(TLY_MSG_MAX);
 	struct tly_dstore_rec	*recs = NULL;
 	char			(*ids)[80] = NULL;
@@ -219,6 +254,9 @@ tly_dseal_records(struct tallyd *d, const struct tly_record *records,
 	if (n == 0 || n > TLY_RECORDS_MAX)
 		return tly_fail(TLY_E_INVAL, "a batch holds 1 to %d records",
 		    TLY_RECORDS_MAX);
+	/* A repeat is answered before the checks: time may have moved. */
+	if ((r = seal_replay(d, idem, res)) != TLY_E_NOTFOUND)
+		return r;
 	if ((r = seal_check(d, records, n, probs)) != TLY_OK)
 		return r;
 	if ((recs = calloc(n, sizeof(*recs))) == NULL ||
@@ -229,6 +267,9 @@ tly_dseal_records(struct tallyd *d, const struct tly_record *records,
 	/* The head must not move between reading it and appending. */
 	pthread_mutex_lock(&d->seal_mu);
 	locked = 1;
+	/* The same key may have sealed meanwhile, in another request. */
+	if ((r = seal_replay(d, idem, res)) != TLY_E_NOTFOUND)
+		goto out;
 	if ((r = tly_dstore_head(d->store, &head, head_id)) != TLY_OK)
 		goto out;
 	now = time(NULL);
@@ -237,10 +278,11 @@ tly_dseal_records(struct tallyd *d, const struct tly_record *records,
 	    records, n, &msg, res->id)) != TLY_OK ||
 	    (r = seal_recs(records, n, res->id, recs, ids)) != TLY_OK)
 		goto out;
-	if ((r = tly_dstore_append(d->store, head + 1, res->id, msg.p, msg.len,
-	    now > 0 ? (uint64_t)now : 0, recs, n)) != TLY_OK)
+	if ((r = tly_dstore_append_idem(d->store, head + 1, res->id, msg.p,
+	    msg.len, now > 0 ? (uint64_t)now : 0, recs, n, idem)) != TLY_OK)
 		goto out;
 	res->seq = head + 1;
+	res->nrecords = n;
  out:
 	if (locked)
 		pthread_mutex_unlock(&d->seal_mu);

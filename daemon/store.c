@@ -75,8 +75,18 @@ static const char schema_v1[] =
 static const char schema_v2[] =
 	"ALTER TABLE relay ADD COLUMN nrecords INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Schema version 3: an own batch keeps the idempotency key of the
+ * request that sealed it and the hash of that request's body
+ * (PROTOCOL.md 9), so a repeated request finds it.
+ */
+static const char schema_v3[] =
+	"ALTER TABLE batches ADD COLUMN idem TEXT;"
+	"ALTER TABLE batches ADD COLUMN idem_body BLOB;"
+	"CREATE UNIQUE INDEX batches_idem ON batches(idem);";
+
 /* Migrations: migrations[v] brings the schema from version v to v + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 
 static const char *const state_names[] = { "sealed", "sent", "acknowledged" };
 
@@ -445,6 +455,16 @@ tly_dstore_append(struct tly_dstore *s, uint64_t seq,
     const uint8_t id[TLY_HASH_LEN], const uint8_t *bytes, size_t len,
     uint64_t created, const struct tly_dstore_rec *recs, size_t nrecs)
 {
+	return tly_dstore_append_idem(s, seq, id, bytes, len, created, recs,
+	    nrecs, NULL);
+}
+
+int
+tly_dstore_append_idem(struct tly_dstore *s, uint64_t seq,
+    const uint8_t id[TLY_HASH_LEN], const uint8_t *bytes, size_t len,
+    uint64_t created, const struct tly_dstore_rec *recs, size_t nrecs,
+    const struct tly_dstore_idem *idem)
+{
 	sqlite3_stmt	*st = NULL;
 	uint8_t		 hid[TLY_HASH_LEN];
 	uint64_t	 head;
@@ -461,13 +481,19 @@ tly_dstore_append(struct tly_dstore *s, uint64_t seq,
 		    (unsigned long long)head + 1);
 		goto out;
 	}
+	/* Unbound idem columns stay NULL: no key. */
 	if ((r = tly_dstore_db_prep(s, "INSERT INTO batches (seq, id, bytes, "
-	    "created, nrecords) VALUES (?, ?, ?, ?, ?)", &st)) != TLY_OK ||
+	    "created, nrecords, idem, idem_body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    &st)) != TLY_OK ||
 	    (r = tly_dstore_bind_u64(s, st, 1, seq)) != TLY_OK ||
 	    (r = tly_dstore_bind_blob(s, st, 2, id, TLY_HASH_LEN)) != TLY_OK ||
 	    (r = tly_dstore_bind_blob(s, st, 3, bytes, len)) != TLY_OK ||
 	    (r = tly_dstore_bind_u64(s, st, 4, created)) != TLY_OK ||
 	    (r = tly_dstore_bind_u64(s, st, 5, nrecs)) != TLY_OK ||
+	    (idem != NULL &&
+	    ((r = tly_dstore_bind_text(s, st, 6, idem->key)) != TLY_OK ||
+	    (r = tly_dstore_bind_blob(s, st, 7, idem->body, TLY_HASH_LEN)) !=
+	    TLY_OK)) ||
 	    (r = tly_dstore_db_done(s, st)) != TLY_OK)
 		goto out;
 	sqlite3_finalize(st);

@@ -8,9 +8,10 @@
  * write has committed it to disk.  One connection is shared by every thread and
  * guarded by a mutex inside the store; each function is atomic.
  *
- * Tables (schema version 2, PRAGMA user_version):
+ * Tables (schema version 3, PRAGMA user_version):
  *   batches  the device's own signed batches, by seq; their bytes are
- *            never updated or deleted (triggers enforce it)
+ *            never updated or deleted (triggers enforce it); version 3
+ *            adds the idempotency key of the request that sealed each
  *   records  the records of each own batch, for lookups by area
  *   relay    batches of other devices received in bundles, unchanged
  *            (version 2 adds their record count)
@@ -25,7 +26,8 @@
 
 #include "crypto/crypto.h"
 
-#define TLY_DSTORE_VERSION	2	/* schema version this code writes */
+#define TLY_DSTORE_VERSION	3	/* schema version this code writes */
+#define TLY_DSTORE_IDEM_MAX	64	/* characters of an idempotency key */
 
 /* Delivery state of a batch (own or relayed). */
 enum tly_dstate {
@@ -57,6 +59,20 @@ struct tly_dstore_rec {
 	const char	*constituency;	/* constituency id */
 	uint64_t	 round;		/* round number */
 	const char	*json;		/* the record as compact JSON */
+};
+
+/* The idempotency key of a request that seals a batch (PROTOCOL.md 9). */
+struct tly_dstore_idem {
+	const char	*key;			/* the key, 1..64 characters */
+	uint8_t		 body[TLY_HASH_LEN];	/* BLAKE2b of the request body */
+};
+
+/* The batch an idempotency key sealed (tly_dstore_idem_find()). */
+struct tly_dstore_idem_hit {
+	uint64_t	 seq;			/* its seq */
+	uint8_t		 id[TLY_HASH_LEN];	/* its batch id */
+	uint64_t	 nrecords;		/* records in it */
+	uint8_t		 body[TLY_HASH_LEN];	/* hash of the request body */
 };
 
 /* A summary of one own batch, for status listings. */
@@ -135,6 +151,23 @@ int	tly_dstore_head(struct tly_dstore *s, uint64_t *seq,
 int	tly_dstore_append(struct tly_dstore *s, uint64_t seq,
 	    const uint8_t id[TLY_HASH_LEN], const uint8_t *bytes, size_t len,
 	    uint64_t created, const struct tly_dstore_rec *recs, size_t nrecs);
+
+/*
+ * tly_dstore_append() that also keeps idem (may be NULL) with the batch,
+ * in the same transaction.  A key already held fails with TLY_E_DB and
+ * writes nothing (callers look it up first, under their sealing lock).
+ */
+int	tly_dstore_append_idem(struct tly_dstore *s, uint64_t seq,
+	    const uint8_t id[TLY_HASH_LEN], const uint8_t *bytes, size_t len,
+	    uint64_t created, const struct tly_dstore_rec *recs, size_t nrecs,
+	    const struct tly_dstore_idem *idem);
+
+/*
+ * The own batch sealed by the request with idempotency key key: TLY_OK
+ * and *hit, or TLY_E_NOTFOUND (store_idem.c).
+ */
+int	tly_dstore_idem_find(struct tly_dstore *s, const char *key,
+	    struct tly_dstore_idem_hit *hit);
 
 /*
  * Look up a batch by id in kind's table: TLY_OK and *state (may be NULL),

@@ -13,6 +13,11 @@
  * unacknowledged backs off exponentially with full jitter, and honours
  * Retry-After.
  *
+ * While it backs off with batches pending, a cheap probe (GET
+ * /v1/devices/{key}/head with a short timeout) every SYNC_PROBE_S
+ * seconds notices a link that healed without a network event, and
+ * starts the run at once; the heavy backoff stays for the upload.
+ *
  * Every byte on the wire (headers and bodies, both ways) is counted
  * against the records acknowledged, for GET /v1/status; the counters
  * and the failure streak are saved in the store's meta table.
@@ -26,12 +31,18 @@
 #include <time.h>
 
 #include "common/err.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "sync/http.h"
+#include "sync/link.h"
 #include "daemon/tallyd.h"
 #include "daemon/syncerInt.h"
 
 #define SYNC_RETRY_AFTER_MAX	86400		/* cap on Retry-After */
+#define SYNC_PROBE_S		10	/* probe this often while backing off */
+#define SYNC_PROBE_TIMEOUT_S	5	/* a probe's whole call */
+#define SYNC_PROBE_MAX		4096	/* a probe's answer */
+#define SYNC_LINK_TIMEOUT_S	15	/* a link check's whole call */
 
 /* A monotonic time sec seconds from now. */
 static struct timespec
@@ -69,8 +80,10 @@ tly_dsync_account(struct tly_dsync *s, const struct tly_http_result *res,
 	pthread_mutex_lock(&s->mu);
 	s->wire_up += res->bytes_up + res->header_up;
 	s->wire_down += res->bytes_down + res->header_down;
-	if (answered)
+	if (answered) {
 		s->last_contact = tly_dsync_wall_now();
+		s->run_contact = 1;
+	}
 	s->dirty = 1;
 	pthread_mutex_unlock(&s->mu);
 }
@@ -81,6 +94,8 @@ tly_dsync_acked_records(struct tly_dsync *s, uint64_t nrecords)
 {
 	pthread_mutex_lock(&s->mu);
 	s->wire_records += nrecords;
+	/* A receipt that verified proves the central answered. */
+	s->last_proven = tly_dsync_wall_now();
 	s->dirty = 1;
 	pthread_mutex_unlock(&s->mu);
 }
@@ -107,9 +122,9 @@ static void
 sync_save(struct tly_dsync *s)
 {
 	static const char *const keys[] = { "last_contact", "wire_up",
-	    "wire_down", "wire_records", "fail_since" };
-	char		 v[5][24];
-	const char	*vals[5];
+	    "wire_down", "wire_records", "fail_since", "last_proven" };
+	char		 v[6][24];
+	const char	*vals[6];
 	size_t		 i;
 	int		 dirty;
 
@@ -121,12 +136,13 @@ sync_save(struct tly_dsync *s)
 	snprintf(v[2], sizeof(v[2]), "%" PRIu64, s->wire_down);
 	snprintf(v[3], sizeof(v[3]), "%" PRIu64, s->wire_records);
 	snprintf(v[4], sizeof(v[4]), "%" PRId64, s->since);
+	snprintf(v[5], sizeof(v[5]), "%" PRId64, s->last_proven);
 	pthread_mutex_unlock(&s->mu);
 	if (!dirty)
 		return;
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		vals[i] = v[i];
-	if (tly_dstore_meta_set_n(s->d->store, keys, vals, 5) != TLY_OK)
+	if (tly_dstore_meta_set_n(s->d->store, keys, vals, 6) != TLY_OK)
 		tly_log_warn("sync: cannot save the counters: %s",
 		    tly_errdetail());
 }
@@ -155,6 +171,7 @@ sync_load(struct tly_dsync *s)
 
 	s->last_contact = sync_load_one(s, "last_contact", -1);
 	s->since = sync_load_one(s, "fail_since", -1);
+	s->last_proven = sync_load_one(s, "last_proven", -1);
 	if ((x = sync_load_one(s, "wire_up", 0)) > 0)
 		s->wire_up = (uint64_t)x;
 	if ((x = sync_load_one(s, "wire_down", 0)) > 0)
@@ -176,6 +193,51 @@ sync_stopping(struct tly_dsync *s)
 }
 
 /*
+ * A cheap probe of the central: GET /v1/devices/{own key}/head with a
+ * short timeout.  TLY_OK when the central's JSON came back; otherwise
+ * TLY_E_NET and why in err.  The bytes count as any call's.
+ */
+static int
+sync_probe(struct tly_dsync *s, char *err, size_t errlen)
+{
+	struct tly_http_call	 call;
+	struct tly_http_result	 res;
+	struct tly_json		*root = NULL;
+	char			 url[1200], hex[TLY_HEX_PK];
+	int			 r;
+
+	tly_hex(s->d->device, TLY_PK_LEN, hex);
+	snprintf(url, sizeof(url), "%s/v1/devices/%s/head",
+	    s->d->conf.central, hex);
+	memset(&call, 0, sizeof(call));
+	call.url = url;
+	call.method = "GET";
+	call.connect_timeout_s = (long)s->d->conf.connect_timeout <
+	    SYNC_PROBE_TIMEOUT_S ? (long)s->d->conf.connect_timeout :
+	    SYNC_PROBE_TIMEOUT_S;
+	call.timeout_s = SYNC_PROBE_TIMEOUT_S;
+	call.low_speed_time_s = SYNC_PROBE_TIMEOUT_S;
+	call.resp_max = SYNC_PROBE_MAX;
+	call.cancel = &s->cancel;
+	r = tly_http_request(&call, &res);
+	tly_dsync_account(s, &res, r != TLY_E_NET);
+	if (r == TLY_E_NET)
+		snprintf(err, errlen, "central unreachable: %s",
+		    res.error[0] ? res.error : "no answer");
+	else if (r != TLY_OK || res.status != 200 ||
+	    strncasecmp(res.content_type, "application/json", 16) != 0 ||
+	    tly_json_parse(res.body.p, res.body.len, &root) != TLY_OK ||
+	    !tly_json_is_object(root)) {
+		snprintf(err, errlen, "the central's address answered, but "
+		    "not with the central's JSON (HTTP %ld)", res.status);
+		r = TLY_E_NET;
+	}
+	tly_json_free(root);
+	tly_http_result_free(&res);
+	return r;
+}
+
+/*
  * One run: the resume step, then passes while batches remain and passes
  * make progress.  Fills res and returns the seconds to wait before
  * retrying (0: no retry) and in *retry_afterp what the central asked.
@@ -189,7 +251,7 @@ sync_run(struct tly_dsync *s, struct tly_dsync_result *res,
 	struct tly_dsync_pass	 p;
 	uint64_t		 delay = 0;
 	size_t			 n;
-	int			 finished = 0, resumed = 0;
+	int			 finished = 0, resumed = 0, probe;
 	long			 retry_after = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -240,6 +302,15 @@ sync_run(struct tly_dsync *s, struct tly_dsync_result *res,
 			break;
 		}
 	}
+	/*
+	 * Asked to sync with nothing to send: "everything is acknowledged"
+	 * needs the central to have answered in this attempt.
+	 */
+	pthread_mutex_lock(&s->mu);
+	probe = finished && s->run_forced && !s->run_contact;
+	pthread_mutex_unlock(&s->mu);
+	if (probe && sync_probe(s, res->error, sizeof(res->error)) != TLY_OK)
+		finished = 0;
 	/* Batches sealed meanwhile count as pending; they woke us again. */
 	if (tly_dstore_unacked(s->d->store, &res->pending) != TLY_OK &&
 	    finished) {
@@ -325,6 +396,56 @@ net_earliest(const struct tly_dsync *s)
 	return ts_before(&t, &now) ? now : t;
 }
 
+/*
+ * Is the cheap probe worth it: backing off with batches pending, and
+ * the next attempt further away than a probe?  Caller holds s->mu.
+ */
+static int
+probe_wanted(const struct tly_dsync *s)
+{
+	return s->has_deadline && s->failures > 0 && s->last.pending > 0 &&
+	    !s->stop;
+}
+
+/* Is a probe wanted and due now?  Caller holds s->mu. */
+static int
+probe_due(const struct tly_dsync *s)
+{
+	struct timespec	now;
+
+	if (!probe_wanted(s))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return !ts_before(&now, &s->next_probe) &&
+	    ts_before(&s->next_probe, &s->deadline);
+}
+
+/*
+ * Probe the central (unlocking s->mu meanwhile); when it answers, the
+ * link healed: run at once.  Never before Retry-After.  Caller holds
+ * s->mu.
+ */
+static void
+sync_probe_now(struct tly_dsync *s)
+{
+	struct timespec	now;
+	char		err[512];
+	int		ok;
+
+	s->next_probe = mono_in(SYNC_PROBE_S);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ts_before(&now, &s->not_before))
+		return;
+	pthread_mutex_unlock(&s->mu);
+	ok = sync_probe(s, err, sizeof(err)) == TLY_OK;
+	pthread_mutex_lock(&s->mu);
+	if (ok && !s->stop && s->has_deadline) {
+		tly_log_info("sync: the central answers again; delivering now");
+		set_deadline(s, now);
+	} else if (!ok)
+		tly_log_debug("sync: probe: %s", err);
+}
+
 /* The thread: wait for a reason to run, run, repeat until stopped. */
 static void *
 sync_main(void *arg)
@@ -339,13 +460,21 @@ sync_main(void *arg)
 	while (!s->stop) {
 		if (!s->force && !(s->work && s->failures == 0) &&
 		    !deadline_passed(s)) {
+			if (probe_due(s)) {
+				sync_probe_now(s);
+				continue;
+			}
 			if (s->has_deadline)
 				(void)pthread_cond_timedwait(&s->cv, &s->mu,
+				    probe_wanted(s) && ts_before(&s->next_probe,
+				    &s->deadline) ? &s->next_probe :
 				    &s->deadline);
 			else
 				(void)pthread_cond_wait(&s->cv, &s->mu);
 			continue;
 		}
+		s->run_forced = s->force;
+		s->run_contact = 0;
 		s->force = s->work = s->net = 0;
 		s->has_deadline = 0;
 		s->next_attempt = -1;
@@ -369,6 +498,7 @@ sync_main(void *arg)
 			}
 			set_deadline(s, t);
 		}
+		s->next_probe = mono_in(SYNC_PROBE_S);
 		s->net = 0;
 		s->last = res;
 		s->runs_done++;
@@ -515,11 +645,40 @@ tly_dsync_now(struct tly_dsync *s, unsigned wait_s,
 	}
 }
 
+int
+tly_dsync_check_link(struct tly_dsync *s, struct tly_link_result *lr)
+{
+	struct tly_http_result	acc;
+	int			r;
+
+	r = tly_link_check(s->d->conf.central, s->d->central_pk,
+	    (long)s->d->conf.connect_timeout, SYNC_LINK_TIMEOUT_S, &s->cancel,
+	    lr);
+	memset(&acc, 0, sizeof(acc));
+	acc.bytes_up = lr->wire_up;
+	acc.bytes_down = lr->wire_down;
+	tly_dsync_account(s, &acc, lr->answered);
+	pthread_mutex_lock(&s->mu);
+	if (r == TLY_OK) {
+		s->last_proven = tly_dsync_wall_now();
+		s->dirty = 1;
+		/* The path is proven: deliver what waits without backoff. */
+		if (s->failures > 0 && s->last.pending > 0) {
+			s->force = 1;
+			pthread_cond_signal(&s->cv);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	sync_save(s);
+	return r;
+}
+
 void
 tly_dsync_get_status(struct tly_dsync *s, struct tly_dsync_status *st)
 {
 	pthread_mutex_lock(&s->mu);
 	st->last_contact = s->last_contact;
+	st->last_proven = s->last_proven;
 	st->next_attempt = s->has_deadline ? s->next_attempt : -1;
 	st->since = s->failures > 0 ? s->since : -1;
 	st->wire_up = s->wire_up;

@@ -42,6 +42,14 @@ struct tly_dsync {
 	int64_t			 next_attempt;	/* wall time, -1 none */
 	int64_t			 last_contact;	/* wall time, -1 never */
 	int64_t			 since;		/* first failure of the streak */
+	int64_t			 last_proven;	/* wall time of the last receipt
+						   or link check that verified
+						   under the central's key, -1
+						   never */
+	int			 run_contact;	/* an answer came in this run */
+	int			 run_forced;	/* this run was asked for */
+	struct timespec		 next_probe;	/* monotonic: the next cheap
+						   probe while backing off */
 	uint64_t		 wire_up;	/* bytes sent, cumulative */
 	uint64_t		 wire_down;	/* bytes received, cumulative */
 	uint64_t		 wire_records;	/* records acknowledged */

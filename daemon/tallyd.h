@@ -14,6 +14,7 @@
  *   store.c   the SQLite database (store.h): open, schema, migrations,
  *             meta, own batches and records
  *   store_relay.c  relayed batches taken in from bundles
+ *   store_idem.c   the batch an idempotency key sealed
  *   store_sync.c   the queries of the sync loop: pending batches, states,
  *             counts, lookups (storeInt.h: what the store files share;
  *             store*.c hold the only SQL in the daemon)
@@ -89,6 +90,10 @@ struct tallyd {
 struct tly_dseal_result {
 	uint64_t	seq;			/* seq of the new batch */
 	uint8_t		id[TLY_HASH_LEN];	/* its batch id */
+	int		replayed;		/* the idempotency key had
+						   sealed it before: nothing
+						   new was signed */
+	uint64_t	nrecords;		/* records in the batch */
 };
 
 /*
@@ -99,6 +104,17 @@ struct tly_dseal_result {
  */
 int	tly_dseal_records(struct tallyd *d, const struct tly_record *records,
 	    size_t n, struct tly_problems *probs, struct tly_dseal_result *res);
+/*
+ * tly_dseal_records() for a request with an idempotency key (idem may be
+ * NULL): when a batch was sealed with idem->key before, fill *res with
+ * it (replayed set) and sign nothing, or fail with TLY_E_INVAL when that
+ * request's body differed.  Otherwise the key is committed with the new
+ * batch, in the same transaction.
+ */
+int	tly_dseal_records_idem(struct tallyd *d,
+	    const struct tly_record *records, size_t n,
+	    const struct tly_dstore_idem *idem, struct tly_problems *probs,
+	    struct tly_dseal_result *res);
 
 /*
  * Take in a bundle (POST /v1/bundle): verify each entry as a batch of
@@ -123,6 +139,10 @@ struct tly_dsync_result {
 /* The syncer's view for GET /v1/status. */
 struct tly_dsync_status {
 	int64_t		last_contact;	/* time of the last answer, -1 never */
+	int64_t		last_proven;	/* time of the last answer proven to
+					   be the central's (a receipt or a
+					   link check that verified), -1
+					   never */
 	int64_t		next_attempt;	/* time of the next try, -1 none */
 	int64_t		since;		/* first failure of the current
 					   streak, -1 when not failing */
@@ -155,6 +175,15 @@ void	tly_dsync_now(struct tly_dsync *s, unsigned wait_s,
  * last error and byte counters.
  */
 void	tly_dsync_get_status(struct tly_dsync *s, struct tly_dsync_status *st);
+
+/*
+ * Check the link to the central now (PROTOCOL.md 8.8), bounded by the
+ * connect timeout and a few seconds more; on success remember the time
+ * as the last proven contact (saved in the store) and, when backing
+ * off, start a delivery run at once.  Returns as tly_link_check().
+ */
+struct tly_link_result;
+int	tly_dsync_check_link(struct tly_dsync *s, struct tly_link_result *lr);
 
 /* Pass a change of the network on: retry at once if backing off. */
 void	tly_dsync_netchange(void *s);

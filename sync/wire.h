@@ -20,6 +20,7 @@
 #define TLY_MSG_MAX		(TLY_ENV_OVERHEAD + TLY_CTX_MAX + TLY_BODY_MAX)
 #define TLY_CTX_BATCH		"tally/batch/v1"
 #define TLY_CTX_RECEIPT		"tally/receipt/v1"
+#define TLY_CTX_LINK		"tally/link/v1"	/* link.h */
 #define TLY_RECORDS_MAX		256
 
 #define TLY_BUNDLE_MAGIC	"TALLYBDL"

@@ -112,6 +112,7 @@ kill9() {
 }
 
 # start_daemon NAME [CENTRAL_NAME|-] [extra config lines...]
+# (BACKOFF_MIN and BACKOFF_MAX override the short test backoff.)
 # The daemon's store is $T/NAME/data; its socket $T/NAME/tallyd.sock.
 start_daemon() {
 	local name=$1 central=${2:--} d=$T/$1 line pid
@@ -121,8 +122,8 @@ start_daemon() {
 		echo "datadir $d/data"
 		echo "socket $d/tallyd.sock"
 		echo "election $ELECTION"
-		echo "backoff-min 1"
-		echo "backoff-max 2"
+		echo "backoff-min ${BACKOFF_MIN:-1}"
+		echo "backoff-max ${BACKOFF_MAX:-2}"
 		if [ "$central" != - ]; then
 			echo "central http://127.0.0.1:$(cat "$T/$central/port")"
 			echo "central-key $T/keys/$central.pub"
