@@ -567,18 +567,17 @@ test_resp_too_large(void **state)
 	tly_http_result_free(&res);
 }
 
-/* Nothing listening: TLY_E_NET with the reason in words. */
-static void
-test_refused(void **state)
+/*
+ * A TCP socket bound to 127.0.0.1 on a free port; url gets
+ * "http://127.0.0.1:<port>" and path.
+ */
+static int
+loopback_bound(const char *path, char *url, size_t urllen)
 {
-	struct tly_http_call	 c;
-	struct tly_http_result	 res;
 	struct sockaddr_in	 sin;
 	socklen_t		 sl = sizeof(sin);
-	char			 url[64];
 	int			 fd;
 
-	/* A port that was just free: bound, then closed, never listened. */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
 	memset(&sin, 0, sizeof(sin));
@@ -586,9 +585,21 @@ test_refused(void **state)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	close(fd);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/echo",
-	    ntohs(sin.sin_port));
+	snprintf(url, urllen, "http://127.0.0.1:%u%s", ntohs(sin.sin_port),
+	    path);
+	return fd;
+}
+
+/* Nothing listening: TLY_E_NET with the reason in words. */
+static void
+test_refused(void **state)
+{
+	struct tly_http_call	 c;
+	struct tly_http_result	 res;
+	char			 url[64];
+
+	/* A port that was just free: bound, then closed, never listened. */
+	close(loopback_bound("/echo", url, sizeof(url)));
 	memset(&c, 0, sizeof(c));
 	c.url = url;
 	c.method = "GET";
@@ -626,23 +637,13 @@ test_cut_in_headers(void **state)
 {
 	struct tly_http_call	 c;
 	struct tly_http_result	 res;
-	struct sockaddr_in	 sin;
-	socklen_t		 sl = sizeof(sin);
 	pthread_t		 th;
 	char			 url[64];
 	int			 lfd;
 
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(lfd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	lfd = loopback_bound("/v1/batches", url, sizeof(url));
 	assert_int_equal(listen(lfd, 1), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
 	assert_int_equal(pthread_create(&th, NULL, cut_server, &lfd), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/batches",
-	    ntohs(sin.sin_port));
 	memset(&c, 0, sizeof(c));
 	c.url = url;
 	c.method = "POST";
