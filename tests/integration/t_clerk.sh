@@ -34,6 +34,20 @@ jq '[., (.valid += 1)]' "$RECORDS/A03-na.json" >"$T/bad2.json"
 out=$(tly d record "$T/bad2.json" 2>&1) && fail "a failing record was accepted"
 expect_match "check failure names file and record" "$out" "bad2.json: record 1 \\(area A03, level na\\): H2"
 
+# tallyd commits a record but the answer is lost (it died mid-request):
+# tally record repeats the request with the same key and gets the
+# original batch, so one batch is sealed, not two.
+mkfifo "$T/lose.ready"
+"$TOOLS/losefirst" "$T/lose.sock" "$T/d/tallyd.sock" 3 3>"$T/lose.ready" &
+PIDS+=("$!")
+line=$(wait_ready "$T/lose.ready") || fail "losefirst did not get ready"
+before=$(tly d status --json | jq '.batches | length')
+out=$("$BIN/tally" -s "$T/lose.sock" record "$RECORDS/A03-na.json" 2>&1) ||
+    fail "record through a lost answer: $out"
+expect_match "the retry got the original batch" "$out" "already recorded"
+expect_eq "one batch for a lost answer" "$(tly d status --json | jq '.batches | length')" \
+    $((before + 1))
+
 # ---- check-link --------------------------------------------------------------
 expect_match "status before any proof" "$(jq -r .last_proven <<<"$st")" "^(null|[0-9]+)$"
 out=$(tly d check-link) || fail "check-link through tallyd: $out"
