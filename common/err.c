@@ -49,6 +49,11 @@ static const struct {
 	{ "invalid election definition",	"bad_definition" },
 	{ "busy, try again later",		"busy" },
 	{ "device not on the device list",	"unknown_device" },
+	{ "key not certified by the authority",	"not_certified" },
+	{ "record outside the certificate's scope", "out_of_scope" },
+	{ "certificate revoked",		"revoked" },
+	{ "certificate expired or not yet valid", "expired" },
+	{ "invalid certificate, revocation list or decision", "bad_certificate" },
 };
 
 _Static_assert(sizeof(errs) / sizeof(errs[0]) == -TLY_E_MAX_,

@@ -42,7 +42,12 @@ enum tly_err {
 	TLY_E_DEFINITION	= -29,	/* bad election definition */
 	TLY_E_BUSY		= -30,	/* peer or resource busy, try later */
 	TLY_E_DEVICE		= -31,	/* device not on the device list */
-	TLY_E_MAX_		= -32	/* one past the last code */
+	TLY_E_NOT_CERTIFIED	= -32,	/* no authority certificate for the key */
+	TLY_E_OUT_OF_SCOPE	= -33,	/* a record outside the cert's scope */
+	TLY_E_REVOKED		= -34,	/* the certificate is revoked */
+	TLY_E_EXPIRED		= -35,	/* outside the certificate's window */
+	TLY_E_CERT		= -36,	/* malformed trust object (PROTOCOL 13) */
+	TLY_E_MAX_		= -37	/* one past the last code */
 };
 
 /* Static English text for an error code; never NULL. */

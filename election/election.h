@@ -198,6 +198,9 @@ int	tly_record_from_json(const struct tly_json *n, const char *where,
 	    struct tly_record *r);
 /* Parse one record from JSON text (used by the record fuzzer). */
 int	tly_record_parse(const void *p, size_t len, struct tly_record *r);
+/* 1 if s is a record id: 64 lowercase hex, ':', an index 0..255 written
+ * without leading zeros (PROTOCOL.md 4); else 0. */
+int	tly_record_id_valid(const char *s);
 /* Append the record as compact JSON in the canonical field order. */
 void	tly_record_to_json(const struct tly_record *r, struct tly_jw *w);
 

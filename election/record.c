@@ -149,14 +149,14 @@ read_explanations(const struct tly_json *n, const char *path,
 	return TLY_OK;
 }
 
-/* 1 if s is a record id: 64 lowercase hex, ':', an index 0..255 written
- * without leading zeros (PROTOCOL.md 4). */
-static int
-valid_record_id(const char *s)
+int
+tly_record_id_valid(const char *s)
 {
 	size_t	 i, n;
 	unsigned v = 0;
 
+	if (strnlen(s, 65) < 65)
+		return 0;
 	for (i = 0; i < 64; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
 		    (s[i] >= 'a' && s[i] <= 'f')))
@@ -196,10 +196,10 @@ read_supersedes(const struct tly_json *n, const char *path,
 	    m = tly_json_next(m), i++) {
 		tly_json_path_index(mpath, sizeof(mpath), path, i);
 		s = tly_json_string(m);
-		/* Length first: valid_record_id() reads 65 bytes. */
+		/* Length first: tly_record_id_valid() reads 65 bytes. */
 		if (s == NULL || strlen(s) < 66 ||
 		    strlen(s) >= sizeof(r->supersedes[0]) ||
-		    !valid_record_id(s))
+		    !tly_record_id_valid(s))
 			return tly_fail(TLY_E_JSON, "%s: not a record id "
 			    "(<64 hex>:<index>)", mpath);
 		for (j = 0; j < i; j++)

@@ -1,0 +1,241 @@
+/*
+ * trust.h: the authority's signed objects (PROTOCOL.md section 13) and
+ * the trust policy built from them.
+ *
+ * An offline authority key signs the election definition, device and
+ * central certificates and revocation lists; an adjudicator's device key
+ * signs decisions; a device signs its enrollment request.  Each object
+ * is a signed message (section 3) with its own context.  Everything here
+ * is pure: callers pass bytes and times in, nothing reads a file or the
+ * clock.
+ *
+ * struct tly_trust gathers, for one election, the authority key, the
+ * certificates by key and the newest revocation list, and answers the
+ * policy questions a verifier asks: may this batch be applied
+ * (tly_trust_check_batch), may this decision (tly_trust_check_decision),
+ * is this a certified central key (tly_trust_check_central).
+ */
+#ifndef TLY_TRUST_H
+#define TLY_TRUST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/json.h"
+#include "crypto/crypto.h"
+#include "election/election.h"
+#include "sync/wire.h"
+
+#define TLY_CTX_DEFINITION	"tally/definition/v1"
+#define TLY_CTX_CERT		"tally/cert/v1"
+#define TLY_CTX_CENTRAL_CERT	"tally/central-cert/v1"
+#define TLY_CTX_REVOCATIONS	"tally/revocations/v1"
+#define TLY_CTX_DECISION	"tally/decision/v1"
+#define TLY_CTX_ENROLL		"tally/enroll-request/v1"
+
+#define TLY_CERT_AREAS_MAX	65536	/* areas listed in one certificate */
+#define TLY_REVOKED_MAX		65536	/* entries in one revocation list */
+#define TLY_TRUST_CERTS_MAX	1000000	/* certificates one trust holds */
+#define TLY_TRUST_OBJ_MAX	TLY_MSG_MAX	/* one object file */
+
+/* Kinds of certificate: the context it was signed under. */
+#define TLY_CERT_DEVICE		0	/* tally/cert/v1 */
+#define TLY_CERT_CENTRAL	1	/* tally/central-cert/v1 */
+
+/* Roles of a device certificate. */
+#define TLY_ROLE_CLERK		0	/* signs batches for its scope */
+#define TLY_ROLE_ADJUDICATOR	1	/* signs decisions for its scope */
+
+/* A certificate, device or central (PROTOCOL.md 13.3, 13.4). */
+struct tly_cert {
+	int		 kind;		/* TLY_CERT_DEVICE or _CENTRAL */
+	uint8_t		 id[TLY_HASH_LEN];	/* BLAKE2b-256 of the message */
+	uint8_t		 authority[TLY_PK_LEN];	/* the envelope's signer */
+	uint64_t	 serial;	/* 1..; unique per authority */
+	uint8_t		 key[TLY_PK_LEN];	/* the certified key */
+	uint8_t		 election[TLY_HASH_LEN];	/* definition hash */
+	uint64_t	 not_before;	/* first valid second */
+	uint64_t	 not_after;	/* last valid second */
+	char		 name[TLY_ID_MAX + 1];	/* label; "" for none */
+	/* Device certificates only: */
+	int		 role;		/* TLY_ROLE_* */
+	int		 all_areas;	/* "areas": "*" */
+	size_t		 nareas;	/* entries in areas, strictly sorted */
+	char		(*areas)[TLY_ID_MAX + 1];	/* owned */
+	int		 all_levels;	/* "levels": "*" */
+	size_t		 nlevels;	/* entries in levels, strictly sorted */
+	char		 levels[TLY_LEVELS_MAX][TLY_ID_MAX + 1];
+};
+
+/* One entry of a revocation list. */
+struct tly_revoked {
+	uint64_t	serial;		/* the revoked certificate's serial */
+	uint64_t	at;		/* revoked for receipt times >= at */
+};
+
+/* A revocation list (PROTOCOL.md 13.5). */
+struct tly_revocations {
+	uint8_t		 authority[TLY_PK_LEN];	/* the envelope's signer */
+	uint8_t		 election[TLY_HASH_LEN];
+	uint64_t	 serial;	/* list number; higher replaces lower */
+	uint64_t	 issued;	/* when the authority signed it */
+	size_t		 n;		/* entries, sorted by serial */
+	struct tly_revoked *entries;	/* owned */
+};
+
+/* Kinds of decision. */
+#define TLY_DECISION_UNFREEZE	0	/* keep batch K of a frozen device */
+#define TLY_DECISION_RESOLVE	1	/* choose the head of a conflict */
+
+/* A decision (PROTOCOL.md 13.6), signed by an adjudicator's key. */
+struct tly_decision {
+	int		 kind;		/* TLY_DECISION_* */
+	uint8_t		 id[TLY_HASH_LEN];	/* BLAKE2b-256 of the message */
+	uint8_t		 signer[TLY_PK_LEN];	/* the adjudicator's key */
+	uint8_t		 election[TLY_HASH_LEN];
+	uint64_t	 issued;	/* the signer's clock; a claim only */
+	char		*note;		/* reason, or NULL; owned */
+	/* unfreeze: */
+	uint8_t		 device[TLY_PK_LEN];	/* the frozen device */
+	uint8_t		 batch[TLY_HASH_LEN];	/* the batch kept */
+	uint64_t	 seq;		/* that batch's seq */
+	/* resolve: */
+	char		 area[TLY_ID_MAX + 1];	/* the record key */
+	char		 level[TLY_ID_MAX + 1];
+	uint64_t	 round;
+	char		 record[80];	/* the record id that counts */
+};
+
+/* An enrollment request (PROTOCOL.md 13.2), signed by the device key. */
+struct tly_enroll_request {
+	uint8_t		device[TLY_PK_LEN];	/* = the envelope's signer */
+	char		name[TLY_ID_MAX + 1];	/* the laptop's label */
+	uint64_t	created;	/* the device's clock */
+};
+
+/* A signed definition statement (PROTOCOL.md 13.1). */
+struct tly_definition_sig {
+	uint8_t		authority[TLY_PK_LEN];	/* the envelope's signer */
+	uint8_t		election[TLY_HASH_LEN];	/* hash of the definition */
+	uint64_t	issued;		/* when the authority signed it */
+};
+
+/* ---- Objects (trust_obj.c): parse, verify, seal ------------------------- */
+
+/*
+ * Each parse function verifies the envelope (layout, context, signature
+ * by its own signer) and the body.  When authority is not NULL the
+ * signer must also be that key, else TLY_E_NOT_CERTIFIED.  Body errors
+ * are TLY_E_CERT with a detail naming the field.  *outp, where there is
+ * one, is new: free it with the matching free function.
+ */
+int	tly_cert_parse(const uint8_t *m, size_t len,
+	    const uint8_t *authority, struct tly_cert **cp);
+void	tly_cert_free(struct tly_cert *c);		/* NULL-safe */
+/*
+ * Seal c (kind, serial, key, election, window, name; role and scope for
+ * a device certificate) with the authority key into out.  Areas and
+ * levels must be strictly sorted; fills nothing in c.
+ */
+int	tly_cert_seal(const struct tly_key *authority,
+	    const struct tly_cert *c, struct tly_buf *out);
+/* 1 when device certificate c covers (area, level), else 0. */
+int	tly_cert_covers(const struct tly_cert *c, const char *area,
+	    const char *level);
+
+int	tly_revocations_parse(const uint8_t *m, size_t len,
+	    const uint8_t *authority, struct tly_revocations **rp);
+void	tly_revocations_free(struct tly_revocations *r);	/* NULL-safe */
+/* Seal r (entries sorted by serial, each serial once) into out. */
+int	tly_revocations_seal(const struct tly_key *authority,
+	    const struct tly_revocations *r, struct tly_buf *out);
+/* The entry revoking serial, or NULL. */
+const struct tly_revoked *tly_revocations_find(
+	    const struct tly_revocations *r, uint64_t serial);
+
+/* authority is not checked for decisions: the signer is an adjudicator. */
+int	tly_decision_parse(const uint8_t *m, size_t len,
+	    struct tly_decision **dp);
+void	tly_decision_free(struct tly_decision *d);	/* NULL-safe */
+int	tly_decision_seal(const struct tly_key *adjudicator,
+	    const struct tly_decision *d, struct tly_buf *out);
+
+/* The signer must be the device named in the body. */
+int	tly_enroll_parse(const uint8_t *m, size_t len,
+	    struct tly_enroll_request *rq);
+int	tly_enroll_seal(const struct tly_key *device, const char *name,
+	    uint64_t created, struct tly_buf *out);
+
+/*
+ * Verify sig[0..siglen) as the authority's statement over the definition
+ * def[0..deflen): TLY_E_NOT_CERTIFIED for another signer, TLY_E_SIGNATURE
+ * when the hash of def is not the one signed.  ds (may be NULL) is filled.
+ */
+int	tly_definition_verify(const uint8_t *sig, size_t siglen,
+	    const uint8_t *authority, const uint8_t *def, size_t deflen,
+	    struct tly_definition_sig *ds);
+int	tly_definition_seal(const struct tly_key *authority,
+	    const uint8_t *def, size_t deflen, uint64_t issued,
+	    struct tly_buf *out);
+
+/*
+ * The context of signed message m, as a NUL-terminated string in
+ * out[0..outlen), after checking only its layout; for tools that show
+ * any object.  TLY_E_* of tly_envelope_parse() on failure.
+ */
+int	tly_trust_context(const uint8_t *m, size_t len, char *out,
+	    size_t outlen);
+
+/* ---- Policy (trust.c) ------------------------------------------------------ */
+
+struct tly_trust;	/* opaque: authority, certificates, revocations */
+
+/* The receipt time to use when none is known (see tly_trust_check_batch). */
+#define TLY_TRUST_NO_TIME	UINT64_MAX
+
+/* New empty trust for one authority key and one election hash. */
+int	tly_trust_create(const uint8_t authority[TLY_PK_LEN],
+	    const uint8_t election[TLY_HASH_LEN], struct tly_trust **tp);
+void	tly_trust_destroy(struct tly_trust *t);		/* NULL-safe */
+const uint8_t *tly_trust_authority(const struct tly_trust *t);
+
+/*
+ * Add a certificate (device or central, told by its context) signed by
+ * the trust's authority for its election: TLY_E_NOT_CERTIFIED for
+ * another signer, TLY_E_ELECTION for another election.  A key may hold
+ * several certificates (a renewal); the same message twice is kept once.
+ */
+int	tly_trust_add_cert(struct tly_trust *t, const uint8_t *m, size_t len);
+/*
+ * Take a revocation list: it replaces the one held when its serial is
+ * higher, and is ignored (TLY_OK) when not higher.
+ */
+int	tly_trust_set_revocations(struct tly_trust *t, const uint8_t *m,
+	    size_t len);
+/* Serial of the revocation list held (0 for none). */
+uint64_t tly_trust_revocations_serial(const struct tly_trust *t);
+
+/*
+ * May batch b be applied?  time is its receipt time (PROTOCOL.md 13.7):
+ * the certified central's clock when it commits the batch, the stored
+ * time of a receipt that verifies under a certified central key, or, with
+ * neither, the verifier's own clock.  TLY_OK, or TLY_E_ELECTION (another
+ * election than the trust's), TLY_E_NOT_CERTIFIED (no
+ * clerk certificate for the device), TLY_E_REVOKED, TLY_E_EXPIRED or
+ * TLY_E_OUT_OF_SCOPE (the detail names the record index, area and
+ * level), as 13.7 orders them.
+ */
+int	tly_trust_check_batch(const struct tly_trust *t,
+	    const struct tly_batch *b, uint64_t time);
+/*
+ * May decision d be applied at time (as above)?  Its signer needs an
+ * adjudicator certificate; a resolve decision's key must be in its scope.
+ */
+int	tly_trust_check_decision(const struct tly_trust *t,
+	    const struct tly_decision *d, uint64_t time);
+/* Is pk a certified central key at time?  TLY_OK or as above. */
+int	tly_trust_check_central(const struct tly_trust *t,
+	    const uint8_t pk[TLY_PK_LEN], uint64_t time);
+
+#endif /* TLY_TRUST_H */
