@@ -42,6 +42,29 @@ int	tly_key_load(const char *path, struct tly_key **keyp);
  */
 int	tly_key_save(const struct tly_key *key, const char *secpath,
 	    const char *pubpath);
+/*
+ * The same for a key file that may be encrypted (PROTOCOL.md 2.1): pass
+ * (passlen bytes) unlocks an encrypted file; NULL refuses one with
+ * TLY_E_KEY ("a passphrase is needed").  A wrong passphrase is TLY_E_KEY.
+ * tly_key_load(path, keyp) is tly_key_load_pass(path, NULL, 0, keyp).
+ */
+int	tly_key_load_pass(const char *path, const char *pass, size_t passlen,
+	    struct tly_key **keyp);
+/*
+ * tly_key_save(), but with pass not NULL the secret file is encrypted
+ * under it (Argon2id, then XSalsa20-Poly1305; PROTOCOL.md 2.1).
+ */
+int	tly_key_save_pass(const struct tly_key *key, const char *secpath,
+	    const char *pubpath, const char *pass, size_t passlen);
+/* 1 if the key file at path is encrypted, 0 if not, or TLY_E_IO. */
+int	tly_key_file_encrypted(const char *path);
+/*
+ * Read a passphrase from fd until EOF (at most 1024 bytes; one final
+ * LF or CRLF is dropped) into sodium memory.  *passp is new: free it with
+ * tly_passphrase_free(), which wipes it.
+ */
+int	tly_passphrase_read_fd(int fd, char **passp, size_t *lenp);
+void	tly_passphrase_free(char *pass);		/* NULL-safe */
 /* Load secpath, or generate and save it there if it does not exist. */
 int	tly_key_load_or_create(const char *secpath, struct tly_key **keyp);
 /* The 32-byte public key; owned by key. */

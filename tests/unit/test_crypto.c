@@ -219,6 +219,114 @@ test_key_files(void **state)
 	rmdir(dir);
 }
 
+/* Rewrite path with line (for damaging a key file). */
+static void
+write_line(const char *path, const char *line)
+{
+	FILE	*f;
+
+	unlink(path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(line, f);
+	fclose(f);
+}
+
+/* An encrypted key file: the right passphrase, the wrong one, none,
+ * a damaged file, and a passphrase read from a file descriptor. */
+static void
+test_key_passphrase(void **state)
+{
+	char		 dir[] = "/tmp/tally-test-pass.XXXXXX", sec[256], pub[256];
+	char		 line[1100], orig[1024], *pass = NULL, *c;
+	struct tly_key	*k = NULL, *k2 = NULL;
+	uint8_t		 pk[32];
+	size_t		 plen;
+	int		 fds[2];
+	FILE		*f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sec, sizeof(sec), "%s/k.key", dir);
+	snprintf(pub, sizeof(pub), "%s/k.pub", dir);
+	assert_int_equal(tly_key_generate(&k), TLY_OK);
+	assert_int_equal(tly_key_save_pass(k, sec, pub, "open sesame", 11),
+	    TLY_OK);
+	assert_int_equal(tly_key_file_encrypted(sec), 1);
+	assert_int_equal(tly_key_file_encrypted(pub), 0);
+	assert_int_equal(tly_pubkey_load(pub, pk), TLY_OK);
+	assert_memory_equal(pk, tly_key_public(k), 32);
+
+	/* The file holds no secret in clear. */
+	f = fopen(sec, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(orig, sizeof(orig), f));
+	fclose(f);
+	assert_int_equal(strncmp(orig, "tally-ed25519-encrypted ", 24), 0);
+	assert_non_null(strstr(orig, " argon2id13 "));
+
+	assert_int_equal(tly_key_load_pass(sec, "open sesame", 11, &k2),
+	    TLY_OK);
+	assert_memory_equal(tly_key_public(k2), tly_key_public(k), 32);
+	tly_key_free(k2);
+	k2 = NULL;
+	assert_int_equal(tly_key_load_pass(sec, "open sesamE", 11, &k2),
+	    TLY_E_KEY);
+	assert_non_null(strstr(tly_errdetail(), "wrong passphrase"));
+	assert_null(k2);
+	assert_int_equal(tly_key_load(sec, &k2), TLY_E_KEY);
+	assert_non_null(strstr(tly_errdetail(), "passphrase is needed"));
+
+	/* A flipped box byte, another public key in clear, trailing data. */
+	strcpy(line, orig);
+	c = line + strlen(line) - 5;
+	*c = *c == '0' ? '1' : '0';
+	write_line(sec, line);
+	assert_int_equal(tly_key_load_pass(sec, "open sesame", 11, &k2),
+	    TLY_E_KEY);
+	strcpy(line, orig);
+	c = line + 24 + 3;
+	*c = *c == '0' ? '1' : '0';
+	write_line(sec, line);
+	assert_int_equal(tly_key_load_pass(sec, "open sesame", 11, &k2),
+	    TLY_E_KEY);
+	snprintf(line, sizeof(line), "%sx", orig);
+	write_line(sec, line);
+	assert_int_equal(tly_key_load_pass(sec, "open sesame", 11, &k2),
+	    TLY_E_KEY);
+	/* An opslimit over the reader's cap is refused before any work. */
+	strcpy(line, orig);
+	c = strstr(line, " argon2id13 ") + 12;
+	assert_true(*c >= '1' && *c <= '9' && c[1] == ' ');
+	memmove(c + 2, c, strlen(c) + 1);
+	memcpy(c, "99", 2);
+	write_line(sec, line);
+	assert_int_equal(tly_key_load_pass(sec, "open sesame", 11, &k2),
+	    TLY_E_KEY);
+	assert_non_null(strstr(tly_errdetail(), "not a tally encrypted"));
+
+	/* The passphrase from a pipe, with its final newline dropped. */
+	write_line(sec, orig);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "open sesame\n", 12), 12);
+	close(fds[1]);
+	assert_int_equal(tly_passphrase_read_fd(fds[0], &pass, &plen), TLY_OK);
+	close(fds[0]);
+	assert_int_equal(plen, 11);
+	assert_int_equal(tly_key_load_pass(sec, pass, plen, &k2), TLY_OK);
+	tly_passphrase_free(pass);
+	tly_key_free(k2);
+	/* An empty passphrase is refused. */
+	assert_int_equal(pipe(fds), 0);
+	close(fds[1]);
+	assert_int_equal(tly_passphrase_read_fd(fds[0], &pass, &plen),
+	    TLY_E_INVAL);
+	close(fds[0]);
+	tly_key_free(k);
+	unlink(sec);
+	unlink(pub);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -229,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_hex_strict),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_key_passphrase),
 	};
 
 	if (tly_crypto_init() != TLY_OK)
