@@ -17,9 +17,9 @@ CC	?= cc
 WERROR	?= -Werror
 SAN	?=
 
-PKGS	:= libsodium libcurl sqlite3 libcjson libmicrohttpd zlib
+PKGS	:= libsodium libcurl sqlite3 libcjson libmicrohttpd zlib libqrencode
 DEBS	:= build-essential pkg-config libsodium-dev libcurl4-openssl-dev \
-	   libsqlite3-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
+	   libsqlite3-dev libcjson-dev libmicrohttpd-dev zlib1g-dev libqrencode-dev \
 	   libcmocka-dev sqlite3 curl jq
 FUZZ_DEBS := clang libclang-rt-14-dev
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/trust.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -175,6 +176,8 @@ cmd_election(int argc, char **argv)
 		    "(check)");
 	if (strcmp(argv[1], "check") == 0)
 		return election_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sign") == 0)
+		return cmd_election_sign(argc - 1, argv + 1);
 	return cli_usage_error("election", "unknown verb '%s' (check)",
 	    argv[1]);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/trust.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
 
@@ -74,7 +75,8 @@ static const struct cli_cmd commands[] = {
 	  "Verify a bundle file offline: its integrity, every batch's\n"
 	  "signature and body, and the hash chains among its batches.\n",
 	  "verify a bundle file offline" },
-	{ "election", cmd_election, "check [--json] file",
+	{ "election", cmd_election, "check [--json] file\n"
+	  "       tally election sign --authority key [--out sig] file",
 	  "      --json        print the outcome as JSON\n",
 	  "Validate the election definition FILE and report every error,\n"
 	  "each naming its JSON path.  Exits 0 when it is valid, 1 when not.\n",
@@ -118,6 +120,9 @@ cli_find(const char *name)
 	for (c = commands; c->name != NULL; c++)
 		if (strcmp(c->name, name) == 0)
 			return c;
+	for (c = cli_trust_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
 	return NULL;
 }
 
@@ -138,6 +143,8 @@ cli_usage(const struct cli_cmd *cmd, FILE *fp)
 	    "                     else " CLI_DEFAULT_SOCKET ")\n"
 	    "  -h, --help         print this help\n\ncommands:\n");
 	for (c = commands; c->name != NULL; c++)
+		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
+	for (c = cli_trust_commands; c->name != NULL; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
 }
 

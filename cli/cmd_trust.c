@@ -1,0 +1,754 @@
+/*
+ * cmd_trust.c: the authority's tools (PROTOCOL.md 13).
+ *
+ *	tally cert issue --authority KEY --request REQ --election DEF
+ *	    --areas LIST --levels LIST [--role clerk|adjudicator]
+ *	    [--not-before T] --not-after T --serial N [--out CERT] [--qr]
+ *	tally cert central --authority KEY --key PUB --election DEF
+ *	    [--not-before T] --not-after T --serial N --out CERT
+ *	tally cert show [--authority PUB] [--election DEF] [--at T] FILE
+ *	tally revoke --authority KEY --list FILE --election DEF [--at T]
+ *	    SERIAL...
+ *	tally election sign --authority KEY [--out SIG] DEF
+ *	tally decision unfreeze|resolve --key KEY --election DEF ... --out F
+ *
+ * Every command that signs takes --passphrase-fd N for an encrypted key.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/trust.h"
+#include "common/err.h"
+#include "sync/trust.h"
+
+#define PATH_CAP	4000	/* longest output path built from another */
+
+/* Options every trust command may take; one getopt table for all. */
+struct topts {
+	const char	*authority, *request, *election, *areas, *levels;
+	const char	*role, *out, *key, *list, *device, *batch, *area;
+	const char	*level, *record, *note;
+	uint64_t	 not_before, not_after, at, serial, seq, round;
+	int		 has_nb, has_na, has_at, has_serial, has_seq, has_round;
+	int		 passfd, qr;
+};
+
+/* Parse the options of command name (argv[0] is its verb). */
+static int
+topts_parse(const char *name, int argc, char **argv, struct topts *o)
+{
+	static const struct option	 longopts[] = {
+		{ "authority",	required_argument, NULL, 'a' },
+		{ "request",	required_argument, NULL, 'r' },
+		{ "election",	required_argument, NULL, 'e' },
+		{ "areas",	required_argument, NULL, 'A' },
+		{ "levels",	required_argument, NULL, 'L' },
+		{ "role",	required_argument, NULL, 'R' },
+		{ "not-before",	required_argument, NULL, 'b' },
+		{ "not-after",	required_argument, NULL, 'n' },
+		{ "serial",	required_argument, NULL, 's' },
+		{ "out",	required_argument, NULL, 'o' },
+		{ "qr",		no_argument,	   NULL, 'q' },
+		{ "key",	required_argument, NULL, 'k' },
+		{ "list",	required_argument, NULL, 'l' },
+		{ "at",		required_argument, NULL, 't' },
+		{ "device",	required_argument, NULL, 'D' },
+		{ "batch",	required_argument, NULL, 'B' },
+		{ "seq",	required_argument, NULL, 'S' },
+		{ "area",	required_argument, NULL, 'x' },
+		{ "level",	required_argument, NULL, 'y' },
+		{ "round",	required_argument, NULL, 'z' },
+		{ "record",	required_argument, NULL, 'c' },
+		{ "note",	required_argument, NULL, 'N' },
+		{ "passphrase-fd", required_argument, NULL, 'p' },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ NULL,		0,		   NULL, 0 }
+	};
+	uint64_t	*tp;
+	int		 c;
+
+	memset(o, 0, sizeof(*o));
+	o->passfd = -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+		tp = NULL;
+		switch (c) {
+		case 'a': o->authority = optarg; break;
+		case 'r': o->request = optarg; break;
+		case 'e': o->election = optarg; break;
+		case 'A': o->areas = optarg; break;
+		case 'L': o->levels = optarg; break;
+		case 'R': o->role = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'q': o->qr = 1; break;
+		case 'k': o->key = optarg; break;
+		case 'l': o->list = optarg; break;
+		case 'D': o->device = optarg; break;
+		case 'B': o->batch = optarg; break;
+		case 'x': o->area = optarg; break;
+		case 'y': o->level = optarg; break;
+		case 'c': o->record = optarg; break;
+		case 'N': o->note = optarg; break;
+		case 'b': tp = &o->not_before; o->has_nb = 1; break;
+		case 'n': tp = &o->not_after; o->has_na = 1; break;
+		case 't': tp = &o->at; o->has_at = 1; break;
+		case 's': tp = &o->serial; o->has_serial = 1; break;
+		case 'S': tp = &o->seq; o->has_seq = 1; break;
+		case 'z': tp = &o->round; o->has_round = 1; break;
+		case 'p':
+			if (cli_parse_fd(name, optarg, &o->passfd) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'h':
+			cli_help(name);
+			return -1;
+		default:
+			return cli_bad_option(name, argv, c);
+		}
+		if (tp != NULL && cli_parse_time(optarg, tp) != 0)
+			return cli_usage_error(name, "%s: not a time or number: "
+			    "'%s'", argv[optind - 1], optarg);
+	}
+	return CLI_EXIT_OK;
+}
+
+/* qsort comparator over ids. */
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Read a comma list of ids ("*" for all) into a sorted, unique set,
+ * each checked against the definition. */
+static int
+id_list(const char *what, const char *arg, const struct tly_election *e,
+    int levels, int *all, char (**listp)[TLY_ID_MAX + 1], size_t *np)
+{
+	char	(*list)[TLY_ID_MAX + 1] = NULL;
+	char	 *dup = NULL, *tok, *save = NULL;
+	size_t	  n = 0, cap = 0, i, k;
+	int	  r = CLI_EXIT_USAGE;
+
+	*all = strcmp(arg, "*") == 0;
+	*listp = NULL;
+	*np = 0;
+	if (*all)
+		return CLI_EXIT_OK;
+	if ((dup = strdup(arg)) == NULL)
+		return CLI_EXIT_FAIL;
+	for (tok = strtok_r(dup, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (!tly_json_valid_id(tok) || (levels ?
+		    tly_election_find_level(e, tok) < 0 :
+		    tly_election_find_area(e, tok) < 0)) {
+			cli_usage_error(what, "%s: no %s '%s' in the election",
+			    levels ? "--levels" : "--areas",
+			    levels ? "level" : "area", tok);
+			goto out;
+		}
+		if (n == cap) {
+			void *p = realloc(list, (cap = cap ? 2 * cap : 16) *
+			    sizeof(*list));
+			if (p == NULL) {
+				r = CLI_EXIT_FAIL;
+				goto out;
+			}
+			list = p;
+		}
+		strcpy(list[n++], tok);
+	}
+	if (n == 0 || n > (levels ? TLY_LEVELS_MAX : TLY_CERT_AREAS_MAX)) {
+		cli_usage_error(what, "%s: give 1 to %d ids, or '*'",
+		    levels ? "--levels" : "--areas",
+		    levels ? TLY_LEVELS_MAX : TLY_CERT_AREAS_MAX);
+		goto out;
+	}
+	qsort(list, n, sizeof(*list), id_cmp);
+	for (i = 1, k = 1; i < n; i++)
+		if (strcmp(list[i], list[k - 1]) != 0)
+			memcpy(list[k++], list[i], sizeof(*list));
+	*np = k;
+	*listp = list;
+	list = NULL;		/* transferred */
+	r = CLI_EXIT_OK;
+ out:
+	free(list);
+	free(dup);
+	return r;
+}
+
+/* Seal c with the authority key, write it to out, say so. */
+static int
+cert_write(const struct topts *o, struct tly_cert *c, const char *out)
+{
+	struct tly_key	*auth = NULL;
+	struct tly_buf	 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	char		 why[600];
+	int		 ret = CLI_EXIT_FAIL;
+
+	if (!o->has_nb)
+		c->not_before = (uint64_t)time(NULL);
+	if (c->not_after < c->not_before) {
+		cli_err("cert: --not-after is before --not-before");
+		goto out;
+	}
+	if (cli_key_load("cert", o->authority, o->passfd, &auth) != TLY_OK)
+		goto out;
+	tly_errclear();
+	if (tly_cert_seal(auth, c, &b) != TLY_OK) {
+		cli_err("cert: %s", cli_esc(tly_errdetail(), why, sizeof(why)));
+		goto out;
+	}
+	if (cli_obj_write("cert", out, &b) != TLY_OK)
+		goto out;
+	printf("wrote %s\n", out);
+	cli_cert_print(c);
+	if (o->qr)
+		cli_obj_qr("cert", b.p, b.len);
+	ret = CLI_EXIT_OK;
+ out:
+	tly_key_free(auth);
+	tly_buf_free(&b);
+	return ret;
+}
+
+/* tally cert issue */
+static int
+cert_issue(const struct topts *o)
+{
+	struct tly_election	*e = NULL;
+	struct tly_enroll_request rq;
+	struct tly_buf		 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	struct tly_cert		 c;
+	char			 out[TLY_ID_MAX + 8], why[600];
+	int			 ret = CLI_EXIT_FAIL, r;
+
+	memset(&c, 0, sizeof(c));
+	if (o->authority == NULL || o->request == NULL || o->election == NULL ||
+	    o->areas == NULL || o->levels == NULL || !o->has_na ||
+	    !o->has_serial || o->serial == 0)
+		return cli_usage_error("cert", "issue needs --authority, "
+		    "--request, --election, --areas, --levels, --not-after "
+		    "and --serial (1 or more)");
+	if (o->role != NULL && strcmp(o->role, "clerk") != 0 &&
+	    strcmp(o->role, "adjudicator") != 0)
+		return cli_usage_error("cert", "--role: clerk or adjudicator");
+	if (cli_obj_read("cert", o->request, &b) != TLY_OK)
+		goto out;
+	tly_errclear();
+	if (tly_enroll_parse(b.p, b.len, &rq) != TLY_OK) {
+		cli_err("cert: %s: %s", o->request, cli_esc(tly_errdetail(),
+		    why, sizeof(why)));
+		goto out;
+	}
+	if (cli_election_load("cert", o->election, c.election, &e) != TLY_OK)
+		goto out;
+	if ((r = id_list("cert", o->areas, e, 0, &c.all_areas, &c.areas,
+	    &c.nareas)) != CLI_EXIT_OK) {
+		ret = r;
+		goto out;
+	}
+	{
+		char (*lv)[TLY_ID_MAX + 1] = NULL;
+		if ((r = id_list("cert", o->levels, e, 1, &c.all_levels, &lv,
+		    &c.nlevels)) != CLI_EXIT_OK) {
+			ret = r;
+			goto out;
+		}
+		if (lv != NULL)
+			memcpy(c.levels, lv, c.nlevels * sizeof(*lv));
+		free(lv);
+	}
+	c.kind = TLY_CERT_DEVICE;
+	c.serial = o->serial;
+	memcpy(c.key, rq.device, TLY_PK_LEN);
+	c.role = o->role != NULL && strcmp(o->role, "adjudicator") == 0 ?
+	    TLY_ROLE_ADJUDICATOR : TLY_ROLE_CLERK;
+	c.not_before = o->not_before;
+	c.not_after = o->not_after;
+	strcpy(c.name, rq.name);
+	snprintf(out, sizeof(out), "%s.cert", rq.name);
+	ret = cert_write(o, &c, o->out != NULL ? o->out : out);
+ out:
+	free(c.areas);
+	tly_election_free(e);
+	tly_buf_free(&b);
+	return ret;
+}
+
+/* tally cert central */
+static int
+cert_central(const struct topts *o)
+{
+	struct tly_cert	c;
+	char		why[600];
+
+	memset(&c, 0, sizeof(c));
+	if (o->authority == NULL || o->key == NULL || o->election == NULL ||
+	    o->out == NULL || !o->has_na || !o->has_serial || o->serial == 0)
+		return cli_usage_error("cert", "central needs --authority, "
+		    "--key, --election, --not-after, --serial and --out");
+	tly_errclear();
+	if (tly_pubkey_load(o->key, c.key) != TLY_OK) {
+		cli_err("cert: %s", cli_esc(tly_errdetail(), why, sizeof(why)));
+		return CLI_EXIT_FAIL;
+	}
+	if (cli_election_load("cert", o->election, c.election, NULL) !=
+	    TLY_OK)
+		return CLI_EXIT_FAIL;
+	c.kind = TLY_CERT_CENTRAL;
+	c.serial = o->serial;
+	c.not_before = o->not_before;
+	c.not_after = o->not_after;
+	return cert_write(o, &c, o->out);
+}
+
+/* Show a certificate; 1 when it is bad at time at. */
+static int
+show_cert(const uint8_t *m, size_t len, const uint8_t *apk,
+    const uint8_t *eh, uint64_t at)
+{
+	struct tly_cert	*c = NULL;
+	char		 hex[TLY_HEX_PK], why[600], t[32];
+	int		 bad = 0;
+
+	if (tly_cert_parse(m, len, apk, &c) != TLY_OK) {
+		cli_err("cert: %s", cli_esc(tly_errdetail(), why, sizeof(why)));
+		return 1;
+	}
+	cli_cert_print(c);
+	if (c->kind == TLY_CERT_DEVICE)
+		printf("device key: %s\n", tly_hex(c->key, TLY_PK_LEN, hex));
+	if (c->name[0] != '\0')
+		printf("name: %s\n", c->name);
+	printf("signed by: %s%s\n", tly_hex(c->authority, TLY_PK_LEN, hex),
+	    apk != NULL ? " (the authority)" : " (not checked: no "
+	    "--authority)");
+	if (eh != NULL && memcmp(eh, c->election, TLY_HASH_LEN) != 0) {
+		cli_err("cert: wrong_election: the certificate is for another "
+		    "election");
+		bad = 1;
+	}
+	if (at < c->not_before || at > c->not_after) {
+		cli_err("cert: expired: not valid at %s",
+		    cli_fmt_time(at, t, sizeof(t)));
+		bad = 1;
+	}
+	tly_cert_free(c);
+	return bad;
+}
+
+/* Show any other trust object; 1 when it fails to verify. */
+static int
+show_other(const char *ctx, const uint8_t *m, size_t len, const uint8_t *apk,
+    const char *defpath)
+{
+	struct tly_revocations	*rv = NULL;
+	struct tly_decision	*d = NULL;
+	struct tly_enroll_request rq;
+	struct tly_buf		 def = TLY_BUF_INIT(256UL * 1024 * 1024);
+	char			 hex[TLY_HEX_PK], fp[96], why[600], t[32];
+	size_t			 i;
+	int			 r;
+
+	tly_errclear();
+	if (strcmp(ctx, TLY_CTX_REVOCATIONS) == 0) {
+		if ((r = tly_revocations_parse(m, len, apk, &rv)) == TLY_OK) {
+			printf("revocation list %llu, issued %s\n",
+			    (unsigned long long)rv->serial,
+			    cli_fmt_time(rv->issued, t, sizeof(t)));
+			for (i = 0; i < rv->n; i++)
+				printf("revoked %llu from %s\n",
+				    (unsigned long long)rv->entries[i].serial,
+				    cli_fmt_time(rv->entries[i].at, t,
+				    sizeof(t)));
+		}
+	} else if (strcmp(ctx, TLY_CTX_DECISION) == 0) {
+		if ((r = tly_decision_parse(m, len, &d)) == TLY_OK) {
+			if (d->kind == TLY_DECISION_UNFREEZE)
+				printf("decision: unfreeze device %s keeping "
+				    "batch %llu %s\n", tly_hex(d->device,
+				    TLY_PK_LEN, hex), (unsigned long long)d->seq,
+				    tly_hex(d->batch, TLY_HASH_LEN, fp));
+			else
+				printf("decision: resolve %s %s round %llu "
+				    "with record %s\n", d->area, d->level,
+				    (unsigned long long)d->round, d->record);
+			printf("signed by: %s (its certificate is checked "
+			    "where the decision is applied)\n",
+			    tly_hex(d->signer, TLY_PK_LEN, hex));
+		}
+	} else if (strcmp(ctx, TLY_CTX_ENROLL) == 0) {
+		if ((r = tly_enroll_parse(m, len, &rq)) == TLY_OK)
+			printf("enrollment request from %s\ndevice key: %s\n"
+			    "fingerprint:\n%s\n", rq.name,
+			    tly_hex(rq.device, TLY_PK_LEN, hex),
+			    cli_fingerprint(rq.device, fp));
+	} else if (strcmp(ctx, TLY_CTX_DEFINITION) == 0) {
+		if (defpath == NULL) {
+			cli_err("cert: a definition signature needs "
+			    "--election DEF");
+			return 1;
+		}
+		if ((r = cli_read_input("cert", defpath, def.max, &def)) ==
+		    TLY_OK && (r = tly_definition_verify(m, len, apk,
+		    def.p, def.len, NULL)) == TLY_OK)
+			printf("%s: signed by the authority\n", defpath);
+	} else
+		r = tly_fail(TLY_E_CONTEXT, "'%s' is not a trust object", ctx);
+	if (r != TLY_OK && r != TLY_E_IO)
+		cli_err("cert: %s", cli_esc(tly_errdetail(), why, sizeof(why)));
+	tly_revocations_free(rv);
+	tly_decision_free(d);
+	tly_buf_free(&def);
+	return r != TLY_OK;
+}
+
+/* tally cert show */
+static int
+cert_show(const struct topts *o, const char *path)
+{
+	struct tly_buf	b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	uint8_t		apk[TLY_PK_LEN], eh[TLY_HASH_LEN];
+	char		ctx[TLY_CTX_MAX + 1], why[600];
+	int		bad = 1;
+
+	tly_errclear();
+	if (o->authority != NULL && tly_pubkey_load(o->authority, apk) !=
+	    TLY_OK) {
+		cli_err("cert: %s", cli_esc(tly_errdetail(), why, sizeof(why)));
+		goto out;
+	}
+	if (cli_obj_read("cert", path, &b) != TLY_OK)
+		goto out;
+	if (tly_trust_context(b.p, b.len, ctx, sizeof(ctx)) != TLY_OK) {
+		cli_err("cert: %s: %s", path, cli_esc(tly_errdetail(), why,
+		    sizeof(why)));
+		goto out;
+	}
+	if (strcmp(ctx, TLY_CTX_CERT) == 0 ||
+	    strcmp(ctx, TLY_CTX_CENTRAL_CERT) == 0) {
+		if (o->election != NULL && cli_election_load("cert",
+		    o->election, eh, NULL) != TLY_OK)
+			goto out;
+		bad = show_cert(b.p, b.len, o->authority ? apk : NULL,
+		    o->election ? eh : NULL, o->has_at ? o->at :
+		    (uint64_t)time(NULL));
+	} else
+		bad = show_other(ctx, b.p, b.len, o->authority ? apk : NULL,
+		    o->election);
+ out:
+	tly_buf_free(&b);
+	return bad ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+int
+cmd_cert(int argc, char **argv)
+{
+	struct topts	o;
+	int		r;
+
+	if (argc < 2 || (strcmp(argv[1], "issue") && strcmp(argv[1],
+	    "central") && strcmp(argv[1], "show")))
+		return argc >= 2 && (!strcmp(argv[1], "-h") ||
+		    !strcmp(argv[1], "--help")) ? cli_help("cert") :
+		    cli_usage_error("cert", "a verb is required (issue, "
+		    "central, show)");
+	if ((r = topts_parse("cert", argc - 1, argv + 1, &o)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	if (strcmp(argv[1], "show") == 0) {
+		if (optind + 1 != argc - 1)
+			return cli_usage_error("cert", "show takes one file");
+		return cert_show(&o, argv[optind + 1]);
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("cert", "unexpected argument '%s'",
+		    argv[optind + 1]);
+	return strcmp(argv[1], "issue") == 0 ? cert_issue(&o) :
+	    cert_central(&o);
+}
+
+/* Add serials[0..n) revoked at `at` to the list in *rv (sorted). */
+static int
+revoke_add(struct tly_revocations *rv, char **serials, int n, uint64_t at)
+{
+	struct tly_revoked	*e;
+	uint64_t		 s;
+	size_t			 i, j;
+	int			 k;
+
+	for (k = 0; k < n; k++) {
+		if (cli_parse_time(serials[k], &s) != 0 || s == 0 ||
+		    strchr(serials[k], '-') != NULL)
+			return cli_usage_error("revoke", "not a serial: '%s'",
+			    serials[k]);
+		if (tly_revocations_find(rv, s) != NULL)
+			continue;	/* revoked already: keep the first */
+		if (rv->n >= TLY_REVOKED_MAX ||
+		    (e = realloc(rv->entries, (rv->n + 1) * sizeof(*e))) ==
+		    NULL) {
+			cli_err("revoke: too many entries");
+			return CLI_EXIT_FAIL;
+		}
+		rv->entries = e;
+		for (i = 0; i < rv->n && e[i].serial < s; i++)
+			;
+		for (j = rv->n; j > i; j--)
+			e[j] = e[j - 1];
+		e[i].serial = s;
+		e[i].at = at;
+		rv->n++;
+	}
+	return CLI_EXIT_OK;
+}
+
+int
+cmd_revoke(int argc, char **argv)
+{
+	struct tly_revocations	*rv = NULL, empty;
+	struct tly_key		*auth = NULL;
+	struct tly_buf		 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	struct topts		 o;
+	uint8_t			 eh[TLY_HASH_LEN];
+	char			 why[600];
+	int			 r, ret = CLI_EXIT_FAIL;
+
+	if ((r = topts_parse("revoke", argc, argv, &o)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	if (o.authority == NULL || o.list == NULL || o.election == NULL ||
+	    optind >= argc)
+		return cli_usage_error("revoke", "needs --authority, --list, "
+		    "--election and one or more serials");
+	if (cli_election_load("revoke", o.election, eh, NULL) != TLY_OK ||
+	    cli_key_load("revoke", o.authority, o.passfd, &auth) != TLY_OK)
+		goto out;
+	tly_errclear();
+	if (access(o.list, F_OK) == 0) {
+		if (cli_obj_read("revoke", o.list, &b) != TLY_OK)
+			goto out;
+		if (tly_revocations_parse(b.p, b.len, tly_key_public(auth),
+		    &rv) != TLY_OK) {
+			cli_err("revoke: %s: %s", o.list,
+			    cli_esc(tly_errdetail(), why, sizeof(why)));
+			goto out;
+		}
+		if (memcmp(rv->election, eh, TLY_HASH_LEN) != 0) {
+			cli_err("revoke: %s: a list for another election",
+			    o.list);
+			goto out;
+		}
+	} else {
+		memset(&empty, 0, sizeof(empty));
+		if ((rv = malloc(sizeof(*rv))) == NULL)
+			goto out;
+		*rv = empty;
+		memcpy(rv->election, eh, TLY_HASH_LEN);
+	}
+	rv->serial++;
+	rv->issued = (uint64_t)time(NULL);
+	if ((r = revoke_add(rv, argv + optind, argc - optind, o.has_at ? o.at :
+	    rv->issued)) != CLI_EXIT_OK) {
+		ret = r;
+		goto out;
+	}
+	tly_buf_reset(&b);
+	if (tly_revocations_seal(auth, rv, &b) != TLY_OK) {
+		cli_err("revoke: %s", cli_esc(tly_errdetail(), why,
+		    sizeof(why)));
+		goto out;
+	}
+	if (cli_obj_write("revoke", o.list, &b) != TLY_OK)
+		goto out;
+	printf("revocation list %llu: %zu certificates revoked\n",
+	    (unsigned long long)rv->serial, rv->n);
+	ret = CLI_EXIT_OK;
+ out:
+	tly_revocations_free(rv);
+	tly_key_free(auth);
+	tly_buf_free(&b);
+	return ret;
+}
+
+int
+cmd_election_sign(int argc, char **argv)
+{
+	struct tly_key	*auth = NULL;
+	struct tly_buf	 def = TLY_BUF_INIT(256UL * 1024 * 1024);
+	struct tly_buf	 sig = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	struct topts	 o;
+	char		 out[PATH_CAP + 8], why[600];
+	int		 r, ret = CLI_EXIT_FAIL;
+
+	if ((r = topts_parse("election", argc, argv, &o)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	if (o.authority == NULL || optind + 1 != argc ||
+	    strlen(argv[optind]) > PATH_CAP)
+		return cli_usage_error("election", "sign needs --authority "
+		    "KEY and one definition file");
+	snprintf(out, sizeof(out), "%s.sig", argv[optind]);
+	if (cli_read_input("election", argv[optind], def.max, &def) !=
+	    TLY_OK ||
+	    cli_key_load("election", o.authority, o.passfd, &auth) != TLY_OK)
+		goto out;
+	tly_errclear();
+	if (tly_definition_seal(auth, def.p, def.len, (uint64_t)time(NULL),
+	    &sig) != TLY_OK) {
+		cli_err("election: %s", cli_esc(tly_errdetail(), why,
+		    sizeof(why)));
+		goto out;
+	}
+	if (cli_obj_write("election", o.out != NULL ? o.out : out, &sig) !=
+	    TLY_OK)
+		goto out;
+	printf("wrote %s\n", o.out != NULL ? o.out : out);
+	ret = CLI_EXIT_OK;
+ out:
+	tly_key_free(auth);
+	tly_buf_free(&def);
+	tly_buf_free(&sig);
+	return ret;
+}
+
+/* Fill d from the options of `decision unfreeze|resolve`. */
+static int
+decision_fill(const char *verb, const struct topts *o,
+    struct tly_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->issued = (uint64_t)time(NULL);
+	d->note = (char *)o->note;
+	if (o->note != NULL && !tly_json_valid_text(o->note, strlen(o->note)))
+		return cli_usage_error("decision", "--note: 1 to 2000 bytes "
+		    "of text");
+	if (strcmp(verb, "unfreeze") == 0) {
+		d->kind = TLY_DECISION_UNFREEZE;
+		if (o->device == NULL || o->batch == NULL || !o->has_seq ||
+		    o->seq == 0 ||
+		    tly_unhex(o->device, strlen(o->device), d->device,
+		    TLY_PK_LEN) != TLY_OK ||
+		    tly_unhex(o->batch, strlen(o->batch), d->batch,
+		    TLY_HASH_LEN) != TLY_OK)
+			return cli_usage_error("decision", "unfreeze needs "
+			    "--device HEX, --batch HEX and --seq N");
+		d->seq = o->seq;
+		return CLI_EXIT_OK;
+	}
+	d->kind = TLY_DECISION_RESOLVE;
+	if (o->area == NULL || o->level == NULL || !o->has_round ||
+	    o->round == 0 || o->record == NULL ||
+	    !tly_json_valid_id(o->area) || !tly_json_valid_id(o->level) ||
+	    strlen(o->record) >= sizeof(d->record) ||
+	    !tly_record_id_valid(o->record))
+		return cli_usage_error("decision", "resolve needs --area, "
+		    "--level, --round and --record RECORD-ID");
+	strcpy(d->area, o->area);
+	strcpy(d->level, o->level);
+	d->round = o->round;
+	strcpy(d->record, o->record);
+	return CLI_EXIT_OK;
+}
+
+int
+cmd_decision(int argc, char **argv)
+{
+	struct tly_decision	 d;
+	struct tly_key		*key = NULL;
+	struct tly_buf		 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	struct topts		 o;
+	char			 why[600];
+	int			 r, ret = CLI_EXIT_FAIL;
+
+	if (argc < 2 || (strcmp(argv[1], "unfreeze") &&
+	    strcmp(argv[1], "resolve")))
+		return argc >= 2 && (!strcmp(argv[1], "-h") ||
+		    !strcmp(argv[1], "--help")) ? cli_help("decision") :
+		    cli_usage_error("decision", "a verb is required "
+		    "(unfreeze, resolve)");
+	if ((r = topts_parse("decision", argc - 1, argv + 1, &o)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	if (o.key == NULL || o.election == NULL || o.out == NULL ||
+	    optind != argc - 1)
+		return cli_usage_error("decision", "needs --key, --election "
+		    "and --out");
+	if ((r = decision_fill(argv[1], &o, &d)) != CLI_EXIT_OK)
+		return r;
+	if (cli_election_load("decision", o.election, d.election, NULL) !=
+	    TLY_OK ||
+	    cli_key_load("decision", o.key, o.passfd, &key) != TLY_OK)
+		goto out;
+	tly_errclear();
+	if (tly_decision_seal(key, &d, &b) != TLY_OK) {
+		cli_err("decision: %s", cli_esc(tly_errdetail(), why,
+		    sizeof(why)));
+		goto out;
+	}
+	if (cli_obj_write("decision", o.out, &b) != TLY_OK)
+		goto out;
+	printf("wrote %s\n", o.out);
+	ret = CLI_EXIT_OK;
+ out:
+	tly_key_free(key);
+	tly_buf_free(&b);
+	return ret;
+}
+
+const struct cli_cmd cli_trust_commands[] = {
+	{ "authority", cmd_authority, "init -o prefix [--passphrase-fd n]",
+	  "  -o, --out PREFIX       write PREFIX.key (mode 0600) and PREFIX.pub\n"
+	  "      --passphrase-fd N  encrypt the key under the passphrase read\n"
+	  "                         from file descriptor N\n",
+	  "Make the authority's key pair.  Keep the secret key offline: it\n"
+	  "signs the definition, the certificates and the revocation lists.\n",
+	  "make the offline authority key" },
+	{ "enroll", cmd_enroll,
+	  "request --key key [--name name] [--out req] [--no-qr]\n"
+	  "       tally enroll install --key key [--authority pub] cert",
+	  "  -k, --key KEY          the device key (request makes it if absent)\n"
+	  "  -n, --name NAME        the device's label (default: host name)\n"
+	  "  -o, --out REQ          the request file (default: KEY's .req)\n"
+	  "      --no-qr            do not draw the request as a QR code\n"
+	  "      --authority PUB    install: check the certificate's signer\n"
+	  "      --passphrase-fd N  the key's passphrase from descriptor N\n",
+	  "request: write a signed enrollment request, print the key's\n"
+	  "fingerprint and a QR code of the request.  install: check that\n"
+	  "CERT certifies KEY and put it beside KEY (KEY's .cert).\n",
+	  "request and install a device certificate" },
+	{ "cert", cmd_cert,
+	  "issue|central|show [options]",
+	  "  issue:   --authority KEY --request REQ --election DEF\n"
+	  "           --areas A,B|'*' --levels L,M|'*' [--role clerk|adjudicator]\n"
+	  "           [--not-before T] --not-after T --serial N [--out F] [--qr]\n"
+	  "  central: --authority KEY --key PUB --election DEF\n"
+	  "           [--not-before T] --not-after T --serial N --out F\n"
+	  "  show:    [--authority PUB] [--election DEF] [--at T] FILE\n"
+	  "  T is Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n",
+	  "Issue a device or central certificate, or show any trust object\n"
+	  "(certificate, revocation list, decision, request, definition\n"
+	  "signature), checking it against the authority when given.\n"
+	  "show exits 1 when it does not verify or is not valid at T.\n",
+	  "issue or show certificates" },
+	{ "revoke", cmd_revoke,
+	  "--authority key --list file --election def [--at t] serial...",
+	  "  -a, --authority KEY   the authority's secret key\n"
+	  "      --list FILE       the revocation list to update (or create)\n"
+	  "      --election DEF    the election definition\n"
+	  "      --at T            revoked for receipts from T (default: now)\n",
+	  "Add certificate serials to the signed revocation list and raise\n"
+	  "its serial.\n",
+	  "revoke certificates" },
+	{ "decision", cmd_decision,
+	  "unfreeze|resolve --key key --election def --out file ...",
+	  "  unfreeze: --device HEX --batch HEX --seq N\n"
+	  "  resolve:  --area A --level L --round N --record RECORD-ID\n"
+	  "      --note TEXT       the reason, kept with the decision\n"
+	  "      --passphrase-fd N the key's passphrase from descriptor N\n",
+	  "Sign a decision with an adjudicator's key: keep one batch of a\n"
+	  "frozen device, or choose the record that counts in a conflict.\n",
+	  "sign an adjudicator's decision" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};

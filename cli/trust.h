@@ -1,0 +1,72 @@
+/*
+ * trust.h: the trust and enrollment commands of tally (PROTOCOL.md 13)
+ * and what they share.
+ *
+ * cmd_enroll.c holds the device side and the authority's key:
+ * `authority init`, `enroll request`, `enroll install`.  cmd_trust.c
+ * holds the authority side and the tools: `cert issue|central|show`,
+ * `revoke`, `election sign`, `decision unfreeze|resolve`, and the
+ * helpers below.  qr.c draws QR codes (the only libqrencode user).
+ */
+#ifndef TLY_CLI_TRUST_H
+#define TLY_CLI_TRUST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "common/buf.h"
+#include "crypto/crypto.h"
+#include "election/election.h"
+#include "sync/trust.h"
+
+/* The trust commands, each with its usage, ended by a NULL name. */
+extern const struct cli_cmd cli_trust_commands[];
+
+int	cmd_authority(int, char **);	/* cmd_enroll.c */
+int	cmd_enroll(int, char **);	/* cmd_enroll.c */
+int	cmd_cert(int, char **);		/* cmd_trust.c */
+int	cmd_revoke(int, char **);	/* cmd_trust.c */
+int	cmd_decision(int, char **);	/* cmd_trust.c */
+/* tally election sign (called by cmd_election()). */
+int	cmd_election_sign(int, char **);
+
+/* Print text as a QR code (UTF-8 half blocks) to fp; -1 if too long. */
+int	cli_qr_print(FILE *fp, const char *text);
+
+/*
+ * Load the secret key at path; when it is encrypted the passphrase is
+ * read from passfd (-1: none given, which then fails).  Reports
+ * "tally: what: path: why".  *keyp: new, free with tly_key_free().
+ */
+int	cli_key_load(const char *what, const char *path, int passfd,
+	    struct tly_key **keyp);
+/* Parse a --passphrase-fd argument into *fd; usage error otherwise. */
+int	cli_parse_fd(const char *what, const char *s, int *fd);
+/*
+ * Parse a time: Unix seconds, YYYY-MM-DD (midnight UTC) or
+ * YYYY-MM-DDTHH:MM:SSZ.  0 on success, -1 when malformed.
+ */
+int	cli_parse_time(const char *s, uint64_t *t);
+/* A time as "YYYY-MM-DD HH:MM:SS UTC" into out (at least 32 bytes). */
+const char *cli_fmt_time(uint64_t t, char *out, size_t outlen);
+/* The key id as 16 groups of 4 hex digits, for reading aloud. */
+const char *cli_fingerprint(const uint8_t pk[TLY_PK_LEN], char out[96]);
+/*
+ * Read the election definition at path; its hash into h and, when ep is
+ * not NULL, its parsed form into *ep.  Reports failures.
+ */
+int	cli_election_load(const char *what, const char *path,
+	    uint8_t h[TLY_HASH_LEN], struct tly_election **ep);
+/* Read a signed object file (at most one signed message) into b. */
+int	cli_obj_read(const char *what, const char *path, struct tly_buf *b);
+/* Write b to path (mode 0644, atomically); reports failures. */
+int	cli_obj_write(const char *what, const char *path,
+	    const struct tly_buf *b);
+/* Print a device certificate's serial, role, scope and window. */
+void	cli_cert_print(const struct tly_cert *c);
+/* Print m as base64 in a QR code, or say why not. */
+void	cli_obj_qr(const char *what, const uint8_t *m, size_t len);
+
+#endif /* TLY_CLI_TRUST_H */
