@@ -283,6 +283,12 @@ enroll_install(int argc, char **argv)
 		    "%s", argv[optind], keypath);
 		goto out;
 	}
+	if (cert->not_after < (uint64_t)time(NULL)) {
+		cli_err("enroll: %s: expired: certificate %llu ended %s",
+		    argv[optind], (unsigned long long)cert->serial,
+		    cli_fmt_time(cert->not_after, why, sizeof(why)));
+		goto out;
+	}
 	sibling(keypath, ".cert", dst, sizeof(dst));
 	if (cli_obj_write("enroll", dst, &b) != TLY_OK)
 		goto out;

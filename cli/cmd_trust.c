@@ -6,7 +6,8 @@
  *	    [--not-before T] --not-after T --serial N [--out CERT] [--qr]
  *	tally cert central --authority KEY --key PUB --election DEF
  *	    [--not-before T] --not-after T --serial N --out CERT
- *	tally cert show [--authority PUB] [--election DEF] [--at T] FILE
+ *	tally cert show [--authority PUB] [--election DEF] [--at T]
+ *	    [--cert ADJ-CERT] FILE
  *	tally revoke --authority KEY --list FILE --election DEF [--at T]
  *	    SERIAL...
  *	tally election sign --authority KEY [--out SIG] DEF
@@ -31,7 +32,7 @@
 struct topts {
 	const char	*authority, *request, *election, *areas, *levels;
 	const char	*role, *out, *key, *list, *device, *batch, *area;
-	const char	*level, *record, *note;
+	const char	*level, *record, *note, *cert;
 	uint64_t	 not_before, not_after, at, serial, seq, round;
 	int		 has_nb, has_na, has_at, has_serial, has_seq, has_round;
 	int		 passfd, qr;
@@ -64,6 +65,7 @@ topts_parse(const char *name, int argc, char **argv, struct topts *o)
 		{ "round",	required_argument, NULL, 'z' },
 		{ "record",	required_argument, NULL, 'c' },
 		{ "note",	required_argument, NULL, 'N' },
+		{ "cert",	required_argument, NULL, 'C' },
 		{ "passphrase-fd", required_argument, NULL, 'p' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL,		0,		   NULL, 0 }
@@ -93,6 +95,7 @@ topts_parse(const char *name, int argc, char **argv, struct topts *o)
 		case 'y': o->level = optarg; break;
 		case 'c': o->record = optarg; break;
 		case 'N': o->note = optarg; break;
+		case 'C': o->cert = optarg; break;
 		case 'b': tp = &o->not_before; o->has_nb = 1; break;
 		case 'n': tp = &o->not_after; o->has_na = 1; break;
 		case 't': tp = &o->at; o->has_at = 1; break;
@@ -343,11 +346,45 @@ show_cert(const uint8_t *m, size_t len, const uint8_t *apk,
 	return bad;
 }
 
+/*
+ * Judge decision d as 13.7 says, against the adjudicator certificate in
+ * o->cert, under authority apk, for the election in o->election.
+ */
+static int
+judge_decision(const struct topts *o, const uint8_t *apk,
+    const struct tly_decision *d)
+{
+	struct tly_trust	*t = NULL;
+	struct tly_buf		 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	uint8_t			 eh[TLY_HASH_LEN];
+	char			 why[600];
+	int			 r = TLY_E_INVAL;
+
+	if (cli_election_load("cert", o->election, eh, NULL) != TLY_OK ||
+	    cli_obj_read("cert", o->cert, &b) != TLY_OK)
+		goto out;
+	tly_errclear();
+	if ((r = tly_trust_create(apk, eh, &t)) != TLY_OK ||
+	    (r = tly_trust_add_cert(t, b.p, b.len)) != TLY_OK ||
+	    (r = tly_trust_check_decision(t, d, o->has_at ? o->at :
+	    (uint64_t)time(NULL))) != TLY_OK) {
+		cli_err("cert: %s: %s", tly_err_code(r),
+		    cli_esc(tly_errdetail(), why, sizeof(why)));
+		goto out;
+	}
+	printf("the signer's certificate allows this decision\n");
+ out:
+	tly_trust_destroy(t);
+	tly_buf_free(&b);
+	return r;
+}
+
 /* Show any other trust object; 1 when it fails to verify. */
 static int
-show_other(const char *ctx, const uint8_t *m, size_t len, const uint8_t *apk,
-    const char *defpath)
+show_other(const struct topts *o, const char *ctx, const uint8_t *m,
+    size_t len, const uint8_t *apk)
 {
+	const char		*defpath = o->election;
 	struct tly_revocations	*rv = NULL;
 	struct tly_decision	*d = NULL;
 	struct tly_enroll_request rq;
@@ -379,9 +416,16 @@ show_other(const char *ctx, const uint8_t *m, size_t len, const uint8_t *apk,
 				printf("decision: resolve %s %s round %llu "
 				    "with record %s\n", d->area, d->level,
 				    (unsigned long long)d->round, d->record);
-			printf("signed by: %s (its certificate is checked "
-			    "where the decision is applied)\n",
-			    tly_hex(d->signer, TLY_PK_LEN, hex));
+			printf("signed by: %s\n", tly_hex(d->signer,
+			    TLY_PK_LEN, hex));
+			if (apk != NULL && o->cert != NULL &&
+			    o->election != NULL) {
+				if (judge_decision(o, apk, d) != TLY_OK)
+					r = TLY_E_IO;	/* reported */
+			} else
+				printf("(the signer's certificate is not "
+				    "checked: give --authority, --cert and "
+				    "--election)\n");
 		}
 	} else if (strcmp(ctx, TLY_CTX_ENROLL) == 0) {
 		if ((r = tly_enroll_parse(m, len, &rq)) == TLY_OK)
@@ -440,8 +484,8 @@ cert_show(const struct topts *o, const char *path)
 		    o->election ? eh : NULL, o->has_at ? o->at :
 		    (uint64_t)time(NULL));
 	} else
-		bad = show_other(ctx, b.p, b.len, o->authority ? apk : NULL,
-		    o->election);
+		bad = show_other(o, ctx, b.p, b.len, o->authority ? apk :
+		    NULL);
  out:
 	tly_buf_free(&b);
 	return bad ? CLI_EXIT_FAIL : CLI_EXIT_OK;
@@ -725,12 +769,14 @@ const struct cli_cmd cli_trust_commands[] = {
 	  "           [--not-before T] --not-after T --serial N [--out F] [--qr]\n"
 	  "  central: --authority KEY --key PUB --election DEF\n"
 	  "           [--not-before T] --not-after T --serial N --out F\n"
-	  "  show:    [--authority PUB] [--election DEF] [--at T] FILE\n"
+	  "  show:    [--authority PUB] [--election DEF] [--at T]\n"
+	  "           [--cert ADJ-CERT] FILE\n"
 	  "  T is Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n",
 	  "Issue a device or central certificate, or show any trust object\n"
 	  "(certificate, revocation list, decision, request, definition\n"
 	  "signature), checking it against the authority when given.\n"
-	  "show exits 1 when it does not verify or is not valid at T.\n",
+	  "show exits 1 when it does not verify or is not valid at T; a\n"
+	  "decision is judged against the adjudicator certificate --cert.\n",
 	  "issue or show certificates" },
 	{ "revoke", cmd_revoke,
 	  "--authority key --list file --election def [--at t] serial...",
