@@ -152,9 +152,10 @@ tly_trust_set_revocations(struct tly_trust *t, const uint8_t *m,
 	if ((r = tly_revocations_parse(m, len, t->authority, &rv)) != TLY_OK)
 		return r;
 	if (memcmp(rv->election, t->election, TLY_HASH_LEN) != 0) {
-		tly_revocations_free(rv);
-		return tly_fail(TLY_E_ELECTION, "revocation list %llu is for "
+		r = tly_fail(TLY_E_ELECTION, "revocation list %llu is for "
 		    "another election", (unsigned long long)rv->serial);
+		tly_revocations_free(rv);
+		return r;
 	}
 	if (t->rev != NULL && t->rev->serial >= rv->serial) {
 		tly_revocations_free(rv);	/* not newer: ignored */

@@ -576,6 +576,15 @@ test_check_batch(void **state)
 	    TLY_E_REVOKED);
 	assert_int_equal(tly_trust_check_batch(t, &b, TLY_TRUST_NO_TIME),
 	    TLY_E_REVOKED);
+	/* A list for another election is refused, and changes nothing. */
+	rv.election[0] ^= 1;
+	rv.serial = 7;
+	tly_buf_reset(&buf);
+	assert_int_equal(tly_revocations_seal(auth, &rv, &buf), TLY_OK);
+	assert_int_equal(tly_trust_set_revocations(t, buf.p, buf.len),
+	    TLY_E_ELECTION);
+	assert_non_null(strstr(tly_errdetail(), "list 7"));
+	assert_int_equal(tly_trust_revocations_serial(t), 5);
 	/* An older list (the golden one, serial 2) does not replace it. */
 	{
 		struct tly_buf old = TLY_BUF_INIT(TLY_MSG_MAX);
