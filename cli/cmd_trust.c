@@ -8,11 +8,8 @@
  *	    [--not-before T] --not-after T --serial N --out CERT
  *	tally cert show [--authority PUB] [--election DEF] [--at T]
  *	    [--cert ADJ-CERT] FILE
- *	tally revoke --authority KEY --list FILE --election DEF [--at T]
- *	    SERIAL...
- *	tally election sign --authority KEY [--out SIG] DEF
- *	tally decision unfreeze|resolve --key KEY --election DEF ... --out F
  *
+ * revoke, election sign and decision are in cmd_revoke.c.
  * Every command that signs takes --passphrase-fd N for an encrypted key.
  */
 #include <getopt.h>
@@ -20,104 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli/trust.h"
 #include "common/err.h"
 #include "sync/trust.h"
-
-#define PATH_CAP	4000	/* longest output path built from another */
-
-/* Options every trust command may take; one getopt table for all. */
-struct topts {
-	const char	*authority, *request, *election, *areas, *levels;
-	const char	*role, *out, *key, *list, *device, *batch, *area;
-	const char	*level, *record, *note, *cert;
-	uint64_t	 not_before, not_after, at, serial, seq, round;
-	int		 has_nb, has_na, has_at, has_serial, has_seq, has_round;
-	int		 passfd, qr;
-};
-
-/* Parse the options of command name (argv[0] is its verb). */
-static int
-topts_parse(const char *name, int argc, char **argv, struct topts *o)
-{
-	static const struct option	 longopts[] = {
-		{ "authority",	required_argument, NULL, 'a' },
-		{ "request",	required_argument, NULL, 'r' },
-		{ "election",	required_argument, NULL, 'e' },
-		{ "areas",	required_argument, NULL, 'A' },
-		{ "levels",	required_argument, NULL, 'L' },
-		{ "role",	required_argument, NULL, 'R' },
-		{ "not-before",	required_argument, NULL, 'b' },
-		{ "not-after",	required_argument, NULL, 'n' },
-		{ "serial",	required_argument, NULL, 's' },
-		{ "out",	required_argument, NULL, 'o' },
-		{ "qr",		no_argument,	   NULL, 'q' },
-		{ "key",	required_argument, NULL, 'k' },
-		{ "list",	required_argument, NULL, 'l' },
-		{ "at",		required_argument, NULL, 't' },
-		{ "device",	required_argument, NULL, 'D' },
-		{ "batch",	required_argument, NULL, 'B' },
-		{ "seq",	required_argument, NULL, 'S' },
-		{ "area",	required_argument, NULL, 'x' },
-		{ "level",	required_argument, NULL, 'y' },
-		{ "round",	required_argument, NULL, 'z' },
-		{ "record",	required_argument, NULL, 'c' },
-		{ "note",	required_argument, NULL, 'N' },
-		{ "cert",	required_argument, NULL, 'C' },
-		{ "passphrase-fd", required_argument, NULL, 'p' },
-		{ "help",	no_argument,	   NULL, 'h' },
-		{ NULL,		0,		   NULL, 0 }
-	};
-	uint64_t	*tp;
-	int		 c;
-
-	memset(o, 0, sizeof(*o));
-	o->passfd = -1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-		tp = NULL;
-		switch (c) {
-		case 'a': o->authority = optarg; break;
-		case 'r': o->request = optarg; break;
-		case 'e': o->election = optarg; break;
-		case 'A': o->areas = optarg; break;
-		case 'L': o->levels = optarg; break;
-		case 'R': o->role = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'q': o->qr = 1; break;
-		case 'k': o->key = optarg; break;
-		case 'l': o->list = optarg; break;
-		case 'D': o->device = optarg; break;
-		case 'B': o->batch = optarg; break;
-		case 'x': o->area = optarg; break;
-		case 'y': o->level = optarg; break;
-		case 'c': o->record = optarg; break;
-		case 'N': o->note = optarg; break;
-		case 'C': o->cert = optarg; break;
-		case 'b': tp = &o->not_before; o->has_nb = 1; break;
-		case 'n': tp = &o->not_after; o->has_na = 1; break;
-		case 't': tp = &o->at; o->has_at = 1; break;
-		case 's': tp = &o->serial; o->has_serial = 1; break;
-		case 'S': tp = &o->seq; o->has_seq = 1; break;
-		case 'z': tp = &o->round; o->has_round = 1; break;
-		case 'p':
-			if (cli_parse_fd(name, optarg, &o->passfd) != 0)
-				return CLI_EXIT_USAGE;
-			break;
-		case 'h':
-			cli_help(name);
-			return -1;
-		default:
-			return cli_bad_option(name, argv, c);
-		}
-		if (tp != NULL && cli_parse_time(optarg, tp) != 0)
-			return cli_usage_error(name, "%s: not a time or number: "
-			    "'%s'", argv[optind - 1], optarg);
-	}
-	return CLI_EXIT_OK;
-}
 
 /* qsort comparator over ids. */
 static int
@@ -187,7 +90,7 @@ id_list(const char *what, const char *arg, const struct tly_election *e,
 
 /* Seal c with the authority key, write it to out, say so. */
 static int
-cert_write(const struct topts *o, struct tly_cert *c, const char *out)
+cert_write(const struct cli_topts *o, struct tly_cert *c, const char *out)
 {
 	struct tly_key	*auth = NULL;
 	struct tly_buf	 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
@@ -222,7 +125,7 @@ cert_write(const struct topts *o, struct tly_cert *c, const char *out)
 
 /* tally cert issue */
 static int
-cert_issue(const struct topts *o)
+cert_issue(const struct cli_topts *o)
 {
 	struct tly_election	*e = NULL;
 	struct tly_enroll_request rq;
@@ -286,7 +189,7 @@ cert_issue(const struct topts *o)
 
 /* tally cert central */
 static int
-cert_central(const struct topts *o)
+cert_central(const struct cli_topts *o)
 {
 	struct tly_cert	c;
 	char		why[600];
@@ -351,7 +254,7 @@ show_cert(const uint8_t *m, size_t len, const uint8_t *apk,
  * o->cert, under authority apk, for the election in o->election.
  */
 static int
-judge_decision(const struct topts *o, const uint8_t *apk,
+judge_decision(const struct cli_topts *o, const uint8_t *apk,
     const struct tly_decision *d)
 {
 	struct tly_trust	*t = NULL;
@@ -381,7 +284,7 @@ judge_decision(const struct topts *o, const uint8_t *apk,
 
 /* Show any other trust object; 1 when it fails to verify. */
 static int
-show_other(const struct topts *o, const char *ctx, const uint8_t *m,
+show_other(const struct cli_topts *o, const char *ctx, const uint8_t *m,
     size_t len, const uint8_t *apk)
 {
 	const char		*defpath = o->election;
@@ -455,7 +358,7 @@ show_other(const struct topts *o, const char *ctx, const uint8_t *m,
 
 /* tally cert show */
 static int
-cert_show(const struct topts *o, const char *path)
+cert_show(const struct cli_topts *o, const char *path)
 {
 	struct tly_buf	b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
 	uint8_t		apk[TLY_PK_LEN], eh[TLY_HASH_LEN];
@@ -494,7 +397,7 @@ cert_show(const struct topts *o, const char *path)
 int
 cmd_cert(int argc, char **argv)
 {
-	struct topts	o;
+	struct cli_topts	o;
 	int		r;
 
 	if (argc < 2 || (strcmp(argv[1], "issue") && strcmp(argv[1],
@@ -503,7 +406,7 @@ cmd_cert(int argc, char **argv)
 		    !strcmp(argv[1], "--help")) ? cli_help("cert") :
 		    cli_usage_error("cert", "a verb is required (issue, "
 		    "central, show)");
-	if ((r = topts_parse("cert", argc - 1, argv + 1, &o)) != 0)
+	if ((r = cli_topts_parse("cert", argc - 1, argv + 1, &o)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
 	if (strcmp(argv[1], "show") == 0) {
 		if (optind + 1 != argc - 1)
@@ -515,230 +418,6 @@ cmd_cert(int argc, char **argv)
 		    argv[optind + 1]);
 	return strcmp(argv[1], "issue") == 0 ? cert_issue(&o) :
 	    cert_central(&o);
-}
-
-/* Add serials[0..n) revoked at `at` to the list in *rv (sorted). */
-static int
-revoke_add(struct tly_revocations *rv, char **serials, int n, uint64_t at)
-{
-	struct tly_revoked	*e;
-	uint64_t		 s;
-	size_t			 i, j;
-	int			 k;
-
-	for (k = 0; k < n; k++) {
-		if (cli_parse_time(serials[k], &s) != 0 || s == 0 ||
-		    strchr(serials[k], '-') != NULL)
-			return cli_usage_error("revoke", "not a serial: '%s'",
-			    serials[k]);
-		if (tly_revocations_find(rv, s) != NULL)
-			continue;	/* revoked already: keep the first */
-		if (rv->n >= TLY_REVOKED_MAX ||
-		    (e = realloc(rv->entries, (rv->n + 1) * sizeof(*e))) ==
-		    NULL) {
-			cli_err("revoke: too many entries");
-			return CLI_EXIT_FAIL;
-		}
-		rv->entries = e;
-		for (i = 0; i < rv->n && e[i].serial < s; i++)
-			;
-		for (j = rv->n; j > i; j--)
-			e[j] = e[j - 1];
-		e[i].serial = s;
-		e[i].at = at;
-		rv->n++;
-	}
-	return CLI_EXIT_OK;
-}
-
-int
-cmd_revoke(int argc, char **argv)
-{
-	struct tly_revocations	*rv = NULL, empty;
-	struct tly_key		*auth = NULL;
-	struct tly_buf		 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
-	struct topts		 o;
-	uint8_t			 eh[TLY_HASH_LEN];
-	char			 why[600];
-	int			 r, ret = CLI_EXIT_FAIL;
-
-	if ((r = topts_parse("revoke", argc, argv, &o)) != 0)
-		return r < 0 ? CLI_EXIT_OK : r;
-	if (o.authority == NULL || o.list == NULL || o.election == NULL ||
-	    optind >= argc)
-		return cli_usage_error("revoke", "needs --authority, --list, "
-		    "--election and one or more serials");
-	if (cli_election_load("revoke", o.election, eh, NULL) != TLY_OK ||
-	    cli_key_load("revoke", o.authority, o.passfd, &auth) != TLY_OK)
-		goto out;
-	tly_errclear();
-	if (access(o.list, F_OK) == 0) {
-		if (cli_obj_read("revoke", o.list, &b) != TLY_OK)
-			goto out;
-		if (tly_revocations_parse(b.p, b.len, tly_key_public(auth),
-		    &rv) != TLY_OK) {
-			cli_err("revoke: %s: %s", o.list,
-			    cli_esc(tly_errdetail(), why, sizeof(why)));
-			goto out;
-		}
-		if (memcmp(rv->election, eh, TLY_HASH_LEN) != 0) {
-			cli_err("revoke: %s: a list for another election",
-			    o.list);
-			goto out;
-		}
-	} else {
-		memset(&empty, 0, sizeof(empty));
-		if ((rv = malloc(sizeof(*rv))) == NULL)
-			goto out;
-		*rv = empty;
-		memcpy(rv->election, eh, TLY_HASH_LEN);
-	}
-	rv->serial++;
-	rv->issued = (uint64_t)time(NULL);
-	if ((r = revoke_add(rv, argv + optind, argc - optind, o.has_at ? o.at :
-	    rv->issued)) != CLI_EXIT_OK) {
-		ret = r;
-		goto out;
-	}
-	tly_buf_reset(&b);
-	if (tly_revocations_seal(auth, rv, &b) != TLY_OK) {
-		cli_err("revoke: %s", cli_esc(tly_errdetail(), why,
-		    sizeof(why)));
-		goto out;
-	}
-	if (cli_obj_write("revoke", o.list, &b) != TLY_OK)
-		goto out;
-	printf("revocation list %llu: %zu certificates revoked\n",
-	    (unsigned long long)rv->serial, rv->n);
-	ret = CLI_EXIT_OK;
- out:
-	tly_revocations_free(rv);
-	tly_key_free(auth);
-	tly_buf_free(&b);
-	return ret;
-}
-
-int
-cmd_election_sign(int argc, char **argv)
-{
-	struct tly_key	*auth = NULL;
-	struct tly_buf	 def = TLY_BUF_INIT(256UL * 1024 * 1024);
-	struct tly_buf	 sig = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
-	struct topts	 o;
-	char		 out[PATH_CAP + 8], why[600];
-	int		 r, ret = CLI_EXIT_FAIL;
-
-	if ((r = topts_parse("election", argc, argv, &o)) != 0)
-		return r < 0 ? CLI_EXIT_OK : r;
-	if (o.authority == NULL || optind + 1 != argc ||
-	    strlen(argv[optind]) > PATH_CAP)
-		return cli_usage_error("election", "sign needs --authority "
-		    "KEY and one definition file");
-	snprintf(out, sizeof(out), "%s.sig", argv[optind]);
-	if (cli_read_input("election", argv[optind], def.max, &def) !=
-	    TLY_OK ||
-	    cli_key_load("election", o.authority, o.passfd, &auth) != TLY_OK)
-		goto out;
-	tly_errclear();
-	if (tly_definition_seal(auth, def.p, def.len, (uint64_t)time(NULL),
-	    &sig) != TLY_OK) {
-		cli_err("election: %s", cli_esc(tly_errdetail(), why,
-		    sizeof(why)));
-		goto out;
-	}
-	if (cli_obj_write("election", o.out != NULL ? o.out : out, &sig) !=
-	    TLY_OK)
-		goto out;
-	printf("wrote %s\n", o.out != NULL ? o.out : out);
-	ret = CLI_EXIT_OK;
- out:
-	tly_key_free(auth);
-	tly_buf_free(&def);
-	tly_buf_free(&sig);
-	return ret;
-}
-
-/* Fill d from the options of `decision unfreeze|resolve`. */
-static int
-decision_fill(const char *verb, const struct topts *o,
-    struct tly_decision *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->issued = (uint64_t)time(NULL);
-	d->note = (char *)o->note;
-	if (o->note != NULL && !tly_json_valid_text(o->note, strlen(o->note)))
-		return cli_usage_error("decision", "--note: 1 to 2000 bytes "
-		    "of text");
-	if (strcmp(verb, "unfreeze") == 0) {
-		d->kind = TLY_DECISION_UNFREEZE;
-		if (o->device == NULL || o->batch == NULL || !o->has_seq ||
-		    o->seq == 0 ||
-		    tly_unhex(o->device, strlen(o->device), d->device,
-		    TLY_PK_LEN) != TLY_OK ||
-		    tly_unhex(o->batch, strlen(o->batch), d->batch,
-		    TLY_HASH_LEN) != TLY_OK)
-			return cli_usage_error("decision", "unfreeze needs "
-			    "--device HEX, --batch HEX and --seq N");
-		d->seq = o->seq;
-		return CLI_EXIT_OK;
-	}
-	d->kind = TLY_DECISION_RESOLVE;
-	if (o->area == NULL || o->level == NULL || !o->has_round ||
-	    o->round == 0 || o->record == NULL ||
-	    !tly_json_valid_id(o->area) || !tly_json_valid_id(o->level) ||
-	    strlen(o->record) >= sizeof(d->record) ||
-	    !tly_record_id_valid(o->record))
-		return cli_usage_error("decision", "resolve needs --area, "
-		    "--level, --round and --record RECORD-ID");
-	strcpy(d->area, o->area);
-	strcpy(d->level, o->level);
-	d->round = o->round;
-	strcpy(d->record, o->record);
-	return CLI_EXIT_OK;
-}
-
-int
-cmd_decision(int argc, char **argv)
-{
-	struct tly_decision	 d;
-	struct tly_key		*key = NULL;
-	struct tly_buf		 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
-	struct topts		 o;
-	char			 why[600];
-	int			 r, ret = CLI_EXIT_FAIL;
-
-	if (argc < 2 || (strcmp(argv[1], "unfreeze") &&
-	    strcmp(argv[1], "resolve")))
-		return argc >= 2 && (!strcmp(argv[1], "-h") ||
-		    !strcmp(argv[1], "--help")) ? cli_help("decision") :
-		    cli_usage_error("decision", "a verb is required "
-		    "(unfreeze, resolve)");
-	if ((r = topts_parse("decision", argc - 1, argv + 1, &o)) != 0)
-		return r < 0 ? CLI_EXIT_OK : r;
-	if (o.key == NULL || o.election == NULL || o.out == NULL ||
-	    optind != argc - 1)
-		return cli_usage_error("decision", "needs --key, --election "
-		    "and --out");
-	if ((r = decision_fill(argv[1], &o, &d)) != CLI_EXIT_OK)
-		return r;
-	if (cli_election_load("decision", o.election, d.election, NULL) !=
-	    TLY_OK ||
-	    cli_key_load("decision", o.key, o.passfd, &key) != TLY_OK)
-		goto out;
-	tly_errclear();
-	if (tly_decision_seal(key, &d, &b) != TLY_OK) {
-		cli_err("decision: %s", cli_esc(tly_errdetail(), why,
-		    sizeof(why)));
-		goto out;
-	}
-	if (cli_obj_write("decision", o.out, &b) != TLY_OK)
-		goto out;
-	printf("wrote %s\n", o.out);
-	ret = CLI_EXIT_OK;
- out:
-	tly_key_free(key);
-	tly_buf_free(&b);
-	return ret;
 }
 
 const struct cli_cmd cli_trust_commands[] = {
@@ -780,7 +459,7 @@ const struct cli_cmd cli_trust_commands[] = {
 	  "issue or show certificates" },
 	{ "revoke", cmd_revoke,
 	  "--authority key --list file --election def [--at t] serial...",
-	  "  -a, --authority KEY   the authority's secret key\n"
+	  "      --authority KEY   the authority's secret key\n"
 	  "      --list FILE       the revocation list to update (or create)\n"
 	  "      --election DEF    the election definition\n"
 	  "      --at T            revoked for receipts from T (default: now)\n",

@@ -32,6 +32,37 @@ int	cmd_decision(int, char **);	/* cmd_trust.c */
 /* tally election sign (called by cmd_election()). */
 int	cmd_election_sign(int, char **);
 
+/* The options of the trust commands: one getopt table for all. */
+struct cli_topts {
+	const char	*authority;	/* --authority: key or pub file */
+	const char	*request;	/* --request: enrollment request */
+	const char	*election;	/* --election: definition file */
+	const char	*areas, *levels;	/* --areas, --levels lists */
+	const char	*role;		/* --role */
+	const char	*out;		/* --out */
+	const char	*key;		/* --key */
+	const char	*list;		/* --list: revocation list */
+	const char	*device, *batch;	/* --device, --batch (hex) */
+	const char	*area, *level;	/* --area, --level */
+	const char	*record;	/* --record: record id */
+	const char	*note;		/* --note */
+	const char	*cert;		/* --cert: adjudicator certificate */
+	uint64_t	 not_before, not_after, at;	/* times */
+	uint64_t	 serial, seq, round;	/* numbers */
+	int		 has_nb, has_na, has_at;	/* the time was given */
+	int		 has_serial, has_seq, has_round;	/* given */
+	int		 passfd;	/* --passphrase-fd, or -1 */
+	int		 qr;		/* --qr */
+};
+
+/*
+ * Parse the options of command name into o (argv[0] is its verb).
+ * Returns CLI_EXIT_OK, CLI_EXIT_USAGE after reporting, or -1 when it
+ * printed the help.  optind then indexes the first operand.
+ */
+int	cli_topts_parse(const char *name, int argc, char **argv,
+	    struct cli_topts *o);
+
 /* Print text as a QR code (UTF-8 half blocks) to fp; -1 if too long. */
 int	cli_qr_print(FILE *fp, const char *text);
 

@@ -3,6 +3,7 @@
  * an optional passphrase, times, fingerprints, object files.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,4 +197,85 @@ cli_cert_print(const struct tly_cert *c)
  window:
 	printf("valid from %s to %s\n", cli_fmt_time(c->not_before, t1,
 	    sizeof(t1)), cli_fmt_time(c->not_after, t2, sizeof(t2)));
+}
+
+int
+cli_topts_parse(const char *name, int argc, char **argv,
+    struct cli_topts *o)
+{
+	static const struct option	 longopts[] = {
+		{ "authority",	required_argument, NULL, 'a' },
+		{ "request",	required_argument, NULL, 'r' },
+		{ "election",	required_argument, NULL, 'e' },
+		{ "areas",	required_argument, NULL, 'A' },
+		{ "levels",	required_argument, NULL, 'L' },
+		{ "role",	required_argument, NULL, 'R' },
+		{ "not-before",	required_argument, NULL, 'b' },
+		{ "not-after",	required_argument, NULL, 'n' },
+		{ "serial",	required_argument, NULL, 's' },
+		{ "out",	required_argument, NULL, 'o' },
+		{ "qr",		no_argument,	   NULL, 'q' },
+		{ "key",	required_argument, NULL, 'k' },
+		{ "list",	required_argument, NULL, 'l' },
+		{ "at",		required_argument, NULL, 't' },
+		{ "device",	required_argument, NULL, 'D' },
+		{ "batch",	required_argument, NULL, 'B' },
+		{ "seq",	required_argument, NULL, 'S' },
+		{ "area",	required_argument, NULL, 'x' },
+		{ "level",	required_argument, NULL, 'y' },
+		{ "round",	required_argument, NULL, 'z' },
+		{ "record",	required_argument, NULL, 'c' },
+		{ "note",	required_argument, NULL, 'N' },
+		{ "cert",	required_argument, NULL, 'C' },
+		{ "passphrase-fd", required_argument, NULL, 'p' },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ NULL,		0,		   NULL, 0 }
+	};
+	uint64_t	*tp;
+	int		 c;
+
+	memset(o, 0, sizeof(*o));
+	o->passfd = -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+		tp = NULL;
+		switch (c) {
+		case 'a': o->authority = optarg; break;
+		case 'r': o->request = optarg; break;
+		case 'e': o->election = optarg; break;
+		case 'A': o->areas = optarg; break;
+		case 'L': o->levels = optarg; break;
+		case 'R': o->role = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'q': o->qr = 1; break;
+		case 'k': o->key = optarg; break;
+		case 'l': o->list = optarg; break;
+		case 'D': o->device = optarg; break;
+		case 'B': o->batch = optarg; break;
+		case 'x': o->area = optarg; break;
+		case 'y': o->level = optarg; break;
+		case 'c': o->record = optarg; break;
+		case 'N': o->note = optarg; break;
+		case 'C': o->cert = optarg; break;
+		case 'b': tp = &o->not_before; o->has_nb = 1; break;
+		case 'n': tp = &o->not_after; o->has_na = 1; break;
+		case 't': tp = &o->at; o->has_at = 1; break;
+		case 's': tp = &o->serial; o->has_serial = 1; break;
+		case 'S': tp = &o->seq; o->has_seq = 1; break;
+		case 'z': tp = &o->round; o->has_round = 1; break;
+		case 'p':
+			if (cli_parse_fd(name, optarg, &o->passfd) != 0)
+				return CLI_EXIT_USAGE;
+			break;
+		case 'h':
+			cli_help(name);
+			return -1;
+		default:
+			return cli_bad_option(name, argv, c);
+		}
+		if (tp != NULL && cli_parse_time(optarg, tp) != 0)
+			return cli_usage_error(name, "%s: not a time or number: "
+			    "'%s'", argv[optind - 1], optarg);
+	}
+	return CLI_EXIT_OK;
 }

@@ -1,0 +1,245 @@
+/*
+ * cmd_revoke.c: the authority's and the adjudicators' other signatures
+ * (PROTOCOL.md 13.1, 13.5, 13.6).
+ *
+ *	tally revoke --authority KEY --list FILE --election DEF [--at T]
+ *	    SERIAL...
+ *	tally election sign --authority KEY [--out SIG] DEF
+ *	tally decision unfreeze|resolve --key KEY --election DEF ... --out F
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/trust.h"
+#include "common/err.h"
+#include "sync/trust.h"
+
+#define PATH_CAP	4000	/* longest output path built from another */
+
+/* Add serials[0..n) revoked at `at` to the list in *rv (sorted). */
+static int
+revoke_add(struct tly_revocations *rv, char **serials, int n, uint64_t at)
+{
+	struct tly_revoked	*e;
+	uint64_t		 s;
+	size_t			 i, j;
+	int			 k;
+
+	for (k = 0; k < n; k++) {
+		if (cli_parse_time(serials[k], &s) != 0 || s == 0 ||
+		    strchr(serials[k], '-') != NULL)
+			return cli_usage_error("revoke", "not a serial: '%s'",
+			    serials[k]);
+		if (tly_revocations_find(rv, s) != NULL)
+			continue;	/* revoked already: keep the first */
+		if (rv->n >= TLY_REVOKED_MAX ||
+		    (e = realloc(rv->entries, (rv->n + 1) * sizeof(*e))) ==
+		    NULL) {
+			cli_err("revoke: too many entries");
+			return CLI_EXIT_FAIL;
+		}
+		rv->entries = e;
+		for (i = 0; i < rv->n && e[i].serial < s; i++)
+			;
+		for (j = rv->n; j > i; j--)
+			e[j] = e[j - 1];
+		e[i].serial = s;
+		e[i].at = at;
+		rv->n++;
+	}
+	return CLI_EXIT_OK;
+}
+
+int
+cmd_revoke(int argc, char **argv)
+{
+	struct tly_revocations	*rv = NULL, empty;
+	struct tly_key		*auth = NULL;
+	struct tly_buf		 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	struct cli_topts		 o;
+	uint8_t			 eh[TLY_HASH_LEN];
+	char			 why[600];
+	int			 r, ret = CLI_EXIT_FAIL;
+
+	if ((r = cli_topts_parse("revoke", argc, argv, &o)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	if (o.authority == NULL || o.list == NULL || o.election == NULL ||
+	    optind >= argc)
+		return cli_usage_error("revoke", "needs --authority, --list, "
+		    "--election and one or more serials");
+	if (cli_election_load("revoke", o.election, eh, NULL) != TLY_OK ||
+	    cli_key_load("revoke", o.authority, o.passfd, &auth) != TLY_OK)
+		goto out;
+	tly_errclear();
+	if (access(o.list, F_OK) == 0) {
+		if (cli_obj_read("revoke", o.list, &b) != TLY_OK)
+			goto out;
+		if (tly_revocations_parse(b.p, b.len, tly_key_public(auth),
+		    &rv) != TLY_OK) {
+			cli_err("revoke: %s: %s", o.list,
+			    cli_esc(tly_errdetail(), why, sizeof(why)));
+			goto out;
+		}
+		if (memcmp(rv->election, eh, TLY_HASH_LEN) != 0) {
+			cli_err("revoke: %s: a list for another election",
+			    o.list);
+			goto out;
+		}
+	} else {
+		memset(&empty, 0, sizeof(empty));
+		if ((rv = malloc(sizeof(*rv))) == NULL)
+			goto out;
+		*rv = empty;
+		memcpy(rv->election, eh, TLY_HASH_LEN);
+	}
+	rv->serial++;
+	rv->issued = (uint64_t)time(NULL);
+	if ((r = revoke_add(rv, argv + optind, argc - optind, o.has_at ? o.at :
+	    rv->issued)) != CLI_EXIT_OK) {
+		ret = r;
+		goto out;
+	}
+	tly_buf_reset(&b);
+	if (tly_revocations_seal(auth, rv, &b) != TLY_OK) {
+		cli_err("revoke: %s", cli_esc(tly_errdetail(), why,
+		    sizeof(why)));
+		goto out;
+	}
+	if (cli_obj_write("revoke", o.list, &b) != TLY_OK)
+		goto out;
+	printf("revocation list %llu: %zu certificates revoked\n",
+	    (unsigned long long)rv->serial, rv->n);
+	ret = CLI_EXIT_OK;
+ out:
+	tly_revocations_free(rv);
+	tly_key_free(auth);
+	tly_buf_free(&b);
+	return ret;
+}
+
+int
+cmd_election_sign(int argc, char **argv)
+{
+	struct tly_key	*auth = NULL;
+	struct tly_buf	 def = TLY_BUF_INIT(256UL * 1024 * 1024);
+	struct tly_buf	 sig = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	struct cli_topts	 o;
+	char		 out[PATH_CAP + 8], why[600];
+	int		 r, ret = CLI_EXIT_FAIL;
+
+	if ((r = cli_topts_parse("election", argc, argv, &o)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	if (o.authority == NULL || optind + 1 != argc ||
+	    strlen(argv[optind]) > PATH_CAP)
+		return cli_usage_error("election", "sign needs --authority "
+		    "KEY and one definition file");
+	snprintf(out, sizeof(out), "%s.sig", argv[optind]);
+	if (cli_read_input("election", argv[optind], def.max, &def) !=
+	    TLY_OK ||
+	    cli_key_load("election", o.authority, o.passfd, &auth) != TLY_OK)
+		goto out;
+	tly_errclear();
+	if (tly_definition_seal(auth, def.p, def.len, (uint64_t)time(NULL),
+	    &sig) != TLY_OK) {
+		cli_err("election: %s", cli_esc(tly_errdetail(), why,
+		    sizeof(why)));
+		goto out;
+	}
+	if (cli_obj_write("election", o.out != NULL ? o.out : out, &sig) !=
+	    TLY_OK)
+		goto out;
+	printf("wrote %s\n", o.out != NULL ? o.out : out);
+	ret = CLI_EXIT_OK;
+ out:
+	tly_key_free(auth);
+	tly_buf_free(&def);
+	tly_buf_free(&sig);
+	return ret;
+}
+
+/* Fill d from the options of `decision unfreeze|resolve`. */
+static int
+decision_fill(const char *verb, const struct cli_topts *o,
+    struct tly_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->issued = (uint64_t)time(NULL);
+	d->note = (char *)o->note;
+	if (o->note != NULL && !tly_json_valid_text(o->note, strlen(o->note)))
+		return cli_usage_error("decision", "--note: 1 to 2000 bytes "
+		    "of text");
+	if (strcmp(verb, "unfreeze") == 0) {
+		d->kind = TLY_DECISION_UNFREEZE;
+		if (o->device == NULL || o->batch == NULL || !o->has_seq ||
+		    o->seq == 0 ||
+		    tly_unhex(o->device, strlen(o->device), d->device,
+		    TLY_PK_LEN) != TLY_OK ||
+		    tly_unhex(o->batch, strlen(o->batch), d->batch,
+		    TLY_HASH_LEN) != TLY_OK)
+			return cli_usage_error("decision", "unfreeze needs "
+			    "--device HEX, --batch HEX and --seq N");
+		d->seq = o->seq;
+		return CLI_EXIT_OK;
+	}
+	d->kind = TLY_DECISION_RESOLVE;
+	if (o->area == NULL || o->level == NULL || !o->has_round ||
+	    o->round == 0 || o->record == NULL ||
+	    !tly_json_valid_id(o->area) || !tly_json_valid_id(o->level) ||
+	    strlen(o->record) >= sizeof(d->record) ||
+	    !tly_record_id_valid(o->record))
+		return cli_usage_error("decision", "resolve needs --area, "
+		    "--level, --round and --record RECORD-ID");
+	strcpy(d->area, o->area);
+	strcpy(d->level, o->level);
+	d->round = o->round;
+	strcpy(d->record, o->record);
+	return CLI_EXIT_OK;
+}
+
+int
+cmd_decision(int argc, char **argv)
+{
+	struct tly_decision	 d;
+	struct tly_key		*key = NULL;
+	struct tly_buf		 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	struct cli_topts		 o;
+	char			 why[600];
+	int			 r, ret = CLI_EXIT_FAIL;
+
+	if (argc < 2 || (strcmp(argv[1], "unfreeze") &&
+	    strcmp(argv[1], "resolve")))
+		return argc >= 2 && (!strcmp(argv[1], "-h") ||
+		    !strcmp(argv[1], "--help")) ? cli_help("decision") :
+		    cli_usage_error("decision", "a verb is required "
+		    "(unfreeze, resolve)");
+	if ((r = cli_topts_parse("decision", argc - 1, argv + 1, &o)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	if (o.key == NULL || o.election == NULL || o.out == NULL ||
+	    optind != argc - 1)
+		return cli_usage_error("decision", "needs --key, --election "
+		    "and --out");
+	if ((r = decision_fill(argv[1], &o, &d)) != CLI_EXIT_OK)
+		return r;
+	if (cli_election_load("decision", o.election, d.election, NULL) !=
+	    TLY_OK ||
+	    cli_key_load("decision", o.key, o.passfd, &key) != TLY_OK)
+		goto out;
+	tly_errclear();
+	if (tly_decision_seal(key, &d, &b) != TLY_OK) {
+		cli_err("decision: %s", cli_esc(tly_errdetail(), why,
+		    sizeof(why)));
+		goto out;
+	}
+	if (cli_obj_write("decision", o.out, &b) != TLY_OK)
+		goto out;
+	printf("wrote %s\n", o.out);
+	ret = CLI_EXIT_OK;
+ out:
+	tly_key_free(key);
+	tly_buf_free(&b);
+	return ret;
+}
