@@ -4,9 +4,10 @@
  *
  * cmd_enroll.c holds the device side and the authority's key:
  * `authority init`, `enroll request`, `enroll install`.  cmd_trust.c
- * holds the authority side and the tools: `cert issue|central|show`,
- * `revoke`, `election sign`, `decision unfreeze|resolve`, and the
- * helpers below.  qr.c draws QR codes (the only libqrencode user).
+ * holds the authority side, `cert issue|central|show`, and the command
+ * table; cmd_revoke.c `revoke`, `election sign` and `decision
+ * unfreeze|resolve`.  trust_util.c holds the helpers below; qr.c draws
+ * QR codes (the only libqrencode user).
  */
 #ifndef TLY_CLI_TRUST_H
 #define TLY_CLI_TRUST_H
