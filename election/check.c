@@ -20,6 +20,8 @@ struct ctx {
 	struct tly_problems	*out;		/* where problems go */
 	size_t			 index;		/* record index */
 	int			 blocked;	/* a blocking problem seen */
+	int			 raised[TLY_WARN_COUNT];
+					/* W1 .. W7 raised */
 	char			 first[sizeof(((struct tly_problem *)0)->message)];
 					/* message of the first blocker */
 };
@@ -68,6 +70,8 @@ add(struct ctx *c, const char *rule, const char *fields, int explained,
 	vsnprintf(p.message + n, sizeof(p.message) - n, fmt, ap);
 	va_end(ap);
 	blocking = !p.warning || !p.explained;
+	if (p.warning && rule[1] >= '1' && rule[1] <= '7')
+		c->raised[rule[1] - '1'] = 1;
 	if (p.warning && !p.explained) {
 		n = strlen(p.message);
 		snprintf(p.message + n, sizeof(p.message) - n,
@@ -166,7 +170,8 @@ check_definition(struct ctx *c, const struct tly_election *e,
 	else {
 		*seatsp = tly_constituency_seats(e, (size_t)ci);
 		check_candidates(c, e, (size_t)ci, r, nvotes,
-		    kind == TLY_ROUND_ADDITIONAL);
+		    kind == TLY_ROUND_ADDITIONAL ||
+		    kind == TLY_ROUND_READDITIONAL);
 		if (r->nmarks > 0 && r->nmarks != *seatsp)
 			add(c, "H1", "marks", -1, "marks has %zu entries, but "
 			    "constituency '%s' has %u seats", r->nmarks,
@@ -248,6 +253,51 @@ check_registered(struct ctx *c, const struct tly_election *e,
 		    "registered = %llu is outside 1..4000 for an area not "
 		    "marked remote (Art. 11)",
 		    (unsigned long long)r->registered);
+}
+
+/* The W7 deadline of r's own key (area, level, round), when it has one. */
+static int
+record_deadline(const struct tly_election *e, const struct tly_record *r,
+    uint64_t *tp)
+{
+	long	 ai, li;
+
+	if ((ai = tly_election_find_area(e, r->area)) < 0 ||
+	    (li = tly_election_find_level(e, r->level)) < 0)
+		return 0;
+	return tly_election_deadline(e, r->round, (size_t)ai, (size_t)li,
+	    tp);
+}
+
+/*
+ * H10 (PROTOCOL.md 5.1, 5.2): each explanation is a text that explains
+ * (a letter or a digit, one line, no bidi control), given for a warning
+ * the record raises.  W4 and W7 are judged only with their context (x,
+ * and x->now for W7); without it their explanations are taken as given.
+ */
+static void
+check_explanations(struct ctx *c, const struct tly_record *r,
+    const struct tly_check_ctx *x)
+{
+	char		 fields[32];
+	const char	*why;
+	size_t		 i;
+
+	for (i = 0; i < TLY_WARN_COUNT; i++) {
+		if (r->explanations[i] == NULL)
+			continue;
+		snprintf(fields, sizeof(fields), "explanations.W%zu", i + 1);
+		if ((why = tly_text_fault(r->explanations[i],
+		    TLY_TEXT_LINE | TLY_TEXT_EXPLAINS)) != NULL)
+			add(c, "H10", fields, -1, "the explanation of W%zu "
+			    "holds %s; write what happened, on one line",
+			    i + 1, why);
+		else if (!c->raised[i] && !(i == 3 && x == NULL) &&
+		    !(i == 6 && (x == NULL || x->now == 0)))
+			add(c, "H10", fields, -1, "an explanation of W%zu is "
+			    "given, but the record does not raise W%zu; "
+			    "remove it", i + 1, i + 1);
+	}
 }
 
 /* Zero ctx and set its time; see election.h. */
@@ -431,15 +481,18 @@ tly_record_check_ctx(const struct tly_election *e,
 		check_spread(&c, e, r, x);
 	/* W5, W6 */
 	check_registered(&c, e, r);
-	/* W7, with context: strictly after the deadline. */
-	if (x != NULL && x->now != 0 &&
-	    tly_election_deadline(e, r->round, &deadline) &&
+	/* W7, with context: strictly after the deadline of the record's
+	 * own rounds entry. */
+	if (x != NULL && x->now != 0 && record_deadline(e, r, &deadline) &&
 	    x->now > deadline)
 		add(&c, "W7", "round", r->explanations[6] != NULL,
 		    "submitted at %llu, after round %llu's deadline %llu "
 		    "(Unix seconds, Art. 75(3))", (unsigned long long)x->now,
 		    (unsigned long long)r->round,
 		    (unsigned long long)deadline);
+
+	/* H10: every explanation explains, and only a warning raised. */
+	check_explanations(&c, r, x);
 
 	if (c.blocked)
 		return tly_fail(TLY_E_RECORD, "record %zu: %s", index,

@@ -3,8 +3,9 @@
  * top level, levels, constituencies with their candidate lists, and
  * polling areas; tly_election_parse() stops at the first error,
  * tly_election_validate() reports them all.  The "rounds" are read in
- * definition_round.c, the accessors are in definition_get.c and the
- * layout they share is in electionInt.h.
+ * definition_round.c; both build on the helpers of definition_read.c,
+ * the accessors are in definition_get.c and the layout they share is in
+ * electionInt.h.
  *
  * All strings live in a small arena owned by the definition, so a
  * national definition (some 85,000 areas and 270,000 constituencies)
@@ -25,152 +26,6 @@
 #define SPREAD_DEFAULT	5	/* turnout_spread_warn_percent default */
 #define NA_SEATS_MAX	3	/* seats of a National Assembly constituency */
 #define COUNCIL_SEATS_MAX 5	/* seats of a council constituency */
-#define ARENA_BLOCK	65536	/* bytes per arena block */
-
-/*
- * In validation mode, report the error r just failed with and return
- * TLY_OK so the caller carries on with the next element; otherwise (or
- * for errors that are not about content) return r unchanged.
- */
-int
-elec_soft(struct tly_election *e, int r)
-{
-	if (r == TLY_OK || e->report == NULL ||
-	    r == TLY_E_NOMEM || r == TLY_E_VERSION)
-		return r;
-	e->nerrors++;
-	if (e->nerrors < TLY_VALIDATE_MAX)
-		e->report(e->rarg, tly_errdetail());
-	return TLY_OK;
-}
-
-/* Copy s into the election's arena; NULL when out of memory. */
-const char *
-elec_arena_strdup(struct tly_election *e, const char *s)
-{
-	struct block	*b;
-	size_t		 n = strlen(s) + 1, size;
-	char		*p;
-
-	b = e->arena;
-	if (b == NULL || b->size - b->used < n) {
-		size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-		if ((b = malloc(sizeof(*b) + size)) == NULL)
-			return NULL;
-		b->next = e->arena;
-		b->used = 0;
-		b->size = size;
-		e->arena = b;
-	}
-	p = b->data + b->used;
-	memcpy(p, s, n);
-	b->used += n;
-	return p;
-}
-
-/* 1 if s is a calendar date written YYYY-MM-DD (years 1000..9999). */
-int
-elec_valid_date(const char *s)
-{
-	static const int dim[12] =
-	    { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int	 y, m, d, i;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-	    (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1000 || m < 1 || m > 12 || d < 1 || d > dim[m - 1])
-		return 0;
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return 0;
-	return 1;
-}
-
-/* Read required member name of obj as an id copied into the arena. */
-int
-elec_get_id(struct tly_election *e, const struct tly_json *obj,
-    const char *where, const char *name, const char **out)
-{
-	char	 id[TLY_ID_MAX + 1];
-	int	 r;
-
-	if ((r = tly_json_get_id(obj, where, name, id)) != TLY_OK)
-		return r;
-	if ((*out = elec_arena_strdup(e, id)) == NULL)
-		return tly_fail(TLY_E_NOMEM, "out of memory");
-	return TLY_OK;
-}
-
-/* Read required member name of obj as a text copied into the arena. */
-static int
-get_text(struct tly_election *e, const struct tly_json *obj,
-    const char *where, const char *name, const char **out)
-{
-	char	*t = NULL;
-	int	 r;
-
-	if ((r = tly_json_get_text(obj, where, name, &t)) != TLY_OK)
-		return r;
-	*out = elec_arena_strdup(e, t);
-	free(t);
-	if (*out == NULL)
-		return tly_fail(TLY_E_NOMEM, "out of memory");
-	return TLY_OK;
-}
-
-/* Read required member name of obj as a YYYY-MM-DD date into out. */
-static int
-get_date(const struct tly_json *obj, const char *where, const char *name,
-    char out[11])
-{
-	char			 path[WHERE_LEN];
-	const struct tly_json	*n;
-	const char		*s;
-
-	tly_json_path(path, sizeof(path), where, name);
-	if ((n = tly_json_get(obj, name)) == NULL)
-		return tly_fail(TLY_E_DEFINITION, "%s: missing", path);
-	if ((s = tly_json_string(n)) == NULL || !elec_valid_date(s))
-		return tly_fail(TLY_E_DEFINITION,
-		    "%s: not a date written YYYY-MM-DD", path);
-	memcpy(out, s, 11);
-	return TLY_OK;
-}
-
-/*
- * Require member name of obj to be a non-empty array of at most max
- * elements; *np gets it.  With optional set, a missing member gives
- * *np = NULL.
- */
-int
-elec_get_array(const struct tly_json *obj, const char *where,
-    const char *name, size_t max, int optional, const struct tly_json **np)
-{
-	char	 path[WHERE_LEN];
-	size_t	 n;
-
-	tly_json_path(path, sizeof(path), where, name);
-	if ((*np = tly_json_get(obj, name)) == NULL) {
-		if (optional)
-			return TLY_OK;
-		return tly_fail(TLY_E_DEFINITION, "%s: missing", path);
-	}
-	if (!tly_json_is_array(*np))
-		return tly_fail(TLY_E_DEFINITION, "%s: not an array", path);
-	n = tly_json_count(*np);
-	if (n == 0)
-		return tly_fail(TLY_E_DEFINITION, "%s: empty", path);
-	if (n > max)
-		return tly_fail(TLY_E_DEFINITION,
-		    "%s: %zu entries, at most %zu allowed", path, n, max);
-	return TLY_OK;
-}
 
 /* Fewest candidates the law allows for a constituency (Art. 57, 58). */
 static size_t
@@ -206,7 +61,7 @@ parse_levels(struct tly_election *e, const struct tly_json *root)
 		tly_json_path_index(where, sizeof(where), "levels", i);
 		if ((r = tly_json_check_names(n, where, names)) != TLY_OK ||
 		    (r = elec_get_id(e, n, where, "id", &l->id)) != TLY_OK ||
-		    (r = get_text(e, n, where, "name", &l->name)) != TLY_OK)
+		    (r = elec_get_text(e, n, where, "name", &l->name)) != TLY_OK)
 			return r;
 		tly_json_path(path, sizeof(path), where, "kind");
 		if ((k = tly_json_get(n, "kind")) == NULL)
@@ -262,8 +117,8 @@ parse_candidates(struct tly_election *e, struct cons *c,
 		k->pos = i;
 		if ((r = tly_json_check_names(m, cwhere, names)) != TLY_OK ||
 		    (r = elec_get_id(e, m, cwhere, "id", &k->id)) != TLY_OK ||
-		    (r = get_text(e, m, cwhere, "name", &k->name)) != TLY_OK ||
-		    (r = get_date(m, cwhere, "born", k->born)) != TLY_OK)
+		    (r = elec_get_text(e, m, cwhere, "name", &k->name)) != TLY_OK ||
+		    (r = elec_get_date(m, cwhere, "born", k->born)) != TLY_OK)
 			return r;
 		c->ncand = i + 1;
 	}
@@ -319,7 +174,7 @@ parse_constituencies(struct tly_election *e, const struct tly_json *root)
 		if ((r = tly_json_check_names(n, where, names)) != TLY_OK ||
 		    (r = elec_get_id(e, n, where, "id", &c->id)) != TLY_OK ||
 		    (r = tly_json_get_id(n, where, "level", level)) != TLY_OK ||
-		    (r = get_text(e, n, where, "name", &c->name)) != TLY_OK)
+		    (r = elec_get_text(e, n, where, "name", &c->name)) != TLY_OK)
 			goto bad;
 		if ((li = elec_level_index(e, level)) < 0) {
 			r = tly_fail(TLY_E_DEFINITION,
@@ -384,6 +239,10 @@ parse_area_path(struct tly_election *e, struct area *a,
 		tly_json_path_index(ewhere, sizeof(ewhere), path, i);
 		if ((r = tly_json_text(m, ewhere, &t)) != TLY_OK)
 			return r;
+		if ((r = elec_text_rule(ewhere, t)) != TLY_OK) {
+			free(t);
+			return r;
+		}
 		a->path[i] = elec_arena_strdup(e, t);
 		free(t);
 		if (a->path[i] == NULL)
@@ -505,7 +364,7 @@ parse_areas(struct tly_election *e, const struct tly_json *root)
 		a->pos = i;
 		if ((r = tly_json_check_names(n, where, names)) != TLY_OK ||
 		    (r = elec_get_id(e, n, where, "id", &a->id)) != TLY_OK ||
-		    (r = get_text(e, n, where, "name", &a->name)) != TLY_OK ||
+		    (r = elec_get_text(e, n, where, "name", &a->name)) != TLY_OK ||
 		    (r = parse_area_path(e, a, n, where)) != TLY_OK ||
 		    (r = parse_area_remote(a, n, where)) != TLY_OK ||
 		    (r = parse_area_levels(e, a, n, where, lnames)) != TLY_OK) {
@@ -566,8 +425,8 @@ parse_top(struct tly_election *e, const struct tly_json *root)
 		    "(expected \"" FORMAT_V1 "\")");
 	if ((r = tly_json_check_names(root, "", names)) != TLY_OK ||
 	    (r = elec_get_id(e, root, "", "id", &e->id)) != TLY_OK ||
-	    (r = get_text(e, root, "", "name", &e->name)) != TLY_OK ||
-	    (r = get_date(root, "", "date", e->date)) != TLY_OK ||
+	    (r = elec_get_text(e, root, "", "name", &e->name)) != TLY_OK ||
+	    (r = elec_get_date(root, "", "date", e->date)) != TLY_OK ||
 	    (r = tly_json_get_id(root, "", "rules", rules)) != TLY_OK)
 		return r;
 	if (strcmp(rules, "law-2015") == 0)

@@ -370,39 +370,57 @@ round_covers(const struct tly_election *e, const struct round *rd, size_t a,
 	return 1;
 }
 
+/* The entry of round number round covering (a, l), or NULL. */
+static const struct round *
+round_entry(const struct tly_election *e, uint64_t round, size_t a, size_t l)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->nrounds; i++)
+		if (e->rounds[i].round == round &&
+		    round_covers(e, &e->rounds[i], a, l))
+			return &e->rounds[i];
+	return NULL;
+}
+
 /* Kind of round for (a, l), or -1 when none covers it. */
 int
 tly_election_round_covers(const struct tly_election *e, uint64_t round,
     size_t a, size_t l)
 {
-	size_t	 i;
+	const struct round	*rd;
 
 	if (a >= e->nareas || l >= e->nlevels || round < 1)
 		return -1;
 	if (round == 1)
 		return ROUND_FIRST;
-	for (i = 0; i < e->nrounds; i++)
-		if (e->rounds[i].round == round &&
-		    round_covers(e, &e->rounds[i], a, l))
-			return e->rounds[i].kind;
-	return -1;
+	rd = round_entry(e, round, a, l);
+	return rd != NULL ? rd->kind : -1;
 }
 
-/* Deadline of round number round, when one is given. */
+/* The additional round an entry repeats, or 0. */
+uint64_t
+tly_round_repeats(const struct tly_election *e, size_t i)
+{
+	return i < e->nrounds ? e->rounds[i].repeats : 0;
+}
+
+/* Deadline of the record key (round, a, l): its own entry's. */
 int
 tly_election_deadline(const struct tly_election *e, uint64_t round,
-    uint64_t *tp)
+    size_t a, size_t l, uint64_t *tp)
 {
-	size_t	 i;
+	const struct round	*rd;
 
+	if (a >= e->nareas || l >= e->nlevels || round < 1)
+		return 0;
+	/* The reader refuses a round 1 deadline given twice. */
 	if (round == 1 && e->has_deadline) {
 		*tp = e->deadline;
 		return 1;
 	}
-	for (i = 0; i < e->nrounds; i++)
-		if (e->rounds[i].round == round && e->rounds[i].has_deadline) {
-			*tp = e->rounds[i].deadline;
-			return 1;
-		}
-	return 0;
+	if ((rd = round_entry(e, round, a, l)) == NULL || !rd->has_deadline)
+		return 0;
+	*tp = rd->deadline;
+	return 1;
 }

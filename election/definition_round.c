@@ -1,8 +1,9 @@
 /*
  * definition_round.c: the "rounds" of an election definition
  * (docs/ELECTION.md): re-elections (Art. 80) and additional elections
- * (Art. 79) with their deadlines (W7), and the deadline syntax shared
- * with the top level.  The rest of the parser is in definition.c.
+ * (Art. 79) with their deadlines (W7).  definition.c calls it after the
+ * areas; it builds on definition_read.c and calls nothing in
+ * definition.c.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,87 +15,13 @@
 #include "election/election.h"
 #include "election/electionInt.h"
 
-/* Days from 1970-01-01 to civil date y-m-d (proleptic Gregorian). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t		 era;
-	unsigned	 yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* Two decimal digits at s, or -1. */
-static int
-two_digits(const char *s)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return -1;
-	return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
-/*
- * Read a deadline (member name of obj at where): an integer (Unix
- * seconds) or a string "YYYY-MM-DDTHH:MM:SS" followed by "Z" or an
- * offset "+HH:MM" / "-HH:MM".
- */
-int
-elec_get_deadline(const struct tly_json *obj, const char *where,
-    const char *name, uint64_t *tp)
-{
-	const struct tly_json	*n;
-	const char		*s;
-	char			 path[WHERE_LEN], date[11];
-	int			 hh, mi, ss, oh = 0, om = 0, sign = 0;
-	int64_t			 t;
-
-	tly_json_path(path, sizeof(path), where, name);
-	n = tly_json_get(obj, name);
-	if ((s = tly_json_string(n)) == NULL)
-		return tly_json_int(n, path, tp) == TLY_OK ? TLY_OK :
-		    tly_fail(TLY_E_DEFINITION, "%s: not Unix seconds or a "
-		    "date-time YYYY-MM-DDTHH:MM:SSZ", path);
-	if (strlen(s) < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':')
-		goto bad;
-	memcpy(date, s, 10);
-	date[10] = '\0';
-	if (!elec_valid_date(date) ||
-	    (hh = two_digits(s + 11)) < 0 || hh > 23 ||
-	    (mi = two_digits(s + 14)) < 0 || mi > 59 ||
-	    (ss = two_digits(s + 17)) < 0 || ss > 59)
-		goto bad;
-	if (strcmp(s + 19, "Z") == 0)
-		sign = 0;
-	else if (strlen(s + 19) == 6 && (s[19] == '+' || s[19] == '-') &&
-	    s[22] == ':' && (oh = two_digits(s + 20)) >= 0 && oh <= 23 &&
-	    (om = two_digits(s + 23)) >= 0 && om <= 59)
-		sign = s[19] == '+' ? 1 : -1;
-	else
-		goto bad;
-	t = days_from_civil(atoi(date), (unsigned)atoi(date + 5),
-	    (unsigned)atoi(date + 8)) * 86400 + hh * 3600 + mi * 60 + ss;
-	t -= sign * (oh * 3600 + om * 60);
-	if (t < 0)
-		goto bad;
-	*tp = (uint64_t)t;
-	return TLY_OK;
- bad:
-	return tly_fail(TLY_E_DEFINITION, "%s: not Unix seconds or a "
-	    "date-time YYYY-MM-DDTHH:MM:SSZ (or +HH:MM)", path);
-}
-
 /* Parse rounds entry n (at where) into rd. */
 static int
 parse_round(struct tly_election *e, struct round *rd,
     const struct tly_json *n, const char *where)
 {
-	static const char *const names[] =
-	    { "round", "kind", "constituency", "area", "deadline", NULL };
+	static const char *const names[] = { "round", "kind",
+	    "constituency", "area", "repeats", "deadline", NULL };
 	const struct tly_json	*k;
 	const char		*kind;
 	size_t			 l;
@@ -156,11 +83,120 @@ parse_round(struct tly_election *e, struct round *rd,
 	if (rd->kind == ROUND_REELECTION && rd->ci < 0 && rd->ai < 0)
 		return tly_fail(TLY_E_DEFINITION, "%s: a re-election names a "
 		    "constituency or a polling area", where);
+	if (tly_json_get(n, "repeats") != NULL) {
+		if (rd->kind != ROUND_REELECTION || rd->ci < 0 || rd->ai >= 0)
+			return tly_fail(TLY_E_DEFINITION, "%s.repeats: only a "
+			    "re-election of a whole constituency repeats an "
+			    "additional election", where);
+		if ((r = tly_json_get_int(n, where, "repeats",
+		    &rd->repeats)) != TLY_OK)
+			return r;
+		if (rd->repeats < 2 || rd->repeats >= rd->round)
+			return tly_fail(TLY_E_DEFINITION, "%s.repeats: must "
+			    "be an earlier round than %llu", where,
+			    (unsigned long long)rd->round);
+		rd->kind = ROUND_READDITIONAL;
+	}
 	if (tly_json_get(n, "deadline") != NULL) {
 		if ((r = elec_get_deadline(n, where, "deadline",
 		    &rd->deadline)) != TLY_OK)
 			return r;
 		rd->has_deadline = 1;
+		if (rd->kind == ROUND_FIRST && e->has_deadline)
+			return tly_fail(TLY_E_DEFINITION, "%s.deadline: round "
+			    "1's deadline is also given at the top level; "
+			    "give it once", where);
+	}
+	return TLY_OK;
+}
+
+/* Additional entry of constituency ci, or NULL. */
+static const struct round *
+additional_of(const struct tly_election *e, long ci)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->nrounds; i++)
+		if (e->rounds[i].kind == ROUND_ADDITIONAL &&
+		    e->rounds[i].ci == ci)
+			return &e->rounds[i];
+	return NULL;
+}
+
+/*
+ * 1 if re-election entry rd re-elects some of constituency ci's areas
+ * (at ci's level) after ci's additional round add.
+ */
+static int
+reelects_after(const struct tly_election *e, const struct round *rd,
+    long ci, uint64_t add)
+{
+	if (rd->kind != ROUND_REELECTION || rd->round <= add)
+		return 0;
+	if (rd->ci >= 0)
+		return rd->ci == ci;
+	return e->areas[rd->ai].cons[e->cons[ci].level] == (size_t)ci;
+}
+
+/*
+ * What no single entry shows, once every entry is read: a re-election
+ * of an additional election names that constituency's one additional
+ * round, and is the only one (Art. 80: a re-election's result stands);
+ * a plain re-election of a constituency's areas after its additional
+ * election would be ambiguous (the main phase again, or the additional
+ * election again?), so it is refused.
+ */
+static int
+check_rounds(struct tly_election *e)
+{
+	const struct round	*rd, *o, *add;
+	char			 where[WHERE_LEN];
+	size_t			 i, j, l;
+	int			 r;
+
+	for (i = 0; i < e->nrounds; i++) {
+		rd = &e->rounds[i];
+		tly_json_path_index(where, sizeof(where), "rounds", rd->pos);
+		r = TLY_OK;
+		if (rd->kind == ROUND_READDITIONAL) {
+			add = additional_of(e, rd->ci);
+			if (add == NULL || add->round != rd->repeats)
+				r = tly_fail(TLY_E_DEFINITION, "%s.repeats: "
+				    "round %llu is not the additional election "
+				    "of '%s'", where,
+				    (unsigned long long)rd->repeats,
+				    rd->constituency);
+			for (j = 0; j < i && r == TLY_OK; j++) {
+				o = &e->rounds[j];
+				if (o->kind == ROUND_READDITIONAL &&
+				    o->ci == rd->ci)
+					r = tly_fail(TLY_E_DEFINITION, "%s: a "
+					    "second re-election of the "
+					    "additional election of '%s' "
+					    "(Art. 80: its result stands)",
+					    where, rd->constituency);
+			}
+		} else if (rd->kind == ROUND_REELECTION) {
+			for (l = 0; l < e->nlevels && r == TLY_OK; l++) {
+				long ci = rd->ci >= 0 ? rd->ci : (long)
+				    e->areas[rd->ai].cons[l];
+
+				if (rd->ci >= 0 && l > 0)
+					break;
+				if ((add = additional_of(e, ci)) != NULL &&
+				    reelects_after(e, rd, ci, add->round))
+					r = tly_fail(TLY_E_DEFINITION, "%s: "
+					    "re-elects in '%s' after its "
+					    "additional election (round %llu); "
+					    "a re-election of that additional "
+					    "election says \"repeats\": %llu",
+					    where, e->cons[ci].id,
+					    (unsigned long long)add->round,
+					    (unsigned long long)add->round);
+			}
+		}
+		if (r != TLY_OK && (r = elec_soft(e, r)) != TLY_OK)
+			return r;
 	}
 	return TLY_OK;
 }
@@ -212,6 +248,7 @@ elec_parse_rounds(struct tly_election *e, const struct tly_json *root)
 		struct round *rd = &e->rounds[e->nrounds];
 
 		tly_json_path_index(where, sizeof(where), "rounds", i);
+		rd->pos = i;
 		if ((r = parse_round(e, rd, n, where)) != TLY_OK)
 			goto bad;
 		for (j = 0; j < e->nrounds; j++) {
@@ -241,5 +278,5 @@ elec_parse_rounds(struct tly_election *e, const struct tly_json *root)
 		if ((r = elec_soft(e, r)) != TLY_OK)
 			return r;
 	}
-	return TLY_OK;
+	return check_rounds(e);
 }

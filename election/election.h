@@ -122,6 +122,8 @@ size_t	tly_area_constituency_index(const struct tly_election *e, size_t a,
 #define TLY_ROUND_FIRST		0	/* round 1, everywhere */
 #define TLY_ROUND_ADDITIONAL	1	/* Art. 79, one constituency */
 #define TLY_ROUND_REELECTION	2	/* Art. 80, a constituency or one area */
+#define TLY_ROUND_READDITIONAL	3	/* Art. 80 after Art. 79: the additional
+					   election of one constituency again */
 
 /* Entries of "rounds" as given (round 1 is implicit when not listed). */
 size_t	tly_election_nrounds(const struct tly_election *e);
@@ -130,6 +132,8 @@ int	tly_round_kind(const struct tly_election *e, size_t i);
 /* Constituency / area index the entry names, or -1 when not given. */
 long	tly_round_constituency(const struct tly_election *e, size_t i);
 long	tly_round_area(const struct tly_election *e, size_t i);
+/* For TLY_ROUND_READDITIONAL: the additional round it repeats; else 0. */
+uint64_t tly_round_repeats(const struct tly_election *e, size_t i);
 /*
  * Kind of round number round for the record key (area a, level index l):
  * TLY_ROUND_FIRST for round 1, the kind of the entry covering that key
@@ -138,12 +142,34 @@ long	tly_round_area(const struct tly_election *e, size_t i);
 int	tly_election_round_covers(const struct tly_election *e,
 	    uint64_t round, size_t a, size_t l);
 /*
- * Submission deadline of round number round (W7), as Unix seconds: 1 and
- * *tp set when one is given (top-level "deadline" for round 1, the
- * entry's "deadline" otherwise), else 0.
+ * Submission deadline (W7) of the record key (round, area a, level index
+ * l), as Unix seconds: that of the one entry covering the key (for round
+ * 1: the top-level "deadline" or the "first" entry's, never both).  1 and
+ * *tp set when that entry gives one; 0 otherwise, also when no entry
+ * covers the key.  Siblings of the same round number never lend theirs.
  */
 int	tly_election_deadline(const struct tly_election *e, uint64_t round,
-	    uint64_t *tp);
+	    size_t a, size_t l, uint64_t *tp);
+
+/* ---- Texts (PROTOCOL.md 5.2) --------------------------------------------- */
+
+#define TLY_TEXT_LINE		1	/* one line: no TAB, LF or other control */
+#define TLY_TEXT_EXPLAINS	2	/* holds at least one letter or digit */
+
+/*
+ * What is wrong with text s (NUL-terminated, already a text of
+ * PROTOCOL.md section 1), or NULL when nothing is.  Bidi controls
+ * (U+202A-202E, U+2066-2069, U+200E, U+200F, U+061C) are always
+ * refused; flags add TLY_TEXT_LINE and TLY_TEXT_EXPLAINS.  The answer
+ * is a static phrase for messages ("a bidi control character ...").
+ */
+const char *tly_text_fault(const char *s, int flags);
+/*
+ * Decode the UTF-8 code point at s; *np gets its length in bytes (1 for
+ * an invalid byte, which decodes as U+FFFD).  s must hold a complete
+ * sequence or a NUL.
+ */
+uint32_t tly_text_decode(const char *s, size_t *np);
 
 /* ---- Count records ------------------------------------------------------- */
 

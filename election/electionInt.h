@@ -7,8 +7,13 @@
  *   definition.c        the parser: top level, levels, constituencies,
  *                       candidates and areas; tly_election_parse,
  *                       tly_election_validate (every error) and free
- *   definition_round.c  "rounds" and deadlines (Art. 79, 80; W7)
+ *   definition_round.c  "rounds" (Art. 79, 80; W7), called by definition.c
+ *   definition_read.c   the helpers both build on: errors, arena, ids,
+ *                       texts, dates, deadlines, arrays
  *   definition_get.c    the accessors of election.h (binary searches)
+ *
+ * Calls go downwards only: definition.c -> definition_round.c ->
+ * definition_read.c, and any of them -> definition_get.c.
  *
  * The parsed definition keeps levels in the order given, and
  * constituencies, candidates and polling areas sorted by id, so that
@@ -31,7 +36,8 @@ enum level_kind { KIND_NA = TLY_LEVEL_NA, KIND_COUNCIL = TLY_LEVEL_COUNCIL };
 enum rules { RULES_LAW_2015, RULES_AMEND_2025 };
 enum round_kind { ROUND_FIRST = TLY_ROUND_FIRST,
     ROUND_ADDITIONAL = TLY_ROUND_ADDITIONAL,
-    ROUND_REELECTION = TLY_ROUND_REELECTION };
+    ROUND_REELECTION = TLY_ROUND_REELECTION,
+    ROUND_READDITIONAL = TLY_ROUND_READDITIONAL };
 
 /* One block of the string arena. */
 struct block {
@@ -89,8 +95,11 @@ struct round {
 	const char	*area;		/* area id or NULL */
 	long		 ci;		/* constituency index or -1 */
 	long		 ai;		/* area index or -1 */
+	uint64_t	 repeats;	/* ROUND_READDITIONAL: the additional
+					   round it repeats; else 0 */
 	int		 has_deadline;	/* deadline given */
 	uint64_t	 deadline;	/* W7 deadline, Unix seconds */
+	size_t		 pos;		/* index in the JSON array */
 };
 
 struct tly_election {
@@ -120,7 +129,7 @@ struct tly_election {
 	int		 area_reported;	/* the current area's errors are out */
 };
 
-/* definition.c */
+/* definition_read.c: below definition.c and definition_round.c */
 
 /*
  * In validation mode, report the error r just failed with and return
@@ -135,6 +144,16 @@ int		 elec_valid_date(const char *s);
 /* Read required member name of obj as an id copied into the arena. */
 int		 elec_get_id(struct tly_election *e, const struct tly_json *obj,
 		    const char *where, const char *name, const char **out);
+/* A definition's text t (at path) is one line without bidi controls. */
+int		 elec_text_rule(const char *path, const char *t);
+/* Read required member name of obj as a text (one line, no bidi
+ * controls) copied into the arena. */
+int		 elec_get_text(struct tly_election *e,
+		    const struct tly_json *obj, const char *where,
+		    const char *name, const char **out);
+/* Read required member name of obj as a YYYY-MM-DD date into out. */
+int		 elec_get_date(const struct tly_json *obj, const char *where,
+		    const char *name, char out[11]);
 /*
  * Require member name of obj to be a non-empty array of at most max
  * elements; *np gets it.  With optional set, a missing member gives
@@ -143,9 +162,6 @@ int		 elec_get_id(struct tly_election *e, const struct tly_json *obj,
 int		 elec_get_array(const struct tly_json *obj, const char *where,
 		    const char *name, size_t max, int optional,
 		    const struct tly_json **np);
-
-/* definition_round.c */
-
 /*
  * Read a deadline (member name of obj at where): an integer (Unix
  * seconds) or a string "YYYY-MM-DDTHH:MM:SS" followed by "Z" or an
@@ -153,6 +169,9 @@ int		 elec_get_array(const struct tly_json *obj, const char *where,
  */
 int		 elec_get_deadline(const struct tly_json *obj,
 		    const char *where, const char *name, uint64_t *tp);
+
+/* definition_round.c: called by definition.c */
+
 /* Parse the optional "rounds". */
 int		 elec_parse_rounds(struct tly_election *e,
 		    const struct tly_json *root);

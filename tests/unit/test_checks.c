@@ -359,16 +359,58 @@ test_W_explanation_unblocks_signing(void **state)
 	tly_record_finish(&r);
 }
 
+/* W2 raised and nothing else: one more voter than ballots taken out. */
+#define W2_ONLY { "voted", 991, NULL }, { "issued", 991, NULL }
+
 static void
-test_W_unneeded_explanation_is_accepted(void **state)
+test_H10_explanation_must_explain(void **state)
 {
 	static const struct kase k[] = {
+		{ "a real explanation", { W2_ONLY,
+		    { "explain.W2", 0, "một cử tri bỏ phiếu về nhà" } }, 0, 0 },
+		{ "spaces", { W2_ONLY, { "explain.W2", 0, "   " } }, 1, 0 },
+		{ "zero-width space", { W2_ONLY,
+		    { "explain.W2", 0, "\u200b" } }, 1, 0 },
+		{ "word joiner and BOM", { W2_ONLY,
+		    { "explain.W2", 0, " \u2060\ufeff " } }, 1, 0 },
+		{ "punctuation only", { W2_ONLY,
+		    { "explain.W2", 0, "... ?" } }, 1, 0 },
+		{ "right-to-left override", { W2_ONLY,
+		    { "explain.W2", 0, "ok \u202e21" } }, 1, 0 },
+		{ "left-to-right isolate", { W2_ONLY,
+		    { "explain.W2", 0, "ok \u2066x\u2069" } }, 1, 0 },
+		{ "Arabic letter mark", { W2_ONLY,
+		    { "explain.W2", 0, "ok \u061c" } }, 1, 0 },
+		{ "line break", { W2_ONLY,
+		    { "explain.W2", 0, "hai dòng\nnhau" } }, 1, 0 },
+		{ "tab", { W2_ONLY, { "explain.W2", 0, "a\tb" } }, 1, 0 },
+		{ "a digit is enough", { W2_ONLY,
+		    { "explain.W2", 0, "1" } }, 0, 0 },
 		{ "W2 explained but not raised",
-		    { { "explain.W2", 0, "kiểm tra lại" } }, 0, 1 },
-		{ "W7 explained", { { "explain.W7", 0, "late" } }, 0, 1 },
+		    { { "explain.W2", 0, "kiểm tra lại" } }, 1, 0 },
+		{ "W1 explained but not raised",
+		    { { "explain.W1", 0, "kiểm tra lại" } }, 1, 0 },
+		/* Without their context, W4 and W7 are not judged. */
+		{ "W7 explained, no clock", { { "explain.W7", 0, "late" } },
+		    0, 1 },
+		{ "W4 explained, no peers", { { "explain.W4", 0, "ok" } },
+		    0, 1 },
 	};
+	struct tly_check_ctx	 ctx;
+	struct tly_problems	 out;
+	struct tly_record	 r;
 
-	RUN("W2", k);
+	RUN("H10", k);
+
+	/* With a clock, a W7 explanation on time is refused. */
+	base_record(&r);
+	r.explanations[6] = strdup("đường sạt lở");
+	tly_check_ctx_init(&ctx, 1622023200ULL);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(tly_record_check_ctx(E, &r, 0, &ctx, &out),
+	    TLY_E_RECORD);
+	assert_true(has_rule(&out, "H10", NULL));
+	tly_record_finish(&r);
 }
 
 static void
@@ -723,7 +765,7 @@ test_W7_submitted_after_deadline(void **state)
 		snprintf(to, sizeof(to), "%s \"invalid_warn_percent\": 10,",
 		    forms[i]);
 		e = parse_variant("\"invalid_warn_percent\": 10,", to);
-		assert_true(tly_election_deadline(e, 1, &t));
+		assert_true(tly_election_deadline(e, 1, 0, 0, &t));
 		assert_int_equal(t, deadline);
 		base_record(&r);
 		tly_check_ctx_init(&ctx, deadline);
@@ -742,7 +784,7 @@ test_W7_submitted_after_deadline(void **state)
 	}
 
 	/* No deadline given: never late. */
-	assert_false(tly_election_deadline(E, 1, &t));
+	assert_false(tly_election_deadline(E, 1, 0, 0, &t));
 	base_record(&r);
 	tly_check_ctx_init(&ctx, UINT64_C(4000000000));
 	assert_false(raises(E, &r, &ctx, "W7"));
@@ -753,10 +795,109 @@ test_W7_submitted_after_deadline(void **state)
 	    "{\"round\": 1, \"kind\": \"first\"}, {\"round\": 2, "
 	    "\"kind\": \"reelection\", \"area\": \"A01\", "
 	    "\"deadline\": \"2021-06-10T00:00:00Z\"}");
-	assert_false(tly_election_deadline(e, 1, &t));
-	assert_true(tly_election_deadline(e, 2, &t));
+	assert_false(tly_election_deadline(e, 1, 0, 0, &t));
+	assert_true(tly_election_deadline(e, 2, 0, 0, &t));
 	assert_int_equal(t, 1623283200ULL);
 	tly_election_free(e);
+}
+
+/* Does the record of area, round 2 raise W7 at time now in e? */
+static int
+late_in_round2(const struct tly_election *e, const char *area, uint64_t now)
+{
+	struct tly_check_ctx	 ctx;
+	struct tly_record	 r;
+	int			 w;
+
+	base_record(&r);
+	strcpy(r.area, area);
+	r.round = 2;
+	r.registered = 990;	/* no W5 about the list */
+	tly_check_ctx_init(&ctx, now);
+	w = raises(e, &r, &ctx, "W7");
+	tly_record_finish(&r);
+	return w;
+}
+
+static void
+test_W7_deadline_is_the_records_own_entry(void **state)
+{
+	/* Two re-elections of round 2, of A01 and A02; only one deadline. */
+	static const char *const orders[] = {
+		"{\"round\": 1, \"kind\": \"first\"}, "
+		"{\"round\": 2, \"kind\": \"reelection\", "
+		"\"area\": \"A02\", \"deadline\": 1623283200}, "
+		"{\"round\": 2, \"kind\": \"reelection\", "
+		"\"area\": \"A01\"}",
+		"{\"round\": 1, \"kind\": \"first\"}, "
+		"{\"round\": 2, \"kind\": \"reelection\", "
+		"\"area\": \"A01\"}, "
+		"{\"round\": 2, \"kind\": \"reelection\", "
+		"\"area\": \"A02\", \"deadline\": 1623283200}",
+	};
+	struct tly_election	*e;
+	uint64_t		 t;
+	size_t			 i;
+
+	for (i = 0; i < 2; i++) {
+		e = parse_variant("{\"round\": 1, \"kind\": \"first\"}",
+		    orders[i]);
+		/* A01's entry gives none: never late, whatever A02's says. */
+		assert_false(tly_election_deadline(e, 2,
+		    (size_t)tly_election_find_area(e, "A01"), 0, &t));
+		assert_false(late_in_round2(e, "A01", 1623283200ULL + 86400));
+		assert_true(late_in_round2(e, "A02", 1623283200ULL + 1));
+		assert_false(late_in_round2(e, "A02", 1623283200ULL));
+		tly_election_free(e);
+	}
+
+	/* A sibling's later deadline does not excuse a late record. */
+	e = parse_variant("{\"round\": 1, \"kind\": \"first\"}",
+	    "{\"round\": 1, \"kind\": \"first\"}, "
+	    "{\"round\": 2, \"kind\": \"reelection\", "
+	    "\"area\": \"A01\", \"deadline\": 1700000000}, "
+	    "{\"round\": 2, \"kind\": \"reelection\", "
+	    "\"area\": \"A02\", \"deadline\": 1623283200}");
+	assert_true(late_in_round2(e, "A02", 1623283200ULL + 1));
+	assert_false(late_in_round2(e, "A01", 1623283200ULL + 1));
+	tly_election_free(e);
+}
+
+static void
+test_W7_round1_deadline_given_once(void **state)
+{
+	struct tly_election	*e = NULL;
+	char			*t;
+	size_t			 len;
+
+	t = edit_text("{\"round\": 1, \"kind\": \"first\"}",
+	    "{\"round\": 1, \"kind\": \"first\", "
+	    "\"deadline\": 1623283200}", &len);
+	assert_int_equal(tly_election_parse(t, len, &e), TLY_OK);
+	tly_election_free(e);
+	free(t);
+	t = edit_text("\"invalid_warn_percent\": 10,",
+	    "\"invalid_warn_percent\": 10, \"deadline\": 1622023200,",
+	    &len);
+	{
+		char	*u;
+		size_t	 ulen;
+		char	*save = E_text;
+		size_t	 slen = E_len;
+
+		E_text = t;
+		E_len = len;
+		u = edit_text("{\"round\": 1, \"kind\": \"first\"}",
+		    "{\"round\": 1, \"kind\": \"first\", "
+		    "\"deadline\": 1623283200}", &ulen);
+		E_text = save;
+		E_len = slen;
+		assert_int_equal(tly_election_parse(u, ulen, &e),
+		    TLY_E_DEFINITION);
+		assert_non_null(strstr(tly_errdetail(), "rounds[0].deadline"));
+		free(u);
+	}
+	free(t);
 }
 
 int
@@ -778,7 +919,9 @@ main(void)
 		cmocka_unit_test(test_W3_invalid_share_above_threshold),
 		cmocka_unit_test(test_W3_threshold_from_definition),
 		cmocka_unit_test(test_W_explanation_unblocks_signing),
-		cmocka_unit_test(test_W_unneeded_explanation_is_accepted),
+		cmocka_unit_test(test_H10_explanation_must_explain),
+		cmocka_unit_test(test_W7_deadline_is_the_records_own_entry),
+		cmocka_unit_test(test_W7_round1_deadline_given_once),
 		cmocka_unit_test(test_W_full_turnout_never_warns),
 		cmocka_unit_test(test_check_never_overflows),
 		cmocka_unit_test(test_check_caps_problem_list),
