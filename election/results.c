@@ -229,6 +229,8 @@ struct work {
 	size_t			 next;	/* first item not yet consumed */
 	uint64_t		*cmain;	/* per constituency: re-election round */
 	uint64_t		*cadd;	/* per constituency: additional round */
+	uint64_t		*creadd; /* per constituency: re-election of
+					   the additional election, or 0 */
 	struct area_round	*ar;	/* re-elections naming an area */
 	size_t			 nar;	/* entries in ar[] */
 	const struct item	**main;	/* per area of c: main-phase record */
@@ -297,9 +299,9 @@ decide_constituency(struct work *w, size_t c)
 	uint8_t			 skip[TLY_CAND_MAX];
 	const struct phase	*p;
 	size_t			 i, k, na, a, l, nc;
-	uint64_t		 dr;
+	uint64_t		 dr, r2;
 	unsigned		 S, k1;
-	int			 allre = 1, low, na_kind, need_add;
+	int			 rere, low, na_kind, need_add;
 
 	memset(&p1, 0, sizeof(p1));
 	memset(&p2, 0, sizeof(p2));
@@ -310,6 +312,12 @@ decide_constituency(struct work *w, size_t c)
 	na_kind = tly_level_kind(e, l) == TLY_LEVEL_NA;
 	cr->nareas = (uint32_t)na;
 	p1.round = 1;
+	/* Art. 80, 78(1): the main phase is a re-election round when the
+	 * whole constituency votes again; re-votes of single areas only
+	 * replace those areas' records (RESULTS.md 2). */
+	rere = w->cmain[c] > 1;
+	/* The second phase: the additional election, or its re-election. */
+	r2 = w->creadd[c] != 0 ? w->creadd[c] : w->cadd[c];
 
 	/* Pick each area's records: a merge walk over areas and items. */
 	for (i = 0; i < na; i++) {
@@ -317,8 +325,6 @@ decide_constituency(struct work *w, size_t c)
 		w->main[i] = w->add[i] = NULL;
 		w->mdup[i] = w->adup[i] = 0;
 		dr = main_round(w, c, a);
-		if (dr == 1)
-			allre = 0;
 		if (dr > p1.round)
 			p1.round = dr;
 		for (; w->next < w->nitems && w->items[w->next].c == c &&
@@ -330,7 +336,7 @@ decide_constituency(struct work *w, size_t c)
 					w->mdup[i] = 1;
 				else
 					w->main[i] = it;
-			} else if (w->cadd[c] != 0 && it->round == w->cadd[c]) {
+			} else if (r2 != 0 && it->round == r2) {
 				if (w->add[i] != NULL)
 					w->adup[i] = 1;
 				else
@@ -352,7 +358,7 @@ decide_constituency(struct work *w, size_t c)
 		cr->status = TLY_ST_DISPUTED;
 	else if (p1.reporting < na)
 		cr->status = TLY_ST_INCOMPLETE;
-	else if (low && !allre)
+	else if (low && !rere)
 		cr->status = TLY_ST_NEEDS_REELECTION;	/* Art. 80 */
 	else {
 		elec_decide(e, c, p1.v, p1.W, S, NULL, &d);
@@ -363,7 +369,7 @@ decide_constituency(struct work *w, size_t c)
 		need_add = na_kind ? k1 < S : 3 * k1 < 2 * S;
 		if (d.tie_hi > d.tie_lo)
 			cr->status = TLY_ST_MANUAL_TIEBREAK;
-		else if (!allre && need_add)
+		else if (!rere && need_add)
 			cr->status = TLY_ST_NEEDS_ADDITIONAL_ELECTION;
 		else if (low)
 			cr->status = TLY_ST_RECOGNISED_LOW_TURNOUT;
@@ -376,7 +382,7 @@ decide_constituency(struct work *w, size_t c)
 			p = &p2;
 			cr->phase2 = 1;
 			cr->nw1 = cr->nwin;
-			cr->round = w->cadd[c];
+			cr->round = r2;
 			memset(skip, 0, sizeof(skip));
 			for (k = 0; k < cr->nw1; k++) {
 				skip[cr->win[k]] = 1;
@@ -386,6 +392,11 @@ decide_constituency(struct work *w, size_t c)
 				cr->status = TLY_ST_DISPUTED;
 			else if (p2.reporting < na)
 				cr->status = TLY_ST_INCOMPLETE;
+			else if ((u128)2 * p2.T <= (u128)p2.R &&
+			    w->creadd[c] == 0)
+				/* Art. 80, 78(1): only a re-election is
+				 * exempt; the k elected stand meanwhile. */
+				cr->status = TLY_ST_NEEDS_REELECTION;
 			else {
 				elec_decide(e, c, p2.v, p2.W, S - k1, skip, &d);
 				for (k = 0; k < d.nwin; k++)
@@ -430,8 +441,9 @@ tly_results_seats_filled(const struct tly_results *r, size_t ci)
 		return c->nwin;
 	case TLY_ST_INCOMPLETE:
 	case TLY_ST_DISPUTED:
+	case TLY_ST_NEEDS_REELECTION:
 		/* First-round winners stand while the additional
-		 * election is being counted. */
+		 * election is being counted or held again. */
 		return c->phase2 ? c->nw1 : 0;
 	default:
 		return 0;
@@ -491,6 +503,8 @@ build_rounds(struct work *w)
 
 	if ((w->cmain = calloc(w->res->ncons + 1, sizeof(uint64_t))) == NULL ||
 	    (w->cadd = calloc(w->res->ncons + 1, sizeof(uint64_t))) == NULL ||
+	    (w->creadd = calloc(w->res->ncons + 1, sizeof(uint64_t))) ==
+	    NULL ||
 	    (w->ar = calloc(n + 1, sizeof(*w->ar))) == NULL)
 		return tly_fail(TLY_E_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
@@ -501,6 +515,10 @@ build_rounds(struct work *w)
 		case TLY_ROUND_ADDITIONAL:
 			if (c >= 0 && w->cadd[c] == 0)
 				w->cadd[c] = rn;
+			break;
+		case TLY_ROUND_READDITIONAL:
+			if (c >= 0 && w->creadd[c] == 0)
+				w->creadd[c] = rn;
 			break;
 		case TLY_ROUND_REELECTION:
 			if (a >= 0) {
@@ -638,6 +656,7 @@ tly_results_compute(const struct tly_election *e,
 	free(w.items);
 	free(w.cmain);
 	free(w.cadd);
+	free(w.creadd);
 	free(w.ar);
 	free(w.main);
 	free(w.add);

@@ -514,6 +514,121 @@ test_art80_single_area_reelection_supersedes(void **state)
 	fx_close(&f);
 }
 
+/*
+ * Art. 80 after Art. 79: an additional election with 2*T <= R is not
+ * recognised (78(1) exempts only a re-election); a re-election of that
+ * additional election stands whatever its turnout.
+ */
+static void
+test_art80_additional_election_low_turnout(void **state)
+{
+	static const char *const rounds[] = {
+		"{\"round\": 2, \"kind\": \"additional\", "
+		"\"constituency\": \"N1\"}",
+		"{\"round\": 2, \"kind\": \"additional\", "
+		"\"constituency\": \"N1\"}, {\"round\": 3, "
+		"\"kind\": \"reelection\", \"constituency\": \"N1\", "
+		"\"repeats\": 2}",
+	};
+	struct fx	 f;
+
+	/* Round 1: n1 only (600 of 1000); one seat left. */
+	fx_open(&f, rounds[0], NULL);
+	add(&f, "X1", "na", 1, 1000, 900, 900, V(600), V(400), V(400), V(300));
+	add(&f, "X2", "na", 1, 150, 100, 100, V(0), V(50), V(50), V(0));
+	/* Round 2: 500 of 1150 voted; n2 would pass half of W. */
+	add(&f, "X1", "na", 2, 1000, 450, 450, V(0), V(300), V(100), V(50));
+	add(&f, "X2", "na", 2, 150, 50, 50, V(0), V(30), V(10), V(10));
+	compute(&f);
+	assert_string_equal(status(&f, "N1"), "NEEDS_REELECTION");
+	assert_int_equal(filled(&f, "N1"), 1);
+	cons_has(&f, "N1", "\"winners\":[\"n1\"]");
+	cons_has(&f, "N1", "\"round\":2");
+	fx_close(&f);
+
+	/* Announced: round 3 supersedes round 2 and stands at low turnout. */
+	fx_open(&f, rounds[1], NULL);
+	add(&f, "X1", "na", 1, 1000, 900, 900, V(600), V(400), V(400), V(300));
+	add(&f, "X2", "na", 1, 150, 100, 100, V(0), V(50), V(50), V(0));
+	add(&f, "X1", "na", 2, 1000, 450, 450, V(0), V(300), V(100), V(50));
+	add(&f, "X2", "na", 2, 150, 50, 50, V(0), V(30), V(10), V(10));
+	compute(&f);
+	assert_string_equal(status(&f, "N1"), "INCOMPLETE");
+	assert_int_equal(filled(&f, "N1"), 1);
+	add(&f, "X1", "na", 3, 1000, 400, 400, V(0), V(100), V(300), V(0));
+	add(&f, "X2", "na", 3, 150, 50, 50, V(0), V(10), V(40), V(0));
+	compute(&f);
+	assert_string_equal(status(&f, "N1"), "RECOGNISED_LOW_TURNOUT");
+	assert_int_equal(filled(&f, "N1"), 2);
+	cons_has(&f, "N1", "\"winners\":[\"n1\",\"n3\"]");
+	cons_has(&f, "N1", "\"round\":3");
+	fx_close(&f);
+}
+
+/* The case: one seat, a tie at 45, then 50 of 100 voted. */
+static void
+test_art80_additional_election_one_seat(void **state)
+{
+	struct fx	 f;
+
+	fx_open(&f, "{\"round\": 2, \"kind\": \"additional\", "
+	    "\"constituency\": \"N1\"}", NULL);
+	add(&f, "X1", "na", 1, 50, 45, 45, V(22), V(23), V(0), V(0));
+	add(&f, "X2", "na", 1, 50, 45, 45, V(23), V(22), V(0), V(0));
+	add(&f, "X1", "na", 2, 50, 25, 25, V(15), V(10), V(0), V(0));
+	add(&f, "X2", "na", 2, 50, 25, 25, V(15), V(10), V(0), V(0));
+	compute(&f);
+	assert_string_equal(status(&f, "N1"), "NEEDS_REELECTION");
+	assert_int_equal(filled(&f, "N1"), 0);
+	cons_has(&f, "N1", "\"winners\":[]");
+	fx_close(&f);
+}
+
+/*
+ * Partial re-elections (RESULTS.md 2): re-votes of single areas replace
+ * those areas' records; the constituency's round keeps its character.
+ * It is a re-election round (Art. 78(1): result stands at low turnout;
+ * no Art. 79) only when the whole constituency voted again (Art. 80).
+ */
+static void
+test_art80_partial_reelection_is_not_a_reelection_round(void **state)
+{
+	struct fx	 f;
+
+	/* Both areas re-voted one by one: still the first round. */
+	fx_open(&f, "{\"round\": 2, \"kind\": \"reelection\", "
+	    "\"area\": \"X1\"}, {\"round\": 3, \"kind\": "
+	    "\"reelection\", \"area\": \"X2\", \"constituency\": "
+	    "\"N1\"}", NULL);
+	add(&f, "X1", "na", 2, 1000, 400, 400, V(300), V(300), V(100), V(100));
+	add(&f, "X2", "na", 3, 150, 100, 100, V(100), V(50), V(50), V(0));
+	compute(&f);
+	assert_string_equal(status(&f, "N1"), "NEEDS_REELECTION");
+	assert_int_equal(filled(&f, "N1"), 0);
+	cons_has(&f, "N1", "\"round\":3");
+	/* Turnout above half but one winner of two: Art. 79 applies. */
+	f.rec[0].voted = f.rec[0].issued = f.rec[0].received = 900;
+	f.rec[0].valid = 900;
+	f.rec[0].votes[0].votes = 600;
+	f.rec[0].votes[1].votes = 300;
+	compute(&f);
+	assert_string_equal(status(&f, "N1"), "NEEDS_ADDITIONAL_ELECTION");
+	assert_int_equal(filled(&f, "N1"), 1);
+	fx_close(&f);
+
+	/* A re-vote of one area inside a re-election of the whole
+	 * constituency: a re-election round. */
+	fx_open(&f, "{\"round\": 2, \"kind\": \"reelection\", "
+	    "\"constituency\": \"N1\"}, {\"round\": 3, \"kind\": "
+	    "\"reelection\", \"area\": \"X1\"}", NULL);
+	add(&f, "X1", "na", 3, 1000, 400, 400, V(300), V(300), V(100), V(100));
+	add(&f, "X2", "na", 2, 150, 100, 100, V(100), V(50), V(50), V(0));
+	compute(&f);
+	assert_string_equal(status(&f, "N1"), "RECOGNISED_LOW_TURNOUT");
+	assert_int_equal(filled(&f, "N1"), 2);
+	fx_close(&f);
+}
+
 /* ---- Incomplete, disputed, roll-ups ---------------------------------- */
 
 static void
@@ -756,6 +871,10 @@ main(void)
 		cmocka_unit_test(
 		    test_art80_reelection_round_low_turnout_recognised),
 		cmocka_unit_test(test_art80_single_area_reelection_supersedes),
+		cmocka_unit_test(test_art80_additional_election_low_turnout),
+		cmocka_unit_test(test_art80_additional_election_one_seat),
+		cmocka_unit_test(
+		    test_art80_partial_reelection_is_not_a_reelection_round),
 		cmocka_unit_test(test_incomplete_until_every_area_reports),
 		cmocka_unit_test(test_disputed_input_is_never_final),
 		cmocka_unit_test(test_rollups_by_level_and_place),
