@@ -200,10 +200,12 @@ parse_constituencies(struct tly_election *e, const struct tly_json *root)
 		e->ncons++;
 		continue;
  bad:
-		/* Validation mode: report, drop this one, go on. */
-		memset(c, 0, sizeof(*c));
-		if ((r = elec_soft(e, r)) != TLY_OK)
+		/* Validation mode: report, drop this one, go on; references
+		 * to it are not reported again. */
+		if ((r = elec_soft(e, r)) != TLY_OK ||
+		    (r = elec_note_failed(e, 'c', c->id)) != TLY_OK)
 			return r;
+		memset(c, 0, sizeof(*c));
 	}
 	qsort(e->cons, e->ncons, sizeof(*e->cons), elec_cmp_id);
 	for (i = 1; i < e->ncons; i++)
@@ -278,9 +280,11 @@ parse_area_levels(struct tly_election *e, struct area *a,
 			    "area needs one constituency per level", mpath);
 		else if ((r = tly_json_id(m, mpath, id)) != TLY_OK)
 			;
-		else if ((ci = tly_election_find_constituency(e, id)) < 0)
+		else if ((ci = tly_election_find_constituency(e, id)) < 0) {
+			(void)elec_follows(e, 'c', id);
 			r = tly_fail(TLY_E_DEFINITION,
 			    "%s: unknown constituency '%s'", mpath, id);
+		}
 		else if (e->cons[ci].level != l)
 			r = tly_fail(TLY_E_DEFINITION,
 			    "%s: constituency '%s' is of level '%s'", mpath, id,
@@ -374,6 +378,8 @@ parse_areas(struct tly_election *e, const struct tly_json *root)
 				return r;
 			if (!e->area_reported &&
 			    (r = elec_soft(e, r)) != TLY_OK)
+				return r;
+			if ((r = elec_note_failed(e, 'a', a->id)) != TLY_OK)
 				return r;
 			e->area_reported = 0;
 			memset(a, 0, sizeof(*a));
@@ -551,5 +557,6 @@ tly_election_free(struct tly_election *e)
 	free(e->cands);
 	free(e->areas);
 	free(e->rounds);
+	free(e->failed);
 	free(e);
 }

@@ -28,6 +28,10 @@ elec_soft(struct tly_election *e, int r)
 	if (r == TLY_OK || e->report == NULL ||
 	    r == TLY_E_NOMEM || r == TLY_E_VERSION)
 		return r;
+	if (e->quiet) {
+		e->quiet = 0;
+		return TLY_OK;
+	}
 	e->nerrors++;
 	if (e->nerrors < TLY_VALIDATE_MAX)
 		e->report(e->rarg, tly_errdetail());
@@ -56,6 +60,45 @@ elec_arena_strdup(struct tly_election *e, const char *s)
 	memcpy(p, s, n);
 	b->used += n;
 	return p;
+}
+
+/* Remember a dropped element's id (validation mode); see electionInt.h. */
+int
+elec_note_failed(struct tly_election *e, char kind, const char *id)
+{
+	const char	**p;
+	char		  key[TLY_ID_MAX + 3];
+
+	if (e->report == NULL || id == NULL)
+		return TLY_OK;
+	if (e->nfailed == e->failedcap) {
+		size_t n = e->failedcap ? 2 * e->failedcap : 16;
+
+		if ((p = realloc(e->failed, n * sizeof(*p))) == NULL)
+			return tly_fail(TLY_E_NOMEM, "out of memory");
+		e->failed = p;
+		e->failedcap = n;
+	}
+	snprintf(key, sizeof(key), "%c:%s", kind, id);
+	if ((e->failed[e->nfailed] = elec_arena_strdup(e, key)) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	e->nfailed++;
+	return TLY_OK;
+}
+
+/* Is id a dropped element's?  Then the next error is a follow-on. */
+int
+elec_follows(struct tly_election *e, char kind, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->nfailed; i++)
+		if (e->failed[i][0] == kind &&
+		    strcmp(e->failed[i] + 2, id) == 0) {
+			e->quiet = 1;
+			return 1;
+		}
+	return 0;
 }
 
 /* 1 if s is a calendar date written YYYY-MM-DD (years 1000..9999). */

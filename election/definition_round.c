@@ -54,17 +54,21 @@ parse_round(struct tly_election *e, struct round *rd,
 		    &rd->constituency)) != TLY_OK)
 			return r;
 		if ((rd->ci = tly_election_find_constituency(e,
-		    rd->constituency)) < 0)
+		    rd->constituency)) < 0) {
+			(void)elec_follows(e, 'c', rd->constituency);
 			return tly_fail(TLY_E_DEFINITION,
 			    "%s.constituency: unknown constituency '%s'",
 			    where, rd->constituency);
+		}
 	}
 	if (tly_json_get(n, "area") != NULL) {
 		if ((r = elec_get_id(e, n, where, "area", &rd->area)) != TLY_OK)
 			return r;
-		if ((rd->ai = tly_election_find_area(e, rd->area)) < 0)
+		if ((rd->ai = tly_election_find_area(e, rd->area)) < 0) {
+			(void)elec_follows(e, 'a', rd->area);
 			return tly_fail(TLY_E_DEFINITION,
 			    "%s.area: unknown area '%s'", where, rd->area);
+		}
 		if (rd->ci >= 0) {
 			l = e->cons[rd->ci].level;
 			if (e->areas[rd->ai].cons[l] != (size_t)rd->ci)

@@ -127,6 +127,12 @@ struct tly_election {
 	void		*rarg;		/* its argument */
 	size_t		 nerrors;	/* errors reported */
 	int		 area_reported;	/* the current area's errors are out */
+	int		 quiet;		/* the next error follows from one
+					   already reported: drop it */
+	const char	**failed;	/* ids of dropped elements, "c:" or
+					   "a:" then the id */
+	size_t		 nfailed;	/* entries used in failed[] */
+	size_t		 failedcap;	/* entries allocated */
 };
 
 /* definition_read.c: below definition.c and definition_round.c */
@@ -139,6 +145,19 @@ struct tly_election {
 int		 elec_soft(struct tly_election *e, int r);
 /* Copy s into the election's arena; NULL when out of memory. */
 const char	*elec_arena_strdup(struct tly_election *e, const char *s);
+/*
+ * Validation mode: remember that the element of kind 'c' (constituency)
+ * or 'a' (area) with this id was dropped for an error already reported,
+ * so that references to it are not reported again.  A no-op otherwise.
+ */
+int		 elec_note_failed(struct tly_election *e, char kind,
+		    const char *id);
+/*
+ * 1 if id of kind 'c' or 'a' was dropped (elec_note_failed); then the
+ * caller's next error is a follow-on, which elec_soft() drops.
+ */
+int		 elec_follows(struct tly_election *e, char kind,
+		    const char *id);
 /* 1 if s is a calendar date written YYYY-MM-DD (years 1000..9999). */
 int		 elec_valid_date(const char *s);
 /* Read required member name of obj as an id copied into the arena. */

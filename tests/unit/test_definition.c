@@ -516,6 +516,156 @@ test_definition_new_accessors(void **state)
 	assert_int_equal(tly_election_round_covers(E, 2, (size_t)a, 0), -1);
 }
 
+/* One validation of the small election with from replaced by to. */
+static size_t
+validate_variant(const char *from, const char *to, struct reports *rep)
+{
+	char	*t;
+	size_t	 len;
+
+	t = edit_text(from, to, &len);
+	memset(rep, 0, sizeof(*rep));
+	(void)tly_election_validate(t, len, collect, rep);
+	free(t);
+	return rep->n;
+}
+
+static void
+test_definition_one_root_cause_one_error(void **state)
+{
+	struct reports	 rep;
+
+	/* A constituency dropped for its level: its ten areas and a round
+	 * naming it are not reported again. */
+	assert_int_equal(validate_variant("\"id\": \"NA-1\", \"level\": "
+	    "\"na\"", "\"id\": \"NA-1\", \"level\": \"nA\"", &rep), 1);
+	assert_non_null(strstr(rep.all, "constituencies[0].level: unknown "
+	    "level 'nA'\n"));
+	/* A bad candidate name drops the constituency: one error. */
+	assert_int_equal(validate_variant("\"Trần Văn Minh\"",
+	    "\"Trần\\nVăn Minh\"", &rep), 1);
+	assert_non_null(strstr(rep.all, "constituencies[0].candidates[1]."
+	    "name: holds a control character"));
+	/* A dropped area named by a round: one error. */
+	assert_int_equal(validate_variant("{\"round\": 1, \"kind\": "
+	    "\"first\"}", "{\"round\": 2, \"kind\": \"reelection\", "
+	    "\"area\": \"A01\"}", &rep), 0);
+	{
+		char	*t, *u;
+		size_t	 len, ulen;
+		char	*save = E_text;
+		size_t	 slen = E_len;
+
+		t = edit_text("{\"round\": 1, \"kind\": \"first\"}",
+		    "{\"round\": 2, \"kind\": \"reelection\", "
+		    "\"area\": \"A01\"}", &len);
+		E_text = t;
+		E_len = len;
+		u = edit_text("\"path\": [\"Tỉnh Thái Nguyên\"",
+		    "\"path\": [\"\"", &ulen);
+		E_text = save;
+		E_len = slen;
+		memset(&rep, 0, sizeof(rep));
+		assert_int_equal(tly_election_validate(u, ulen, collect,
+		    &rep), TLY_E_DEFINITION);
+		assert_int_equal(rep.n, 1);
+		assert_non_null(strstr(rep.all, "areas[0].path[0]"));
+		free(t);
+		free(u);
+	}
+}
+
+static void
+test_definition_texts_refuse_bidi_and_newlines(void **state)
+{
+	static const struct {
+		const char	*from, *to, *detail;
+	} k[] = {
+		{ "\"Trần Văn Minh\"", "\"Trần Văn \\u202eMinh\"",
+		    "constituencies[0].candidates[1].name: holds a bidi" },
+		{ "\"Trần Văn Minh\"", "\"Trần Văn \\u2067Minh\"",
+		    "constituencies[0].candidates[1].name: holds a bidi" },
+		{ "\"Trần Văn Minh\"", "\"Trần Văn\\u200fMinh\"",
+		    "constituencies[0].candidates[1].name: holds a bidi" },
+		{ "\"Trần Văn Minh\"", "\"Trần\\tVăn Minh\"",
+		    "constituencies[0].candidates[1].name: holds a control" },
+		{ "\"name\": \"Quốc hội\"", "\"name\": \"Quốc\\nhội\"",
+		    "levels[0].name: holds a control" },
+		{ "\"Huyện Đại Từ\"", "\"Huyện \\u202bĐại Từ\"",
+		    "areas[5].path[1]: holds a bidi" },
+	};
+	struct tly_election	*e = NULL;
+	char			*t;
+	size_t			 i, len;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		t = edit_text(k[i].from, k[i].to, &len);
+		if (tly_election_parse(t, len, &e) != TLY_E_DEFINITION)
+			fail_msg("case %zu parsed", i);
+		if (strncmp(tly_errdetail(), k[i].detail,
+		    strlen(k[i].detail)) != 0)
+			fail_msg("case %zu: detail '%s'", i, tly_errdetail());
+		free(t);
+	}
+}
+
+static void
+test_definition_reelection_of_additional_election(void **state)
+{
+	static const struct {
+		const char	*rounds, *detail;
+	} bad[] = {
+		{ "{\"round\": 2, \"kind\": \"additional\", \"constituency\": "
+		  "\"P-1\"}, {\"round\": 3, \"kind\": \"reelection\", "
+		  "\"constituency\": \"P-1\", \"repeats\": 2}, {\"round\": 4, "
+		  "\"kind\": \"reelection\", \"constituency\": \"P-1\", "
+		  "\"repeats\": 2}", "rounds[2]: a second re-election" },
+		{ "{\"round\": 2, \"kind\": \"reelection\", \"constituency\": "
+		  "\"P-1\", \"repeats\": 1}", "rounds[0].repeats: must be" },
+		{ "{\"round\": 3, \"kind\": \"reelection\", \"constituency\": "
+		  "\"P-1\", \"repeats\": 2}", "rounds[0].repeats: round 2 is "
+		  "not the additional election of 'P-1'" },
+		{ "{\"round\": 2, \"kind\": \"additional\", \"constituency\": "
+		  "\"P-1\"}, {\"round\": 3, \"kind\": \"reelection\", "
+		  "\"area\": \"A01\", \"repeats\": 2}", "rounds[1].repeats: "
+		  "only a re-election of a whole constituency" },
+		{ "{\"round\": 2, \"kind\": \"additional\", \"constituency\": "
+		  "\"P-1\"}, {\"round\": 3, \"kind\": \"reelection\", "
+		  "\"constituency\": \"P-1\"}", "rounds[1]: re-elects in 'P-1' "
+		  "after its additional election" },
+		{ "{\"round\": 2, \"kind\": \"additional\", \"constituency\": "
+		  "\"P-1\"}, {\"round\": 3, \"kind\": \"reelection\", "
+		  "\"area\": \"A01\"}", "rounds[1]: re-elects in 'P-1'" },
+	};
+	struct tly_election	*e = NULL;
+	char			*t;
+	size_t			 i, len;
+	long			 a;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = edit_text("{\"round\": 1, \"kind\": \"first\"}",
+		    bad[i].rounds, &len);
+		if (tly_election_parse(t, len, &e) != TLY_E_DEFINITION)
+			fail_msg("case %zu parsed", i);
+		if (strncmp(tly_errdetail(), bad[i].detail,
+		    strlen(bad[i].detail)) != 0)
+			fail_msg("case %zu: detail '%s'", i, tly_errdetail());
+		free(t);
+	}
+	e = parse_variant("{\"round\": 1, \"kind\": \"first\"}",
+	    "{\"round\": 2, \"kind\": \"additional\", \"constituency\": "
+	    "\"P-1\"}, {\"round\": 3, \"kind\": \"reelection\", "
+	    "\"constituency\": \"P-1\", \"repeats\": 2}");
+	assert_int_equal(tly_round_kind(e, 1), TLY_ROUND_READDITIONAL);
+	assert_int_equal(tly_round_repeats(e, 1), 2);
+	assert_int_equal(tly_round_repeats(e, 0), 0);
+	a = tly_election_find_area(e, "A01");
+	assert_int_equal(tly_election_round_covers(e, 3, (size_t)a, 1),
+	    TLY_ROUND_READDITIONAL);
+	assert_int_equal(tly_election_round_covers(e, 3, (size_t)a, 0), -1);
+	tly_election_free(e);
+}
+
 int
 main(void)
 {
@@ -529,6 +679,10 @@ main(void)
 		cmocka_unit_test(test_definition_rounds_are_checked),
 		cmocka_unit_test(test_definition_validate_reports_every_error),
 		cmocka_unit_test(test_definition_new_accessors),
+		cmocka_unit_test(test_definition_one_root_cause_one_error),
+		cmocka_unit_test(test_definition_texts_refuse_bidi_and_newlines),
+		cmocka_unit_test(
+		    test_definition_reelection_of_additional_election),
 	};
 
 	return cmocka_run_group_tests(tests, setup_election,
