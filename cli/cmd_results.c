@@ -189,13 +189,36 @@ print_constituencies(const struct tly_json *root)
 	}
 }
 
+/* The ids of array member name of obj, comma-separated, into out. */
+static const char *
+id_list(const struct tly_json *obj, const char *name, char *out,
+    size_t outlen)
+{
+	const struct tly_json	*m;
+	size_t			 o = 0;
+	char			 esc[160];
+	int			 n;
+
+	out[0] = '\0';
+	for (m = tly_json_first(tly_json_get(obj, name)); m != NULL;
+	    m = tly_json_next(m)) {
+		n = snprintf(out + o, outlen - o, "%s%s", o ? ", " : "",
+		    cli_esc(tly_json_string(m), esc, sizeof(esc)));
+		if (n < 0 || (size_t)n >= outlen - o)
+			break;
+		o += (size_t)n;
+	}
+	return o ? out : "-";
+}
+
 /* One constituency and its candidates. */
 static void
 print_constituency(const struct tly_json *c)
 {
-	const struct tly_json	*k;
+	const struct tly_json	*k, *add;
 	char			 a[160], b[160], d[32], v[24], p[24], r[24];
-	char			 s[24], f[24], x[24], y[24], z[24], t[24];
+	char			 s[48], f[24], x[24], y[24], z[24], t[24];
+	char			 nm[200], ids[1024];
 	int			 el, ok;
 
 	printf("constituency %s (%s), level %s: %s\n",
@@ -208,19 +231,31 @@ print_constituency(const struct tly_json *c)
 	    num(c, "registered", z, sizeof(z)), num(c, "voted", r, sizeof(r)),
 	    pct(c, "turnout", t, sizeof(t)), num(c, "valid", p, sizeof(p)),
 	    num(c, "invalid", d, sizeof(d)));
-	printf("%4s %-14s %-30s %-10s %10s %8s  %s\n", "rank", "candidate",
-	    "name", "born", "votes", "% valid", "");
+	/* Names are padded by display width, not bytes: Vietnamese
+	 * letters take two or three bytes and one column. */
+	printf("%4s %-14s %s %-10s %10s %8s  %s\n", "rank", "candidate",
+	    cli_pad("name", 30, nm, sizeof(nm)), "born", "votes", "% valid",
+	    "");
 	for (k = tly_json_first(tly_json_get(c, "candidates")); k != NULL;
 	    k = tly_json_next(k)) {
 		el = jtrue(k, "elected");
 		ok = jtrue(k, "eligible");
-		printf("%4s %-14s %-30s %-10s %10s %8s  %s\n",
+		printf("%4s %-14s %s %-10s %10s %8s  %s\n",
 		    num(k, "rank", r, sizeof(r)), str(k, "id", a, sizeof(a)),
-		    str(k, "name", b, sizeof(b)), str(k, "born", d, sizeof(d)),
+		    cli_pad(str(k, "name", b, sizeof(b)), 30, nm, sizeof(nm)),
+		    str(k, "born", d, sizeof(d)),
 		    num(k, "votes", v, sizeof(v)),
 		    pct(k, "percent_valid", p, sizeof(p)),
 		    el ? "elected" : ok ? "more than half" : "");
 	}
+	if (tly_json_get(c, "tie") != NULL)
+		printf("\ntie (Art. 78(4): same votes, same date of birth): "
+		    "%s; a manual decision is needed\n",
+		    id_list(c, "tie", ids, sizeof(ids)));
+	if ((add = tly_json_get(c, "additional_election")) != NULL)
+		printf("\nadditional election (Art. 79): %s seats, "
+		    "candidates %s\n", num(add, "seats", f, sizeof(f)),
+		    id_list(add, "candidates", ids, sizeof(ids)));
 }
 
 /* One administrative area's roll-up. */
