@@ -133,12 +133,9 @@ int	cli_juint(const struct tly_json *obj, const char *name, uint64_t *out);
  * out[0..outlen); "-" when s is NULL.  Returns out.
  */
 const char *cli_esc(const char *s, char *out, size_t outlen);
-/* Display width of UTF-8 text s in terminal columns (cli/text.c): one per
- * code point, none for combining marks and format characters, two for
- * wide East Asian characters. */
-size_t	cli_width(const char *s);
-/* s padded with spaces to at least width columns into out (outlen bytes,
- * truncated at a byte boundary when too small); returns out. */
+/* s padded with spaces to at least width display columns
+ * (tly_text_width()) into out (outlen bytes, truncated at a byte
+ * boundary when too small); returns out.  cli/text.c. */
 const char *cli_pad(const char *s, size_t width, char *out, size_t outlen);
 
 /* The first CLI_SHORT_HEX characters of hex text s into out (or "-"). */

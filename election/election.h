@@ -170,6 +170,12 @@ const char *tly_text_fault(const char *s, int flags);
  * sequence or a NUL.
  */
 uint32_t tly_text_decode(const char *s, size_t *np);
+/*
+ * Display width of UTF-8 text s in terminal columns: one per code point,
+ * none for combining marks (Mn) and format characters, two for wide East
+ * Asian characters.
+ */
+size_t	tly_text_width(const char *s);
 
 /* ---- Count records ------------------------------------------------------- */
 

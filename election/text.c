@@ -3,6 +3,7 @@
  * bidi controls anywhere, one line in names, and a letter or a digit in
  * a clerk's explanation.  One home for the rule: the definition reader
  * (names and other texts) and the record checks (explanations) call it.
+ * Also the display width of a text, for tables on a terminal.
  *
  * The input has already passed tly_json_valid_text(), so it is valid
  * UTF-8 without C0 (other than TAB, LF), DEL or C1 controls.
@@ -39,6 +40,28 @@ static const struct cp_range not_alnum[] = {
 	{ 0xfeff, 0xfeff }, { 0xfff0, 0xffff }, { 0x110bd, 0x110bd },
 	{ 0x110cd, 0x110cd }, { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 },
 	{ 0x1d173, 0x1d17a }, { 0x1f000, 0x1faff }, { 0xe0000, 0x10ffff },
+};
+
+/* Nonspacing marks (Mn, the common blocks) and format characters. */
+static const struct cp_range zero[] = {
+	{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd },
+	{ 0x05bf, 0x05bf }, { 0x05c1, 0x05c2 }, { 0x05c4, 0x05c5 },
+	{ 0x05c7, 0x05c7 }, { 0x0610, 0x061a }, { 0x061c, 0x061c },
+	{ 0x064b, 0x065f }, { 0x0670, 0x0670 }, { 0x06d6, 0x06dc },
+	{ 0x06df, 0x06e4 }, { 0x06e7, 0x06e8 }, { 0x06ea, 0x06ed },
+	{ 0x0e31, 0x0e31 }, { 0x0e34, 0x0e3a }, { 0x0e47, 0x0e4e },
+	{ 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff }, { 0x200b, 0x200f },
+	{ 0x202a, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f },
+	{ 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f },
+	{ 0xfeff, 0xfeff },
+};
+
+/* Wide characters: Hangul Jamo, CJK, Hangul syllables, fullwidth. */
+static const struct cp_range wide[] = {
+	{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0xa4cf },
+	{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
+	{ 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+	{ 0x20000, 0x3fffd },
 };
 
 /* 1 if cp lies in one of the n sorted ranges r. */
@@ -134,4 +157,20 @@ tly_text_fault(const char *s, int flags)
 		return "no letter or digit (only spaces, punctuation or "
 		    "invisible characters)";
 	return NULL;
+}
+
+/* Display width of s in terminal columns; see election.h. */
+size_t
+tly_text_width(const char *s)
+{
+	size_t		 w = 0, n;
+	uint32_t	 cp;
+
+	for (; *s != '\0'; s += n) {
+		cp = tly_text_decode(s, &n);
+		if (in_ranges(zero, sizeof(zero) / sizeof(zero[0]), cp))
+			continue;
+		w += in_ranges(wide, sizeof(wide) / sizeof(wide[0]), cp) ? 2 : 1;
+	}
+	return w;
 }

@@ -70,6 +70,17 @@ rec() {
 	    else {} end)' >"$1"
 }
 
+# refused WHAT DAEMON FILE REGEX: tally record must fail, saying REGEX.
+refused() {
+	local out rc
+	set +e
+	out=$(tly "$2" record "$3" 2>&1)
+	rc=$?
+	set -e
+	[ "$rc" != 0 ] || fail "$1: signed"
+	expect_match "$1" "$out" "$4"
+}
+
 # results NAME CONS: tally results --json for one constituency.
 results() {
 	"$BIN/tally" results --central "$(central_url "$1")" \
@@ -100,12 +111,7 @@ bad=('{"W2": "   "}' '{"W2": "\u200b"}' '{"W1": "nộp \u202e21"}'
     '{"W1": "kiểm tra lại"}' '{"W7": "hai dòng\nnhau"}')
 for x in "${bad[@]}"; do
 	rec "$R/bad.json" A2 C-2 2 100 40 '{"c": 30, "d": 10}' "$x"
-	set +e
-	out=$(tly d0 record "$R/bad.json" 2>&1)
-	rc=$?
-	set -e
-	[ "$rc" != 0 ] || fail "explanation $x was signed"
-	expect_match "explanation $x refused" "$out" "H10"
+	refused "explanation $x" d0 "$R/bad.json" H10
 done
 
 note "W7: each record has its own entry's deadline"
@@ -115,12 +121,7 @@ rec "$R/a2-2.json" A2 C-2 2 100 40 '{"c": 30, "d": 10}'
 tly d0 record "$R/a2-2.json" >/dev/null ||
     fail "a record of an entry without a deadline was refused"
 rec "$R/a1-2.json" A1 C-1 2 100 50 '{"a": 30, "b": 20}'
-set +e
-out=$(tly d0 record "$R/a1-2.json" 2>&1)
-rc=$?
-set -e
-[ "$rc" != 0 ] || fail "a late record was signed without W7"
-expect_match "late record" "$out" "W7"
+refused "a late record without explanation" d0 "$R/a1-2.json" W7
 rec "$R/a1-2.json" A1 C-1 2 100 50 '{"a": 30, "b": 20}' \
     '{"W7": "đường sạt lở, nộp muộn"}'
 tly d0 record "$R/a1-2.json" >/dev/null || fail "explained W7 refused"
