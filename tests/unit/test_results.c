@@ -514,6 +514,17 @@ test_art80_single_area_reelection_supersedes(void **state)
 	fx_close(&f);
 }
 
+/* Round 1: n1 only (600 of 1000), one seat left; additional round 2:
+ * 500 of 1150 voted, n2 would pass half of W. */
+static void
+add_n1_additional(struct fx *f)
+{
+	add(f, "X1", "na", 1, 1000, 900, 900, V(600), V(400), V(400), V(300));
+	add(f, "X2", "na", 1, 150, 100, 100, V(0), V(50), V(50), V(0));
+	add(f, "X1", "na", 2, 1000, 450, 450, V(0), V(300), V(100), V(50));
+	add(f, "X2", "na", 2, 150, 50, 50, V(0), V(30), V(10), V(10));
+}
+
 /*
  * Art. 80 after Art. 79: an additional election with 2*T <= R is not
  * recognised (78(1) exempts only a re-election); a re-election of that
@@ -532,13 +543,8 @@ test_art80_additional_election_low_turnout(void **state)
 	};
 	struct fx	 f;
 
-	/* Round 1: n1 only (600 of 1000); one seat left. */
 	fx_open(&f, rounds[0], NULL);
-	add(&f, "X1", "na", 1, 1000, 900, 900, V(600), V(400), V(400), V(300));
-	add(&f, "X2", "na", 1, 150, 100, 100, V(0), V(50), V(50), V(0));
-	/* Round 2: 500 of 1150 voted; n2 would pass half of W. */
-	add(&f, "X1", "na", 2, 1000, 450, 450, V(0), V(300), V(100), V(50));
-	add(&f, "X2", "na", 2, 150, 50, 50, V(0), V(30), V(10), V(10));
+	add_n1_additional(&f);
 	compute(&f);
 	assert_string_equal(status(&f, "N1"), "NEEDS_REELECTION");
 	assert_int_equal(filled(&f, "N1"), 1);
@@ -548,10 +554,7 @@ test_art80_additional_election_low_turnout(void **state)
 
 	/* Announced: round 3 supersedes round 2 and stands at low turnout. */
 	fx_open(&f, rounds[1], NULL);
-	add(&f, "X1", "na", 1, 1000, 900, 900, V(600), V(400), V(400), V(300));
-	add(&f, "X2", "na", 1, 150, 100, 100, V(0), V(50), V(50), V(0));
-	add(&f, "X1", "na", 2, 1000, 450, 450, V(0), V(300), V(100), V(50));
-	add(&f, "X2", "na", 2, 150, 50, 50, V(0), V(30), V(10), V(10));
+	add_n1_additional(&f);
 	compute(&f);
 	assert_string_equal(status(&f, "N1"), "INCOMPLETE");
 	assert_int_equal(filled(&f, "N1"), 1);
