@@ -1,196 +1,111 @@
 /*
- * json.c: strict JSON reading over cJSON, and a bounded JSON writer.
- * The only cJSON user.  Rules: PROTOCOL.md section 1.
+ * json.c: reading the JSON tree that json_scan.c builds, and a bounded
+ * JSON writer.  Rules: PROTOCOL.md section 1.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "common/err.h"
 #include "common/json.h"
-
-/* Our opaque node is a cJSON node. */
-#define N(n)	((const cJSON *)(const void *)(n))
-#define J(n)	((struct tly_json *)(void *)(n))
-
-/* Depth of n's deepest descendant, stopping past limit. */
-static int
-json_depth(const cJSON *n, int depth, int limit)
-{
-	const cJSON	*c;
-	int		 d, max = depth;
-
-	if (depth > limit)
-		return depth;
-	for (c = n->child; c != NULL; c = c->next) {
-		if ((d = json_depth(c, depth + 1, limit)) > max)
-			max = d;
-		if (max > limit)
-			break;
-	}
-	return max;
-}
-
-/* 1 if p holds an escaped NUL ("\u0000"), which cJSON would truncate. */
-static int
-has_escaped_nul(const char *p, size_t len)
-{
-	size_t	i;
-
-	for (i = 0; i + 6 <= len; i++)
-		if (p[i] == '\\' && (p[i + 1] == 'u' || p[i + 1] == 'U') &&
-		    memcmp(p + i + 2, "0000", 4) == 0)
-			return 1;
-	return 0;
-}
-
-int
-tly_json_parse(const void *p, size_t len, struct tly_json **rootp)
-{
-	const char	*end = NULL, *s = p;
-	cJSON		*root;
-
-	*rootp = NULL;
-	if (len == 0)
-		return tly_fail(TLY_E_JSON, "empty JSON text");
-	if (memchr(s, '\0', len) != NULL)
-		return tly_fail(TLY_E_JSON, "JSON text contains a NUL byte");
-	if (has_escaped_nul(s, len))
-		return tly_fail(TLY_E_JSON, "JSON text contains \\u0000");
-	root = cJSON_ParseWithLengthOpts(s, len, &end, 0);
-	if (root == NULL) {
-		end = cJSON_GetErrorPtr();
-		return tly_fail(TLY_E_JSON, "malformed JSON at byte %zu",
-		    end != NULL && end >= s && end <= s + len ?
-		    (size_t)(end - s) : len);
-	}
-	while (end < s + len && (*end == ' ' || *end == '\t' ||
-	    *end == '\n' || *end == '\r'))
-		end++;
-	if (end != s + len) {
-		cJSON_Delete(root);
-		return tly_fail(TLY_E_JSON, "trailing bytes after JSON at byte %zu",
-		    (size_t)(end - s));
-	}
-	if (json_depth(root, 1, TLY_JSON_DEPTH_MAX) > TLY_JSON_DEPTH_MAX) {
-		cJSON_Delete(root);
-		return tly_fail(TLY_E_JSON, "JSON nested deeper than %d",
-		    TLY_JSON_DEPTH_MAX);
-	}
-	*rootp = J(root);
-	return TLY_OK;
-}
-
-void
-tly_json_free(struct tly_json *root)
-{
-	cJSON_Delete((cJSON *)(void *)root);
-}
+#include "common/jsonInt.h"
 
 int
 tly_json_is_object(const struct tly_json *n)
 {
-	return n != NULL && cJSON_IsObject(N(n));
+	return n != NULL && n->type == JSON_OBJECT;
 }
 
 int
 tly_json_is_array(const struct tly_json *n)
 {
-	return n != NULL && cJSON_IsArray(N(n));
+	return n != NULL && n->type == JSON_ARRAY;
 }
 
 int
 tly_json_is_string(const struct tly_json *n)
 {
-	return n != NULL && cJSON_IsString(N(n));
+	return n != NULL && n->type == JSON_STRING;
 }
 
 int
 tly_json_is_null(const struct tly_json *n)
 {
-	return n != NULL && cJSON_IsNull(N(n));
+	return n != NULL && n->type == JSON_NULL;
 }
 
 struct tly_json *
 tly_json_get(const struct tly_json *n, const char *name)
 {
-	const cJSON	*c;
+	struct tly_json	*c;
 
 	if (!tly_json_is_object(n))
 		return NULL;
 	/* Case-sensitive; the first of duplicates (check_names rejects those). */
-	for (c = N(n)->child; c != NULL; c = c->next)
-		if (c->string != NULL && strcmp(c->string, name) == 0)
-			return J(c);
+	for (c = n->child; c != NULL; c = c->next)
+		if (strcmp(c->name, name) == 0)
+			return c;
 	return NULL;
 }
 
 size_t
 tly_json_count(const struct tly_json *n)
 {
-	const cJSON	*c;
-	size_t		 k = 0;
-
-	if (n == NULL)
+	if (n == NULL || (n->type != JSON_OBJECT && n->type != JSON_ARRAY))
 		return 0;
-	for (c = N(n)->child; c != NULL; c = c->next)
-		k++;
-	return k;
+	return n->len;
 }
 
 struct tly_json *
 tly_json_first(const struct tly_json *n)
 {
-	if (n == NULL || !(cJSON_IsObject(N(n)) || cJSON_IsArray(N(n))))
+	if (n == NULL || (n->type != JSON_OBJECT && n->type != JSON_ARRAY))
 		return NULL;
-	return J(N(n)->child);
+	return n->child;
 }
 
 struct tly_json *
 tly_json_next(const struct tly_json *n)
 {
-	return n == NULL ? NULL : J(N(n)->next);
+	return n == NULL ? NULL : n->next;
 }
 
 const char *
 tly_json_name(const struct tly_json *member)
 {
-	return member == NULL ? NULL : N(member)->string;
+	return member == NULL ? NULL : member->name;
 }
 
 const char *
 tly_json_string(const struct tly_json *n)
 {
-	return tly_json_is_string(n) ? N(n)->valuestring : NULL;
+	return tly_json_is_string(n) ? n->str : NULL;
 }
 
 int
 tly_json_check_names(const struct tly_json *n, const char *where,
     const char *const *names)
 {
-	const cJSON		*c, *d;
+	const struct tly_json	*c, *d;
 	const char *const	*k;
 
 	if (!tly_json_is_object(n))
 		return tly_fail(TLY_E_JSON, "%s: not an object",
 		    *where ? where : "(top)");
-	for (c = N(n)->child; c != NULL; c = c->next) {
+	for (c = n->child; c != NULL; c = c->next) {
 		for (d = c->next; d != NULL; d = d->next)
-			if (strcmp(c->string, d->string) == 0)
+			if (strcmp(c->name, d->name) == 0)
 				return tly_fail(TLY_E_JSON,
 				    "%s%s%s: name given twice", where,
-				    *where ? "." : "", c->string);
+				    *where ? "." : "", c->name);
 		if (names == NULL)
 			continue;
 		for (k = names; *k != NULL; k++)
-			if (strcmp(*k, c->string) == 0)
+			if (strcmp(*k, c->name) == 0)
 				break;
 		if (*k == NULL)
 			return tly_fail(TLY_E_JSON, "%s%s%s: unknown name",
-			    where, *where ? "." : "", c->string);
+			    where, *where ? "." : "", c->name);
 	}
 	return TLY_OK;
 }
@@ -198,17 +113,10 @@ tly_json_check_names(const struct tly_json *n, const char *where,
 int
 tly_json_int(const struct tly_json *n, const char *where, uint64_t *out)
 {
-	double	v;
-
 	*out = 0;
-	if (n == NULL || !cJSON_IsNumber(N(n)))
+	if (n == NULL || n->type != JSON_INT)
 		return tly_fail(TLY_E_JSON, "%s: not an integer", where);
-	v = N(n)->valuedouble;
-	if (!isfinite(v) || v < 0 || v != floor(v) ||
-	    v > (double)TLY_JSON_INT_MAX)
-		return tly_fail(TLY_E_JSON,
-		    "%s: not an integer from 0 to 2^53-1", where);
-	*out = (uint64_t)v;
+	*out = n->num;		/* the scanner kept it in 0..2^53-1 */
 	return TLY_OK;
 }
 
@@ -341,9 +249,9 @@ int
 tly_json_bool(const struct tly_json *n, const char *where, int *out)
 {
 	*out = 0;
-	if (n == NULL || !cJSON_IsBool(N(n)))
+	if (n == NULL || (n->type != JSON_TRUE && n->type != JSON_FALSE))
 		return tly_fail(TLY_E_JSON, "%s: not true or false", where);
-	*out = cJSON_IsTrue(N(n));
+	*out = n->type == JSON_TRUE;
 	return TLY_OK;
 }
 

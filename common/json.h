@@ -1,10 +1,14 @@
 /*
- * json.h: strict JSON reading (the only cJSON user) and a bounded writer.
+ * json.h: strict JSON reading and a bounded writer.
  *
- * Reading follows PROTOCOL.md section 1: duplicate and unknown names are
- * rejected by tly_json_check_names(), integers are whole numbers in
- * 0..2^53-1, ids are [A-Za-z0-9._-]{1,64}, texts are 1..2000 bytes of
- * UTF-8 without control characters other than TAB and LF.
+ * Reading follows PROTOCOL.md section 1.  tly_json_parse() (json_scan.c)
+ * accepts only RFC 8259 text with no byte order mark, whitespace only
+ * SP HT LF CR, strings of valid UTF-8 without raw control characters or
+ * \u0000, and numbers that are integers: plain digits, no leading zero,
+ * at most 2^53-1, read exactly.  Duplicate and unknown names are
+ * rejected by tly_json_check_names(), ids are [A-Za-z0-9._-]{1,64},
+ * texts are 1..2000 bytes of UTF-8 without control characters other
+ * than TAB and LF.
  *
  * Every error sets a detail naming the path, as "records[2].valid: not an
  * integer".  The "where" arguments are that path prefix ("" for the top).
@@ -26,7 +30,9 @@ struct tly_json;	/* a node; opaque */
 
 /*
  * Parse p[0..len).  *rootp owns the tree: free with tly_json_free().
- * Rejects NUL bytes, trailing garbage and nesting over the limit.
+ * Anything outside the rules above is TLY_E_JSON with a detail naming
+ * the byte offset, and no tree is built; so are trailing bytes and
+ * nesting over TLY_JSON_DEPTH_MAX (the top value is at depth 1).
  */
 int	tly_json_parse(const void *p, size_t len, struct tly_json **rootp);
 void	tly_json_free(struct tly_json *root);		/* NULL-safe */

@@ -141,7 +141,7 @@ test_definition_errors_name_the_path(void **state)
 		    TLY_E_DEFINITION, "areas[2].id: not an id" },
 		{ "registered not an integer", "\"na\": 1180",
 		    "\"na\": 1180.5", TLY_E_DEFINITION,
-		    "areas[0].registered.na: not an integer" },
+		    "areas[0].registered.na: number with a fraction" },
 		{ "empty path", "[\"Tỉnh Thái Nguyên\", \"Thành phố Thái "
 		    "Nguyên\", \"Phường Đồng Quang\"]", "[]", TLY_E_DEFINITION,
 		    "areas[0].path: empty" },
