@@ -380,7 +380,6 @@ int
 tly_key_load_pass(const char *path, const char *pass, size_t passlen,
     struct tly_key **keyp)
 {
-	uint8_t	*sk = NULL;
 	char	*line = NULL;
 	size_t	 n;
 	int	 r;
@@ -388,34 +387,39 @@ tly_key_load_pass(const char *path, const char *pass, size_t passlen,
 	*keyp = NULL;
 	if ((r = key_read(path, &line, &n, ENC_LINE_LEN)) != TLY_OK)
 		return r;
+	r = tly_key_parse(path, line, n, pass, passlen, keyp);
+	sodium_free(line);
+	return r;
+}
+
+int
+tly_key_parse(const char *name, const char *line, size_t n,
+    const char *pass, size_t passlen, struct tly_key **keyp)
+{
+	uint8_t	*sk = NULL;
+	int	 r;
+
+	*keyp = NULL;
 	if (n > sizeof(ENC_WORD) - 1 &&
 	    memcmp(line, ENC_WORD, sizeof(ENC_WORD) - 1) == 0) {
 		if (pass == NULL)
-			r = tly_fail(TLY_E_KEY, "%s: the key is encrypted; a "
-			    "passphrase is needed", path);
-		else
-			r = key_decrypt(path, line, n, pass, passlen, keyp);
-		goto out;
+			return tly_fail(TLY_E_KEY, "%s: the key is encrypted; "
+			    "a passphrase is needed", name);
+		return key_decrypt(name, line, n, pass, passlen, keyp);
 	}
 	if (n != SEC_LINE_LEN ||
 	    memcmp(line, SEC_WORD, sizeof(SEC_WORD) - 1) != 0 ||
-	    line[SEC_LINE_LEN - 1] != '\n') {
-		r = tly_fail(TLY_E_KEY, "%s: not a tally secret key file", path);
-		goto out;
-	}
-	if ((sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
-		r = TLY_E_NOMEM;
-		goto out;
-	}
+	    line[SEC_LINE_LEN - 1] != '\n')
+		return tly_fail(TLY_E_KEY, "%s: not a tally secret key file",
+		    name);
+	if ((sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL)
+		return TLY_E_NOMEM;
 	if (tly_unhex(line + sizeof(SEC_WORD) - 1, 4 * TLY_PK_LEN, sk,
-	    crypto_sign_SECRETKEYBYTES) != TLY_OK) {
-		r = tly_fail(TLY_E_KEY, "%s: bad hex in secret key", path);
-		goto out;
-	}
-	r = key_from_sk(sk, path, keyp);
- out:
+	    crypto_sign_SECRETKEYBYTES) != TLY_OK)
+		r = tly_fail(TLY_E_KEY, "%s: bad hex in secret key", name);
+	else
+		r = key_from_sk(sk, name, keyp);
 	sodium_free(sk);
-	sodium_free(line);
 	return r;
 }
 
@@ -529,6 +533,22 @@ tly_pubkey_parse(const char *text, uint8_t pk[TLY_PK_LEN])
 }
 
 int
+tly_pubkey_parse_file(const uint8_t *p, size_t len, uint8_t pk[TLY_PK_LEN])
+{
+	char	line[PUB_LINE_LEN + 1];
+
+	if (len != PUB_LINE_LEN ||
+	    memcmp(p, PUB_WORD, sizeof(PUB_WORD) - 1) != 0 ||
+	    p[len - 1] != '\n')
+		return tly_fail(TLY_E_KEY, "not a tally public key file");
+	memcpy(line, p, len);
+	line[len] = '\0';
+	if (tly_pubkey_parse(line, pk) != TLY_OK)
+		return tly_fail(TLY_E_KEY, "not a tally public key file");
+	return TLY_OK;
+}
+
+int
 tly_pubkey_load(const char *path, uint8_t pk[TLY_PK_LEN])
 {
 	struct tly_buf	b = TLY_BUF_INIT(PUB_LINE_LEN);
@@ -540,13 +560,8 @@ tly_pubkey_load(const char *path, uint8_t pk[TLY_PK_LEN])
 			    "file", path);
 		goto out;
 	}
-	if (b.len != PUB_LINE_LEN ||
-	    memcmp(b.p, PUB_WORD, sizeof(PUB_WORD) - 1) != 0 ||
-	    b.p[b.len - 1] != '\n' ||
-	    tly_pubkey_parse((const char *)b.p, pk) != TLY_OK) {
-		r = tly_fail(TLY_E_KEY, "%s: not a tally public key file", path);
-		goto out;
-	}
+	if ((r = tly_pubkey_parse_file(b.p, b.len, pk)) != TLY_OK)
+		r = tly_fail(r, "%s: %s", path, tly_errdetail());
  out:
 	tly_buf_free(&b);
 	return r;

@@ -51,6 +51,14 @@ int	tly_key_save(const struct tly_key *key, const char *secpath,
 int	tly_key_load_pass(const char *path, const char *pass, size_t passlen,
 	    struct tly_key **keyp);
 /*
+ * Parse the bytes line[0..n) of a secret key file (PROTOCOL.md 2 and
+ * 2.1), plain or, given pass, encrypted: the whole file, newline
+ * included, followed by a NUL.  Errors begin with name.  *keyp: new,
+ * free with tly_key_free().  The caller wipes line.
+ */
+int	tly_key_parse(const char *name, const char *line, size_t n,
+	    const char *pass, size_t passlen, struct tly_key **keyp);
+/*
  * tly_key_save(), but with pass not NULL the secret file is encrypted
  * under it (Argon2id, then XSalsa20-Poly1305; PROTOCOL.md 2.1).
  */
@@ -82,6 +90,9 @@ int	tly_sig_verify(const uint8_t pk[TLY_PK_LEN], const uint8_t *m,
 int	tly_pubkey_load(const char *path, uint8_t pk[TLY_PK_LEN]);
 /* Parse a public key given as 64 hex characters or as a file's line. */
 int	tly_pubkey_parse(const char *text, uint8_t pk[TLY_PK_LEN]);
+/* Parse the bytes p[0..len) of a public key file: exactly its one line. */
+int	tly_pubkey_parse_file(const uint8_t *p, size_t len,
+	    uint8_t pk[TLY_PK_LEN]);
 
 /* BLAKE2b-256 of p[0..len). */
 void	tly_hash(const void *p, size_t len, uint8_t out[TLY_HASH_LEN]);

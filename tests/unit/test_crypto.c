@@ -327,6 +327,42 @@ test_key_passphrase(void **state)
 	rmdir(dir);
 }
 
+/* The key file parsers over bytes, as the fuzz target drives them. */
+static void
+test_key_parse_bytes(void **state)
+{
+	static const uint8_t	 seed[32] = { 1 };
+	struct tly_key		*k = NULL, *k2 = NULL;
+	char			 line[200], hex[65];
+	uint8_t			 pk[32];
+	size_t			 n;
+
+	assert_int_equal(tly_key_from_seed(seed, &k), TLY_OK);
+	tly_hex(tly_key_public(k), 32, hex);
+	n = (size_t)snprintf(line, sizeof(line), "tally-ed25519-public %s\n",
+	    hex);
+	assert_int_equal(tly_pubkey_parse_file((uint8_t *)line, n, pk),
+	    TLY_OK);
+	assert_memory_equal(pk, tly_key_public(k), 32);
+	/* No newline, a trailing byte, a bare hex line: not a file. */
+	assert_int_equal(tly_pubkey_parse_file((uint8_t *)line, n - 1, pk),
+	    TLY_E_KEY);
+	line[n] = '\n';
+	assert_int_equal(tly_pubkey_parse_file((uint8_t *)line, n + 1, pk),
+	    TLY_E_KEY);
+	assert_int_equal(tly_pubkey_parse_file((uint8_t *)hex, 64, pk),
+	    TLY_E_KEY);
+	/* A secret file is refused with any length but its own. */
+	memcpy(line, "tally-ed25519-secret ", 22);
+	assert_int_equal(tly_key_parse("x", line, 21, NULL, 0, &k2),
+	    TLY_E_KEY);
+	assert_null(k2);
+	assert_string_equal(tly_errdetail(), "x: not a tally secret key file");
+	assert_int_equal(tly_key_parse("x", line, 0, NULL, 0, &k2), TLY_E_KEY);
+	assert_null(k2);
+	tly_key_free(k);
+}
+
 int
 main(void)
 {
@@ -337,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_hex_strict),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_key_parse_bytes),
 		cmocka_unit_test(test_key_passphrase),
 	};
 
