@@ -206,16 +206,28 @@ int
 tly_batch_parse(const uint8_t *m, size_t len, struct tly_batch **bp)
 {
 	struct tly_envelope	 env;
-	struct tly_batch	*b = NULL;
 	int			 r;
 
 	*bp = NULL;
 	if ((r = tly_envelope_verify(m, len, TLY_CTX_BATCH, &env)) != TLY_OK)
 		return r;
+	return tly_batch_from_envelope(&env, bp);
+}
+
+int
+tly_batch_from_envelope(const struct tly_envelope *env, struct tly_batch **bp)
+{
+	struct tly_batch	*b = NULL;
+	int			 r;
+
+	*bp = NULL;
+	if (env->ctxlen != strlen(TLY_CTX_BATCH) ||
+	    memcmp(env->ctx, TLY_CTX_BATCH, env->ctxlen) != 0)
+		return tly_fail(TLY_E_CONTEXT, "signed message: not a batch");
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return TLY_E_NOMEM;
-	tly_hash(m, len, b->id);
-	if ((r = batch_body(&env, b)) != TLY_OK)
+	tly_hash(env->msg, env->msglen, b->id);
+	if ((r = batch_body(env, b)) != TLY_OK)
 		goto out;
 	*bp = b;
 	b = NULL;		/* transferred */
@@ -316,19 +328,32 @@ int
 tly_receipt_verify(const uint8_t *m, size_t len,
     const uint8_t central_pk[TLY_PK_LEN], struct tly_receipt *rc)
 {
-	static const char *const names[] = { "device", "seq", "batch",
-	    "stored", NULL };
 	struct tly_envelope	 env;
-	struct tly_json		*root = NULL;
 	int			 r;
 
 	memset(rc, 0, sizeof(*rc));
 	if ((r = tly_envelope_verify(m, len, TLY_CTX_RECEIPT, &env)) != TLY_OK)
 		return tly_fail(TLY_E_RECEIPT, "receipt: %s", tly_errdetail());
-	if (memcmp(env.signer, central_pk, TLY_PK_LEN) != 0)
+	return tly_receipt_from_envelope(&env, central_pk, rc);
+}
+
+int
+tly_receipt_from_envelope(const struct tly_envelope *env,
+    const uint8_t central_pk[TLY_PK_LEN], struct tly_receipt *rc)
+{
+	static const char *const names[] = { "device", "seq", "batch",
+	    "stored", NULL };
+	struct tly_json		*root = NULL;
+	int			 r;
+
+	memset(rc, 0, sizeof(*rc));
+	if (env->ctxlen != strlen(TLY_CTX_RECEIPT) ||
+	    memcmp(env->ctx, TLY_CTX_RECEIPT, env->ctxlen) != 0)
+		return tly_fail(TLY_E_RECEIPT, "receipt: not a receipt");
+	if (memcmp(env->signer, central_pk, TLY_PK_LEN) != 0)
 		return tly_fail(TLY_E_RECEIPT, "receipt: signed by another "
 		    "key than the central's");
-	if ((r = tly_json_parse(env.body, env.bodylen, &root)) != TLY_OK ||
+	if ((r = tly_json_parse(env->body, env->bodylen, &root)) != TLY_OK ||
 	    (r = tly_json_check_names(root, "", names)) != TLY_OK ||
 	    (r = tly_json_get_hash(root, "", "device", rc->device)) !=
 	    TLY_OK ||

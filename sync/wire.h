@@ -74,6 +74,13 @@ struct tly_batch {
  * with a detail naming the field.
  */
 int	tly_batch_parse(const uint8_t *m, size_t len, struct tly_batch **bp);
+/*
+ * The batch in an envelope that tly_envelope_parse() filled, WITHOUT
+ * checking its signature: for tly_batch_parse(), which has checked it,
+ * and for the fuzz targets.  Refuses another context.  *bp as above.
+ */
+int	tly_batch_from_envelope(const struct tly_envelope *env,
+	    struct tly_batch **bp);
 void	tly_batch_free(struct tly_batch *b);		/* NULL-safe */
 
 /*
@@ -103,6 +110,9 @@ int	tly_receipt_seal(const struct tly_key *central,
 	    const struct tly_receipt *rc, struct tly_buf *out);
 /* Verify m as a receipt signed by central_pk and parse it into *rc. */
 int	tly_receipt_verify(const uint8_t *m, size_t len,
+	    const uint8_t central_pk[TLY_PK_LEN], struct tly_receipt *rc);
+/* As above, WITHOUT checking the signature (see tly_batch_from_envelope). */
+int	tly_receipt_from_envelope(const struct tly_envelope *env,
 	    const uint8_t central_pk[TLY_PK_LEN], struct tly_receipt *rc);
 
 /* ---- Bundles ------------------------------------------------------------ */

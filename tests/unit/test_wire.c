@@ -397,6 +397,41 @@ test_batch_body_rules(void **state)
 	}
 }
 
+/* The unsigned readers keep the context rule of the signed ones. */
+static void
+test_from_envelope_context(void **state)
+{
+	static const uint8_t	 seed[32] = { 3 };
+	static const char	 body[] = "{}";
+	struct tly_key		*k = NULL;
+	struct tly_buf		 m = TLY_BUF_INIT(4096);
+	struct tly_envelope	 env;
+	struct tly_batch	*b = NULL;
+	struct tly_receipt	 rc;
+
+	assert_int_equal(tly_key_from_seed(seed, &k), TLY_OK);
+	assert_int_equal(tly_envelope_seal(k, TLY_CTX_RECEIPT,
+	    (const uint8_t *)body, 2, &m), TLY_OK);
+	assert_int_equal(tly_envelope_parse(m.p, m.len, &env), TLY_OK);
+	assert_int_equal(tly_batch_from_envelope(&env, &b), TLY_E_CONTEXT);
+	assert_null(b);
+	/* The right context reaches the body, which is refused. */
+	assert_int_equal(tly_receipt_from_envelope(&env, tly_key_public(k),
+	    &rc), TLY_E_RECEIPT);
+	assert_non_null(strstr(tly_errdetail(), "receipt body"));
+	tly_buf_reset(&m);
+	assert_int_equal(tly_envelope_seal(k, TLY_CTX_BATCH,
+	    (const uint8_t *)body, 2, &m), TLY_OK);
+	assert_int_equal(tly_envelope_parse(m.p, m.len, &env), TLY_OK);
+	assert_int_equal(tly_receipt_from_envelope(&env, tly_key_public(k),
+	    &rc), TLY_E_RECEIPT);
+	assert_non_null(strstr(tly_errdetail(), "not a receipt"));
+	assert_int_equal(tly_batch_from_envelope(&env, &b), TLY_E_BATCH);
+	assert_null(b);
+	tly_buf_free(&m);
+	tly_key_free(k);
+}
+
 int
 main(void)
 {
@@ -407,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_golden_receipt),
 		cmocka_unit_test(test_golden_bundle),
 		cmocka_unit_test(test_batch_body_rules),
+		cmocka_unit_test(test_from_envelope_context),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
