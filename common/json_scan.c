@@ -445,7 +445,9 @@ scan_value(struct scan *sc, int depth, struct tly_json **np)
 		break;
 	default:
 		if (c < '0' || c > '9')
-			return scan_fail(sc, sc->p == sc->s && c == 0xef ?
+			return scan_fail(sc, sc->p == sc->s &&
+			    sc->end - sc->p >= 3 &&
+			    memcmp(sc->p, "\xef\xbb\xbf", 3) == 0 ?
 			    "byte order mark" : "unexpected byte");
 		n = node_new(sc, JSON_INT);
 		if ((r = scan_int(sc, &v)) == TLY_OK && n != NULL)
