@@ -2,6 +2,7 @@
 #
 #   make              build bin/tally, bin/tallyd, bin/tally-central
 #   make check        unit tests, fuzz corpus replay, integration tests
+#   make check T=wire only the tests whose name contains "wire"
 #   make SAN=1 check  the same under AddressSanitizer and UBSan
 #   make demo         install deps, build, run the end-to-end demo
 #   make demo-province  the same at the size of a province (Thai Nguyen 2021)
@@ -40,6 +41,8 @@ override CFLAGS	+= -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	   -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter \
 	   -fno-strict-aliasing $(WERROR)
 override LDLIBS	+= $(PKG_LIBS) -lpthread -lm
+# Tests find tests/vectors from any working directory.
+TEST_CFLAGS := -DTLY_SRCDIR='"$(CURDIR)"'
 
 ifneq ($(SAN),)
   override CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -99,18 +102,18 @@ $(BIN)/tally: $(BUILD)/cli/main.o $(CLI_OBJ) $(LIB)
 # for test_daemon_* and test_central_*, that program's non-main objects.
 $(BUILD)/tests/test_daemon_%: tests/unit/test_daemon_%.c $(DAEMON_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(CMOCKA_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(CMOCKA_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/test_central_%: tests/unit/test_central_%.c $(CENTRAL_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(CMOCKA_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(CMOCKA_LIBS) $(LDLIBS)
 
 # test_json reads its corpus from this tree, wherever it runs from.
 $(BUILD)/tests/test_json: private override CFLAGS += -DTLY_SRCDIR='"$(CURDIR)"'
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(CMOCKA_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(CMOCKA_LIBS) $(LDLIBS)
 
 # Fuzz targets, built with a replay driver for make check ...
 $(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB)
@@ -162,12 +165,19 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS)
 
-# check and demo install what they need first, then build and run.
-check: deps
+# check installs the Debian packages only when pkg-config or a tool the
+# tests use cannot be found, so a machine that has them never runs
+# apt-get; demo always runs deps (which does nothing when all are there).
+# T=pattern runs only the tests whose name contains pattern.
+HAVE_DEPS = $(shell pkg-config --exists $(PKGS) cmocka && \
+	    command -v curl >/dev/null && command -v jq >/dev/null && \
+	    command -v sqlite3 >/dev/null && echo ok)
+check:
+	@$(if $(filter ok,$(HAVE_DEPS)),:,$(MAKE) --no-print-directory deps)
 	@$(MAKE) --no-print-directory check-run
 
 check-run: all $(UNIT_BIN) $(REPLAY_BIN) $(TOOL_BIN)
-	@BUILD=$(BUILD) BIN=$(BIN) tests/run-all
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run-all $(T)
 
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done

@@ -20,8 +20,8 @@
 #include "common/err.h"
 #include "election/election.h"
 
-#define ELECTION_SMALL	"tests/vectors/election-small.json"
-#define RECORDS_SMALL	"tests/vectors/records-small"
+#define ELECTION_SMALL	TLY_SRCDIR "/tests/vectors/election-small.json"
+#define RECORDS_SMALL	TLY_SRCDIR "/tests/vectors/records-small"
 
 static struct tly_election *E;		/* the small election */
 static char	*E_text;		/* its JSON text */

@@ -38,7 +38,7 @@
 #include "sync/wire.h"
 #include "daemon/tallyd.h"
 
-#define VEC		"tests/vectors/"
+#define VEC		TLY_SRCDIR "/tests/vectors/"
 #define HELD_MAX	64		/* batches the fake central keeps */
 #define WAIT_S		30		/* bound on every wait */
 

@@ -21,7 +21,7 @@
 #include "crypto/crypto.h"
 #include "sync/wire.h"
 
-#define VEC		"tests/vectors/"
+#define VEC		TLY_SRCDIR "/tests/vectors/"
 #define CREATED		1622073600	/* 2021-05-27T00:00:00Z */
 
 static struct tly_key	*dev, *central;
