@@ -1,7 +1,7 @@
 /*
- * api.c: the central's HTTP router (PROTOCOL.md section 8) and the small
- * GET endpoints: the central key and results (the merge state endpoints
- * are in api_merge.c).
+ * api.c: the central's route table (PROTOCOL.md section 8) and the
+ * small GET /v1/key; the merge state endpoints are in api_merge.c, the
+ * results in results.c, POST /v1/batches in ingest.c.
  */
 #include <string.h>
 
@@ -11,7 +11,6 @@
 #include "common/json.h"
 #include "common/log.h"
 
-#define DEVICES_PREFIX	"/v1/devices/"
 #define SMALL_MAX	4096	/* body cap of the small answers */
 
 /* Put a finished JSON document from b into resp (200). */
@@ -53,58 +52,46 @@ get_key(struct tly_central *c, struct tly_http_resp *resp)
 	tly_buf_free(&b);
 }
 
-/* 1 if the method is m; otherwise answer 405 and return 0. */
-static int
-want_method(const struct tly_http_req *req, struct tly_http_resp *resp,
-    const char *m)
-{
-	if (strcmp(req->method, m) == 0)
-		return 1;
-	tly_http_resp_error(resp, 405, "method_not_allowed",
-	    "%s needs %s", req->path, m);
-	return 0;
-}
-
-/* Route one request. */
+/* POST /v1/batches (8.1). */
 static void
-route(struct tly_central *c, const struct tly_http_req *req,
-    struct tly_http_resp *resp)
+post_batches(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
 {
-	const char	*path = req->path, *dev, *slash;
-	size_t		 plen = strlen(DEVICES_PREFIX);
-
-	if (strcmp(path, "/v1/batches") == 0) {
-		if (want_method(req, resp, "POST"))
-			tly_central_post_batches(c, req, resp);
-		return;
-	}
-	if (strcmp(path, "/v1/link") == 0) {
-		if (want_method(req, resp, "GET"))
-			tly_central_link(c, req, resp);
-		return;
-	}
-	if (strcmp(path, "/v1/key") == 0) {
-		if (want_method(req, resp, "GET"))
-			get_key(c, resp);
-		return;
-	}
-	if (strcmp(path, "/v1/results") == 0 ||
-	    strncmp(path, "/v1/results/", 12) == 0) {
-		if (want_method(req, resp, "GET"))
-			tly_central_results_serve(c, req, resp);
-		return;
-	}
-	if (strncmp(path, DEVICES_PREFIX, plen) == 0) {
-		dev = path + plen;
-		if ((slash = strchr(dev, '/')) != NULL &&
-		    tly_central_get_device(c, dev, (size_t)(slash - dev),
-		    slash, req, resp))
-			return;
-	}
-	if (tly_central_get_merge(c, req, resp))
-		return;
-	tly_http_resp_error(resp, 404, "not_found", "no such path");
+	tly_central_post_batches(arg, req, resp);
 }
+
+/* GET /v1/link (8.8). */
+static void
+route_link(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	tly_central_link(arg, req, resp);
+}
+
+/* GET /v1/key (8.3). */
+static void
+route_key(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	get_key(arg, resp);
+}
+
+/* The central's endpoints (PROTOCOL.md 8); every GET also answers HEAD. */
+static const struct tly_route central_routes[] = {
+	{ "POST", "/v1/batches",			post_batches },
+	{ "GET",  "/v1/link",				route_link },
+	{ "GET",  "/v1/key",				route_key },
+	{ "GET",  "/v1/results",			tly_central_get_results },
+	{ "GET",  "/v1/results/constituencies/**",	tly_central_get_constituency },
+	{ "GET",  "/v1/results/areas/**",		tly_central_get_area },
+	{ "GET",  "/v1/devices/*/head",			tly_central_get_head },
+	{ "GET",  "/v1/devices/*/receipts",		tly_central_get_receipts },
+	{ "GET",  "/v1/state-hash",			tly_central_get_state_hash },
+	{ "GET",  "/v1/status",				tly_central_get_status },
+	{ "GET",  "/v1/conflicts",			tly_central_get_conflicts },
+	{ "GET",  "/v1/evidence",			tly_central_get_evidence },
+	{ "GET",  "/v1/feed",				tly_central_get_feed },
+};
 
 void
 tly_central_handle(void *arg, const struct tly_http_req *req,
@@ -112,7 +99,8 @@ tly_central_handle(void *arg, const struct tly_http_req *req,
 {
 	char	path[160];
 
-	route(arg, req, resp);
+	tly_route_dispatch(central_routes, sizeof(central_routes) /
+	    sizeof(central_routes[0]), arg, req, resp);
 	tly_log_debug("%s %s: %d", req->method, tly_log_escape(req->path,
 	    strlen(req->path), path, sizeof(path)), resp->status);
 }

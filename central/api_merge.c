@@ -142,30 +142,36 @@ get_receipts(struct tly_central *c, const uint8_t *dev,
 	tly_buf_free(&b);
 }
 
-int
-tly_central_get_device(struct tly_central *c, const char *hex,
-    size_t hexlen, const char *what, const struct tly_http_req *req,
-    struct tly_http_resp *resp)
+/* The device key of a /v1/devices/{key}/... path; 0, or answer 400. */
+static int
+device_param(const struct tly_route_params *rp, struct tly_http_resp *resp,
+    uint8_t dev[TLY_PK_LEN])
+{
+	if (tly_unhex(rp->p[0], rp->len[0], dev, TLY_PK_LEN) == TLY_OK)
+		return 0;
+	tly_http_resp_error(resp, 400, "bad_request",
+	    "the device key must be 64 lowercase hex characters");
+	return -1;
+}
+
+void
+tly_central_get_head(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
 {
 	uint8_t	dev[TLY_PK_LEN];
 
-	if (strcmp(what, "/head") != 0 && strcmp(what, "/receipts") != 0)
-		return 0;
-	if (strcmp(req->method, "GET") != 0) {
-		tly_http_resp_error(resp, 405, "method_not_allowed",
-		    "%s needs GET", req->path);
-		return 1;
-	}
-	if (tly_unhex(hex, hexlen, dev, sizeof(dev)) != TLY_OK) {
-		tly_http_resp_error(resp, 400, "bad_request",
-		    "the device key must be 64 lowercase hex characters");
-		return 1;
-	}
-	if (strcmp(what, "/head") == 0)
-		get_head(c, dev, resp);
-	else
-		get_receipts(c, dev, req, resp);
-	return 1;
+	if (device_param(rp, resp, dev) == 0)
+		get_head(arg, dev, resp);
+}
+
+void
+tly_central_get_receipts(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	uint8_t	dev[TLY_PK_LEN];
+
+	if (device_param(rp, resp, dev) == 0)
+		get_receipts(arg, dev, req, resp);
 }
 
 /* GET /v1/state-hash and GET /v1/status (8.7). */
@@ -223,34 +229,38 @@ get_stats(struct tly_central *c, int full, struct tly_http_resp *resp)
 	tly_buf_free(&b);
 }
 
-int
-tly_central_get_merge(struct tly_central *c, const struct tly_http_req *req,
-    struct tly_http_resp *resp)
+void
+tly_central_get_state_hash(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	get_stats(arg, 0, resp);
+}
+
+void
+tly_central_get_status(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	get_stats(arg, 1, resp);
+}
+
+/* The lists of 8.7: conflicts, evidence and the audit feed. */
+enum merge_list { LIST_CONFLICTS, LIST_EVIDENCE, LIST_FEED };
+
+/* GET /v1/conflicts, /v1/evidence and /v1/feed (8.7). */
+static void
+get_list(struct tly_central *c, enum merge_list what,
+    const struct tly_http_req *req, struct tly_http_resp *resp)
 {
 	struct tly_buf	b = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
 	struct tly_jw	w;
-	const char	*p = req->path;
 	uint64_t	 after, limit;
 	int		 r;
 
-	if (strcmp(p, "/v1/state-hash") != 0 && strcmp(p, "/v1/status") != 0 &&
-	    strcmp(p, "/v1/conflicts") != 0 && strcmp(p, "/v1/evidence") != 0 &&
-	    strcmp(p, "/v1/feed") != 0)
-		return 0;
-	if (strcmp(req->method, "GET") != 0) {
-		tly_http_resp_error(resp, 405, "method_not_allowed",
-		    "%s needs GET", p);
-		return 1;
-	}
-	if (strcmp(p, "/v1/state-hash") == 0 || strcmp(p, "/v1/status") == 0) {
-		get_stats(c, strcmp(p, "/v1/status") == 0, resp);
-		return 1;
-	}
 	tly_jw_init(&w, &b);
 	tly_jw_obj_open(&w);
-	if (strcmp(p, "/v1/conflicts") == 0)
+	if (what == LIST_CONFLICTS)
 		r = tly_cstore_conflicts_json(c->store, CONFLICTS_LIST, &w);
-	else if (strcmp(p, "/v1/evidence") == 0)
+	else if (what == LIST_EVIDENCE)
 		r = tly_cstore_evidence_json(c->store, EVIDENCE_LIST, &w);
 	else {
 		if (query_uint(req, resp, "after", 0, &after) != 0 ||
@@ -264,8 +274,28 @@ tly_central_get_merge(struct tly_central *c, const struct tly_http_req *req,
 		r = tly_cstore_feed_json(c->store, after, (size_t)limit,
 		    FEED_BYTES, &w);
 	}
-	resp_finish(resp, &w, &b, p, r);
+	resp_finish(resp, &w, &b, req->path, r);
  out:
 	tly_buf_free(&b);
-	return 1;
+}
+
+void
+tly_central_get_conflicts(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	get_list(arg, LIST_CONFLICTS, req, resp);
+}
+
+void
+tly_central_get_evidence(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	get_list(arg, LIST_EVIDENCE, req, resp);
+}
+
+void
+tly_central_get_feed(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	get_list(arg, LIST_FEED, req, resp);
 }

@@ -97,22 +97,29 @@ int	tly_central_device_allowed(const struct tly_central *c,
 void	tly_central_handle(void *arg, const struct tly_http_req *req,
 	    struct tly_http_resp *resp);
 
-/* api_merge.c */
+/* api_merge.c: tly_route_fn handlers; arg is the struct tly_central. */
 
-/*
- * GET /v1/devices/{hex}/head and .../receipts (PROTOCOL.md 8.2, 8.2.1):
- * hex[0..hexlen) is the key, what the rest of the path ("/head").
- * Returns 1 when it answered, 0 when what is no such endpoint.
- */
-int	tly_central_get_device(struct tly_central *c, const char *hex,
-	    size_t hexlen, const char *what, const struct tly_http_req *req,
-	    struct tly_http_resp *resp);
-/*
- * The merge state endpoints of PROTOCOL.md 8.7.  Returns 1 when it
- * answered, 0 when the path is none of them.
- */
-int	tly_central_get_merge(struct tly_central *c,
-	    const struct tly_http_req *req, struct tly_http_resp *resp);
+/* GET /v1/devices/{key}/head (PROTOCOL.md 8.2); rp->p[0] is the key. */
+void	tly_central_get_head(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /v1/devices/{key}/receipts (8.2.1); rp->p[0] is the key. */
+void	tly_central_get_receipts(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /v1/state-hash (8.7). */
+void	tly_central_get_state_hash(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /v1/status (8.7). */
+void	tly_central_get_status(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /v1/conflicts (8.7). */
+void	tly_central_get_conflicts(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /v1/evidence (8.7). */
+void	tly_central_get_evidence(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /v1/feed?after=N&limit=M (8.7). */
+void	tly_central_get_feed(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 
 /* ingest.c */
 
@@ -129,13 +136,19 @@ void	tly_central_link(struct tly_central *c,
 /* results.c */
 
 /*
- * Answer GET /v1/results, /v1/results?level=L,
- * /v1/results/constituencies/{id} and /v1/results/areas/{path}
- * (docs/RESULTS.md) from cached results, recomputed when the store's
- * generation changes.
+ * The results API (docs/RESULTS.md), tly_route_fn handlers answered from
+ * cached results, recomputed when the store's generation changes.
  */
-void	tly_central_results_serve(struct tly_central *c,
-	    const struct tly_http_req *req, struct tly_http_resp *resp);
+/* GET /v1/results and /v1/results?level=L. */
+void	tly_central_get_results(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /v1/results/constituencies/{id}; rp->p[0] is the id. */
+void	tly_central_get_constituency(void *arg,
+	    const struct tly_http_req *req, const struct tly_route_params *rp,
+	    struct tly_http_resp *resp);
+/* GET /v1/results/areas/{path}; rp->p[0] is the area path. */
+void	tly_central_get_area(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 /* Drop the cached results (at shutdown). */
 void	tly_central_results_reset(void);
 

@@ -20,10 +20,6 @@
 #include "common/json.h"
 #include "election/results.h"
 
-#define RESULTS_PREFIX		"/v1/results"
-#define CONSTITUENCY_PREFIX	"/v1/results/constituencies/"
-#define AREA_PREFIX		"/v1/results/areas/"
-
 /* The inputs collected from the store: records copied without texts. */
 struct collect {
 	struct tly_record	*recs;	/* record copies (no owned strings) */
@@ -161,36 +157,14 @@ write_area(const struct tly_central *c, const struct tly_results *r,
 	return tly_results_area_json(r, path, w);
 }
 
-void
-tly_central_results_serve(struct tly_central *c,
-    const struct tly_http_req *req, struct tly_http_resp *resp)
+/* Answer with the document fn writes from up-to-date results. */
+static void
+results_serve(struct tly_central *c, write_fn fn, const char *arg,
+    struct tly_http_resp *resp)
 {
 	struct tly_jw	 w;
-	const char	*path = req->path, *arg = NULL, *level;
-	write_fn	 fn;
 	int		 r;
 
-	if (strcmp(req->method, "GET") != 0) {
-		tly_http_resp_error(resp, 405, "method_not_allowed",
-		    "%s is read-only", RESULTS_PREFIX);
-		return;
-	}
-	if (strcmp(path, RESULTS_PREFIX) == 0) {
-		fn = write_summary;
-		if ((level = tly_http_req_query(req, "level")) != NULL &&
-		    *level != '\0')
-			arg = level;
-	} else if (strncmp(path, CONSTITUENCY_PREFIX,
-	    strlen(CONSTITUENCY_PREFIX)) == 0) {
-		fn = write_constituency;
-		arg = path + strlen(CONSTITUENCY_PREFIX);
-	} else if (strncmp(path, AREA_PREFIX, strlen(AREA_PREFIX)) == 0) {
-		fn = write_area;
-		arg = path + strlen(AREA_PREFIX);
-	} else {
-		tly_http_resp_error(resp, 404, "not_found", "no such path");
-		return;
-	}
 	tly_jw_init(&w, &resp->body);		/* capped by the server */
 	tly_errclear();
 	if ((r = with_results(c, fn, arg, &w)) == TLY_OK)
@@ -208,6 +182,31 @@ tly_central_results_serve(struct tly_central *c,
 		return;
 	}
 	resp->status = 200;
+}
+
+void
+tly_central_get_results(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	const char	*level;
+
+	level = tly_http_req_query(req, "level");
+	results_serve(arg, write_summary, level != NULL && *level != '\0' ?
+	    level : NULL, resp);
+}
+
+void
+tly_central_get_constituency(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	results_serve(arg, write_constituency, rp->p[0], resp);
+}
+
+void
+tly_central_get_area(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	results_serve(arg, write_area, rp->p[0], resp);
 }
 
 void

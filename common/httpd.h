@@ -63,6 +63,50 @@ const char *tly_http_req_header(const struct tly_http_req *req,
 	    const char *name);
 
 /*
+ * Route tables.  A server lists its endpoints as { method, pattern,
+ * handler } beside the handlers; tly_route_dispatch() finds the entry
+ * and answers 404 or 405 itself.  A pattern is a path whose segments are
+ * literal, or "*" (one non-empty segment without '/'), or, as the last
+ * segment only, "**" (the non-empty rest of the path, '/' included).
+ * What the stars matched is handed to the handler as parameters.  HEAD
+ * is answered by the GET entry, and the server sends no body for it.
+ */
+#define TLY_ROUTE_PARAMS_MAX	2	/* stars in one pattern */
+
+/* What the stars of a pattern matched: slices of the request path. */
+struct tly_route_params {
+	size_t		 n;				/* slices set */
+	const char	*p[TLY_ROUTE_PARAMS_MAX];	/* start, in req->path */
+	size_t		 len[TLY_ROUTE_PARAMS_MAX];	/* length, > 0 */
+};
+
+/* An endpoint's handler; rp holds what its pattern's stars matched. */
+typedef void (*tly_route_fn)(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp);
+
+/* One entry of a route table. */
+struct tly_route {
+	const char	*method;	/* "GET" (also serves HEAD), "POST" */
+	const char	*pattern;	/* a path pattern, as above */
+	tly_route_fn	 fn;		/* the handler */
+};
+
+/*
+ * Find the entry of table[0..n) for method and path.  Returns its index
+ * (>= 0) with *rp filled; TLY_E_NOTFOUND when no pattern matches path;
+ * TLY_E_INVAL when one does, but not for this method (HTTP 405).  Pure:
+ * no I/O, no allocation; path must be a NUL-terminated string.
+ */
+int	tly_route_match(const struct tly_route *table, size_t n,
+	    const char *method, const char *path, struct tly_route_params *rp);
+/*
+ * Route req through table[0..n): call the entry's handler with arg, or
+ * answer 404 not_found or 405 method_not_allowed.
+ */
+void	tly_route_dispatch(const struct tly_route *table, size_t n, void *arg,
+	    const struct tly_http_req *req, struct tly_http_resp *resp);
+
+/*
  * Set an error response: status, and the body
  * {"error":{"code":code,"message":message}} (PROTOCOL.md 8).
  */

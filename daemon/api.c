@@ -530,38 +530,76 @@ api_bundle_post(struct tallyd *d, const struct tly_http_req *req,
 	resp->status = rejected > 0 ? 422 : 200;
 }
 
+/* POST /v1/records. */
+static void
+route_records(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	api_records(arg, req, resp);
+}
+
+/* GET /v1/status. */
+static void
+route_status(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	api_status(arg, resp);
+}
+
+/* POST /v1/sync. */
+static void
+route_sync(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	api_sync(arg, resp);
+}
+
+/* POST /v1/check-link. */
+static void
+route_check_link(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	api_check_link(arg, resp);
+}
+
+/* GET /v1/bundle. */
+static void
+route_bundle_get(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	api_bundle_get(arg, resp);
+}
+
+/* POST /v1/bundle. */
+static void
+route_bundle_post(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	api_bundle_post(arg, req, resp);
+}
+
+/* tallyd's local API (tallyd(8)); every GET also answers HEAD. */
+static const struct tly_route dapi_routes[] = {
+	{ "POST", "/v1/records",	route_records },
+	{ "GET",  "/v1/status",		route_status },
+	{ "POST", "/v1/sync",		route_sync },
+	{ "POST", "/v1/check-link",	route_check_link },
+	{ "GET",  "/v1/bundle",		route_bundle_get },
+	{ "POST", "/v1/bundle",		route_bundle_post },
+};
+
 void
 tly_dapi_handle(void *arg, const struct tly_http_req *req,
     struct tly_http_resp *resp)
 {
-	struct tallyd	*d = arg;
-	const char	*path = req->path, *m = req->method;
-	int		 get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
-	int		 bundle = strcmp(path, "/v1/bundle") == 0;
-
-	if (!(bundle && post) && req->bodylen > TLY_D_LOCAL_BODY_MAX) {
+	/* Only a bundle may be large: it is capped by the server itself. */
+	if (req->bodylen > TLY_D_LOCAL_BODY_MAX &&
+	    !(strcmp(req->method, "POST") == 0 &&
+	    strcmp(req->path, "/v1/bundle") == 0)) {
 		tly_http_resp_error(resp, 413, "too_large", "the body is over "
 		    "%lu bytes", TLY_D_LOCAL_BODY_MAX);
 		return;
 	}
-	if (strcmp(path, "/v1/records") == 0 && post)
-		api_records(d, req, resp);
-	else if (strcmp(path, "/v1/status") == 0 && get)
-		api_status(d, resp);
-	else if (strcmp(path, "/v1/sync") == 0 && post)
-		api_sync(d, resp);
-	else if (strcmp(path, "/v1/check-link") == 0 && post)
-		api_check_link(d, resp);
-	else if (bundle && get)
-		api_bundle_get(d, resp);
-	else if (bundle && post)
-		api_bundle_post(d, req, resp);
-	else if (strcmp(path, "/v1/records") == 0 ||
-	    strcmp(path, "/v1/status") == 0 || strcmp(path, "/v1/sync") == 0 ||
-	    strcmp(path, "/v1/check-link") == 0 || bundle)
-		tly_http_resp_error(resp, 405, "method_not_allowed",
-		    "%s is not allowed here", get ? "GET" : post ? "POST" :
-		    "this method");
-	else
-		tly_http_resp_error(resp, 404, "not_found", "no such path");
+	tly_route_dispatch(dapi_routes, sizeof(dapi_routes) /
+	    sizeof(dapi_routes[0]), arg, req, resp);
 }
