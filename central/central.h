@@ -41,6 +41,7 @@ struct tly_cstore;
 /* Settings read from the configuration file. */
 struct tly_central_conf {
 	char		*datadir;	/* data directory (created 0700) */
+	char		*listen;	/* the listen setting, host:port */
 	char		*host;		/* listen address, without brackets */
 	unsigned	 port;		/* listen port; 0 = ephemeral */
 	char		*keypath;	/* central secret key file */

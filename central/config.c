@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +18,31 @@
 #include "common/daemon.h"
 #include "common/err.h"
 
-#define DEFAULT_HOST	"127.0.0.1"
-#define DEFAULT_PORT	8080
+#define DEFAULT_LISTEN	"127.0.0.1:8080"
 #define THREADS_MAX	256
 #define CONN_MAX	65536
 
-static const char *const known_keys[] = {
-	"datadir", "listen", "key", "election", "mode", "threads",
-	"max-connections", "user", "devices", NULL
+static const char *const mode_words[] = { "live", "test", NULL };
+
+#define F(x)	offsetof(struct tly_central_conf, x)
+
+/* Every key tally-central.conf may hold (tally-central.conf(5)). */
+static const struct tly_ckey central_keys[] = {
+	{ "datadir", TLY_CKEY_STR, F(datadir), 0, 0, NULL, 1, NULL },
+	{ "listen", TLY_CKEY_STR, F(listen), 0, 0, DEFAULT_LISTEN, 0, NULL },
+	{ "key", TLY_CKEY_STR, F(keypath), 0, 0, NULL, 0, NULL },
+	{ "election", TLY_CKEY_STR, F(election), 0, 0, NULL, 1, NULL },
+	{ "mode", TLY_CKEY_CHOICE, F(test), 0, 0, "live", 0, mode_words },
+	{ "threads", TLY_CKEY_UNSIGNED, F(threads), 1, THREADS_MAX, "4", 0,
+	    NULL },
+	{ "max-connections", TLY_CKEY_UNSIGNED, F(conn_max), 1, CONN_MAX,
+	    "512", 0, NULL },
+	{ "user", TLY_CKEY_STR, F(user), 0, 0, NULL, 0, NULL },
+	{ "devices", TLY_CKEY_STR, F(devices), 0, 0, NULL, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, 0, NULL }
 };
+
+#undef F
 
 /* A malloc'd path dir/name; NULL if out of memory or too long. */
 static char *
@@ -81,47 +98,15 @@ parse_listen(const char *v, const char *where, struct tly_central_conf *conf)
 	return TLY_OK;
 }
 
-/* Copy an optional string setting; *out stays NULL when unset. */
-static int
-get_str(const struct tly_config *cfg, const char *key, char **out)
-{
-	const char	*v;
-
-	if ((v = tly_config_get(cfg, key)) == NULL)
-		return TLY_OK;
-	if ((*out = strdup(v)) == NULL)
-		return TLY_E_NOMEM;
-	return TLY_OK;
-}
-
 int
 tly_central_conf_load(const char *path, struct tly_central_conf *conf)
 {
 	struct tly_config	*cfg = NULL;
-	const char		*v;
-	uint64_t		 n;
 	int			 r;
 
 	memset(conf, 0, sizeof(*conf));
-	if ((r = tly_config_load(path, known_keys, &cfg)) != TLY_OK) {
-		if (r == TLY_E_CONFIG && *tly_errdetail() == '\0')
-			r = tly_fail(r, "%s: cannot read the configuration",
-			    path);
-		goto out;
-	}
-	if (tly_config_get(cfg, "datadir") == NULL) {
-		r = tly_fail(TLY_E_CONFIG, "%s: 'datadir' is required", path);
-		goto out;
-	}
-	if (tly_config_get(cfg, "election") == NULL) {
-		r = tly_fail(TLY_E_CONFIG, "%s: 'election' is required", path);
-		goto out;
-	}
-	if ((r = get_str(cfg, "datadir", &conf->datadir)) != TLY_OK ||
-	    (r = get_str(cfg, "election", &conf->election)) != TLY_OK ||
-	    (r = get_str(cfg, "key", &conf->keypath)) != TLY_OK ||
-	    (r = get_str(cfg, "user", &conf->user)) != TLY_OK ||
-	    (r = get_str(cfg, "devices", &conf->devices)) != TLY_OK)
+	if ((r = tly_config_load_table(path, central_keys, conf, &cfg)) !=
+	    TLY_OK)
 		goto out;
 	snprintf(conf->dwhere, sizeof(conf->dwhere), "%s",
 	    tly_config_where(cfg, "devices"));
@@ -136,39 +121,7 @@ tly_central_conf_load(const char *path, struct tly_central_conf *conf)
 		    tly_config_where(cfg, "datadir"));
 		goto out;
 	}
-
-	if ((v = tly_config_get(cfg, "listen")) != NULL) {
-		if ((r = parse_listen(v, tly_config_where(cfg, "listen"),
-		    conf)) != TLY_OK)
-			goto out;
-	} else {
-		if ((conf->host = strdup(DEFAULT_HOST)) == NULL) {
-			r = TLY_E_NOMEM;
-			goto out;
-		}
-		conf->port = DEFAULT_PORT;
-	}
-
-	if ((v = tly_config_get(cfg, "mode")) == NULL ||
-	    strcmp(v, "live") == 0)
-		conf->test = 0;
-	else if (strcmp(v, "test") == 0)
-		conf->test = 1;
-	else {
-		r = tly_fail(TLY_E_CONFIG, "%s: mode must be 'live' or 'test'",
-		    tly_config_where(cfg, "mode"));
-		goto out;
-	}
-
-	if ((r = tly_config_get_uint(cfg, "threads", 1, THREADS_MAX, 4,
-	    &n)) != TLY_OK)
-		goto out;
-	conf->threads = (unsigned)n;
-	if ((r = tly_config_get_uint(cfg, "max-connections", 1, CONN_MAX, 512,
-	    &n)) != TLY_OK)
-		goto out;
-	conf->conn_max = (unsigned)n;
-	r = TLY_OK;
+	r = parse_listen(conf->listen, tly_config_where(cfg, "listen"), conf);
  out:
 	if (r != TLY_OK)
 		tly_central_conf_free(conf);
@@ -185,6 +138,7 @@ tly_central_conf_free(struct tly_central_conf *conf)
 	free(conf->election);
 	free(conf->user);
 	free(conf->devices);
+	free(conf->listen);
 	memset(conf, 0, sizeof(*conf));
 }
 

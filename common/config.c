@@ -108,29 +108,29 @@ config_line(struct tly_config *cfg, const char *path, size_t lineno,
 }
 
 int
-tly_config_load(const char *path, const char *const *known,
-    struct tly_config **cfgp)
+tly_config_parse(const char *path, const uint8_t *data, size_t len,
+    const char *const *known, struct tly_config **cfgp)
 {
-	struct tly_buf		 b = TLY_BUF_INIT(CONFIG_FILE_MAX);
 	struct tly_config	*cfg = NULL;
-	char			*p, *nl;
+	char			*text = NULL, *p, *nl;
 	size_t			 lineno = 0;
 	int			 r;
 
 	*cfgp = NULL;
-	if ((r = tly_buf_read_file(path, CONFIG_FILE_MAX, &b)) != TLY_OK) {
-		r = tly_fail(TLY_E_CONFIG, "%s", tly_errdetail());
-		goto out;
-	}
-	if (memchr(b.p, '\0', b.len) != NULL) {
-		r = tly_fail(TLY_E_CONFIG, "%s: contains a NUL byte", path);
-		goto out;
-	}
-	if ((cfg = calloc(1, sizeof(*cfg))) == NULL) {
+	if (len > CONFIG_FILE_MAX)
+		return tly_fail(TLY_E_CONFIG, "%s: larger than %d bytes", path,
+		    CONFIG_FILE_MAX);
+	if (len > 0 && memchr(data, '\0', len) != NULL)
+		return tly_fail(TLY_E_CONFIG, "%s: contains a NUL byte", path);
+	if ((text = malloc(len + 1)) == NULL ||
+	    (cfg = calloc(1, sizeof(*cfg))) == NULL) {
 		r = TLY_E_NOMEM;
 		goto out;
 	}
-	for (p = (char *)b.p; *p != '\0'; p = nl) {
+	if (len > 0)
+		memcpy(text, data, len);
+	text[len] = '\0';
+	for (p = text; *p != '\0'; p = nl) {
 		lineno++;
 		if ((nl = strchr(p, '\n')) != NULL)
 			*nl++ = '\0';
@@ -149,6 +149,22 @@ tly_config_load(const char *path, const char *const *known,
 	r = TLY_OK;
  out:
 	tly_config_free(cfg);
+	free(text);
+	return r;
+}
+
+int
+tly_config_load(const char *path, const char *const *known,
+    struct tly_config **cfgp)
+{
+	struct tly_buf	 b = TLY_BUF_INIT(CONFIG_FILE_MAX);
+	int		 r;
+
+	*cfgp = NULL;
+	if ((r = tly_buf_read_file(path, CONFIG_FILE_MAX, &b)) != TLY_OK)
+		r = tly_fail(TLY_E_CONFIG, "%s", tly_errdetail());
+	else
+		r = tly_config_parse(path, b.p, b.len, known, cfgp);
 	tly_buf_free(&b);
 	return r;
 }
@@ -190,4 +206,146 @@ tly_config_get_uint(const struct tly_config *cfg, const char *key,
 		    (unsigned long long)max);
 	*out = v;
 	return TLY_OK;
+}
+
+/* Store the value v of key k (at where) into conf. */
+static int
+ckey_set(const struct tly_ckey *k, const char *v, const char *where,
+    void *conf)
+{
+	char			*field = (char *)conf + k->off;
+	unsigned long long	 n;
+	char			*end;
+	size_t			 i;
+
+	switch (k->type) {
+	case TLY_CKEY_STR:
+		if ((*(char **)(void *)field = strdup(v)) == NULL)
+			return TLY_E_NOMEM;
+		return TLY_OK;
+	case TLY_CKEY_UINT:
+	case TLY_CKEY_UNSIGNED:
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (!isdigit((unsigned char)v[0]) || *end != '\0' ||
+		    errno != 0 || n < k->min || n > k->max)
+			return tly_fail(TLY_E_CONFIG, "%s: '%s' must be a whole "
+			    "number from %llu to %llu", where, k->name,
+			    (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+		if (k->type == TLY_CKEY_UINT)
+			*(uint64_t *)(void *)field = n;
+		else
+			*(unsigned *)(void *)field = (unsigned)n;
+		return TLY_OK;
+	case TLY_CKEY_CHOICE:
+		for (i = 0; k->choices[i] != NULL; i++)
+			if (strcmp(k->choices[i], v) == 0) {
+				*(int *)(void *)field = (int)i;
+				return TLY_OK;
+			}
+		return tly_fail(TLY_E_CONFIG, "%s: %s must be '%s' or '%s'",
+		    where, k->name, k->choices[0], k->choices[1] != NULL ?
+		    k->choices[1] : k->choices[0]);
+	}
+	return tly_fail(TLY_E_INVAL, "%s: %s: unknown key type", where,
+	    k->name);
+}
+
+/* Apply table to the parsed cfg, reporting against path. */
+static int
+table_apply(const char *path, const struct tly_config *cfg,
+    const struct tly_ckey *table, void *conf)
+{
+	const struct tly_ckey	*k;
+	const char		*v;
+	char			 where[320];
+	int			 r;
+
+	for (k = table; k->name != NULL; k++) {
+		if ((v = tly_config_get(cfg, k->name)) != NULL)
+			snprintf(where, sizeof(where), "%s",
+			    tly_config_where(cfg, k->name));
+		else if (k->required)
+			return tly_fail(TLY_E_CONFIG, "%s: '%s' is required",
+			    path, k->name);
+		else if ((v = k->dflt) != NULL)
+			snprintf(where, sizeof(where), "%s: default", path);
+		else
+			continue;
+		if ((r = ckey_set(k, v, where, conf)) != TLY_OK)
+			return r;
+	}
+	return TLY_OK;
+}
+
+int
+tly_config_parse_table(const char *name, const uint8_t *data, size_t len,
+    const struct tly_ckey *table, void *conf, struct tly_config **cfgp)
+{
+	const char		*known[CONFIG_ENTRIES_MAX + 1];
+	struct tly_config	*cfg = NULL;
+	size_t			 n;
+	int			 r;
+
+	if (cfgp != NULL)
+		*cfgp = NULL;
+	for (n = 0; table[n].name != NULL; n++) {
+		if (n == CONFIG_ENTRIES_MAX)
+			return tly_fail(TLY_E_INVAL, "too many keywords");
+		known[n] = table[n].name;
+	}
+	known[n] = NULL;
+	if ((r = tly_config_parse(name, data, len, known, &cfg)) != TLY_OK)
+		goto out;
+	if ((r = table_apply(name, cfg, table, conf)) != TLY_OK)
+		goto out;
+	if (cfgp != NULL) {
+		*cfgp = cfg;
+		cfg = NULL;	/* transferred */
+	}
+ out:
+	if (r == TLY_E_NOMEM)
+		r = tly_fail(TLY_E_CONFIG, "%s: out of memory", name);
+	if (r != TLY_OK)
+		tly_config_table_free(table, conf);
+	tly_config_free(cfg);
+	return r;
+}
+
+int
+tly_config_load_table(const char *path, const struct tly_ckey *table,
+    void *conf, struct tly_config **cfgp)
+{
+	struct tly_buf	 b = TLY_BUF_INIT(CONFIG_FILE_MAX);
+	int		 r;
+
+	if (cfgp != NULL)
+		*cfgp = NULL;
+	if ((r = tly_buf_read_file(path, CONFIG_FILE_MAX, &b)) != TLY_OK) {
+		r = tly_fail(TLY_E_CONFIG, "%s", *tly_errdetail() != '\0' ?
+		    tly_errdetail() : path);
+		goto out;
+	}
+	r = tly_config_parse_table(path, b.p, b.len, table, conf, cfgp);
+ out:
+	tly_buf_free(&b);
+	return r;
+}
+
+void
+tly_config_table_free(const struct tly_ckey *table, void *conf)
+{
+	const struct tly_ckey	*k;
+	char			**sp;
+
+	if (table == NULL || conf == NULL)
+		return;
+	for (k = table; k->name != NULL; k++) {
+		if (k->type != TLY_CKEY_STR)
+			continue;
+		sp = (char **)(void *)((char *)conf + k->off);
+		free(*sp);
+		*sp = NULL;
+	}
 }

@@ -1,6 +1,7 @@
 /*
  * config.c: tallyd.conf, the field daemon's settings (tallyd.conf(5)).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,59 +11,108 @@
 #include "common/err.h"
 #include "daemon/tallyd.h"
 
-/* Every key tallyd.conf may hold. */
-static const char *const dconf_keys[] = {
-	"datadir", "socket", "key", "election", "central", "central-key",
-	"mode", "backoff-min", "backoff-max", "connect-timeout", "batch-max",
-	"low-speed-time", "netwatch", "user", NULL
+static const char *const mode_words[] = { "live", "test", NULL };
+static const char *const yes_no[] = { "no", "yes", NULL };
+
+#define F(x)	offsetof(struct tly_dconf, x)
+
+/* Every key tallyd.conf may hold (tallyd.conf(5)). */
+static const struct tly_ckey dconf_keys[] = {
+	{ "datadir", TLY_CKEY_STR, F(datadir), 0, 0, NULL, 1, NULL },
+	{ "socket", TLY_CKEY_STR, F(socket), 0, 0, NULL, 0, NULL },
+	{ "socket-group", TLY_CKEY_STR, F(socket_group), 0, 0, NULL, 0, NULL },
+	{ "key", TLY_CKEY_STR, F(key), 0, 0, NULL, 0, NULL },
+	{ "election", TLY_CKEY_STR, F(election), 0, 0, NULL, 1, NULL },
+	{ "central", TLY_CKEY_STR, F(central), 0, 0, NULL, 0, NULL },
+	{ "central-key", TLY_CKEY_STR, F(central_key), 0, 0, NULL, 0, NULL },
+	{ "mode", TLY_CKEY_CHOICE, F(test), 0, 0, "live", 0, mode_words },
+	{ "backoff-min", TLY_CKEY_UINT, F(backoff_min), 1, 86400, "1", 0,
+	    NULL },
+	{ "backoff-max", TLY_CKEY_UINT, F(backoff_max), 1, 86400, "300", 0,
+	    NULL },
+	{ "connect-timeout", TLY_CKEY_UINT, F(connect_timeout), 1, 600, "10",
+	    0, NULL },
+	{ "batch-max", TLY_CKEY_UINT, F(batch_max), 1, 4096, "64", 0, NULL },
+	{ "low-speed-time", TLY_CKEY_UINT, F(low_speed_time), 1, 600, "30", 0,
+	    NULL },
+	{ "netwatch", TLY_CKEY_CHOICE, F(netwatch), 0, 0, "yes", 0, yes_no },
+	{ "user", TLY_CKEY_STR, F(user), 0, 0, NULL, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, 0, NULL }
 };
 
-/* *out = a copy of s, or of the default "<dir>/<name>" when s is NULL. */
+#undef F
+
+/* *out = the default "<dir>/<name>" unless it is set already. */
 static int
-dconf_path(const char *s, const char *dir, const char *name, char **out)
+dconf_path(const char *dir, const char *name, char **out)
 {
-	if (s != NULL)
-		*out = strdup(s);
-	else if (asprintf(out, "%s/%s", dir, name) < 0)
+	if (*out != NULL)
+		return TLY_OK;
+	if (asprintf(out, "%s/%s", dir, name) < 0)
 		*out = NULL;
 	return *out == NULL ? TLY_E_NOMEM : TLY_OK;
 }
 
-/* A copy of the value of key, or NULL (and TLY_OK) when it is unset. */
+/*
+ * Check the authority of a URL, auth[0..len): a host, then optionally
+ * ':' and a port of 1 to 65535 digits' worth.  An empty port ("host:")
+ * would silently mean port 80 to libcurl, so it is an error.
+ */
 static int
-dconf_str(const struct tly_config *cfg, const char *key, char **out)
+dconf_authority(const char *where, const char *auth, size_t len)
 {
-	const char	*v = tly_config_get(cfg, key);
+	const char	*host_end = auth + len, *p;
+	unsigned long	 port = 0;
 
-	*out = NULL;
-	if (v == NULL)
+	if (len > 0 && auth[0] == '[') {
+		if ((host_end = memchr(auth, ']', len)) == NULL)
+			return tly_fail(TLY_E_CONFIG, "%s: central: '[' without "
+			    "']' in the host", where);
+		host_end++;
+	} else if ((p = memchr(auth, ':', len)) != NULL)
+		host_end = p;
+	if (host_end == auth || (auth[0] == '[' && host_end - auth <= 2))
+		return tly_fail(TLY_E_CONFIG, "%s: central has no host", where);
+	if (host_end == auth + len)
 		return TLY_OK;
-	if ((*out = strdup(v)) == NULL)
-		return TLY_E_NOMEM;
+	if (*host_end != ':')
+		return tly_fail(TLY_E_CONFIG, "%s: central: unexpected text "
+		    "after the host", where);
+	if (host_end + 1 == auth + len)
+		return tly_fail(TLY_E_CONFIG, "%s: central: the port after ':' "
+		    "is empty", where);
+	for (p = host_end + 1; p < auth + len; p++) {
+		if (*p < '0' || *p > '9' || (port = port * 10 +
+		    (unsigned long)(*p - '0')) > 65535)
+			return tly_fail(TLY_E_CONFIG, "%s: central: the port "
+			    "must be a number from 1 to 65535", where);
+	}
+	if (port == 0)
+		return tly_fail(TLY_E_CONFIG, "%s: central: the port must be a "
+		    "number from 1 to 65535", where);
 	return TLY_OK;
 }
 
-/* Check and normalise the central URL: http(s)://host..., no slash at end. */
+/* Check and normalise the central URL: http(s)://host[:port][/path]. */
 static int
 dconf_central(const struct tly_config *cfg, char *url)
 {
-	size_t	n;
+	const char	*where = tly_config_where(cfg, "central");
+	const char	*auth;
+	size_t		 n;
 
 	if (strncmp(url, "http://", 7) != 0 &&
 	    strncmp(url, "https://", 8) != 0)
 		return tly_fail(TLY_E_CONFIG, "%s: central must be an http:// "
-		    "or https:// URL", tly_config_where(cfg, "central"));
-	if (strpbrk(url, " \t?#") != NULL)
+		    "or https:// URL", where);
+	if (strpbrk(url, " \t?#@") != NULL)
 		return tly_fail(TLY_E_CONFIG, "%s: central must be a base URL "
-		    "without spaces, query or fragment",
-		    tly_config_where(cfg, "central"));
+		    "without spaces, user, query or fragment", where);
 	n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
 		url[--n] = '\0';
-	if (n <= (url[4] == 's' ? 8U : 7U))
-		return tly_fail(TLY_E_CONFIG, "%s: central has no host",
-		    tly_config_where(cfg, "central"));
-	return TLY_OK;
+	auth = url + (url[4] == 's' ? 8 : 7);
+	return dconf_authority(where, auth, strcspn(auth, "/"));
 }
 
 int
@@ -70,32 +120,17 @@ tly_dconf_load(const char *path, struct tly_dconf *c)
 {
 	struct tly_config	*cfg = NULL;
 	struct sockaddr_un	 sun;
-	const char		*mode;
 	int			 r;
 
 	memset(c, 0, sizeof(*c));
-	if ((c->path = strdup(path)) == NULL)
-		return TLY_E_NOMEM;
-	if ((r = tly_config_load(path, dconf_keys, &cfg)) != TLY_OK)
+	if ((r = tly_config_load_table(path, dconf_keys, c, &cfg)) != TLY_OK)
 		goto out;
-	if ((r = dconf_str(cfg, "datadir", &c->datadir)) != TLY_OK ||
-	    (r = dconf_str(cfg, "election", &c->election)) != TLY_OK ||
-	    (r = dconf_str(cfg, "central", &c->central)) != TLY_OK ||
-	    (r = dconf_str(cfg, "central-key", &c->central_key)) != TLY_OK ||
-	    (r = dconf_str(cfg, "user", &c->user)) != TLY_OK)
-		goto out;
-	if (c->datadir == NULL) {
-		r = tly_fail(TLY_E_CONFIG, "%s: 'datadir' is required", path);
+	if ((c->path = strdup(path)) == NULL) {
+		r = TLY_E_NOMEM;
 		goto out;
 	}
-	if (c->election == NULL) {
-		r = tly_fail(TLY_E_CONFIG, "%s: 'election' is required", path);
-		goto out;
-	}
-	if ((r = dconf_path(tly_config_get(cfg, "socket"), c->datadir,
-	    "tallyd.sock", &c->socket)) != TLY_OK ||
-	    (r = dconf_path(tly_config_get(cfg, "key"), c->datadir,
-	    "device.key", &c->key)) != TLY_OK)
+	if ((r = dconf_path(c->datadir, "tallyd.sock", &c->socket)) != TLY_OK ||
+	    (r = dconf_path(c->datadir, "device.key", &c->key)) != TLY_OK)
 		goto out;
 	if (strlen(c->socket) >= sizeof(sun.sun_path)) {
 		r = tly_fail(TLY_E_CONFIG, "%s: socket path longer than %zu "
@@ -108,43 +143,13 @@ tly_dconf_load(const char *path, struct tly_dconf *c)
 			goto out;
 		if (c->central_key == NULL) {
 			r = tly_fail(TLY_E_CONFIG, "%s: 'central-key' is "
-			    "required with 'central'", path);
+			    "required with 'central'",
+			    tly_config_where(cfg, "central"));
 			goto out;
 		}
 	} else if (c->central_key != NULL) {
 		r = tly_fail(TLY_E_CONFIG, "%s: 'central-key' without "
 		    "'central'", tly_config_where(cfg, "central-key"));
-		goto out;
-	}
-	mode = tly_config_get(cfg, "mode");
-	if (mode == NULL || strcmp(mode, "live") == 0)
-		c->test = 0;
-	else if (strcmp(mode, "test") == 0)
-		c->test = 1;
-	else {
-		r = tly_fail(TLY_E_CONFIG, "%s: mode must be 'live' or 'test'",
-		    tly_config_where(cfg, "mode"));
-		goto out;
-	}
-	if ((r = tly_config_get_uint(cfg, "backoff-min", 1, 86400, 1,
-	    &c->backoff_min)) != TLY_OK ||
-	    (r = tly_config_get_uint(cfg, "backoff-max", 1, 86400, 300,
-	    &c->backoff_max)) != TLY_OK ||
-	    (r = tly_config_get_uint(cfg, "connect-timeout", 1, 600, 10,
-	    &c->connect_timeout)) != TLY_OK ||
-	    (r = tly_config_get_uint(cfg, "batch-max", 1, 4096, 64,
-	    &c->batch_max)) != TLY_OK ||
-	    (r = tly_config_get_uint(cfg, "low-speed-time", 1, 600, 30,
-	    &c->low_speed_time)) != TLY_OK)
-		goto out;
-	mode = tly_config_get(cfg, "netwatch");
-	if (mode == NULL || strcmp(mode, "yes") == 0)
-		c->netwatch = 1;
-	else if (strcmp(mode, "no") == 0)
-		c->netwatch = 0;
-	else {
-		r = tly_fail(TLY_E_CONFIG, "%s: netwatch must be 'yes' or "
-		    "'no'", tly_config_where(cfg, "netwatch"));
 		goto out;
 	}
 	if (c->backoff_max < c->backoff_min) {
@@ -175,5 +180,6 @@ tly_dconf_finish(struct tly_dconf *c)
 	free(c->central);
 	free(c->central_key);
 	free(c->user);
+	free(c->socket_group);
 	memset(c, 0, sizeof(*c));
 }

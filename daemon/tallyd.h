@@ -45,6 +45,7 @@ struct tly_dconf {
 	char		*path;		/* the config file itself */
 	char		*datadir;	/* state directory, created 0700 */
 	char		*socket;	/* local API socket path */
+	char		*socket_group;	/* group of the socket (0660), or NULL */
 	char		*key;		/* device secret key file */
 	char		*election;	/* election definition file */
 	char		*central;	/* central base URL, or NULL */
