@@ -25,22 +25,26 @@
 #define CONN_TIMEOUT_S	30	/* idle HTTP connection timeout */
 
 
-/* Print the usage to f. */
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: %s -c FILE [-n] [-R FD] [-v] [-h]\n"
-	    "       %s -c FILE unfreeze DEVICE --keep BATCH\n"
-	    "  -c FILE  configuration file (tally-central.conf(5))\n"
-	    "  -n       check the configuration, key, election and database, "
-	    "then exit\n"
-	    "  -R FD    write \"READY port=N\" to FD once serving\n"
-	    "  -v       more logging\n"
-	    "  -h       this help\n"
-	    "  unfreeze DEVICE --keep BATCH\n"
-	    "           lift DEVICE's freeze: BATCH (hex id) and its chain "
-	    "stand\n", PROGNAME, PROGNAME);
-}
+/* tally-central --help. */
+static const char help[] =
+"usage: tally-central -c FILE [-n] [-R FD] [-v]\n"
+"       tally-central -c FILE unfreeze DEVICE --keep BATCH\n"
+"       tally-central -h | --help\n"
+"\n"
+"tally-central, the election committee's endpoint: verifies and stores\n"
+"the signed batches of the field devices, answers each with a signed\n"
+"receipt and publishes the results (tally-central(8)).\n"
+"\n"
+"  -c FILE   configuration file (tally-central.conf(5)); required\n"
+"  -n        check the configuration, key, election and database, then exit\n"
+"  -R FD     write \"READY port=N\" to the file descriptor FD once serving\n"
+"  -v        debug logging\n"
+"  -h, --help  this help\n"
+"  unfreeze DEVICE --keep BATCH\n"
+"            lift DEVICE's freeze: BATCH (hex id) and its chain stand\n"
+"\n"
+"Exit status: 0 stopped by a signal, -n ok or unfreeze done; 1 runtime\n"
+"failure; 2 usage, configuration or key error.\n";
 
 /*
  * tally-central -c FILE unfreeze DEVICE --keep BATCH (PROTOCOL.md 12.3):
@@ -79,68 +83,40 @@ unfreeze(struct tly_central *c, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	struct tly_daemon_args	 a;
 	struct tly_central	 c;
 	struct tly_httpd_opts	 o;
 	struct tly_httpd	*h = NULL;
-	const char		*cfgpath = NULL;
-	int			 ch, i, check = 0, verbose = 0, readyfd = -1;
-	int			 r, rc = 1;
+	int			 r, rc;
 	enum tly_drop		 drop;
 
 	memset(&c, 0, sizeof(c));
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		}
-	while ((ch = getopt(argc, argv, "+c:nR:vh")) != -1) {
-		switch (ch) {
-		case 'c':
-			cfgpath = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'R':
-			if (tly_daemon_parse_fd(optarg, &readyfd) != 0) {
-				fprintf(stderr, "%s: -R: bad file descriptor "
-				    "'%s'\n", PROGNAME, optarg);
-				return 2;
-			}
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	if ((rc = tly_daemon_args(PROGNAME, help, 1, argc, argv, &a)) >= 0)
+		return rc;
+	if (a.argc > 0 && strcmp(a.argv[0], "unfreeze") != 0) {
+		fprintf(stderr, "%s: unknown command '%s'\n", PROGNAME,
+		    a.argv[0]);
+		fputs(help, stderr);
+		return TLY_EXIT_CONFIG;
 	}
-	if (cfgpath == NULL || (optind != argc &&
-	    strcmp(argv[optind], "unfreeze") != 0)) {
-		usage(stderr);
-		return 2;
-	}
-	tly_log_init(PROGNAME, verbose ? TLY_LOG_DEBUG : TLY_LOG_INFO);
+	rc = TLY_EXIT_FAIL;
+	tly_log_init(PROGNAME, a.verbose ? TLY_LOG_DEBUG : TLY_LOG_INFO);
 
 	if ((r = tly_daemon_signals()) != TLY_OK ||
 	    (r = tly_crypto_init()) != TLY_OK) {
 		tly_log_error("%s", tly_errdetail());
 		goto out;
 	}
-	if ((r = tly_central_conf_load(cfgpath, &c.conf)) != TLY_OK) {
+	if ((r = tly_central_conf_load(a.cfgpath, &c.conf)) != TLY_OK) {
 		tly_log_error("%s", r == TLY_E_NOMEM ? tly_strerror(r) :
 		    tly_errdetail());
-		rc = r == TLY_E_CONFIG ? 2 : 1;
+		rc = tly_daemon_exit_code(r);
 		goto out;
 	}
 	if ((r = tly_daemon_drop_privileges(c.conf.user, c.conf.uwhere,
 	    &drop)) != TLY_OK) {
 		tly_log_error("%s", tly_errdetail());
-		rc = r == TLY_E_CONFIG ? 2 : 1;
+		rc = tly_daemon_exit_code(r);
 		goto out;
 	}
 	if (drop == TLY_DROP_KEPT_ROOT)
@@ -151,14 +127,14 @@ main(int argc, char **argv)
 	tly_errclear();
 	if ((r = tly_central_open(&c)) != TLY_OK) {
 		tly_log_error("%s: %s", tly_strerror(r), tly_errdetail());
-		rc = r == TLY_E_CONFIG ? 2 : 1;
+		rc = tly_daemon_exit_code(r);
 		goto out;
 	}
-	if (optind != argc) {
-		rc = unfreeze(&c, argc - optind, argv + optind);
+	if (a.argc > 0) {
+		rc = unfreeze(&c, a.argc, a.argv);
 		goto out;
 	}
-	if (check) {
+	if (a.check) {
 		printf("ok\n");
 		rc = 0;
 		goto out;
@@ -185,11 +161,11 @@ main(int argc, char **argv)
 	tly_log_info("election %s hash %s", tly_election_id(c.election),
 	    c.ehashhex);
 	tly_log_info("mode %s", c.conf.test ? "test" : "live");
-	if (readyfd >= 0) {
+	if (a.readyfd >= 0) {
 		char line[64];
 		snprintf(line, sizeof(line), "READY port=%u\n",
 		    tly_httpd_port(h));
-		if ((r = tly_daemon_ready(readyfd, line)) != TLY_OK) {
+		if ((r = tly_daemon_ready(a.readyfd, line)) != TLY_OK) {
 			tly_log_error("%s", tly_errdetail());
 			goto out;
 		}

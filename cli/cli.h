@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "common/buf.h"
+#include "common/daemon.h"
 #include "common/json.h"
 #include "sync/http.h"
 
@@ -23,7 +24,7 @@
 #define CLI_EXIT_FAIL	1	/* runtime or verification failure */
 #define CLI_EXIT_USAGE	2	/* bad usage */
 
-#define CLI_DEFAULT_SOCKET	"/run/tallyd/tallyd.sock"
+#define CLI_DEFAULT_SOCKET	TLY_TALLYD_SOCKET
 #define CLI_LOCAL_MAX		(1024UL * 1024)	/* local API request body */
 #define CLI_SHORT_HEX		16	/* hex characters in a short id */
 

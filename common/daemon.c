@@ -2,11 +2,13 @@
  * daemon.c: signals, privileges, readiness and key modes for the servers.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -80,7 +82,8 @@ tly_daemon_drop_privileges(const char *user, const char *where,
 	if ((pw = getpwnam(user)) == NULL)
 		return tly_fail(TLY_E_CONFIG, "%s: user %s: no such user",
 		    where, user);
-	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0)
 		return tly_fail(TLY_E_IO, "cannot become %s: %s", user,
 		    strerror(errno));
@@ -136,5 +139,109 @@ tly_daemon_key_private(const char *path)
 		return tly_fail(TLY_E_KEY, "%s: mode %03o lets others read the "
 		    "secret key; chmod 600 it", path,
 		    (unsigned)(st.st_mode & 0777));
+	return TLY_OK;
+}
+
+int
+tly_daemon_args(const char *prog, const char *help, int operands, int argc,
+    char **argv, struct tly_daemon_args *a)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch;
+
+	memset(a, 0, sizeof(*a));
+	a->readyfd = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+c:nR:vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			a->cfgpath = optarg;
+			break;
+		case 'n':
+			a->check = 1;
+			break;
+		case 'R':
+			if (tly_daemon_parse_fd(optarg, &a->readyfd) != 0) {
+				fprintf(stderr, "%s: -R: not a file "
+				    "descriptor: %s\n", prog, optarg);
+				return TLY_EXIT_CONFIG;
+			}
+			break;
+		case 'v':
+			a->verbose = 1;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return TLY_EXIT_OK;
+		default:
+			fputs(help, stderr);
+			return TLY_EXIT_CONFIG;
+		}
+	}
+	if (a->cfgpath == NULL || (!operands && optind != argc)) {
+		fprintf(stderr, "%s: %s\n", prog, a->cfgpath == NULL ?
+		    "-c FILE is required" : "unexpected arguments");
+		fputs(help, stderr);
+		return TLY_EXIT_CONFIG;
+	}
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	if (a->readyfd >= 0)
+		(void)fcntl(a->readyfd, F_SETFD, FD_CLOEXEC);
+	return -1;
+}
+
+int
+tly_daemon_exit_code(int err)
+{
+	return err == TLY_E_CONFIG || err == TLY_E_KEY ? TLY_EXIT_CONFIG :
+	    TLY_EXIT_FAIL;
+}
+
+int
+tly_daemon_private_dir(const char *dir, unsigned mode, const char *what,
+    const char *user)
+{
+	struct passwd	*pw = NULL;
+	struct stat	 st;
+	uid_t		 uid = geteuid();
+	mode_t		 old;
+
+	if (user != NULL && uid == 0) {
+		if ((pw = getpwnam(user)) == NULL)
+			return tly_fail(TLY_E_CONFIG, "%s %s: no user %s", what,
+			    dir, user);
+		uid = pw->pw_uid;
+	}
+	old = umask(022);
+	if (mkdir(dir, (mode_t)mode) == 0) {
+		umask(old);
+		if (pw != NULL && chown(dir, pw->pw_uid, pw->pw_gid) != 0)
+			return tly_fail(TLY_E_IO, "%s %s: chown to %s: %s", what,
+			    dir, user, strerror(errno));
+	} else {
+		umask(old);
+		if (errno != EEXIST)
+			return tly_fail(TLY_E_IO, "%s %s: cannot create: %s",
+			    what, dir, strerror(errno));
+	}
+	if (lstat(dir, &st) != 0)
+		return tly_fail(TLY_E_IO, "%s %s: %s", what, dir,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return tly_fail(TLY_E_CONFIG, "%s %s: not a directory", what,
+		    dir);
+	if (st.st_uid != uid && st.st_uid != 0)
+		return tly_fail(TLY_E_CONFIG, "%s %s: owned by uid %lu, not by "
+		    "the server's user (uid %lu) or root", what, dir,
+		    (unsigned long)st.st_uid, (unsigned long)uid);
+	if ((st.st_mode & 022) != 0)
+		return tly_fail(TLY_E_CONFIG, "%s %s: mode %04o: writable by "
+		    "group or others; run chmod go-w %s", what, dir,
+		    (unsigned)(st.st_mode & 07777), dir);
 	return TLY_OK;
 }

@@ -352,11 +352,13 @@ listen_tcp(const char *host, unsigned port, int *fdp, unsigned *portp)
 }
 
 /*
- * Bind a listening Unix socket at path with mode 0600.  A stale socket
- * (nobody accepting) is removed; a live one or any other file is an error.
+ * Bind a listening Unix socket at path with mode (and group gid when
+ * chgrp).  A stale socket (nobody accepting) is removed; a live one or any
+ * other file is an error.
  */
 static int
-listen_unix(const char *path, int *fdp)
+listen_unix(const char *path, unsigned mode, int chgrp, gid_t gid,
+    int *fdp)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 st;
@@ -397,7 +399,13 @@ listen_unix(const char *path, int *fdp)
 		goto out;
 	}
 	/* Nobody can connect before listen(), so this leaves no window. */
-	if (chmod(path, 0600) == -1 || listen(fd, HTTPD_BACKLOG) == -1) {
+	if (chgrp && chown(path, (uid_t)-1, gid) == -1) {
+		r = tly_fail(TLY_E_CONFIG, "%s: cannot give the socket to group "
+		    "%lu: %s", path, (unsigned long)gid, strerror(errno));
+		unlink(path);
+		goto out;
+	}
+	if (chmod(path, mode) == -1 || listen(fd, HTTPD_BACKLOG) == -1) {
 		r = tly_fail(TLY_E_IO, "listen on %s: %s", path,
 		    strerror(errno));
 		unlink(path);
@@ -439,7 +447,9 @@ tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp)
 			r = TLY_E_NOMEM;
 			goto out;
 		}
-		if ((r = listen_unix(o->unix_path, &fd)) != TLY_OK) {
+		if ((r = listen_unix(o->unix_path, o->unix_mode ?
+		    o->unix_mode : 0600, o->unix_chgrp, o->unix_gid,
+		    &fd)) != TLY_OK) {
 			free(h->unix_path);
 			h->unix_path = NULL;	/* not ours to remove */
 			goto out;

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/buf.h"
 
@@ -37,7 +38,10 @@ typedef void (*tly_httpd_fn)(void *arg, const struct tly_http_req *req,
 struct tly_httpd_opts {
 	const char	*host;		/* "127.0.0.1" for TCP, or NULL */
 	unsigned	 port;		/* 0 = ephemeral */
-	const char	*unix_path;	/* Unix socket path (mode 0600), or NULL */
+	const char	*unix_path;	/* Unix socket path, or NULL */
+	unsigned	 unix_mode;	/* its mode, 0: 0600 */
+	int		 unix_chgrp;	/* 1: give the socket to unix_gid */
+	gid_t		 unix_gid;	/* its group when unix_chgrp */
 	size_t		 body_max;	/* request body cap */
 	unsigned	 threads;	/* worker threads, 0: 1 */
 	unsigned	 conn_max;	/* concurrent connections, 0: 256 */

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include "common/config.h"
+#include "common/daemon.h"
 #include "common/err.h"
 #include "daemon/tallyd.h"
 
@@ -19,7 +20,8 @@ static const char *const yes_no[] = { "no", "yes", NULL };
 /* Every key tallyd.conf may hold (tallyd.conf(5)). */
 static const struct tly_ckey dconf_keys[] = {
 	{ "datadir", TLY_CKEY_STR, F(datadir), 0, 0, NULL, 1, NULL },
-	{ "socket", TLY_CKEY_STR, F(socket), 0, 0, NULL, 0, NULL },
+	{ "socket", TLY_CKEY_STR, F(socket), 0, 0, TLY_TALLYD_SOCKET, 0,
+	    NULL },
 	{ "socket-group", TLY_CKEY_STR, F(socket_group), 0, 0, NULL, 0, NULL },
 	{ "key", TLY_CKEY_STR, F(key), 0, 0, NULL, 0, NULL },
 	{ "election", TLY_CKEY_STR, F(election), 0, 0, NULL, 1, NULL },
@@ -129,8 +131,7 @@ tly_dconf_load(const char *path, struct tly_dconf *c)
 		r = TLY_E_NOMEM;
 		goto out;
 	}
-	if ((r = dconf_path(c->datadir, "tallyd.sock", &c->socket)) != TLY_OK ||
-	    (r = dconf_path(c->datadir, "device.key", &c->key)) != TLY_OK)
+	if ((r = dconf_path(c->datadir, "device.key", &c->key)) != TLY_OK)
 		goto out;
 	if (strlen(c->socket) >= sizeof(sun.sun_path)) {
 		r = tly_fail(TLY_E_CONFIG, "%s: socket path longer than %zu "

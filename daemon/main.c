@@ -9,7 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +28,49 @@
 #include "sync/http.h"
 #include "daemon/tallyd.h"
 
-#define EXIT_USAGE	2	/* usage or configuration error */
+#define EXIT_USAGE	TLY_EXIT_CONFIG	/* usage or configuration error */
 
+/* tallyd --help. */
+static const char help[] =
+"usage: tallyd -c FILE [-n] [-R FD] [-v]\n"
+"       tallyd -h | --help\n"
+"\n"
+"tallyd, the field daemon: checks and signs count records into a\n"
+"hash-chained log, serves the local API that tally(1) uses, and delivers\n"
+"the batches to the central (tallyd(8)).\n"
+"\n"
+"  -c FILE   configuration file (tallyd.conf(5)); required\n"
+"  -n        check the configuration, key, election and store, then exit\n"
+"  -R FD     write \"READY\" to the file descriptor FD once serving\n"
+"  -v        debug logging\n"
+"  -h, --help  this help\n"
+"\n"
+"The data directory is created 0700 (owned by 'user' when started as\n"
+"root) and refused when group or others may write to it.  The local API\n"
+"socket is " TLY_TALLYD_SOCKET " unless 'socket' is set.\n"
+"\n"
+"Exit status: 0 stopped by a signal or -n ok; 1 runtime failure;\n"
+"2 usage, configuration or key error.\n";
 
-/* Print the usage line to f. */
-static void
-usage(FILE *f)
+/* The directories tallyd writes to: created as user, checked like ssh. */
+static int
+make_dirs(const struct tallyd *d)
 {
-	fprintf(f, "usage: tallyd -c FILE [-n] [-R FD] [-v] [-h]\n");
+	char	*sockdir, *slash;
+	int	 r;
+
+	if ((r = tly_daemon_private_dir(d->conf.datadir, 0700, "datadir",
+	    d->conf.user)) != TLY_OK)
+		return r;
+	if ((sockdir = strdup(d->conf.socket)) == NULL)
+		return TLY_E_NOMEM;
+	if ((slash = strrchr(sockdir, '/')) != NULL && slash != sockdir) {
+		*slash = '\0';
+		r = tly_daemon_private_dir(sockdir, 0755, "socket directory",
+		    d->conf.user);
+	}
+	free(sockdir);
+	return r;
 }
 
 /* Load everything the config names into d.  *exitp says how to fail. */
@@ -46,11 +81,6 @@ load(struct tallyd *d, int *exitp)
 	int		r;
 
 	*exitp = EXIT_USAGE;
-	if (mkdir(d->conf.datadir, 0700) != 0 && errno != EEXIST) {
-		r = tly_fail(TLY_E_IO, "%s: %s", d->conf.datadir,
-		    strerror(errno));
-		goto out;
-	}
 	if ((r = tly_daemon_key_private(d->conf.key)) != TLY_OK)
 		goto out;
 	if ((r = tly_key_load_or_create(d->conf.key, &d->key)) != TLY_OK ||
@@ -145,63 +175,47 @@ claim(const struct tallyd *d, int *lockfd)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct tly_daemon_args	 a;
 	struct tallyd		 d;
 	struct tly_httpd_opts	 ho;
 	struct tly_httpd	*httpd = NULL;
-	const char		*cfgpath = NULL;
+	struct group		*gr;
 	char			 hex[TLY_HEX_PK];
-	int			 ch, check = 0, verbose = 0, readyfd = -1;
 	enum tly_drop		 drop;
 	int			 lockfd = -1, r, ex = 1, have_mu = 0;
+	int			 chgrp = 0;
+	gid_t			 gid = 0;
 
 	memset(&d, 0, sizeof(d));
-	while ((ch = getopt_long(argc, argv, "c:nR:vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfgpath = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'R':
-			if (tly_daemon_parse_fd(optarg, &readyfd) != 0) {
-				fprintf(stderr, "tallyd: -R: not a file "
-				    "descriptor: %s\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc || cfgpath == NULL) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	tly_log_init("tallyd", verbose ? TLY_LOG_DEBUG : TLY_LOG_INFO);
+	if ((ex = tly_daemon_args("tallyd", help, 0, argc, argv, &a)) >= 0)
+		return ex;
+	ex = 1;
+	tly_log_init("tallyd", a.verbose ? TLY_LOG_DEBUG : TLY_LOG_INFO);
 	umask(077);		/* the store and the socket are private */
-	if (readyfd >= 0)
-		(void)fcntl(readyfd, F_SETFD, FD_CLOEXEC);
 	if ((r = tly_daemon_signals()) != TLY_OK)
 		goto fail;
-	if ((r = tly_dconf_load(cfgpath, &d.conf)) != TLY_OK) {
+	if ((r = tly_dconf_load(a.cfgpath, &d.conf)) != TLY_OK) {
 		ex = EXIT_USAGE;
+		goto fail;
+	}
+	if (d.conf.socket_group != NULL) {
+		if ((gr = getgrnam(d.conf.socket_group)) == NULL) {
+			r = tly_fail(TLY_E_CONFIG, "%s: socket-group %s: no such "
+			    "group", d.conf.path, d.conf.socket_group);
+			ex = EXIT_USAGE;
+			goto fail;
+		}
+		chgrp = 1;
+		gid = gr->gr_gid;
+	}
+	/* Before the drop: the user may not be able to create them. */
+	if ((r = make_dirs(&d)) != TLY_OK) {
+		ex = tly_daemon_exit_code(r);
 		goto fail;
 	}
 	if ((r = tly_daemon_drop_privileges(d.conf.user, d.conf.path,
 	    &drop)) != TLY_OK) {
-		ex = r == TLY_E_CONFIG ? EXIT_USAGE : 1;
+		ex = tly_daemon_exit_code(r);
 		goto fail;
 	}
 	if (drop == TLY_DROP_KEPT_ROOT)
@@ -215,10 +229,11 @@ main(int argc, char **argv)
 		goto fail;
 	ex = 1;
 	tly_log_info("device key %s", tly_hex(d.device, TLY_PK_LEN, hex));
-	if (check) {
+	if (a.check) {
 		if ((r = open_store(&d)) != TLY_OK)
 			goto fail;
-		tly_log_info("%s: configuration ok", cfgpath);
+		tly_log_info("local API socket %s", d.conf.socket);
+		tly_log_info("%s: configuration ok", a.cfgpath);
 		ex = 0;
 		goto out;
 	}
@@ -237,6 +252,9 @@ main(int argc, char **argv)
 		goto fail;
 	memset(&ho, 0, sizeof(ho));
 	ho.unix_path = d.conf.socket;
+	ho.unix_mode = chgrp ? 0660 : 0600;
+	ho.unix_chgrp = chgrp;
+	ho.unix_gid = gid;
 	ho.body_max = TLY_D_BUNDLE_BODY_MAX;
 	ho.threads = 4;
 	ho.conn_max = 64;
@@ -246,9 +264,9 @@ main(int argc, char **argv)
 	if ((r = tly_httpd_start(&ho, &httpd)) != TLY_OK)
 		goto fail;
 	tly_log_info("listening on %s", d.conf.socket);
-	if (readyfd >= 0 && tly_daemon_ready(readyfd, "READY\n") != TLY_OK)
+	if (a.readyfd >= 0 && tly_daemon_ready(a.readyfd, "READY\n") !=
+	    TLY_OK)
 		tly_log_warn("%s", tly_errdetail());
-	readyfd = -1;
 	tly_log_info("signal %d: shutting down", tly_daemon_wait());
 	ex = 0;
 	goto out;

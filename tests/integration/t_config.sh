@@ -8,7 +8,7 @@ keygen c
 
 # tallyd_n CONF-LINES...: run tallyd -n on a config; sets out and rc.
 tallyd_n() {
-	printf '%s\n' "datadir $T/d/data" "election $ELECTION" "$@" >"$T/d/t.conf"
+	printf '%s\n' "datadir $T/d/data" "election $ELECTION" "$@" "socket $T/d/t.sock" >"$T/d/t.conf"
 	rc=0
 	out=$("$BIN/tallyd" -n -c "$T/d/t.conf" 2>&1) || rc=$?
 }
