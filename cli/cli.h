@@ -1,6 +1,13 @@
 /*
  * cli.h: shared parts of the tally command line.
  *
+ * Layers, top down (a file calls only the layers below it):
+ *   main.c     the global options, cmd_table[] and the top-level usage
+ *   cmd_*.c    one command each, with its struct tly_cmd_entry
+ *   gen_*.c    the election generator behind 'tally gen' (gen.h)
+ *   util.c     per-command usage (from cli_commands, set by main.c),
+ *              output, the calls to tallyd and a central, JSON helpers
+ *
  * main.c parses the global options and dispatches to one cmd_<name>()
  * per subcommand.  Each subcommand parses its own options with
  * getopt_long(), prints its results to stdout, and returns the process
@@ -28,20 +35,28 @@
 #define CLI_LOCAL_MAX		(1024UL * 1024)	/* local API request body */
 #define CLI_SHORT_HEX		16	/* hex characters in a short id */
 
-/* One subcommand. */
-struct cli_cmd {
+/*
+ * One subcommand's entry, defined beside its code in cmd_*.c as
+ * cmd_<name>_entry and listed in main.c's cmd_table[] (as tmux does).
+ */
+struct tly_cmd_entry {
 	const char	*name;		/* as typed: "record" */
-	int		(*fn)(int, char **);	/* argv[0] is the name */
-	const char	*synopsis;	/* the arguments, one line */
+	const char	*usage;		/* the arguments; first line is shown
+					   in the command list */
 	const char	*options;	/* one line per option */
 	const char	*about;		/* what the command does */
 	const char	*summary;	/* one line for the command list */
+	int		(*exec)(int, char **);	/* argv[0] is the name */
 };
 
-/* The daemon's socket: -s, else $TALLY_SOCKET, else the default. */
-extern const char	*cli_socket;
+/* The entries, one per cmd_*.c command. */
+extern const struct tly_cmd_entry cmd_keygen_entry, cmd_record_entry,
+	    cmd_status_entry, cmd_sync_entry, cmd_check_link_entry,
+	    cmd_export_entry,
+	    cmd_import_entry, cmd_verify_entry, cmd_election_entry,
+	    cmd_gen_entry, cmd_results_entry;
 
-/* The subcommands, in main.c. */
+/* The handlers, in cmd_*.c. */
 int	cmd_keygen(int, char **);
 int	cmd_record(int, char **);
 int	cmd_status(int, char **);
@@ -57,15 +72,12 @@ int	cmd_election(int, char **);
 /* tally status --central URL (cmd_central.c); json: print the JSON. */
 int	cli_central_status(const char *url, int json);
 
-/* The subcommand called name, or NULL. */
-const struct cli_cmd *cli_find(const char *name);
-/* Print the usage of cmd (or of tally when cmd is NULL) to fp. */
-void	cli_usage(const struct cli_cmd *cmd, FILE *fp);
+/* ---- util.c: usage, output, the daemon and central calls, JSON ---------- */
 
-/* ---- util.c -------------------------------------------------------------- */
-
-/* Print "tally: " fmt "\n" to stderr. */
-void	cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The command table, NULL-terminated; main.c sets it to its cmd_table. */
+extern const struct tly_cmd_entry *const *cli_commands;
+/* The entry of cli_commands called name, or NULL. */
+const struct tly_cmd_entry *cli_cmd_find(const char *name);
 
 /*
  * Report a usage error for command name ("tally: name: why"), then its
@@ -80,6 +92,12 @@ int	cli_usage_error(const char *name, const char *fmt, ...)
 int	cli_bad_option(const char *name, char **argv, int c);
 /* Print the usage of command name to stdout.  Returns CLI_EXIT_OK. */
 int	cli_help(const char *name);
+
+/* The daemon's socket: -s, else $TALLY_SOCKET, else the default. */
+extern const char	*cli_socket;
+
+/* Print "tally: " fmt "\n" to stderr. */
+void	cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Call the daemon on cli_socket: method, path ("/v1/status"), an optional

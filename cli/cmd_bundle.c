@@ -550,3 +550,28 @@ cmd_import(int argc, char **argv)
 	tly_buf_free(&file);
 	return ret;
 }
+
+/* tally export (tally(1)). */
+const struct tly_cmd_entry cmd_export_entry = {
+	.name = "export",
+	.exec = cmd_export,
+	.usage = "--out file",
+	.options = "  -o, --out FILE    the bundle file to write\n",
+	.about = "Write every batch tallyd holds to a bundle file, for carrying to\n"
+	    "the committee by hand.\n",
+	.summary = "write every batch held to a bundle file",
+};
+
+/* tally import (tally(1)). */
+const struct tly_cmd_entry cmd_import_entry = {
+	.name = "import",
+	.exec = cmd_import,
+	.usage = "[--central url [--central-key pubfile]] [--json] file",
+	.options = "      --central URL      upload to the central at URL instead of\n"
+	    "                         handing the bundle to tallyd\n"
+	    "      --central-key FILE verify every receipt with this public key\n"
+	    "      --json             print the per-entry results as JSON\n",
+	.about = "Check the bundle FILE, then give its batches to tallyd for\n"
+	    "forwarding, or upload them straight to a central.\n",
+	.summary = "hand a bundle file to tallyd or a central",
+};

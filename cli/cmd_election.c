@@ -181,3 +181,15 @@ cmd_election(int argc, char **argv)
 	return cli_usage_error("election", "unknown verb '%s' (check)",
 	    argv[1]);
 }
+
+/* tally election (tally(1)). */
+const struct tly_cmd_entry cmd_election_entry = {
+	.name = "election",
+	.exec = cmd_election,
+	.usage = "check [--json] file\n"
+	    "       tally election sign --authority key [--out sig] file",
+	.options = "      --json        print the outcome as JSON\n",
+	.about = "Validate the election definition FILE and report every error,\n"
+	    "each naming its JSON path.  Exits 0 when it is valid, 1 when not.\n",
+	.summary = "validate an election definition",
+};

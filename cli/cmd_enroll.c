@@ -315,3 +315,34 @@ cmd_enroll(int argc, char **argv)
 	return cli_usage_error("enroll", "a verb is required (request, "
 	    "install)");
 }
+
+/* tally authority (tally(1)). */
+const struct tly_cmd_entry cmd_authority_entry = {
+	.name = "authority",
+	.exec = cmd_authority,
+	.usage = "init -o prefix [--passphrase-fd n]",
+	.options = "  -o, --out PREFIX       write PREFIX.key (mode 0600) and PREFIX.pub\n"
+	    "      --passphrase-fd N  encrypt the key under the passphrase read\n"
+	    "                         from file descriptor N\n",
+	.about = "Make the authority's key pair.  Keep the secret key offline: it\n"
+	    "signs the definition, the certificates and the revocation lists.\n",
+	.summary = "make the offline authority key",
+};
+
+/* tally enroll (tally(1)). */
+const struct tly_cmd_entry cmd_enroll_entry = {
+	.name = "enroll",
+	.exec = cmd_enroll,
+	.usage = "request --key key [--name name] [--out req] [--no-qr]\n"
+	    "       tally enroll install --key key [--authority pub] cert",
+	.options = "  -k, --key KEY          the device key (request makes it if absent)\n"
+	    "  -n, --name NAME        the device's label (default: host name)\n"
+	    "  -o, --out REQ          the request file (default: KEY's .req)\n"
+	    "      --no-qr            do not draw the request as a QR code\n"
+	    "      --authority PUB    install: check the certificate's signer\n"
+	    "      --passphrase-fd N  the key's passphrase from descriptor N\n",
+	.about = "request: write a signed enrollment request, print the key's\n"
+	    "fingerprint and a QR code of the request.  install: check that\n"
+	    "CERT certifies KEY and put it beside KEY (KEY's .cert).\n",
+	.summary = "request and install a device certificate",
+};

@@ -530,3 +530,25 @@ cmd_gen(int argc, char **argv)
 	tly_buf_free(&def);
 	return ret;
 }
+
+/* tally gen (tally(1)). */
+const struct tly_cmd_entry cmd_gen_entry = {
+	.name = "gen",
+	.exec = cmd_gen,
+	.usage = "[--seed n] [--size commune|province|national]\n"
+	    "           [--target id=status]... [--json] [--force] --out dir",
+	.options = "      --seed N            seed of the generator (default 1)\n"
+	    "      --size SIZE         commune (default), province or national\n"
+	    "  -o, --out DIR           write DIR/election.json and DIR/records/\n"
+	    "      --target C=STATUS   constituency C ends with STATUS: DETERMINED,\n"
+	    "                          NEEDS_ADDITIONAL_ELECTION, NEEDS_REELECTION\n"
+	    "                          or MANUAL_TIEBREAK (repeatable)\n"
+	    "      --json              print the summary as JSON\n"
+	    "      --force             replace an earlier output in DIR\n",
+	.about = "Generate an election definition and the count record of every\n"
+	    "polling area at every level; the same seed gives the same files.\n"
+	    "DIR/records/AREA.json holds one area's records for 'tally record'.\n"
+	    "A DIR that is not empty is refused unless --force, which first\n"
+	    "removes DIR/election.json and DIR/records/*.json.\n",
+	.summary = "generate an election and its count records",
+};

@@ -103,3 +103,15 @@ cmd_keygen(int argc, char **argv)
 	tly_buf_free(&out);
 	return ret;
 }
+
+/* tally keygen (tally(1)). */
+const struct tly_cmd_entry cmd_keygen_entry = {
+	.name = "keygen",
+	.exec = cmd_keygen,
+	.usage = "-o prefix [--json]",
+	.options = "  -o, --out PREFIX  write PREFIX.key (mode 0600) and PREFIX.pub\n"
+	    "      --json        print the result as JSON\n",
+	.about = "Generate an Ed25519 key pair and print its key id.  An existing\n"
+	    "key file is never overwritten.\n",
+	.summary = "generate a device or central key pair",
+};

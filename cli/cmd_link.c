@@ -141,3 +141,17 @@ cmd_check_link(int argc, char **argv)
 		return link_direct(url, keyfile, json);
 	return link_daemon(json);
 }
+
+/* tally check-link (tally(1)). */
+const struct tly_cmd_entry cmd_check_link_entry = {
+	.name = "check-link",
+	.exec = cmd_check_link,
+	.usage = "[--central url --central-key pubfile] [--json]",
+	.options = "      --central URL      check this central instead of tallyd's\n"
+	    "      --central-key FILE the public key it must sign with\n"
+	    "      --json             print the outcome as JSON\n",
+	.about = "Prove the link to the central: it signs a random challenge with\n"
+	    "its key, checked against the configured key.  Through tallyd, the\n"
+	    "time is kept and shown by 'tally status'.\n",
+	.summary = "prove the address, key and path of the central",
+};

@@ -307,3 +307,15 @@ cmd_record(int argc, char **argv)
 	tly_buf_free(&in);
 	return ret;
 }
+
+/* tally record (tally(1)). */
+const struct tly_cmd_entry cmd_record_entry = {
+	.name = "record",
+	.exec = cmd_record,
+	.usage = "[--json] file",
+	.options = "      --json        print the daemon's answer as JSON\n",
+	.about = "Send the count record(s) in FILE (\"-\" for standard input; one\n"
+	    "JSON object or an array of them, at most 1 MiB) to tallyd, which\n"
+	    "checks them and seals them into one signed batch.\n",
+	.summary = "check, sign and queue count records",
+};

@@ -373,3 +373,19 @@ cmd_results(int argc, char **argv)
 	tly_http_result_free(&res);
 	return ret;
 }
+
+/* tally results (tally(1)). */
+const struct tly_cmd_entry cmd_results_entry = {
+	.name = "results",
+	.exec = cmd_results,
+	.usage = "--central url [--level l | --constituency id | --area path] [--json]",
+	.options = "      --central URL       the central to ask\n"
+	    "  -l, --level L           the constituencies of level L\n"
+	    "  -c, --constituency ID   one constituency: candidates, winners, status\n"
+	    "  -a, --area PATH         totals of an administrative area, as\n"
+	    "                          Province/District/Commune (a prefix)\n"
+	    "      --json              print the central's answer as JSON\n",
+	.about = "Show the results a central computes from its verified records:\n"
+	    "turnout, winners and each constituency's status (Art. 78-80).\n",
+	.summary = "show a central's results",
+};

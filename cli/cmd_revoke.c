@@ -243,3 +243,31 @@ cmd_decision(int argc, char **argv)
 	tly_buf_free(&b);
 	return ret;
 }
+
+/* tally revoke (tally(1)). */
+const struct tly_cmd_entry cmd_revoke_entry = {
+	.name = "revoke",
+	.exec = cmd_revoke,
+	.usage = "--authority key --list file --election def [--at t] serial...",
+	.options = "      --authority KEY   the authority's secret key\n"
+	    "      --list FILE       the revocation list to update (or create)\n"
+	    "      --election DEF    the election definition\n"
+	    "      --at T            revoked for receipts from T (default: now)\n",
+	.about = "Add certificate serials to the signed revocation list and raise\n"
+	    "its serial.\n",
+	.summary = "revoke certificates",
+};
+
+/* tally decision (tally(1)). */
+const struct tly_cmd_entry cmd_decision_entry = {
+	.name = "decision",
+	.exec = cmd_decision,
+	.usage = "unfreeze|resolve --key key --election def --out file ...",
+	.options = "  unfreeze: --device HEX --batch HEX --seq N\n"
+	    "  resolve:  --area A --level L --round N --record RECORD-ID\n"
+	    "      --note TEXT       the reason, kept with the decision\n"
+	    "      --passphrase-fd N the key's passphrase from descriptor N\n",
+	.about = "Sign a decision with an adjudicator's key: keep one batch of a\n"
+	    "frozen device, or choose the record that counts in a conflict.\n",
+	.summary = "sign an adjudicator's decision",
+};

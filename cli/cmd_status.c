@@ -406,3 +406,29 @@ cmd_sync(int argc, char **argv)
 	tly_http_result_free(&res);
 	return ret;
 }
+
+/* tally status (tally(1)). */
+const struct tly_cmd_entry cmd_status_entry = {
+	.name = "status",
+	.exec = cmd_status,
+	.usage = "[--central url] [--json]",
+	.options = "      --central URL  show a central instead: batches applied and\n"
+	    "                     pending, frozen devices and their evidence,\n"
+	    "                     records in conflict, the state hash\n"
+	    "      --json         print the answer as JSON\n",
+	.about = "Show the device, its central, the state of every batch and the\n"
+	    "last delivery problem in plain words; or, with --central, what a\n"
+	    "central holds.\n",
+	.summary = "show what the daemon (or a central) holds and has delivered",
+};
+
+/* tally sync (tally(1)). */
+const struct tly_cmd_entry cmd_sync_entry = {
+	.name = "sync",
+	.exec = cmd_sync,
+	.usage = "[--json]",
+	.options = "      --json        print the outcome as JSON\n",
+	.about = "Ask tallyd to deliver pending batches now and wait (up to 30 s)\n"
+	    "for the attempt.  Exits 1 unless every batch was delivered.\n",
+	.summary = "deliver pending batches to the central now",
+};

@@ -420,60 +420,23 @@ cmd_cert(int argc, char **argv)
 	    cert_central(&o);
 }
 
-const struct cli_cmd cli_trust_commands[] = {
-	{ "authority", cmd_authority, "init -o prefix [--passphrase-fd n]",
-	  "  -o, --out PREFIX       write PREFIX.key (mode 0600) and PREFIX.pub\n"
-	  "      --passphrase-fd N  encrypt the key under the passphrase read\n"
-	  "                         from file descriptor N\n",
-	  "Make the authority's key pair.  Keep the secret key offline: it\n"
-	  "signs the definition, the certificates and the revocation lists.\n",
-	  "make the offline authority key" },
-	{ "enroll", cmd_enroll,
-	  "request --key key [--name name] [--out req] [--no-qr]\n"
-	  "       tally enroll install --key key [--authority pub] cert",
-	  "  -k, --key KEY          the device key (request makes it if absent)\n"
-	  "  -n, --name NAME        the device's label (default: host name)\n"
-	  "  -o, --out REQ          the request file (default: KEY's .req)\n"
-	  "      --no-qr            do not draw the request as a QR code\n"
-	  "      --authority PUB    install: check the certificate's signer\n"
-	  "      --passphrase-fd N  the key's passphrase from descriptor N\n",
-	  "request: write a signed enrollment request, print the key's\n"
-	  "fingerprint and a QR code of the request.  install: check that\n"
-	  "CERT certifies KEY and put it beside KEY (KEY's .cert).\n",
-	  "request and install a device certificate" },
-	{ "cert", cmd_cert,
-	  "issue|central|show [options]",
-	  "  issue:   --authority KEY --request REQ --election DEF\n"
-	  "           --areas A,B|'*' --levels L,M|'*' [--role clerk|adjudicator]\n"
-	  "           [--not-before T] --not-after T --serial N [--out F] [--qr]\n"
-	  "  central: --authority KEY --key PUB --election DEF\n"
-	  "           [--not-before T] --not-after T --serial N --out F\n"
-	  "  show:    [--authority PUB] [--election DEF] [--at T]\n"
-	  "           [--cert ADJ-CERT] FILE\n"
-	  "  T is Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n",
-	  "Issue a device or central certificate, or show any trust object\n"
-	  "(certificate, revocation list, decision, request, definition\n"
-	  "signature), checking it against the authority when given.\n"
-	  "show exits 1 when it does not verify or is not valid at T; a\n"
-	  "decision is judged against the adjudicator certificate --cert.\n",
-	  "issue or show certificates" },
-	{ "revoke", cmd_revoke,
-	  "--authority key --list file --election def [--at t] serial...",
-	  "      --authority KEY   the authority's secret key\n"
-	  "      --list FILE       the revocation list to update (or create)\n"
-	  "      --election DEF    the election definition\n"
-	  "      --at T            revoked for receipts from T (default: now)\n",
-	  "Add certificate serials to the signed revocation list and raise\n"
-	  "its serial.\n",
-	  "revoke certificates" },
-	{ "decision", cmd_decision,
-	  "unfreeze|resolve --key key --election def --out file ...",
-	  "  unfreeze: --device HEX --batch HEX --seq N\n"
-	  "  resolve:  --area A --level L --round N --record RECORD-ID\n"
-	  "      --note TEXT       the reason, kept with the decision\n"
-	  "      --passphrase-fd N the key's passphrase from descriptor N\n",
-	  "Sign a decision with an adjudicator's key: keep one batch of a\n"
-	  "frozen device, or choose the record that counts in a conflict.\n",
-	  "sign an adjudicator's decision" },
-	{ NULL, NULL, NULL, NULL, NULL, NULL }
+/* tally cert (tally(1)). */
+const struct tly_cmd_entry cmd_cert_entry = {
+	.name = "cert",
+	.exec = cmd_cert,
+	.usage = "issue|central|show [options]",
+	.options = "  issue:   --authority KEY --request REQ --election DEF\n"
+	    "           --areas A,B|'*' --levels L,M|'*' [--role clerk|adjudicator]\n"
+	    "           [--not-before T] --not-after T --serial N [--out F] [--qr]\n"
+	    "  central: --authority KEY --key PUB --election DEF\n"
+	    "           [--not-before T] --not-after T --serial N --out F\n"
+	    "  show:    [--authority PUB] [--election DEF] [--at T]\n"
+	    "           [--cert ADJ-CERT] FILE\n"
+	    "  T is Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n",
+	.about = "Issue a device or central certificate, or show any trust object\n"
+	    "(certificate, revocation list, decision, request, definition\n"
+	    "signature), checking it against the authority when given.\n"
+	    "show exits 1 when it does not verify or is not valid at T; a\n"
+	    "decision is judged against the adjudicator certificate --cert.\n",
+	.summary = "issue or show certificates",
 };

@@ -486,3 +486,16 @@ cmd_verify(int argc, char **argv)
 	tly_buf_free(&file);
 	return ret;
 }
+
+/* tally verify (tally(1)). */
+const struct tly_cmd_entry cmd_verify_entry = {
+	.name = "verify",
+	.exec = cmd_verify,
+	.usage = "[--election deffile] [--json] file",
+	.options = "  -e, --election FILE  also check the election hash and every\n"
+	    "                       record against this definition\n"
+	    "      --json           print the per-entry results as JSON\n",
+	.about = "Verify a bundle file offline: its integrity, every batch's\n"
+	    "signature and body, and the hash chains among its batches.\n",
+	.summary = "verify a bundle file offline",
+};

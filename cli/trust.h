@@ -4,8 +4,8 @@
  *
  * cmd_enroll.c holds the device side and the authority's key:
  * `authority init`, `enroll request`, `enroll install`.  cmd_trust.c
- * holds the authority side, `cert issue|central|show`, and the command
- * table; cmd_revoke.c `revoke`, `election sign` and `decision
+ * holds the authority side, `cert issue|central|show`; each file ends
+ * with the entries of its commands; cmd_revoke.c `revoke`, `election sign` and `decision
  * unfreeze|resolve`.  trust_util.c holds the helpers below; qr.c draws
  * QR codes (the only libqrencode user).
  */
@@ -22,14 +22,15 @@
 #include "election/election.h"
 #include "sync/trust.h"
 
-/* The trust commands, each with its usage, ended by a NULL name. */
-extern const struct cli_cmd cli_trust_commands[];
+/* The trust commands' entries, listed in main.c's cmd_table[]. */
+extern const struct tly_cmd_entry cmd_authority_entry, cmd_enroll_entry,
+	    cmd_cert_entry, cmd_revoke_entry, cmd_decision_entry;
 
 int	cmd_authority(int, char **);	/* cmd_enroll.c */
 int	cmd_enroll(int, char **);	/* cmd_enroll.c */
 int	cmd_cert(int, char **);		/* cmd_trust.c */
-int	cmd_revoke(int, char **);	/* cmd_trust.c */
-int	cmd_decision(int, char **);	/* cmd_trust.c */
+int	cmd_revoke(int, char **);	/* cmd_revoke.c */
+int	cmd_decision(int, char **);	/* cmd_revoke.c */
 /* tally election sign (called by cmd_election()). */
 int	cmd_election_sign(int, char **);
 

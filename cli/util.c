@@ -14,6 +14,9 @@
 #include "common/err.h"
 #include "common/log.h"
 
+const char	*cli_socket = CLI_DEFAULT_SOCKET;
+const struct tly_cmd_entry *const *cli_commands;
+
 void
 cli_err(const char *fmt, ...)
 {
@@ -27,6 +30,30 @@ cli_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+const struct tly_cmd_entry *
+cli_cmd_find(const char *name)
+{
+	const struct tly_cmd_entry *const	*c;
+
+	for (c = cli_commands; c != NULL && *c != NULL; c++)
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	return NULL;
+}
+
+/* Print the usage of the command called name to fp. */
+static void
+cmd_usage(const char *name, FILE *fp)
+{
+	const struct tly_cmd_entry	*cmd;
+
+	if ((cmd = cli_cmd_find(name)) == NULL)
+		return;
+	fprintf(fp, "usage: tally [-s socket] %s %s\n\n%s"
+	    "  -h, --help        print this help\n\n%s",
+	    cmd->name, cmd->usage, cmd->options, cmd->about);
+}
+
 int
 cli_usage_error(const char *name, const char *fmt, ...)
 {
@@ -38,7 +65,7 @@ cli_usage_error(const char *name, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	cli_usage(cli_find(name), stderr);
+	cmd_usage(name, stderr);
 	return CLI_EXIT_USAGE;
 }
 
@@ -55,7 +82,7 @@ cli_bad_option(const char *name, char **argv, int c)
 int
 cli_help(const char *name)
 {
-	cli_usage(cli_find(name), stdout);
+	cmd_usage(name, stdout);
 	return CLI_EXIT_OK;
 }
 
