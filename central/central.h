@@ -2,10 +2,10 @@
  * central.h: the internals of tally-central, the committee endpoint.
  *
  * Source tour:
- *   main.c     flags, signals, privilege drop, start and shutdown
+ *   main.c     start and shutdown through common/daemon.c's skeleton
  *   config.c   the configuration file, the data directory, the key and
  *              the election definition
- *   api.c      the HTTP router and the small GET endpoints
+ *   api.c      the route table (PROTOCOL.md 8) and GET /v1/key
  *   api_merge.c   device logs, receipts, state hash, conflicts,
  *              evidence, audit feed, status (PROTOCOL.md 8.2, 8.7)
  *   ingest.c   POST /v1/batches: PROTOCOL.md section 10, entry by entry

@@ -1,7 +1,7 @@
 /*
  * tallyd.h: the field daemon's internal interfaces.
  *
- *   config.c  reads tallyd.conf into struct tly_dconf
+ *   config.c  the keyword table of tallyd.conf, into struct tly_dconf
  *   seal.c    checks records and seals them into batches; takes in
  *             relayed bundles
  *   syncer.c  the background thread that delivers batches to the central:
@@ -10,7 +10,8 @@
  *             bundles posted and their receipts checked, captive portals
  *             (syncerInt.h: what syncer.c and deliver.c share)
  *   netwatch.c  wakes the syncer when the network changes (rtnetlink)
- *   api.c     the local HTTP API on the Unix socket (PROTOCOL.md 9)
+ *   api.c     the local HTTP API on the Unix socket and its route table
+ *             (PROTOCOL.md 9)
  *   store.c   the SQLite database (store.h): open, schema, migrations,
  *             meta, own batches and records
  *   store_relay.c  relayed batches taken in from bundles
@@ -18,7 +19,8 @@
  *   store_sync.c   the queries of the sync loop: pending batches, states,
  *             counts, lookups (storeInt.h: what the store files share;
  *             store*.c hold the only SQL in the daemon)
- *   main.c    start-up, signals and shutdown
+ *   main.c    start-up (the private directories, then the privilege
+ *             drop), signals and shutdown
  */
 #ifndef TLY_DAEMON_TALLYD_H
 #define TLY_DAEMON_TALLYD_H
