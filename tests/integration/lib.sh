@@ -53,6 +53,16 @@ expect_match() {
 	[[ $2 =~ $3 ]] || fail "$1: '$2' does not match /$3/"
 }
 
+# expect_error WHAT STATUS CODE CURL-ARGS...: the answer has that HTTP
+# status and error code (PROTOCOL.md 8); its body is left in $T/body.
+expect_error() {
+	local what=$1 want_status=$2 want_code=$3 status
+	shift 3
+	status=$(curl -s -o "$T/body" -w '%{http_code}' "$@")
+	expect_eq "$what: status" "$status" "$want_status"
+	expect_eq "$what: code" "$(jq -r .error.code "$T/body")" "$want_code"
+}
+
 # wait_ready FIFO: read the readiness line, bounded by 30 s.
 wait_ready() {
 	local line

@@ -43,20 +43,12 @@ head_ok "central /v1/results/constituencies/none" 404 \
 head_ok "daemon /v1/status" 200 --unix-socket "$sock" http://tallyd/v1/status
 head_ok "daemon /v1/bundle" 200 --unix-socket "$sock" http://tallyd/v1/bundle
 
-# code WHAT STATUS CODE CURL-ARGS...
-code() {
-	local what=$1 want=$2 wcode=$3 status
-	shift 3
-	status=$(curl -s -o "$T/body" -w '%{http_code}' "$@")
-	expect_eq "$what" "$status" "$want"
-	expect_eq "$what: code" "$(jq -r .error.code "$T/body")" "$wcode"
-}
-code "POST /v1/key" 405 method_not_allowed -X POST "$url/v1/key"
-code "GET /v1/batches" 405 method_not_allowed "$url/v1/batches"
-code "HEAD-less path" 404 not_found "$url/v1/devices/$dev"
-code "trailing slash" 404 not_found "$url/v1/key/"
-code "empty segment" 404 not_found "$url/v1/devices//head"
-code "daemon GET /v1/sync" 405 method_not_allowed --unix-socket "$sock" \
+expect_error "POST /v1/key" 405 method_not_allowed -X POST "$url/v1/key"
+expect_error "GET /v1/batches" 405 method_not_allowed "$url/v1/batches"
+expect_error "device without an endpoint" 404 not_found "$url/v1/devices/$dev"
+expect_error "trailing slash" 404 not_found "$url/v1/key/"
+expect_error "empty segment" 404 not_found "$url/v1/devices//head"
+expect_error "daemon GET /v1/sync" 405 method_not_allowed --unix-socket "$sock" \
     http://tallyd/v1/sync
-code "daemon unknown" 404 not_found --unix-socket "$sock" http://tallyd/v1/x
+expect_error "daemon unknown" 404 not_found --unix-socket "$sock" http://tallyd/v1/x
 echo ok
