@@ -18,6 +18,7 @@
 #include "common/config.h"
 #include "common/daemon.h"
 #include "common/err.h"
+#include "common/httpd.h"
 #include "common/json.h"
 #include "common/log.h"
 
@@ -309,6 +310,110 @@ test_errors(void **state)
 	assert_string_equal(tly_errdetail(), "outer: seq 3");
 }
 
+/* Route handler that is never called: the matcher only gives indexes. */
+static void
+route_nop(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+}
+
+/* tly_route_match: literals, '*', a final '**', HEAD as GET, 404 and 405. */
+static void
+test_route_match(void **state)
+{
+	static const struct tly_route t[] = {
+		{ "POST", "/v1/batches", route_nop },
+		{ "GET", "/v1/key", route_nop },
+		{ "GET", "/v1/devices/*/head", route_nop },
+		{ "GET", "/v1/results/areas/**", route_nop },
+	};
+	struct tly_route_params	rp;
+	size_t			n = sizeof(t) / sizeof(t[0]);
+
+	assert_int_equal(tly_route_match(t, n, "GET", "/v1/key", &rp), 1);
+	assert_int_equal(rp.n, 0);
+	assert_int_equal(tly_route_match(t, n, "HEAD", "/v1/key", &rp), 1);
+	assert_int_equal(tly_route_match(t, n, "POST", "/v1/key", &rp),
+	    TLY_E_INVAL);
+	assert_int_equal(tly_route_match(t, n, "HEAD", "/v1/batches", &rp),
+	    TLY_E_INVAL);
+	assert_int_equal(tly_route_match(t, n, "GET", "/v1/key/", &rp),
+	    TLY_E_NOTFOUND);
+	assert_int_equal(tly_route_match(t, n, "GET", "/v1/ke", &rp),
+	    TLY_E_NOTFOUND);
+	assert_int_equal(tly_route_match(t, n, "GET", "/v1/devices/ab/head",
+	    &rp), 2);
+	assert_int_equal(rp.n, 1);
+	assert_int_equal(rp.len[0], 2);
+	assert_memory_equal(rp.p[0], "ab", 2);
+	assert_int_equal(tly_route_match(t, n, "GET", "/v1/devices//head",
+	    &rp), TLY_E_NOTFOUND);
+	assert_int_equal(tly_route_match(t, n, "GET", "/v1/devices/a/b/head",
+	    &rp), TLY_E_NOTFOUND);
+	assert_int_equal(tly_route_match(t, n, "GET",
+	    "/v1/results/areas/P/D/C", &rp), 3);
+	assert_int_equal(rp.len[0], 5);
+	assert_memory_equal(rp.p[0], "P/D/C", 5);
+	assert_int_equal(tly_route_match(t, n, "GET", "/v1/results/areas/",
+	    &rp), TLY_E_NOTFOUND);
+	assert_int_equal(rp.n, 0);
+}
+
+/* Settings of every keyword type, for test_config_table. */
+struct tc_conf {
+	char		*dir;		/* required string */
+	uint64_t	 n;		/* number with a default */
+	unsigned	 u;		/* number without one */
+	int		 mode;		/* choice */
+};
+
+/* Keyword tables: defaults, bounds, choices, required keys, file:line. */
+static void
+test_config_table(void **state)
+{
+	static const char *const modes[] = { "live", "test", NULL };
+	static const struct tly_ckey keys[] = {
+		{ "dir", TLY_CKEY_STR, offsetof(struct tc_conf, dir), 0, 0,
+		    NULL, 1, NULL },
+		{ "n", TLY_CKEY_UINT, offsetof(struct tc_conf, n), 1, 10, "5",
+		    0, NULL },
+		{ "u", TLY_CKEY_UNSIGNED, offsetof(struct tc_conf, u), 1, 9,
+		    NULL, 0, NULL },
+		{ "mode", TLY_CKEY_CHOICE, offsetof(struct tc_conf, mode), 0, 0,
+		    "live", 0, modes },
+		{ NULL, 0, 0, 0, 0, NULL, 0, NULL }
+	};
+	struct tc_conf	 c;
+	const char	*ok = "# x\ndir /a\nu 3\nmode test\n";
+	const char	*big = "dir /a\n\nn 11\n";
+	const char	*nodir = "n 2\n";
+	const char	*badmode = "dir /a\nmode maybe\n";
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(tly_config_parse_table("t.conf", (const uint8_t *)ok,
+	    strlen(ok), keys, &c, NULL), TLY_OK);
+	assert_string_equal(c.dir, "/a");
+	assert_int_equal(c.n, 5);
+	assert_int_equal(c.u, 3);
+	assert_int_equal(c.mode, 1);
+	tly_config_table_free(keys, &c);
+	assert_null(c.dir);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(tly_config_parse_table("t.conf",
+	    (const uint8_t *)big, strlen(big), keys, &c, NULL), TLY_E_CONFIG);
+	assert_non_null(strstr(tly_errdetail(), "t.conf:3: 'n' must be"));
+	assert_null(c.dir);		/* freed on error */
+	assert_int_equal(tly_config_parse_table("t.conf",
+	    (const uint8_t *)nodir, strlen(nodir), keys, &c, NULL),
+	    TLY_E_CONFIG);
+	assert_string_equal(tly_errdetail(), "t.conf: 'dir' is required");
+	assert_int_equal(tly_config_parse_table("t.conf",
+	    (const uint8_t *)badmode, strlen(badmode), keys, &c, NULL),
+	    TLY_E_CONFIG);
+	assert_non_null(strstr(tly_errdetail(), "t.conf:2: mode must be"));
+}
+
 int
 main(void)
 {
@@ -316,6 +421,8 @@ main(void)
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_files),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_table),
+		cmocka_unit_test(test_route_match),
 		cmocka_unit_test(test_json_strict),
 		cmocka_unit_test(test_json_text),
 		cmocka_unit_test(test_json_writer),
