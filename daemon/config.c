@@ -1,6 +1,7 @@
 /*
  * config.c: tallyd.conf, the field daemon's settings (tallyd.conf(5)).
  */
+#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,7 @@ tly_dconf_load(const char *path, struct tly_dconf *c)
 {
 	struct tly_config	*cfg = NULL;
 	struct sockaddr_un	 sun;
+	struct group		*gr;
 	int			 r;
 
 	memset(c, 0, sizeof(*c));
@@ -152,6 +154,15 @@ tly_dconf_load(const char *path, struct tly_dconf *c)
 		r = tly_fail(TLY_E_CONFIG, "%s: 'central-key' without "
 		    "'central'", tly_config_where(cfg, "central-key"));
 		goto out;
+	}
+	if (c->socket_group != NULL) {
+		if ((gr = getgrnam(c->socket_group)) == NULL) {
+			r = tly_fail(TLY_E_CONFIG, "%s: socket-group %s: no such "
+			    "group", tly_config_where(cfg, "socket-group"),
+			    c->socket_group);
+			goto out;
+		}
+		c->socket_gid = gr->gr_gid;
 	}
 	if (c->backoff_max < c->backoff_min) {
 		r = tly_fail(TLY_E_CONFIG, "%s: backoff-max is below "

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,12 +178,9 @@ main(int argc, char **argv)
 	struct tallyd		 d;
 	struct tly_httpd_opts	 ho;
 	struct tly_httpd	*httpd = NULL;
-	struct group		*gr;
 	char			 hex[TLY_HEX_PK];
 	enum tly_drop		 drop;
 	int			 lockfd = -1, r, ex = 1, have_mu = 0;
-	int			 chgrp = 0;
-	gid_t			 gid = 0;
 
 	memset(&d, 0, sizeof(d));
 	if ((ex = tly_daemon_args("tallyd", help, 0, argc, argv, &a)) >= 0)
@@ -197,16 +193,6 @@ main(int argc, char **argv)
 	if ((r = tly_dconf_load(a.cfgpath, &d.conf)) != TLY_OK) {
 		ex = EXIT_USAGE;
 		goto fail;
-	}
-	if (d.conf.socket_group != NULL) {
-		if ((gr = getgrnam(d.conf.socket_group)) == NULL) {
-			r = tly_fail(TLY_E_CONFIG, "%s: socket-group %s: no such "
-			    "group", d.conf.path, d.conf.socket_group);
-			ex = EXIT_USAGE;
-			goto fail;
-		}
-		chgrp = 1;
-		gid = gr->gr_gid;
 	}
 	/* Before the drop: the user may not be able to create them. */
 	if ((r = make_dirs(&d)) != TLY_OK) {
@@ -252,9 +238,9 @@ main(int argc, char **argv)
 		goto fail;
 	memset(&ho, 0, sizeof(ho));
 	ho.unix_path = d.conf.socket;
-	ho.unix_mode = chgrp ? 0660 : 0600;
-	ho.unix_chgrp = chgrp;
-	ho.unix_gid = gid;
+	ho.unix_chgrp = d.conf.socket_group != NULL;
+	ho.unix_mode = ho.unix_chgrp ? 0660 : 0600;
+	ho.unix_gid = d.conf.socket_gid;
 	ho.body_max = TLY_D_BUNDLE_BODY_MAX;
 	ho.threads = 4;
 	ho.conn_max = 64;

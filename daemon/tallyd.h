@@ -25,6 +25,8 @@
 #ifndef TLY_DAEMON_TALLYD_H
 #define TLY_DAEMON_TALLYD_H
 
+#include <sys/types.h>
+
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +50,7 @@ struct tly_dconf {
 	char		*datadir;	/* state directory, created 0700 */
 	char		*socket;	/* local API socket path */
 	char		*socket_group;	/* group of the socket (0660), or NULL */
+	gid_t		 socket_gid;	/* its id, when socket_group is set */
 	char		*key;		/* device secret key file */
 	char		*election;	/* election definition file */
 	char		*central;	/* central base URL, or NULL */

@@ -37,6 +37,9 @@ expect_eq "bound: exit" "$rc" 2
 expect_match "bound: message" "$out" "t\.conf:3: 'backoff-min' must be a whole number from 1 to 86400"
 tallyd_n "netwatch maybe"
 expect_match "choice: message" "$out" "t\.conf:3: netwatch must be 'no' or 'yes'"
+tallyd_n "socket-group no-such-group-here"
+expect_eq "socket-group: exit" "$rc" 2
+expect_match "socket-group: message" "$out" "t\.conf:3: socket-group no-such-group-here: no such group"
 tallyd_n "colour blue"
 expect_eq "unknown key: exit" "$rc" 2
 expect_match "unknown key: message" "$out" "t\.conf:3: unknown key 'colour'"
