@@ -88,9 +88,6 @@ void	tly_central_conf_free(struct tly_central_conf *conf);
 int	tly_central_open(struct tly_central *c);
 /* Release everything tly_central_open() and the config acquired. */
 void	tly_central_close(struct tly_central *c);
-/* 1 if device may upload: on the device list, or no list configured. */
-int	tly_central_device_allowed(const struct tly_central *c,
-	    const uint8_t device[TLY_PK_LEN]);
 
 /* api.c */
 

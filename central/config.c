@@ -303,16 +303,6 @@ load_devices(struct tly_central *c)
 }
 
 int
-tly_central_device_allowed(const struct tly_central *c,
-    const uint8_t device[TLY_PK_LEN])
-{
-	if (c->ndevices == 0)
-		return 1;
-	return bsearch(device, c->devices, c->ndevices, TLY_PK_LEN,
-	    key_cmp) != NULL;
-}
-
-int
 tly_central_open(struct tly_central *c)
 {
 	char	*db = NULL;

@@ -2,8 +2,9 @@
  * ingest.c: POST /v1/batches (PROTOCOL.md 8.1), verifying each entry as
  * PROTOCOL.md section 10 says.
  *
- * Steps 1-7 (envelope, signature, body, election, mode, record checks)
- * need no database, so they run before the store lock is taken, for as
+ * Steps 1-7 (envelope, signature, body, election, mode, device list,
+ * record checks) are the one verifier's (sync/verify.h); they need no
+ * database, so they run before the store lock is taken, for as
  * many entries as fit a memory budget; the rest are verified under the
  * lock.  Step 8 and storing run in one transaction for the whole
  * request, with a savepoint per entry, and the answer is sent only after
@@ -24,6 +25,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "sync/compress.h"
+#include "sync/verify.h"
 #include "sync/wire.h"
 
 #define BUNDLE_TYPE	"application/vnd.tally.bundle"
@@ -52,7 +54,7 @@ struct entry {
 /* The state of one request. */
 struct ingest {
 	struct tly_central	*c;		/* the central */
-	struct tly_problems	*probs;		/* scratch for record checks */
+	struct tly_verify_ctx	 vctx;		/* steps 1-7 (sync/verify.h) */
 	struct entry		*e;		/* the entries, in order */
 	size_t			 n;		/* number of entries */
 	struct tly_buf		 out;		/* the response body */
@@ -102,80 +104,29 @@ detail_or(int err)
 	return strcmp(d, "no detail") == 0 ? tly_strerror(err) : d;
 }
 
-/* Check every record of b (step 7); rejects e on the first failure. */
-static int
-check_records(struct ingest *in, struct entry *e, const struct tly_batch *b)
-{
-	const struct tly_problem	*p;
-	size_t				 i, k;
-	int				 r;
-
-	for (i = 0; i < b->nrecords; i++) {
-		memset(in->probs, 0, sizeof(*in->probs));
-		tly_errclear();
-		r = tly_record_check(in->c->election, &b->records[i], i,
-		    in->probs);
-		if (r == TLY_OK)
-			continue;
-		if (r == TLY_E_NOMEM)
-			return r;
-		/* Name the first blocking problem ("H2: ..."). */
-		for (k = 0; k < in->probs->n; k++) {
-			p = &in->probs->p[k];
-			if (!p->warning || !p->explained)
-				return entry_reject(e, TLY_E_RECORD,
-				    "record %zu: %s (fields: %s)", i,
-				    p->message, p->fields);
-		}
-		return entry_reject(e, TLY_E_RECORD, "record %zu: %s", i,
-		    detail_or(r));
-	}
-	return TLY_OK;
-}
-
 /*
- * PROTOCOL.md 10 steps 1-7 for e.  Returns TLY_OK (e verified or
- * rejected) or an error of the central itself (out of memory).
+ * PROTOCOL.md 10 steps 1-7 for e, by the one verifier.  Returns TLY_OK
+ * (e verified or rejected) or an error of the central itself (out of
+ * memory).
  */
 static int
 verify_entry(struct ingest *in, struct entry *e)
 {
-	struct tly_central	*c = in->c;
-	struct tly_envelope	 env;
-	struct tly_batch	*b = NULL;
-	char			 h1[TLY_HEX_HASH];
-	int			 r;
+	struct tly_verify_result	res;
+	int				r;
 
 	e->verified = 1;
-	tly_errclear();
-	if ((r = tly_batch_parse(e->m, e->mlen, &b)) != TLY_OK) {
-		if (r == TLY_E_NOMEM || r == TLY_E_CRYPTO)
-			return r;
-		/* Where the envelope parses the entry has an id. */
-		if (tly_envelope_parse(e->m, e->mlen, &env) == TLY_OK) {
-			tly_hash(e->m, e->mlen, e->id);
-			e->has_id = 1;
-		}
-		return entry_reject(e, r, "%s", detail_or(r));
+	r = tly_verify_entry(&in->vctx, e->m, e->mlen, &res);
+	if (r == TLY_E_NOMEM || r == TLY_E_CRYPTO)
+		return r;
+	if (res.has_id) {
+		memcpy(e->id, res.id, TLY_HASH_LEN);
+		e->has_id = 1;
 	}
-	memcpy(e->id, b->id, TLY_HASH_LEN);
-	e->has_id = 1;
-	e->b = b;		/* transferred; entry_reject() frees it */
-
-	if (!tly_central_device_allowed(c, b->device))
-		return entry_reject(e, TLY_E_DEVICE, "device %s is not on "
-		    "this central's device list", tly_hex(b->device,
-		    TLY_PK_LEN, h1));
-
-	if (!tly_memeq(b->election, c->ehash, TLY_HASH_LEN))
-		return entry_reject(e, TLY_E_ELECTION, "election %s is not "
-		    "this central's %s", tly_hex(b->election, TLY_HASH_LEN,
-		    h1), c->ehashhex);
-	if (b->test != c->conf.test)
-		return entry_reject(e, TLY_E_MODE, "batch is for %s mode, "
-		    "this central runs in %s mode", b->test ? "test" : "live",
-		    c->conf.test ? "test" : "live");
-	return check_records(in, e, b);
+	if (r != TLY_OK)
+		return entry_reject(e, r, "%s", res.detail);
+	e->b = res.batch;	/* transferred; entry_reject() frees it */
+	return TLY_OK;
 }
 
 /*
@@ -432,7 +383,6 @@ ingest_free(struct ingest *in)
 			free(in->e[i].msg);
 		}
 	free(in->e);
-	free(in->probs);
 	tly_buf_free(&in->out);
 }
 
@@ -485,6 +435,12 @@ tly_central_post_batches(struct tly_central *c,
 
 	memset(&in, 0, sizeof(in));
 	in.c = c;
+	in.vctx.election = c->election;
+	memcpy(in.vctx.election_hash, c->ehash, TLY_HASH_LEN);
+	in.vctx.mode = c->conf.test ? TLY_VERIFY_MODE_TEST :
+	    TLY_VERIFY_MODE_LIVE;
+	in.vctx.policy.devices = c->devices;
+	in.vctx.policy.ndevices = c->ndevices;
 	tly_buf_init(&in.out, TLY_CENTRAL_RESP_MAX);
 
 	n = atomic_fetch_add(&c->inflight, 1) + 1;
@@ -512,8 +468,7 @@ tly_central_post_batches(struct tly_central *c,
 	}
 
 	in.n = br.count;
-	if ((in.e = calloc(in.n > 0 ? in.n : 1, sizeof(*in.e))) == NULL ||
-	    (in.probs = malloc(sizeof(*in.probs))) == NULL) {
+	if ((in.e = calloc(in.n > 0 ? in.n : 1, sizeof(*in.e))) == NULL) {
 		r = TLY_E_NOMEM;
 		goto fail;
 	}

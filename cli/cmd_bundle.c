@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "crypto/crypto.h"
+#include "sync/verify.h"
 #include "sync/wire.h"
 
 #define BUNDLE_TYPE	"application/vnd.tally.bundle"
@@ -34,7 +35,7 @@ enum imp_status {
 struct imp_entry {
 	const uint8_t	*m;		/* the signed message, in the file */
 	size_t		 mlen;
-	int		 parsed;	/* tly_batch_parse() accepted it */
+	int		 parsed;	/* steps 1-5 passed (sync/verify.h) */
 	uint8_t		 id[TLY_HASH_LEN];	/* batch id: hash of m */
 	uint8_t		 device[TLY_PK_LEN];	/* valid when parsed */
 	uint64_t	 seq;		/* valid when parsed */
@@ -439,7 +440,8 @@ cmd_import(int argc, char **argv)
 	};
 	struct tly_buf			 file = TLY_BUF_INIT(TLY_BUNDLE_FILE_MAX);
 	struct tly_bundle_reader	 rd;
-	struct tly_batch		*bt;
+	struct tly_verify_ctx		 vctx;
+	struct tly_verify_result	 vr;
 	struct imp			 im;
 	struct imp_entry		*e;
 	const char			*path, *keyfile = NULL;
@@ -449,6 +451,7 @@ cmd_import(int argc, char **argv)
 	int				 c, json = 0, ret = CLI_EXIT_FAIL;
 
 	memset(&im, 0, sizeof(im));
+	memset(&vctx, 0, sizeof(vctx));
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -508,11 +511,13 @@ cmd_import(int argc, char **argv)
 		e->m = m;
 		e->mlen = mlen;
 		tly_hash(m, mlen, e->id);
-		if (tly_batch_parse(m, mlen, &bt) == TLY_OK) {
+		/* Steps 1-5 here; the receiver applies 1-7 and answers. */
+		(void)tly_verify_entry(&vctx, m, mlen, &vr);
+		tly_batch_free(vr.batch);
+		if (vr.parsed) {
 			e->parsed = 1;
-			memcpy(e->device, bt->device, TLY_PK_LEN);
-			e->seq = bt->seq;
-			tly_batch_free(bt);
+			memcpy(e->device, vr.device, TLY_PK_LEN);
+			e->seq = vr.seq;
 		}
 		im.order[i] = i;
 	}

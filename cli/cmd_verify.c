@@ -18,6 +18,7 @@
 #include "crypto/crypto.h"
 #include "election/election.h"
 #include "merge/merge.h"
+#include "sync/verify.h"
 #include "sync/wire.h"
 
 #define DEF_FILE_MAX	(256UL * 1024 * 1024)	/* election definition */
@@ -64,63 +65,37 @@ mark_bad(struct ver_entry *e, const char *code, const char *fmt, ...)
 	e->detail = strdup(tmp);
 }
 
-/* Steps 1-7 for the message m[0..mlen) of entry e. */
+/* Steps 1-7 for the message m[0..mlen) of entry e (sync/verify.h). */
 static void
 check_entry(struct ver *v, struct ver_entry *e, const uint8_t *m,
     size_t mlen)
 {
-	struct tly_envelope	 env;
-	struct tly_problems	*probs = NULL;
-	struct tly_batch	*b = NULL;
-	char			 why[600], hex[TLY_HEX_HASH], first[700];
-	char			 want[TLY_HEX_HASH];
-	size_t			 j, nbad = 0;
-	int			 r;
+	struct tly_verify_ctx		 ctx;
+	struct tly_verify_result	 res;
+	char				 why[TLY_VERIFY_DETAIL_MAX + 64];
+	int				 r;
 
-	if (tly_envelope_parse(m, mlen, &env) == TLY_OK) {
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.election = v->def;
+	memcpy(ctx.election_hash, v->defhash, TLY_HASH_LEN);
+	r = tly_verify_entry(&ctx, m, mlen, &res);
+	tly_batch_free(res.batch);
+	if (res.has_id) {
 		e->has_id = 1;
-		tly_hash(m, mlen, e->id);
+		memcpy(e->id, res.id, TLY_HASH_LEN);
 	}
-	tly_errclear();
-	if ((r = tly_batch_parse(m, mlen, &b)) != TLY_OK) {
-		mark_bad(e, tly_err_code(r), "%s",
-		    cli_esc(tly_errdetail(), why, sizeof(why)));
-		goto out;
+	/* An entry that parses takes part in the chain checks (step 8). */
+	if (res.parsed) {
+		e->parsed = 1;
+		memcpy(e->device, res.device, TLY_PK_LEN);
+		memcpy(e->prev, res.prev, TLY_HASH_LEN);
+		e->seq = res.seq;
+		e->nrecords = res.nrecords;
 	}
-	e->parsed = 1;
-	memcpy(e->device, b->device, TLY_PK_LEN);
-	memcpy(e->prev, b->prev, TLY_HASH_LEN);
-	e->seq = b->seq;
-	e->nrecords = b->nrecords;
-	if (v->def == NULL)
-		goto out;
-	if (memcmp(b->election, v->defhash, TLY_HASH_LEN) != 0) {
-		mark_bad(e, "wrong_election", "election %s is not the hash "
-		    "of %s (%s)", tly_hex(b->election, TLY_HASH_LEN, hex),
-		    v->defpath, tly_hex(v->defhash, TLY_HASH_LEN, want));
-		goto out;
-	}
-	if ((probs = malloc(sizeof(*probs))) == NULL) {
-		mark_bad(e, "internal", "out of memory");
-		goto out;
-	}
-	for (j = 0; j < b->nrecords; j++) {
-		memset(probs, 0, sizeof(*probs));
-		tly_errclear();
-		if (tly_record_check(v->def, &b->records[j], j, probs) ==
-		    TLY_OK)
-			continue;
-		if (nbad++ == 0)
-			cli_esc(tly_errdetail(), first, sizeof(first));
-	}
-	if (nbad == 1)
-		mark_bad(e, "bad_record", "%s", first);
-	else if (nbad > 1)
-		mark_bad(e, "bad_record", "%s (and %zu more records)",
-		    first, nbad - 1);
- out:
-	free(probs);
-	tly_batch_free(b);
+	if (r != TLY_OK)
+		mark_bad(e, tly_err_code(r), "%s", cli_esc(r == TLY_E_NOMEM ||
+		    r == TLY_E_CRYPTO ? tly_strerror(r) : res.detail, why,
+		    sizeof(why)));
 }
 
 /* Order for the chain checks: (device, seq, index). */

@@ -9,6 +9,7 @@
 
 #include "common/err.h"
 #include "common/json.h"
+#include "sync/verify.h"
 #include "sync/wire.h"
 #include "daemon/tallyd.h"
 
@@ -257,6 +258,12 @@ tly_dseal_records_idem(struct tallyd *d, const struct tly_record *records,
 	/* A repeat is answered before the checks: time may have moved. */
 	if ((r = seal_replay(d, idem, res)) != TLY_E_NOTFOUND)
 		return r;
+	/* A batch created outside these bounds is refused (PROTOCOL.md 4). */
+	now = time(NULL);
+	if (now < (time_t)TLY_CREATED_MIN || now >= (time_t)TLY_CREATED_MAX)
+		return tly_fail(TLY_E_INVAL, "this computer's clock says %lld, "
+		    "which is not between 2020 and 2100: set the date and "
+		    "time before recording", (long long)now);
 	if ((r = seal_check(d, records, n, probs)) != TLY_OK)
 		return r;
 	if ((recs = calloc(n, sizeof(*recs))) == NULL ||
@@ -336,86 +343,40 @@ bundle_accept(struct tly_jw *w, size_t index, const struct tly_batch *b,
 }
 
 /*
- * The hard record checks a central applies (5.1): fill msg and return 1
- * when a record of b fails one.  Warnings are not re-judged.
- */
-static int
-bundle_bad_record(const struct tallyd *d, const struct tly_batch *b,
-    struct tly_problems *one, char *msg, size_t msglen)
-{
-	size_t	i, k;
-
-	for (i = 0; i < b->nrecords; i++) {
-		memset(one, 0, sizeof(*one));
-		if (tly_record_check(d->election, &b->records[i], i, one) ==
-		    TLY_OK)
-			continue;
-		for (k = 0; k < one->n; k++) {
-			if (one->p[k].warning)
-				continue;
-			snprintf(msg, msglen, "record %zu: %s: %s", i,
-			    one->p[k].rule, one->p[k].message);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/*
- * Verify one bundle entry and keep it if it is another device's batch.
- * Writes the entry's result; *stored or *rejected is incremented.
+ * Verify one bundle entry (PROTOCOL.md 10 steps 1-7, by the one
+ * verifier) and keep it if it is another device's batch.  Writes the
+ * entry's result; *stored or *rejected is incremented.
  */
 static void
-bundle_entry(struct tallyd *d, size_t index, const uint8_t *m, size_t mlen,
-    struct tly_problems *one, struct tly_jw *w, size_t *stored,
-    size_t *rejected)
+bundle_entry(struct tallyd *d, const struct tly_verify_ctx *vctx,
+    size_t index, const uint8_t *m, size_t mlen, struct tly_jw *w,
+    size_t *stored, size_t *rejected)
 {
-	struct tly_envelope	 env;
+	struct tly_verify_result res;
 	struct tly_batch	*b = NULL;
 	enum tly_drelay		 rel;
-	uint8_t			 id[TLY_HASH_LEN];
-	char			 msg[512];
 	time_t			 now;
-	int			 r, have_id;
+	int			 r;
 
-	tly_errclear();
-	if ((r = tly_batch_parse(m, mlen, &b)) != TLY_OK) {
-		/* Name the batch id whenever the envelope parses. */
-		snprintf(msg, sizeof(msg), "%s", tly_errdetail());
-		have_id = tly_envelope_parse(m, mlen, &env) == TLY_OK;
-		if (have_id)
-			tly_hash(m, mlen, id);
-		bundle_reject(w, index, have_id ? id : NULL, tly_err_code(r),
-		    msg);
+	if ((r = tly_verify_entry(vctx, m, mlen, &res)) != TLY_OK) {
+		bundle_reject(w, index, res.has_id ? res.id : NULL,
+		    tly_err_code(r), r == TLY_E_NOMEM || r == TLY_E_CRYPTO ?
+		    tly_strerror(r) : res.detail);
 		goto reject;
 	}
-	if (!tly_memeq(b->election, d->election_hash, TLY_HASH_LEN)) {
-		bundle_reject(w, index, b->id, "wrong_election",
-		    "the batch is for another election definition");
-		goto reject;
-	}
-	if (b->test != d->conf.test) {
-		bundle_reject(w, index, b->id, "wrong_mode", b->test ?
-		    "a test batch for a live daemon" :
-		    "a live batch for a test daemon");
-		goto reject;
-	}
-	if (bundle_bad_record(d, b, one, msg, sizeof(msg))) {
-		bundle_reject(w, index, b->id, "bad_record", msg);
-		goto reject;
-	}
+	b = res.batch;
 	if (memcmp(b->device, d->device, TLY_PK_LEN) == 0) {
 		/* Our own chain lives only in the batches table. */
 		r = tly_dstore_state(d->store, TLY_DKIND_OWN, b->id, NULL);
 		if (r == TLY_OK)
 			bundle_accept(w, index, b, "duplicate");
 		else if (r == TLY_E_NOTFOUND) {
-			bundle_reject(w, index, b->id, "seq_conflict",
-			    "signed with this device's key but not in its "
-			    "chain");
+			bundle_reject(w, index, b->id,
+			    tly_err_code(TLY_E_SEQ_CONFLICT), "signed with "
+			    "this device's key but not in its chain");
 			goto reject;
 		} else {
-			bundle_reject(w, index, b->id, "internal",
+			bundle_reject(w, index, b->id, tly_err_code(r),
 			    tly_errdetail());
 			goto reject;
 		}
@@ -424,7 +385,8 @@ bundle_entry(struct tallyd *d, size_t index, const uint8_t *m, size_t mlen,
 	now = time(NULL);
 	if ((r = tly_dstore_relay_add(d->store, b->id, b->device, b->seq, m,
 	    mlen, b->nrecords, now > 0 ? (uint64_t)now : 0, &rel)) != TLY_OK) {
-		bundle_reject(w, index, b->id, "internal", tly_errdetail());
+		bundle_reject(w, index, b->id, tly_err_code(r),
+		    tly_errdetail());
 		goto reject;
 	}
 	switch (rel) {
@@ -436,8 +398,9 @@ bundle_entry(struct tallyd *d, size_t index, const uint8_t *m, size_t mlen,
 		bundle_accept(w, index, b, "duplicate");
 		break;
 	default:
-		bundle_reject(w, index, b->id, "seq_conflict", "a different "
-		    "batch with this device and seq is held");
+		bundle_reject(w, index, b->id,
+		    tly_err_code(TLY_E_SEQ_CONFLICT), "a different batch "
+		    "with this device and seq is held");
 		goto reject;
 	}
 	goto out;
@@ -452,7 +415,7 @@ tly_dseal_bundle(struct tallyd *d, const uint8_t *p, size_t len,
     struct tly_jw *w, size_t *stored, size_t *rejected)
 {
 	struct tly_bundle_reader	 rd;
-	struct tly_problems		*one = NULL;
+	struct tly_verify_ctx		 vctx;
 	const uint8_t			*m;
 	size_t				 mlen, index = 0;
 	int				 r;
@@ -461,15 +424,17 @@ tly_dseal_bundle(struct tallyd *d, const uint8_t *p, size_t len,
 	tly_errclear();
 	if ((r = tly_bundle_open(p, len, &rd)) != TLY_OK)
 		return r;
-	if ((one = malloc(sizeof(*one))) == NULL)
-		return TLY_E_NOMEM;
+	/* A relay applies exactly the central's steps 1-7 (PROTOCOL.md 9). */
+	memset(&vctx, 0, sizeof(vctx));
+	vctx.election = d->election;
+	memcpy(vctx.election_hash, d->election_hash, TLY_HASH_LEN);
+	vctx.mode = d->conf.test ? TLY_VERIFY_MODE_TEST : TLY_VERIFY_MODE_LIVE;
 	tly_jw_obj_open(w);
 	tly_jw_key(w, "results");
 	tly_jw_arr_open(w);
 	while (tly_bundle_next(&rd, &m, &mlen))
-		bundle_entry(d, index++, m, mlen, one, w, stored, rejected);
+		bundle_entry(d, &vctx, index++, m, mlen, w, stored, rejected);
 	tly_jw_arr_close(w);
 	tly_jw_obj_close(w);
-	free(one);
 	return tly_jw_finish(w);
 }

@@ -1,5 +1,7 @@
 /*
- * fuzz_batch.c: libFuzzer target for the batch parser.
+ * fuzz_batch.c: libFuzzer target for the batch parser; the corpus replay
+ * also runs each input through the one entry verifier (sync/verify.h,
+ * steps 1-6 without a definition).
  *
  * An input starting with the envelope magic is parsed as a whole signed
  * message (layout, context, body).  Any other input is taken as a batch
@@ -17,6 +19,7 @@
 
 #include "common/buf.h"
 #include "crypto/crypto.h"
+#include "sync/verify.h"
 #include "sync/wire.h"
 #include "tests/fuzz/fuzz_envelope.h"
 
@@ -25,9 +28,13 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct tly_key	*key;
-	struct tly_envelope	 env;
-	struct tly_batch	*b = NULL;
+	static struct tly_key		*key;
+#ifndef TLY_FUZZING
+	static const struct tly_verify_ctx ctx;	/* any election, mode, device */
+	struct tly_verify_result	 res;
+#endif
+	struct tly_envelope		 env;
+	struct tly_batch		*b = NULL;
 
 	if (key == NULL) {
 		uint8_t seed[TLY_SEED_LEN] = { 7 };
@@ -41,8 +48,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tly_batch_free(b);
 		b = NULL;
 #ifndef TLY_FUZZING
-		(void)tly_batch_parse(data, size, &b);
-		tly_batch_free(b);
+		(void)tly_verify_entry(&ctx, data, size, &res);
+		tly_batch_free(res.batch);
 #endif
 		return 0;
 	}
@@ -55,9 +62,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifndef TLY_FUZZING
 	{
 		struct tly_buf m = TLY_BUF_INIT(TLY_MSG_MAX);
-		if (tly_envelope_seal(key, TLY_CTX_BATCH, data, size, &m) == 0)
-			(void)tly_batch_parse(m.p, m.len, &b);
-		tly_batch_free(b);
+		if (tly_envelope_seal(key, TLY_CTX_BATCH, data, size, &m) == 0) {
+			(void)tly_verify_entry(&ctx, m.p, m.len, &res);
+			tly_batch_free(res.batch);
+		}
 		tly_buf_free(&m);
 	}
 #endif
