@@ -93,13 +93,18 @@ count_of(const struct tly_json *obj, const char *name)
 	return cli_juint(obj, name, &v) ? (unsigned long long)v : 0;
 }
 
-/* "3 sealed, 0 sent, 12 acknowledged" from a counts object. */
+/*
+ * "3 sealed, 0 sent, 12 acknowledged" from a counts object, then
+ * ", 1 REJECTED" when the central refused some for good.
+ */
 static void
 print_counts(const struct tly_json *c)
 {
 	printf("%llu sealed, %llu sent, %llu acknowledged",
 	    count_of(c, "sealed"), count_of(c, "sent"),
 	    count_of(c, "acknowledged"));
+	if (count_of(c, "rejected") > 0)
+		printf(", %llu REJECTED", count_of(c, "rejected"));
 }
 
 /* The wire's error codes (PROTOCOL.md 8.6) in a clerk's words. */
@@ -195,6 +200,7 @@ print_status(const struct tly_json *root)
 	uint64_t	 now = (uint64_t)time(NULL);
 	char		 esc[1024], when[64], dur[64], sh[CLI_SHORT_HEX + 1];
 	char		 state[32];
+	unsigned long long rejected;
 
 	printf("device:       %s\n", cli_esc(cli_jstr(root, "device"), esc,
 	    sizeof(esc)));
@@ -220,7 +226,8 @@ print_status(const struct tly_json *root)
 	print_counts(counts);
 	printf("\n");
 	if (relayed != NULL && count_of(relayed, "sealed") +
-	    count_of(relayed, "sent") + count_of(relayed, "acknowledged") > 0) {
+	    count_of(relayed, "sent") + count_of(relayed, "acknowledged") +
+	    count_of(relayed, "rejected") > 0) {
 		printf("relayed:      ");
 		print_counts(relayed);
 		printf(" (batches of other devices)\n");
@@ -241,6 +248,11 @@ print_status(const struct tly_json *root)
 		printf("proven:       never: run 'tally check-link' to prove "
 		    "the address, the key and the path\n");
 	proven |= count_of(counts, "acknowledged") > 0;
+	rejected = count_of(counts, "rejected") + count_of(relayed, "rejected");
+	if (rejected > 0)
+		printf("rejected:     %llu batch%s refused for good by the "
+		    "central, never sent again (see the error below)\n",
+		    rejected, rejected == 1 ? "" : "es");
 	if (cli_jstr(root, "last_error") != NULL)
 		print_problem(root, now);
 	else if (cli_juint(root, "next_attempt", &v))
@@ -249,11 +261,12 @@ print_status(const struct tly_json *root)
 	else if (cli_jstr(root, "central") != NULL &&
 	    count_of(counts, "sealed") + count_of(counts, "sent") +
 	    count_of(relayed, "sealed") + count_of(relayed, "sent") == 0) {
-		/* Never "everything is acknowledged" without proof. */
+		/* Never "everything is acknowledged" without proof, nor
+		 * while the central refused a batch for good. */
 		if (count_of(counts, "acknowledged") +
-		    count_of(relayed, "acknowledged") == 0)
+		    count_of(relayed, "acknowledged") == 0 && rejected == 0)
 			printf("delivery:     nothing to deliver yet\n");
-		else if (proven)
+		else if (proven && rejected == 0)
 			printf("delivery:     everything is acknowledged\n");
 	}
 	wire = tly_json_get(root, "wire");
@@ -352,7 +365,7 @@ cmd_sync(int argc, char **argv)
 	struct tly_http_result	 res;
 	struct tly_json		*root = NULL;
 	const char		*outcome;
-	uint64_t		 acked, pending;
+	uint64_t		 acked, pending, rejected;
 	char			 esc[1024], words[1200];
 	int			 json, ret, ok;
 
@@ -377,11 +390,20 @@ cmd_sync(int argc, char **argv)
 		acked = 0;
 	if (!cli_juint(root, "pending", &pending))
 		pending = 0;
+	if (!cli_juint(root, "rejected", &rejected))
+		rejected = 0;
 	ok = strcmp(outcome, "ok") == 0;
 	if (json) {
 		if (cli_print_buf(&res.body) != CLI_EXIT_OK)
 			goto out;
-	} else if (ok && pending == 0)
+	} else if (ok && pending == 0 && rejected > 0)
+		printf("sync: ok: the central answered; nothing left to send "
+		    "(%llu batches acknowledged in this attempt), but %llu "
+		    "batch%s rejected for good by the central: see tally "
+		    "status\n", (unsigned long long)acked,
+		    (unsigned long long)rejected,
+		    rejected == 1 ? " was" : "es were");
+	else if (ok && pending == 0)
 		printf("sync: ok: the central answered; everything is "
 		    "acknowledged (%llu batches in this attempt)\n",
 		    (unsigned long long)acked);

@@ -277,15 +277,18 @@ status_batch(void *arg, const struct tly_dstore_info *info)
 	tly_jw_uint(w, info->attempts);
 	tly_jw_key(w, "last_error");
 	tly_jw_str(w, info->last_error);
+	tly_jw_key(w, "reject_code");
+	tly_jw_str(w, info->reject_code);
 	jw_time(w, "acknowledged_at", info->state == TLY_DSTATE_ACKED ?
 	    (int64_t)info->acked_at : -1);
 	tly_jw_obj_close(w);
 	return w->err;
 }
 
-/* Write {"sealed": n, "sent": n, "acknowledged": n} under key. */
+/* Write {"sealed": n, "sent": n, "acknowledged": n, "rejected": n}. */
 static void
-jw_counts(struct tly_jw *w, const char *key, const uint64_t counts[3])
+jw_counts(struct tly_jw *w, const char *key,
+    const uint64_t counts[TLY_DSTATE_N])
 {
 	tly_jw_key(w, key);
 	tly_jw_obj_open(w);
@@ -295,6 +298,8 @@ jw_counts(struct tly_jw *w, const char *key, const uint64_t counts[3])
 	tly_jw_uint(w, counts[TLY_DSTATE_SENT]);
 	tly_jw_key(w, "acknowledged");
 	tly_jw_uint(w, counts[TLY_DSTATE_ACKED]);
+	tly_jw_key(w, "rejected");
+	tly_jw_uint(w, counts[TLY_DSTATE_REJECTED]);
 	tly_jw_obj_close(w);
 }
 
@@ -317,7 +322,8 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 {
 	struct tly_dsync_status	 st;
 	struct tly_jw		 w;
-	uint64_t		 counts[3], records[3], relayed[3];
+	uint64_t		 counts[TLY_DSTATE_N], records[TLY_DSTATE_N];
+	uint64_t		 relayed[TLY_DSTATE_N];
 	int			 r;
 
 	memset(&st, 0, sizeof(st));
@@ -386,6 +392,7 @@ api_sync(struct tallyd *d, struct tly_http_resp *resp)
 {
 	struct tly_dsync_result	 res;
 	struct tly_jw		 w;
+	uint64_t		 own[TLY_DSTATE_N], relayed[TLY_DSTATE_N];
 
 	memset(&res, 0, sizeof(res));
 	if (d->sync == NULL) {
@@ -393,6 +400,10 @@ api_sync(struct tallyd *d, struct tly_http_resp *resp)
 		(void)tly_dstore_unacked(d->store, &res.pending);
 	} else
 		tly_dsync_now(d->sync, TLY_D_SYNC_WAIT_S, &res);
+	/* Every batch the central refused for good, not only this run's. */
+	if (tly_dstore_counts(d->store, own) != TLY_OK ||
+	    tly_dstore_relay_counts(d->store, relayed) != TLY_OK)
+		own[TLY_DSTATE_REJECTED] = relayed[TLY_DSTATE_REJECTED] = 0;
 	resp_begin(resp, 200, API_JSON_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
@@ -402,6 +413,8 @@ api_sync(struct tallyd *d, struct tly_http_resp *resp)
 	tly_jw_uint(&w, res.acknowledged);
 	tly_jw_key(&w, "pending");
 	tly_jw_uint(&w, res.pending);
+	tly_jw_key(&w, "rejected");
+	tly_jw_uint(&w, own[TLY_DSTATE_REJECTED] + relayed[TLY_DSTATE_REJECTED]);
 	tly_jw_key(&w, "error");
 	tly_jw_str(&w, res.error[0] ? res.error : NULL);
 	tly_jw_obj_close(&w);

@@ -10,8 +10,10 @@
  *
  * A pass: up to batch-max batches (about 1 MiB) in (device, seq) order,
  * posted as one bundle.  A batch counts as delivered only when the
- * answer holds a receipt that verifies for it; rejections are stored as
- * the batch's last error.  An answer that is not the central's (HTML, a
+ * answer holds a receipt that verifies for it.  A final rejection (a
+ * verdict on the batch itself, sync/verify.h) makes the batch
+ * "rejected", never sent again; any other rejection is stored as the
+ * batch's last error and the batch is sent again later.  An answer that is not the central's (HTML, a
  * redirect, a 2xx without a JSON object) is reported as a captive
  * portal, and 429 or 503 as a busy central with its Retry-After.
  */
@@ -24,6 +26,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "sync/http.h"
+#include "sync/verify.h"
 #include "sync/wire.h"
 #include "daemon/tallyd.h"
 #include "daemon/syncerInt.h"
@@ -201,6 +204,23 @@ pass_result(struct tly_dsync *s, const struct tly_dstore_item *items,
 	err = tly_json_get(el, "error");
 	code = (j = tly_json_get(err, "code")) ? tly_json_string(j) : NULL;
 	msg = (j = tly_json_get(err, "message")) ? tly_json_string(j) : NULL;
+	if (tly_verify_code_final(code)) {
+		/* Final: kept with its code, never sent again (9.1). */
+		tly_log_escape(msg ? msg : "", strlen(msg ? msg : ""), esc,
+		    sizeof(esc));
+		if (tly_dstore_reject(s->d->store, it->kind, it->id, code,
+		    esc) != TLY_OK) {
+			pass_error(p, tly_errdetail());
+			goto out;
+		}
+		tly_log_warn("sync: %sbatch seq %llu rejected for good by the "
+		    "central, not sent again: %s: %s", it->kind ==
+		    TLY_DKIND_RELAY ? "relayed " : "",
+		    (unsigned long long)it->seq, code, esc);
+		p->rejected++;
+		done[index] = 1;
+		goto out;
+	}
 	snprintf(text, sizeof(text), "%s: %s", code ? code : "rejected",
 	    msg ? msg : "");
 	tly_log_escape(text, strlen(text), esc, sizeof(esc));

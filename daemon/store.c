@@ -85,15 +85,27 @@ static const char schema_v3[] =
 	"ALTER TABLE batches ADD COLUMN idem_body BLOB;"
 	"CREATE UNIQUE INDEX batches_idem ON batches(idem);";
 
-/* Migrations: migrations[v] brings the schema from version v to v + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
+/*
+ * Schema version 4: a batch the central refused for good keeps its code
+ * and message and is never sent again (state "rejected", storeInt.h).
+ */
+static const char schema_v4[] =
+	"ALTER TABLE batches ADD COLUMN reject_code TEXT;"
+	"ALTER TABLE batches ADD COLUMN reject_message TEXT;"
+	"ALTER TABLE relay ADD COLUMN reject_code TEXT;"
+	"ALTER TABLE relay ADD COLUMN reject_message TEXT;";
 
-static const char *const state_names[] = { "sealed", "sent", "acknowledged" };
+/* Migrations: migrations[v] brings the schema from version v to v + 1. */
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
+	schema_v4 };
+
+static const char *const state_names[TLY_DSTATE_N] = { "sealed", "sent",
+	"acknowledged", "rejected" };
 
 const char *
 tly_dstate_name(enum tly_dstate st)
 {
-	if ((unsigned)st > TLY_DSTATE_ACKED)
+	if ((unsigned)st >= TLY_DSTATE_N)
 		return "unknown";
 	return state_names[st];
 }
@@ -108,6 +120,8 @@ tly_dstore_state_parse(const unsigned char *t)
 		return TLY_DSTATE_SENT;
 	if (strcmp((const char *)t, "acknowledged") == 0)
 		return TLY_DSTATE_ACKED;
+	if (strcmp((const char *)t, "rejected") == 0)
+		return TLY_DSTATE_REJECTED;
 	return TLY_DSTATE_SEALED;
 }
 
@@ -533,11 +547,11 @@ tly_dstore_state(struct tly_dstore *s, enum tly_dkind kind,
     const uint8_t id[TLY_HASH_LEN], enum tly_dstate *state)
 {
 	sqlite3_stmt	*st = NULL;
-	char		 sql[64];
+	char		 sql[160];
 	int		 r, rc;
 
-	snprintf(sql, sizeof(sql), "SELECT state FROM %s WHERE id = ?",
-	    tly_dstore_kind_table(kind));
+	snprintf(sql, sizeof(sql), "SELECT " TLY_DSTORE_STATE_SQL
+	    " FROM %s WHERE id = ?", tly_dstore_kind_table(kind));
 	pthread_mutex_lock(&s->mu);
 	if ((r = tly_dstore_db_prep(s, sql, &st)) != TLY_OK ||
 	    (r = tly_dstore_bind_blob(s, st, 1, id, TLY_HASH_LEN)) != TLY_OK)
@@ -613,8 +627,8 @@ tly_dstore_foreach_batch(struct tly_dstore *s,
 
 	pthread_mutex_lock(&s->mu);
 	if ((r = tly_dstore_db_prep(s, "SELECT seq, id, created, nrecords, "
-	    "state, attempts, last_error, acked_at FROM batches ORDER BY seq",
-	    &st)) != TLY_OK)
+	    TLY_DSTORE_STATE_SQL ", attempts, last_error, acked_at, "
+	    "reject_code FROM batches ORDER BY seq", &st)) != TLY_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&info, 0, sizeof(info));
@@ -628,6 +642,7 @@ tly_dstore_foreach_batch(struct tly_dstore *s,
 		info.attempts = (uint64_t)sqlite3_column_int64(st, 5);
 		info.last_error = (const char *)sqlite3_column_text(st, 6);
 		info.acked_at = (uint64_t)sqlite3_column_int64(st, 7);
+		info.reject_code = (const char *)sqlite3_column_text(st, 8);
 		if ((r = fn(arg, &info)) != 0)
 			goto out;
 	}

@@ -8,13 +8,15 @@
  * write has committed it to disk.  One connection is shared by every thread and
  * guarded by a mutex inside the store; each function is atomic.
  *
- * Tables (schema version 3, PRAGMA user_version):
+ * Tables (schema version 4, PRAGMA user_version):
  *   batches  the device's own signed batches, by seq; their bytes are
  *            never updated or deleted (triggers enforce it); version 3
  *            adds the idempotency key of the request that sealed each
  *   records  the records of each own batch, for lookups by area
  *   relay    batches of other devices received in bundles, unchanged
  *            (version 2 adds their record count)
+ *            Version 4 adds to both batches and relay the central's final
+ *            rejection (reject_code, reject_message): state "rejected".
  *   meta     key/value settings (device key id, election hash) and the
  *            syncer's counters (last contact, bytes on the wire)
  */
@@ -26,15 +28,19 @@
 
 #include "crypto/crypto.h"
 
-#define TLY_DSTORE_VERSION	3	/* schema version this code writes */
+#define TLY_DSTORE_VERSION	4	/* schema version this code writes */
 #define TLY_DSTORE_IDEM_MAX	64	/* characters of an idempotency key */
 
 /* Delivery state of a batch (own or relayed). */
 enum tly_dstate {
 	TLY_DSTATE_SEALED = 0,	/* committed (or received), not yet sent */
 	TLY_DSTATE_SENT = 1,	/* transmitted at least once, no receipt */
-	TLY_DSTATE_ACKED = 2	/* a valid receipt is stored */
+	TLY_DSTATE_ACKED = 2,	/* a valid receipt is stored */
+	TLY_DSTATE_REJECTED = 3	/* the central refused it for good: final,
+				   never sent again (PROTOCOL.md 9.1) */
 };
+
+#define TLY_DSTATE_N	4	/* number of states, for counts[] */
 
 /* Where a batch lives. */
 enum tly_dkind {
@@ -84,6 +90,8 @@ struct tly_dstore_info {
 	enum tly_dstate	 state;			/* delivery state */
 	uint64_t	 attempts;		/* transmissions so far */
 	const char	*last_error;		/* or NULL; valid in callback */
+	const char	*reject_code;		/* rejected: the central's code,
+						   else NULL; valid in callback */
 	uint64_t	 acked_at;		/* receipt time, 0 if none */
 };
 
@@ -234,6 +242,16 @@ int	tly_dstore_ack(struct tly_dstore *s, enum tly_dkind kind,
 	    const uint8_t id[TLY_HASH_LEN], const uint8_t *receipt,
 	    size_t len, uint64_t acked_at);
 
+/*
+ * Mark a batch rejected for good by the central (PROTOCOL.md 9.1): store
+ * its wire code and message (also as the last error), and commit.  It is
+ * then never pending again.  An acknowledged batch stays acknowledged.
+ * TLY_E_NOTFOUND if the batch is unknown.
+ */
+int	tly_dstore_reject(struct tly_dstore *s, enum tly_dkind kind,
+	    const uint8_t id[TLY_HASH_LEN], const char *code,
+	    const char *message);
+
 /* Set (or with msg NULL clear) a batch's last error. */
 int	tly_dstore_set_error(struct tly_dstore *s, enum tly_dkind kind,
 	    const uint8_t id[TLY_HASH_LEN], const char *msg);
@@ -246,12 +264,16 @@ int	tly_dstore_receipt(struct tly_dstore *s, enum tly_dkind kind,
 	    const uint8_t id[TLY_HASH_LEN], struct tly_buf *out);
 
 /* Own batches per state: counts[TLY_DSTATE_SEALED] etc. */
-int	tly_dstore_counts(struct tly_dstore *s, uint64_t counts[3]);
+int	tly_dstore_counts(struct tly_dstore *s,
+	    uint64_t counts[TLY_DSTATE_N]);
 /* Records of own batches, by the state of their batch. */
-int	tly_dstore_record_counts(struct tly_dstore *s, uint64_t counts[3]);
+int	tly_dstore_record_counts(struct tly_dstore *s,
+	    uint64_t counts[TLY_DSTATE_N]);
 /* Relayed batches per state. */
-int	tly_dstore_relay_counts(struct tly_dstore *s, uint64_t counts[3]);
-/* Unacknowledged batches, own and relayed together. */
+int	tly_dstore_relay_counts(struct tly_dstore *s,
+	    uint64_t counts[TLY_DSTATE_N]);
+/* Batches still to deliver (neither acknowledged nor rejected), own and
+ * relayed together. */
 int	tly_dstore_unacked(struct tly_dstore *s, uint64_t *n);
 
 /*
@@ -281,7 +303,7 @@ int	tly_dstore_area_records(struct tly_dstore *s, const char *area,
 	    uint64_t round, int (*fn)(void *arg, const char *level,
 	    uint64_t voted), void *arg);
 
-/* Static name of a state: "sealed", "sent", "acknowledged". */
+/* Static name of a state: "sealed", "sent", "acknowledged", "rejected". */
 const char *tly_dstate_name(enum tly_dstate st);
 
 #endif /* TLY_DAEMON_STORE_H */

@@ -22,6 +22,17 @@ struct tly_dstore {
 	pthread_mutex_t	 mu;	/* serialises every use of db */
 };
 
+/*
+ * The delivery state of a row of batches or relay, as SQL: the state
+ * column, or 'rejected' once the central refused the batch for good
+ * (schema version 3 keeps that as reject_code, beside the state).
+ */
+#define TLY_DSTORE_STATE_SQL \
+	"CASE WHEN reject_code IS NULL THEN state ELSE 'rejected' END"
+/* A row still to be delivered: neither acknowledged nor rejected. */
+#define TLY_DSTORE_OPEN_SQL \
+	"(state != 'acknowledged' AND reject_code IS NULL)"
+
 /* Parse a state column; unknown text reads as sealed. */
 enum tly_dstate tly_dstore_state_parse(const unsigned char *t);
 /* The table of a kind: "relay" or "batches". */

@@ -46,10 +46,10 @@ tly_dstore_pending(struct tly_dstore *s, size_t max_n, size_t max_bytes,
 	if ((r = tly_dstore_db_prep(s,
 	    "SELECT k, seq, id, bytes, n FROM ("
 	    " SELECT 0 AS k, x'' AS d, seq, id, bytes, nrecords AS n"
-	    "  FROM batches WHERE state != 'acknowledged'"
+	    "  FROM batches WHERE " TLY_DSTORE_OPEN_SQL
 	    " UNION ALL"
 	    " SELECT 1, device, seq, id, bytes, nrecords FROM relay"
-	    "  WHERE state != 'acknowledged')"
+	    "  WHERE " TLY_DSTORE_OPEN_SQL ")"
 	    " ORDER BY k, d, seq LIMIT ?", &st)) != TLY_OK ||
 	    (r = tly_dstore_bind_u64(s, st, 1, max_n)) != TLY_OK)
 		goto out;
@@ -136,17 +136,46 @@ tly_dstore_ack(struct tly_dstore *s, enum tly_dkind kind,
     uint64_t acked_at)
 {
 	sqlite3_stmt	*st = NULL;
-	char		 sql[160];
+	char		 sql[200];
 	int		 r;
 
 	snprintf(sql, sizeof(sql), "UPDATE %s SET state = 'acknowledged', "
 	    "receipt = coalesce(receipt, ?), acked_at = coalesce(acked_at, ?), "
-	    "last_error = NULL WHERE id = ?", tly_dstore_kind_table(kind));
+	    "last_error = NULL, reject_code = NULL, reject_message = NULL "
+	    "WHERE id = ?", tly_dstore_kind_table(kind));
 	pthread_mutex_lock(&s->mu);
 	if ((r = tly_dstore_db_prep(s, sql, &st)) != TLY_OK ||
 	    (r = tly_dstore_bind_blob(s, st, 1, receipt, len)) != TLY_OK ||
 	    (r = tly_dstore_bind_u64(s, st, 2, acked_at)) != TLY_OK ||
 	    (r = tly_dstore_bind_blob(s, st, 3, id, TLY_HASH_LEN)) != TLY_OK ||
+	    (r = tly_dstore_db_done(s, st)) != TLY_OK)
+		goto out;
+	if (sqlite3_changes(s->db) == 0)
+		r = TLY_E_NOTFOUND;
+ out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+int
+tly_dstore_reject(struct tly_dstore *s, enum tly_dkind kind,
+    const uint8_t id[TLY_HASH_LEN], const char *code, const char *message)
+{
+	sqlite3_stmt	*st = NULL;
+	char		 sql[200], last[600];
+	int		 r;
+
+	snprintf(last, sizeof(last), "%s: %s", code, message);
+	snprintf(sql, sizeof(sql), "UPDATE %s SET reject_code = ?, "
+	    "reject_message = ?, last_error = ? WHERE id = ? AND "
+	    "state != 'acknowledged'", tly_dstore_kind_table(kind));
+	pthread_mutex_lock(&s->mu);
+	if ((r = tly_dstore_db_prep(s, sql, &st)) != TLY_OK ||
+	    (r = tly_dstore_bind_text(s, st, 1, code)) != TLY_OK ||
+	    (r = tly_dstore_bind_text(s, st, 2, message)) != TLY_OK ||
+	    (r = tly_dstore_bind_text(s, st, 3, last)) != TLY_OK ||
+	    (r = tly_dstore_bind_blob(s, st, 4, id, TLY_HASH_LEN)) != TLY_OK ||
 	    (r = tly_dstore_db_done(s, st)) != TLY_OK)
 		goto out;
 	if (sqlite3_changes(s->db) == 0)
@@ -186,36 +215,15 @@ tly_dstore_set_error(struct tly_dstore *s, enum tly_dkind kind,
 	return r;
 }
 
-int
-tly_dstore_counts(struct tly_dstore *s, uint64_t counts[3])
-{
-	sqlite3_stmt	*st = NULL;
-	int		 r, rc;
-
-	counts[0] = counts[1] = counts[2] = 0;
-	pthread_mutex_lock(&s->mu);
-	if ((r = tly_dstore_db_prep(s, "SELECT state, count(*) FROM batches "
-	    "GROUP BY state", &st)) != TLY_OK)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		counts[tly_dstore_state_parse(sqlite3_column_text(st, 0))] +=
-		    (uint64_t)sqlite3_column_int64(st, 1);
-	if (rc != SQLITE_DONE)
-		r = tly_dstore_db_fail(s->db, "counts");
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
 /* Sum column 1 of a (state, n) query into counts by state. */
 static int
-store_state_sums(struct tly_dstore *s, const char *sql, uint64_t counts[3])
+store_state_sums(struct tly_dstore *s, const char *sql,
+    uint64_t counts[TLY_DSTATE_N])
 {
 	sqlite3_stmt	*st = NULL;
 	int		 r, rc;
 
-	counts[0] = counts[1] = counts[2] = 0;
+	memset(counts, 0, TLY_DSTATE_N * sizeof(counts[0]));
 	pthread_mutex_lock(&s->mu);
 	if ((r = tly_dstore_db_prep(s, sql, &st)) != TLY_OK)
 		goto out;
@@ -231,17 +239,24 @@ store_state_sums(struct tly_dstore *s, const char *sql, uint64_t counts[3])
 }
 
 int
-tly_dstore_record_counts(struct tly_dstore *s, uint64_t counts[3])
+tly_dstore_counts(struct tly_dstore *s, uint64_t counts[TLY_DSTATE_N])
 {
-	return store_state_sums(s, "SELECT state, sum(nrecords) FROM batches "
-	    "GROUP BY state", counts);
+	return store_state_sums(s, "SELECT " TLY_DSTORE_STATE_SQL
+	    ", count(*) FROM batches GROUP BY 1", counts);
 }
 
 int
-tly_dstore_relay_counts(struct tly_dstore *s, uint64_t counts[3])
+tly_dstore_record_counts(struct tly_dstore *s, uint64_t counts[TLY_DSTATE_N])
 {
-	return store_state_sums(s, "SELECT state, count(*) FROM relay "
-	    "GROUP BY state", counts);
+	return store_state_sums(s, "SELECT " TLY_DSTORE_STATE_SQL
+	    ", sum(nrecords) FROM batches GROUP BY 1", counts);
+}
+
+int
+tly_dstore_relay_counts(struct tly_dstore *s, uint64_t counts[TLY_DSTATE_N])
+{
+	return store_state_sums(s, "SELECT " TLY_DSTORE_STATE_SQL
+	    ", count(*) FROM relay GROUP BY 1", counts);
 }
 
 int
@@ -254,8 +269,10 @@ tly_dstore_find(struct tly_dstore *s, enum tly_dkind kind,
 	memset(f, 0, sizeof(*f));
 	pthread_mutex_lock(&s->mu);
 	if ((r = tly_dstore_db_prep(s, kind == TLY_DKIND_RELAY ?
-	    "SELECT seq, device, nrecords, state FROM relay WHERE id = ?" :
-	    "SELECT seq, x'', nrecords, state FROM batches WHERE id = ?",
+	    "SELECT seq, device, nrecords, " TLY_DSTORE_STATE_SQL
+	    " FROM relay WHERE id = ?" :
+	    "SELECT seq, x'', nrecords, " TLY_DSTORE_STATE_SQL
+	    " FROM batches WHERE id = ?",
 	    &st)) != TLY_OK ||
 	    (r = tly_dstore_bind_blob(s, st, 1, id, TLY_HASH_LEN)) != TLY_OK)
 		goto out;
@@ -299,10 +316,10 @@ tly_dstore_unacked_devices(struct tly_dstore *s, size_t max_n,
 	    "SELECT k, d, mn, n, ns, mx FROM ("
 	    " SELECT 0 AS k, x'' AS d, min(seq) AS mn, count(*) AS n,"
 	    "  sum(state = 'sent') AS ns, max(seq) AS mx FROM batches"
-	    "  WHERE state != 'acknowledged'"
+	    "  WHERE " TLY_DSTORE_OPEN_SQL
 	    " UNION ALL"
 	    " SELECT 1, device, min(seq), count(*), sum(state = 'sent'),"
-	    "  max(seq) FROM relay WHERE state != 'acknowledged'"
+	    "  max(seq) FROM relay WHERE " TLY_DSTORE_OPEN_SQL
 	    "  GROUP BY device)"
 	    " WHERE n > 0 ORDER BY k, d LIMIT ?", &st)) != TLY_OK ||
 	    (r = tly_dstore_bind_u64(s, st, 1, max_n)) != TLY_OK)
@@ -344,8 +361,8 @@ tly_dstore_unacked(struct tly_dstore *s, uint64_t *n)
 	*n = 0;
 	pthread_mutex_lock(&s->mu);
 	if ((r = tly_dstore_db_prep(s, "SELECT (SELECT count(*) FROM batches "
-	    "WHERE state != 'acknowledged') + (SELECT count(*) FROM relay "
-	    "WHERE state != 'acknowledged')", &st)) != TLY_OK)
+	    "WHERE " TLY_DSTORE_OPEN_SQL ") + (SELECT count(*) FROM relay "
+	    "WHERE " TLY_DSTORE_OPEN_SQL ")", &st)) != TLY_OK)
 		goto out;
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		r = tly_dstore_db_fail(s->db, "unacked");

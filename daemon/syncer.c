@@ -296,7 +296,8 @@ sync_run(struct tly_dsync *s, struct tly_dsync_result *res,
 			    (unsigned long long)p.acked);
 		if (p.retry_after > retry_after)
 			retry_after = p.retry_after;
-		if (p.acked == 0) {	/* no progress: back off */
+		/* A final rejection is progress: the batch left the queue. */
+		if (p.acked == 0 && p.rejected == 0) {	/* back off */
 			snprintf(res->error, sizeof(res->error), "%s",
 			    p.error[0] ? p.error : SYNC_NO_RECEIPT);
 			break;

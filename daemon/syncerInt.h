@@ -62,6 +62,7 @@ struct tly_dsync {
 /* What one pass (one HTTP request, or the resume step) achieved. */
 struct tly_dsync_pass {
 	uint64_t	acked;		/* batches newly acknowledged */
+	uint64_t	rejected;	/* batches newly rejected for good */
 	long		retry_after;	/* seconds asked for, -1 none */
 	char		error[512];	/* why not everything was delivered */
 };

@@ -138,7 +138,8 @@ int	tly_dseal_bundle(struct tallyd *d, const uint8_t *p, size_t len,
 struct tly_dsync_result {
 	const char	*outcome;	/* "ok", "failed", "no_central" */
 	uint64_t	 acknowledged;	/* batches acknowledged by the run */
-	uint64_t	 pending;	/* unacknowledged after it */
+	uint64_t	 pending;	/* still to deliver after it (neither
+					   acknowledged nor rejected) */
 	char		 error[512];	/* "" when none */
 };
 

@@ -210,7 +210,7 @@ test_states(void **state)
 	struct tly_buf		 rc = TLY_BUF_INIT(TLY_MSG_MAX);
 	struct seen		 seen;
 	enum tly_dstate		 st;
-	uint64_t		 counts[3], n;
+	uint64_t		 counts[TLY_DSTATE_N], n;
 	size_t			 ni;
 
 	tb_make(&b1, "own", 1);
@@ -293,6 +293,76 @@ test_states(void **state)
 	tly_buf_free(&rc);
 }
 
+/*
+ * A batch the central rejected for good (PROTOCOL.md 9.1) is "rejected":
+ * counted apart, never pending, its code and message kept; an
+ * acknowledged batch cannot be rejected.
+ */
+static void
+test_rejected(void **state)
+{
+	struct fx		*f = *state;
+	struct tb		 b1, b2;
+	struct tly_dstore_item	*items = NULL;
+	struct tly_dstore_found	 fd;
+	struct seen		 seen;
+	enum tly_dstate		 st;
+	uint64_t		 counts[TLY_DSTATE_N], recs[TLY_DSTATE_N], n;
+	size_t			 ni;
+
+	tb_make(&b1, "own", 1);
+	tb_make(&b2, "own", 2);
+	assert_int_equal(tb_append(f, &b1, 1), TLY_OK);
+	assert_int_equal(tb_append(f, &b2, 2), TLY_OK);
+	assert_int_equal(tly_dstore_pending(f->s, 64, 1 << 20, &items, &ni),
+	    TLY_OK);
+	assert_int_equal(tly_dstore_mark_sent(f->s, items, ni), TLY_OK);
+	tly_dstore_items_free(items, ni);
+
+	assert_int_equal(tly_dstore_reject(f->s, TLY_DKIND_OWN, b2.id,
+	    "bad_record", "record 0: W3: ..."), TLY_OK);
+	assert_int_equal(tly_dstore_state(f->s, TLY_DKIND_OWN, b2.id, &st),
+	    TLY_OK);
+	assert_int_equal(st, TLY_DSTATE_REJECTED);
+	assert_int_equal(tly_dstore_find(f->s, TLY_DKIND_OWN, b2.id, &fd),
+	    TLY_OK);
+	assert_int_equal(fd.state, TLY_DSTATE_REJECTED);
+	assert_string_equal(tly_dstate_name(TLY_DSTATE_REJECTED), "rejected");
+	assert_int_equal(tly_dstore_counts(f->s, counts), TLY_OK);
+	assert_int_equal(counts[TLY_DSTATE_SENT], 1);
+	assert_int_equal(counts[TLY_DSTATE_REJECTED], 1);
+	assert_int_equal(tly_dstore_record_counts(f->s, recs), TLY_OK);
+	assert_int_equal(recs[TLY_DSTATE_REJECTED], 1);
+
+	/* Only batch 1 is left to send. */
+	assert_int_equal(tly_dstore_unacked(f->s, &n), TLY_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(tly_dstore_pending(f->s, 64, 1 << 20, &items, &ni),
+	    TLY_OK);
+	assert_int_equal(ni, 1);
+	assert_int_equal(items[0].seq, 1);
+	tly_dstore_items_free(items, ni);
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(tly_dstore_foreach_batch(f->s, collect, &seen),
+	    TLY_OK);
+	assert_int_equal(seen.info[1].state, TLY_DSTATE_REJECTED);
+	assert_string_equal(seen.err[1], "bad_record: record 0: W3: ...");
+
+	/* An acknowledged batch stays acknowledged. */
+	assert_int_equal(tly_dstore_ack(f->s, TLY_DKIND_OWN, b1.id,
+	    (const uint8_t *)"receipt-1", 9, 5000), TLY_OK);
+	assert_int_equal(tly_dstore_reject(f->s, TLY_DKIND_OWN, b1.id,
+	    "bad_record", "late"), TLY_E_NOTFOUND);
+	assert_int_equal(tly_dstore_state(f->s, TLY_DKIND_OWN, b1.id, &st),
+	    TLY_OK);
+	assert_int_equal(st, TLY_DSTATE_ACKED);
+	assert_int_equal(tly_dstore_unacked(f->s, &n), TLY_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(tly_dstore_reject(f->s, TLY_DKIND_RELAY, b2.id,
+	    "bad_record", "x"), TLY_E_NOTFOUND);
+}
+
 /* pending() honours its count and byte limits but always takes one. */
 static void
 test_pending_limits(void **state)
@@ -356,7 +426,7 @@ test_relay(void **state)
 	uint8_t			 devA[TLY_PK_LEN], devB[TLY_PK_LEN];
 	enum tly_drelay		 res;
 	enum tly_dstate		 st;
-	uint64_t		 counts[3], n;
+	uint64_t		 counts[TLY_DSTATE_N], n;
 	size_t			 ni;
 
 	memset(devA, 0xaa, sizeof(devA));
@@ -503,7 +573,7 @@ test_persistence(void **state)
 	struct tb		 r1;
 	uint8_t			 id[TLY_HASH_LEN], head_id[TLY_HASH_LEN];
 	uint8_t			 election[TLY_HASH_LEN] = { 0xe1 };
-	uint64_t		 head, counts[3];
+	uint64_t		 head, counts[TLY_DSTATE_N];
 	enum tly_drelay		 res;
 	static const char *const mk[2] = { "last_contact", "wire_up" };
 	static const char *const mv[2] = { "1700000000", "12345" };
@@ -597,6 +667,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_append_head, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejected, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_pending_limits, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_relay, setup, teardown),

@@ -501,7 +501,7 @@ seal_one(struct world *w, size_t i)
 static uint64_t
 acked(struct world *w)
 {
-	uint64_t	counts[3];
+	uint64_t	counts[TLY_DSTATE_N];
 
 	assert_int_equal(tly_dstore_counts(w->d.store, counts), TLY_OK);
 	return counts[TLY_DSTATE_ACKED];
@@ -611,7 +611,7 @@ test_relay_order_and_idempotent_bundle(void **state)
 	struct tly_jw		 jw;
 	struct fc_view		 v;
 	uint8_t			 ida[3][TLY_HASH_LEN], idb[TLY_HASH_LEN];
-	uint64_t		 before[3], after[3];
+	uint64_t		 before[TLY_DSTATE_N], after[TLY_DSTATE_N];
 	size_t			 stored, rejected, i;
 
 	assert_int_equal(tly_key_generate(&ka), TLY_OK);
