@@ -158,25 +158,29 @@ tly_dstore_ack(struct tly_dstore *s, enum tly_dkind kind,
 	return r;
 }
 
-int
-tly_dstore_reject(struct tly_dstore *s, enum tly_dkind kind,
-    const uint8_t id[TLY_HASH_LEN], const char *code, const char *message)
+/*
+ * Run sql, an UPDATE of one row "... WHERE id = ?" whose other
+ * parameters are the texts t[0..n) (NULL binds NULL), then the id.
+ * TLY_E_NOTFOUND when no row changed.
+ */
+static int
+store_update(struct tly_dstore *s, const char *sql, const char *const *t,
+    int n, const uint8_t id[TLY_HASH_LEN])
 {
 	sqlite3_stmt	*st = NULL;
-	char		 sql[200], last[600];
-	int		 r;
+	int		 i, r;
 
-	snprintf(last, sizeof(last), "%s: %s", code, message);
-	snprintf(sql, sizeof(sql), "UPDATE %s SET reject_code = ?, "
-	    "reject_message = ?, last_error = ? WHERE id = ? AND "
-	    "state != 'acknowledged'", tly_dstore_kind_table(kind));
 	pthread_mutex_lock(&s->mu);
-	if ((r = tly_dstore_db_prep(s, sql, &st)) != TLY_OK ||
-	    (r = tly_dstore_bind_text(s, st, 1, code)) != TLY_OK ||
-	    (r = tly_dstore_bind_text(s, st, 2, message)) != TLY_OK ||
-	    (r = tly_dstore_bind_text(s, st, 3, last)) != TLY_OK ||
-	    (r = tly_dstore_bind_blob(s, st, 4, id, TLY_HASH_LEN)) != TLY_OK ||
-	    (r = tly_dstore_db_done(s, st)) != TLY_OK)
+	if ((r = tly_dstore_db_prep(s, sql, &st)) != TLY_OK)
+		goto out;
+	for (i = 0; i < n && r == TLY_OK; i++)
+		if (t[i] != NULL)
+			r = tly_dstore_bind_text(s, st, i + 1, t[i]);
+		else if (sqlite3_bind_null(st, i + 1) != SQLITE_OK)
+			r = tly_dstore_db_fail(s->db, "bind");
+	if (r != TLY_OK ||
+	    (r = tly_dstore_bind_blob(s, st, n + 1, id, TLY_HASH_LEN)) !=
+	    TLY_OK || (r = tly_dstore_db_done(s, st)) != TLY_OK)
 		goto out;
 	if (sqlite3_changes(s->db) == 0)
 		r = TLY_E_NOTFOUND;
@@ -187,32 +191,31 @@ tly_dstore_reject(struct tly_dstore *s, enum tly_dkind kind,
 }
 
 int
+tly_dstore_reject(struct tly_dstore *s, enum tly_dkind kind,
+    const uint8_t id[TLY_HASH_LEN], const char *code, const char *message)
+{
+	const char	*t[3];
+	char		 sql[200], last[600];
+
+	snprintf(last, sizeof(last), "%s: %s", code, message);
+	snprintf(sql, sizeof(sql), "UPDATE %s SET reject_code = ?, "
+	    "reject_message = ?, last_error = ? WHERE state != "
+	    "'acknowledged' AND id = ?", tly_dstore_kind_table(kind));
+	t[0] = code;
+	t[1] = message;
+	t[2] = last;
+	return store_update(s, sql, t, 3, id);
+}
+
+int
 tly_dstore_set_error(struct tly_dstore *s, enum tly_dkind kind,
     const uint8_t id[TLY_HASH_LEN], const char *msg)
 {
-	sqlite3_stmt	*st = NULL;
-	char		 sql[80];
-	int		 r;
+	char	sql[80];
 
 	snprintf(sql, sizeof(sql), "UPDATE %s SET last_error = ? WHERE id = ?",
 	    tly_dstore_kind_table(kind));
-	pthread_mutex_lock(&s->mu);
-	if ((r = tly_dstore_db_prep(s, sql, &st)) != TLY_OK)
-		goto out;
-	if (msg != NULL)
-		r = tly_dstore_bind_text(s, st, 1, msg);
-	else if (sqlite3_bind_null(st, 1) != SQLITE_OK)
-		r = tly_dstore_db_fail(s->db, "bind");
-	if (r != TLY_OK ||
-	    (r = tly_dstore_bind_blob(s, st, 2, id, TLY_HASH_LEN)) != TLY_OK ||
-	    (r = tly_dstore_db_done(s, st)) != TLY_OK)
-		goto out;
-	if (sqlite3_changes(s->db) == 0)
-		r = TLY_E_NOTFOUND;
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	return r;
+	return store_update(s, sql, &msg, 1, id);
 }
 
 /* Sum column 1 of a (state, n) query into counts by state. */

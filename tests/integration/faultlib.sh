@@ -62,6 +62,19 @@ upload() {
 	cat "$T/last_body"
 }
 
+# sync_idle NAME CENTRAL ROWS: three syncs of daemon NAME, each ending
+# with nothing to deliver, after which central CENTRAL's rejection log
+# still holds ROWS rows: nothing was sent again.
+sync_idle() {
+	local i out
+	for i in 1 2 3; do
+		out=$(tly "$1" sync --json) || fail "sync $i of $1: $out"
+		expect_eq "sync $i of $1: pending" "$(jq .pending <<<"$out")" 0
+	done
+	expect_eq "rejection rows at $2 after syncing $1" \
+	    "$(central_db "$2" "select count(*) from rejections")" "$3"
+}
+
 # ---- bundle files (PROTOCOL.md 7) -----------------------------------------
 
 # be32 FILE OFFSET: the big-endian 4-byte integer at OFFSET.

@@ -51,12 +51,7 @@ human=$(tly b sync) || fail "sync with a rejected batch: $human"
 expect_match "sync says so" "$human" "1 batch was rejected for good"
 
 # Several more attempts: nothing is sent again.
-for i in 1 2 3; do
-	out=$(tly b sync --json) || fail "sync $i: $out"
-	expect_eq "sync $i: pending" "$(jq .pending <<<"$out")" 0
-done
-expect_eq "the rejection log did not grow" \
-    "$(central_db c "select count(*) from rejections")" 1
+sync_idle b c 1
 
 # The code and message are kept in the store, and survive a restart.
 db=$T/b/data/tallyd.db

@@ -38,12 +38,7 @@ expect_eq "relay: nothing relayed" \
 
 # Nothing is pending, so syncing sends nothing and the central's
 # rejection log does not grow.
-for i in 1 2 3; do
-	out=$(tly b sync --json) || fail "sync $i: $out"
-	expect_eq "sync $i: pending" "$(jq .pending <<<"$out")" 0
-done
-expect_eq "central: still one rejection row" \
-    "$(central_db c "select count(*) from rejections")" 1
+sync_idle b c 1
 # A batch "created" in 1970 or in 2100 is refused everywhere as bad_batch
 # (PROTOCOL.md 4).
 for t in 0 4102444800; do
