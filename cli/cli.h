@@ -160,6 +160,9 @@ const char *cli_pad(const char *s, size_t width, char *out, size_t outlen);
 /* The first CLI_SHORT_HEX characters of hex text s into out (or "-"). */
 const char *cli_short(const char *s, char out[CLI_SHORT_HEX + 1]);
 
+/* Write {"code": code, "message": message} as the next value of w. */
+void	cli_jw_error(struct tly_jw *w, const char *code, const char *message);
+
 /* Write b's bytes and a newline to stdout; CLI_EXIT_FAIL on error. */
 int	cli_print_buf(const struct tly_buf *b);
 
@@ -172,5 +175,24 @@ int	cli_finish_stdout(int status);
  */
 int	cli_read_input(const char *what, const char *path, size_t max,
 	    struct tly_buf *b);
+
+/* One entry of a bundle file (cli_bundle_entries()). */
+struct cli_entry {
+	const uint8_t	*m;		/* the signed message, in the file */
+	size_t		 len;		/* its length */
+	size_t		 skipped;	/* damaged bytes just before it */
+};
+
+/*
+ * The entries of the bundle file path, p[0..len): all of them when the
+ * file is whole; else *damaged is set, why says what is wrong with the
+ * file (also reported as "tally: what: path: ..."), and the entries are
+ * those salvage finds (PROTOCOL.md 7.1), still to be verified one by
+ * one.  *ep: new array of *np entries, free() it.  TLY_E_BUNDLE when
+ * not one entry can be found (reported), TLY_E_NOMEM.
+ */
+int	cli_bundle_entries(const char *what, const char *path,
+	    const uint8_t *p, size_t len, struct cli_entry **ep, size_t *np,
+	    int *damaged, char *why, size_t whylen);
 
 #endif /* TLY_CLI_H */

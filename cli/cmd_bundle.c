@@ -42,6 +42,8 @@ struct imp_entry {
 	enum imp_status	 status;	/* the answer for it */
 	char		*code;		/* error code when rejected, or NULL */
 	char		*message;	/* error message, or NULL */
+	int		 withheld;	/* damaged file: failed steps 1-5 here,
+					   so not sent (PROTOCOL.md 7.1) */
 	int		 bad;		/* the answer or receipt is faulty */
 	char		*problem;	/* what is wrong, or NULL */
 };
@@ -54,6 +56,8 @@ struct imp {
 	const char		*central;	/* URL, or NULL for tallyd */
 	int			 have_key;	/* verify receipts */
 	uint8_t			 key[TLY_PK_LEN];	/* central key */
+	int			 damaged;	/* the file failed as a whole */
+	char			 why[600];	/* how, when damaged */
 };
 
 int
@@ -116,7 +120,10 @@ cmd_export(int argc, char **argv)
 	return ret;
 }
 
-/* Order for sending: parsed entries by (device, seq), then the rest. */
+/*
+ * Order for sending: parsed entries by (device, seq), then the rest,
+ * and those withheld last.
+ */
 static const struct imp_entry	*sort_base;
 
 static int
@@ -127,6 +134,8 @@ order_cmp(const void *a, const void *b)
 	size_t			 i = *(const size_t *)a, j = *(const size_t *)b;
 	int			 c;
 
+	if (x->withheld != y->withheld)
+		return x->withheld ? 1 : -1;
 	if (x->parsed != y->parsed)
 		return x->parsed ? -1 : 1;
 	if (x->parsed) {
@@ -350,12 +359,7 @@ print_import(const struct imp *im, int json)
 			tly_jw_hex(&w, e->id, TLY_HASH_LEN);
 			if (e->code != NULL) {
 				tly_jw_key(&w, "error");
-				tly_jw_obj_open(&w);
-				tly_jw_key(&w, "code");
-				tly_jw_str(&w, e->code);
-				tly_jw_key(&w, "message");
-				tly_jw_str(&w, e->message);
-				tly_jw_obj_close(&w);
+				cli_jw_error(&w, e->code, e->message);
 			}
 			if (e->bad) {
 				tly_jw_key(&w, "problem");
@@ -379,6 +383,11 @@ print_import(const struct imp *im, int json)
 		tly_jw_uint(&w, cnt[IMP_NOT_SENT]);
 		tly_jw_key(&w, "problems");
 		tly_jw_uint(&w, bad);
+		tly_jw_key(&w, "damaged");
+		if (im->damaged)
+			cli_jw_error(&w, tly_err_code(TLY_E_BUNDLE), im->why);
+		else
+			tly_jw_null(&w);
 		tly_jw_obj_close(&w);
 		if (tly_jw_finish(&w) != TLY_OK) {
 			cli_err("import: cannot write JSON");
@@ -417,9 +426,12 @@ print_import(const struct imp *im, int json)
 		if (bad > 0)
 			printf(", %zu with a bad answer or receipt", bad);
 		putchar('\n');
+		if (im->damaged)
+			printf("the file is damaged (%s); the entries above "
+			    "are those that could be salvaged\n", im->why);
 	}
 	ret = (cnt[IMP_REJECTED] == 0 && cnt[IMP_NOT_SENT] == 0 &&
-	    cnt[IMP_EQUIVOCATION] == 0 && bad == 0) ?
+	    cnt[IMP_EQUIVOCATION] == 0 && bad == 0 && !im->damaged) ?
 	    CLI_EXIT_OK : CLI_EXIT_FAIL;
 	if (ret != CLI_EXIT_OK && !json)
 		cli_err("import: not every batch was accepted");
@@ -439,14 +451,13 @@ cmd_import(int argc, char **argv)
 		{ NULL,		 0,			NULL, 0 }
 	};
 	struct tly_buf			 file = TLY_BUF_INIT(TLY_BUNDLE_FILE_MAX);
-	struct tly_bundle_reader	 rd;
+	struct cli_entry		*ents = NULL;
 	struct tly_verify_ctx		 vctx;
 	struct tly_verify_result	 vr;
 	struct imp			 im;
 	struct imp_entry		*e;
 	const char			*path, *keyfile = NULL;
-	const uint8_t			*m;
-	size_t				 mlen, i, start, size;
+	size_t				 i, start, size, nsend;
 	char				 why[600];
 	int				 c, json = 0, ret = CLI_EXIT_FAIL;
 
@@ -490,13 +501,13 @@ cmd_import(int argc, char **argv)
 	if (cli_read_input("import", path, TLY_BUNDLE_FILE_MAX, &file) !=
 	    TLY_OK)
 		goto out;
-	tly_errclear();
-	if (tly_bundle_open(file.p, file.len, &rd) != TLY_OK) {
-		cli_err("import: %s: not a valid bundle: %s", path,
-		    cli_esc(tly_errdetail(), why, sizeof(why)));
+	/* A damaged file: the entries that can be found still go. */
+	if ((c = cli_bundle_entries("import", path, file.p, file.len, &ents,
+	    &im.n, &im.damaged, im.why, sizeof(im.why))) != TLY_OK) {
+		if (c == TLY_E_NOMEM)
+			cli_err("import: out of memory");
 		goto out;
 	}
-	im.n = rd.count;
 	if (im.n == 0) {
 		cli_err("import: %s: the bundle holds no batches", path);
 		goto out;
@@ -506,30 +517,34 @@ cmd_import(int argc, char **argv)
 		cli_err("import: out of memory");
 		goto out;
 	}
-	for (i = 0; i < im.n && tly_bundle_next(&rd, &m, &mlen) == 1; i++) {
+	for (i = 0, nsend = im.n; i < im.n; i++) {
 		e = &im.e[i];
-		e->m = m;
-		e->mlen = mlen;
-		tly_hash(m, mlen, e->id);
+		e->m = ents[i].m;
+		e->mlen = ents[i].len;
+		tly_hash(e->m, e->mlen, e->id);
 		/* Steps 1-5 here; the receiver applies 1-7 and answers. */
-		(void)tly_verify_entry(&vctx, m, mlen, &vr);
+		c = tly_verify_entry(&vctx, e->m, e->mlen, &vr);
 		tly_batch_free(vr.batch);
 		if (vr.parsed) {
 			e->parsed = 1;
 			memcpy(e->device, vr.device, TLY_PK_LEN);
 			e->seq = vr.seq;
 		}
+		/* Of a whole file everything goes, as evidence; of a damaged
+		 * one only what verifies (PROTOCOL.md 7.1). */
+		if (im.damaged && c != TLY_OK) {
+			e->withheld = 1;
+			e->code = strdup(tly_err_code(c));
+			e->message = strdup(vr.detail);
+			nsend--;
+		}
 		im.order[i] = i;
-	}
-	if (i != im.n) {
-		cli_err("import: %s: bundle ended early", path);
-		goto out;
 	}
 	sort_base = im.e;
 	qsort(im.order, im.n, sizeof(*im.order), order_cmp);
 
 	/* Requests of at most TLY_POST_MAX bytes, in sending order. */
-	for (start = 0, i = 0, size = BUNDLE_OVERHEAD; i < im.n; i++) {
+	for (start = 0, i = 0, size = BUNDLE_OVERHEAD; i < nsend; i++) {
 		e = &im.e[im.order[i]];
 		if (size + 4 + e->mlen > TLY_POST_MAX && i > start) {
 			if (send_chunk(&im, start, i) != TLY_OK)
@@ -539,8 +554,8 @@ cmd_import(int argc, char **argv)
 		}
 		size += 4 + e->mlen;
 	}
-	if (i == im.n && start < im.n)
-		(void)send_chunk(&im, start, im.n);
+	if (i == nsend && start < nsend)
+		(void)send_chunk(&im, start, nsend);
 	ret = print_import(&im, json);
  out:
 	if (im.e != NULL) {
@@ -552,6 +567,7 @@ cmd_import(int argc, char **argv)
 	}
 	free(im.e);
 	free(im.order);
+	free(ents);
 	tly_buf_free(&file);
 	return ret;
 }

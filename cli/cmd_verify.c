@@ -4,6 +4,7 @@
  * offline verifier: the bundle as a whole (7), then every entry as a
  * batch (steps 1-5), against an election definition when one is given
  * (steps 6-7), and the hash chains among the bundle's own entries (8).
+ * Of a damaged file, the entries that salvage finds are judged (7.1).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -37,6 +38,7 @@ struct ver_entry {
 	size_t		 nrecords;
 	const char	*code;		/* wire error code when bad */
 	char		*detail;	/* why, when bad; NULL if out of memory */
+	size_t		 skipped;	/* salvage: damaged bytes before it */
 };
 
 /* The state of one verification. */
@@ -46,6 +48,8 @@ struct ver {
 	struct tly_election	*def;		/* --election, or NULL */
 	uint8_t			 defhash[TLY_HASH_LEN];	/* its hash */
 	const char		*defpath;
+	int			 damaged;	/* the file failed as a whole */
+	char			 why[600];	/* how, when damaged */
 };
 
 /* Mark e bad with a code and a detail, unless it is already bad. */
@@ -236,6 +240,9 @@ print_text(const struct ver *v)
 
 	for (i = 0; i < v->n; i++) {
 		e = &v->e[i];
+		if (e->skipped > 0)
+			printf("DAMAGED before %zu: %zu bytes that hold no "
+			    "readable entry\n", i, e->skipped);
 		if (e->bad) {
 			bad++;
 			printf("BAD  %zu %s: %s: %s\n", i, e->has_id ?
@@ -250,6 +257,9 @@ print_text(const struct ver *v)
 	}
 	printf("%zu batch%s: %zu ok, %zu bad\n", v->n, v->n == 1 ? "" : "es",
 	    v->n - bad, bad);
+	if (v->damaged)
+		printf("the file is damaged (%s); the entries above are those "
+		    "that could be salvaged\n", v->why);
 	return bad;
 }
 
@@ -280,6 +290,11 @@ print_json(const struct ver *v, const char *path)
 	tly_jw_uint(&w, v->n - bad);
 	tly_jw_key(&w, "bad");
 	tly_jw_uint(&w, bad);
+	tly_jw_key(&w, "damaged");
+	if (v->damaged)
+		cli_jw_error(&w, tly_err_code(TLY_E_BUNDLE), v->why);
+	else
+		tly_jw_null(&w);
 	tly_jw_key(&w, "entries");
 	tly_jw_arr_open(&w);
 	for (i = 0; i < v->n; i++) {
@@ -294,6 +309,10 @@ print_json(const struct ver *v, const char *path)
 			tly_jw_hex(&w, e->id, TLY_HASH_LEN);
 		else
 			tly_jw_null(&w);
+		if (e->skipped > 0) {
+			tly_jw_key(&w, "skipped_before");
+			tly_jw_uint(&w, e->skipped);
+		}
 		if (e->parsed) {
 			tly_jw_key(&w, "device");
 			tly_jw_hex(&w, e->device, TLY_PK_LEN);
@@ -333,12 +352,7 @@ print_json_error(const char *path, const char *code, const char *msg)
 	tly_jw_key(&w, "file");
 	tly_jw_str(&w, path);
 	tly_jw_key(&w, "error");
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "code");
-	tly_jw_str(&w, code);
-	tly_jw_key(&w, "message");
-	tly_jw_str(&w, msg);
-	tly_jw_obj_close(&w);
+	cli_jw_error(&w, code, msg);
 	tly_jw_obj_close(&w);
 	if (tly_jw_finish(&w) == TLY_OK)
 		(void)cli_print_buf(&out);
@@ -376,12 +390,10 @@ cmd_verify(int argc, char **argv)
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct tly_buf			 file = TLY_BUF_INIT(TLY_BUNDLE_FILE_MAX);
-	struct tly_bundle_reader	 rd;
+	struct cli_entry		*ents = NULL;
 	struct ver			 v;
 	const char			*path;
-	const uint8_t			*m;
-	size_t				 mlen, i, bad;
-	char				 why[600];
+	size_t				 i, bad;
 	long				 nbad;
 	int				 c, json = 0, progress;
 	int				 ret = CLI_EXIT_FAIL;
@@ -412,32 +424,30 @@ cmd_verify(int argc, char **argv)
 	if (cli_read_input("verify", path, TLY_BUNDLE_FILE_MAX, &file) !=
 	    TLY_OK)
 		goto out;
-	tly_errclear();
-	if (tly_bundle_open(file.p, file.len, &rd) != TLY_OK) {
-		cli_esc(tly_errdetail(), why, sizeof(why));
-		cli_err("verify: %s: not a valid bundle: %s", path, why);
-		if (json)
-			print_json_error(path, "bad_bundle", why);
+	/* A damaged file: each entry that can be found is still judged. */
+	if ((c = cli_bundle_entries("verify", path, file.p, file.len, &ents,
+	    &v.n, &v.damaged, v.why, sizeof(v.why))) != TLY_OK) {
+		if (c == TLY_E_NOMEM)
+			cli_err("verify: out of memory");
+		else if (json)
+			print_json_error(path, tly_err_code(TLY_E_BUNDLE),
+			    v.why);
 		goto out;
 	}
-	v.n = rd.count;
 	if (v.n > 0 && (v.e = calloc(v.n, sizeof(*v.e))) == NULL) {
 		cli_err("verify: out of memory for %zu entries", v.n);
 		goto out;
 	}
 	progress = v.n > PROGRESS_MIN && isatty(STDERR_FILENO);
-	for (i = 0; i < v.n && tly_bundle_next(&rd, &m, &mlen) == 1; i++) {
-		check_entry(&v, &v.e[i], m, mlen);
+	for (i = 0; i < v.n; i++) {
+		check_entry(&v, &v.e[i], ents[i].m, ents[i].len);
+		v.e[i].skipped = ents[i].skipped;
 		if (progress && i % PROGRESS_STEP == 0)
 			fprintf(stderr, "\rverifying: %zu of %zu batches",
 			    i, v.n);
 	}
 	if (progress)
 		fprintf(stderr, "\rverifying: %zu of %zu batches\n", i, v.n);
-	if (i != v.n) {
-		cli_err("verify: %s: bundle ended early", path);
-		goto out;
-	}
 	if (check_chains(&v) != TLY_OK) {
 		cli_err("verify: out of memory");
 		goto out;
@@ -448,15 +458,20 @@ cmd_verify(int argc, char **argv)
 		bad = (size_t)nbad;
 	} else
 		bad = print_text(&v);
-	if (bad == 0)
+	if (bad == 0 && !v.damaged)
 		ret = CLI_EXIT_OK;
-	else
+	else if (bad > 0)
 		cli_err("verify: %s: %zu of %zu batch%s failed", path, bad,
 		    v.n, v.n == 1 ? "" : "es");
+	if (v.damaged)
+		cli_err("verify: %s: the file is damaged: %zu entr%s "
+		    "salvaged, %zu of them good", path, v.n,
+		    v.n == 1 ? "y" : "ies", v.n - bad);
  out:
 	for (i = 0; v.e != NULL && i < v.n; i++)
 		free(v.e[i].detail);
 	free(v.e);
+	free(ents);
 	tly_election_free(v.def);
 	tly_buf_free(&file);
 	return ret;

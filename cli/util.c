@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "sync/wire.h"
 
 const char	*cli_socket = CLI_DEFAULT_SOCKET;
 const struct tly_cmd_entry *const *cli_commands;
@@ -376,4 +378,73 @@ cli_read_input(const char *what, const char *path, size_t max,
 		cli_err("%s: %s", what,
 		    cli_esc(tly_errdetail(), why, sizeof(why)));
 	return r;
+}
+
+int
+cli_bundle_entries(const char *what, const char *path, const uint8_t *p,
+    size_t len, struct cli_entry **ep, size_t *np, int *damaged, char *why,
+    size_t whylen)
+{
+	struct tly_bundle_reader	 rd;
+	struct cli_entry		*e = NULL, *grown;
+	const uint8_t			*m;
+	size_t				 n = 0, cap, mlen, skipped, off;
+	int				 r = TLY_OK;
+
+	*ep = NULL;
+	*np = 0;
+	*damaged = 0;
+	why[0] = '\0';
+	tly_errclear();
+	if (tly_bundle_open(p, len, &rd) == TLY_OK) {
+		if ((e = calloc(rd.count > 0 ? rd.count : 1, sizeof(*e))) ==
+		    NULL)
+			return TLY_E_NOMEM;
+		while (n < rd.count && tly_bundle_next(&rd, &e[n].m,
+		    &e[n].len))
+			n++;
+		goto done;
+	}
+	*damaged = 1;
+	cli_esc(tly_errdetail(), why, whylen);
+	cli_err("%s: %s: not a valid bundle: %s; salvaging the entries "
+	    "that can be found", what, path, why);
+	for (cap = 0, off = TLY_BUNDLE_HEAD; n < TLY_BUNDLE_ENTRIES_MAX &&
+	    tly_bundle_salvage(p, len, &off, &m, &mlen, &skipped); n++) {
+		if (n == cap) {
+			cap = cap > 0 ? 2 * cap : 64;
+			if ((grown = reallocarray(e, cap, sizeof(*e))) ==
+			    NULL) {
+				r = TLY_E_NOMEM;
+				goto out;
+			}
+			e = grown;
+		}
+		e[n].m = m;
+		e[n].len = mlen;
+		e[n].skipped = skipped;
+	}
+	if (n == 0) {
+		cli_err("%s: %s: no entry could be salvaged", what, path);
+		r = TLY_E_BUNDLE;
+		goto out;
+	}
+ done:
+	*ep = e;
+	*np = n;
+	e = NULL;		/* transferred */
+ out:
+	free(e);
+	return r;
+}
+
+void
+cli_jw_error(struct tly_jw *w, const char *code, const char *message)
+{
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "code");
+	tly_jw_str(w, code);
+	tly_jw_key(w, "message");
+	tly_jw_str(w, message);
+	tly_jw_obj_close(w);
 }

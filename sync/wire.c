@@ -368,7 +368,7 @@ tly_receipt_from_envelope(const struct tly_envelope *env,
 
 /* ---- Bundles ------------------------------------------------------------ */
 
-#define BUNDLE_HEAD	12
+#define BUNDLE_HEAD	TLY_BUNDLE_HEAD
 #define BUNDLE_TAIL	(4 + 4 + TLY_HASH_LEN)
 #define ENTRY_MIN	(TLY_ENV_OVERHEAD + 2)
 
@@ -429,6 +429,59 @@ tly_bundle_open(const uint8_t *p, size_t len, struct tly_bundle_reader *r)
 	r->off = BUNDLE_HEAD;
 	r->count = count;
 	return TLY_OK;
+}
+
+/*
+ * The offset of the first entry candidate of salvage (PROTOCOL.md 7.1)
+ * whose magic is at or after from: "TALLYSIG" at q >= BUNDLE_HEAD + 4,
+ * after a length in ENTRY_MIN .. TLY_MSG_MAX.  0 when there is none.
+ */
+static size_t
+salvage_find(const uint8_t *p, size_t len, size_t from)
+{
+	const uint8_t	*h;
+	size_t		 q, m;
+
+	if (from < BUNDLE_HEAD + 4)
+		from = BUNDLE_HEAD + 4;
+	while (from < len &&
+	    (h = memmem(p + from, len - from, TLY_SIG_MAGIC, 8)) != NULL) {
+		q = (size_t)(h - p);
+		m = tly_get_u32be(p + q - 4);
+		if (m >= ENTRY_MIN && m <= TLY_MSG_MAX)
+			return q;
+		from = q + 1;
+	}
+	return 0;
+}
+
+int
+tly_bundle_salvage(const uint8_t *p, size_t len, size_t *off,
+    const uint8_t **m, size_t *mlen, size_t *skipped)
+{
+	size_t	q, next, end, n;
+
+	if (*off < BUNDLE_HEAD)
+		*off = BUNDLE_HEAD;
+	if (len > TLY_BUNDLE_FILE_MAX || *off >= len)
+		return 0;
+	/* Right where the last entry ended, a magic is an entry whatever
+	 * its length field says; elsewhere it needs a plausible length. */
+	if (len - *off >= 4 + 8 &&
+	    memcmp(p + *off + 4, TLY_SIG_MAGIC, 8) == 0)
+		q = *off + 4;
+	else if ((q = salvage_find(p, len, *off + 4)) == 0)
+		return 0;
+	n = tly_get_u32be(p + q - 4);
+	end = n >= ENTRY_MIN && n <= TLY_MSG_MAX && n <= len - q ?
+	    q + n : len;
+	if ((next = salvage_find(p, len, q + 1)) != 0 && next - 4 < end)
+		end = next - 4;
+	*skipped = q - 4 - *off;
+	*m = p + q;
+	*mlen = end - q;
+	*off = end;
+	return 1;
 }
 
 int

@@ -137,6 +137,19 @@ int	tly_bundle_open(const uint8_t *p, size_t len,
 int	tly_bundle_next(struct tly_bundle_reader *r, const uint8_t **m,
 	    size_t *mlen);
 
+#define TLY_BUNDLE_HEAD		12	/* magic, version, reserved */
+
+/*
+ * Salvage (PROTOCOL.md 7.1): the entries of a bundle file that
+ * tly_bundle_open() refused, found by their envelope magic.  Start with
+ * *off = TLY_BUNDLE_HEAD and call until it returns 0; each 1 sets *m and
+ * *mlen (pointing into p) and *skipped, the bytes passed over as damage
+ * just before this entry's length field.  The entries still have to be
+ * verified one by one (sync/verify.h).
+ */
+int	tly_bundle_salvage(const uint8_t *p, size_t len, size_t *off,
+	    const uint8_t **m, size_t *mlen, size_t *skipped);
+
 /* Writing: begin, add each message, then end (which appends the trailer). */
 int	tly_bundle_begin(struct tly_buf *out);
 int	tly_bundle_add(struct tly_buf *out, const uint8_t *m, size_t mlen);

@@ -158,6 +158,15 @@ tly() {
 	"$BIN/tally" -s "$T/$name/tallyd.sock" "$@"
 }
 
+# record_all NAME FILE...: 'tally record' each file on daemon NAME.
+record_all() {
+	local name=$1 f
+	shift
+	for f in "$@"; do
+		tly "$name" record "$f" >/dev/null
+	done
+}
+
 # sync_until_done NAME: run 'tally sync' until nothing is pending (bounded).
 sync_until_done() {
 	local i out
