@@ -2,7 +2,7 @@
  * cmd_gen.c: tally gen: generate an election definition and the count
  * record of every polling area at every level, from a seed.
  *
- *	tally gen [--seed N] [--size commune|province|national]
+ *	tally gen [--seed N] [--size commune|province|national[-2021]]
  *	    [--target CONSTITUENCY=STATUS ...] [--json] --out DIR
  *
  * Writes DIR/election.json (docs/ELECTION.md) and DIR/records/<area>.json,
@@ -34,7 +34,9 @@
 #define GEN_DEF_MAX	(256UL * 1024 * 1024)	/* definition bytes */
 #define GEN_REC_MAX	(1024UL * 1024)		/* one area's records */
 
-static const char *const size_names[] = { "commune", "province", "national" };
+static const char *const size_names[] = { "commune", "province", "national",
+    "national-2021" };
+#define GEN_NSIZES	(sizeof(size_names) / sizeof(size_names[0]))
 
 /* Append the election definition of m to w (ELECTION.md). */
 static void
@@ -429,12 +431,13 @@ cmd_gen(int argc, char **argv)
 				    "not a number", optarg);
 			break;
 		case 'z':
-			for (size = 0; size < 3; size++)
+			for (size = 0; size < (int)GEN_NSIZES; size++)
 				if (strcmp(optarg, size_names[size]) == 0)
 					break;
-			if (size == 3)
+			if (size == (int)GEN_NSIZES)
 				return cli_usage_error("gen", "--size: '%s': "
-				    "commune, province or national", optarg);
+				    "commune, province, national or "
+				    "national-2021", optarg);
 			break;
 		case 'o':
 			dir = optarg;
@@ -535,10 +538,11 @@ cmd_gen(int argc, char **argv)
 const struct tly_cmd_entry cmd_gen_entry = {
 	.name = "gen",
 	.exec = cmd_gen,
-	.usage = "[--seed n] [--size commune|province|national]\n"
+	.usage = "[--seed n] [--size commune|province|national|national-2021]\n"
 	    "           [--target id=status]... [--json] [--force] --out dir",
 	.options = "      --seed N            seed of the generator (default 1)\n"
-	    "      --size SIZE         commune (default), province or national\n"
+	    "      --size SIZE         commune (default), province, national\n"
+	    "                          (three levels) or national-2021 (four)\n"
 	    "  -o, --out DIR           write DIR/election.json and DIR/records/\n"
 	    "      --target C=STATUS   constituency C ends with STATUS: DETERMINED,\n"
 	    "                          NEEDS_ADDITIONAL_ELECTION, NEEDS_REELECTION\n"

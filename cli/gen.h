@@ -27,7 +27,8 @@
 enum gen_size {
 	GEN_COMMUNE,		/* one commune, a few polling areas */
 	GEN_PROVINCE,		/* Thai Nguyen 2021 */
-	GEN_NATIONAL		/* the whole country, for benchmarks */
+	GEN_NATIONAL,		/* the whole country, three levels (2026) */
+	GEN_NATIONAL_2021	/* the whole country, four levels (2021) */
 };
 
 /* Planned outcome of a constituency (the central's status names). */

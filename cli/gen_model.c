@@ -11,6 +11,11 @@
  * constituencies are planned short of winners: 11 below two thirds of
  * their seats (an additional election, Art. 79) and 72 one seat short
  * (a vacancy), 91 seats unfilled in all.
+ *
+ * The national sizes have 85,000 polling areas in 63 provinces, 705
+ * districts and 10,600 communes: three levels (National Assembly,
+ * province, district; the 2026 shape) or, for national-2021, a fourth
+ * with 31,800 commune council constituencies.  Both exist for benchmarks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,7 +200,7 @@ build_places(struct gen_model *m, struct gen_rng *rng)
 		m->ndist = NELEM(tn_districts);
 		m->ncomm = 178;
 		m->nareas = 1439;
-	} else {
+	} else {	/* both national sizes */
 		m->nprov = 63;
 		m->ndist = 705;
 		m->ncomm = 10600;
@@ -288,7 +293,7 @@ struct level_spec {
 };
 
 /* The levels of each size. */
-static const struct level_spec specs[3][GEN_LEVELS] = {
+static const struct level_spec specs[4][GEN_LEVELS] = {
 	{	/* commune */
 		{ "na", "Quốc hội", 1, "NA-", 0, 1, { { 2, 1 } } },
 		{ "province", "HĐND tỉnh", 0, "P-", 1, 1, { { 2, 1 } } },
@@ -312,6 +317,16 @@ static const struct level_spec specs[3][GEN_LEVELS] = {
 		{ "district", "HĐND huyện", 0, "D-", 1, 6000,
 		    { { 4, 4952 }, { 3, 1048 } } },
 		{ NULL, NULL, 0, NULL, 0, 0, { { 0, 0 } } },
+	},
+	{	/* national-2021: the same and the commune councils */
+		{ "na", "Quốc hội", 1, "NA-", 0, 184,
+		    { { 3, 132 }, { 2, 52 } } },
+		{ "province", "HĐND tỉnh", 0, "P-", 1, 1260,
+		    { { 3, 1206 }, { 2, 54 } } },
+		{ "district", "HĐND huyện", 0, "D-", 1, 6000,
+		    { { 4, 4952 }, { 3, 1048 } } },
+		{ "commune", "HĐND xã", 0, "C-", 2, 31800,
+		    { { 3, 25000 }, { 2, 4000 }, { 4, 2000 }, { 5, 800 } } },
 	},
 };
 
@@ -507,7 +522,7 @@ build_turnout(struct gen_model *m, struct gen_rng *rng)
 	unsigned	 l;
 
 	for (a = 0; a < m->nareas; a++) {
-		m->areas[a].registered = m->size == GEN_NATIONAL ?
+		m->areas[a].registered = m->size >= GEN_NATIONAL ?
 		    gen_range(rng, 400, 1200) : gen_range(rng, 350, 950);
 		tot += m->areas[a].registered;
 	}
@@ -614,8 +629,9 @@ gen_model_build(int size, uint64_t seed, const struct gen_target *t,
 		return tly_fail(TLY_E_NOMEM, "out of memory");
 	m->size = size;
 	m->seed = seed;
-	snprintf(m->id, sizeof(m->id), "%s-2021-seed%llu", size == GEN_COMMUNE ?
-	    "commune" : size == GEN_PROVINCE ? "thai-nguyen" : "national",
+	snprintf(m->id, sizeof(m->id), "%s-seed%llu", size == GEN_COMMUNE ?
+	    "commune-2021" : size == GEN_PROVINCE ? "thai-nguyen-2021" :
+	    size == GEN_NATIONAL ? "national-2026" : "national-2021",
 	    (unsigned long long)seed);
 	for (l = 0; l < GEN_LEVELS && s[l].id != NULL; l++) {
 		m->level[l].id = s[l].id;
