@@ -1,0 +1,836 @@
+/*
+ * loadgen.c: a load generator for tally-central, for `make bench`.
+ *
+ *	loadgen -u URL -e ELECTION -d RECORDS [-n N] [-s SKIP] [-r R]
+ *	    [-c CONC] [-z] [-k] [-b] [-S MS] [-W SECS] [-A MODE -t SECS]
+ *
+ * Before the clock starts it signs, with one fresh key per polling area,
+ * one batch (seq 1) for each of N polling areas, taken in name order
+ * from the files RECORDS/<area>.json that `tally gen` writes (after the
+ * first SKIP), holding the first R records of the area (1 to 256; R = 4
+ * with a four-level election is one batch per area with all its levels).
+ * Then it posts them to URL/v1/batches as one-entry bundles, CONC at a
+ * time, with libcurl's multi interface in this one thread, and prints
+ * batches/s, records/s, the latency p50/p99, the answers by entry status,
+ * the failures by kind (among them "server returned nothing"), and its
+ * own CPU share (getrusage), then one line
+ *
+ *	RESULT key=value ...
+ *
+ * for scripts (bench/run.sh).  -z gzips the bodies, -k keeps connections
+ * alive (default: a new connection per batch, as from many laptops), -b
+ * posts again a batch answered 503 busy (else it counts as a failure).
+ * -S MS samples GET /v1/results and GET /v1/results/constituencies/{id}
+ * one at a time, each at most every MS milliseconds, while the posts run.
+ * -W SECS then polls GET /v1/results until every level has every polling
+ * area reporting and no constituency INCOMPLETE, at most SECS seconds,
+ * and reports the seconds from the first POST.
+ *
+ * -A MODE makes it an attacker instead, for -t SECS (or until SIGTERM):
+ * "forged" posts the batches with one signature bit flipped, "oversize"
+ * posts bodies of 8 MiB + 1 byte of junk with no Expect, "slowloris"
+ * holds CONC connections open, sending one header byte every 5 seconds
+ * and reopening each one the server closes.
+ *
+ * This is a bench program, not product code: it is the one libcurl user
+ * outside sync/http.c, and its multi-handle driver below is kept here,
+ * out of the product tree, on purpose.  It shares no code path with the
+ * central beyond the library's wire and crypto functions used to sign.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "crypto/crypto.h"
+#include "election/election.h"
+#include "sync/compress.h"
+#include "sync/wire.h"
+
+#define FILE_MAX	(1024UL * 1024)		/* one area's records file */
+#define ELECTION_MAX	(256UL * 1024 * 1024)	/* the definition */
+#define ANSWER_MAX	(256UL * 1024)		/* one response body */
+#define CONC_MAX	4096			/* -c */
+#define IDS_MAX		1024			/* constituencies sampled */
+#define OVERSIZE	(8UL * 1024 * 1024 + 1)	/* -A oversize body */
+
+/* Failure kinds, as printed. */
+enum fail_kind {
+	F_NOTHING, F_TIMEOUT, F_CONNECT, F_SEND, F_RECV, F_CURL, F_BUSY,
+	F_HTTP4, F_HTTP5, F_BADANSWER, F_NOTSTORED, F_NKINDS
+};
+static const char *const fail_names[F_NKINDS] = {
+	"nothing", "timeout", "connect", "send", "recv", "curl_other",
+	"busy", "http_4xx", "http_5xx", "bad_answer", "not_stored",
+};
+
+/* One pre-signed body. */
+struct body {
+	uint8_t		*p;		/* the bundle, maybe gzipped */
+	size_t		 len;
+	size_t		 nrec;		/* records in it */
+};
+
+/* One transfer slot of the multi driver. */
+struct slot {
+	CURL		*h;		/* its easy handle, reused */
+	long		 job;		/* body index; -1 free; -2, -3 samples */
+	double		 t0;		/* when it was started */
+	struct tly_buf	 ans;		/* the answer body */
+};
+
+/* Latencies of one kind of request. */
+struct lat {
+	double		*v;		/* seconds */
+	size_t		 n, cap;
+};
+
+/* Everything a run needs. */
+struct run {
+	const char	*url;		/* base URL */
+	struct body	*bodies;	/* nbodies pre-signed */
+	size_t		 nbodies;
+	long		*queue;		/* bodies to post, a ring */
+	size_t		 qhead, qlen, qcap;
+	size_t		 conc;		/* -c */
+	int		 gzip, keep, retry_busy, attack;
+	double		 sample_ms;	/* -S, 0: none */
+	char		 ids[IDS_MAX][TLY_ID_MAX + 1];	/* constituencies */
+	size_t		 nids;
+	/* results */
+	size_t		 done, ok, records, retried;
+	size_t		 fails[F_NKINDS];
+	size_t		 status[5];	/* stored pending dup equiv rejected */
+	long		 http[600];	/* attack mode: answers by status */
+	struct lat	 post, results, cons;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double
+cpu_seconds(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: loadgen -u url -e election -d recordsdir "
+	    "[-n n] [-s skip] [-r records]\n"
+	    "               [-c conc] [-z] [-k] [-b] [-S ms] [-W secs] "
+	    "[-A forged|oversize|slowloris -t secs]\n");
+	return 2;
+}
+
+static void
+lat_add(struct lat *l, double v)
+{
+	double	*nv;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		if ((nv = realloc(l->v, l->cap * sizeof(*nv))) == NULL)
+			return;
+		l->v = nv;
+	}
+	l->v[l->n++] = v;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Percentile q (0..1) of l in milliseconds; 0 when empty. */
+static double
+lat_ms(struct lat *l, double q)
+{
+	size_t	i;
+
+	if (l->n == 0)
+		return 0;
+	qsort(l->v, l->n, sizeof(*l->v), cmp_double);
+	i = (size_t)(q * (double)(l->n - 1) + 0.5);
+	return l->v[i] * 1000.0;
+}
+
+/* Records of one area file into recs[0..*n), at most max. */
+static int
+load_area(const char *path, struct tly_record *recs, size_t max, size_t *n)
+{
+	struct tly_buf	 raw = TLY_BUF_INIT(FILE_MAX);
+	struct tly_json	*root = NULL, *el;
+	int		 r;
+
+	*n = 0;
+	if ((r = tly_buf_read_file(path, FILE_MAX, &raw)) != TLY_OK ||
+	    (r = tly_json_parse(raw.p, raw.len, &root)) != TLY_OK)
+		goto out;
+	for (el = tly_json_first(root); el != NULL && *n < max;
+	    el = tly_json_next(el)) {
+		tly_record_init(&recs[*n]);
+		if ((r = tly_record_from_json(el, "record", &recs[*n])) !=
+		    TLY_OK)
+			goto out;
+		(*n)++;
+	}
+	if (*n == 0)
+		r = tly_fail(TLY_E_INVAL, "%s: no records", path);
+ out:
+	tly_json_free(root);
+	tly_buf_free(&raw);
+	return r;
+}
+
+static int
+json_file(const struct dirent *d)
+{
+	size_t	n = strlen(d->d_name);
+
+	return n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
+}
+
+/*
+ * Sign one batch per area of dir (after skip, at most n) with the first
+ * nrec records, each with a fresh key; forged flips a signature bit.
+ */
+static int
+presign(struct run *rn, const char *election, const char *dir, size_t skip,
+    size_t n, size_t nrec, int forged)
+{
+	struct tly_buf		 file = TLY_BUF_INIT(ELECTION_MAX);
+	struct tly_buf		 msg = TLY_BUF_INIT(TLY_MSG_MAX);
+	struct tly_buf		 bun = TLY_BUF_INIT(TLY_MSG_MAX + 64);
+	struct tly_buf		 gz = TLY_BUF_INIT(2 * TLY_MSG_MAX);
+	struct tly_record	*recs;
+	struct tly_key		*key = NULL;
+	struct dirent		**ents = NULL;
+	uint8_t			 ehash[TLY_HASH_LEN];
+	char			 path[4096];
+	size_t			 got, i, k;
+	int			 nents = 0, r;
+
+	if ((recs = calloc(nrec, sizeof(*recs))) == NULL)
+		return TLY_E_NOMEM;
+	if ((r = tly_buf_read_file(election, ELECTION_MAX, &file)) !=
+	    TLY_OK)
+		goto out;
+	tly_hash(file.p, file.len, ehash);
+	if ((nents = scandir(dir, &ents, json_file, alphasort)) < 0) {
+		r = tly_fail(TLY_E_IO, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((size_t)nents <= skip || n == 0) {
+		r = tly_fail(TLY_E_INVAL, "%s: %d areas, none after %zu", dir,
+		    nents, skip);
+		goto out;
+	}
+	if (n > (size_t)nents - skip)
+		n = (size_t)nents - skip;
+	if ((rn->bodies = calloc(n, sizeof(*rn->bodies))) == NULL) {
+		r = TLY_E_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir,
+		    ents[skip + i]->d_name);
+		if ((r = load_area(path, recs, nrec, &got)) != TLY_OK)
+			goto out;
+		if (rn->nids < IDS_MAX)
+			snprintf(rn->ids[rn->nids++], sizeof(rn->ids[0]), "%s",
+			    recs[got - 1].constituency);
+		tly_buf_reset(&msg);
+		tly_buf_reset(&bun);
+		tly_buf_reset(&gz);
+		if ((r = tly_key_generate(&key)) != TLY_OK ||
+		    (r = tly_batch_seal(key, 1, NULL, (uint64_t)time(NULL), 0,
+		    ehash, recs, got, &msg, NULL)) != TLY_OK)
+			goto out;
+		tly_key_free(key);
+		key = NULL;
+		for (k = 0; k < got; k++)
+			tly_record_finish(&recs[k]);
+		if (forged)
+			msg.p[msg.len - 1] ^= 1;
+		if ((r = tly_bundle_begin(&bun)) != TLY_OK ||
+		    (r = tly_bundle_add(&bun, msg.p, msg.len)) != TLY_OK ||
+		    (r = tly_bundle_end(&bun, 1)) != TLY_OK)
+			goto out;
+		if (rn->gzip && (r = tly_gzip(bun.p, bun.len, &gz)) != TLY_OK)
+			goto out;
+		struct tly_buf *src = rn->gzip ? &gz : &bun;
+		if ((rn->bodies[i].p = malloc(src->len)) == NULL) {
+			r = TLY_E_NOMEM;
+			goto out;
+		}
+		memcpy(rn->bodies[i].p, src->p, src->len);
+		rn->bodies[i].len = src->len;
+		rn->bodies[i].nrec = got;
+		rn->nbodies++;
+	}
+	r = TLY_OK;
+ out:
+	if (ents != NULL) {
+		for (i = 0; i < (size_t)nents; i++)
+			free(ents[i]);
+		free(ents);
+	}
+	tly_key_free(key);
+	free(recs);
+	tly_buf_free(&file);
+	tly_buf_free(&msg);
+	tly_buf_free(&bun);
+	tly_buf_free(&gz);
+	return r;
+}
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct tly_buf	*b = arg;
+
+	if (tly_buf_add(b, p, size * n) != TLY_OK)
+		return 0;
+	return size * n;
+}
+
+/* Count the entry statuses of a POST answer; 0 when all are stored. */
+static int
+tally_answer(struct run *rn, const struct tly_buf *b)
+{
+	static const char *const names[5] = { "stored", "pending",
+	    "duplicate", "equivocation", "rejected" };
+	struct tly_json	*root = NULL, *res, *el;
+	const char	*s;
+	int		 bad = 0, i;
+
+	if (b->len == 0 || tly_json_parse(b->p, b->len, &root) != TLY_OK ||
+	    (res = tly_json_get(root, "results")) == NULL ||
+	    !tly_json_is_array(res) || tly_json_count(res) == 0) {
+		tly_json_free(root);
+		return -1;
+	}
+	for (el = tly_json_first(res); el != NULL; el = tly_json_next(el)) {
+		s = tly_json_string(tly_json_get(el, "status"));
+		for (i = 0; i < 5; i++)
+			if (s != NULL && strcmp(s, names[i]) == 0)
+				break;
+		if (i < 5)
+			rn->status[i]++;
+		if (i != 0)
+			bad = 1;
+	}
+	tly_json_free(root);
+	return bad;
+}
+
+/* Start body job (or a sample when job is -2) on slot s. */
+static int
+slot_start(struct run *rn, CURLM *mh, struct slot *s, long job,
+    struct curl_slist *hdrs)
+{
+	char	url[4200];
+
+	tly_buf_reset(&s->ans);
+	curl_easy_reset(s->h);
+	curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->h, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(s->h, CURLOPT_WRITEDATA, &s->ans);
+	curl_easy_setopt(s->h, CURLOPT_FORBID_REUSE, rn->keep ? 0L : 1L);
+	curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+	if (job == -2) {
+		static unsigned	 turn;
+		int		 whole = turn++ % 2 == 0 || rn->nids == 0;
+		if (whole)
+			snprintf(url, sizeof(url), "%s/v1/results", rn->url);
+		else
+			snprintf(url, sizeof(url), "%s/v1/results/"
+			    "constituencies/%s", rn->url,
+			    rn->ids[tly_random_uniform((uint32_t)rn->nids)]);
+		curl_easy_setopt(s->h, CURLOPT_URL, url);
+		s->job = whole ? -2 : -3;
+	} else {
+		snprintf(url, sizeof(url), "%s/v1/batches", rn->url);
+		curl_easy_setopt(s->h, CURLOPT_URL, url);
+		curl_easy_setopt(s->h, CURLOPT_POST, 1L);
+		curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, rn->bodies[job].p);
+		curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)rn->bodies[job].len);
+		curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, hdrs);
+		s->job = job;
+	}
+	s->t0 = now();
+	return curl_multi_add_handle(mh, s->h) == CURLM_OK ? 0 : -1;
+}
+
+/* Account for a finished transfer on slot s. */
+static void
+slot_done(struct run *rn, struct slot *s, CURLcode cc)
+{
+	double	 dt = now() - s->t0;
+	long	 code = 0, job = s->job;
+	int	 kind = -1, a;
+
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
+	s->job = -1;
+	if (job < 0) {		/* a sample */
+		if (cc == CURLE_OK && code == 200)
+			lat_add(job == -2 ? &rn->results : &rn->cons, dt);
+		return;
+	}
+	if (rn->attack) {
+		rn->done++;
+		if (cc != CURLE_OK)
+			rn->fails[cc == CURLE_GOT_NOTHING ? F_NOTHING :
+			    F_CURL]++;
+		else if (code > 0 && code < 600)
+			rn->http[code]++;
+		rn->queue[(rn->qhead + rn->qlen++) % rn->qcap] = job;
+		return;
+	}
+	if (cc == CURLE_GOT_NOTHING)
+		kind = F_NOTHING;
+	else if (cc == CURLE_OPERATION_TIMEDOUT)
+		kind = F_TIMEOUT;
+	else if (cc == CURLE_COULDNT_CONNECT)
+		kind = F_CONNECT;
+	else if (cc == CURLE_SEND_ERROR)
+		kind = F_SEND;
+	else if (cc == CURLE_RECV_ERROR)
+		kind = F_RECV;
+	else if (cc != CURLE_OK)
+		kind = F_CURL;
+	else if (code == 503)
+		kind = F_BUSY;
+	else if (code != 200 && code != 422)
+		kind = code >= 500 ? F_HTTP5 : F_HTTP4;
+	else if ((a = tally_answer(rn, &s->ans)) < 0)
+		kind = F_BADANSWER;
+	else if (a > 0)
+		kind = F_NOTSTORED;
+	if (kind == F_BUSY && rn->retry_busy) {
+		rn->retried++;
+		rn->queue[(rn->qhead + rn->qlen++) % rn->qcap] = job;
+		return;
+	}
+	rn->done++;
+	if (kind >= 0) {
+		rn->fails[kind]++;
+		return;
+	}
+	rn->ok++;
+	rn->records += rn->bodies[job].nrec;
+	lat_add(&rn->post, dt);
+}
+
+/*
+ * The multi driver: post every queued body, rn->conc at a time (for
+ * secs seconds in attack mode, reposting), with one sample in flight
+ * at most every sample_ms.  Returns the wall seconds.
+ */
+static double
+drive(struct run *rn, double secs)
+{
+	struct curl_slist	*hdrs = NULL;
+	struct slot		*slots;
+	CURLM			*mh;
+	CURLMsg			*msg;
+	double			 t0, last_sample = 0;
+	size_t			 i, nslots = rn->conc + 1, active = 0;
+	int			 running, left, sampling = 0;
+
+	hdrs = curl_slist_append(hdrs,
+	    "Content-Type: application/vnd.tally.bundle");
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (rn->gzip)
+		hdrs = curl_slist_append(hdrs, "Content-Encoding: gzip");
+	mh = curl_multi_init();
+	slots = calloc(nslots, sizeof(*slots));
+	if (hdrs == NULL || mh == NULL || slots == NULL)
+		return -1;
+	curl_multi_setopt(mh, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)nslots);
+	for (i = 0; i < nslots; i++) {
+		slots[i].h = curl_easy_init();
+		slots[i].job = -1;
+		tly_buf_init(&slots[i].ans, ANSWER_MAX);
+	}
+	t0 = now();
+	for (;;) {
+		for (i = 0; i < rn->conc && rn->qlen > 0 && !stop_flag; i++) {
+			if (slots[i].job != -1)
+				continue;
+			long job = rn->queue[rn->qhead];
+			rn->qhead = (rn->qhead + 1) % rn->qcap;
+			rn->qlen--;
+			if (slot_start(rn, mh, &slots[i], job, hdrs) == 0)
+				active++;
+		}
+		if (rn->sample_ms > 0 && !sampling &&
+		    (now() - last_sample) * 1000 >= rn->sample_ms) {
+			last_sample = now();
+			if (slot_start(rn, mh, &slots[rn->conc], -2, NULL) == 0)
+				sampling = 1;
+		}
+		if (active == 0 && (rn->qlen == 0 || stop_flag))
+			break;
+		if (rn->attack && (stop_flag || now() - t0 >= secs))
+			break;
+		curl_multi_perform(mh, &running);
+		while ((msg = curl_multi_info_read(mh, &left)) != NULL) {
+			struct slot *s;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&s);
+			curl_multi_remove_handle(mh, s->h);
+			if (s == &slots[rn->conc])
+				sampling = 0;
+			else
+				active--;
+			slot_done(rn, s, msg->data.result);
+		}
+		curl_multi_poll(mh, NULL, 0, 20, NULL);
+	}
+	t0 = now() - t0;
+	for (i = 0; i < nslots; i++) {
+		curl_multi_remove_handle(mh, slots[i].h);
+		curl_easy_cleanup(slots[i].h);
+		tly_buf_free(&slots[i].ans);
+	}
+	free(slots);
+	curl_multi_cleanup(mh);
+	curl_slist_free_all(hdrs);
+	return t0;
+}
+
+/* GET url into b; 0 on a 200. */
+static int
+get_once(const char *url, struct tly_buf *b)
+{
+	CURL	*h = curl_easy_init();
+	long	 code = 0;
+	int	 ok;
+
+	tly_buf_reset(b);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	ok = curl_easy_perform(h) == CURLE_OK &&
+	    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK &&
+	    code == 200;
+	curl_easy_cleanup(h);
+	return ok ? 0 : -1;
+}
+
+/* 1 when the results summary b shows every level complete. */
+static int
+complete(const struct tly_buf *b)
+{
+	struct tly_json	*root = NULL, *lv, *el, *st;
+	uint64_t	 rep, areas, inc;
+	int		 yes = 0;
+
+	if (tly_json_parse(b->p, b->len, &root) != TLY_OK ||
+	    (lv = tly_json_get(root, "levels")) == NULL ||
+	    tly_json_count(lv) == 0)
+		goto out;
+	for (el = tly_json_first(lv); el != NULL; el = tly_json_next(el)) {
+		inc = 0;
+		if (tly_json_get_int(el, "level", "reporting", &rep) != TLY_OK ||
+		    tly_json_get_int(el, "level", "areas", &areas) != TLY_OK ||
+		    rep != areas)
+			goto out;
+		if ((st = tly_json_get(el, "status")) != NULL &&
+		    tly_json_get(st, "INCOMPLETE") != NULL &&
+		    (tly_json_get_int(st, "status", "INCOMPLETE", &inc) !=
+		    TLY_OK || inc != 0))
+			goto out;
+	}
+	yes = 1;
+ out:
+	tly_json_free(root);
+	return yes;
+}
+
+/* Hold conc slow connections to host:port for secs seconds. */
+static int
+slowloris(const char *url, size_t conc, double secs)
+{
+	static const char	 head[] = "POST /v1/batches HTTP/1.1\r\n"
+	    "Host: 127.0.0.1\r\nContent-Type: application/vnd.tally.bundle\r\n"
+	    "Content-Length: 1000\r\nX-Slow: ";
+	struct sockaddr_in	 sa;
+	struct pollfd		*fds;
+	double			 t0 = now(), last = 0;
+	size_t			 i, opened = 0, closed = 0;
+	unsigned		 port;
+	char			 c;
+
+	if (sscanf(url, "http://127.0.0.1:%u", &port) != 1)
+		return tly_fail(TLY_E_INVAL, "slowloris: needs "
+		    "http://127.0.0.1:PORT");
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fds = calloc(conc, sizeof(*fds))) == NULL)
+		return TLY_E_NOMEM;
+	for (i = 0; i < conc; i++)
+		fds[i].fd = -1;
+	while (!stop_flag && now() - t0 < secs) {
+		for (i = 0; i < conc; i++) {
+			if (fds[i].fd >= 0)
+				continue;
+			fds[i].fd = socket(AF_INET, SOCK_STREAM, 0);
+			if (fds[i].fd < 0)
+				break;
+			if (connect(fds[i].fd, (struct sockaddr *)&sa,
+			    sizeof(sa)) != 0 ||
+			    send(fds[i].fd, head, sizeof(head) - 1,
+			    MSG_NOSIGNAL) < 0) {
+				close(fds[i].fd);
+				fds[i].fd = -1;
+				continue;
+			}
+			fcntl(fds[i].fd, F_SETFL, O_NONBLOCK);
+			fds[i].events = POLLIN;
+			opened++;
+		}
+		if (now() - last >= 5) {	/* one byte each */
+			last = now();
+			for (i = 0; i < conc; i++)
+				if (fds[i].fd >= 0 && send(fds[i].fd, "a", 1,
+				    MSG_NOSIGNAL) < 0) {
+					close(fds[i].fd);
+					fds[i].fd = -1;
+					closed++;
+				}
+		}
+		if (poll(fds, conc, 200) > 0)
+			for (i = 0; i < conc; i++)
+				if (fds[i].fd >= 0 && fds[i].revents &&
+				    recv(fds[i].fd, &c, 1, 0) <= 0) {
+					close(fds[i].fd);
+					fds[i].fd = -1;
+					closed++;
+				}
+	}
+	for (i = 0; i < conc; i++)
+		if (fds[i].fd >= 0)
+			close(fds[i].fd);
+	free(fds);
+	printf("loadgen: slowloris held %zu connections, opened %zu, closed "
+	    "by the server %zu\n", conc, opened, closed);
+	return TLY_OK;
+}
+
+/* Print the figures of an honest run. */
+static void
+report(struct run *rn, double wall, double cpu, double done_s)
+{
+	size_t	 i, bytes = 0, recs = 0, fails = 0;
+
+	for (i = 0; i < rn->nbodies; i++) {
+		bytes += rn->bodies[i].len;
+		recs += rn->bodies[i].nrec;
+	}
+	for (i = 0; i < F_NKINDS; i++)
+		fails += rn->fails[i];
+	printf("loadgen: %zu batches, %zu records, c%zu, %s bodies of %.0f "
+	    "bytes per record\n", rn->nbodies, recs, rn->conc,
+	    rn->gzip ? "gzip" : "plain", (double)bytes / (double)recs);
+	printf("loadgen: %zu answered stored in %.2f s: %.0f batches/s, %.0f "
+	    "records/s\n", rn->ok, wall, (double)rn->ok / wall,
+	    (double)rn->records / wall);
+	printf("loadgen: latency p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+	    lat_ms(&rn->post, 0.5), lat_ms(&rn->post, 0.99),
+	    lat_ms(&rn->post, 1));
+	printf("loadgen: entries stored %zu, pending %zu, duplicate %zu, "
+	    "equivocation %zu, rejected %zu; busy answers posted again %zu\n",
+	    rn->status[0], rn->status[1], rn->status[2], rn->status[3],
+	    rn->status[4], rn->retried);
+	printf("loadgen: failures %zu:", fails);
+	for (i = 0; i < F_NKINDS; i++)
+		printf(" %s %zu", fail_names[i], rn->fails[i]);
+	printf("\nloadgen: own CPU %.0f%% of one core\n", 100 * cpu / wall);
+	if (rn->sample_ms > 0)
+		printf("loadgen: during ingest GET /v1/results n=%zu p50 %.1f ms"
+		    " p99 %.1f ms; one constituency n=%zu p50 %.1f ms p99 "
+		    "%.1f ms\n", rn->results.n, lat_ms(&rn->results, 0.5),
+		    lat_ms(&rn->results, 0.99), rn->cons.n,
+		    lat_ms(&rn->cons, 0.5), lat_ms(&rn->cons, 0.99));
+	if (done_s >= 0)
+		printf("loadgen: results complete %.2f s after the first "
+		    "POST\n", done_s);
+	printf("RESULT batches=%zu ok=%zu fails=%zu nothing=%zu secs=%.3f "
+	    "bps=%.1f rps=%.1f p50_ms=%.2f p99_ms=%.2f cpu=%.3f "
+	    "bytes_per_record=%.1f results_n=%zu results_p50_ms=%.2f "
+	    "results_p99_ms=%.2f cons_p50_ms=%.2f cons_p99_ms=%.2f "
+	    "complete_s=%.2f\n", rn->nbodies, rn->ok, fails,
+	    rn->fails[F_NOTHING], wall, (double)rn->ok / wall,
+	    (double)rn->records / wall, lat_ms(&rn->post, 0.5),
+	    lat_ms(&rn->post, 0.99), cpu / wall,
+	    (double)bytes / (double)recs, rn->results.n,
+	    lat_ms(&rn->results, 0.5), lat_ms(&rn->results, 0.99),
+	    lat_ms(&rn->cons, 0.5), lat_ms(&rn->cons, 0.99), done_s);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct run	 rn;
+	struct tly_buf		 b = TLY_BUF_INIT(64UL * 1024 * 1024);
+	const char		*election = NULL, *dir = NULL, *mode = NULL;
+	char			 url[4200];
+	size_t			 n = 1000, skip = 0, nrec = 4, i;
+	double			 wait_s = 0, secs = 60, wall, cpu, t0;
+	double			 done_s = -1;
+	int			 ch, ret = 1;
+
+	rn.conc = 64;
+	while ((ch = getopt(argc, argv, "A:bc:d:e:kn:r:S:s:t:u:W:z")) != -1) {
+		switch (ch) {
+		case 'A': mode = optarg; break;
+		case 'b': rn.retry_busy = 1; break;
+		case 'c': rn.conc = strtoul(optarg, NULL, 10); break;
+		case 'd': dir = optarg; break;
+		case 'e': election = optarg; break;
+		case 'k': rn.keep = 1; break;
+		case 'n': n = strtoul(optarg, NULL, 10); break;
+		case 'r': nrec = strtoul(optarg, NULL, 10); break;
+		case 'S': rn.sample_ms = atof(optarg); break;
+		case 's': skip = strtoul(optarg, NULL, 10); break;
+		case 't': secs = atof(optarg); break;
+		case 'u': rn.url = optarg; break;
+		case 'W': wait_s = atof(optarg); break;
+		case 'z': rn.gzip = 1; break;
+		default: return usage();
+		}
+	}
+	if (rn.url == NULL || rn.conc == 0 || rn.conc > CONC_MAX ||
+	    nrec == 0 || nrec > TLY_RECORDS_MAX || strlen(rn.url) > 4000)
+		return usage();
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	if (mode != NULL && strcmp(mode, "slowloris") == 0)
+		return slowloris(rn.url, rn.conc, secs) == TLY_OK ? 0 : 1;
+	if (tly_crypto_init() != TLY_OK ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		return 1;
+	if (mode != NULL && strcmp(mode, "oversize") == 0) {
+		rn.attack = 1;
+		if ((rn.bodies = calloc(1, sizeof(*rn.bodies))) == NULL ||
+		    (rn.bodies[0].p = malloc(OVERSIZE)) == NULL)
+			return 1;
+		memset(rn.bodies[0].p, 'x', OVERSIZE);
+		rn.bodies[0].len = OVERSIZE;
+		rn.nbodies = 1;
+	} else {
+		if (mode != NULL && strcmp(mode, "forged") != 0)
+			return usage();
+		rn.attack = mode != NULL;
+		if (election == NULL || dir == NULL)
+			return usage();
+		t0 = now();
+		if (presign(&rn, election, dir, skip, n, nrec,
+		    rn.attack) != TLY_OK) {
+			fprintf(stderr, "loadgen: %s\n", tly_errdetail());
+			return 1;
+		}
+		fprintf(stderr, "loadgen: signed %zu batches in %.2f s\n",
+		    rn.nbodies, now() - t0);
+	}
+	/* The queue: every body once; attackers cycle through it. */
+	rn.qcap = rn.nbodies + rn.conc + 1;
+	if ((rn.queue = calloc(rn.qcap, sizeof(*rn.queue))) == NULL)
+		return 1;
+	for (i = 0; i < rn.nbodies; i++)
+		rn.queue[rn.qlen++] = (long)(rn.attack ? i % rn.nbodies : i);
+	if (rn.attack)		/* enough to keep conc in flight */
+		for (; rn.qlen < rn.conc; )
+			rn.queue[rn.qlen] = (long)(rn.qlen % rn.nbodies),
+			    rn.qlen++;
+	cpu = cpu_seconds();
+	t0 = now();
+	wall = drive(&rn, secs);
+	cpu = cpu_seconds() - cpu;
+	if (rn.attack) {
+		printf("loadgen: %s sent %zu requests in %.1f s; answers:",
+		    mode, rn.done, wall);
+		for (i = 0; i < 600; i++)
+			if (rn.http[i])
+				printf(" %zu=%ld", i, rn.http[i]);
+		printf("; nothing %zu, other errors %zu\n",
+		    rn.fails[F_NOTHING], rn.fails[F_CURL]);
+		return 0;
+	}
+	if (wait_s > 0) {
+		snprintf(url, sizeof(url), "%s/v1/results", rn.url);
+		while (now() - t0 < wall + wait_s) {
+			if (get_once(url, &b) == 0 && complete(&b)) {
+				done_s = now() - t0;
+				break;
+			}
+			usleep(100 * 1000);
+		}
+		if (done_s < 0)
+			fprintf(stderr, "loadgen: results not complete after "
+			    "%.0f s\n", wait_s);
+	}
+	report(&rn, wall, cpu, done_s);
+	ret = rn.ok == rn.nbodies && (wait_s == 0 || done_s >= 0) ? 0 : 1;
+	for (i = 0; i < rn.nbodies; i++)
+		free(rn.bodies[i].p);
+	free(rn.bodies);
+	free(rn.queue);
+	free(rn.post.v);
+	free(rn.results.v);
+	free(rn.cons.v);
+	tly_buf_free(&b);
+	curl_global_cleanup();
+	return ret;
+}
