@@ -2,7 +2,8 @@
  * loadgen.c: a load generator for tally-central, for `make bench`.
  *
  *	loadgen -u URL -e ELECTION -d RECORDS [-n N] [-s SKIP] [-r R]
- *	    [-c CONC] [-z] [-k] [-b] [-S MS] [-W SECS] [-A MODE -t SECS]
+ *	    [-c CONC] [-z] [-k] [-b] [-S MS] [-W SECS] [-T SECS]
+ *	    [-A forged|oversize -t SECS]
  *
  * Before the clock starts it signs, with one fresh key per polling area,
  * one batch (seq 1) for each of N polling areas, taken in name order
@@ -24,31 +25,27 @@
  * one at a time, each at most every MS milliseconds, while the posts run.
  * -W SECS then polls GET /v1/results until every level has every polling
  * area reporting and no constituency INCOMPLETE, at most SECS seconds,
- * and reports the seconds from the first POST.
+ * and reports the seconds from the first POST.  -T SECS stops posting
+ * after SECS seconds; the batches not answered by then count as not
+ * stored (the rate is of those answered).
  *
  * -A MODE makes it an attacker instead, for -t SECS (or until SIGTERM):
  * "forged" posts the batches with one signature bit flipped, "oversize"
- * posts bodies of 8 MiB + 1 byte of junk with no Expect, "slowloris"
- * holds CONC connections open, sending one header byte every 5 seconds
- * and reopening each one the server closes.
+ * posts bodies of 8 MiB + 1 byte of junk with no Expect (slowloris.c is
+ * the third attacker).
  *
  * This is a bench program, not product code: it is the one libcurl user
  * outside sync/http.c, and its multi-handle driver below is kept here,
  * out of the product tree, on purpose.  It shares no code path with the
  * central beyond the library's wire and crypto functions used to sign.
  */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,6 +106,7 @@ struct run {
 	size_t		 qhead, qlen, qcap;
 	size_t		 conc;		/* -c */
 	int		 gzip, keep, retry_busy, attack;
+	double		 deadline;	/* -T: stop posting after, 0: never */
 	double		 sample_ms;	/* -S, 0: none */
 	char		 ids[IDS_MAX][TLY_ID_MAX + 1];	/* constituencies */
 	size_t		 nids;
@@ -516,6 +514,8 @@ drive(struct run *rn, double secs)
 			break;
 		if (rn->attack && (stop_flag || now() - t0 >= secs))
 			break;
+		if (rn->deadline > 0 && now() - t0 >= rn->deadline)
+			break;
 		curl_multi_perform(mh, &running);
 		while ((msg = curl_multi_info_read(mh, &left)) != NULL) {
 			struct slot *s;
@@ -595,78 +595,6 @@ complete(const struct tly_buf *b)
 	return yes;
 }
 
-/* Hold conc slow connections to host:port for secs seconds. */
-static int
-slowloris(const char *url, size_t conc, double secs)
-{
-	static const char	 head[] = "POST /v1/batches HTTP/1.1\r\n"
-	    "Host: 127.0.0.1\r\nContent-Type: application/vnd.tally.bundle\r\n"
-	    "Content-Length: 1000\r\nX-Slow: ";
-	struct sockaddr_in	 sa;
-	struct pollfd		*fds;
-	double			 t0 = now(), last = 0;
-	size_t			 i, opened = 0, closed = 0;
-	unsigned		 port;
-	char			 c;
-
-	if (sscanf(url, "http://127.0.0.1:%u", &port) != 1)
-		return tly_fail(TLY_E_INVAL, "slowloris: needs "
-		    "http://127.0.0.1:PORT");
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fds = calloc(conc, sizeof(*fds))) == NULL)
-		return TLY_E_NOMEM;
-	for (i = 0; i < conc; i++)
-		fds[i].fd = -1;
-	while (!stop_flag && now() - t0 < secs) {
-		for (i = 0; i < conc; i++) {
-			if (fds[i].fd >= 0)
-				continue;
-			fds[i].fd = socket(AF_INET, SOCK_STREAM, 0);
-			if (fds[i].fd < 0)
-				break;
-			if (connect(fds[i].fd, (struct sockaddr *)&sa,
-			    sizeof(sa)) != 0 ||
-			    send(fds[i].fd, head, sizeof(head) - 1,
-			    MSG_NOSIGNAL) < 0) {
-				close(fds[i].fd);
-				fds[i].fd = -1;
-				continue;
-			}
-			fcntl(fds[i].fd, F_SETFL, O_NONBLOCK);
-			fds[i].events = POLLIN;
-			opened++;
-		}
-		if (now() - last >= 5) {	/* one byte each */
-			last = now();
-			for (i = 0; i < conc; i++)
-				if (fds[i].fd >= 0 && send(fds[i].fd, "a", 1,
-				    MSG_NOSIGNAL) < 0) {
-					close(fds[i].fd);
-					fds[i].fd = -1;
-					closed++;
-				}
-		}
-		if (poll(fds, conc, 200) > 0)
-			for (i = 0; i < conc; i++)
-				if (fds[i].fd >= 0 && fds[i].revents &&
-				    recv(fds[i].fd, &c, 1, 0) <= 0) {
-					close(fds[i].fd);
-					fds[i].fd = -1;
-					closed++;
-				}
-	}
-	for (i = 0; i < conc; i++)
-		if (fds[i].fd >= 0)
-			close(fds[i].fd);
-	free(fds);
-	printf("loadgen: slowloris held %zu connections, opened %zu, closed "
-	    "by the server %zu\n", conc, opened, closed);
-	return TLY_OK;
-}
-
 /* Print the figures of an honest run. */
 static void
 report(struct run *rn, double wall, double cpu, double done_s)
@@ -731,7 +659,8 @@ main(int argc, char **argv)
 	int			 ch, ret = 1;
 
 	rn.conc = 64;
-	while ((ch = getopt(argc, argv, "A:bc:d:e:kn:r:S:s:t:u:W:z")) != -1) {
+	while ((ch = getopt(argc, argv, "A:bc:d:e:kn:r:S:s:T:t:u:W:z")) !=
+	    -1) {
 		switch (ch) {
 		case 'A': mode = optarg; break;
 		case 'b': rn.retry_busy = 1; break;
@@ -743,6 +672,7 @@ main(int argc, char **argv)
 		case 'r': nrec = strtoul(optarg, NULL, 10); break;
 		case 'S': rn.sample_ms = atof(optarg); break;
 		case 's': skip = strtoul(optarg, NULL, 10); break;
+		case 'T': rn.deadline = atof(optarg); break;
 		case 't': secs = atof(optarg); break;
 		case 'u': rn.url = optarg; break;
 		case 'W': wait_s = atof(optarg); break;
@@ -756,8 +686,6 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	signal(SIGPIPE, SIG_IGN);
-	if (mode != NULL && strcmp(mode, "slowloris") == 0)
-		return slowloris(rn.url, rn.conc, secs) == TLY_OK ? 0 : 1;
 	if (tly_crypto_init() != TLY_OK ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return 1;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The load generator of `make bench` (bench/loadgen), in small: 200
+# pre-signed one-area batches of 4 records, 16 at a time, to a real
+# central.  Every answer must be "stored", and the central must then hold
+# exactly those devices, batches and record keys.  Then the same batches
+# signed for another election: every one must come back rejected, and
+# loadgen must say so and fail.  Nothing here is timed.
+. "$(dirname "$0")/lib.sh"
+LG=$BUILD/bench/loadgen
+[ -x "$LG" ] || fail "$LG is not built (make $LG)"
+
+note "generate the province"
+"$BIN/tally" gen --size province --out "$T/gen" >/dev/null ||
+    fail "tally gen"
+ELECTION=$T/gen/election.json
+start_central c
+url=$(central_url c)
+
+note "200 batches of 4 records at c16"
+"$LG" -u "$url" -e "$ELECTION" -d "$T/gen/records" -n 200 -r 4 -c 16 \
+    >"$T/lg.out" 2>&1 || { cat "$T/lg.out"; fail "loadgen failed"; }
+cat "$T/lg.out"
+res=$(grep '^RESULT ' "$T/lg.out") || fail "no RESULT line"
+expect_match "loadgen result" "$res" ' batches=200 ok=200 fails=0 nothing=0 '
+expect_match "entries" "$(cat "$T/lg.out")" \
+    'entries stored 200, pending 0, duplicate 0, equivocation 0, rejected 0'
+
+st=$(curl -sf "$url/v1/status") || fail "GET /v1/status"
+expect_eq "devices" "$(jq .devices <<<"$st")" 200
+expect_eq "batches" "$(jq .batches <<<"$st")" 200
+expect_eq "applied" "$(jq .applied <<<"$st")" 200
+expect_eq "pending" "$(jq .pending <<<"$st")" 0
+expect_eq "record keys (heads)" "$(jq .keys <<<"$st")" 800
+expect_eq "records held" "$(central_db c 'SELECT count(*) FROM records')" 800
+
+note "signed for another election: all rejected, and loadgen says so"
+if "$LG" -u "$url" -e "$VEC/election-small.json" -d "$T/gen/records" \
+    -n 20 -r 1 -c 4 >"$T/bad.out" 2>&1; then
+	cat "$T/bad.out"
+	fail "loadgen succeeded with every batch rejected"
+fi
+expect_match "rejected" "$(cat "$T/bad.out")" \
+    'entries stored 0, pending 0, duplicate 0, equivocation 0, rejected 20'
+expect_match "not stored" "$(grep '^RESULT ' "$T/bad.out")" ' ok=0 fails=20 '
+expect_eq "batches after" "$(curl -sf "$url/v1/status" | jq .batches)" 200
+echo "PASS"
