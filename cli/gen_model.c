@@ -293,7 +293,7 @@ struct level_spec {
 };
 
 /* The levels of each size. */
-static const struct level_spec specs[4][GEN_LEVELS] = {
+static const struct level_spec specs[3][GEN_LEVELS] = {
 	{	/* commune */
 		{ "na", "Quốc hội", 1, "NA-", 0, 1, { { 2, 1 } } },
 		{ "province", "HĐND tỉnh", 0, "P-", 1, 1, { { 2, 1 } } },
@@ -318,17 +318,10 @@ static const struct level_spec specs[4][GEN_LEVELS] = {
 		    { { 4, 4952 }, { 3, 1048 } } },
 		{ NULL, NULL, 0, NULL, 0, 0, { { 0, 0 } } },
 	},
-	{	/* national-2021: the same and the commune councils */
-		{ "na", "Quốc hội", 1, "NA-", 0, 184,
-		    { { 3, 132 }, { 2, 52 } } },
-		{ "province", "HĐND tỉnh", 0, "P-", 1, 1260,
-		    { { 3, 1206 }, { 2, 54 } } },
-		{ "district", "HĐND huyện", 0, "D-", 1, 6000,
-		    { { 4, 4952 }, { 3, 1048 } } },
-		{ "commune", "HĐND xã", 0, "C-", 2, 31800,
-		    { { 3, 25000 }, { 2, 4000 }, { 4, 2000 }, { 5, 800 } } },
-	},
 };
+/* national-2021: the national levels, then the commune councils. */
+static const struct level_spec commune_2021 = { "commune", "HĐND xã", 0,
+    "C-", 2, 31800, { { 3, 25000 }, { 2, 4000 }, { 4, 2000 }, { 5, 800 } } };
 
 /*
  * The unit an area falls in within the container of a level: the
@@ -618,13 +611,17 @@ gen_model_build(int size, uint64_t seed, const struct gen_target *t,
 {
 	struct gen_model	*m;
 	struct gen_rng		 rng = { seed ^ 0x7a11e1ec7a11e1ecULL };
-	const struct level_spec	*s = specs[size];
+	struct level_spec	 s[GEN_LEVELS];
 	size_t			 base[GEN_LEVELS], i, a;
 	long			 ci;
 	unsigned		 l;
 	int			 r;
 
 	*mp = NULL;
+	memcpy(s, specs[size == GEN_NATIONAL_2021 ? GEN_NATIONAL : size],
+	    sizeof(s));
+	if (size == GEN_NATIONAL_2021)
+		s[3] = commune_2021;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return tly_fail(TLY_E_NOMEM, "out of memory");
 	m->size = size;
