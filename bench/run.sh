@@ -173,9 +173,19 @@ if [ "${BENCH_PERF:-}" = 1 ] && command -v perf >/dev/null; then
 	    >"$W/perf.out" 2>&1
 	kill -INT "$PERF"; wait "$PERF"
 	central_stop
-	echo "  profile of the central during c64 ingest (perf record -g, self):"
-	perf report -i "$W/perf.data" --stdio --no-children --sort symbol \
-	    2>/dev/null | grep -E '^ +[0-9.]+%' | head -n 25 | sed 's/^/  /'
+	echo "  profile of the central during c64 ingest (perf record -g):"
+	echo "  by object:"
+	perf report -i "$W/perf.data" --stdio --no-children --sort dso \
+	    -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -n 8 |
+	    sed 's/^/  /'
+	echo "  by symbol, self:"
+	perf report -i "$W/perf.data" --stdio --no-children \
+	    --sort dso,symbol -g none 2>/dev/null | grep -E '^ +[0-9.]+%' |
+	    head -n 25 | sed 's/^/  /'
+	echo "  system calls, with the kernel's work under them:"
+	perf report -i "$W/perf.data" --stdio --children --sort symbol \
+	    -g none 2>/dev/null | grep -E '^ +[0-9.]+%.*__x64_sys_' |
+	    head -n 10 | sed 's/^/  /'
 fi
 ingest r4c64 -r 4 -c 64
 ingest r4c16 -r 4 -c 16
