@@ -20,7 +20,9 @@
  *
  * for scripts (bench/run.sh).  -z gzips the bodies, -k keeps connections
  * alive (default: a new connection per batch, as from many laptops), -b
- * posts again a batch answered 503 busy (else it counts as a failure).
+ * posts again, up to 5 times, a batch answered 503 busy or with no
+ * answer at all (refused, reset, timed out, "server returned nothing"),
+ * as a device would; each such failure is then counted apart.
  * -S MS samples GET /v1/results and GET /v1/results/constituencies/{id}
  * one at a time, each at most every MS milliseconds, while the posts run.
  * -W SECS then polls GET /v1/results until every level has every polling
@@ -65,6 +67,7 @@
 #define CONC_MAX	4096			/* -c */
 #define IDS_MAX		1024			/* constituencies sampled */
 #define OVERSIZE	(8UL * 1024 * 1024 + 1)	/* -A oversize body */
+#define TRIES_MAX	5			/* -b: posts again at most */
 
 /* Failure kinds, as printed. */
 enum fail_kind {
@@ -81,6 +84,7 @@ struct body {
 	uint8_t		*p;		/* the bundle, maybe gzipped */
 	size_t		 len;
 	size_t		 nrec;		/* records in it */
+	unsigned	 tries;		/* posts again after a failure (-b) */
 };
 
 /* One transfer slot of the multi driver. */
@@ -113,6 +117,7 @@ struct run {
 	/* results */
 	size_t		 done, ok, records, retried;
 	size_t		 fails[F_NKINDS];
+	size_t		 again[F_NKINDS];	/* -b: failures posted again */
 	size_t		 status[5];	/* stored pending dup equiv rejected */
 	long		 http[600];	/* attack mode: answers by status */
 	struct lat	 post, results, cons;
@@ -446,8 +451,10 @@ slot_done(struct run *rn, struct slot *s, CURLcode cc)
 		kind = F_BADANSWER;
 	else if (a > 0)
 		kind = F_NOTSTORED;
-	if (kind == F_BUSY && rn->retry_busy) {
+	if (kind >= 0 && kind <= F_BUSY && rn->retry_busy &&
+	    rn->bodies[job].tries++ < TRIES_MAX) {
 		rn->retried++;
+		rn->again[kind]++;
 		rn->queue[(rn->qhead + rn->qlen++) % rn->qcap] = job;
 		return;
 	}
@@ -617,12 +624,17 @@ report(struct run *rn, double wall, double cpu, double done_s)
 	    lat_ms(&rn->post, 0.5), lat_ms(&rn->post, 0.99),
 	    lat_ms(&rn->post, 1));
 	printf("loadgen: entries stored %zu, pending %zu, duplicate %zu, "
-	    "equivocation %zu, rejected %zu; busy answers posted again %zu\n",
-	    rn->status[0], rn->status[1], rn->status[2], rn->status[3],
-	    rn->status[4], rn->retried);
+	    "equivocation %zu, rejected %zu\n", rn->status[0], rn->status[1],
+	    rn->status[2], rn->status[3], rn->status[4]);
 	printf("loadgen: failures %zu:", fails);
 	for (i = 0; i < F_NKINDS; i++)
 		printf(" %s %zu", fail_names[i], rn->fails[i]);
+	if (rn->retried > 0) {
+		printf("\nloadgen: posted again after a failure (-b) %zu:",
+		    rn->retried);
+		for (i = 0; i <= F_BUSY; i++)
+			printf(" %s %zu", fail_names[i], rn->again[i]);
+	}
 	printf("\nloadgen: own CPU %.0f%% of one core\n", 100 * cpu / wall);
 	if (rn->sample_ms > 0)
 		printf("loadgen: during ingest GET /v1/results n=%zu p50 %.1f ms"
@@ -736,9 +748,12 @@ main(int argc, char **argv)
 		    rn.fails[F_NOTHING], rn.fails[F_CURL]);
 		return 0;
 	}
-	if (wait_s > 0) {
+	if (wait_s > 0 && rn.ok < rn.nbodies)
+		fprintf(stderr, "loadgen: %zu batches not stored: the results "
+		    "cannot be complete\n", rn.nbodies - rn.ok);
+	else if (wait_s > 0) {
 		snprintf(url, sizeof(url), "%s/v1/results", rn.url);
-		while (now() - t0 < wall + wait_s) {
+		while (now() - t0 < wall + wait_s && !stop_flag) {
 			if (get_once(url, &b) == 0 && complete(&b)) {
 				done_s = now() - t0;
 				break;
