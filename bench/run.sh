@@ -36,7 +36,7 @@
 #  7. hostile load: honest ingest (4 records, c64) during a slow-loris
 #     (bench/slowloris.c, 600 connections), during oversized bodies and
 #     during a flood of forged batches (bench/loadgen -A), each divided
-#     by the clean c64 rate of step 2.
+#     by the clean c64 rate measured again just before them.
 #
 # Environment: BUILD, BIN (as make); BENCH_QUICK=1 scales everything down
 # (2,000 batches per run, the province election instead of the national
@@ -301,7 +301,7 @@ hostile() {	# NAME ATTACKER-COMMAND...
 	central_stop
 	echo "  $name: $(grep -h 'loadgen: [0-9]* answered\|failures' "$W/$name.out" | tr '\n' ' ')"
 	echo "  $name: attacker: $(grep -v '^loadgen: signed' "$W/$name.attack" | tail -n 1)"
-	echo "  $name: ratio to clean $(div "$(field "$W/$name.out" bps)" "$BPS4")"
+	echo "  $name: ratio to clean $(div "$(field "$W/$name.out" bps)" "$CLEAN")"
 }
 # Each attacker execs, so that its pid is the one hostile() kills.
 hostile_slowloris() { exec "$BUILD/bench/slowloris" -c 600 -t 600 "$1"; }
@@ -310,12 +310,15 @@ hostile_forged() {
 	exec "$LG" -A forged -c 64 -t 600 -n 2000 -e "$BIGE" \
 	    -d "$BIGD" -u "$1"
 }
+# The clean rate again, just before: the machine's load drifts.
+ingest clean -r 4 -c 64
+CLEAN=$(field "$W/clean.out" bps)
 hostile slowloris hostile_slowloris
 hostile oversize hostile_oversize
 hostile forged hostile_forged
 HOST=n/a
 for h in slowloris oversize forged; do
-	r=$(div "$(field "$W/$h.out" bps)" "$BPS4")
+	r=$(div "$(field "$W/$h.out" bps)" "$CLEAN")
 	if [ "$r" = n/a ]; then HOST=n/a; break; fi
 	HOST=$(awk -v a="$HOST" -v b="$r" 'BEGIN { print (a == "n/a" || b < a) ? b : a }')
 done
