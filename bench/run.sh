@@ -122,7 +122,7 @@ gen() {
 	if [ ! -f "$d/stamp" ] || [ "$BIN/tally" -nt "$d/stamp" ]; then
 		rm -rf "$d"
 		mkdir -p "$d"
-		"$BIN/tally" gen --size "$1" --out "$d" >"$d/gen.txt" || exit 1
+		"$BIN/tally" gen --size "$1" --out "$d" >"$d.txt" || exit 1
 		touch "$d/stamp"
 	fi
 	echo "$d"
@@ -154,6 +154,7 @@ else
 fi
 say "generate $BIG and $SMALL"
 BIGG=$(gen "$BIG"); SMALLG=$(gen "$SMALL")
+[ -f "$BIGG/stamp" ] && [ -f "$SMALLG/stamp" ] || { echo "tally gen failed"; exit 1; }
 BIGE=$BIGG/election.json; BIGD=$BIGG/records
 NAREAS=$(ls "$BIGD" | wc -l)
 [ "$N" -gt "$NAREAS" ] && N=$NAREAS
@@ -208,7 +209,7 @@ national() {	# NAME GENDIR
 	echo "central peak RSS $(hwm_mib "$CPID") MiB" >>"$out"
 	echo "RESULT hwm_mib=$(hwm_mib "$CPID")" >>"$out"
 	central_stop
-	echo "  $1: $(sed -n 's/^ *\([0-9]* polling areas, [0-9]* count records\).*/\1/p' "$2/gen.txt")"
+	echo "  $1: $(sed -n 's/^ *\([0-9]* polling areas, [0-9]* count records\).*/\1/p' "$2.txt")"
 	grep -v '^RESULT' "$out" | sed "s/^/  $1: /"
 }
 national "$BIG" "$BIGG"
