@@ -1,9 +1,12 @@
 /*
- * log.c: timestamped logging to stderr.
+ * log.c: timestamped logging to stderr, or sd-daemon(3) "<N>" priority
+ * prefixes when stderr is the systemd journal.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,18 +14,39 @@
 
 static const char		*log_prog = "tally";
 static enum tly_log_level	 log_level = TLY_LOG_INFO;
+static int			 log_journal;	/* stderr is the journal */
+
+int
+tly_log_journal_stream(const char *env, int fd)
+{
+	unsigned long long	dev, ino;
+	struct stat		st;
+	char			tail;
+
+	if (env == NULL || sscanf(env, "%llu:%llu%c", &dev, &ino,
+	    &tail) != 2)
+		return 0;
+	if (fstat(fd, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 tly_log_init(const char *progname, enum tly_log_level level)
 {
 	log_prog = progname;
 	log_level = level;
+	log_journal = tly_log_journal_stream(getenv("JOURNAL_STREAM"),
+	    STDERR_FILENO);
 }
 
 void
 tly_log(enum tly_log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
+	/* syslog(3) priorities: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG. */
+	static const int prio[] = { 3, 4, 6, 7 };
 	char		 line[2048], ts[32];
 	struct tm	 tm;
 	time_t		 now;
@@ -31,11 +55,16 @@ tly_log(enum tly_log_level level, const char *fmt, ...)
 
 	if (level > log_level)
 		return;
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof(line), "%s %s[%ld]: %s: ", ts, log_prog,
-	    (long)getpid(), names[level]);
+	if (log_journal)	/* the journal stamps time, name and pid */
+		n = snprintf(line, sizeof(line), "<%d>%s: ", prio[level],
+		    names[level]);
+	else {
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		n = snprintf(line, sizeof(line), "%s %s[%ld]: %s: ", ts,
+		    log_prog, (long)getpid(), names[level]);
+	}
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	va_start(ap, fmt);

@@ -2,6 +2,10 @@
  * log.h: logging to stderr for the binaries.  Library modules never log.
  *
  * Lines look like "2026-11-21T14:02:00Z tallyd[123]: warn: message".
+ * When stderr is the systemd journal ($JOURNAL_STREAM names it), lines
+ * are "<4>warn: message" instead: the sd-daemon(3) priority prefix that
+ * journald turns into the entry's PRIORITY (3 error, 4 warn, 6 info,
+ * 7 debug), without the time, name and pid the journal records itself.
  * Anything a peer sent must go through tly_log_escape() first.
  */
 #ifndef TLY_LOG_H
@@ -11,8 +15,17 @@
 
 enum tly_log_level { TLY_LOG_ERROR, TLY_LOG_WARN, TLY_LOG_INFO, TLY_LOG_DEBUG };
 
-/* Set the program name (copied pointer, must outlive logging) and level. */
+/*
+ * Set the program name (copied pointer, must outlive logging) and level,
+ * and choose the journal format when $JOURNAL_STREAM is stderr.
+ */
 void	tly_log_init(const char *progname, enum tly_log_level level);
+
+/*
+ * 1 if env (the value of $JOURNAL_STREAM, "DEV:INODE", or NULL) names
+ * the file open on fd, as systemd sets it for a service's stderr; else 0.
+ */
+int	tly_log_journal_stream(const char *env, int fd);
 
 void	tly_log(enum tly_log_level level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -292,6 +294,68 @@ test_daemon_helpers(void **state)
 	}
 }
 
+/* sd_notify without libsystemd: one "READY=1" datagram, or nothing. */
+static void
+test_daemon_notify(void **state)
+{
+	struct sockaddr_un	sun;
+	char			buf[32] = { 0 };
+	int			fd;
+
+	unsetenv("NOTIFY_SOCKET");
+	assert_int_equal(tly_daemon_notify("READY=1"), TLY_OK);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/notify", tmpdir);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	setenv("NOTIFY_SOCKET", sun.sun_path, 1);
+	assert_int_equal(tly_daemon_notify("READY=1"), TLY_OK);
+	assert_int_equal(recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT), 7);
+	assert_string_equal(buf, "READY=1");
+	close(fd);
+	unlink(sun.sun_path);
+	/* Nobody listening, or not a path: an error, never a crash. */
+	assert_int_equal(tly_daemon_notify("READY=1"), TLY_E_IO);
+	setenv("NOTIFY_SOCKET", "relative", 1);
+	assert_int_equal(tly_daemon_notify("READY=1"), TLY_E_CONFIG);
+	unsetenv("NOTIFY_SOCKET");
+}
+
+/* stderr is the journal: "<N>" priority prefixes, no timestamp. */
+static void
+test_log_journal(void **state)
+{
+	struct stat	st;
+	char		env[64], buf[128] = { 0 };
+	int		fds[2], saved;
+
+	assert_int_equal(tly_log_journal_stream(NULL, 0), 0);
+	assert_int_equal(tly_log_journal_stream("12:x", 0), 0);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(fstat(fds[1], &st), 0);
+	snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	assert_int_equal(tly_log_journal_stream(env, fds[1]), 1);
+	assert_int_equal(tly_log_journal_stream(env, fds[0] + 100), 0);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
+	setenv("JOURNAL_STREAM", env, 1);
+	tly_log_init("t", TLY_LOG_INFO);
+	tly_log_warn("disk %d%% full", 91);
+	tly_log_error("gone");
+	unsetenv("JOURNAL_STREAM");
+	tly_log_init("t", TLY_LOG_INFO);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	close(fds[1]);
+	assert_true(read(fds[0], buf, sizeof(buf) - 1) > 0);
+	close(fds[0]);
+	assert_string_equal(buf, "<4>warn: disk 91% full\n<3>error: gone\n");
+}
+
 static void
 test_errors(void **state)
 {
@@ -428,6 +492,8 @@ main(void)
 		cmocka_unit_test(test_json_writer),
 		cmocka_unit_test(test_log_escape),
 		cmocka_unit_test(test_daemon_helpers),
+		cmocka_unit_test(test_daemon_notify),
+		cmocka_unit_test(test_log_journal),
 		cmocka_unit_test(test_errors),
 	};
 	int	r;
