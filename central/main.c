@@ -170,6 +170,8 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (tly_daemon_notify("READY=1") != TLY_OK)
+		tly_log_warn("%s", tly_errdetail());
 	tly_log_info("signal %d: shutting down", tly_daemon_wait());
 	rc = 0;
  out:

@@ -8,10 +8,13 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/daemon.h"
@@ -123,6 +126,42 @@ tly_daemon_ready(int fd, const char *line)
 		return tly_fail(TLY_E_IO, "readiness fd %d: %s", fd,
 		    w < 0 ? strerror(errno) : "short write");
 	return TLY_OK;
+}
+
+int
+tly_daemon_notify(const char *state)
+{
+	struct sockaddr_un	 sun;
+	const char		*path = getenv("NOTIFY_SOCKET");
+	size_t			 plen, n = strlen(state);
+	socklen_t		 alen;
+	ssize_t			 w;
+	int			 fd, r = TLY_OK;
+
+	if (path == NULL || path[0] == '\0')
+		return TLY_OK;
+	plen = strlen(path);
+	if ((path[0] != '/' && path[0] != '@') || plen >= sizeof(sun.sun_path))
+		return tly_fail(TLY_E_CONFIG, "NOTIFY_SOCKET: not a unix "
+		    "socket path: %.64s", path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, plen);
+	if (path[0] == '@')		/* Linux abstract namespace */
+		sun.sun_path[0] = '\0';
+	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return tly_fail(TLY_E_IO, "NOTIFY_SOCKET: socket: %s",
+		    strerror(errno));
+	do
+		w = sendto(fd, state, n, MSG_NOSIGNAL,
+		    (struct sockaddr *)&sun, alen);
+	while (w < 0 && errno == EINTR);
+	if (w < 0 || (size_t)w != n)
+		r = tly_fail(TLY_E_IO, "NOTIFY_SOCKET %.64s: %s", path,
+		    w < 0 ? strerror(errno) : "short write");
+	close(fd);
+	return r;
 }
 
 int

@@ -88,6 +88,14 @@ int	tly_daemon_parse_fd(const char *s, int *fd);
 int	tly_daemon_ready(int fd, const char *line);
 
 /*
+ * Tell the service manager (systemd Type=notify) state, e.g. "READY=1":
+ * one datagram to the unix socket $NOTIFY_SOCKET ("@name": abstract),
+ * as sd_notify(3) does, without linking libsystemd.  TLY_OK when
+ * $NOTIFY_SOCKET is unset or empty (not under systemd), or when sent.
+ */
+int	tly_daemon_notify(const char *state);
+
+/*
  * TLY_OK if the secret key file path is missing (it will be created
  * 0600) or not accessible to group or others; else TLY_E_KEY naming it.
  */

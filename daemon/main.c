@@ -253,6 +253,8 @@ main(int argc, char **argv)
 	if (a.readyfd >= 0 && tly_daemon_ready(a.readyfd, "READY\n") !=
 	    TLY_OK)
 		tly_log_warn("%s", tly_errdetail());
+	if (tly_daemon_notify("READY=1") != TLY_OK)
+		tly_log_warn("%s", tly_errdetail());
 	tly_log_info("signal %d: shutting down", tly_daemon_wait());
 	ex = 0;
 	goto out;
