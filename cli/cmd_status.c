@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/trust.h"
 #include "common/err.h"
 #include "common/json.h"
 
@@ -189,6 +190,43 @@ print_problem(const struct tly_json *root, uint64_t now)
 	printf("\n");
 }
 
+/*
+ * The device's own certificate (scope and expiry), and whether the
+ * central's receipts are checked against its certificate.
+ */
+static void
+print_certs(const struct tly_json *root)
+{
+	struct tly_buf	 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	struct tly_cert	*c = NULL;
+	const char	*s = cli_jstr(root, "certificate");
+	char		 t[32];
+	int		 certified = 0;
+
+	if (s == NULL)
+		printf("certificate:  none: this laptop is not enrolled "
+		    "(tally enroll request, then tally enroll install)\n");
+	else if (tly_b64_decode(s, strlen(s), &b) != TLY_OK ||
+	    tly_cert_parse(b.p, b.len, NULL, &c) != TLY_OK)
+		printf("certificate:  unreadable\n");
+	else {
+		printf("certificate:  ");
+		cli_cert_print(c);
+		if (c->not_after < (uint64_t)time(NULL))
+			printf("              EXPIRED since %s: the central "
+			    "refuses its batches\n", cli_fmt_time(c->not_after,
+			    t, sizeof(t)));
+	}
+	(void)tly_json_bool(tly_json_get(root, "central_certified"), "status",
+	    &certified);
+	if (cli_jstr(root, "central") != NULL)
+		printf("central key:  %s\n", certified ? "certified by the authority "
+		    "(central-cert)" : "not certified: receipts are checked "
+		    "against central-key only");
+	tly_cert_free(c);
+	tly_buf_free(&b);
+}
+
 /* Print the human form of GET /v1/status. */
 static int
 print_status(const struct tly_json *root)
@@ -214,6 +252,7 @@ print_status(const struct tly_json *root)
 		printf(" (id %s)\n", cli_esc(cli_jstr(election, "id"), esc,
 		    sizeof(esc)));
 	}
+	print_certs(root);
 	counts = tly_json_get(root, "counts");
 	records = tly_json_get(root, "records");
 	relayed = tly_json_get(root, "relayed");

@@ -322,6 +322,7 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 {
 	struct tly_dsync_status	 st;
 	struct tly_jw		 w;
+	struct tly_buf		 b64 = TLY_BUF_INIT(2 * TLY_MSG_MAX);
 	uint64_t		 counts[TLY_DSTATE_N], records[TLY_DSTATE_N];
 	uint64_t		 relayed[TLY_DSTATE_N];
 	int			 r;
@@ -344,6 +345,15 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	tly_jw_hex(&w, d->device, TLY_PK_LEN);
 	tly_jw_key(&w, "central");
 	tly_jw_str(&w, d->conf.central);
+	tly_jw_key(&w, "central_certified");
+	tly_jw_bool(&w, d->has_central && d->conf.central_cert != NULL);
+	tly_jw_key(&w, "certificate");
+	if (d->cert_msg.len > 0 && tly_b64_encode(d->cert_msg.p,
+	    d->cert_msg.len, &b64) == TLY_OK)
+		tly_jw_strn(&w, (const char *)b64.p, b64.len);
+	else
+		tly_jw_null(&w);
+	tly_buf_free(&b64);
 	tly_jw_key(&w, "election");
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "id");

@@ -28,6 +28,10 @@ static const struct tly_ckey dconf_keys[] = {
 	{ "election", TLY_CKEY_STR, F(election), 0, 0, NULL, 1, NULL },
 	{ "central", TLY_CKEY_STR, F(central), 0, 0, NULL, 0, NULL },
 	{ "central-key", TLY_CKEY_STR, F(central_key), 0, 0, NULL, 0, NULL },
+	{ "central-cert", TLY_CKEY_STR, F(central_cert), 0, 0, NULL, 0, NULL },
+	{ "authority", TLY_CKEY_STR, F(authority), 0, 0, NULL, 0, NULL },
+	{ "passphrase-fd", TLY_CKEY_UINT, F(passphrase_fd_u), 0, 1023, NULL, 0,
+	    NULL },
 	{ "mode", TLY_CKEY_CHOICE, F(test), 0, 0, "live", 0, mode_words },
 	{ "backoff-min", TLY_CKEY_UINT, F(backoff_min), 1, 86400, "1", 0,
 	    NULL },
@@ -144,17 +148,27 @@ tly_dconf_load(const char *path, struct tly_dconf *c)
 	if (c->central != NULL) {
 		if ((r = dconf_central(cfg, c->central)) != TLY_OK)
 			goto out;
-		if (c->central_key == NULL) {
-			r = tly_fail(TLY_E_CONFIG, "%s: 'central-key' is "
-			    "required with 'central'",
+		if (c->central_key == NULL && c->central_cert == NULL) {
+			r = tly_fail(TLY_E_CONFIG, "%s: 'central-cert' (or "
+			    "'central-key') is required with 'central'",
 			    tly_config_where(cfg, "central"));
 			goto out;
 		}
-	} else if (c->central_key != NULL) {
-		r = tly_fail(TLY_E_CONFIG, "%s: 'central-key' without "
-		    "'central'", tly_config_where(cfg, "central-key"));
+	} else if (c->central_key != NULL || c->central_cert != NULL) {
+		r = tly_fail(TLY_E_CONFIG, "%s: '%s' without 'central'",
+		    tly_config_where(cfg, c->central_key != NULL ?
+		    "central-key" : "central-cert"), c->central_key != NULL ?
+		    "central-key" : "central-cert");
 		goto out;
 	}
+	if (c->central_cert != NULL && c->authority == NULL) {
+		r = tly_fail(TLY_E_CONFIG, "%s: 'central-cert' needs "
+		    "'authority', the key that signed it",
+		    tly_config_where(cfg, "central-cert"));
+		goto out;
+	}
+	c->passphrase_fd = tly_config_get(cfg, "passphrase-fd") != NULL ?
+	    (int)c->passphrase_fd_u : -1;
 	if (c->socket_group != NULL) {
 		if ((gr = getgrnam(c->socket_group)) == NULL) {
 			r = tly_fail(TLY_E_CONFIG, "%s: socket-group %s: no such "
@@ -191,6 +205,8 @@ tly_dconf_finish(struct tly_dconf *c)
 	free(c->election);
 	free(c->central);
 	free(c->central_key);
+	free(c->central_cert);
+	free(c->authority);
 	free(c->user);
 	free(c->socket_group);
 	memset(c, 0, sizeof(*c));

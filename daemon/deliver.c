@@ -176,9 +176,14 @@ pass_result(struct tly_dsync *s, const struct tly_dstore_item *items,
 	it = &items[index];
 	if ((str = tly_json_string(tly_json_get(el, "receipt"))) != NULL) {
 		if (tly_b64_decode(str, strlen(str), &rb) != TLY_OK ||
-		    tly_receipt_verify(rb.p, rb.len, s->d->central_pk, &rc) !=
-		    TLY_OK ||
-		    tly_envelope_parse(it->bytes, it->len, &env) != TLY_OK ||
+		    tly_dkeys_receipt(s->d, rb.p, rb.len, &rc) != TLY_OK) {
+			tly_log_warn("sync: invalid receipt for batch seq "
+			    "%llu: %s", (unsigned long long)it->seq,
+			    tly_errdetail());
+			pass_error(p, tly_errdetail());
+			goto out;	/* not delivery */
+		}
+		if (tly_envelope_parse(it->bytes, it->len, &env) != TLY_OK ||
 		    memcmp(rc.device, env.signer, TLY_PK_LEN) != 0 ||
 		    rc.seq != it->seq ||
 		    memcmp(rc.batch, it->id, TLY_HASH_LEN) != 0) {
@@ -396,10 +401,12 @@ resume_receipt(struct tly_dsync *s, enum tly_dkind kind,
 
 	if ((str = tly_json_string(tly_json_get(el, "receipt"))) == NULL ||
 	    tly_b64_decode(str, strlen(str), &rb) != TLY_OK ||
-	    tly_receipt_verify(rb.p, rb.len, s->d->central_pk, &rc) != TLY_OK ||
+	    tly_dkeys_receipt(s->d, rb.p, rb.len, &rc) != TLY_OK ||
 	    memcmp(rc.device, key, TLY_PK_LEN) != 0) {
 		tly_log_warn("sync: a receipt in the central's list does not "
 		    "verify under its key for this device; ignored");
+		if (rb.len > 0)
+			pass_error(p, tly_errdetail());
 		goto out;
 	}
 	/* Another batch of that seq (not held here) is none of ours. */

@@ -80,12 +80,6 @@ load(struct tallyd *d, int *exitp)
 	int		r;
 
 	*exitp = EXIT_USAGE;
-	if ((r = tly_daemon_key_private(d->conf.key)) != TLY_OK)
-		goto out;
-	if ((r = tly_key_load_or_create(d->conf.key, &d->key)) != TLY_OK ||
-	    (r = tly_daemon_key_private(d->conf.key)) != TLY_OK)
-		goto out;
-	memcpy(d->device, tly_key_public(d->key), TLY_PK_LEN);
 	if ((r = tly_buf_read_file(d->conf.election, TLY_D_ELECTION_MAX,
 	    &def)) != TLY_OK)
 		goto out;
@@ -94,12 +88,8 @@ load(struct tallyd *d, int *exitp)
 		r = tly_fail(r, "%s: %s", d->conf.election, tly_errdetail());
 		goto out;
 	}
-	if (d->conf.central != NULL) {
-		if ((r = tly_pubkey_load(d->conf.central_key, d->central_pk)) !=
-		    TLY_OK)
-			goto out;
-		d->has_central = 1;
-	}
+	if ((r = tly_dkeys_load(d)) != TLY_OK)
+		goto out;
 	*exitp = 1;
 	r = TLY_OK;
  out:
@@ -268,7 +258,7 @@ main(int argc, char **argv)
 	if (have_mu)
 		pthread_mutex_destroy(&d.seal_mu);
 	tly_election_free(d.election);
-	tly_key_free(d.key);
+	tly_dkeys_free(&d);
 	tly_dconf_finish(&d.conf);
 	if (lockfd >= 0)
 		close(lockfd);

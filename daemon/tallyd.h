@@ -2,6 +2,8 @@
  * tallyd.h: the field daemon's internal interfaces.
  *
  *   config.c  the keyword table of tallyd.conf, into struct tly_dconf
+ *   keys.c    the device key (passphrase), its certificate, the central's
+ *             key or certificate, and the receipt check (PROTOCOL.md 9.3)
  *   seal.c    checks records and seals them into batches; takes in
  *             relayed bundles
  *   syncer.c  the background thread that delivers batches to the central:
@@ -55,6 +57,10 @@ struct tly_dconf {
 	char		*election;	/* election definition file */
 	char		*central;	/* central base URL, or NULL */
 	char		*central_key;	/* central public key file, or NULL */
+	char		*central_cert;	/* central certificate file, or NULL */
+	char		*authority;	/* authority public key file, or NULL */
+	uint64_t	 passphrase_fd_u;	/* passphrase-fd as read */
+	int		 passphrase_fd;	/* fd of the key's passphrase, or -1 */
 	char		*user;		/* user to run as when root, or NULL */
 	int		 test;		/* mode test (else live) */
 	uint64_t	 backoff_min;	/* seconds, >= 1 */
@@ -75,6 +81,8 @@ void	tly_dconf_finish(struct tly_dconf *c);		/* NULL-safe */
 /* ---- The daemon ---------------------------------------------------------- */
 
 struct tly_dsync;
+struct tly_trust;
+struct tly_cert;
 
 /* Everything the handlers and the sync thread share. */
 struct tallyd {
@@ -85,10 +93,37 @@ struct tallyd {
 	uint8_t			 election_hash[TLY_HASH_LEN];	/* of its bytes */
 	int			 has_central;	/* central configured */
 	uint8_t			 central_pk[TLY_PK_LEN];	/* its key */
+	int			 has_authority;	/* authority configured */
+	uint8_t			 authority[TLY_PK_LEN];	/* its key */
+	struct tly_trust	*trust;		/* authority's objects, or NULL */
+	struct tly_cert		*cert;		/* own certificate, or NULL */
+	struct tly_buf		 cert_msg;	/* its signed bytes */
 	struct tly_dstore	*store;		/* database */
 	pthread_mutex_t		 seal_mu;	/* one sealer at a time */
 	struct tly_dsync	*sync;		/* NULL without a central */
 };
+
+/* ---- Keys and certificates (keys.c) ------------------------------------ */
+
+struct tly_receipt;
+
+/*
+ * Load the device key (unlocked through passphrase-fd when encrypted;
+ * created when missing and not encrypted), the authority key, the
+ * device's own certificate beside the key and the central's key (from
+ * central-cert, checked against the authority, this election and the
+ * clock; or from central-key).  d->election_hash must be set.
+ */
+int	tly_dkeys_load(struct tallyd *d);
+/* Free what tly_dkeys_load() loaded.  NULL fields are fine. */
+void	tly_dkeys_free(struct tallyd *d);
+/*
+ * Verify receipt m[0..len) as the configured central's, certified at the
+ * receipt's own time when central-cert is set.  TLY_E_RECEIPT with a
+ * detail in words; a receipt signed by another key names both keys.
+ */
+int	tly_dkeys_receipt(const struct tallyd *d, const uint8_t *m, size_t len,
+	    struct tly_receipt *rc);
 
 /* ---- Sealing and relaying (seal.c) --------------------------------------- */
 
