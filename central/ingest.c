@@ -95,15 +95,6 @@ entry_reject(struct entry *e, int err, const char *fmt, ...)
 	return TLY_OK;
 }
 
-/* The detail of the last failure, or the error's text if none was set. */
-static const char *
-detail_or(int err)
-{
-	const char	*d = tly_errdetail();
-
-	return strcmp(d, "no detail") == 0 ? tly_strerror(err) : d;
-}
-
 /*
  * PROTOCOL.md 10 steps 1-7 for e, by the one verifier.  Returns TLY_OK
  * (e verified or rejected) or an error of the central itself (out of
@@ -149,13 +140,13 @@ store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
 		return r;
 	tly_errclear();
 	r = tly_cstore_check(c->store, b, receipt);
-	if (r == TLY_CSTORE_DUPLICATE) {
+	if (r == TLY_E_DUPLICATE) {
 		*dup = 1;
 		return tly_cstore_release(c->store);
 	}
 	if (r == TLY_E_SEQ_CONFLICT || r == TLY_E_SEQ_GAP ||
 	    r == TLY_E_CHAIN) {	/* 10 step 8 */
-		entry_reject(e, r, "%s", detail_or(r));
+		entry_reject(e, r, "%s", tly_errmsg(r));
 		return tly_cstore_rollback_to(c->store);
 	}
 	if (r != TLY_OK)
@@ -460,8 +451,8 @@ tly_central_post_batches(struct tly_central *c,
 		goto out;
 	tly_errclear();
 	if (body == NULL || tly_bundle_open(body, len, &br) != TLY_OK) {
-		tly_log_escape(detail_or(TLY_E_BUNDLE),
-		    strlen(detail_or(TLY_E_BUNDLE)), esc, sizeof(esc));
+		tly_log_escape(tly_errmsg(TLY_E_BUNDLE),
+		    strlen(tly_errmsg(TLY_E_BUNDLE)), esc, sizeof(esc));
 		tly_log_warn("rejected upload: bad bundle: %s", esc);
 		tly_http_resp_error(resp, 400, "bad_bundle", "%s", esc);
 		goto out;
@@ -508,7 +499,7 @@ tly_central_post_batches(struct tly_central *c,
 		resp->retry_after = RETRY_AFTER_S;
 		goto out;
 	}
-	tly_log_escape(detail_or(r), strlen(detail_or(r)), esc, sizeof(esc));
+	tly_log_escape(tly_errmsg(r), strlen(tly_errmsg(r)), esc, sizeof(esc));
 	tly_log_error("upload failed, nothing applied: %s: %s",
 	    tly_strerror(r), esc);
 	tly_http_resp_error(resp, 500, "internal",

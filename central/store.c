@@ -603,7 +603,7 @@ tly_cstore_check(struct tly_cstore *s, const struct tly_batch *b,
 		r = tly_buf_add(receipt, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0));
 		if (r == TLY_OK)
-			r = TLY_CSTORE_DUPLICATE;
+			r = TLY_E_DUPLICATE;
 		goto out;
 	}
 	if (rc != SQLITE_DONE) {

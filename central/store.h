@@ -32,7 +32,6 @@
 #include "sync/wire.h"
 
 #define TLY_CSTORE_VERSION	2	/* PRAGMA user_version of the schema */
-#define TLY_CSTORE_DUPLICATE	1	/* tly_cstore_check: batch already held */
 #define TLY_CSTORE_AHEAD_MAX	4096	/* seqs past head held as pending */
 #define TLY_CSTORE_SAME_SEQ_MAX	16	/* different batches kept per seq */
 #define TLY_CSTORE_LOCK_S	5	/* wait for a lock, then TLY_E_BUSY */
@@ -76,7 +75,7 @@ int	tly_cstore_rollback_to(struct tly_cstore *s);
 
 /*
  * PROTOCOL.md 10 step 8 for parsed batch b, inside a transaction.
- * Returns TLY_OK when b may be stored; TLY_CSTORE_DUPLICATE when b's id is
+ * Returns TLY_OK when b may be stored; TLY_E_DUPLICATE when b's id is
  * held, with the original receipt bytes appended to receipt; or
  * TLY_E_CHAIN, TLY_E_SEQ_GAP, TLY_E_SEQ_CONFLICT (detail set), TLY_E_DB.
  */

@@ -11,6 +11,7 @@
 
 static _Thread_local char	detail[DETAIL_MAX];	/* last tly_fail() */
 static _Thread_local int	detail_set;		/* detail is valid */
+static _Thread_local int	detail_err;		/* its code */
 
 /* Text and wire code for each error, indexed by -err. */
 static const struct {
@@ -54,6 +55,7 @@ static const struct {
 	{ "certificate revoked",		"revoked" },
 	{ "certificate expired or not yet valid", "expired" },
 	{ "invalid certificate, revocation list or decision", "bad_certificate" },
+	{ "already held",			"duplicate" },
 };
 
 _Static_assert(sizeof(errs) / sizeof(errs[0]) == -TLY_E_MAX_,
@@ -87,6 +89,7 @@ tly_fail(int err, const char *fmt, ...)
 	va_end(ap);
 	memcpy(detail, tmp, sizeof(detail));
 	detail_set = 1;
+	detail_err = err;
 	return err;
 }
 
@@ -96,9 +99,16 @@ tly_errdetail(void)
 	return detail_set ? detail : "no detail";
 }
 
+const char *
+tly_errmsg(int err)
+{
+	return detail_set && detail_err == err ? detail : tly_strerror(err);
+}
+
 void
 tly_errclear(void)
 {
 	detail_set = 0;
+	detail_err = TLY_OK;
 	detail[0] = '\0';
 }

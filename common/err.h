@@ -47,7 +47,8 @@ enum tly_err {
 	TLY_E_REVOKED		= -34,	/* the certificate is revoked */
 	TLY_E_EXPIRED		= -35,	/* outside the certificate's window */
 	TLY_E_CERT		= -36,	/* malformed trust object (PROTOCOL 13) */
-	TLY_E_MAX_		= -37	/* one past the last code */
+	TLY_E_DUPLICATE		= -37,	/* the object is already held */
+	TLY_E_MAX_		= -38	/* one past the last code */
 };
 
 /* Static English text for an error code; never NULL. */
@@ -67,7 +68,20 @@ const char	*tly_err_code(int err);
 int		 tly_fail(int err, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
-/* The last detail set on this thread, or tly_strerror(err) if none. */
+/*
+ * The detail of err: the message of the last tly_fail(err, ...) on this
+ * thread when that failure carried this same code and tly_errclear() has
+ * not been called since; otherwise tly_strerror(err).  Never NULL.  Use
+ * this to report a code with its detail: the code and its message travel
+ * together.
+ */
+const char	*tly_errmsg(int err);
+
+/*
+ * The message of the last tly_fail() on this thread, whatever its code,
+ * or "no detail" when there is none since tly_errclear().  Prefer
+ * tly_errmsg(), which falls back to the code's own text.
+ */
 const char	*tly_errdetail(void);
 
 /* Forget the detail (call before an operation whose detail you read). */

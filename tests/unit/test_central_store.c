@@ -270,7 +270,7 @@ test_duplicate(void **state)
 
 	simple_batch(&b1, f->dev, 1, NULL, 100);
 	assert_int_equal(submit(f, &b1, &rc1), TLY_OK);
-	assert_int_equal(submit(f, &b1, &rc2), TLY_CSTORE_DUPLICATE);
+	assert_int_equal(submit(f, &b1, &rc2), TLY_E_DUPLICATE);
 	assert_int_equal(rc2.len, rc1.len);
 	assert_memory_equal(rc2.p, rc1.p, rc1.len);
 	assert_int_equal(tly_cstore_head(f->s, tly_key_public(f->dev), &head,
@@ -604,7 +604,7 @@ submit_all(struct fx *f, struct tb *t, const size_t *order, size_t n)
 	for (i = 0; i < n; i++) {
 		tly_buf_reset(&rc);
 		r = submit(f, &t[order[i]], &rc);
-		assert_true(r == TLY_OK || r == TLY_CSTORE_DUPLICATE);
+		assert_true(r == TLY_OK || r == TLY_E_DUPLICATE);
 	}
 	tly_buf_free(&rc);
 }

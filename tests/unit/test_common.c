@@ -374,6 +374,22 @@ test_errors(void **state)
 	assert_string_equal(tly_errdetail(), "outer: seq 3");
 }
 
+/* err.h: the detail of an error code falls back to its text. */
+static void
+test_errmsg(void **state)
+{
+	tly_errclear();
+	/* No detail at all: the code's own text. */
+	assert_string_equal(tly_errmsg(TLY_E_NOMEM), tly_strerror(TLY_E_NOMEM));
+	/* A detail belongs to the code it was set with. */
+	tly_fail(TLY_E_CHAIN, "prev is %s", "wrong");
+	assert_string_equal(tly_errmsg(TLY_E_CHAIN), "prev is wrong");
+	assert_string_equal(tly_errmsg(TLY_E_NOMEM), tly_strerror(TLY_E_NOMEM));
+	tly_errclear();
+	assert_string_equal(tly_errmsg(TLY_E_CHAIN), tly_strerror(TLY_E_CHAIN));
+	assert_string_equal(tly_errmsg(1), tly_strerror(1));
+}
+
 /* Route handler that is never called: the matcher only gives indexes. */
 static void
 route_nop(void *arg, const struct tly_http_req *req,
@@ -495,6 +511,7 @@ main(void)
 		cmocka_unit_test(test_daemon_notify),
 		cmocka_unit_test(test_log_journal),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errmsg),
 	};
 	int	r;
 
