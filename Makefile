@@ -22,7 +22,10 @@ SAN	?=
 PKGS	:= libsodium libcurl sqlite3 libmicrohttpd zlib libqrencode
 DEBS	:= build-essential pkg-config libsodium-dev libcurl4-openssl-dev \
 	   libsqlite3-dev libmicrohttpd-dev zlib1g-dev libqrencode-dev \
-	   libcmocka-dev sqlite3 curl jq
+	   libcmocka-dev sqlite3 curl jq chromium
+# The browser tests (tests/browser) need node; Debian's when there is none.
+NODE_DEBS := $(if $(shell command -v node),,nodejs npm)
+BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
 FUZZ_DEBS := clang libclang-rt-14-dev
 
 ifeq ($(filter deps clean check demo demo-province fuzz fuzz-run,$(MAKECMDGOALS)),)
@@ -171,12 +174,14 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 # T=pattern runs only the tests whose name contains pattern.
 HAVE_DEPS = $(shell pkg-config --exists $(PKGS) cmocka && \
 	    command -v curl >/dev/null && command -v jq >/dev/null && \
-	    command -v sqlite3 >/dev/null && echo ok)
+	    command -v sqlite3 >/dev/null && command -v node >/dev/null && \
+	    test -x /usr/bin/chromium && echo ok)
 check:
 	@$(if $(filter ok,$(HAVE_DEPS)),:,$(MAKE) --no-print-directory deps)
 	@$(MAKE) --no-print-directory check-run
 
-check-run: all $(UNIT_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(BUILD)/bench/loadgen
+check-run: all $(UNIT_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(BUILD)/bench/loadgen \
+	   $(BROWSER_MODULES)
 	@BUILD=$(BUILD) BIN=$(BIN) tests/run-all $(T)
 
 # The figures of election night (bench/run.sh says what and how to scale
@@ -198,10 +203,16 @@ demo-province-run: all
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	if ! dpkg -s $(DEBS) >/dev/null 2>&1; then \
+	if ! dpkg -s $(DEBS) $(NODE_DEBS) >/dev/null 2>&1; then \
 	    $$SUDO apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEBS); \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    $(DEBS) $(NODE_DEBS); \
 	fi
+
+# playwright-core, at the version pinned in tests/browser/package-lock.json
+# (it drives the system's chromium; it downloads no browser).
+$(BROWSER_MODULES): tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
