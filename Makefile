@@ -11,6 +11,9 @@
 #   make bench        benchmarks that print figures
 #   make deps         install the Debian packages this needs
 #   make install DESTDIR=... PREFIX=...
+#   make deb          Debian packages tally, tallyd, tally-central in
+#                     $(BUILD)/deb, checked with lintian
+#   make deps-deb     install the Debian packages that needs
 
 PREFIX	?= /usr/local
 BUILD	?= build
@@ -28,7 +31,7 @@ NODE_DEBS := $(if $(shell command -v node),,nodejs npm)
 BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
 FUZZ_DEBS := clang libclang-rt-14-dev
 
-ifeq ($(filter deps clean check demo demo-province fuzz fuzz-run,$(MAKECMDGOALS)),)
+ifeq ($(filter deps deps-deb deb clean check demo demo-province fuzz fuzz-run,$(MAKECMDGOALS)),)
   ifneq ($(shell pkg-config --exists $(PKGS) cmocka && echo ok),ok)
     $(error missing libraries; run 'make deps' or apt-get install $(DEBS))
   endif
@@ -76,7 +79,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all check check-run demo demo-run demo-province demo-province-run \
-	fuzz fuzz-run bench deps install clean
+	fuzz fuzz-run bench deps install clean deb deps-deb
 
 all: $(PROGS)
 
@@ -221,6 +224,29 @@ install: all
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+# The packages are built from a copy of the tree (without build output)
+# in $(BUILD)/deb/src, so that dpkg-buildpackage leaves them in
+# $(BUILD)/deb and nothing outside the tree.
+DEB_DEBS := debhelper dpkg-dev fakeroot lintian systemd
+DEB_SRC  := $(BUILD)/deb/src
+
+deps-deb: deps
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	if ! dpkg -s $(DEB_DEBS) >/dev/null 2>&1; then \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    $(DEB_DEBS); \
+	fi
+
+deb: deps-deb
+	rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
+	tar -c --exclude='./build*' --exclude='./bin*' --exclude=./.git . | \
+	    tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning --suppress-tags \
+	    bad-distribution-in-changes-file $(BUILD)/deb/*.changes
+	@ls $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD) $(BIN)
