@@ -22,7 +22,9 @@
  * alive (default: a new connection per batch, as from many laptops), -b
  * posts again, up to 5 times, a batch answered 503 busy or with no
  * answer at all (refused, reset, timed out, "server returned nothing"),
- * as a device would; each such failure is then counted apart.
+ * as a device would; each such failure is then counted apart.  -K
+ * derives each area's key from its file name and seals at a fixed time,
+ * so that two runs post the same bytes (to compare two centrals).
  * -S MS samples GET /v1/results and GET /v1/results/constituencies/{id}
  * one at a time, each at most every MS milliseconds, while the posts run.
  * -W SECS then polls GET /v1/results until every level has every polling
@@ -68,6 +70,7 @@
 #define IDS_MAX		1024			/* constituencies sampled */
 #define OVERSIZE	(8UL * 1024 * 1024 + 1)	/* -A oversize body */
 #define TRIES_MAX	5			/* -b: posts again at most */
+#define FIXED_TIME	1767225600ULL		/* -K: 2026-01-01, sealing time */
 
 /* Failure kinds, as printed. */
 enum fail_kind {
@@ -110,6 +113,7 @@ struct run {
 	size_t		 qhead, qlen, qcap;
 	size_t		 conc;		/* -c */
 	int		 gzip, keep, retry_busy, attack;
+	int		 fixed;		/* -K: keys and times from the area */
 	double		 deadline;	/* -T: stop posting after, 0: never */
 	double		 sample_ms;	/* -S, 0: none */
 	char		 ids[IDS_MAX][TLY_ID_MAX + 1];	/* constituencies */
@@ -155,7 +159,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen -u url -e election -d recordsdir "
-	    "[-n n] [-s skip] [-r records]\n"
+	    "[-n n] [-s skip] [-r records] [-K]\n"
 	    "               [-c conc] [-z] [-k] [-b] [-S ms] [-W secs] "
 	    "[-A forged|oversize|slowloris -t secs]\n");
 	return 2;
@@ -284,8 +288,18 @@ presign(struct run *rn, const char *election, const char *dir, size_t skip,
 		tly_buf_reset(&msg);
 		tly_buf_reset(&bun);
 		tly_buf_reset(&gz);
-		if ((r = tly_key_generate(&key)) != TLY_OK ||
-		    (r = tly_batch_seal(key, 1, NULL, (uint64_t)time(NULL), 0,
+		if (rn->fixed) {
+			/* The same bytes on every run: seed from the area. */
+			uint8_t	seed[TLY_SEED_LEN];
+
+			tly_hash((const uint8_t *)ents[skip + i]->d_name,
+			    strlen(ents[skip + i]->d_name), seed);
+			r = tly_key_from_seed(seed, &key);
+		} else
+			r = tly_key_generate(&key);
+		if (r != TLY_OK ||
+		    (r = tly_batch_seal(key, 1, NULL, rn->fixed ?
+		    FIXED_TIME : (uint64_t)time(NULL), 0,
 		    ehash, recs, got, &msg, NULL)) != TLY_OK)
 			goto out;
 		tly_key_free(key);
@@ -671,7 +685,7 @@ main(int argc, char **argv)
 	int			 ch, ret = 1;
 
 	rn.conc = 64;
-	while ((ch = getopt(argc, argv, "A:bc:d:e:kn:r:S:s:T:t:u:W:z")) !=
+	while ((ch = getopt(argc, argv, "A:bc:d:e:Kkn:r:S:s:T:t:u:W:z")) !=
 	    -1) {
 		switch (ch) {
 		case 'A': mode = optarg; break;
@@ -689,6 +703,7 @@ main(int argc, char **argv)
 		case 'u': rn.url = optarg; break;
 		case 'W': wait_s = atof(optarg); break;
 		case 'z': rn.gzip = 1; break;
+		case 'K': rn.fixed = 1; break;
 		default: return usage();
 		}
 	}
