@@ -37,6 +37,7 @@
 #define TLY_CENTRAL_RESP_MAX	(64UL * 1024 * 1024)	/* response body cap */
 
 struct tly_cstore;
+struct tly_ingest_group;
 
 /* Settings read from the configuration file. */
 struct tly_central_conf {
@@ -68,6 +69,7 @@ struct tly_central {
 	char			 ehashhex[TLY_HEX_HASH];	/* the same in hex */
 	struct tly_cstore	*store;		/* the database */
 	atomic_uint		 inflight;	/* POST /v1/batches in progress */
+	struct tly_ingest_group	*group;		/* group commit (ingest.c) */
 };
 
 /* config.c */
@@ -121,6 +123,10 @@ void	tly_central_get_feed(void *arg, const struct tly_http_req *req,
 
 /* ingest.c */
 
+/* Set up c->group, the group commit of uploads; undo with _fini. */
+int	tly_central_ingest_init(struct tly_central *c);
+/* Free c->group (no upload may be in progress).  NULL-safe. */
+void	tly_central_ingest_fini(struct tly_central *c);
 /* POST /v1/batches (PROTOCOL.md 8.1 and 10). */
 void	tly_central_post_batches(struct tly_central *c,
 	    const struct tly_http_req *req, struct tly_http_resp *resp);

@@ -33,7 +33,7 @@ static const struct tly_ckey central_keys[] = {
 	{ "key", TLY_CKEY_STR, F(keypath), 0, 0, NULL, 0, NULL },
 	{ "election", TLY_CKEY_STR, F(election), 0, 0, NULL, 1, NULL },
 	{ "mode", TLY_CKEY_CHOICE, F(test), 0, 0, "live", 0, mode_words },
-	{ "threads", TLY_CKEY_UNSIGNED, F(threads), 1, THREADS_MAX, "4", 0,
+	{ "threads", TLY_CKEY_UNSIGNED, F(threads), 1, THREADS_MAX, "16", 0,
 	    NULL },
 	{ "max-connections", TLY_CKEY_UNSIGNED, F(conn_max), 1, CONN_MAX,
 	    "512", 0, NULL },
@@ -312,7 +312,8 @@ tly_central_open(struct tly_central *c)
 	if ((r = make_datadir(c->conf.datadir)) != TLY_OK ||
 	    (r = load_key(c)) != TLY_OK ||
 	    (r = load_election(c)) != TLY_OK ||
-	    (r = load_devices(c)) != TLY_OK)
+	    (r = load_devices(c)) != TLY_OK ||
+	    (r = tly_central_ingest_init(c)) != TLY_OK)
 		goto out;
 	if ((db = path_join(c->conf.datadir, TLY_CENTRAL_DB)) == NULL) {
 		r = TLY_E_NOMEM;
@@ -329,6 +330,7 @@ tly_central_close(struct tly_central *c)
 {
 	tly_cstore_close(c->store);
 	c->store = NULL;
+	tly_central_ingest_fini(c);
 	tly_election_free(c->election);
 	c->election = NULL;
 	tly_key_free(c->key);

@@ -5,13 +5,19 @@
  * Steps 1-7 (envelope, signature, body, election, mode, device list,
  * record checks) are the one verifier's (sync/verify.h); they need no
  * database, so they run before the store lock is taken, for as
- * many entries as fit a memory budget; the rest are verified under the
- * lock.  Step 8 and storing run in one transaction for the whole
- * request, with a savepoint per entry, and the answer is sent only after
- * COMMIT.  Rejected entries are logged and kept in the rejection table.
+ * many entries as fit a memory budget; the rest are verified by the
+ * writer.  Step 8 and storing are the writer's, in order: group commit.
+ * A request thread queues its verified request; the first queued thread
+ * that finds no writer at work becomes the writer, takes every request
+ * queued so far and applies them, in queue order, in one transaction
+ * (a savepoint per request, and one per entry), then COMMITs once and
+ * wakes their threads, which answer only then.  A request whose
+ * storing fails is rolled back to its savepoint alone.  Rejected
+ * entries are logged and kept in the rejection table.
  * The store applies the merge rules (PROTOCOL.md 12) as each batch is
  * put, and says whether it was applied, is pending or is equivocation.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +38,7 @@
 #define PREPARSE_RECORDS 512	/* records held verified before locking */
 #define MSG_MAX		600	/* a rejection message, escaped */
 #define RETRY_AFTER_S	2	/* Retry-After when busy */
+#define DETAIL_MAX	300	/* a failure's detail, carried to its thread */
 
 /* One entry of the bundle and what became of it. */
 struct entry {
@@ -63,6 +70,19 @@ struct ingest {
 	size_t			 ndup;		/* already held */
 	size_t			 nrejected;	/* rejected */
 	size_t			 nequiv;	/* stored as equivocation */
+	struct ingest		*gnext;		/* next in the group queue */
+	int			 gdone;		/* the writer is done with it */
+	int			 gres;		/* its result: TLY_OK after COMMIT */
+	char			 gdetail[DETAIL_MAX];	/* detail of gres */
+};
+
+/* The group commit: requests waiting for the writer. */
+struct tly_ingest_group {
+	pthread_mutex_t		 mu;		/* guards the fields below */
+	pthread_cond_t		 cv;		/* signalled after each COMMIT */
+	struct ingest		*head;		/* queued, oldest first */
+	struct ingest		**tail;		/* where the next one goes */
+	int			 writing;	/* a thread is the writer */
 };
 
 /* Free the parsed batch of e. */
@@ -271,11 +291,12 @@ log_stored(const struct entry *e)
 }
 
 /*
- * Steps 8-9 for every entry in one transaction, answering in order.
- * Returns TLY_OK after COMMIT, or an error with nothing applied.
+ * Steps 8-9 for every entry of in, answering in order, inside the
+ * group's transaction and a savepoint of its own.  Returns TLY_OK, or
+ * an error with nothing of in applied.
  */
 static int
-apply_all(struct ingest *in)
+apply_one(struct ingest *in)
 {
 	struct tly_cstore	*s = in->c->store;
 	struct tly_buf		 receipt = TLY_BUF_INIT(TLY_MSG_MAX);
@@ -284,7 +305,7 @@ apply_all(struct ingest *in)
 	size_t			 i;
 	int			 r, dup;
 
-	if ((r = tly_cstore_begin(s)) != TLY_OK)
+	if ((r = tly_cstore_savepoint(s)) != TLY_OK)
 		return r;
 	tly_jw_init(&in->w, &in->out);
 	tly_jw_obj_open(&in->w);
@@ -334,21 +355,144 @@ apply_all(struct ingest *in)
 	tly_jw_obj_close(&in->w);
 	if ((r = tly_jw_finish(&in->w)) != TLY_OK)
 		goto fail;
-	if ((r = tly_cstore_commit(s)) != TLY_OK)
-		goto out;
-	/* Log only what was committed. */
+	r = tly_cstore_release(s);
+	goto out;
+ fail:
+	tly_cstore_rollback_to(s);
+ out:
+	tly_buf_free(&receipt);
+	return r;
+}
+
+/* Set in's result r, keeping this thread's detail for its own thread. */
+static void
+group_result(struct ingest *in, int r)
+{
+	in->gres = r;
+	if (r != TLY_OK)
+		snprintf(in->gdetail, sizeof(in->gdetail), "%s",
+		    detail_or(r));
+}
+
+/*
+ * The writer's work: apply the requests of the list first in one
+ * transaction and COMMIT, setting each one's gres.
+ */
+static void
+group_commit(struct tly_cstore *s, struct ingest *first)
+{
+	struct ingest	*in;
+	int		 r;
+
+	tly_errclear();
+	if ((r = tly_cstore_begin(s)) != TLY_OK) {
+		for (in = first; in != NULL; in = in->gnext)
+			group_result(in, r);
+		return;
+	}
+	for (in = first; in != NULL; in = in->gnext) {
+		tly_errclear();
+		group_result(in, apply_one(in));
+		if (in->gres != TLY_OK && !tly_cstore_in_tx(s))
+			break;	/* SQLite ended the transaction: none holds */
+	}
+	tly_errclear();
+	if (in != NULL)
+		r = in->gres;
+	else if ((r = tly_cstore_commit(s)) == TLY_OK)
+		return;
+	else
+		s = NULL;	/* commit dropped the lock */
+	if (s != NULL)
+		tly_cstore_rollback(s);
+	for (in = first; in != NULL; in = in->gnext)
+		if (in->gres == TLY_OK || r != TLY_OK)
+			group_result(in, r);
+}
+
+/*
+ * Queue in for the writer and wait until it is committed; this thread
+ * may be the writer.  Returns in's result; on failure the detail is set
+ * again in this thread.
+ */
+static int
+group_apply(struct ingest *in)
+{
+	struct tly_ingest_group	*g = in->c->group;
+	struct ingest		*batch, *x;
+
+	pthread_mutex_lock(&g->mu);
+	in->gnext = NULL;
+	in->gdone = 0;
+	*g->tail = in;
+	g->tail = &in->gnext;
+	while (!in->gdone) {
+		if (g->writing) {
+			pthread_cond_wait(&g->cv, &g->mu);
+			continue;
+		}
+		g->writing = 1;
+		batch = g->head;
+		g->head = NULL;
+		g->tail = &g->head;
+		pthread_mutex_unlock(&g->mu);
+		group_commit(in->c->store, batch);
+		pthread_mutex_lock(&g->mu);
+		for (x = batch; x != NULL; x = x->gnext)
+			x->gdone = 1;
+		g->writing = 0;
+		pthread_cond_broadcast(&g->cv);
+	}
+	pthread_mutex_unlock(&g->mu);
+	if (in->gres != TLY_OK)
+		return tly_fail(in->gres, "%s", in->gdetail);
+	return TLY_OK;
+}
+
+/* Log what was committed for in. */
+static void
+log_committed(const struct ingest *in)
+{
+	size_t	i;
+
 	for (i = 0; i < in->n; i++) {
 		if (in->e[i].err != 0)
 			log_rejection(&in->e[i], i);
 		else if (in->e[i].stored)
 			log_stored(&in->e[i]);
 	}
-	goto out;
- fail:
-	tly_cstore_rollback(s);
- out:
-	tly_buf_free(&receipt);
-	return r;
+}
+
+int
+tly_central_ingest_init(struct tly_central *c)
+{
+	struct tly_ingest_group	*g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return TLY_E_NOMEM;
+	if (pthread_mutex_init(&g->mu, NULL) != 0) {
+		free(g);
+		return TLY_E_NOMEM;
+	}
+	if (pthread_cond_init(&g->cv, NULL) != 0) {
+		pthread_mutex_destroy(&g->mu);
+		free(g);
+		return TLY_E_NOMEM;
+	}
+	g->tail = &g->head;
+	c->group = g;
+	return TLY_OK;
+}
+
+void
+tly_central_ingest_fini(struct tly_central *c)
+{
+	if (c->group == NULL)
+		return;
+	pthread_cond_destroy(&c->group->cv);
+	pthread_mutex_destroy(&c->group->mu);
+	free(c->group);
+	c->group = NULL;
 }
 
 /* Content-Type is the bundle type, ignoring case and parameters. */
@@ -480,8 +624,9 @@ tly_central_post_batches(struct tly_central *c,
 			budget += in.e[i].b->nrecords;
 	}
 	tly_errclear();
-	if ((r = apply_all(&in)) != TLY_OK)
+	if ((r = group_apply(&in)) != TLY_OK)
 		goto fail;
+	log_committed(&in);
 
 	tly_buf_free(&resp->body);
 	resp->body = in.out;

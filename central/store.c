@@ -372,7 +372,10 @@ tly_cstore_connect(const char *path, const char *const *rsql,
 	sqlite3_finalize(st);
 	st = NULL;
 	/* Foreign keys stay off: migration 2 rebuilds a referenced table. */
+	/* Savepoints' statement journals in memory: no file per upload. */
 	if ((r = db_exec(s->w, "PRAGMA synchronous = FULL", path)) != TLY_OK ||
+	    (r = db_exec(s->w, "PRAGMA temp_store = MEMORY", path)) !=
+	    TLY_OK ||
 	    (r = db_migrate(s->w, path)) != TLY_OK ||
 	    (r = db_prepare(s->w, wsql, s->ws, W_COUNT_)) != TLY_OK)
 		goto out;
@@ -477,6 +480,12 @@ tly_cstore_rollback(struct tly_cstore *s)
 		tly_cstore_st_exec(s->w, s->ws[W_ROLLBACK], "rollback");
 	s->in_tx = 0;
 	pthread_mutex_unlock(&s->wlock);
+}
+
+int
+tly_cstore_in_tx(struct tly_cstore *s)
+{
+	return !sqlite3_get_autocommit(s->w);
 }
 
 int

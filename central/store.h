@@ -68,6 +68,8 @@ int	tly_cstore_begin(struct tly_cstore *s);
 int	tly_cstore_commit(struct tly_cstore *s);
 /* ROLLBACK and drop the lock. */
 void	tly_cstore_rollback(struct tly_cstore *s);
+/* A transaction is open (SQLite may end one on some errors). */
+int	tly_cstore_in_tx(struct tly_cstore *s);
 /* SAVEPOINT for one entry; then release it or roll back to it. */
 int	tly_cstore_savepoint(struct tly_cstore *s);
 int	tly_cstore_release(struct tly_cstore *s);

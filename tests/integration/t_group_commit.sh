@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Group commit: uploads that arrive together are committed in one
+# transaction, each answered after that COMMIT.  The same 300 batches
+# posted 64 at a time to one central and one at a time to another must
+# leave both in the same state (state hash, counts); posted again, 64 at
+# a time, every one is a duplicate; and forged batches posted at the
+# same time as honest ones are rejected alone.  Nothing here is timed.
+. "$(dirname "$0")/lib.sh"
+LG=$BUILD/bench/loadgen
+[ -x "$LG" ] || fail "$LG is not built (make $LG)"
+
+"$BIN/tally" gen --size province --out "$T/gen" >/dev/null ||
+    fail "tally gen"
+ELECTION=$T/gen/election.json
+E=$ELECTION
+D=$T/gen/records
+start_central a
+start_central b
+ua=$(central_url a)
+ub=$(central_url b)
+
+lg() {	# NAME ARGS...: loadgen, output in $T/NAME.out
+	local n=$1
+	shift
+	"$LG" -e "$E" -d "$D" "$@" >"$T/$n.out" 2>&1
+}
+
+note "300 batches at c64 to a, one at a time to b"
+lg a -u "$ua" -n 300 -r 4 -c 64 -K || { cat "$T/a.out"; fail "loadgen a"; }
+lg b -u "$ub" -n 300 -r 4 -c 1 -K || { cat "$T/b.out"; fail "loadgen b"; }
+expect_match "a answers" "$(grep '^RESULT ' "$T/a.out")" \
+    ' batches=300 ok=300 fails=0 nothing=0 '
+sa=$(curl -sf "$ua/v1/state-hash") || fail "state hash a"
+sb=$(curl -sf "$ub/v1/state-hash") || fail "state hash b"
+expect_eq "state hash" "$(jq -r .state_hash <<<"$sa")" \
+    "$(jq -r .state_hash <<<"$sb")"
+expect_eq "batches" "$(curl -sf "$ua/v1/status" | jq .batches)" 300
+expect_eq "record keys" "$(curl -sf "$ua/v1/status" | jq .keys)" 1200
+
+note "the same again at c64: every one a duplicate"
+lg dup -u "$ua" -n 300 -r 4 -c 64 -K || true	# duplicates are "not stored"
+expect_match "duplicates" "$(cat "$T/dup.out")" \
+    'entries stored 0, pending 0, duplicate 300, equivocation 0, rejected 0'
+
+note "forged and honest batches at once: only the forged are rejected"
+"$LG" -A forged -c 32 -t 600 -n 100 -s 300 -e "$E" -d "$D" -u "$ua" \
+    >"$T/forged.out" 2>&1 &
+fpid=$!
+lg more -u "$ua" -n 300 -s 300 -r 4 -c 32 ||
+    { cat "$T/more.out"; fail "loadgen more"; }
+kill -TERM "$fpid"
+wait "$fpid" || true
+expect_match "honest" "$(grep '^RESULT ' "$T/more.out")" \
+    ' batches=300 ok=300 fails=0 nothing=0 '
+expect_eq "batches after" "$(curl -sf "$ua/v1/status" | jq .batches)" 600
+echo "PASS"
