@@ -227,6 +227,18 @@ print_certs(const struct tly_json *root)
 	tly_buf_free(&b);
 }
 
+/* The device's freeze (PROTOCOL.md 9.4) in plain words. */
+static void
+print_frozen(uint64_t seq)
+{
+	printf("FROZEN:       the central has frozen this laptop's key at seq "
+	    "%llu: two different batches were signed with it for the same "
+	    "place in its chain (the key was used on two laptops, or "
+	    "restored onto an empty store).  Its batches from there on do "
+	    "not count until the authority decides.  Do not record more "
+	    "with this key; call the committee.\n", (unsigned long long)seq);
+}
+
 /* Print the human form of GET /v1/status. */
 static int
 print_status(const struct tly_json *root)
@@ -234,7 +246,7 @@ print_status(const struct tly_json *root)
 	struct tly_json	*counts, *records, *relayed, *wire, *batches, *b;
 	struct tly_json	*election;
 	uint64_t	 v, up, down, seq, nrec, attempts;
-	int		 proven;
+	int		 proven, frozen;
 	uint64_t	 now = (uint64_t)time(NULL);
 	char		 esc[1024], when[64], dur[64], sh[CLI_SHORT_HEX + 1];
 	char		 state[32];
@@ -288,6 +300,8 @@ print_status(const struct tly_json *root)
 		    "the address, the key and the path\n");
 	proven |= count_of(counts, "acknowledged") > 0;
 	rejected = count_of(counts, "rejected") + count_of(relayed, "rejected");
+	if ((frozen = cli_juint(root, "frozen", &v)))
+		print_frozen(v);
 	if (rejected > 0)
 		printf("rejected:     %llu batch%s refused for good by the "
 		    "central, never sent again (see the error below)\n",
@@ -305,7 +319,7 @@ print_status(const struct tly_json *root)
 		if (count_of(counts, "acknowledged") +
 		    count_of(relayed, "acknowledged") == 0 && rejected == 0)
 			printf("delivery:     nothing to deliver yet\n");
-		else if (proven && rejected == 0)
+		else if (proven && rejected == 0 && !frozen)
 			printf("delivery:     everything is acknowledged\n");
 	}
 	wire = tly_json_get(root, "wire");
@@ -446,7 +460,8 @@ cmd_sync(int argc, char **argv)
 		printf("sync: ok: the central answered; everything is "
 		    "acknowledged (%llu batches in this attempt)\n",
 		    (unsigned long long)acked);
-	else if (strcmp(outcome, "no_central") != 0)
+	else if (strcmp(outcome, "no_central") != 0 &&
+	    strcmp(outcome, "frozen") != 0)
 		printf("sync: %s: %llu acknowledged in this attempt, %llu "
 		    "still pending\n", ok ? "ok" : "not delivered",
 		    (unsigned long long)acked, (unsigned long long)pending);

@@ -324,7 +324,7 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	struct tly_jw		 w;
 	struct tly_buf		 b64 = TLY_BUF_INIT(2 * TLY_MSG_MAX);
 	uint64_t		 counts[TLY_DSTATE_N], records[TLY_DSTATE_N];
-	uint64_t		 relayed[TLY_DSTATE_N];
+	uint64_t		 relayed[TLY_DSTATE_N], frozen;
 	int			 r;
 
 	memset(&st, 0, sizeof(st));
@@ -345,6 +345,11 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	tly_jw_hex(&w, d->device, TLY_PK_LEN);
 	tly_jw_key(&w, "central");
 	tly_jw_str(&w, d->conf.central);
+	tly_jw_key(&w, "frozen");
+	if (tly_dfreeze_get(d, &frozen))
+		tly_jw_uint(&w, frozen);
+	else
+		tly_jw_null(&w);
 	tly_jw_key(&w, "central_certified");
 	tly_jw_bool(&w, d->has_central && d->conf.central_cert != NULL);
 	tly_jw_key(&w, "certificate");

@@ -201,6 +201,10 @@ pass_result(struct tly_dsync *s, const struct tly_dstore_item *items,
 		done[index] = 1;
 		p->acked++;
 		tly_dsync_acked_records(s, it->nrecords);
+		str = tly_json_string(tly_json_get(el, "status"));
+		if (it->kind == TLY_DKIND_OWN && str != NULL &&
+		    strcmp(str, "equivocation") == 0)
+			tly_dfreeze_equivocation(s->d, it->seq);
 		goto out;
 	}
 	str = tly_json_string(tly_json_get(el, "status"));
@@ -457,6 +461,8 @@ resume_device(struct tly_dsync *s, const struct tly_dstore_dev *dv,
 	    TLY_OK)
 		head = 0;
 	/* Batches held above a gap are listed in "pending" (8.2). */
+	if (r == TLY_OK && dv->kind == TLY_DKIND_OWN)
+		tly_dfreeze_head(s->d, root);
 	list = r == TLY_OK ? tly_json_get(root, "pending") : NULL;
 	held_above = tly_json_is_array(list) && tly_json_count(list) > 0;
 	tly_json_free(root);

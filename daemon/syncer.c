@@ -231,7 +231,8 @@ sync_probe(struct tly_dsync *s, char *err, size_t errlen)
 		snprintf(err, errlen, "the central's address answered, but "
 		    "not with the central's JSON (HTTP %ld)", res.status);
 		r = TLY_E_NET;
-	}
+	} else
+		tly_dfreeze_head(s->d, root);
 	tly_json_free(root);
 	tly_http_result_free(&res);
 	return r;
@@ -249,7 +250,7 @@ sync_run(struct tly_dsync *s, struct tly_dsync_result *res,
 	const struct tly_dconf	*c = &s->d->conf;
 	struct tly_dstore_item	*items = NULL;
 	struct tly_dsync_pass	 p;
-	uint64_t		 delay = 0;
+	uint64_t		 delay = 0, frozen;
 	size_t			 n;
 	int			 finished = 0, resumed = 0, probe;
 	long			 retry_after = -1;
@@ -308,7 +309,7 @@ sync_run(struct tly_dsync *s, struct tly_dsync_result *res,
 	 * needs the central to have answered in this attempt.
 	 */
 	pthread_mutex_lock(&s->mu);
-	probe = finished && s->run_forced && !s->run_contact;
+	probe = finished && s->run_forced;	/* also learns a freeze */
 	pthread_mutex_unlock(&s->mu);
 	if (probe && sync_probe(s, res->error, sizeof(res->error)) != TLY_OK)
 		finished = 0;
@@ -319,6 +320,10 @@ sync_run(struct tly_dsync *s, struct tly_dsync_result *res,
 		finished = 0;
 	}
 	res->outcome = finished ? "ok" : "failed";
+	if (tly_dfreeze_get(s->d, &frozen)) {
+		res->outcome = "frozen";
+		tly_dfreeze_words(frozen, res->error, sizeof(res->error));
+	}
 	if (retry_after > SYNC_RETRY_AFTER_MAX)
 		retry_after = SYNC_RETRY_AFTER_MAX;
 	*retry_afterp = retry_after;

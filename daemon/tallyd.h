@@ -2,6 +2,7 @@
  * tallyd.h: the field daemon's internal interfaces.
  *
  *   config.c  the keyword table of tallyd.conf, into struct tly_dconf
+ *   freeze.c  what the device knows of its own freeze (PROTOCOL.md 9.4)
  *   keys.c    the device key (passphrase), its certificate, the central's
  *             key or certificate, and the receipt check (PROTOCOL.md 9.3)
  *   seal.c    checks records and seals them into batches; takes in
@@ -125,6 +126,23 @@ void	tly_dkeys_free(struct tallyd *d);
 int	tly_dkeys_receipt(const struct tallyd *d, const uint8_t *m, size_t len,
 	    struct tly_receipt *rc);
 
+/* ---- The device's freeze (freeze.c) -------------------------------------- */
+
+struct tly_json;
+
+/* 1 and *seqp when the central is known to hold this device frozen. */
+int	tly_dfreeze_get(struct tallyd *d, uint64_t *seqp);
+/* The central answered `equivocation` for own batch seq: frozen there. */
+void	tly_dfreeze_equivocation(struct tallyd *d, uint64_t seq);
+/*
+ * Take the freeze state from head, the central's answer to GET
+ * /v1/devices/{own key}/head (8.2): `frozen` set or null.  Nothing is
+ * changed when head has no `frozen` member.
+ */
+void	tly_dfreeze_head(struct tallyd *d, const struct tly_json *head);
+/* The freeze at seq in a clerk's words, "frozen: ...", into out. */
+void	tly_dfreeze_words(uint64_t seq, char *out, size_t outlen);
+
 /* ---- Sealing and relaying (seal.c) --------------------------------------- */
 
 /* Outcome of sealing (tly_dseal_records). */
@@ -171,7 +189,8 @@ int	tly_dseal_bundle(struct tallyd *d, const uint8_t *p, size_t len,
 
 /* What one sync run did (POST /v1/sync). */
 struct tly_dsync_result {
-	const char	*outcome;	/* "ok", "failed", "no_central" */
+	const char	*outcome;	/* "ok", "failed", "frozen",
+					   "no_central" */
 	uint64_t	 acknowledged;	/* batches acknowledged by the run */
 	uint64_t	 pending;	/* still to deliver after it (neither
 					   acknowledged nor rejected) */

@@ -167,12 +167,13 @@ record_all() {
 	done
 }
 
-# sync_until_done NAME: run 'tally sync' until nothing is pending (bounded).
+# sync_until_done NAME: run 'tally sync' until nothing is pending (bounded),
+# with the outcome SYNC_OUTCOME (default ok; "frozen" for a frozen device).
 sync_until_done() {
 	local i out
 	for i in $(seq 1 20); do
 		out=$(tly "$1" sync --json 2>/dev/null || true)
-		if [ "$(jq -r '.outcome' <<<"$out" 2>/dev/null)" = ok ] &&
+		if [ "$(jq -r '.outcome' <<<"$out" 2>/dev/null)" = "${SYNC_OUTCOME:-ok}" ] &&
 		    [ "$(jq -r '.pending' <<<"$out")" = 0 ]; then
 			return 0
 		fi

@@ -74,7 +74,7 @@ expect_eq "keys while frozen (seq 2 is not applied)" \
 # Later batches of the frozen device are stored and receipted, not applied.
 tly d record "$RECORDS/A04-na.json" >/dev/null
 tly d record "$RECORDS/A05-na.json" >/dev/null
-sync_until_done d
+SYNC_OUTCOME=frozen sync_until_done d
 b3=$(tly d status --json | jq -r '.batches[] | select(.seq == 3) | .batch')
 expect_eq "held batches of the device" \
     "$(central_db c "select count(*) from batches where lower(hex(device)) = '$dev'")" 5
