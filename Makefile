@@ -62,7 +62,9 @@ LIB	:= $(BUILD)/libtally.a
 
 # Each program: main.c plus the other files of its folder.
 DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/main.c,$(wildcard daemon/*.c)))
-CENTRAL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out central/main.c,$(wildcard central/*.c)))
+CENTRAL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out central/main.c,$(wildcard central/*.c))) \
+	       $(BUILD)/central/web_assets.o
+WEB_CENTRAL := $(sort $(wildcard web/central/*))
 CLI_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c)))
 
 PROGS	:= $(BIN)/tally $(BIN)/tallyd $(BIN)/tally-central
@@ -86,6 +88,14 @@ all: $(PROGS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The central's pages, built into its binary (central/web.c).
+$(BUILD)/central/web_assets.c: web/embed.sh $(WEB_CENTRAL)
+	@mkdir -p $(dir $@)
+	sh web/embed.sh $(WEB_CENTRAL) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/central/web_assets.o: $(BUILD)/central/web_assets.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

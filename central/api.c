@@ -91,6 +91,9 @@ static const struct tly_route central_routes[] = {
 	{ "GET",  "/v1/conflicts",			tly_central_get_conflicts },
 	{ "GET",  "/v1/evidence",			tly_central_get_evidence },
 	{ "GET",  "/v1/feed",				tly_central_get_feed },
+	{ "GET",  "/",					tly_central_get_dashboard },
+	{ "GET",  "/public",				tly_central_get_public },
+	{ "GET",  "/web/*",				tly_central_get_asset },
 };
 
 void

@@ -10,6 +10,7 @@
  *              evidence, audit feed, status (PROTOCOL.md 8.2, 8.7)
  *   ingest.c   POST /v1/batches: PROTOCOL.md section 10, entry by entry
  *   link.c     GET /v1/link: the signed answer to a link check
+ *   web.c      the dashboard and public pages, their files, ETags
  *   results.c  the results API over the engine in election/results.c
  *   store.c    the SQLite database: schema, transactions, writing
  *   store_merge.c the per-device merge rules: applied chains, freezes,
@@ -55,6 +56,7 @@ struct tly_central_conf {
 	char		*devices;	/* device list file, or NULL: any */
 	char		 dwhere[320];	/* "file:line" of the devices key */
 	char		 uwhere[320];	/* "file:line" of the user key */
+	int		 public_view;	/* "public yes": serve /public */
 };
 
 /* The running central: everything the request handlers share. */
@@ -130,6 +132,24 @@ void	tly_central_ingest_fini(struct tly_central *c);
 /* POST /v1/batches (PROTOCOL.md 8.1 and 10). */
 void	tly_central_post_batches(struct tly_central *c,
 	    const struct tly_http_req *req, struct tly_http_resp *resp);
+
+/* web.c: the pages (PROTOCOL.md 8.9); arg is the struct tly_central. */
+
+/*
+ * Set the ETag of a 200 answer from its body; make it 304 with no body
+ * when the request's If-None-Match names that tag.
+ */
+void	tly_central_etag(const struct tly_http_req *req,
+	    struct tly_http_resp *resp);
+/* GET /: the committee's dashboard. */
+void	tly_central_get_dashboard(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /public: the public view, 404 unless "public yes". */
+void	tly_central_get_public(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /web/{file}: a file of the pages; rp->p[0] is its name. */
+void	tly_central_get_asset(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 
 /* link.c */
 

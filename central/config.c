@@ -23,6 +23,7 @@
 #define CONN_MAX	65536
 
 static const char *const mode_words[] = { "live", "test", NULL };
+static const char *const yes_words[] = { "no", "yes", NULL };
 
 #define F(x)	offsetof(struct tly_central_conf, x)
 
@@ -39,6 +40,7 @@ static const struct tly_ckey central_keys[] = {
 	    "512", 0, NULL },
 	{ "user", TLY_CKEY_STR, F(user), 0, 0, NULL, 0, NULL },
 	{ "devices", TLY_CKEY_STR, F(devices), 0, 0, NULL, 0, NULL },
+	{ "public", TLY_CKEY_CHOICE, F(public_view), 0, 0, "no", 0, yes_words },
 	{ NULL, 0, 0, 0, 0, NULL, 0, NULL }
 };
 

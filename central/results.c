@@ -157,10 +157,10 @@ write_area(const struct tly_central *c, const struct tly_results *r,
 	return tly_results_area_json(r, path, w);
 }
 
-/* Answer with the document fn writes from up-to-date results. */
+/* Answer with the document fn writes from up-to-date results, with its ETag. */
 static void
 results_serve(struct tly_central *c, write_fn fn, const char *arg,
-    struct tly_http_resp *resp)
+    const struct tly_http_req *req, struct tly_http_resp *resp)
 {
 	struct tly_jw	 w;
 	int		 r;
@@ -182,6 +182,7 @@ results_serve(struct tly_central *c, write_fn fn, const char *arg,
 		return;
 	}
 	resp->status = 200;
+	tly_central_etag(req, resp);
 }
 
 void
@@ -192,21 +193,21 @@ tly_central_get_results(void *arg, const struct tly_http_req *req,
 
 	level = tly_http_req_query(req, "level");
 	results_serve(arg, write_summary, level != NULL && *level != '\0' ?
-	    level : NULL, resp);
+	    level : NULL, req, resp);
 }
 
 void
 tly_central_get_constituency(void *arg, const struct tly_http_req *req,
     const struct tly_route_params *rp, struct tly_http_resp *resp)
 {
-	results_serve(arg, write_constituency, rp->p[0], resp);
+	results_serve(arg, write_constituency, rp->p[0], req, resp);
 }
 
 void
 tly_central_get_area(void *arg, const struct tly_http_req *req,
     const struct tly_route_params *rp, struct tly_http_resp *resp)
 {
-	results_serve(arg, write_area, rp->p[0], resp);
+	results_serve(arg, write_area, rp->p[0], req, resp);
 }
 
 void

@@ -120,7 +120,7 @@ tly_http_resp_error(struct tly_http_resp *resp, int status,
  */
 static enum MHD_Result
 send_raw(struct MHD_Connection *conn, int status, const char *ctype,
-    const void *body, size_t len, unsigned retry_after)
+    const void *body, size_t len, unsigned retry_after, const char *etag)
 {
 	struct MHD_Response	*r;
 	enum MHD_Result		 ret;
@@ -145,6 +145,11 @@ send_raw(struct MHD_Connection *conn, int status, const char *ctype,
 			return MHD_NO;
 		}
 	}
+	if (etag != NULL && *etag != '\0' && MHD_add_response_header(r,
+	    MHD_HTTP_HEADER_ETAG, etag) != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
 	ret = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -160,7 +165,7 @@ send_error(struct MHD_Connection *conn, int status, const char *code,
 
 	if (error_body(&b, code, msg) != TLY_OK)
 		tly_buf_reset(&b);
-	ret = send_raw(conn, status, "application/json", b.p, b.len, 0);
+	ret = send_raw(conn, status, "application/json", b.p, b.len, 0, NULL);
 	tly_buf_free(&b);
 	return ret;
 }
@@ -226,7 +231,7 @@ dispatch(struct tly_httpd *h, struct MHD_Connection *conn, const char *url,
 	}
 	ret = send_raw(conn, resp.status, resp.content_type != NULL ?
 	    resp.content_type : "application/json", resp.body.p,
-	    resp.body.len, resp.retry_after);
+	    resp.body.len, resp.retry_after, resp.etag);
 	tly_buf_free(&resp.body);
 	return ret;
 }

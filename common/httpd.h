@@ -30,6 +30,7 @@ struct tly_http_resp {
 	const char	*content_type;	/* default "application/json" */
 	struct tly_buf	 body;		/* set by the handler */
 	unsigned	 retry_after;	/* Retry-After seconds if > 0 */
+	char		 etag[72];	/* ETag header value, "" for none */
 };
 
 typedef void (*tly_httpd_fn)(void *arg, const struct tly_http_req *req,

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The central's pages (PROTOCOL.md 8.9): the dashboard and its files are
+# served from the binary; the public view only with "public yes"; JSON
+# answers carry an ETag and a matching If-None-Match gets 304, until a
+# batch changes the results.
+. "$(dirname "$0")/lib.sh"
+
+start_central c
+url=$(central_url c)
+
+code=$(curl -s -o "$T/page" -w '%{http_code} %{content_type}' "$url/")
+expect_eq "dashboard" "$code" "200 text/html; charset=utf-8"
+expect_match "dashboard title" "$(cat "$T/page")" "committee"
+for f in $(grep -o '/web/[a-z.]*' "$T/page"); do
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$url$f")
+	expect_eq "asset $f" "$code" 200
+done
+expect_error "unknown asset" 404 not_found "$url/web/nothing.js"
+expect_error "public view off" 404 not_found "$url/public"
+expect_error "asset by POST" 405 method_not_allowed -X POST "$url/web/style.css"
+
+# The whole first load of the dashboard, compressed, stays small.
+size=0
+for f in / $(grep -o '/web/[a-z.]*' "$T/page"); do
+	n=$(curl -s "$url$f" | gzip -9 | wc -c)
+	size=$((size + n))
+done
+note "dashboard first load: $size bytes gzip"
+[ "$size" -lt 150000 ] || fail "first load $size bytes compressed"
+
+# ETag and 304 on the results API.
+etag() { curl -s -D - -o /dev/null "$url/v1/results" | tr -d '\r' |
+	sed -n 's/^[Ee][Tt][Aa][Gg]: //p'; }
+tag=$(etag)
+expect_match "etag" "$tag" '^"[0-9a-f]{32}"$'
+code=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' \
+    -H "If-None-Match: $tag" "$url/v1/results")
+expect_eq "unchanged results" "$code" "304 0"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "00"' "$url/v1/results")
+expect_eq "other etag" "$code" 200
+
+start_daemon d c
+f=$(ls "$RECORDS"/*.json | head -n 1)
+tly d record "$f" >/dev/null || fail "record $f"
+sync_until_done d
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $tag" "$url/v1/results")
+expect_eq "changed results" "$code" 200
+[ "$(etag)" != "$tag" ] || fail "the etag did not change with the results"
+
+# With "public yes" the public view is served.
+stop c
+CENTRAL_EXTRA="public yes" start_central c
+code=$(curl -s -o "$T/pub" -w '%{http_code}' "$(central_url c)/public")
+expect_eq "public view on" "$code" 200
+note "ok"
