@@ -256,9 +256,10 @@ deb: deps-deb
 	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
 	lintian --fail-on error,warning --suppress-tags \
 	    bad-distribution-in-changes-file $(BUILD)/deb/*.changes
+	rm -rf $(DEB_SRC)
 	@ls $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD) $(BIN)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
