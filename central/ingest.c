@@ -371,7 +371,7 @@ group_result(struct ingest *in, int r)
 	in->gres = r;
 	if (r != TLY_OK)
 		snprintf(in->gdetail, sizeof(in->gdetail), "%s",
-		    detail_or(r));
+		    tly_errmsg(r));
 }
 
 /*
