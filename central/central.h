@@ -5,6 +5,8 @@
  *   main.c     start and shutdown through common/daemon.c's skeleton
  *   config.c   the configuration file, the data directory, the key and
  *              the election definition
+ *   trust.c    the trust policy of a closed central: authority key,
+ *              definition statement, certificates, revocations
  *   api.c      the route table (PROTOCOL.md 8) and GET /v1/key
  *   api_merge.c   device logs, receipts, state hash, conflicts,
  *              evidence, audit feed, status (PROTOCOL.md 8.2, 8.7)
@@ -57,7 +59,16 @@ struct tly_central_conf {
 	char		 dwhere[320];	/* "file:line" of the devices key */
 	char		 uwhere[320];	/* "file:line" of the user key */
 	int		 public_view;	/* "public yes": serve /public */
+	char		*authority;	/* authority public key file, or NULL:
+					   open (test mode only) */
+	char		*defsig;	/* signed definition statement file */
+	char		*certs;		/* certificate file or directory */
+	char		*revocations;	/* revocation list file, or NULL */
+	char		*central_cert;	/* the central's certificate, or NULL */
+	char		 awhere[320];	/* "file:line" of the authority key */
 };
+
+struct tly_central_trust;
 
 /* The running central: everything the request handlers share. */
 struct tly_central {
@@ -72,6 +83,8 @@ struct tly_central {
 	struct tly_cstore	*store;		/* the database */
 	atomic_uint		 inflight;	/* POST /v1/batches in progress */
 	struct tly_ingest_group	*group;		/* group commit (ingest.c) */
+	struct tly_central_trust *trust;	/* the trust policy, or NULL:
+						   an open (test) central */
 };
 
 /* config.c */
@@ -92,6 +105,21 @@ void	tly_central_conf_free(struct tly_central_conf *conf);
 int	tly_central_open(struct tly_central *c);
 /* Release everything tly_central_open() and the config acquired. */
 void	tly_central_close(struct tly_central *c);
+
+/* trust.c */
+
+/*
+ * Load the trust configuration of c (authority, definition signature,
+ * certificates, revocations, central certificate) and check it against
+ * the definition def[0..deflen) and the central key.  A live central
+ * without an authority, an altered definition or a certificate that does
+ * not verify is TLY_E_CONFIG with a detail naming the key and file.
+ * Without an authority (test mode) c->trust stays NULL: open.
+ */
+int	tly_central_trust_open(struct tly_central *c, const uint8_t *def,
+	    size_t deflen);
+/* Release what tly_central_trust_open() loaded (NULL-safe). */
+void	tly_central_trust_close(struct tly_central *c);
 
 /* api.c */
 

@@ -41,6 +41,12 @@ static const struct tly_ckey central_keys[] = {
 	{ "user", TLY_CKEY_STR, F(user), 0, 0, NULL, 0, NULL },
 	{ "devices", TLY_CKEY_STR, F(devices), 0, 0, NULL, 0, NULL },
 	{ "public", TLY_CKEY_CHOICE, F(public_view), 0, 0, "no", 0, yes_words },
+	{ "authority", TLY_CKEY_STR, F(authority), 0, 0, NULL, 0, NULL },
+	{ "definition-signature", TLY_CKEY_STR, F(defsig), 0, 0, NULL, 0,
+	    NULL },
+	{ "certificates", TLY_CKEY_STR, F(certs), 0, 0, NULL, 0, NULL },
+	{ "revocations", TLY_CKEY_STR, F(revocations), 0, 0, NULL, 0, NULL },
+	{ "central-cert", TLY_CKEY_STR, F(central_cert), 0, 0, NULL, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, 0, NULL }
 };
 
@@ -116,6 +122,8 @@ tly_central_conf_load(const char *path, struct tly_central_conf *conf)
 	    tly_config_where(cfg, "election"));
 	snprintf(conf->uwhere, sizeof(conf->uwhere), "%s",
 	    tly_config_where(cfg, "user"));
+	snprintf(conf->awhere, sizeof(conf->awhere), "%s",
+	    tly_config_where(cfg, "authority"));
 	if (conf->keypath == NULL &&
 	    (conf->keypath = path_join(conf->datadir, TLY_CENTRAL_KEY)) ==
 	    NULL) {
@@ -141,6 +149,11 @@ tly_central_conf_free(struct tly_central_conf *conf)
 	free(conf->user);
 	free(conf->devices);
 	free(conf->listen);
+	free(conf->authority);
+	free(conf->defsig);
+	free(conf->certs);
+	free(conf->revocations);
+	free(conf->central_cert);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -221,7 +234,7 @@ load_election(struct tly_central *c)
 		    c->conf.ewhere, c->conf.election, msg);
 		goto out;
 	}
-	r = TLY_OK;
+	r = tly_central_trust_open(c, b.p, b.len);
  out:
 	tly_buf_free(&b);
 	return r;
@@ -333,6 +346,7 @@ tly_central_close(struct tly_central *c)
 	tly_cstore_close(c->store);
 	c->store = NULL;
 	tly_central_ingest_fini(c);
+	tly_central_trust_close(c);
 	tly_election_free(c->election);
 	c->election = NULL;
 	tly_key_free(c->key);

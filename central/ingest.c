@@ -2,8 +2,8 @@
  * ingest.c: POST /v1/batches (PROTOCOL.md 8.1), verifying each entry as
  * PROTOCOL.md section 10 says.
  *
- * Steps 1-7 (envelope, signature, body, election, mode, device list,
- * record checks) are the one verifier's (sync/verify.h); they need no
+ * Steps 1-7 (envelope, signature, body, election, mode, device list and
+ * trust policy, record checks) are the one verifier's (sync/verify.h); they need no
  * database, so they run before the store lock is taken, for as
  * many entries as fit a memory budget; the rest are verified by the
  * writer.  Step 8 and storing are the writer's, in order: group commit.
@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "central/central.h"
+#include "central/ctrust.h"
 #include "central/store.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -45,6 +46,9 @@ struct entry {
 	const uint8_t		*m;		/* the signed message */
 	size_t			 mlen;
 	int			 verified;	/* steps 1-7 done */
+	uint64_t		 rtime;		/* receipt time (13.7): the
+						   clock at verification, the
+						   receipt's "stored" */
 	struct tly_batch	*b;		/* passed steps 1-7, or NULL */
 	int			 err;		/* rejection code, or 0 */
 	char			*msg;		/* rejection message (escaped) */
@@ -127,7 +131,17 @@ verify_entry(struct ingest *in, struct entry *e)
 	int				r;
 
 	e->verified = 1;
+	e->rtime = (uint64_t)time(NULL);
+	in->vctx.policy.receipt_time = e->rtime;
+	if (in->c->trust != NULL) {
+		pthread_rwlock_rdlock(&in->c->trust->lock);
+		in->vctx.policy.trust = in->c->trust->t;
+	}
 	r = tly_verify_entry(&in->vctx, e->m, e->mlen, &res);
+	if (in->c->trust != NULL) {
+		in->vctx.policy.trust = NULL;
+		pthread_rwlock_unlock(&in->c->trust->lock);
+	}
 	if (r == TLY_E_NOMEM || r == TLY_E_CRYPTO)
 		return r;
 	if (res.has_id) {
@@ -176,7 +190,7 @@ store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
 	memcpy(rc.device, b->device, TLY_PK_LEN);
 	rc.seq = b->seq;
 	memcpy(rc.batch, b->id, TLY_HASH_LEN);
-	rc.stored = (uint64_t)time(NULL);
+	rc.stored = e->rtime;
 	if ((r = tly_receipt_seal(c->key, &rc, receipt)) != TLY_OK ||
 	    (r = tly_cstore_put(c->store, b, e->m, e->mlen, (time_t)rc.stored,
 	    receipt->p, receipt->len, &state, e->other)) != TLY_OK)

@@ -157,6 +157,32 @@ write_area(const struct tly_central *c, const struct tly_results *r,
 	return tly_results_area_json(r, path, w);
 }
 
+#define OPEN_MEMBERS	"\"open\":true,\"warning\":\"open central: no " \
+	"authority; any device may report any area\","
+
+/*
+ * An open central (test mode, no authority: PROTOCOL.md 8.4) puts its
+ * warning members first in the object of body.
+ */
+static int
+mark_open(struct tly_buf *body)
+{
+	struct tly_buf	out = TLY_BUF_INIT(body->max);
+	int		r;
+
+	if (body->len < 2 || body->p[0] != '{')
+		return TLY_E_INVAL;
+	if ((r = tly_buf_add(&out, "{", 1)) != TLY_OK ||
+	    (r = tly_buf_addstr(&out, OPEN_MEMBERS)) != TLY_OK ||
+	    (r = tly_buf_add(&out, body->p + 1, body->len - 1)) != TLY_OK) {
+		tly_buf_free(&out);
+		return r;
+	}
+	tly_buf_free(body);
+	*body = out;
+	return TLY_OK;
+}
+
 /* Answer with the document fn writes from up-to-date results, with its ETag. */
 static void
 results_serve(struct tly_central *c, write_fn fn, const char *arg,
@@ -169,6 +195,8 @@ results_serve(struct tly_central *c, write_fn fn, const char *arg,
 	tly_errclear();
 	if ((r = with_results(c, fn, arg, &w)) == TLY_OK)
 		r = tly_jw_finish(&w);
+	if (r == TLY_OK && c->trust == NULL)
+		r = mark_open(&resp->body);
 	if (r == TLY_E_NOTFOUND) {
 		tly_buf_free(&resp->body);
 		tly_http_resp_error(resp, 404, "not_found", "%s",

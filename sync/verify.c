@@ -4,7 +4,8 @@
  *
  *   1-5  envelope, context, signature, batch id, body (tly_batch_parse),
  *        plus the bounds of "created" (section 4)
- *   6    election hash, mode, device policy
+ *   6    election hash, mode, device policy (device list, then the
+ *        trust policy of 13.7)
  *   7    every record against the definition (section 5.1)
  */
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "sync/trust.h"
 #include "sync/verify.h"
 
 /* The rejection codes that are verdicts on the batch itself (9.1). */
@@ -169,6 +171,14 @@ tly_verify_entry(const struct tly_verify_ctx *ctx, const uint8_t *m,
 		r = verdict(res, TLY_E_DEVICE, "device %s is not on the "
 		    "device list", tly_hex(b->device, TLY_PK_LEN, h1));
 		goto out;
+	}
+	if (ctx->policy.trust != NULL) {
+		tly_errclear();
+		if ((r = tly_trust_check_batch(ctx->policy.trust, b,
+		    ctx->policy.receipt_time)) != TLY_OK) {
+			verdict(res, r, "%s", tly_errdetail());
+			goto out;
+		}
 	}
 
 	/* Step 7. */

@@ -27,15 +27,20 @@ enum tly_verify_mode {
 	TLY_VERIFY_MODE_TEST = 2	/* require "test" */
 };
 
+struct tly_trust;
+
 /*
- * Which devices may report (step 6).  Room is left here for the
- * certificates of a later protocol version; a zeroed policy admits
- * every device.
+ * Which devices may report (step 6): a device list and the trust policy
+ * of PROTOCOL.md 13.7.  A zeroed policy admits every device.
  */
 struct tly_verify_policy {
 	const uint8_t	*devices;	/* sorted device keys, TLY_PK_LEN
 					   bytes each; NULL: any device */
 	size_t		 ndevices;	/* keys in devices (0 with NULL) */
+	const struct tly_trust *trust;	/* certificates and revocations, or
+					   NULL: no trust check */
+	uint64_t	 receipt_time;	/* the batch's receipt time (13.7)
+					   for the trust check */
 };
 
 /* What an entry is verified against. */
@@ -71,7 +76,9 @@ struct tly_verify_result {
  * against ctx; res is cleared first.  Returns TLY_OK with res->batch set,
  * or the entry's rejection as a negative code whose wire name is
  * tly_err_code() (TLY_E_TRUNCATED .. TLY_E_SIGNATURE, TLY_E_BATCH,
- * TLY_E_RECORD, TLY_E_ELECTION, TLY_E_MODE, TLY_E_DEVICE) with
+ * TLY_E_RECORD, TLY_E_ELECTION, TLY_E_MODE, TLY_E_DEVICE, and with a trust
+ * policy TLY_E_NOT_CERTIFIED, TLY_E_REVOKED, TLY_E_EXPIRED,
+ * TLY_E_OUT_OF_SCOPE) with
  * res->detail saying why.  TLY_E_NOMEM and TLY_E_CRYPTO are failures of
  * the verifier itself, not verdicts on the entry.  res->has_id and
  * res->id are set whenever the envelope parses, res->parsed and the

@@ -89,6 +89,7 @@ start_central() {
 	listen 127.0.0.1:$port
 	key $T/keys/$name.key
 	election $ELECTION
+	mode ${CENTRAL_MODE:-test}
 	${CENTRAL_EXTRA:-}
 	CONF
 	rm -f "$d/ready"
@@ -132,6 +133,7 @@ start_daemon() {
 		echo "datadir $d/data"
 		echo "socket $d/tallyd.sock"
 		echo "election $ELECTION"
+		echo "mode ${DAEMON_MODE:-test}"
 		echo "backoff-min ${BACKOFF_MIN:-1}"
 		echo "backoff-max ${BACKOFF_MAX:-2}"
 		if [ "$central" != - ]; then

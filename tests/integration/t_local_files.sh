@@ -51,7 +51,7 @@ run_n "$T/k"
 expect_eq "tallyd, group-readable key: exit" "$rc" 2
 keygen c
 chmod 0640 "$T/keys/c.key"
-printf '%s\n' "datadir $T/k/cdata" "election $ELECTION" "key $T/keys/c.key" >"$T/k/c.conf"
+printf '%s\n' "datadir $T/k/cdata" "election $ELECTION" "key $T/keys/c.key" "mode test" >"$T/k/c.conf"
 rc=0
 out=$("$BIN/tally-central" -n -c "$T/k/c.conf" 2>&1) || rc=$?
 expect_eq "tally-central, group-readable key: exit" "$rc" 2

@@ -9,9 +9,9 @@
  * array of them; 1 to 256 in all), for the election definition file
  * ELECTION (its hash is signed in), with seq SEQ and prev PREV (64 hex;
  * the id of the signed message in file PREVMSG with -P; 64 zeros when
- * neither is given).  This is what a daemon does, minus every check and
- * every rule about seq and prev: it makes equivocations, gaps, broken
- * chains and bad records on purpose.
+ * neither is given), in test mode unless -m live.  This is what a
+ * daemon does, minus every check and every rule about seq and prev: it
+ * makes equivocations, gaps, broken chains and bad records on purpose.
  *
  * Writes the signed message to MSG (-M) and/or a bundle holding just it
  * to BUNDLE (-o), and prints the batch id.  Exit 0 on success, 1 on a
@@ -127,7 +127,7 @@ main(int argc, char **argv)
 	char			 hex[TLY_HEX_HASH];
 	uint64_t		 seq = 0, created = (uint64_t)time(NULL);
 	size_t			 n = 0, i;
-	int			 ch, test = 0, r = TLY_OK, have_seq = 0;
+	int			 ch, test = 1, r = TLY_OK, have_seq = 0;
 	int			 ret = 1;
 
 	while ((ch = getopt(argc, argv, "e:hk:M:m:o:P:p:s:t:")) != -1) {
