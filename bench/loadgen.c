@@ -299,8 +299,9 @@ presign(struct run *rn, const char *election, const char *dir, size_t skip,
 			r = tly_key_generate(&key);
 		if (r != TLY_OK ||
 		    (r = tly_batch_seal(key, 1, NULL, rn->fixed ?
-		    FIXED_TIME : (uint64_t)time(NULL), 0,
-		    ehash, recs, got, &msg, NULL)) != TLY_OK)
+		    FIXED_TIME : (uint64_t)time(NULL),
+		    1 /* test mode: an open central */, ehash, recs, got,
+		    &msg, NULL)) != TLY_OK)
 			goto out;
 		tly_key_free(key);
 		key = NULL;

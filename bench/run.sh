@@ -92,7 +92,7 @@ central_start() {
 	local d=$W/$1 line
 	mkdir -p "$d"
 	"$BIN/tally" keygen -o "$d/central" >/dev/null || exit 1
-	printf 'datadir %s/data\nlisten 127.0.0.1:0\nkey %s/central.key\nelection %s\n' \
+	printf 'datadir %s/data\nlisten 127.0.0.1:0\nkey %s/central.key\nelection %s\nmode test\n' \
 	    "$d" "$d" "$2" >"$d/central.conf"
 	mkfifo "$d/ready"
 	"$BIN/tally-central" -c "$d/central.conf" -R 3 3>"$d/ready" \
@@ -222,7 +222,7 @@ if [ "$QUICK" != 1 ]; then national "$SMALL" "$SMALLG"; fi
 say "5. the field daemon"
 TDN=1000; [ "$QUICK" = 1 ] && TDN=200
 d=$W/tallyd; mkdir -p "$d/recs"
-printf 'datadir %s/data\nsocket %s/tallyd.sock\nelection %s\n' "$d" "$d" \
+printf 'datadir %s/data\nsocket %s/tallyd.sock\nelection %s\nmode test\n' "$d" "$d" \
     "$BIGE" >"$d/tallyd.conf"
 mkfifo "$d/ready"
 "$BIN/tallyd" -c "$d/tallyd.conf" -R 3 3>"$d/ready" 2>>"$d/tallyd.log" &

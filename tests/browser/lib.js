@@ -131,7 +131,8 @@ async function startCentral(name, extra = []) {
 	const k = keygen(name);
 	const conf = path.join(dir, 'central.conf');
 	fs.writeFileSync(conf, [`datadir ${dir}/data`, 'listen 127.0.0.1:0',
-	    `key ${k.key}`, `election ${ELECTION}`].concat(extra).join('\n') +
+	    `key ${k.key}`, `election ${ELECTION}`, 'mode test'].concat(extra)
+	    .join('\n') +
 	    '\n');
 	const { child, line } = await spawnReady(name,
 	    path.join(BIN, 'tally-central'), ['-c', conf]);
@@ -151,7 +152,8 @@ async function startDaemon(name, central, extra = []) {
 	fs.mkdirSync(dir, { recursive: true });
 	const sock = path.join(dir, 'tallyd.sock');
 	const lines = [`datadir ${dir}/data`, `socket ${sock}`,
-	    `election ${ELECTION}`, 'backoff-min 1', 'backoff-max 2'];
+	    `election ${ELECTION}`, 'mode test', 'backoff-min 1',
+	    'backoff-max 2'];
 	if (central)
 		lines.push(`central ${central.url}`, `central-key ${central.pub}`);
 	const conf = path.join(dir, 'tallyd.conf');
