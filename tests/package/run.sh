@@ -114,8 +114,14 @@ install -d -o _tally-central -g _tally-central -m 0700 /var/lib/tally-central
 install -d -o _tally-central -g _tally-central -m 0700 /run/tally-central
 check "tallyd -n as _tallyd" runuser -u _tallyd -- \
     tallyd -n -c /etc/tally/tallyd.conf
+check "tally-central -n refuses an open live central" \
+    sh -c '! tally-central -n -c /etc/tally/tally-central.conf'
+# The rest runs the central open, in test mode (it has no authority).
+sed -e 's/^listen .*/listen 127.0.0.1:0/' -e 's/^mode live/mode test/' \
+    /etc/tally/tally-central.conf >"$T/central.conf"
+chmod 0644 "$T/central.conf"
 check "tally-central -n as _tally-central" runuser -u _tally-central -- \
-    tally-central -n -c /etc/tally/tally-central.conf
+    tally-central -n -c "$T/central.conf"
 check "tallyd -n as root (drops to the config's user)" \
     tallyd -n -c /etc/tally/tallyd.conf
 
@@ -133,8 +139,6 @@ mkfifo "$T/tallyd.ready" "$T/central.ready"
 chmod 0666 "$T/tallyd.ready" "$T/central.ready"
 chmod 0755 "$T"
 # A free port for the central (its config listens on 127.0.0.1:8080).
-sed 's/^listen .*/listen 127.0.0.1:0/' /etc/tally/tally-central.conf \
-    >"$T/central.conf"
 runuser -u _tally-central -- tally-central -c "$T/central.conf" -R 3 \
     3>"$T/central.ready" 2>"$T/central.log" &
 PIDS+=($!)
