@@ -57,7 +57,8 @@ struct entry {
 	int			 stored;	/* newly stored (for the log) */
 	const char		*status;	/* stored, pending, equivocation */
 	uint8_t			 other[TLY_HASH_LEN];	/* equivocation partner */
-	uint8_t			 device[TLY_PK_LEN];	/* if stored */
+	uint8_t			 device[TLY_PK_LEN];	/* if has_device */
+	int			 has_device;	/* the body parsed (steps 1-5) */
 	uint64_t		 seq;		/* if stored */
 	size_t			 nrecords;	/* if stored */
 };
@@ -147,6 +148,10 @@ verify_entry(struct ingest *in, struct entry *e)
 	if (res.has_id) {
 		memcpy(e->id, res.id, TLY_HASH_LEN);
 		e->has_id = 1;
+	}
+	if (res.parsed) {
+		memcpy(e->device, res.device, TLY_PK_LEN);
+		e->has_device = 1;
 	}
 	if (r != TLY_OK)
 		return entry_reject(e, r, "%s", res.detail);
@@ -339,7 +344,8 @@ apply_one(struct ingest *in)
 			if ((r = tly_cstore_reject(s, now, i,
 			    tly_err_code(e->err), e->msg != NULL ? e->msg :
 			    tly_strerror(e->err), e->has_id ? e->id : NULL,
-			    e->m, e->mlen)) != TLY_OK)
+			    e->has_device ? e->device : NULL, e->m, e->mlen)) !=
+			    TLY_OK)
 				goto fail;
 			in->nrejected++;
 			r = emit_result(in, i, "rejected", NULL);

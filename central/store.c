@@ -158,6 +158,25 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'decisions are immutable'); END;"
 	"CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 	"INSERT INTO meta VALUES ('generation', 1), ('rebuild', 1);",
+	/*
+	 * 2 -> 3: the rejection log is deduplicated by bytes and bounded
+	 * per source (tly_cstore_reject).  Only the counters of a row
+	 * change.
+	 */
+	"ALTER TABLE rejections ADD COLUMN hash BLOB;"	/* BLAKE2b of bytes */
+	"ALTER TABLE rejections ADD COLUMN source BLOB NOT NULL DEFAULT x'';"
+	"ALTER TABLE rejections ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rejections ADD COLUMN last_at INTEGER;"
+	"DROP TRIGGER rejections_no_update;"
+	"CREATE TRIGGER rejections_no_update BEFORE UPDATE OF id, at, entry,"
+	"  code, message, batch, bytes, hash, source ON rejections"
+	"  BEGIN SELECT RAISE(ABORT, 'rejections are immutable'); END;"
+	"CREATE UNIQUE INDEX rejections_hash ON rejections (hash);"
+	"CREATE INDEX rejections_source ON rejections (source);"
+	"CREATE TABLE rejections_dropped ("	/* beyond the bound */
+	"  source  BLOB PRIMARY KEY,"
+	"  n       INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
@@ -188,8 +207,14 @@ static const char *const wsql[W_COUNT_] = {
 	[W_INSERT_SUP] = "INSERT OR IGNORE INTO supersedes (record, target)"
 	    " VALUES (?1, ?2)",
 	[W_INSERT_REJECT] = "INSERT INTO rejections"
-	    " (at, entry, code, message, batch, bytes)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    " (at, entry, code, message, batch, bytes, hash, source)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[W_REJ_REPEAT] = "UPDATE rejections SET repeats = repeats + 1,"
+	    " last_at = ?2 WHERE hash = ?1",
+	[W_REJ_COUNT_SRC] = "SELECT count(*) FROM rejections WHERE source = ?1",
+	[W_REJ_DROP] = "INSERT INTO rejections_dropped (source, n, last_at)"
+	    " VALUES (?1, 1, ?2) ON CONFLICT (source) DO UPDATE"
+	    " SET n = n + 1, last_at = excluded.last_at",
 	[W_DEV_BATCHES] = "SELECT id, seq, prev FROM batches"
 	    " WHERE device = ?1 ORDER BY seq, id",
 	[W_DEV_KEPT] = "SELECT batch FROM kept WHERE device = ?1"
@@ -657,14 +682,78 @@ tly_cstore_check(struct tly_cstore *s, const struct tly_batch *b,
 	return r;
 }
 
+/*
+ * Count a repeat of the rejected bytes whose hash is h, or (*counted 0)
+ * say that they are new.
+ */
+static int
+reject_repeat(struct tly_cstore *s, const uint8_t h[TLY_HASH_LEN], time_t at,
+    int *counted)
+{
+	sqlite3_stmt	*st = s->ws[W_REJ_REPEAT];
+	int		 r;
+
+	*counted = 0;
+	if (tly_cstore_bind_blob(st, 1, h, TLY_HASH_LEN) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (sqlite3_int64)at) != SQLITE_OK) {
+		tly_cstore_st_done(st);
+		return tly_cstore_db_fail(s->w, "bind rejection repeat");
+	}
+	if ((r = tly_cstore_st_exec(s->w, st, "count rejection repeat")) !=
+	    TLY_OK)
+		return r;
+	*counted = sqlite3_changes(s->w) > 0;
+	return TLY_OK;
+}
+
+/*
+ * When source src (len bytes) holds its share of rows already, count the
+ * entry in rejections_dropped and set *dropped.
+ */
+static int
+reject_bound(struct tly_cstore *s, const uint8_t *src, size_t len,
+    time_t at, int *dropped)
+{
+	sqlite3_stmt	*st = s->ws[W_REJ_COUNT_SRC];
+	uint64_t	 n = 0;
+	int		 r;
+
+	*dropped = 0;
+	if (tly_cstore_bind_blob(st, 1, src, len) != SQLITE_OK) {
+		tly_cstore_st_done(st);
+		return tly_cstore_db_fail(s->w, "bind rejection source");
+	}
+	if ((r = tly_cstore_one_u64(s->w, st, &n, "count rejections of a "
+	    "source")) != TLY_OK)
+		return r;
+	if (n < TLY_CSTORE_REJECT_PER_SOURCE)
+		return TLY_OK;
+	*dropped = 1;
+	st = s->ws[W_REJ_DROP];
+	if (tly_cstore_bind_blob(st, 1, src, len) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (sqlite3_int64)at) != SQLITE_OK) {
+		tly_cstore_st_done(st);
+		return tly_cstore_db_fail(s->w, "bind dropped rejection");
+	}
+	return tly_cstore_st_exec(s->w, st, "count dropped rejection");
+}
+
 int
 tly_cstore_reject(struct tly_cstore *s, time_t at, size_t entry,
     const char *code, const char *message, const uint8_t *batch,
-    const uint8_t *m, size_t mlen)
+    const uint8_t *source, const uint8_t *m, size_t mlen)
 {
 	sqlite3_stmt	*st = s->ws[W_INSERT_REJECT];
-	int		 rc;
+	uint8_t		 h[TLY_HASH_LEN];
+	size_t		 slen = source != NULL ? TLY_PK_LEN : 0;
+	int		 rc, r, done;
 
+	tly_hash(m != NULL ? m : (const uint8_t *)"", m != NULL ? mlen : 0, h);
+	if ((r = reject_repeat(s, h, at, &done)) != TLY_OK || done)
+		return r;
+	if ((r = reject_bound(s, source != NULL ? source :
+	    (const uint8_t *)"", slen, at, &done)) != TLY_OK || done)
+		return r;
 	rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)at);
 	if (rc == SQLITE_OK)
 		rc = tly_cstore_bind_u64(st, 2, entry);
@@ -678,6 +767,11 @@ tly_cstore_reject(struct tly_cstore *s, time_t at, size_t entry,
 	if (rc == SQLITE_OK)
 		rc = m != NULL ? tly_cstore_bind_blob(st, 6, m, mlen) :
 		    sqlite3_bind_zeroblob(st, 6, 0);
+	if (rc == SQLITE_OK)
+		rc = tly_cstore_bind_blob(st, 7, h, TLY_HASH_LEN);
+	if (rc == SQLITE_OK)
+		rc = tly_cstore_bind_blob(st, 8, source != NULL ? source :
+		    (const uint8_t *)"", slen);
 	if (rc != SQLITE_OK) {
 		tly_cstore_st_done(st);
 		return tly_cstore_db_fail(s->w, "bind rejection");

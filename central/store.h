@@ -31,7 +31,8 @@
 #include "crypto/crypto.h"
 #include "sync/wire.h"
 
-#define TLY_CSTORE_VERSION	2	/* PRAGMA user_version of the schema */
+#define TLY_CSTORE_VERSION	3	/* PRAGMA user_version of the schema */
+#define TLY_CSTORE_REJECT_PER_SOURCE	256	/* rejection rows per source */
 #define TLY_CSTORE_AHEAD_MAX	4096	/* seqs past head held as pending */
 #define TLY_CSTORE_SAME_SEQ_MAX	16	/* different batches kept per seq */
 #define TLY_CSTORE_LOCK_S	5	/* wait for a lock, then TLY_E_BUSY */
@@ -109,12 +110,16 @@ int	tly_cstore_keep(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
 
 /*
  * Keep a rejected entry for auditors: when, its index in the request,
- * the error code and message, its batch id (or NULL) and its bytes.
- * Inside a transaction.
+ * the error code and message, its batch id (or NULL), its source (the
+ * device key of its body, or NULL when the body did not parse) and its
+ * bytes.  The same bytes are kept once: a repeat only counts (repeats,
+ * last_at).  A source holds at most TLY_CSTORE_REJECT_PER_SOURCE rows;
+ * beyond, new entries are only counted in rejections_dropped.  Inside a
+ * transaction.
  */
 int	tly_cstore_reject(struct tly_cstore *s, time_t at, size_t entry,
 	    const char *code, const char *message, const uint8_t *batch,
-	    const uint8_t *m, size_t mlen);
+	    const uint8_t *source, const uint8_t *m, size_t mlen);
 
 /* A device's log as PROTOCOL.md 8.2 shows it. */
 struct tly_cstore_dev {

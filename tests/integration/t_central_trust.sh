@@ -101,6 +101,10 @@ all=()
 for f in "$RECORDS"/*-na.json; do all+=("$f"); done
 forge -k "$T/keys/x.key" -e "$ELECTION" -s 1 -m live -o "$T/x.bundle" "${all[@]}" >/dev/null
 refused "attacker" "$T/x.bundle" not_certified
+upload c "$T/x.bundle" >/dev/null
+upload c "$T/x.bundle" >/dev/null
+expect_eq "the same bytes are kept once" \
+    "$(central_db c "select count(*) || ' ' || max(repeats) from rejections")" "1 2"
 res=$(curl -s "$(central_url c)/v1/results?level=na")
 expect_eq "no area reported" "$(jq '.levels[0].reporting' <<<"$res")" 0
 expect_eq "a closed central's results are not marked open" "$(jq .open <<<"$res")" null

@@ -434,7 +434,7 @@ test_persists(void **state)
 	simple_batch(&b1, f->dev, 1, NULL, 100);
 	assert_int_equal(submit(f, &b1, &rc), TLY_OK);
 	assert_int_equal(tly_cstore_begin(f->s), TLY_OK);
-	assert_int_equal(tly_cstore_reject(f->s, 5, 0, "bad_signature", "x",
+	assert_int_equal(tly_cstore_reject(f->s, 5, 0, "bad_signature", "x", NULL,
 	    NULL, (const uint8_t *)"junk", 4), TLY_OK);
 	assert_int_equal(tly_cstore_commit(f->s), TLY_OK);
 
@@ -468,18 +468,51 @@ test_rejections(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(tly_cstore_begin(f->s), TLY_OK);
 	assert_int_equal(tly_cstore_reject(f->s, 1, 0, "bad_magic", "m",
-	    NULL, (const uint8_t *)"abc", 3), TLY_OK);
+	    NULL, NULL, (const uint8_t *)"abc", 3), TLY_OK);
 	assert_int_equal(tly_cstore_reject(f->s, 1, 1, "seq_gap", "m", id,
-	    (const uint8_t *)"def", 3), TLY_OK);
+	    NULL, (const uint8_t *)"def", 3), TLY_OK);
 	assert_int_equal(tly_cstore_commit(f->s), TLY_OK);
 	assert_int_equal(tly_cstore_nrejections(f->s, &n), TLY_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(tly_cstore_begin(f->s), TLY_OK);
 	assert_int_equal(tly_cstore_reject(f->s, 1, 0, "bad_magic", "m",
-	    NULL, (const uint8_t *)"abc", 3), TLY_OK);
+	    NULL, NULL, (const uint8_t *)"abc", 3), TLY_OK);
 	tly_cstore_rollback(f->s);
 	assert_int_equal(tly_cstore_nrejections(f->s, &n), TLY_OK);
 	assert_int_equal(n, 2);
+}
+
+/*
+ * The rejection log keeps the same bytes once (with a count of repeats)
+ * and at most TLY_CSTORE_REJECT_PER_SOURCE rows per source.
+ */
+static void
+test_rejections_bounded(void **state)
+{
+	struct fx	*f = *state;
+	uint8_t		 dev[TLY_PK_LEN] = { 9 }, other[TLY_PK_LEN] = { 8 };
+	uint8_t		 m[8];
+	uint64_t	 n = 0, i;
+
+	assert_int_equal(tly_cstore_begin(f->s), TLY_OK);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(tly_cstore_reject(f->s, 1, 0, "revoked", "m",
+		    NULL, dev, (const uint8_t *)"same", 4), TLY_OK);
+	assert_int_equal(tly_cstore_commit(f->s), TLY_OK);
+	assert_int_equal(tly_cstore_nrejections(f->s, &n), TLY_OK);
+	assert_int_equal(n, 1);
+
+	assert_int_equal(tly_cstore_begin(f->s), TLY_OK);
+	for (i = 0; i < TLY_CSTORE_REJECT_PER_SOURCE + 40; i++) {
+		memcpy(m, &i, sizeof(m));
+		assert_int_equal(tly_cstore_reject(f->s, 2, 0, "revoked", "m",
+		    NULL, dev, m, sizeof(m)), TLY_OK);
+	}
+	assert_int_equal(tly_cstore_reject(f->s, 2, 0, "revoked", "m", NULL,
+	    other, (const uint8_t *)"x", 1), TLY_OK);
+	assert_int_equal(tly_cstore_commit(f->s), TLY_OK);
+	assert_int_equal(tly_cstore_nrejections(f->s, &n), TLY_OK);
+	assert_int_equal(n, TLY_CSTORE_REJECT_PER_SOURCE + 1);
 }
 
 /* What the heads walk saw, one entry per key. */
@@ -689,6 +722,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pending_gap_fill,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persists,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejections_bounded,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejections,
 		    setup, teardown),
