@@ -199,6 +199,11 @@ api_records(struct tallyd *d, const struct tly_http_req *req,
 		api_check_failed(resp, probs);
 		goto out;
 	}
+	if (r == TLY_E_SEQ_CONFLICT) {
+		tly_http_resp_error(resp, 409, "head_unknown", "%s",
+		    tly_errdetail());
+		goto out;
+	}
 	if (r == TLY_E_INVAL && has_idem) {
 		tly_http_resp_error(resp, 422, "idempotency_conflict", "%s",
 		    tly_errdetail());

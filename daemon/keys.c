@@ -54,6 +54,7 @@ keys_device(struct tallyd *d)
 			    "'tally enroll request -P FD -k %s'", d->conf.key,
 			    d->conf.key);
 		r = tly_key_load_or_create(d->conf.key, &d->key);
+		d->key_created = r == TLY_OK;
 		goto out;
 	}
 	if ((enc = tly_key_file_encrypted(d->conf.key)) < 0)

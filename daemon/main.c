@@ -111,7 +111,7 @@ open_store(struct tallyd *d)
 		return r;
 	tly_hex(d->device, TLY_PK_LEN, hex);
 	r = tly_dstore_meta_get(d->store, "device", held, sizeof(held));
-	if (r == TLY_E_NOTFOUND)
+	if (r == TLY_E_NOTFOUND && (r = tly_drestore_open(d, 1)) == TLY_OK)
 		r = tly_dstore_meta_set(d->store, "device", hex);
 	else if (r == TLY_OK && strcmp(held, hex) != 0)
 		return tly_fail(TLY_E_KEY, "%s holds the chain of device %s, "

@@ -266,6 +266,9 @@ tly_dseal_records_idem(struct tallyd *d, const struct tly_record *records,
 		    "time before recording", (long long)now);
 	if ((r = seal_check(d, records, n, probs)) != TLY_OK)
 		return r;
+	/* A restored key signs nothing before it knows its head. */
+	if ((r = tly_drestore_ensure(d)) != TLY_OK)
+		return r;
 	if ((recs = calloc(n, sizeof(*recs))) == NULL ||
 	    (ids = calloc(n, sizeof(*ids))) == NULL) {
 		r = TLY_E_NOMEM;

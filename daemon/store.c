@@ -15,6 +15,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "crypto/crypto.h"
 #include "daemon/store.h"
 #include "daemon/storeInt.h"
 
@@ -338,9 +339,9 @@ tly_dstore_user_version(struct tly_dstore *s, int *out)
 	return r;
 }
 
-int
-tly_dstore_meta_get(struct tly_dstore *s, const char *k, char *out,
-    size_t outlen)
+/* tly_dstore_meta_get() for a caller holding s->mu. */
+static int
+store_meta_get(struct tly_dstore *s, const char *k, char *out, size_t outlen)
 {
 	sqlite3_stmt		*st = NULL;
 	const unsigned char	*v;
@@ -349,7 +350,6 @@ tly_dstore_meta_get(struct tly_dstore *s, const char *k, char *out,
 	if (outlen == 0)
 		return TLY_E_INVAL;
 	out[0] = '\0';
-	pthread_mutex_lock(&s->mu);
 	if ((r = tly_dstore_db_prep(s, "SELECT v FROM meta WHERE k = ?",
 	    &st)) != TLY_OK ||
 	    (r = tly_dstore_bind_text(s, st, 1, k)) != TLY_OK)
@@ -373,6 +373,17 @@ tly_dstore_meta_get(struct tly_dstore *s, const char *k, char *out,
 	}
  out:
 	sqlite3_finalize(st);
+	return r;
+}
+
+int
+tly_dstore_meta_get(struct tly_dstore *s, const char *k, char *out,
+    size_t outlen)
+{
+	int	r;
+
+	pthread_mutex_lock(&s->mu);
+	r = store_meta_get(s, k, out, outlen);
 	pthread_mutex_unlock(&s->mu);
 	return r;
 }
@@ -424,6 +435,31 @@ tly_dstore_meta_set_n(struct tly_dstore *s, const char *const *k,
 }
 
 /* Head of the own chain; caller holds the lock. */
+/*
+ * The chain base of a restored key (meta "chain_base": "<seq> <hex id>",
+ * PROTOCOL.md 9.5), the head while the store holds no own batch.
+ */
+static int
+store_base(struct tly_dstore *s, uint64_t *seq, uint8_t id[TLY_HASH_LEN])
+{
+	char	buf[32 + 2 * TLY_HASH_LEN], *end;
+	int	r;
+
+	if ((r = store_meta_get(s, "chain_base", buf, sizeof(buf))) ==
+	    TLY_E_NOTFOUND || (r == TLY_OK && buf[0] == '\0'))
+		return TLY_OK;
+	if (r != TLY_OK)
+		return r;
+	*seq = strtoull(buf, &end, 10);
+	if (*seq == 0 || *end != ' ' || strlen(end + 1) != 2 * TLY_HASH_LEN ||
+	    tly_unhex(end + 1, 2 * TLY_HASH_LEN, id, TLY_HASH_LEN) != TLY_OK) {
+		*seq = 0;
+		memset(id, 0, TLY_HASH_LEN);
+		return tly_fail(TLY_E_DB, "store: malformed chain_base");
+	}
+	return TLY_OK;
+}
+
 static int
 store_head(struct tly_dstore *s, uint64_t *seq, uint8_t id[TLY_HASH_LEN])
 {
@@ -436,8 +472,10 @@ store_head(struct tly_dstore *s, uint64_t *seq, uint8_t id[TLY_HASH_LEN])
 	    "ORDER BY seq DESC LIMIT 1", &st)) != TLY_OK)
 		goto out;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE) {
+		r = store_base(s, seq, id);
 		goto out;
+	}
 	if (rc != SQLITE_ROW) {
 		r = tly_dstore_db_fail(s->db, "head");
 		goto out;

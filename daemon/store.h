@@ -145,8 +145,9 @@ int	tly_dstore_meta_set_n(struct tly_dstore *s, const char *const *k,
 	    const char *const *v, size_t n);
 
 /*
- * The head of the own chain: *seq is the highest seq (0 when empty) and
- * id its batch id (left zeroed when empty).
+ * The head of the own chain: *seq is the highest seq and id its batch
+ * id; when the store holds no own batch, the chain base learned for a
+ * restored key (PROTOCOL.md 9.5), else 0 and a zeroed id.
  */
 int	tly_dstore_head(struct tly_dstore *s, uint64_t *seq,
 	    uint8_t id[TLY_HASH_LEN]);

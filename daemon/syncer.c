@@ -231,8 +231,11 @@ sync_probe(struct tly_dsync *s, char *err, size_t errlen)
 		snprintf(err, errlen, "the central's address answered, but "
 		    "not with the central's JSON (HTTP %ld)", res.status);
 		r = TLY_E_NET;
-	} else
+	} else {
 		tly_dfreeze_head(s->d, root);
+		if (tly_drestore_head(s->d, root) != TLY_OK)
+			tly_log_warn("sync: %s", tly_errdetail());
+	}
 	tly_json_free(root);
 	tly_http_result_free(&res);
 	return r;

@@ -3,6 +3,7 @@
  *
  *   config.c  the keyword table of tallyd.conf, into struct tly_dconf
  *   freeze.c  what the device knows of its own freeze (PROTOCOL.md 9.4)
+ *   restore.c a restored key learns its head before it signs (9.5)
  *   keys.c    the device key (passphrase), its certificate, the central's
  *             key or certificate, and the receipt check (PROTOCOL.md 9.3)
  *   seal.c    checks records and seals them into batches; takes in
@@ -89,6 +90,7 @@ struct tly_cert;
 struct tallyd {
 	struct tly_dconf	 conf;		/* settings */
 	struct tly_key		*key;		/* device key */
+	int			 key_created;	/* created by this start */
 	uint8_t			 device[TLY_PK_LEN];	/* its key id */
 	struct tly_election	*election;	/* parsed definition */
 	uint8_t			 election_hash[TLY_HASH_LEN];	/* of its bytes */
@@ -142,6 +144,28 @@ void	tly_dfreeze_equivocation(struct tallyd *d, uint64_t seq);
 void	tly_dfreeze_head(struct tallyd *d, const struct tly_json *head);
 /* The freeze at seq in a clerk's words, "frozen: ...", into out. */
 void	tly_dfreeze_words(uint64_t seq, char *out, size_t outlen);
+
+/* ---- Restore without forking (restore.c) -------------------------------- */
+
+/*
+ * After opening the store: when it is new (store_new) and the key was
+ * not created by this start, mark the chain unknown (PROTOCOL.md 9.5).
+ */
+int	tly_drestore_open(struct tallyd *d, int store_new);
+/* 1 while the own chain's head is unknown, else 0. */
+int	tly_drestore_unknown(struct tallyd *d);
+/*
+ * Learn the head from head, the central's answer to GET
+ * /v1/devices/{own key}/head, when it is unknown: it becomes the chain
+ * base.  TLY_OK (also when already known), else why not.
+ */
+int	tly_drestore_head(struct tallyd *d, const struct tly_json *head);
+/*
+ * Before signing: TLY_OK when the head is known or could be learned
+ * from the central now; else TLY_E_SEQ_CONFLICT with a detail saying
+ * why nothing is signed and what to do.
+ */
+int	tly_drestore_ensure(struct tallyd *d);
 
 /* ---- Sealing and relaying (seal.c) --------------------------------------- */
 
