@@ -28,9 +28,7 @@ static void
 resp_fail(struct tly_http_resp *resp, const char *what, int err)
 {
 	if (err == TLY_E_BUSY) {
-		tly_http_resp_error(resp, 503, "busy", "the central is busy; "
-		    "retry in %u s", RETRY_S);
-		resp->retry_after = RETRY_S;
+		tly_http_resp_busy(resp, RETRY_S, "the central is busy");
 		return;
 	}
 	tly_log_error("%s: %s: %s", what, tly_strerror(err), tly_errdetail());

@@ -29,13 +29,14 @@
 #include "central/ctrust.h"
 #include "central/store.h"
 #include "common/err.h"
+#include "common/httpd.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "sync/api.h"
 #include "sync/compress.h"
 #include "sync/verify.h"
 #include "sync/wire.h"
 
-#define BUNDLE_TYPE	"application/vnd.tally.bundle"
 #define PREPARSE_RECORDS 512	/* records held verified before locking */
 #define MSG_MAX		600	/* a rejection message, escaped */
 #define RETRY_AFTER_S	2	/* Retry-After when busy */
@@ -55,7 +56,7 @@ struct entry {
 	int			 has_id;	/* id below is known */
 	uint8_t			 id[TLY_HASH_LEN];	/* batch id */
 	int			 stored;	/* newly stored (for the log) */
-	const char		*status;	/* stored, pending, equivocation */
+	enum tly_api_status	 status;	/* stored, pending, equivocation */
 	uint8_t			 other[TLY_HASH_LEN];	/* equivocation partner */
 	uint8_t			 device[TLY_PK_LEN];	/* if has_device */
 	int			 has_device;	/* the body parsed (steps 1-5) */
@@ -200,8 +201,9 @@ store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
 	    (r = tly_cstore_put(c->store, b, e->m, e->mlen, (time_t)rc.stored,
 	    receipt->p, receipt->len, &state, e->other)) != TLY_OK)
 		goto fail;
-	e->status = state == TLY_CSTORE_APPLIED ? "stored" :
-	    state == TLY_CSTORE_PENDING ? "pending" : "equivocation";
+	e->status = state == TLY_CSTORE_APPLIED ? TLY_API_STORED :
+	    state == TLY_CSTORE_PENDING ? TLY_API_PENDING :
+	    TLY_API_EQUIVOCATION;
 	return tly_cstore_release(c->store);
  fail:
 	tly_cstore_rollback_to(c->store);
@@ -221,60 +223,35 @@ equiv_message(struct entry *e)
 	e->msg = strdup(msg);	/* NULL is answered with a fixed text */
 }
 
-/* Append the result of entry i to the response. */
+/* Append the result of entry i to the response (PROTOCOL.md 8.1). */
 static int
-emit_result(struct ingest *in, size_t i, const char *status,
+emit_result(struct ingest *in, size_t i, enum tly_api_status status,
     const struct tly_buf *receipt)
 {
-	struct entry	*e = &in->e[i];
-	struct tly_buf	 b64 = TLY_BUF_INIT(2 * TLY_MSG_MAX);
-	int		 r = TLY_OK;
+	struct entry		*e = &in->e[i];
+	struct tly_api_result	 res;
 
-	tly_jw_obj_open(&in->w);
-	tly_jw_key(&in->w, "index");
-	tly_jw_uint(&in->w, i);
-	tly_jw_key(&in->w, "status");
-	tly_jw_str(&in->w, status);
-	tly_jw_key(&in->w, "batch");
-	if (e->has_id)
-		tly_jw_hex(&in->w, e->id, TLY_HASH_LEN);
-	else
-		tly_jw_null(&in->w);
+	memset(&res, 0, sizeof(res));
+	res.index = i;
+	res.status = status;
+	if ((res.has_batch = e->has_id))
+		memcpy(res.batch, e->id, TLY_HASH_LEN);
 	if (e->err == 0) {
-		if ((r = tly_b64_encode(receipt->p, receipt->len, &b64)) !=
-		    TLY_OK)
-			goto out;
-		tly_jw_key(&in->w, "device");
-		tly_jw_hex(&in->w, e->b->device, TLY_PK_LEN);
-		tly_jw_key(&in->w, "seq");
-		tly_jw_uint(&in->w, e->b->seq);
-		tly_jw_key(&in->w, "receipt");
-		tly_jw_str(&in->w, (const char *)b64.p);
-		if (strcmp(status, "equivocation") == 0) {
-			tly_jw_key(&in->w, "error");
-			tly_jw_obj_open(&in->w);
-			tly_jw_key(&in->w, "code");
-			tly_jw_str(&in->w, "equivocation");
-			tly_jw_key(&in->w, "message");
-			tly_jw_str(&in->w, e->msg != NULL ? e->msg :
-			    "the device signed a conflicting batch");
-			tly_jw_obj_close(&in->w);
+		res.has_device = 1;
+		memcpy(res.device, e->b->device, TLY_PK_LEN);
+		res.seq = e->b->seq;
+		res.receipt = receipt->p;
+		res.receipt_len = receipt->len;
+		if (status == TLY_API_EQUIVOCATION) {
+			res.code = "equivocation";
+			res.message = e->msg != NULL ? e->msg :
+			    "the device signed a conflicting batch";
 		}
 	} else {
-		tly_jw_key(&in->w, "error");
-		tly_jw_obj_open(&in->w);
-		tly_jw_key(&in->w, "code");
-		tly_jw_str(&in->w, tly_err_code(e->err));
-		tly_jw_key(&in->w, "message");
-		tly_jw_str(&in->w, e->msg != NULL ? e->msg :
-		    tly_strerror(e->err));
-		tly_jw_obj_close(&in->w);
+		res.code = tly_err_code(e->err);
+		res.message = e->msg != NULL ? e->msg : tly_strerror(e->err);
 	}
-	tly_jw_obj_close(&in->w);
-	r = in->w.err;
- out:
-	tly_buf_free(&b64);
-	return r;
+	return tly_api_result_write(&in->w, &res);
 }
 
 /* Log a rejected entry, with everything a peer sent escaped. */
@@ -295,7 +272,7 @@ log_stored(const struct entry *e)
 {
 	char	h1[TLY_HEX_HASH], h2[TLY_HEX_PK], h3[TLY_HEX_HASH];
 
-	if (strcmp(e->status, "equivocation") == 0)
+	if (e->status == TLY_API_EQUIVOCATION)
 		tly_log_warn("equivocation: device %s seq %llu: batch %s "
 		    "conflicts with batch %s; device frozen, evidence kept",
 		    tly_hex(e->device, TLY_PK_LEN, h2),
@@ -304,7 +281,8 @@ log_stored(const struct entry *e)
 		    tly_hex(e->other, TLY_HASH_LEN, h3));
 	else
 		tly_log_info("%s batch %s device %s seq %llu records %zu",
-		    e->status, tly_hex(e->id, TLY_HASH_LEN, h1),
+		    tly_api_status_name(e->status),
+		    tly_hex(e->id, TLY_HASH_LEN, h1),
 		    tly_hex(e->device, TLY_PK_LEN, h2),
 		    (unsigned long long)e->seq, e->nrecords);
 }
@@ -327,9 +305,7 @@ apply_one(struct ingest *in)
 	if ((r = tly_cstore_savepoint(s)) != TLY_OK)
 		return r;
 	tly_jw_init(&in->w, &in->out);
-	tly_jw_obj_open(&in->w);
-	tly_jw_key(&in->w, "results");
-	tly_jw_arr_open(&in->w);
+	tly_api_results_begin(&in->w);
 	for (i = 0; i < in->n; i++) {
 		e = &in->e[i];
 		tly_buf_reset(&receipt);
@@ -348,18 +324,18 @@ apply_one(struct ingest *in)
 			    TLY_OK)
 				goto fail;
 			in->nrejected++;
-			r = emit_result(in, i, "rejected", NULL);
+			r = emit_result(in, i, TLY_API_REJECTED, NULL);
 		} else {
 			if (dup)
 				in->ndup++;
 			else
 				in->nstored++;
-			if (!dup && strcmp(e->status, "equivocation") == 0) {
+			if (!dup && e->status == TLY_API_EQUIVOCATION) {
 				in->nequiv++;
 				equiv_message(e);
 			}
-			r = emit_result(in, i, dup ? "duplicate" : e->status,
-			    &receipt);
+			r = emit_result(in, i, dup ? TLY_API_DUPLICATE :
+			    e->status, &receipt);
 		}
 		if (r != TLY_OK)
 			goto fail;
@@ -371,8 +347,7 @@ apply_one(struct ingest *in)
 		}
 		entry_clear(e);
 	}
-	tly_jw_arr_close(&in->w);
-	tly_jw_obj_close(&in->w);
+	tly_api_results_end(&in->w);
 	if ((r = tly_jw_finish(&in->w)) != TLY_OK)
 		goto fail;
 	r = tly_cstore_release(s);
@@ -519,9 +494,9 @@ tly_central_ingest_fini(struct tly_central *c)
 static int
 is_bundle_type(const char *ct)
 {
-	size_t	n = strlen(BUNDLE_TYPE);
+	size_t	n = strlen(TLY_BUNDLE_TYPE);
 
-	if (ct == NULL || strncasecmp(ct, BUNDLE_TYPE, n) != 0)
+	if (ct == NULL || strncasecmp(ct, TLY_BUNDLE_TYPE, n) != 0)
 		return 0;
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t';
 }
@@ -600,15 +575,13 @@ tly_central_post_batches(struct tly_central *c,
 
 	n = atomic_fetch_add(&c->inflight, 1) + 1;
 	if (n > 2 * c->conf.threads) {
-		tly_http_resp_error(resp, 503, "busy",
-		    "too many uploads in progress; retry in %u s",
-		    RETRY_AFTER_S);
-		resp->retry_after = RETRY_AFTER_S;
+		tly_http_resp_busy(resp, RETRY_AFTER_S,
+		    "too many uploads in progress");
 		goto out;
 	}
 	if (!is_bundle_type(req->content_type)) {
 		tly_http_resp_error(resp, 415, "unsupported_media_type",
-		    "Content-Type must be %s", BUNDLE_TYPE);
+		    "Content-Type must be %s", TLY_BUNDLE_TYPE);
 		goto out;
 	}
 	if (decode_body(req, resp, &plain, &body, &len) != TLY_OK)
@@ -659,9 +632,8 @@ tly_central_post_batches(struct tly_central *c,
  fail:
 	if (r == TLY_E_BUSY) {
 		tly_log_warn("upload: store busy; answered 503");
-		tly_http_resp_error(resp, 503, "busy", "the central is busy; "
-		    "retry in %u s", RETRY_AFTER_S);
-		resp->retry_after = RETRY_AFTER_S;
+		tly_http_resp_busy(resp, RETRY_AFTER_S,
+		    "the central is busy");
 		goto out;
 	}
 	tly_log_escape(tly_errmsg(r), strlen(tly_errmsg(r)), esc, sizeof(esc));

@@ -160,8 +160,6 @@ const char *cli_pad(const char *s, size_t width, char *out, size_t outlen);
 /* The first CLI_SHORT_HEX characters of hex text s into out (or "-"). */
 const char *cli_short(const char *s, char out[CLI_SHORT_HEX + 1]);
 
-/* Write {"code": code, "message": message} as the next value of w. */
-void	cli_jw_error(struct tly_jw *w, const char *code, const char *message);
 
 /* Write b's bytes and a newline to stdout; CLI_EXIT_FAIL on error. */
 int	cli_print_buf(const struct tly_buf *b);

@@ -12,12 +12,13 @@
 
 #include "cli/cli.h"
 #include "common/err.h"
+#include "common/httpd.h"
 #include "common/json.h"
 #include "crypto/crypto.h"
+#include "sync/api.h"
 #include "sync/verify.h"
 #include "sync/wire.h"
 
-#define BUNDLE_TYPE	"application/vnd.tally.bundle"
 #define BUNDLE_OVERHEAD	52	/* header 12 + end 4 + count 4 + hash 32 */
 #define RECEIPT_MAX	65536	/* cap on one decoded receipt */
 #define BUSY_RETRIES	10	/* 503 answers tolerated per request */
@@ -165,80 +166,66 @@ set_problem(struct imp_entry *e, const char *fmt, ...)
 
 /* Check the receipt of a stored or duplicate entry under the key. */
 static void
-check_receipt(struct imp *im, struct imp_entry *e, const struct tly_json *res)
+check_receipt(struct imp *im, struct imp_entry *e,
+    const struct tly_api_result *res)
 {
-	struct tly_buf		 raw = TLY_BUF_INIT(RECEIPT_MAX);
 	struct tly_receipt	 rc;
-	const char		*b64 = cli_jstr(res, "receipt");
 	char			 why[600];
 
-	if (b64 == NULL) {
+	if (res->receipt == NULL) {
 		set_problem(e, "no receipt in the answer");
-		goto out;
-	}
-	if (tly_b64_decode(b64, strlen(b64), &raw) != TLY_OK) {
-		set_problem(e, "receipt is not valid base64");
-		goto out;
+		return;
 	}
 	tly_errclear();
-	if (tly_receipt_verify(raw.p, raw.len, im->key, &rc) != TLY_OK) {
+	if (tly_receipt_verify(res->receipt, res->receipt_len, im->key, &rc) !=
+	    TLY_OK) {
 		set_problem(e, "receipt does not verify: %s",
 		    cli_esc(tly_errdetail(), why, sizeof(why)));
-		goto out;
+		return;
 	}
 	if (!e->parsed)
 		set_problem(e, "receipt for a batch that does not parse "
 		    "here");
-	else if (memcmp(rc.device, e->device, TLY_PK_LEN) != 0)
-		set_problem(e, "receipt names another device");
-	else if (rc.seq != e->seq)
-		set_problem(e, "receipt names another seq");
-	else if (memcmp(rc.batch, e->id, TLY_HASH_LEN) != 0)
-		set_problem(e, "receipt names another batch");
- out:
-	tly_buf_free(&raw);
+	else if (tly_api_receipt_match(&rc, e->device, e->seq, e->id) !=
+	    TLY_OK)
+		set_problem(e, "%s", tly_errdetail());
 }
+
+_Static_assert(IMP_STORED + TLY_API_REJECTED == IMP_REJECTED &&
+    IMP_STORED + TLY_API_EQUIVOCATION == IMP_EQUIVOCATION,
+    "enum imp_status follows enum tly_api_status");
 
 /* Apply one per-entry result of an answer to entry e. */
 static void
-apply_result(struct imp *im, struct imp_entry *e, const struct tly_json *res)
+apply_result(struct imp *im, struct imp_entry *e, const struct tly_json *el)
 {
-	struct tly_json	*err;
-	const char	*st = cli_jstr(res, "status"), *batch;
-	char		 hex[TLY_HEX_HASH], esc[256];
+	struct tly_buf		 raw = TLY_BUF_INIT(RECEIPT_MAX);
+	struct tly_api_result	 res;
+	char			 got[TLY_HEX_HASH], esc[600];
 
-	tly_hex(e->id, TLY_HASH_LEN, hex);
-	if (st != NULL && strcmp(st, "stored") == 0)
-		e->status = IMP_STORED;
-	else if (st != NULL && strcmp(st, "pending") == 0)
-		e->status = IMP_PENDING;
-	else if (st != NULL && strcmp(st, "duplicate") == 0)
-		e->status = IMP_DUPLICATE;
-	else if (st != NULL && strcmp(st, "equivocation") == 0)
-		e->status = IMP_EQUIVOCATION;
-	else if (st != NULL && strcmp(st, "rejected") == 0)
+	tly_errclear();
+	if (tly_api_result_read(el, &res, &raw) != TLY_OK) {
 		e->status = IMP_REJECTED;
-	else {
-		e->status = IMP_REJECTED;
-		set_problem(e, "answer has status '%s'",
-		    cli_esc(st, esc, sizeof(esc)));
-		return;
+		set_problem(e, "bad answer: %s",
+		    cli_esc(tly_errdetail(), esc, sizeof(esc)));
+		goto out;
 	}
-	if ((err = tly_json_get(res, "error")) != NULL &&
-	    tly_json_is_object(err)) {
-		e->code = strdup(cli_jstr(err, "code") != NULL ?
-		    cli_jstr(err, "code") : "-");
-		e->message = strdup(cli_jstr(err, "message") != NULL ?
-		    cli_jstr(err, "message") : "");
+	e->status = (enum imp_status)(IMP_STORED + res.status);
+	if (res.code != NULL) {
+		e->code = strdup(res.code);
+		e->message = strdup(res.message != NULL ? res.message : "");
 	}
-	batch = cli_jstr(res, "batch");
 	if (e->status != IMP_REJECTED) {
-		if (batch == NULL || strcmp(batch, hex) != 0)
+		if (!res.has_batch ||
+		    memcmp(res.batch, e->id, TLY_HASH_LEN) != 0)
 			set_problem(e, "answer names batch %s, not the one "
-			    "sent", cli_esc(batch, esc, sizeof(esc)));
+			    "sent", res.has_batch ? tly_hex(res.batch,
+			    TLY_HASH_LEN, got) : "(none)");
 		else if (im->have_key)
-			check_receipt(im, e, res);
+			check_receipt(im, e, &res);
 	}
+ out:
+	tly_buf_free(&raw);
 }
 
 /*
@@ -250,7 +237,8 @@ send_chunk(struct imp *im, size_t from, size_t to)
 {
 	struct tly_buf		 b = TLY_BUF_INIT(TLY_POST_MAX);
 	struct tly_http_result	 res;
-	struct tly_json		*root = NULL, *results, *r;
+	struct tly_json		*root = NULL;
+	const struct tly_json	*results, *r;
 	struct imp_entry	*e;
 	const char		*what = im->central != NULL ? "import: central" :
 				    "import: tallyd";
@@ -274,9 +262,9 @@ send_chunk(struct imp *im, size_t from, size_t to)
 	tly_http_result_free(&res);
 	if (im->central != NULL)
 		ret = cli_central(im->central, "POST", "/v1/batches",
-		    BUNDLE_TYPE, b.p, b.len, 1, RESULTS_MAX, &res);
+		    TLY_BUNDLE_TYPE, b.p, b.len, 1, RESULTS_MAX, &res);
 	else
-		ret = cli_daemon("POST", "/v1/bundle", BUNDLE_TYPE, b.p,
+		ret = cli_daemon("POST", "/v1/bundle", TLY_BUNDLE_TYPE, b.p,
 		    b.len, RESULTS_MAX, 0, &res);
 	if (ret != TLY_OK)
 		goto out;
@@ -295,8 +283,8 @@ send_chunk(struct imp *im, size_t from, size_t to)
 	}
 	if ((ret = cli_json_body(what, &res, &root)) != TLY_OK)
 		goto out;
-	results = tly_json_get(root, "results");
-	if (!tly_json_is_array(results) ||
+	results = tly_api_results_get(root);
+	if (results == NULL ||
 	    tly_json_count(results) != to - from) {
 		cli_err("%s: bad response: expected %zu results", what,
 		    to - from);
@@ -359,7 +347,7 @@ print_import(const struct imp *im, int json)
 			tly_jw_hex(&w, e->id, TLY_HASH_LEN);
 			if (e->code != NULL) {
 				tly_jw_key(&w, "error");
-				cli_jw_error(&w, e->code, e->message);
+				tly_http_jw_error(&w, e->code, e->message);
 			}
 			if (e->bad) {
 				tly_jw_key(&w, "problem");
@@ -385,7 +373,7 @@ print_import(const struct imp *im, int json)
 		tly_jw_uint(&w, bad);
 		tly_jw_key(&w, "damaged");
 		if (im->damaged)
-			cli_jw_error(&w, tly_err_code(TLY_E_BUNDLE), im->why);
+			tly_http_jw_error(&w, tly_err_code(TLY_E_BUNDLE), im->why);
 		else
 			tly_jw_null(&w);
 		tly_jw_obj_close(&w);

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "common/err.h"
+#include "common/httpd.h"
 #include "common/json.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
@@ -292,7 +293,7 @@ print_json(const struct ver *v, const char *path)
 	tly_jw_uint(&w, bad);
 	tly_jw_key(&w, "damaged");
 	if (v->damaged)
-		cli_jw_error(&w, tly_err_code(TLY_E_BUNDLE), v->why);
+		tly_http_jw_error(&w, tly_err_code(TLY_E_BUNDLE), v->why);
 	else
 		tly_jw_null(&w);
 	tly_jw_key(&w, "entries");
@@ -352,7 +353,7 @@ print_json_error(const char *path, const char *code, const char *msg)
 	tly_jw_key(&w, "file");
 	tly_jw_str(&w, path);
 	tly_jw_key(&w, "error");
-	cli_jw_error(&w, code, msg);
+	tly_http_jw_error(&w, code, msg);
 	tly_jw_obj_close(&w);
 	if (tly_jw_finish(&w) == TLY_OK)
 		(void)cli_print_buf(&out);

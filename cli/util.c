@@ -437,14 +437,3 @@ cli_bundle_entries(const char *what, const char *path, const uint8_t *p,
 	free(e);
 	return r;
 }
-
-void
-cli_jw_error(struct tly_jw *w, const char *code, const char *message)
-{
-	tly_jw_obj_open(w);
-	tly_jw_key(w, "code");
-	tly_jw_str(w, code);
-	tly_jw_key(w, "message");
-	tly_jw_str(w, message);
-	tly_jw_obj_close(w);
-}

@@ -75,6 +75,29 @@ status_code_name(int status)
 	}
 }
 
+void
+tly_http_jw_error(struct tly_jw *w, const char *code, const char *msg)
+{
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "code");
+	tly_jw_str(w, code);
+	tly_jw_key(w, "message");
+	tly_jw_str(w, msg);
+	tly_jw_obj_close(w);
+}
+
+int
+tly_http_error_get(const struct tly_json *err, const char **codep,
+    const char **msgp)
+{
+	*codep = *msgp = NULL;
+	if (err == NULL || !tly_json_is_object(err) ||
+	    (*codep = tly_json_string(tly_json_get(err, "code"))) == NULL)
+		return TLY_E_HTTP;
+	*msgp = tly_json_string(tly_json_get(err, "message"));
+	return TLY_OK;
+}
+
 /* Write {"error":{"code":code,"message":msg}} into b (emptied first). */
 static int
 error_body(struct tly_buf *b, const char *code, const char *msg)
@@ -85,12 +108,7 @@ error_body(struct tly_buf *b, const char *code, const char *msg)
 	tly_jw_init(&w, b);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "error");
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "code");
-	tly_jw_str(&w, code);
-	tly_jw_key(&w, "message");
-	tly_jw_str(&w, msg);
-	tly_jw_obj_close(&w);
+	tly_http_jw_error(&w, code, msg);
 	tly_jw_obj_close(&w);
 	return tly_jw_finish(&w);
 }
@@ -111,6 +129,15 @@ tly_http_resp_error(struct tly_http_resp *resp, int status,
 	if (error_body(&resp->body, code, msg) != TLY_OK &&
 	    error_body(&resp->body, code, "error") != TLY_OK)
 		tly_buf_reset(&resp->body);	/* send() fills a bare body */
+}
+
+void
+tly_http_resp_busy(struct tly_http_resp *resp, unsigned retry_s,
+    const char *what)
+{
+	tly_http_resp_error(resp, 503, "busy", "%s; retry in %u s", what,
+	    retry_s);
+	resp->retry_after = retry_s;
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "common/buf.h"
+#include "common/json.h"
 
 struct tly_http_req {
 	const char	*method;	/* "GET", "POST", ... */
@@ -118,5 +119,28 @@ void	tly_route_dispatch(const struct tly_route *table, size_t n, void *arg,
 void	tly_http_resp_error(struct tly_http_resp *resp, int status,
 	    const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
+
+/*
+ * Write the error object {"code":code,"message":msg} as the next value
+ * of w (PROTOCOL.md 8.6); the one writer of it, beside a key "error".
+ * Errors are kept in w.
+ */
+void	tly_http_jw_error(struct tly_jw *w, const char *code, const char *msg);
+
+/*
+ * Read the error object err (the value of an "error" member, may be
+ * NULL): *codep and *msgp point into err, *msgp NULL when absent.
+ * Returns TLY_OK, or TLY_E_HTTP when err is not an object with a string
+ * code (both pointers NULL).
+ */
+int	tly_http_error_get(const struct tly_json *err, const char **codep,
+	    const char **msgp);
+
+/*
+ * Answer 503 busy with Retry-After: retry_s and a message naming what is
+ * busy (PROTOCOL.md 8.5).
+ */
+void	tly_http_resp_busy(struct tly_http_resp *resp, unsigned retry_s,
+	    const char *what);
 
 #endif /* TLY_HTTPD_H */

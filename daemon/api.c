@@ -23,7 +23,6 @@
 
 #define API_STATUS_MAX	(64UL * 1024 * 1024)	/* GET /v1/status body */
 #define API_JSON_MAX	(4UL * 1024 * 1024)	/* other JSON answers */
-#define API_BUNDLE_TYPE	"application/vnd.tally.bundle"
 #define API_IDEM_HEADER	"Idempotency-Key"	/* POST /v1/records */
 #define API_IDEM_MIN	16		/* characters of a key, at least */
 #define API_IDEM_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
@@ -72,12 +71,7 @@ api_check_failed(struct tly_http_resp *resp, const struct tly_problems *probs)
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "error");
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "code");
-	tly_jw_str(&w, "check_failed");
-	tly_jw_key(&w, "message");
-	tly_jw_str(&w, msg);
-	tly_jw_obj_close(&w);
+	tly_http_jw_error(&w, "check_failed", msg);
 	tly_jw_key(&w, "problems");
 	tly_jw_arr_open(&w);
 	for (i = 0; i < probs->n; i++) {
@@ -514,7 +508,7 @@ api_bundle_get(struct tallyd *d, struct tly_http_resp *resp)
 		    tly_errdetail());
 		return;
 	}
-	resp->content_type = API_BUNDLE_TYPE;
+	resp->content_type = TLY_BUNDLE_TYPE;
 }
 
 /* POST /v1/bundle */
@@ -527,10 +521,10 @@ api_bundle_post(struct tallyd *d, const struct tly_http_req *req,
 	int		r;
 
 	if (req->content_type != NULL &&
-	    strcmp(req->content_type, API_BUNDLE_TYPE) != 0 &&
+	    strcmp(req->content_type, TLY_BUNDLE_TYPE) != 0 &&
 	    strcmp(req->content_type, "application/octet-stream") != 0) {
 		tly_http_resp_error(resp, 415, "unsupported_media_type",
-		    "send a bundle as %s", API_BUNDLE_TYPE);
+		    "send a bundle as %s", TLY_BUNDLE_TYPE);
 		return;
 	}
 	if (req->content_encoding != NULL &&

@@ -23,8 +23,10 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/httpd.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "sync/api.h"
 #include "sync/http.h"
 #include "sync/verify.h"
 #include "sync/wire.h"
@@ -112,7 +114,6 @@ static void
 pass_other(const struct tly_http_result *res, struct tly_dsync_pass *p)
 {
 	struct tly_json		*root = NULL;
-	const struct tly_json	*err;
 	const char		*code = NULL, *msg = NULL;
 	char			 text[512];
 
@@ -120,11 +121,9 @@ pass_other(const struct tly_http_result *res, struct tly_dsync_pass *p)
 		pass_error(p, text);
 		return;
 	}
-	if (tly_json_parse(res->body.p, res->body.len, &root) == TLY_OK &&
-	    (err = tly_json_get(root, "error")) != NULL) {
-		code = tly_json_string(tly_json_get(err, "code"));
-		msg = tly_json_string(tly_json_get(err, "message"));
-	}
+	if (tly_json_parse(res->body.p, res->body.len, &root) == TLY_OK)
+		(void)tly_http_error_get(tly_json_get(root, "error"), &code,
+		    &msg);
 	if (res->status == 429 || res->status == 503) {
 		p->retry_after = res->retry_after;
 		snprintf(text, sizeof(text), "central busy (HTTP %ld)%s%s",
@@ -164,19 +163,17 @@ pass_result(struct tly_dsync *s, const struct tly_dstore_item *items,
 	struct tly_buf		 rb = TLY_BUF_INIT(SYNC_RECEIPT_MAX);
 	struct tly_envelope	 env;
 	struct tly_receipt	 rc;
-	const struct tly_json	*j, *err;
+	struct tly_api_result	 res;
 	const struct tly_dstore_item *it;
-	const char		*str, *code, *msg;
+	const char		*code, *msg;
 	char			 text[512], esc[400];
-	uint64_t		 index;
 
-	if (tly_json_get_int(el, "results[]", "index", &index) != TLY_OK ||
-	    index >= n || done[index])
+	if (tly_api_result_read(el, &res, &rb) != TLY_OK ||
+	    res.index >= n || done[res.index])
 		goto out;
-	it = &items[index];
-	if ((str = tly_json_string(tly_json_get(el, "receipt"))) != NULL) {
-		if (tly_b64_decode(str, strlen(str), &rb) != TLY_OK ||
-		    tly_dkeys_receipt(s->d, rb.p, rb.len, &rc) != TLY_OK) {
+	it = &items[res.index];
+	if (res.receipt != NULL) {
+		if (tly_dkeys_receipt(s->d, rb.p, rb.len, &rc) != TLY_OK) {
 			tly_log_warn("sync: invalid receipt for batch seq "
 			    "%llu: %s", (unsigned long long)it->seq,
 			    tly_errdetail());
@@ -184,9 +181,8 @@ pass_result(struct tly_dsync *s, const struct tly_dstore_item *items,
 			goto out;	/* not delivery */
 		}
 		if (tly_envelope_parse(it->bytes, it->len, &env) != TLY_OK ||
-		    memcmp(rc.device, env.signer, TLY_PK_LEN) != 0 ||
-		    rc.seq != it->seq ||
-		    memcmp(rc.batch, it->id, TLY_HASH_LEN) != 0) {
+		    tly_api_receipt_match(&rc, env.signer, it->seq, it->id) !=
+		    TLY_OK) {
 			tly_log_warn("sync: invalid receipt for batch %s seq "
 			    "%llu", it->kind == TLY_DKIND_OWN ? "own" :
 			    "relayed", (unsigned long long)it->seq);
@@ -198,21 +194,18 @@ pass_result(struct tly_dsync *s, const struct tly_dstore_item *items,
 			pass_error(p, tly_errdetail());
 			goto out;
 		}
-		done[index] = 1;
+		done[res.index] = 1;
 		p->acked++;
 		tly_dsync_acked_records(s, it->nrecords);
-		str = tly_json_string(tly_json_get(el, "status"));
-		if (it->kind == TLY_DKIND_OWN && str != NULL &&
-		    strcmp(str, "equivocation") == 0)
+		if (it->kind == TLY_DKIND_OWN &&
+		    res.status == TLY_API_EQUIVOCATION)
 			tly_dfreeze_equivocation(s->d, it->seq);
 		goto out;
 	}
-	str = tly_json_string(tly_json_get(el, "status"));
-	if (str == NULL || strcmp(str, "rejected") != 0)
+	if (res.status != TLY_API_REJECTED)
 		goto out;
-	err = tly_json_get(el, "error");
-	code = (j = tly_json_get(err, "code")) ? tly_json_string(j) : NULL;
-	msg = (j = tly_json_get(err, "message")) ? tly_json_string(j) : NULL;
+	code = res.code;
+	msg = res.message;
 	if (tly_verify_code_final(code)) {
 		/* Final: kept with its code, never sent again (9.1). */
 		tly_log_escape(msg ? msg : "", strlen(msg ? msg : ""), esc,
@@ -227,7 +220,7 @@ pass_result(struct tly_dsync *s, const struct tly_dstore_item *items,
 		    TLY_DKIND_RELAY ? "relayed " : "",
 		    (unsigned long long)it->seq, code, esc);
 		p->rejected++;
-		done[index] = 1;
+		done[res.index] = 1;
 		goto out;
 	}
 	snprintf(text, sizeof(text), "%s: %s", code ? code : "rejected",
@@ -239,7 +232,7 @@ pass_result(struct tly_dsync *s, const struct tly_dstore_item *items,
 	tly_log_warn("sync: %s%s", it->kind == TLY_DKIND_RELAY ?
 	    "relayed " : "", text);
 	pass_error(p, text);
-	done[index] = 1;
+	done[res.index] = 1;
  out:
 	tly_buf_free(&rb);
 }
@@ -259,8 +252,7 @@ pass_answer(struct tly_dsync *s, const struct tly_dstore_item *items,
 		return;
 	}
 	if (tly_json_parse(res->body.p, res->body.len, &root) == TLY_OK &&
-	    (results = tly_json_get(root, "results")) != NULL &&
-	    tly_json_is_array(results))
+	    (results = tly_api_results_get(root)) != NULL)
 		for (el = tly_json_first(results); el != NULL;
 		    el = tly_json_next(el))
 			pass_result(s, items, n, el, done, p);
@@ -304,7 +296,7 @@ tly_dsync_send(struct tly_dsync *s, const struct tly_dstore_item *items,
 	memset(&call, 0, sizeof(call));
 	call.url = url;
 	call.method = "POST";
-	call.content_type = "application/vnd.tally.bundle";
+	call.content_type = TLY_BUNDLE_TYPE;
 	call.body = body.p;
 	call.bodylen = body.len;
 	call.gzip = body.len > SYNC_GZIP_OVER;

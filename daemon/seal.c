@@ -9,6 +9,7 @@
 
 #include "common/err.h"
 #include "common/json.h"
+#include "sync/api.h"
 #include "sync/verify.h"
 #include "sync/wire.h"
 #include "daemon/tallyd.h"
@@ -301,48 +302,38 @@ tly_dseal_records_idem(struct tallyd *d, const struct tly_record *records,
 	return r;
 }
 
-/* Write one rejected entry of a bundle. */
+/* Write one rejected entry of a bundle (PROTOCOL.md 9, 8.1). */
 static void
 bundle_reject(struct tly_jw *w, size_t index, const uint8_t *id,
     const char *code, const char *message)
 {
-	tly_jw_obj_open(w);
-	tly_jw_key(w, "index");
-	tly_jw_uint(w, index);
-	tly_jw_key(w, "status");
-	tly_jw_str(w, "rejected");
-	tly_jw_key(w, "batch");
-	if (id != NULL)
-		tly_jw_hex(w, id, TLY_HASH_LEN);
-	else
-		tly_jw_null(w);
-	tly_jw_key(w, "error");
-	tly_jw_obj_open(w);
-	tly_jw_key(w, "code");
-	tly_jw_str(w, code);
-	tly_jw_key(w, "message");
-	tly_jw_str(w, message);
-	tly_jw_obj_close(w);
-	tly_jw_obj_close(w);
+	struct tly_api_result	 res;
+
+	memset(&res, 0, sizeof(res));
+	res.index = index;
+	res.status = TLY_API_REJECTED;
+	if ((res.has_batch = id != NULL))
+		memcpy(res.batch, id, TLY_HASH_LEN);
+	res.code = code;
+	res.message = message;
+	(void)tly_api_result_write(w, &res);	/* errors kept in w */
 }
 
-/* Write one stored or duplicate entry of a bundle. */
+/* Write one stored or duplicate entry of a bundle: no receipt (9). */
 static void
 bundle_accept(struct tly_jw *w, size_t index, const struct tly_batch *b,
-    const char *status)
+    enum tly_api_status status)
 {
-	tly_jw_obj_open(w);
-	tly_jw_key(w, "index");
-	tly_jw_uint(w, index);
-	tly_jw_key(w, "status");
-	tly_jw_str(w, status);
-	tly_jw_key(w, "batch");
-	tly_jw_hex(w, b->id, TLY_HASH_LEN);
-	tly_jw_key(w, "device");
-	tly_jw_hex(w, b->device, TLY_PK_LEN);
-	tly_jw_key(w, "seq");
-	tly_jw_uint(w, b->seq);
-	tly_jw_obj_close(w);
+	struct tly_api_result	 res;
+
+	memset(&res, 0, sizeof(res));
+	res.index = index;
+	res.status = status;
+	res.has_batch = res.has_device = 1;
+	memcpy(res.batch, b->id, TLY_HASH_LEN);
+	memcpy(res.device, b->device, TLY_PK_LEN);
+	res.seq = b->seq;
+	(void)tly_api_result_write(w, &res);	/* errors kept in w */
 }
 
 /*
@@ -372,7 +363,7 @@ bundle_entry(struct tallyd *d, const struct tly_verify_ctx *vctx,
 		/* Our own chain lives only in the batches table. */
 		r = tly_dstore_state(d->store, TLY_DKIND_OWN, b->id, NULL);
 		if (r == TLY_OK)
-			bundle_accept(w, index, b, "duplicate");
+			bundle_accept(w, index, b, TLY_API_DUPLICATE);
 		else if (r == TLY_E_NOTFOUND) {
 			bundle_reject(w, index, b->id,
 			    tly_err_code(TLY_E_SEQ_CONFLICT), "signed with "
@@ -380,7 +371,7 @@ bundle_entry(struct tallyd *d, const struct tly_verify_ctx *vctx,
 			goto reject;
 		} else {
 			bundle_reject(w, index, b->id, tly_err_code(r),
-			    tly_errdetail());
+			    tly_errmsg(r));
 			goto reject;
 		}
 		goto out;
@@ -389,16 +380,16 @@ bundle_entry(struct tallyd *d, const struct tly_verify_ctx *vctx,
 	if ((r = tly_dstore_relay_add(d->store, b->id, b->device, b->seq, m,
 	    mlen, b->nrecords, now > 0 ? (uint64_t)now : 0, &rel)) != TLY_OK) {
 		bundle_reject(w, index, b->id, tly_err_code(r),
-		    tly_errdetail());
+		    tly_errmsg(r));
 		goto reject;
 	}
 	switch (rel) {
 	case TLY_DRELAY_STORED:
-		bundle_accept(w, index, b, "stored");
+		bundle_accept(w, index, b, TLY_API_STORED);
 		(*stored)++;
 		break;
 	case TLY_DRELAY_DUPLICATE:
-		bundle_accept(w, index, b, "duplicate");
+		bundle_accept(w, index, b, TLY_API_DUPLICATE);
 		break;
 	default:
 		bundle_reject(w, index, b->id,
@@ -432,12 +423,9 @@ tly_dseal_bundle(struct tallyd *d, const uint8_t *p, size_t len,
 	vctx.election = d->election;
 	memcpy(vctx.election_hash, d->election_hash, TLY_HASH_LEN);
 	vctx.mode = d->conf.test ? TLY_VERIFY_MODE_TEST : TLY_VERIFY_MODE_LIVE;
-	tly_jw_obj_open(w);
-	tly_jw_key(w, "results");
-	tly_jw_arr_open(w);
+	tly_api_results_begin(w);
 	while (tly_bundle_next(&rd, &m, &mlen))
 		bundle_entry(d, &vctx, index++, m, mlen, w, stored, rejected);
-	tly_jw_arr_close(w);
-	tly_jw_obj_close(w);
+	tly_api_results_end(w);
 	return tly_jw_finish(w);
 }

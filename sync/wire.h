@@ -28,6 +28,7 @@
 #define TLY_BUNDLE_ENTRIES_MAX	1000000
 #define TLY_BUNDLE_FILE_MAX	(1024UL * 1024 * 1024)
 #define TLY_POST_MAX		(8UL * 1024 * 1024)	/* POST /v1/batches */
+#define TLY_BUNDLE_TYPE		"application/vnd.tally.bundle"	/* 7, 8.1 */
 
 /* ---- Envelope ----------------------------------------------------------- */
 

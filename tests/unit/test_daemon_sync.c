@@ -33,6 +33,7 @@
 #include "common/httpd.h"
 #include "common/json.h"
 #include "crypto/crypto.h"
+#include "sync/api.h"
 #include "sync/compress.h"
 #include "sync/http.h"
 #include "sync/wire.h"
@@ -167,10 +168,10 @@ fc_post(const struct tly_http_req *req, struct tly_http_resp *resp)
 	struct tly_bundle_reader	 rd;
 	struct tly_batch		*b;
 	struct tly_jw			 w;
+	struct tly_api_result		 res;
 	const struct held		*h;
 	const uint8_t			*m, *body = req->body;
 	const char			*status;
-	char				 hex[TLY_HEX_HASH];
 	size_t				 mlen, len = req->bodylen, index = 0;
 	int				 cut;
 
@@ -182,9 +183,7 @@ fc_post(const struct tly_http_req *req, struct tly_http_resp *resp)
 	}
 	assert_int_equal(tly_bundle_open(body, len, &rd), TLY_OK);
 	tly_jw_init(&w, &resp->body);
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "results");
-	tly_jw_arr_open(&w);
+	tly_api_results_begin(&w);
 	pthread_mutex_lock(&C.mu);
 	C.posts++;
 	while (tly_bundle_next(&rd, &m, &mlen)) {
@@ -195,27 +194,24 @@ fc_post(const struct tly_http_req *req, struct tly_http_resp *resp)
 			C.order_dev[C.norder++] = b->device[0];
 		}
 		h = fc_store(b, &status);
-		tly_jw_obj_open(&w);
-		tly_jw_key(&w, "index");
-		tly_jw_uint(&w, index++);
-		tly_jw_key(&w, "status");
-		tly_jw_str(&w, status);
-		tly_jw_key(&w, "batch");
-		tly_jw_str(&w, tly_hex(b->id, TLY_HASH_LEN, hex));
-		tly_jw_key(&w, "device");
-		tly_jw_str(&w, tly_hex(b->device, TLY_PK_LEN, hex));
-		tly_jw_key(&w, "seq");
-		tly_jw_uint(&w, b->seq);
-		jw_receipt(&w, h);
-		tly_jw_obj_close(&w);
+		memset(&res, 0, sizeof(res));
+		res.index = index++;
+		assert_int_equal(tly_api_status_parse(status, &res.status),
+		    TLY_OK);
+		res.has_batch = res.has_device = 1;
+		memcpy(res.batch, b->id, TLY_HASH_LEN);
+		memcpy(res.device, b->device, TLY_PK_LEN);
+		res.seq = b->seq;
+		res.receipt = h->receipt;
+		res.receipt_len = h->rlen;
+		assert_int_equal(tly_api_result_write(&w, &res), TLY_OK);
 		tly_batch_free(b);
 	}
 	cut = C.cut_posts > 0;
 	if (cut)
 		C.cut_posts--;
 	pthread_mutex_unlock(&C.mu);
-	tly_jw_arr_close(&w);
-	tly_jw_obj_close(&w);
+	tly_api_results_end(&w);
 	assert_int_equal(tly_jw_finish(&w), TLY_OK);
 	tly_buf_free(&raw);
 	if (cut) {
