@@ -194,6 +194,7 @@ check:
 	@$(MAKE) --no-print-directory check-run
 
 check-run: all $(UNIT_BIN) $(REPLAY_BIN) $(TOOL_BIN) $(BUILD)/bench/loadgen \
+	   $(BUILD)/bench/slowloris \
 	   $(BROWSER_MODULES)
 	@BUILD=$(BUILD) BIN=$(BIN) tests/run-all $(T)
 

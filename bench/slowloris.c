@@ -1,14 +1,15 @@
 /*
  * slowloris.c: an attacker for bench/run.sh's hostile load.
  *
- *	slowloris [-c CONC] [-t SECS] http://127.0.0.1:PORT
+ *	slowloris [-c CONC] [-t SECS] [-R FD] http://127.0.0.1:PORT
  *
  * Holds CONC (default 600) connections to the central open, each with
  * the start of a POST /v1/batches whose headers never end: one more
  * header byte every 5 seconds on each, and a new connection for each one
  * the server closes, for SECS seconds (default 60) or until SIGTERM.
  * Then prints how many connections it opened and how many the server
- * closed.
+ * closed.  With -R FD it writes "READY n" to FD once it has first tried
+ * to open every connection (n of them are open).
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -44,7 +45,7 @@ now(void)
 
 /* Hold conc slow connections to url's port for secs seconds; exit code. */
 static int
-slowloris(const char *url, size_t conc, double secs)
+slowloris(const char *url, size_t conc, double secs, int readyfd)
 {
 	static const char	 head[] = "POST /v1/batches HTTP/1.1\r\n"
 	    "Host: 127.0.0.1\r\nContent-Type: application/vnd.tally.bundle\r\n"
@@ -86,6 +87,11 @@ slowloris(const char *url, size_t conc, double secs)
 			fds[i].events = POLLIN;
 			opened++;
 		}
+		if (readyfd >= 0) {
+			dprintf(readyfd, "READY %zu\n", opened);
+			close(readyfd);
+			readyfd = -1;
+		}
 		if (now() - last >= 5) {	/* one byte each */
 			last = now();
 			for (i = 0; i < conc; i++)
@@ -119,10 +125,12 @@ main(int argc, char **argv)
 {
 	size_t	conc = 600;
 	double	secs = 60;
-	int	ch;
+	int	ch, readyfd = -1;
 
-	while ((ch = getopt(argc, argv, "c:t:")) != -1) {
-		if (ch == 'c')
+	while ((ch = getopt(argc, argv, "c:R:t:")) != -1) {
+		if (ch == 'R')
+			readyfd = atoi(optarg);
+		else if (ch == 'c')
 			conc = strtoul(optarg, NULL, 10);
 		else if (ch == 't')
 			secs = atof(optarg);
@@ -130,12 +138,12 @@ main(int argc, char **argv)
 			optind = argc + 1;
 	}
 	if (optind + 1 != argc || conc == 0 || conc > CONC_MAX) {
-		fprintf(stderr, "usage: slowloris [-c conc] [-t secs] "
+		fprintf(stderr, "usage: slowloris [-c conc] [-t secs] [-R fd] "
 		    "http://127.0.0.1:port\n");
 		return 2;
 	}
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	signal(SIGPIPE, SIG_IGN);
-	return slowloris(argv[optind], conc, secs);
+	return slowloris(argv[optind], conc, secs, readyfd);
 }

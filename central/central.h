@@ -54,6 +54,7 @@ struct tly_central_conf {
 	int		 test;		/* mode "test" (else "live") */
 	unsigned	 threads;	/* HTTP worker threads */
 	unsigned	 conn_max;	/* concurrent connections */
+	unsigned	 per_ip_max;	/* of them from one address, 0: any */
 	char		*user;		/* user to run as when root, or NULL */
 	char		*devices;	/* device list file, or NULL: any */
 	char		 dwhere[320];	/* "file:line" of the devices key */

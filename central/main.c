@@ -5,6 +5,8 @@
  * and stores them, answers each with a signed receipt and publishes
  * per-constituency sums.  See tally-central(8).
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,8 @@
 
 #define PROGNAME	"tally-central"
 #define CONN_TIMEOUT_S	30	/* idle HTTP connection timeout */
+#define HEADER_TIMEOUT_S 10	/* the same until a request's headers are in */
+#define FILES_SPARE	64	/* open files beside the connections */
 
 
 /* tally-central --help. */
@@ -45,6 +49,25 @@ static const char help[] =
 "\n"
 "Exit status: 0 stopped by a signal, -n ok or unfreeze done; 1 runtime\n"
 "failure; 2 usage, configuration or key error.\n";
+
+/*
+ * Raise the soft limit of open files towards the hard one so that
+ * conn_max connections fit; warn when they cannot.
+ */
+static void
+files_for(unsigned conn_max)
+{
+	struct rlimit	rl;
+	rlim_t		want = (rlim_t)conn_max + FILES_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		tly_log_warn("max-connections %u: only %llu open files "
+		    "allowed", conn_max, (unsigned long long)rl.rlim_cur);
+}
 
 /*
  * tally-central -c FILE unfreeze DEVICE --keep BATCH (PROTOCOL.md 12.3):
@@ -140,6 +163,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+	files_for(c.conf.conn_max);
 	memset(&o, 0, sizeof(o));
 	o.host = c.conf.host;
 	o.port = c.conf.port;
@@ -147,6 +171,8 @@ main(int argc, char **argv)
 	o.threads = c.conf.threads;
 	o.conn_max = c.conf.conn_max;
 	o.timeout_s = CONN_TIMEOUT_S;
+	o.header_timeout_s = HEADER_TIMEOUT_S;
+	o.per_ip_max = c.conf.per_ip_max;
 	o.fn = tly_central_handle;
 	o.arg = &c;
 	if ((r = tly_httpd_start(&o, &h)) != TLY_OK) {

@@ -34,7 +34,7 @@
 #define HTTPD_RESP_MAX		(64u * 1024 * 1024)	/* handler's body cap */
 #define HTTPD_ERR_MSG_MAX	512	/* bytes of an error message */
 #define HTTPD_ERR_BODY_MAX	4096	/* cap of a bare error body */
-#define HTTPD_BACKLOG		128	/* listen(2) backlog */
+#define HTTPD_BACKLOG		1024	/* listen(2) backlog */
 
 /* A running server. */
 struct tly_httpd {
@@ -42,6 +42,8 @@ struct tly_httpd {
 	unsigned		 port;		/* bound TCP port, 0 for Unix */
 	char			*unix_path;	/* socket to remove, or NULL */
 	size_t			 body_max;	/* request body cap */
+	unsigned		 timeout;	/* idle timeout once headers are in */
+	unsigned		 header_timeout;	/* idle timeout before */
 	tly_httpd_fn		 fn;		/* request handler */
 	void			*arg;		/* its argument */
 };
@@ -280,6 +282,15 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url,
 			return MHD_NO;
 		tly_buf_init(&hc->body, h->body_max);
 		*con_cls = hc;
+		/*
+		 * Until here a connection lives only as long as it sends
+		 * headers at a good pace (a slow-loris sends a byte now and
+		 * then); from here the body and the answer get the longer
+		 * timeout.  A kept-alive connection keeps the longer one.
+		 */
+		if (h->header_timeout != h->timeout)
+			MHD_set_connection_option(conn,
+			    MHD_CONNECTION_OPTION_TIMEOUT, h->timeout);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && parse_length(cl, &len) == 0 &&
@@ -471,6 +482,9 @@ tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp)
 	threads = o->threads ? o->threads : HTTPD_THREADS_DEFAULT;
 	conn_max = o->conn_max ? o->conn_max : HTTPD_CONN_DEFAULT;
 	timeout = o->timeout_s ? o->timeout_s : HTTPD_TIMEOUT_DEFAULT;
+	h->timeout = timeout;
+	h->header_timeout = o->header_timeout_s ? o->header_timeout_s :
+	    timeout;
 	if (conn_max < threads)
 		conn_max = threads;	/* MHD shares the limit among threads */
 
@@ -505,7 +519,8 @@ tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp)
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)mfd,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, conn_max,
-	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+	    MHD_OPTION_CONNECTION_TIMEOUT, h->header_timeout,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_max,
 	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {

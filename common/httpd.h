@@ -48,6 +48,10 @@ struct tly_httpd_opts {
 	unsigned	 threads;	/* worker threads, 0: 1 */
 	unsigned	 conn_max;	/* concurrent connections, 0: 256 */
 	unsigned	 timeout_s;	/* idle connection timeout, 0: 30 */
+	unsigned	 header_timeout_s; /* idle timeout until a request's
+					   headers are in, 0: timeout_s */
+	unsigned	 per_ip_max;	/* connections from one address,
+					   0: no limit */
 	tly_httpd_fn	 fn;
 	void		*arg;
 };
