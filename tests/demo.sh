@@ -1,17 +1,52 @@
 #!/usr/bin/env bash
 # The end-to-end demo behind 'make demo': on loopback, in a temporary
-# directory, a central and two field daemons carry the small election's
-# count records, with the central down and up once in the middle.
+# directory, a closed central and two enrolled field daemons carry the
+# small election's count records, with the central down and up once in
+# the middle.  The same steps as README.md's "Using it".
 . "$(dirname "$0")/integration/lib.sh"
 
 say() { printf '\n== %s\n' "$*"; }
+tally() { "$BIN/tally" "$@"; }
+A=$T/authority
+export DAEMON_MODE=live
+mkdir -p "$A/certs"
 
-say "starting tally-central and two field daemons (tallyd) on 127.0.0.1"
-start_central central
+say "the committee: an authority key, the signed definition, the central's certificate"
+tally authority init -o "$A/auth" | head -n 1
+tally election sign --authority "$A/auth.key" --out "$A/election.sig" "$ELECTION" >/dev/null
+keygen central
+tally cert central --authority "$A/auth.key" --key "$T/keys/central.pub" \
+    --election "$ELECTION" --not-after 2099-12-31 --serial 1000 \
+    --out "$A/central.cert" | head -n 1
+
+say "enrollment: each laptop asks, the authority certifies its areas, the laptop installs"
+serial=0
+for l in laptop-a:A01,A02,A03,A04,A05 laptop-b:A06,A07,A08,A09,A10; do
+	name=${l%%:*} areas=${l#*:}
+	serial=$((serial + 1))
+	mkdir -p "$T/$name/data"
+	tally enroll request --key "$T/$name/data/device.key" --name "$name" \
+	    --no-qr | head -n 1
+	tally cert issue --authority "$A/auth.key" \
+	    --request "$T/$name/data/device.req" --election "$ELECTION" \
+	    --areas "$areas" --levels na,prov --not-after 2099-12-31 \
+	    --serial "$serial" --out "$A/certs/$name.cert" >/dev/null
+	tally enroll install --key "$T/$name/data/device.key" \
+	    --authority "$A/auth.pub" "$A/certs/$name.cert" | tail -n 2
+done
+
+say "starting a closed tally-central (mode live) and two field daemons (tallyd) on 127.0.0.1"
+CENTRAL_MODE=live CENTRAL_EXTRA="authority $A/auth.pub
+central-cert $A/central.cert
+certificates $A/certs
+definition-signature $A/election.sig" start_central central
 port=$(cat "$T/central/port")
-start_daemon laptop-a central
-start_daemon laptop-b central
-echo "central      $(central_url central)  key $(cut -d' ' -f2 "$T/keys/central.pub" | head -c 16)..."
+url=$(central_url central)
+for l in laptop-a laptop-b; do
+	start_daemon "$l" - "central $url" "authority $A/auth.pub" \
+	    "central-cert $A/central.cert"
+done
+echo "central      $url  key $(cut -d' ' -f2 "$T/keys/central.pub" | head -c 16)... (certified)"
 echo "laptop-a     device $(tly laptop-a status --json | jq -r .device | head -c 16)...  areas A01-A05"
 echo "laptop-b     device $(tly laptop-b status --json | jq -r .device | head -c 16)...  areas A06-A10"
 
@@ -41,10 +76,23 @@ tly laptop-a sync || true
 tly laptop-a status
 
 say "the central comes back on the same address"
-start_central central "$port"
+CENTRAL_MODE=live CENTRAL_EXTRA="authority $A/auth.pub
+central-cert $A/central.cert
+certificates $A/certs
+definition-signature $A/election.sig" start_central central "$port"
 sync_until_done laptop-a
 sync_until_done laptop-b
-tly laptop-a status | head -n 6
+tly laptop-a status | head -n 9
+
+say "an attacker's key, not enrolled, is refused by the central"
+keygen rogue
+mkdir -p "$T/rogue"
+cp "$T/keys/rogue.key" "$T/rogue/device.key"
+start_daemon rogue - "central $url" "authority $A/auth.pub" \
+    "central-cert $A/central.cert" "key $T/rogue/device.key"
+tly rogue record "$RECORDS/A01-na.json" >/dev/null 2>&1 || true
+tly rogue sync >/dev/null 2>&1 && { echo "the central took an uncertified batch" >&2; exit 1; }
+echo "rogue        $(tly rogue status --json | jq -r '.batches[0].last_error // .last_error' | cut -c1-100)"
 
 say "bundles for the USB stick, verified offline"
 for l in laptop-a laptop-b; do
