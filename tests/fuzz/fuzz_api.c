@@ -1,0 +1,34 @@
+/*
+ * fuzz_api.c: libFuzzer target for the readers of the HTTP API's
+ * messages (sync/api.h): an upload answer's results, each element read
+ * with its receipt decoded, and the error object (common/httpd.h).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/httpd.h"
+#include "common/json.h"
+#include "sync/api.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tly_buf		 rb = TLY_BUF_INIT(65536);
+	struct tly_json		*root = NULL;
+	struct tly_api_result	 r;
+	const struct tly_json	*a, *el;
+	const char		*code, *msg;
+
+	if (tly_json_parse(data, size, &root) != 0)
+		return 0;
+	(void)tly_http_error_get(tly_json_get(root, "error"), &code, &msg);
+	if ((a = tly_api_results_get(root)) != NULL)
+		for (el = tly_json_first(a); el != NULL; el = tly_json_next(el))
+			(void)tly_api_result_read(el, &r, &rb);
+	tly_json_free(root);
+	tly_buf_free(&rb);
+	return 0;
+}
