@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/prom.h"
 
 #define SMALL_MAX	4096	/* body cap of the small answers */
 
@@ -94,6 +95,7 @@ static const struct tly_route central_routes[] = {
 	{ "GET",  "/",					tly_central_get_dashboard },
 	{ "GET",  "/public",				tly_central_get_public },
 	{ "GET",  "/web/*",				tly_central_get_asset },
+	{ "GET",  "/metrics",				tly_central_get_metrics },
 };
 
 void
@@ -101,9 +103,11 @@ tly_central_handle(void *arg, const struct tly_http_req *req,
     struct tly_http_resp *resp)
 {
 	char	path[160];
+	double	t0 = tly_prom_now();
 
 	tly_route_dispatch(central_routes, sizeof(central_routes) /
 	    sizeof(central_routes[0]), arg, req, resp);
+	tly_central_metrics_request(req, tly_prom_now() - t0);
 	tly_log_debug("%s %s: %d", req->method, tly_log_escape(req->path,
 	    strlen(req->path), path, sizeof(path)), resp->status);
 }

@@ -21,6 +21,8 @@
  *              state hash
  *   store_read.c  its reader connection: device logs, receipts, feed,
  *              evidence, held batches
+ *   store_ops.c   counts for /metrics and the online backup
+ *   metrics.c  GET /metrics: counters, latency histograms, store figures
  */
 #ifndef TLY_CENTRAL_H
 #define TLY_CENTRAL_H
@@ -204,5 +206,27 @@ void	tly_central_get_area(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 /* Drop the cached results (at shutdown). */
 void	tly_central_results_reset(void);
+
+/* metrics.c */
+
+/* What became of one entry of POST /v1/batches (a label of /metrics). */
+enum tly_cm_outcome {
+	TLY_CM_APPLIED,		/* stored and applied */
+	TLY_CM_PENDING,		/* stored, waiting for an earlier batch */
+	TLY_CM_EQUIVOCATION,	/* stored as equivocation evidence */
+	TLY_CM_DUPLICATE,	/* already held */
+	TLY_CM_REJECTED,	/* rejected (err is its code) */
+	TLY_CM_OUTCOMES
+};
+
+/* Count one committed entry: its outcome, code and records (atomics). */
+void	tly_central_metrics_entry(enum tly_cm_outcome o, int err,
+	    size_t nrecords);
+/* Count one answered request's latency, when it is timed by /metrics. */
+void	tly_central_metrics_request(const struct tly_http_req *req,
+	    double seconds);
+/* GET /metrics: the Prometheus text format. */
+void	tly_central_get_metrics(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 
 #endif /* TLY_CENTRAL_H */

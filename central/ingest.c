@@ -444,17 +444,24 @@ group_apply(struct ingest *in)
 	return TLY_OK;
 }
 
-/* Log what was committed for in. */
+/* Log and count (for /metrics) what was committed for in. */
 static void
 log_committed(const struct ingest *in)
 {
-	size_t	i;
+	const struct entry	*e;
+	size_t			 i;
 
 	for (i = 0; i < in->n; i++) {
-		if (in->e[i].err != 0)
-			log_rejection(&in->e[i], i);
-		else if (in->e[i].stored)
-			log_stored(&in->e[i]);
+		e = &in->e[i];
+		if (e->err != 0)
+			log_rejection(e, i);
+		else if (e->stored)
+			log_stored(e);
+		tly_central_metrics_entry(e->err != 0 ? TLY_CM_REJECTED :
+		    !e->stored ? TLY_CM_DUPLICATE :
+		    e->status == TLY_API_STORED ? TLY_CM_APPLIED :
+		    e->status == TLY_API_PENDING ? TLY_CM_PENDING :
+		    TLY_CM_EQUIVOCATION, e->err, e->nrecords);
 	}
 }
 

@@ -231,4 +231,27 @@ int	tly_cstore_batch(struct tly_cstore *s, const uint8_t id[TLY_HASH_LEN],
 /* Number of rows in the rejection log (for tests and auditors). */
 int	tly_cstore_nrejections(struct tly_cstore *s, uint64_t *n);
 
+/* What GET /metrics reports of the store, from one read snapshot. */
+struct tly_cstore_metrics {
+	uint64_t	batches;	/* held batches */
+	uint64_t	applied;	/* batches in applied chains */
+	uint64_t	devices;	/* devices with a held batch */
+	uint64_t	frozen;		/* frozen devices */
+	uint64_t	evidence;	/* equivocation proofs */
+	uint64_t	rejections;	/* rows in the rejection log */
+	uint64_t	feed_pos;	/* the last audit feed position (8.7) */
+	uint64_t	bytes;		/* database size (pages * page size) */
+};
+
+/* Fill m (store_ops.c).  Reader connection; no state hash. */
+int	tly_cstore_metrics(struct tly_cstore *s, struct tly_cstore_metrics *m);
+
+/*
+ * Copy the database, as committed now, to the new file out (refused if
+ * it exists) with SQLite's online backup API, while the central keeps
+ * serving; the copy is a complete database (no WAL), fsynced.  Restore:
+ * stop the central, put the copy at DATADIR/central.db, start it.
+ */
+int	tly_cstore_backup(struct tly_cstore *s, const char *out);
+
 #endif /* TLY_CENTRAL_STORE_H */

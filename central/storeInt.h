@@ -6,6 +6,7 @@
  *			kept decisions: loads and saves around merge/
  *	store_heads.c	record versions, heads and the state hash (reader)
  *	store_read.c	the reader connection's statements and queries
+ *	store_ops.c	counts for /metrics, the online backup (reader)
  *	store.c		connections, schema, transactions, SQL helpers,
  *			step 8 checks and rejections
  *

@@ -613,6 +613,7 @@ static const struct tly_route dapi_routes[] = {
 	{ "POST", "/v1/check-link",	route_check_link },
 	{ "GET",  "/v1/bundle",		route_bundle_get },
 	{ "POST", "/v1/bundle",		route_bundle_post },
+	{ "GET",  "/metrics",		tly_dapi_get_metrics },
 };
 
 void

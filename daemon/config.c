@@ -1,6 +1,8 @@
 /*
  * config.c: tallyd.conf, the field daemon's settings (tallyd.conf(5)).
  */
+#include <ctype.h>
+#include <errno.h>
 #include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -44,6 +46,8 @@ static const struct tly_ckey dconf_keys[] = {
 	    NULL },
 	{ "netwatch", TLY_CKEY_CHOICE, F(netwatch), 0, 0, "yes", 0, yes_no },
 	{ "user", TLY_CKEY_STR, F(user), 0, 0, NULL, 0, NULL },
+	{ "metrics-listen", TLY_CKEY_STR, F(metrics_listen), 0, 0, NULL, 0,
+	    NULL },
 	{ NULL, 0, 0, 0, 0, NULL, 0, NULL }
 };
 
@@ -122,6 +126,39 @@ dconf_central(const struct tly_config *cfg, char *url)
 	return dconf_authority(where, auth, strcspn(auth, "/"));
 }
 
+/*
+ * Split metrics-listen, "HOST:PORT" or "[V6]:PORT" (port 0 to 65535),
+ * in place: the host (brackets removed) stays in c->metrics_listen.
+ */
+static int
+dconf_metrics(const struct tly_config *cfg, struct tly_dconf *c)
+{
+	const char	*where = tly_config_where(cfg, "metrics-listen");
+	char		*v = c->metrics_listen, *colon, *end;
+	unsigned long	 port;
+
+	colon = strrchr(v, ':');
+	if (colon == NULL || colon == v || colon[1] == '\0')
+		return tly_fail(TLY_E_CONFIG, "%s: metrics-listen must be "
+		    "HOST:PORT, such as 127.0.0.1:9101", where);
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || port > 65535 ||
+	    !isdigit((unsigned char)colon[1]))
+		return tly_fail(TLY_E_CONFIG, "%s: metrics-listen: the port "
+		    "must be a number from 0 to 65535", where);
+	*colon = '\0';
+	if (v[0] == '[') {
+		if (colon[-1] != ']' || colon - v < 3)
+			return tly_fail(TLY_E_CONFIG, "%s: metrics-listen: "
+			    "an IPv6 address goes in brackets", where);
+		colon[-1] = '\0';
+		memmove(v, v + 1, strlen(v + 1) + 1);
+	}
+	c->metrics_port = (unsigned)port;
+	return TLY_OK;
+}
+
 int
 tly_dconf_load(const char *path, struct tly_dconf *c)
 {
@@ -178,6 +215,9 @@ tly_dconf_load(const char *path, struct tly_dconf *c)
 		}
 		c->socket_gid = gr->gr_gid;
 	}
+	if (c->metrics_listen != NULL &&
+	    (r = dconf_metrics(cfg, c)) != TLY_OK)
+		goto out;
 	if (c->backoff_max < c->backoff_min) {
 		r = tly_fail(TLY_E_CONFIG, "%s: backoff-max is below "
 		    "backoff-min", tly_config_where(cfg, "backoff-max"));
@@ -209,5 +249,6 @@ tly_dconf_finish(struct tly_dconf *c)
 	free(c->authority);
 	free(c->user);
 	free(c->socket_group);
+	free(c->metrics_listen);
 	memset(c, 0, sizeof(*c));
 }

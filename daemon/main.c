@@ -167,7 +167,7 @@ main(int argc, char **argv)
 	struct tly_daemon_args	 a;
 	struct tallyd		 d;
 	struct tly_httpd_opts	 ho;
-	struct tly_httpd	*httpd = NULL;
+	struct tly_httpd	*httpd = NULL, *mhttpd = NULL;
 	char			 hex[TLY_HEX_PK];
 	enum tly_drop		 drop;
 	int			 lockfd = -1, r, ex = 1, have_mu = 0;
@@ -240,6 +240,21 @@ main(int argc, char **argv)
 	if ((r = tly_httpd_start(&ho, &httpd)) != TLY_OK)
 		goto fail;
 	tly_log_info("listening on %s", d.conf.socket);
+	if (d.conf.metrics_listen != NULL) {	/* GET /metrics over TCP */
+		memset(&ho, 0, sizeof(ho));
+		ho.host = d.conf.metrics_listen;
+		ho.port = d.conf.metrics_port;
+		ho.body_max = TLY_D_LOCAL_BODY_MAX;
+		ho.threads = 1;
+		ho.conn_max = 8;
+		ho.fn = tly_dmetrics_handle;
+		ho.arg = &d;
+		if ((r = tly_httpd_start(&ho, &mhttpd)) != TLY_OK)
+			goto fail;
+		tly_log_info("metrics on %s%s%s:%u", strchr(ho.host, ':') ?
+		    "[" : "", ho.host, strchr(ho.host, ':') ? "]" : "",
+		    tly_httpd_port(mhttpd));
+	}
 	if (a.readyfd >= 0 && tly_daemon_ready(a.readyfd, "READY\n") !=
 	    TLY_OK)
 		tly_log_warn("%s", tly_errdetail());
@@ -252,6 +267,7 @@ main(int argc, char **argv)
 	tly_log_error("%s", tly_errdetail());
  out:
 	tly_dsync_quit(d.sync);		/* releases POST /v1/sync waiters */
+	tly_httpd_stop(mhttpd);
 	tly_httpd_stop(httpd);
 	tly_dsync_stop(d.sync);
 	tly_dstore_close(d.store);

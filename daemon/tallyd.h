@@ -71,6 +71,9 @@ struct tly_dconf {
 	uint64_t	 batch_max;	/* batches per upload */
 	uint64_t	 low_speed_time;	/* seconds: abort a stalled transfer */
 	int		 netwatch;	/* retry at once on network changes */
+	char		*metrics_listen;	/* GET /metrics over TCP: the
+					   host (brackets removed), or NULL */
+	unsigned	 metrics_port;	/* ... and its port; 0 = ephemeral */
 };
 
 /*
@@ -299,6 +302,16 @@ struct tly_http_resp;
 
 /* The tly_httpd_fn of the local API; arg is the struct tallyd. */
 void	tly_dapi_handle(void *arg, const struct tly_http_req *req,
+	    struct tly_http_resp *resp);
+
+/* metrics.c */
+
+struct tly_route_params;
+/* GET /metrics: the Prometheus text format; arg is the struct tallyd. */
+void	tly_dapi_get_metrics(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* The tly_httpd_fn of the metrics-listen server: GET /metrics only. */
+void	tly_dmetrics_handle(void *arg, const struct tly_http_req *req,
 	    struct tly_http_resp *resp);
 
 #endif /* TLY_DAEMON_TALLYD_H */

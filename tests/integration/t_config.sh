@@ -37,6 +37,13 @@ expect_eq "bound: exit" "$rc" 2
 expect_match "bound: message" "$out" "t\.conf:3: 'backoff-min' must be a whole number from 1 to 86400"
 tallyd_n "netwatch maybe"
 expect_match "choice: message" "$out" "t\.conf:3: netwatch must be 'no' or 'yes'"
+tallyd_n "metrics-listen 127.0.0.1"
+expect_eq "metrics-listen without a port: exit" "$rc" 2
+expect_match "metrics-listen without a port: message" "$out" "t\.conf:3: metrics-listen must be HOST:PORT"
+tallyd_n "metrics-listen 127.0.0.1:70000"
+expect_match "metrics-listen port: message" "$out" "t\.conf:3: metrics-listen: the port must be"
+tallyd_n "metrics-listen [::1]:9101"
+expect_eq "metrics-listen IPv6: exit" "$rc" 0
 tallyd_n "socket-group no-such-group-here"
 expect_eq "socket-group: exit" "$rc" 2
 expect_match "socket-group: message" "$out" "t\.conf:3: socket-group no-such-group-here: no such group"
