@@ -33,6 +33,7 @@
 static const char help[] =
 "usage: tally-central -c FILE [-n] [-R FD] [-v]\n"
 "       tally-central -c FILE unfreeze DEVICE --keep BATCH\n"
+"       tally-central -c FILE backup OUT\n"
 "       tally-central -h | --help\n"
 "\n"
 "tally-central, the election committee's endpoint: verifies and stores\n"
@@ -46,9 +47,12 @@ static const char help[] =
 "  -h, --help  this help\n"
 "  unfreeze DEVICE --keep BATCH\n"
 "            lift DEVICE's freeze: BATCH (hex id) and its chain stand\n"
+"  backup OUT  copy the database to the new file OUT while the central\n"
+"            runs (SQLite online backup); restore: stop the central,\n"
+"            put OUT at DATADIR/central.db, start it\n"
 "\n"
-"Exit status: 0 stopped by a signal, -n ok or unfreeze done; 1 runtime\n"
-"failure; 2 usage, configuration or key error.\n";
+"Exit status: 0 stopped by a signal, -n ok, unfreeze or backup done;\n"
+"1 runtime failure; 2 usage, configuration or key error.\n";
 
 /*
  * Raise the soft limit of open files towards the hard one so that
@@ -103,6 +107,31 @@ unfreeze(struct tly_central *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * tally-central -c FILE backup OUT: a consistent copy of the database,
+ * taken through the store while another process may be serving it.
+ * Returns the exit status.
+ */
+static int
+backup(struct tly_central *c, int argc, char **argv)
+{
+	int	r;
+
+	if (argc != 2) {
+		fprintf(stderr, "%s: backup OUT: one file name\n", PROGNAME);
+		return 2;
+	}
+	tly_errclear();
+	if ((r = tly_cstore_backup(c->store, argv[1])) != TLY_OK) {
+		tly_log_error("backup: %s: %s", tly_strerror(r),
+		    tly_errdetail());
+		return r == TLY_E_CONFIG ? 2 : 1;
+	}
+	tly_log_info("backup: database copied to %s", argv[1]);
+	printf("%s\n", argv[1]);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -116,7 +145,8 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	if ((rc = tly_daemon_args(PROGNAME, help, 1, argc, argv, &a)) >= 0)
 		return rc;
-	if (a.argc > 0 && strcmp(a.argv[0], "unfreeze") != 0) {
+	if (a.argc > 0 && strcmp(a.argv[0], "unfreeze") != 0 &&
+	    strcmp(a.argv[0], "backup") != 0) {
 		fprintf(stderr, "%s: unknown command '%s'\n", PROGNAME,
 		    a.argv[0]);
 		fputs(help, stderr);
@@ -154,7 +184,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (a.argc > 0) {
-		rc = unfreeze(&c, a.argc, a.argv);
+		rc = strcmp(a.argv[0], "backup") == 0 ?
+		    backup(&c, a.argc, a.argv) : unfreeze(&c, a.argc, a.argv);
 		goto out;
 	}
 	if (a.check) {
