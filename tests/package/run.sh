@@ -17,6 +17,7 @@ SRC=$PWD
 PASS=0
 FAIL=0
 T=$(mktemp -d /tmp/tally-package.XXXXXX)
+chmod 0755 "$T"		# the service users read configs and fifos here
 PIDS=()
 
 ok()   { PASS=$((PASS + 1)); echo "ok   $*"; }
@@ -137,7 +138,6 @@ export -f uids_of
 wait_ready() { local l; read -r -t 30 l <"$1" && echo "$l"; }
 mkfifo "$T/tallyd.ready" "$T/central.ready"
 chmod 0666 "$T/tallyd.ready" "$T/central.ready"
-chmod 0755 "$T"
 # A free port for the central (its config listens on 127.0.0.1:8080).
 runuser -u _tally-central -- tally-central -c "$T/central.conf" -R 3 \
     3>"$T/central.ready" 2>"$T/central.log" &
@@ -180,6 +180,13 @@ if [ -n "$port" ]; then
 	    runuser -u tally-clerk-t -- tally status \
 	    --central "http://127.0.0.1:$port"
 fi
+if [ -n "$port" ]; then
+	check "the central's /metrics" bash -c "curl -sf \
+	    http://127.0.0.1:$port/metrics | grep -qx 'tally_central_held_batches 0'"
+fi
+check "tallyd's /metrics on its socket, for a clerk" bash -c \
+    "runuser -u tally-clerk-t -- curl -sf --unix-socket /run/tallyd/tallyd.sock \
+    http://tallyd/metrics | grep -qx 'tally_tallyd_batches{kind=\"own\",state=\"sealed\"} 0'"
 for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 PIDS=()
