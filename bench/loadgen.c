@@ -125,6 +125,7 @@ struct run {
 	size_t		 status[5];	/* stored pending dup equiv rejected */
 	long		 http[600];	/* attack mode: answers by status */
 	struct lat	 post, results, cons;
+	size_t		 sample_fails;	/* -S samples not answered 200 */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -434,6 +435,8 @@ slot_done(struct run *rn, struct slot *s, CURLcode cc)
 	if (job < 0) {		/* a sample */
 		if (cc == CURLE_OK && code == 200)
 			lat_add(job == -2 ? &rn->results : &rn->cons, dt);
+		else
+			rn->sample_fails++;
 		return;
 	}
 	if (rn->attack) {
@@ -664,13 +667,14 @@ report(struct run *rn, double wall, double cpu, double done_s)
 	    "bps=%.1f rps=%.1f p50_ms=%.2f p99_ms=%.2f cpu=%.3f "
 	    "bytes_per_record=%.1f results_n=%zu results_p50_ms=%.2f "
 	    "results_p99_ms=%.2f cons_p50_ms=%.2f cons_p99_ms=%.2f "
-	    "complete_s=%.2f\n", rn->nbodies, rn->ok, fails,
+	    "complete_s=%.2f sample_fails=%zu\n", rn->nbodies, rn->ok, fails,
 	    rn->fails[F_NOTHING], wall, (double)rn->ok / wall,
 	    (double)rn->records / wall, lat_ms(&rn->post, 0.5),
 	    lat_ms(&rn->post, 0.99), cpu / wall,
 	    (double)bytes / (double)recs, rn->results.n,
 	    lat_ms(&rn->results, 0.5), lat_ms(&rn->results, 0.99),
-	    lat_ms(&rn->cons, 0.5), lat_ms(&rn->cons, 0.99), done_s);
+	    lat_ms(&rn->cons, 0.5), lat_ms(&rn->cons, 0.99), done_s,
+	    rn->sample_fails);
 }
 
 int

@@ -6,8 +6,10 @@
  * The store's merge layer names each record key's current record
  * (tly_cstore_heads); the pure engine in election/results.c decides every
  * constituency from that set.  The computed results are cached and
- * recomputed only when the store's generation changes, so a flood of
- * readers on election night costs one computation per change.
+ * recomputed only when the store's generation changes, by one query at a
+ * time; the queries that come meanwhile are served the previous answer
+ * at once, so a flood of readers on election night never waits behind a
+ * recomputation.
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -41,13 +43,28 @@ struct collect {
 #define SLIM_SIZE(nv)	((offsetof(struct tly_record, votes) + \
 	(nv) * sizeof(struct tly_vote) + 15) & ~(size_t)15)
 
-/* The cached results and the store generation they were computed at. */
+/*
+ * One computed answer, shared by the queries that write from it; freed
+ * when the last of them is done and a newer answer has replaced it.
+ */
+struct snap {
+	struct tly_results	*r;	/* the engine's results */
+	uint64_t		 gen;	/* store generation they were computed at */
+	unsigned		 refs;	/* holders, the cache included */
+};
+
+/*
+ * The cached answer.  One query at a time recomputes (computing); the
+ * others are served the previous answer meanwhile, without touching
+ * the store, so a recompute never makes a query wait once there is an
+ * answer, and the lock is never held while the JSON is written.
+ */
 static struct {
 	pthread_mutex_t		 lock;
-	int			 valid;	/* gen and r are set */
-	uint64_t		 gen;
-	struct tly_results	*r;
-} cache = { PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL };
+	pthread_cond_t		 done;	/* signalled when computing ends */
+	int			 computing;	/* a recompute is running */
+	struct snap		*cur;	/* the newest answer, or NULL */
+} cache = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL };
 
 /* tly_cstore_head_fn: copy the part of one key's record the engine reads. */
 static int
@@ -114,36 +131,105 @@ compute(struct tly_central *c, struct tly_results **rp)
 	return r;
 }
 
-/*
- * Run fn over up-to-date results under the cache lock.  The lock is held
- * while the JSON is written, so a recomputation never frees results a
- * writer is reading.
- */
 /* Writes one document from results r for central c. */
 typedef int (*write_fn)(const struct tly_central *c,
     const struct tly_results *r, const char *arg, struct tly_jw *w);
 
+/* Drop one reference to sn (cache lock held). */
+static void
+snap_drop(struct snap *sn)
+{
+	if (sn != NULL && --sn->refs == 0) {
+		tly_results_free(sn->r);
+		free(sn);
+	}
+}
+
+/*
+ * Recompute the answer at generation gen and make it the cache's (the
+ * caller set cache.computing; the lock is not held while computing).
+ */
+static int
+recompute(struct tly_central *c, uint64_t gen)
+{
+	struct snap	*sn;
+	int		 r;
+
+	if ((sn = calloc(1, sizeof(*sn))) == NULL)
+		r = TLY_E_NOMEM;
+	else if ((r = compute(c, &sn->r)) != TLY_OK) {
+		free(sn);
+		sn = NULL;
+	}
+	pthread_mutex_lock(&cache.lock);
+	if (sn != NULL) {
+		sn->gen = gen;
+		sn->refs = 1;
+		snap_drop(cache.cur);
+		cache.cur = sn;
+	}
+	cache.computing = 0;
+	pthread_cond_broadcast(&cache.done);
+	pthread_mutex_unlock(&cache.lock);
+	return r;
+}
+
+/*
+ * Take a reference to the answer to serve into *sp.  While a recompute
+ * runs, the previous answer is served at once (it lags the newest
+ * commit by at most that recompute: PROTOCOL.md 8.4).  Otherwise the
+ * store's generation is read and, if the answer is older, this query
+ * recomputes it; only the very first answer is ever waited for.
+ */
+static int
+results_take(struct tly_central *c, struct snap **sp)
+{
+	uint64_t	gen;
+	int		r;
+
+	pthread_mutex_lock(&cache.lock);
+	for (;;) {
+		if (cache.computing && cache.cur != NULL)
+			break;
+		if (cache.computing) {
+			pthread_cond_wait(&cache.done, &cache.lock);
+			continue;
+		}
+		pthread_mutex_unlock(&cache.lock);
+		/* Generation 0 means the store could not say: recompute. */
+		gen = tly_cstore_generation(c->store);
+		pthread_mutex_lock(&cache.lock);
+		if (cache.cur != NULL && gen != 0 && cache.cur->gen == gen)
+			break;
+		if (cache.computing)
+			continue;
+		cache.computing = 1;
+		pthread_mutex_unlock(&cache.lock);
+		if ((r = recompute(c, gen)) != TLY_OK)
+			return r;
+		pthread_mutex_lock(&cache.lock);
+		if (cache.cur != NULL)
+			break;
+	}
+	cache.cur->refs++;
+	*sp = cache.cur;
+	pthread_mutex_unlock(&cache.lock);
+	return TLY_OK;
+}
+
+/* Run fn over the answer results_take gives, outside the cache lock. */
 static int
 with_results(struct tly_central *c, write_fn fn, const char *arg,
     struct tly_jw *w)
 {
-	struct tly_results	*fresh = NULL;
-	uint64_t		 gen;
-	int			 r;
+	struct snap	*sn;
+	int		 r;
 
+	if ((r = results_take(c, &sn)) != TLY_OK)
+		return r;
+	r = fn(c, sn->r, arg, w);
 	pthread_mutex_lock(&cache.lock);
-	/* Generation 0 means the store could not say: never trust a cache. */
-	gen = tly_cstore_generation(c->store);
-	if (!cache.valid || gen == 0 || cache.gen != gen) {
-		if ((r = compute(c, &fresh)) != TLY_OK)
-			goto out;
-		tly_results_free(cache.r);
-		cache.r = fresh;
-		cache.gen = gen;
-		cache.valid = gen != 0;
-	}
-	r = fn(c, cache.r, arg, w);
- out:
+	snap_drop(sn);
 	pthread_mutex_unlock(&cache.lock);
 	return r;
 }
@@ -268,8 +354,7 @@ void
 tly_central_results_reset(void)
 {
 	pthread_mutex_lock(&cache.lock);
-	tly_results_free(cache.r);
-	cache.r = NULL;
-	cache.valid = 0;
+	snap_drop(cache.cur);
+	cache.cur = NULL;
 	pthread_mutex_unlock(&cache.lock);
 }
