@@ -18,6 +18,8 @@
 #include "common/err.h"
 #include "sync/trust.h"
 
+/* tallyd's key with the packaged datadir (tallyd.conf(5) 'key'). */
+#define ENROLL_DEFAULT_KEY	"/var/lib/tallyd/device.key"
 #define ENROLL_PATH_MAX	4000	/* longest key path or prefix taken */
 
 /* path with its ".key" suffix (if any) replaced by ext, into out. */
@@ -172,8 +174,10 @@ enroll_request(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error("enroll", "unexpected argument '%s'",
 		    argv[optind]);
-	if (keypath == NULL || strlen(keypath) > ENROLL_PATH_MAX)
-		return cli_usage_error("enroll", "--key KEY is required");
+	if (keypath == NULL)
+		keypath = ENROLL_DEFAULT_KEY;
+	if (strlen(keypath) > ENROLL_PATH_MAX)
+		return cli_usage_error("enroll", "--key KEY is too long");
 	if (name == NULL) {
 		if (gethostname(host, sizeof(host)) != 0 ||
 		    !tly_json_valid_id(host))
@@ -255,10 +259,11 @@ enroll_install(int argc, char **argv)
 			return cli_bad_option("enroll", argv, c);
 		}
 	}
-	if (keypath == NULL || strlen(keypath) > ENROLL_PATH_MAX ||
-	    optind + 1 != argc)
-		return cli_usage_error("enroll", "install needs --key KEY and "
-		    "one certificate file");
+	if (keypath == NULL)
+		keypath = ENROLL_DEFAULT_KEY;
+	if (strlen(keypath) > ENROLL_PATH_MAX || optind + 1 != argc)
+		return cli_usage_error("enroll", "install needs one "
+		    "certificate file");
 	if (authpath != NULL && tly_pubkey_load(authpath, apk) != TLY_OK) {
 		cli_err("enroll: %s", cli_esc(tly_errdetail(), why,
 		    sizeof(why)));
@@ -333,9 +338,11 @@ const struct tly_cmd_entry cmd_authority_entry = {
 const struct tly_cmd_entry cmd_enroll_entry = {
 	.name = "enroll",
 	.exec = cmd_enroll,
-	.usage = "request --key key [--name name] [--out req] [--no-qr]\n"
-	    "       tally enroll install --key key [--authority pub] cert",
-	.options = "  -k, --key KEY          the device key (request makes it if absent)\n"
+	.usage = "request [--key key] [--name name] [--out req] [--no-qr]\n"
+	    "       tally enroll install [--key key] [--authority pub] cert",
+	.options = "  -k, --key KEY          the device key (request makes it if absent;\n"
+	    "                         default " ENROLL_DEFAULT_KEY ",\n"
+	    "                         where tallyd looks by default)\n"
 	    "  -n, --name NAME        the device's label (default: host name)\n"
 	    "  -o, --out REQ          the request file (default: KEY's .req)\n"
 	    "      --no-qr            do not draw the request as a QR code\n"

@@ -96,6 +96,10 @@ cmd_keygen(int argc, char **argv)
 		ret = cli_print_buf(&out);
 	} else {
 		printf("%s\n", hex);
+		/* The trap: a key the servers never read (README "Using it"). */
+		fprintf(stderr, "keygen: note: tally-central signs with "
+		    "DATADIR/central.key and tallyd with DATADIR/device.key "
+		    "unless their 'key' setting names %s\n", sec);
 		ret = CLI_EXIT_OK;
 	}
  out:
@@ -112,6 +116,9 @@ const struct tly_cmd_entry cmd_keygen_entry = {
 	.options = "  -o, --out PREFIX  write PREFIX.key (mode 0600) and PREFIX.pub\n"
 	    "      --json        print the result as JSON\n",
 	.about = "Generate an Ed25519 key pair and print its key id.  An existing\n"
-	    "key file is never overwritten.\n",
+	    "key file is never overwritten.  tally-central and tallyd create\n"
+	    "their own keys in their data directories (DATADIR/central.key,\n"
+	    "DATADIR/device.key) and use another file only when their 'key'\n"
+	    "setting names it.\n",
 	.summary = "generate a device or central key pair",
 };
