@@ -13,12 +13,14 @@
  *   ingest.c   POST /v1/batches: PROTOCOL.md section 10, entry by entry
  *   link.c     GET /v1/link: the signed answer to a link check
  *   web.c      the dashboard and public pages, their files, ETags
+ *   public.c   batch bytes, receipts and records per area (8.10)
  *   results.c  the results API over the engine in election/results.c
  *   store.c    the SQLite database: schema, transactions, writing
  *   store_merge.c the per-device merge rules: applied chains, freezes,
  *              equivocation evidence, kept decisions (PROTOCOL.md 12)
  *   store_heads.c record versions: heads, winners, conflicts, the
  *              state hash
+ *   store_public.c records per area, for the public view (8.10)
  *   store_read.c  its reader connection: device logs, receipts, feed,
  *              evidence, held batches
  *   store_ops.c   counts for /metrics and the online backup
@@ -181,6 +183,23 @@ void	tly_central_get_public(void *arg, const struct tly_http_req *req,
 /* GET /web/{file}: a file of the pages; rp->p[0] is its name. */
 void	tly_central_get_asset(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+
+/* public.c: PROTOCOL.md 8.10; arg is the struct tly_central. */
+
+/* GET /v1/batches/{id}: a held batch's exact bytes. */
+void	tly_central_get_batch(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /v1/batches/{id}/receipt: the receipt the central issued for it. */
+void	tly_central_get_batch_receipt(void *arg,
+	    const struct tly_http_req *req, const struct tly_route_params *rp,
+	    struct tly_http_resp *resp);
+/* GET /v1/election: the definition's exact bytes. */
+void	tly_central_get_election(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /v1/areas/{area}: the records held for a polling area. */
+void	tly_central_get_area_records(void *arg,
+	    const struct tly_http_req *req, const struct tly_route_params *rp,
+	    struct tly_http_resp *resp);
 
 /* link.c */
 

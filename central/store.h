@@ -228,6 +228,14 @@ uint64_t tly_cstore_generation(struct tly_cstore *s);
 int	tly_cstore_batch(struct tly_cstore *s, const uint8_t id[TLY_HASH_LEN],
 	    struct tly_buf *bytes, struct tly_buf *receipt);
 
+/*
+ * Append to w the members "records" and "more" of GET /v1/areas/{area}
+ * (PROTOCOL.md 8.10): every record held for area, at most max.  Reader
+ * connection (store_public.c).
+ */
+int	tly_cstore_area_json(struct tly_cstore *s, const char *area,
+	    size_t max, struct tly_jw *w);
+
 /* Number of rows in the rejection log (for tests and auditors). */
 int	tly_cstore_nrejections(struct tly_cstore *s, uint64_t *n);
 

@@ -171,6 +171,15 @@ function tly(daemon, ...args) {
 	    ['-s', daemon.sock].concat(args), { encoding: 'utf8' });
 }
 
+// syncUntilDone(daemon): run 'tally sync' until nothing is pending
+// (bounded by waitFor).
+async function syncUntilDone(daemon) {
+	await waitFor(() => {
+		const o = JSON.parse(tly(daemon, 'sync', '--json'));
+		return o.outcome === 'ok' && o.pending === 0;
+	}, `daemon ${daemon.name} syncs`);
+}
+
 // newPage(): a page in the one browser context of this test.
 async function newPage() {
 	if (!context) {
@@ -251,5 +260,5 @@ function run(fn) {
 module.exports = {
 	ROOT, BIN, BUILD, T, VEC, ELECTION, RECORDS, SHOTS,
 	note, expect, expectEq, waitFor, keygen, startCentral, startDaemon,
-	tly, newPage, screenshot, run,
+	tly, syncUntilDone, newPage, screenshot, run,
 };

@@ -47,6 +47,23 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $tag" "$url/v1/
 expect_eq "changed results" "$code" 200
 [ "$(etag)" != "$tag" ] || fail "the etag did not change with the results"
 
+# Public records (8.10): the batch's exact bytes hash to its id, the
+# receipt names it, the area lists it; the definition is the one hashed.
+rec=$(curl -sf "$url/v1/areas/$(jq -r .area "$f")")
+expect_eq "area records" "$(jq '.records | length' <<<"$rec")" 1
+expect_eq "area record applied" "$(jq '.records[0].applied' <<<"$rec")" true
+bid=$(jq -r '.records[0].batch' <<<"$rec")
+curl -sf -o "$T/batch" "$url/v1/batches/$bid" || fail "GET batch"
+expect_eq "batch bytes hash to the id" "$(b2sum -l 256 <"$T/batch" | cut -d' ' -f1)" "$bid"
+curl -sf -o "$T/receipt" "$url/v1/batches/$bid/receipt" || fail "GET receipt"
+expect_match "receipt names the batch" "$(tail -c +1 "$T/receipt" | tr -d '\0' | grep -ao '"batch":"[0-9a-f]*"')" "$bid"
+expect_eq "definition bytes" "$(curl -sf "$url/v1/election" | b2sum -l 256 | cut -d' ' -f1)" \
+    "$(curl -sf "$url/v1/results" | jq -r .election)"
+expect_error "malformed batch id" 400 bad_request "$url/v1/batches/xyz"
+expect_error "unknown batch" 404 not_found "$url/v1/batches/$(printf '0%.0s' {1..64})"
+expect_error "unknown area" 404 not_found "$url/v1/areas/NOPE"
+expect_eq "area without records" "$(curl -sf "$url/v1/areas/A09" | jq -c .records)" "[]"
+
 # With "public yes" the public view is served.
 stop c
 CENTRAL_EXTRA="public yes" start_central c
