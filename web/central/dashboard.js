@@ -36,9 +36,14 @@ function drawLevels() {
 	}));
 }
 
+/* Chart width: the box's own, so that text keeps its size on a phone. */
+function chartWidth(id) {
+	return Math.max(280, Math.min(720, document.getElementById(id).clientWidth || 600));
+}
+
 function drawTime() {
-	const W = 600, H = 200, P = 36;
-	const svg = svgel('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%',
+	const W = chartWidth('chart-time'), H = 200, P = 36;
+	const svg = svgel('svg', { viewBox: `0 0 ${W} ${H}`, width: W,
 		'aria-hidden': 'true' });
 	const total = history.reduce((m, h) => Math.max(m, h[2]), 1);
 	const t0 = history.length ? history[0][0] : 0;
@@ -62,13 +67,13 @@ function drawTime() {
 function drawTurnout() {
 	const lv = document.getElementById('turnout-level').value;
 	const list = cons.get(lv) || [];
-	const row = 22, W = 600, L = 150;
+	const row = 22, W = chartWidth('chart-turnout'), L = Math.min(150, W / 3);
 	const svg = svgel('svg', { viewBox: `0 0 ${W} ${row * list.length + 10}`,
-		width: '100%', role: 'img', 'aria-labelledby': 'h-turnout' });
+		width: W, role: 'img', 'aria-labelledby': 'h-turnout' });
 	list.forEach((c, i) => {
 		const v = parseFloat(c.turnout) || 0;
 		const name = svgel('text', { x: 0, y: row * i + 16 });
-		name.textContent = (c.name || c.id).slice(0, 20);
+		name.textContent = c.id;
 		svg.append(name, svgel('rect', { x: L, y: row * i + 4, height: row - 8,
 			width: (W - L - 60) * v / 100, fill: '#0b4f9c' }));
 		const val = svgel('text', { x: L + (W - L - 60) * v / 100 + 4, y: row * i + 16 });
@@ -186,6 +191,7 @@ async function poll() {
 }
 
 document.getElementById('cons-level').addEventListener('change', drawCons);
+window.addEventListener('resize', () => { drawTime(); drawTurnout(); });
 document.getElementById('cons-filter').addEventListener('change', drawCons);
 document.getElementById('turnout-level').addEventListener('change', drawTurnout);
 poll();

@@ -1,0 +1,70 @@
+// t_dashboard.js: the committee's dashboard (PROTOCOL.md 8.9) follows
+// ingest without reloading: records arrive while it is open and the
+// reporting figures grow; a conflict between two devices shows both
+// sides with the exact 'tally decision resolve' command for each.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const t = require('./lib');
+
+t.run(async () => {
+	const c = await t.startCentral('c');
+	const a = await t.startDaemon('a', c);
+	const b = await t.startDaemon('b', c);
+	const page = await t.newPage();
+	await page.goto(c.url + '/');
+	// A marker that a full reload would lose.
+	await page.evaluate(() => { window.notReloaded = true; });
+	const reporting = () => page.evaluate(() =>
+	    Number(document.getElementById('updated').dataset.reporting));
+	await t.waitFor(async () => (await reporting()) === 0, 'first answer');
+
+	const files = fs.readdirSync(t.RECORDS).filter((f) =>
+	    f.endsWith('.json')).sort();
+	let seen = 0;
+	for (const f of files.slice(0, 4)) {
+		t.tly(a, 'record', path.join(t.RECORDS, f));
+		await t.syncUntilDone(a);
+		const want = seen + 1;
+		seen = await t.waitFor(async () => {
+			const n = await reporting();
+			return n >= want ? n : 0;
+		}, `dashboard shows record ${want}`);
+	}
+	t.expect(await page.evaluate(() => window.notReloaded === true),
+	    'the page updated without a reload');
+	t.note(`reporting ${seen} after 4 records`);
+
+	// A01/na entered differently on device b: a conflict, both sides.
+	const a01 = JSON.parse(fs.readFileSync(path.join(t.RECORDS,
+	    'A01-na.json'), 'utf8'));
+	if (!files.slice(0, 4).includes('A01-na.json')) {
+		t.tly(a, 'record', path.join(t.RECORDS, 'A01-na.json'));
+		await t.syncUntilDone(a);
+	}
+	const v = a01.votes;
+	[v['NA1.1'], v['NA1.2']] = [v['NA1.2'], v['NA1.1']];
+	const other = path.join(t.T, 'A01-b.json');
+	fs.writeFileSync(other, JSON.stringify(a01));
+	t.tly(b, 'record', other);
+	await t.syncUntilDone(b);
+	await t.waitFor(() => page.evaluate(() =>
+	    document.querySelectorAll('#conflicts .side').length === 2),
+	    'both sides of the conflict shown');
+	const cmds = await page.$$eval('#conflicts pre.cmd', (es) =>
+	    es.map((e) => e.textContent));
+	t.expectEq('commands', cmds.length, 2);
+	for (const cmd of cmds)
+		t.expect(/^tally decision resolve --key ADJUDICATOR\.key --election ELECTION --area A01 --level na --round 1 --record [0-9a-f]{64}:0 --out /.test(cmd),
+		    'resolve command: ' + cmd);
+	t.expect(cmds[0] !== cmds[1], 'one command per side');
+	const dis = await page.$$eval('#cons .st', (es) =>
+	    es.map((e) => e.textContent));
+	t.expect(dis.includes('disputed'), 'the constituency shows disputed');
+	await t.screenshot(page, 'dashboard');
+
+	// Keyboard: every control is reachable with Tab and has a label.
+	const unlabelled = await page.$$eval('select, input, button', (es) =>
+	    es.filter((e) => !e.labels || e.labels.length === 0).length);
+	t.expectEq('controls without a label', unlabelled, 0);
+});
