@@ -6,10 +6,10 @@
  * The store's merge layer names each record key's current record
  * (tly_cstore_heads); the pure engine in election/results.c decides every
  * constituency from that set.  The computed results are cached and
- * recomputed only when the store's generation changes, by one query at a
- * time; the queries that come meanwhile are served the previous answer
- * at once, so a flood of readers on election night never waits behind a
- * recomputation.
+ * recomputed only when the store's generation changes, one recompute at
+ * a time.  During ingest, queries are served the last answer at once and
+ * a thread of its own recomputes, so a flood of readers on election
+ * night never waits behind a recomputation.
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -21,6 +21,7 @@
 #include "central/store.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "election/results.h"
 
 /*
@@ -62,9 +63,15 @@ struct snap {
 static struct {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 done;	/* signalled when computing ends */
+	pthread_cond_t		 kick;	/* signalled to wake the recomputer */
 	int			 computing;	/* a recompute is running */
 	struct snap		*cur;	/* the newest answer, or NULL */
-} cache = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL };
+	int			 kicked;	/* the recomputer should look */
+	int			 started;	/* the recomputer thread runs */
+	int			 stopping;	/* the recomputer should end */
+	pthread_t		 th;	/* the recomputer */
+} cache = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+    PTHREAD_COND_INITIALIZER, 0, NULL, 0, 0, 0, 0 };
 
 /* tly_cstore_head_fn: copy the part of one key's record the engine reads. */
 static int
@@ -175,7 +182,59 @@ recompute(struct tly_central *c, uint64_t gen)
 }
 
 /*
- * Take a reference to the answer to serve into *sp.  While a recompute
+ * The recomputer thread: after each kick, reads the store's generation
+ * and recomputes if the answer is older.  Kicks that come while it
+ * computes make one more pass: at most one recompute runs.
+ */
+static void *
+recomputer(void *arg)
+{
+	struct tly_central	*c = arg;
+	uint64_t		 gen;
+
+	pthread_mutex_lock(&cache.lock);
+	for (;;) {
+		while (!cache.kicked && !cache.stopping)
+			pthread_cond_wait(&cache.kick, &cache.lock);
+		if (cache.stopping)
+			break;
+		cache.kicked = 0;
+		while (cache.computing)
+			pthread_cond_wait(&cache.done, &cache.lock);
+		cache.computing = 1;
+		pthread_mutex_unlock(&cache.lock);
+		gen = tly_cstore_generation(c->store);
+		pthread_mutex_lock(&cache.lock);
+		if (cache.cur != NULL && gen != 0 && cache.cur->gen == gen) {
+			cache.computing = 0;
+			pthread_cond_broadcast(&cache.done);
+			continue;
+		}
+		pthread_mutex_unlock(&cache.lock);
+		if (recompute(c, gen) != TLY_OK)
+			tly_log_warn("results: %s", tly_errdetail());
+		pthread_mutex_lock(&cache.lock);
+	}
+	pthread_mutex_unlock(&cache.lock);
+	return NULL;
+}
+
+/* Wake the recomputer, starting it the first time (cache lock held). */
+static void
+kick(struct tly_central *c)
+{
+	cache.kicked = 1;
+	if (!cache.started && !cache.stopping &&
+	    pthread_create(&cache.th, NULL, recomputer, c) == 0)
+		cache.started = 1;
+	pthread_cond_signal(&cache.kick);
+}
+
+/*
+ * Take a reference to the answer to serve into *sp.  While uploads are
+ * in progress, the last answer is served at once and the recomputer
+ * thread is woken to bring it up to date (it lags the newest commit by
+ * at most one recompute: PROTOCOL.md 8.4).  While a recompute
  * runs, the previous answer is served at once (it lags the newest
  * commit by at most that recompute: PROTOCOL.md 8.4).  Otherwise the
  * store's generation is read and, if the answer is older, this query
@@ -189,6 +248,10 @@ results_take(struct tly_central *c, struct snap **sp)
 
 	pthread_mutex_lock(&cache.lock);
 	for (;;) {
+		if (cache.cur != NULL && atomic_load(&c->inflight) > 0) {
+			kick(c);
+			break;
+		}
 		if (cache.computing && cache.cur != NULL)
 			break;
 		if (cache.computing) {
@@ -353,7 +416,17 @@ tly_central_get_area(void *arg, const struct tly_http_req *req,
 void
 tly_central_results_reset(void)
 {
+	int	joined;
+
 	pthread_mutex_lock(&cache.lock);
+	cache.stopping = 1;
+	pthread_cond_signal(&cache.kick);
+	joined = cache.started;
+	pthread_mutex_unlock(&cache.lock);
+	if (joined)
+		pthread_join(cache.th, NULL);
+	pthread_mutex_lock(&cache.lock);
+	cache.started = 0;
 	snap_drop(cache.cur);
 	cache.cur = NULL;
 	pthread_mutex_unlock(&cache.lock);
