@@ -58,17 +58,16 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
 #include "sync/compress.h"
 #include "sync/wire.h"
 
-#define FILE_MAX	(1024UL * 1024)		/* one area's records file */
-#define ELECTION_MAX	(256UL * 1024 * 1024)	/* the definition */
 #define ANSWER_MAX	(256UL * 1024)		/* one response body */
 #define CONC_MAX	4096			/* -c */
 #define IDS_MAX		1024			/* constituencies sampled */
-#define OVERSIZE	(8UL * 1024 * 1024 + 1)	/* -A oversize body */
+#define OVERSIZE	(TLY_POST_MAX + 1)	/* -A oversize body */
 #define TRIES_MAX	5			/* -b: posts again at most */
 #define FIXED_TIME	1767225600ULL		/* -K: 2026-01-01, sealing time */
 
@@ -205,12 +204,12 @@ lat_ms(struct lat *l, double q)
 static int
 load_area(const char *path, struct tly_record *recs, size_t max, size_t *n)
 {
-	struct tly_buf	 raw = TLY_BUF_INIT(FILE_MAX);
+	struct tly_buf	 raw = TLY_BUF_INIT(TLY_LOCAL_BODY_MAX);
 	struct tly_json	*root = NULL, *el;
 	int		 r;
 
 	*n = 0;
-	if ((r = tly_buf_read_file(path, FILE_MAX, &raw)) != TLY_OK ||
+	if ((r = tly_buf_read_file(path, TLY_LOCAL_BODY_MAX, &raw)) != TLY_OK ||
 	    (r = tly_json_parse(raw.p, raw.len, &root)) != TLY_OK)
 		goto out;
 	for (el = tly_json_first(root); el != NULL && *n < max;
@@ -245,7 +244,7 @@ static int
 presign(struct run *rn, const char *election, const char *dir, size_t skip,
     size_t n, size_t nrec, int forged)
 {
-	struct tly_buf		 file = TLY_BUF_INIT(ELECTION_MAX);
+	struct tly_buf		 file = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
 	struct tly_buf		 msg = TLY_BUF_INIT(TLY_MSG_MAX);
 	struct tly_buf		 bun = TLY_BUF_INIT(TLY_MSG_MAX + 64);
 	struct tly_buf		 gz = TLY_BUF_INIT(2 * TLY_MSG_MAX);
@@ -259,7 +258,7 @@ presign(struct run *rn, const char *election, const char *dir, size_t skip,
 
 	if ((recs = calloc(nrec, sizeof(*recs))) == NULL)
 		return TLY_E_NOMEM;
-	if ((r = tly_buf_read_file(election, ELECTION_MAX, &file)) !=
+	if ((r = tly_buf_read_file(election, TLY_ELECTION_FILE_MAX, &file)) !=
 	    TLY_OK)
 		goto out;
 	tly_hash(file.p, file.len, ehash);

@@ -12,7 +12,7 @@
 #include "common/log.h"
 #include "common/prom.h"
 
-#define SMALL_MAX	4096	/* body cap of the small answers */
+#define SMALL_MAX	TLY_SMALL_RESP_MAX	/* body cap of the small answers */
 
 /* Put a finished JSON document from b into resp (200). */
 static void

@@ -13,14 +13,14 @@
 #include "common/json.h"
 #include "common/log.h"
 
-#define SMALL_MAX	(64 * 1024)	/* body cap of the small answers */
+#define SMALL_MAX	TLY_SMALL_RESP_MAX	/* body cap of the small answers */
 #define PENDING_LIST	1024		/* seqs in "pending" */
 #define RECEIPTS_LIST	256		/* receipts per answer */
-#define CONFLICTS_LIST	1000		/* keys per answer */
+#define CONFLICTS_LIST	TLY_CONFLICTS_MAX	/* keys per answer */
 #define EVIDENCE_LIST	256		/* proofs per answer */
 #define FEED_DEFAULT	256		/* feed entries by default */
-#define FEED_MAX	1000		/* feed entries at most */
-#define FEED_BYTES	(7UL * 1024 * 1024)	/* feed batch bytes */
+#define FEED_MAX	TLY_FEED_ENTRIES_MAX	/* feed entries at most */
+#define FEED_BYTES	TLY_FEED_BYTES_MAX	/* feed batch bytes */
 #define RETRY_S		2		/* Retry-After when busy */
 
 /* Answer a store failure: 503 when busy, else 500 after logging. */

@@ -34,14 +34,14 @@
 #include <stdint.h>
 
 #include "common/httpd.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
 
 #define TLY_CENTRAL_DB		"central.db"	/* in the data directory */
 #define TLY_CENTRAL_KEY		"central.key"	/* default secret key file */
 #define TLY_CENTRAL_PUB		"central.pub"	/* public key file */
-#define TLY_ELECTION_FILE_MAX	(256UL * 1024 * 1024)	/* definition cap */
-#define TLY_CENTRAL_RESP_MAX	(64UL * 1024 * 1024)	/* response body cap */
+#define TLY_CENTRAL_RESP_MAX	TLY_RESP_MAX	/* response body cap */
 
 struct tly_cstore;
 struct tly_ingest_group;

@@ -242,7 +242,7 @@ load_election(struct tly_central *c)
 	return r;
 }
 
-#define DEVICES_FILE_MAX	(16UL * 1024 * 1024)	/* ~170,000 keys */
+#define DEVICES_FILE_MAX	TLY_DEVICES_FILE_MAX	/* ~170,000 keys */
 
 static int
 key_cmp(const void *a, const void *b)

@@ -28,13 +28,14 @@
 #include <time.h>
 
 #include "common/buf.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "sync/wire.h"
 
 #define TLY_CSTORE_VERSION	3	/* PRAGMA user_version of the schema */
 #define TLY_CSTORE_REJECT_PER_SOURCE	256	/* rejection rows per source */
-#define TLY_CSTORE_AHEAD_MAX	4096	/* seqs past head held as pending */
-#define TLY_CSTORE_SAME_SEQ_MAX	16	/* different batches kept per seq */
+#define TLY_CSTORE_AHEAD_MAX	TLY_AHEAD_MAX	/* seqs past head held as pending */
+#define TLY_CSTORE_SAME_SEQ_MAX	TLY_SAME_SEQ_MAX	/* different batches kept per seq */
 #define TLY_CSTORE_LOCK_S	5	/* wait for a lock, then TLY_E_BUSY */
 
 /* What became of a stored batch (PROTOCOL.md 8.1 and 12.2). */

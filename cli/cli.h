@@ -25,6 +25,7 @@
 #include "common/buf.h"
 #include "common/daemon.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "sync/http.h"
 
 #define CLI_EXIT_OK	0	/* success */
@@ -32,7 +33,6 @@
 #define CLI_EXIT_USAGE	2	/* bad usage */
 
 #define CLI_DEFAULT_SOCKET	TLY_TALLYD_SOCKET
-#define CLI_LOCAL_MAX		(1024UL * 1024)	/* local API request body */
 #define CLI_SHORT_HEX		16	/* hex characters in a short id */
 
 /*

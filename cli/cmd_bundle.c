@@ -14,16 +14,17 @@
 #include "common/err.h"
 #include "common/httpd.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "sync/api.h"
 #include "sync/verify.h"
 #include "sync/wire.h"
 
 #define BUNDLE_OVERHEAD	52	/* header 12 + end 4 + count 4 + hash 32 */
-#define RECEIPT_MAX	65536	/* cap on one decoded receipt */
+#define RECEIPT_MAX	TLY_RECEIPT_MAX	/* cap on one decoded receipt */
 #define BUSY_RETRIES	10	/* 503 answers tolerated per request */
 #define BUSY_WAIT_MAX	60	/* longest Retry-After honoured, seconds */
-#define RESULTS_MAX	(64UL * 1024 * 1024)	/* cap on an answer */
+#define RESULTS_MAX	TLY_RESP_MAX	/* cap on an answer */
 
 /* What became of one entry of the bundle being imported. */
 /* The answer for one entry (PROTOCOL.md 8.1 and 9). */

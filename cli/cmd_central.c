@@ -9,8 +9,8 @@
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/limits.h"
 
-#define CENTRAL_RESP_MAX	(16UL * 1024 * 1024)	/* answer cap */
 
 /* GET path from the central into *rootp (and keep the raw body in res). */
 static int
@@ -21,7 +21,7 @@ get_json(const char *url, const char *path, struct tly_http_result *res,
 
 	*rootp = NULL;
 	snprintf(what, sizeof(what), "status: %s", path);
-	if (cli_central(url, "GET", path, NULL, NULL, 0, 0, CENTRAL_RESP_MAX,
+	if (cli_central(url, "GET", path, NULL, NULL, 0, 0, TLY_RESP_MAX,
 	    res) != TLY_OK)
 		return TLY_E_NET;
 	if (res->status != 200) {

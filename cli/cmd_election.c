@@ -16,10 +16,10 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
 
-#define DEF_FILE_MAX	(256UL * 1024 * 1024)	/* election definition */
 
 
 
@@ -88,7 +88,7 @@ election_check(int argc, char **argv)
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL,		0,		NULL, 0 }
 	};
-	struct tly_buf		 raw = TLY_BUF_INIT(DEF_FILE_MAX);
+	struct tly_buf		 raw = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
 	struct tly_buf		 out = TLY_BUF_INIT(64UL * 1024 * 1024);
 	struct tly_election	*e = NULL;
 	struct tly_jw		 w;
@@ -119,7 +119,7 @@ election_check(int argc, char **argv)
 	c.path = argv[optind];
 	c.json = json;
 	c.w = &w;
-	if (cli_read_input("election check", c.path, DEF_FILE_MAX, &raw) !=
+	if (cli_read_input("election check", c.path, TLY_ELECTION_FILE_MAX, &raw) !=
 	    TLY_OK)
 		goto out;
 	tly_jw_init(&w, &out);

@@ -16,11 +16,11 @@
 
 #include "cli/trust.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "sync/trust.h"
 
 /* tallyd's key with the packaged datadir (tallyd.conf(5) 'key'). */
 #define ENROLL_DEFAULT_KEY	"/var/lib/tallyd/device.key"
-#define ENROLL_PATH_MAX	4000	/* longest key path or prefix taken */
 
 /* path with its ".key" suffix (if any) replaced by ext, into out. */
 static void
@@ -70,7 +70,7 @@ authority_init(int argc, char **argv)
 	struct tly_key	*key = NULL;
 	struct stat	 st;
 	const char	*prefix = NULL;
-	char		 sec[ENROLL_PATH_MAX + 8], pub[ENROLL_PATH_MAX + 8];
+	char		 sec[TLY_FILE_PATH_MAX + 8], pub[TLY_FILE_PATH_MAX + 8];
 	char		 hex[TLY_HEX_PK], fp[96];
 	int		 c, passfd = -1;
 
@@ -94,7 +94,7 @@ authority_init(int argc, char **argv)
 		return cli_usage_error("authority", "unexpected argument "
 		    "'%s'", argv[optind]);
 	if (prefix == NULL || *prefix == '\0' ||
-	    strlen(prefix) > ENROLL_PATH_MAX)
+	    strlen(prefix) > TLY_FILE_PATH_MAX)
 		return cli_usage_error("authority", "-o PREFIX is required");
 	snprintf(sec, sizeof(sec), "%s.key", prefix);
 	snprintf(pub, sizeof(pub), "%s.pub", prefix);
@@ -141,7 +141,7 @@ enroll_request(int argc, char **argv)
 	struct tly_key	*key = NULL;
 	struct tly_buf	 req = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
 	const char	*keypath = NULL, *name = NULL, *out = NULL;
-	char		 reqpath[ENROLL_PATH_MAX + 8], pub[ENROLL_PATH_MAX + 8];
+	char		 reqpath[TLY_FILE_PATH_MAX + 8], pub[TLY_FILE_PATH_MAX + 8];
 	char		 host[TLY_ID_MAX + 1], hex[TLY_HEX_PK], fp[96], why[600];
 	int		 c, passfd = -1, qr = 1, ret = CLI_EXIT_FAIL;
 
@@ -176,7 +176,7 @@ enroll_request(int argc, char **argv)
 		    argv[optind]);
 	if (keypath == NULL)
 		keypath = ENROLL_DEFAULT_KEY;
-	if (strlen(keypath) > ENROLL_PATH_MAX)
+	if (strlen(keypath) > TLY_FILE_PATH_MAX)
 		return cli_usage_error("enroll", "--key KEY is too long");
 	if (name == NULL) {
 		if (gethostname(host, sizeof(host)) != 0 ||
@@ -235,7 +235,7 @@ enroll_install(int argc, char **argv)
 	struct tly_cert	*cert = NULL;
 	struct tly_buf	 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
 	const char	*keypath = NULL, *authpath = NULL;
-	char		 dst[ENROLL_PATH_MAX + 8], why[600];
+	char		 dst[TLY_FILE_PATH_MAX + 8], why[600];
 	uint8_t		 apk[TLY_PK_LEN];
 	int		 c, passfd = -1, ret = CLI_EXIT_FAIL;
 
@@ -261,7 +261,7 @@ enroll_install(int argc, char **argv)
 	}
 	if (keypath == NULL)
 		keypath = ENROLL_DEFAULT_KEY;
-	if (strlen(keypath) > ENROLL_PATH_MAX || optind + 1 != argc)
+	if (strlen(keypath) > TLY_FILE_PATH_MAX || optind + 1 != argc)
 		return cli_usage_error("enroll", "install needs one "
 		    "certificate file");
 	if (authpath != NULL && tly_pubkey_load(authpath, apk) != TLY_OK) {

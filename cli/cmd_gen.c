@@ -26,13 +26,11 @@
 #include "cli/gen.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
 
 #define GEN_TARGETS_MAX	64			/* --target options */
-#define GEN_PATH_MAX	4000			/* --out */
-#define GEN_DEF_MAX	(256UL * 1024 * 1024)	/* definition bytes */
-#define GEN_REC_MAX	(1024UL * 1024)		/* one area's records */
 
 static const char *const size_names[] = { "commune", "province", "national",
     "national-2021" };
@@ -207,7 +205,7 @@ clear_previous(const char *dir)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 path[GEN_PATH_MAX + 300];
+	char		 path[TLY_FILE_PATH_MAX + 300];
 	size_t		 n;
 	int		 r = TLY_OK;
 
@@ -241,12 +239,12 @@ static int
 write_records(struct gen_model *m, const struct tly_election *e,
     const char *dir, size_t *nrec)
 {
-	struct tly_buf		 b = TLY_BUF_INIT(GEN_REC_MAX);
+	struct tly_buf		 b = TLY_BUF_INIT(TLY_LOCAL_BODY_MAX);
 	struct tly_record	 rec[GEN_LEVELS];
 	struct tly_check_ctx	 ctx;
 	struct tly_problems	 probs;
 	struct tly_jw		 w;
-	char			 path[GEN_PATH_MAX + 64], why[600];
+	char			 path[TLY_FILE_PATH_MAX + 64], why[600];
 	size_t			 a;
 	unsigned		 l;
 	int			 r = TLY_OK;
@@ -408,10 +406,10 @@ cmd_gen(int argc, char **argv)
 	struct gen_target		 tg[GEN_TARGETS_MAX];
 	struct gen_model		*m = NULL;
 	struct tly_election		*e = NULL;
-	struct tly_buf			 def = TLY_BUF_INIT(GEN_DEF_MAX);
+	struct tly_buf			 def = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
 	struct tly_jw			 w;
 	const char			*dir = NULL;
-	char				*eq, *end, path[GEN_PATH_MAX + 64];
+	char				*eq, *end, path[TLY_FILE_PATH_MAX + 64];
 	char				 hex[TLY_HEX_HASH], why[600];
 	uint8_t				 hash[TLY_HASH_LEN];
 	unsigned long long		 seed = 1;
@@ -474,7 +472,7 @@ cmd_gen(int argc, char **argv)
 		    argv[optind]);
 	if (dir == NULL)
 		return cli_usage_error("gen", "--out DIR is required");
-	if (strlen(dir) > GEN_PATH_MAX)
+	if (strlen(dir) > TLY_FILE_PATH_MAX)
 		return cli_usage_error("gen", "--out: path too long");
 	for (i = 0; i < nt; i++)
 		for (size_t j = 0; j < i; j++)

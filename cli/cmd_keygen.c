@@ -11,10 +11,10 @@
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 
 /* The longest prefix accepted, leaving room for ".key". */
-#define KEYGEN_PATH_MAX	4000
 
 int
 cmd_keygen(int argc, char **argv)
@@ -30,8 +30,8 @@ cmd_keygen(int argc, char **argv)
 	struct tly_jw			 w;
 	struct stat			 st;
 	const char			*prefix = NULL;
-	char				 sec[KEYGEN_PATH_MAX + 8];
-	char				 pub[KEYGEN_PATH_MAX + 8];
+	char				 sec[TLY_FILE_PATH_MAX + 8];
+	char				 pub[TLY_FILE_PATH_MAX + 8];
 	char				 hex[TLY_HEX_PK], why[600];
 	int				 c, json = 0, r, ret = CLI_EXIT_FAIL;
 
@@ -55,7 +55,7 @@ cmd_keygen(int argc, char **argv)
 		    argv[optind]);
 	if (prefix == NULL || *prefix == '\0')
 		return cli_usage_error("keygen", "-o PREFIX is required");
-	if (strlen(prefix) > KEYGEN_PATH_MAX)
+	if (strlen(prefix) > TLY_FILE_PATH_MAX)
 		return cli_usage_error("keygen", "prefix too long");
 	snprintf(sec, sizeof(sec), "%s.key", prefix);
 	snprintf(pub, sizeof(pub), "%s.pub", prefix);

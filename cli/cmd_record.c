@@ -235,7 +235,7 @@ cmd_record(int argc, char **argv)
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
-	struct tly_buf			 in = TLY_BUF_INIT(CLI_LOCAL_MAX);
+	struct tly_buf			 in = TLY_BUF_INIT(TLY_LOCAL_BODY_MAX);
 	struct tly_http_result		 res;
 	struct tly_json			*root = NULL, *ans = NULL;
 	const char			*file, *name;
@@ -262,7 +262,7 @@ cmd_record(int argc, char **argv)
 	file = argv[optind];
 	name = strcmp(file, "-") == 0 ? "standard input" : file;
 
-	if (cli_read_input("record", file, CLI_LOCAL_MAX, &in) != TLY_OK)
+	if (cli_read_input("record", file, TLY_LOCAL_BODY_MAX, &in) != TLY_OK)
 		goto out;
 	tly_errclear();
 	if (tly_json_parse(in.p, in.len, &root) != TLY_OK) {

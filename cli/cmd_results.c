@@ -10,8 +10,8 @@
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/limits.h"
 
-#define RESULTS_RESP_MAX	(256UL * 1024 * 1024)	/* answer cap */
 #define RESULTS_PATH_MAX	4096	/* request path cap */
 
 /* The statuses in the order they are printed (docs/RESULTS.md). */
@@ -347,7 +347,7 @@ cmd_results(int argc, char **argv)
 		snprintf(path, sizeof(path), "/v1/results");
 
 	if (cli_central(central, "GET", path, NULL, NULL, 0, 0,
-	    RESULTS_RESP_MAX, &res) != TLY_OK)
+	    TLY_RESP_MAX, &res) != TLY_OK)
 		goto out;
 	if (res.status != 200) {
 		cli_http_fail("results", &res);

@@ -16,9 +16,9 @@
 
 #include "cli/trust.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "sync/trust.h"
 
-#define PATH_CAP	4000	/* longest output path built from another */
 
 /* Add serials[0..n) revoked at `at` to the list in *rv (sorted). */
 static int
@@ -125,16 +125,16 @@ int
 cmd_election_sign(int argc, char **argv)
 {
 	struct tly_key	*auth = NULL;
-	struct tly_buf	 def = TLY_BUF_INIT(256UL * 1024 * 1024);
+	struct tly_buf	 def = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
 	struct tly_buf	 sig = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
 	struct cli_topts	 o;
-	char		 out[PATH_CAP + 8], why[600];
+	char		 out[TLY_FILE_PATH_MAX + 8], why[600];
 	int		 r, ret = CLI_EXIT_FAIL;
 
 	if ((r = cli_topts_parse("election", argc, argv, &o)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
 	if (o.authority == NULL || optind + 1 != argc ||
-	    strlen(argv[optind]) > PATH_CAP)
+	    strlen(argv[optind]) > TLY_FILE_PATH_MAX)
 		return cli_usage_error("election", "sign needs --authority "
 		    "KEY and one definition file");
 	snprintf(out, sizeof(out), "%s.sig", argv[optind]);

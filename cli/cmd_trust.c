@@ -20,6 +20,7 @@
 
 #include "cli/trust.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "sync/trust.h"
 
 /* qsort comparator over ids. */
@@ -291,7 +292,7 @@ show_other(const struct cli_topts *o, const char *ctx, const uint8_t *m,
 	struct tly_revocations	*rv = NULL;
 	struct tly_decision	*d = NULL;
 	struct tly_enroll_request rq;
-	struct tly_buf		 def = TLY_BUF_INIT(256UL * 1024 * 1024);
+	struct tly_buf		 def = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
 	char			 hex[TLY_HEX_PK], fp[96], why[600], t[32];
 	size_t			 i;
 	int			 r;

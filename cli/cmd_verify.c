@@ -17,13 +17,13 @@
 #include "common/err.h"
 #include "common/httpd.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
 #include "merge/merge.h"
 #include "sync/verify.h"
 #include "sync/wire.h"
 
-#define DEF_FILE_MAX	(256UL * 1024 * 1024)	/* election definition */
 #define PROGRESS_MIN	10000	/* entries before progress is shown */
 #define PROGRESS_STEP	1000	/* entries between progress lines */
 
@@ -364,11 +364,11 @@ print_json_error(const char *path, const char *code, const char *msg)
 static int
 load_definition(struct ver *v)
 {
-	struct tly_buf	raw = TLY_BUF_INIT(DEF_FILE_MAX);
+	struct tly_buf	raw = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
 	char		why[600];
 	int		r;
 
-	if ((r = cli_read_input("verify", v->defpath, DEF_FILE_MAX, &raw)) !=
+	if ((r = cli_read_input("verify", v->defpath, TLY_ELECTION_FILE_MAX, &raw)) !=
 	    TLY_OK)
 		goto out;
 	tly_hash(raw.p, raw.len, v->defhash);

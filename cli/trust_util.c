@@ -11,9 +11,9 @@
 
 #include "cli/trust.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "sync/trust.h"
 
-#define DEF_FILE_MAX	(256UL * 1024 * 1024)	/* election definition */
 
 int
 cli_key_load(const char *what, const char *path, int passfd,
@@ -123,7 +123,7 @@ int
 cli_election_load(const char *what, const char *path,
     uint8_t h[TLY_HASH_LEN], struct tly_election **ep)
 {
-	struct tly_buf	b = TLY_BUF_INIT(DEF_FILE_MAX);
+	struct tly_buf	b = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
 	char		why[600];
 	int		r;
 

@@ -10,10 +10,8 @@
 #include "common/buf.h"
 #include "common/config.h"
 #include "common/err.h"
+#include "common/limits.h"
 
-#define CONFIG_FILE_MAX		(64 * 1024)
-#define CONFIG_LINE_MAX		1024
-#define CONFIG_ENTRIES_MAX	128
 
 struct config_entry {
 	char	*key;		/* the setting's name */
@@ -23,7 +21,7 @@ struct config_entry {
 
 struct tly_config {
 	size_t			n;			/* entries used */
-	struct config_entry	e[CONFIG_ENTRIES_MAX];
+	struct config_entry	e[TLY_CONFIG_ENTRIES_MAX];
 };
 
 void
@@ -92,7 +90,7 @@ config_line(struct tly_config *cfg, const char *path, size_t lineno,
 	if (config_find(cfg, key) != NULL)
 		return tly_fail(TLY_E_CONFIG, "%s:%zu: '%s' is set twice",
 		    path, lineno, key);
-	if (cfg->n == CONFIG_ENTRIES_MAX)
+	if (cfg->n == TLY_CONFIG_ENTRIES_MAX)
 		return tly_fail(TLY_E_CONFIG, "%s:%zu: too many settings",
 		    path, lineno);
 	e = &cfg->e[cfg->n];
@@ -117,9 +115,9 @@ tly_config_parse(const char *path, const uint8_t *data, size_t len,
 	int			 r;
 
 	*cfgp = NULL;
-	if (len > CONFIG_FILE_MAX)
+	if (len > TLY_CONFIG_FILE_MAX)
 		return tly_fail(TLY_E_CONFIG, "%s: larger than %d bytes", path,
-		    CONFIG_FILE_MAX);
+		    TLY_CONFIG_FILE_MAX);
 	if (len > 0 && memchr(data, '\0', len) != NULL)
 		return tly_fail(TLY_E_CONFIG, "%s: contains a NUL byte", path);
 	if ((text = malloc(len + 1)) == NULL ||
@@ -136,7 +134,7 @@ tly_config_parse(const char *path, const uint8_t *data, size_t len,
 			*nl++ = '\0';
 		else
 			nl = p + strlen(p);
-		if (strlen(p) > CONFIG_LINE_MAX) {
+		if (strlen(p) > TLY_CONFIG_LINE_MAX) {
 			r = tly_fail(TLY_E_CONFIG, "%s:%zu: line too long",
 			    path, lineno);
 			goto out;
@@ -157,11 +155,11 @@ int
 tly_config_load(const char *path, const char *const *known,
     struct tly_config **cfgp)
 {
-	struct tly_buf	 b = TLY_BUF_INIT(CONFIG_FILE_MAX);
+	struct tly_buf	 b = TLY_BUF_INIT(TLY_CONFIG_FILE_MAX);
 	int		 r;
 
 	*cfgp = NULL;
-	if ((r = tly_buf_read_file(path, CONFIG_FILE_MAX, &b)) != TLY_OK)
+	if ((r = tly_buf_read_file(path, TLY_CONFIG_FILE_MAX, &b)) != TLY_OK)
 		r = tly_fail(TLY_E_CONFIG, "%s", tly_errdetail());
 	else
 		r = tly_config_parse(path, b.p, b.len, known, cfgp);
@@ -283,7 +281,7 @@ int
 tly_config_parse_table(const char *name, const uint8_t *data, size_t len,
     const struct tly_ckey *table, void *conf, struct tly_config **cfgp)
 {
-	const char		*known[CONFIG_ENTRIES_MAX + 1];
+	const char		*known[TLY_CONFIG_ENTRIES_MAX + 1];
 	struct tly_config	*cfg = NULL;
 	size_t			 n;
 	int			 r;
@@ -291,7 +289,7 @@ tly_config_parse_table(const char *name, const uint8_t *data, size_t len,
 	if (cfgp != NULL)
 		*cfgp = NULL;
 	for (n = 0; table[n].name != NULL; n++) {
-		if (n == CONFIG_ENTRIES_MAX)
+		if (n == TLY_CONFIG_ENTRIES_MAX)
 			return tly_fail(TLY_E_INVAL, "too many keywords");
 		known[n] = table[n].name;
 	}
@@ -317,12 +315,12 @@ int
 tly_config_load_table(const char *path, const struct tly_ckey *table,
     void *conf, struct tly_config **cfgp)
 {
-	struct tly_buf	 b = TLY_BUF_INIT(CONFIG_FILE_MAX);
+	struct tly_buf	 b = TLY_BUF_INIT(TLY_CONFIG_FILE_MAX);
 	int		 r;
 
 	if (cfgp != NULL)
 		*cfgp = NULL;
-	if ((r = tly_buf_read_file(path, CONFIG_FILE_MAX, &b)) != TLY_OK) {
+	if ((r = tly_buf_read_file(path, TLY_CONFIG_FILE_MAX, &b)) != TLY_OK) {
 		r = tly_fail(TLY_E_CONFIG, "%s", *tly_errdetail() != '\0' ?
 		    tly_errdetail() : path);
 		goto out;

@@ -27,11 +27,11 @@
 #include "common/err.h"
 #include "common/httpd.h"
 #include "common/json.h"
+#include "common/limits.h"
 
 #define HTTPD_THREADS_DEFAULT	1	/* opts.threads 0 */
 #define HTTPD_CONN_DEFAULT	256	/* opts.conn_max 0 */
 #define HTTPD_TIMEOUT_DEFAULT	30	/* opts.timeout_s 0 */
-#define HTTPD_RESP_MAX		(64u * 1024 * 1024)	/* handler's body cap */
 #define HTTPD_ERR_MSG_MAX	512	/* bytes of an error message */
 #define HTTPD_ERR_BODY_MAX	4096	/* cap of a bare error body */
 #define HTTPD_BACKLOG		1024	/* listen(2) backlog */
@@ -241,7 +241,7 @@ dispatch(struct tly_httpd *h, struct MHD_Connection *conn, const char *url,
 
 	memset(&resp, 0, sizeof(resp));
 	resp.status = 200;
-	tly_buf_init(&resp.body, HTTPD_RESP_MAX);
+	tly_buf_init(&resp.body, TLY_RESP_MAX);
 
 	h->fn(h->arg, &req, &resp);
 

@@ -20,11 +20,8 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/limits.h"
 
-#define TLY_JSON_INT_MAX	9007199254740991ULL	/* 2^53 - 1 */
-#define TLY_ID_MAX		64	/* characters in an id */
-#define TLY_TEXT_MAX		2000	/* bytes in a text */
-#define TLY_JSON_DEPTH_MAX	32	/* nesting accepted by the parser */
 
 struct tly_json;	/* a node; opaque */
 

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "common/err.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 
 #define PUB_WORD	"tally-ed25519-public "
@@ -28,7 +29,6 @@
 			 2 * crypto_secretbox_NONCEBYTES + 2 * ENC_BOX_LEN + 7)
 #define ENC_OPS_MAX	16			/* a reader's cap */
 #define ENC_MEM_MAX	(1024ULL * 1024 * 1024)	/* a reader's cap: 1 GiB */
-#define PASS_MAX	1024			/* passphrase bytes */
 
 _Static_assert(crypto_sign_PUBLICKEYBYTES == TLY_PK_LEN, "pk size");
 _Static_assert(crypto_sign_SECRETKEYBYTES == 64, "sk size");
@@ -137,9 +137,9 @@ key_encrypt(const struct tly_key *key, const char *pass, size_t passlen,
 	size_t		 mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 	int		 r, n;
 
-	if (passlen == 0 || passlen > PASS_MAX)
+	if (passlen == 0 || passlen > TLY_PASS_MAX)
 		return tly_fail(TLY_E_INVAL, "a passphrase has 1 to %d bytes",
-		    PASS_MAX);
+		    TLY_PASS_MAX);
 	if ((k = sodium_malloc(crypto_secretbox_KEYBYTES)) == NULL)
 		return TLY_E_NOMEM;
 	randombytes_buf(salt, sizeof(salt));
@@ -271,10 +271,10 @@ tly_passphrase_read_fd(int fd, char **passp, size_t *lenp)
 
 	*passp = NULL;
 	*lenp = 0;
-	if ((p = sodium_malloc(PASS_MAX + 2)) == NULL)
+	if ((p = sodium_malloc(TLY_PASS_MAX + 2)) == NULL)
 		return TLY_E_NOMEM;
 	for (;;) {
-		k = read(fd, p + n, PASS_MAX + 1 - n);
+		k = read(fd, p + n, TLY_PASS_MAX + 1 - n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
@@ -285,10 +285,10 @@ tly_passphrase_read_fd(int fd, char **passp, size_t *lenp)
 		if (k == 0)
 			break;
 		n += (size_t)k;
-		if (n > PASS_MAX) {
+		if (n > TLY_PASS_MAX) {
 			sodium_free(p);
 			return tly_fail(TLY_E_TOO_LARGE, "passphrase: more "
-			    "than %d bytes", PASS_MAX);
+			    "than %d bytes", TLY_PASS_MAX);
 		}
 	}
 	if (n > 0 && p[n - 1] == '\n')

@@ -15,16 +15,15 @@
 #include "common/err.h"
 #include "common/httpd.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "sync/link.h"
 #include "sync/wire.h"
 #include "daemon/tallyd.h"
 
-#define API_STATUS_MAX	(64UL * 1024 * 1024)	/* GET /v1/status body */
 #define API_JSON_MAX	(4UL * 1024 * 1024)	/* other JSON answers */
 #define API_IDEM_HEADER	"Idempotency-Key"	/* POST /v1/records */
-#define API_IDEM_MIN	16		/* characters of a key, at least */
 #define API_IDEM_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 	"0123456789._-"
 
@@ -115,10 +114,10 @@ api_idem(const struct tly_http_req *req, struct tly_http_resp *resp,
 	for (i = 0; i < n; i++)
 		if (strchr(API_IDEM_CHARS, k[i]) == NULL)
 			break;
-	if (n < API_IDEM_MIN || n > TLY_DSTORE_IDEM_MAX || i < n) {
+	if (n < TLY_IDEM_MIN || n > TLY_IDEM_MAX || i < n) {
 		tly_http_resp_error(resp, 400, "bad_request", "%s: %d to %d "
 		    "characters of A-Z a-z 0-9 . _ -", API_IDEM_HEADER,
-		    API_IDEM_MIN, TLY_DSTORE_IDEM_MAX);
+		    TLY_IDEM_MIN, TLY_IDEM_MAX);
 		return -1;
 	}
 	idem->key = k;
@@ -337,7 +336,7 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 		    tly_errdetail());
 		return;
 	}
-	resp_begin(resp, 200, API_STATUS_MAX);
+	resp_begin(resp, 200, TLY_RESP_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "device");
@@ -621,11 +620,11 @@ tly_dapi_handle(void *arg, const struct tly_http_req *req,
     struct tly_http_resp *resp)
 {
 	/* Only a bundle may be large: it is capped by the server itself. */
-	if (req->bodylen > TLY_D_LOCAL_BODY_MAX &&
+	if (req->bodylen > TLY_LOCAL_BODY_MAX &&
 	    !(strcmp(req->method, "POST") == 0 &&
 	    strcmp(req->path, "/v1/bundle") == 0)) {
 		tly_http_resp_error(resp, 413, "too_large", "the body is over "
-		    "%lu bytes", TLY_D_LOCAL_BODY_MAX);
+		    "%lu bytes", TLY_LOCAL_BODY_MAX);
 		return;
 	}
 	tly_route_dispatch(dapi_routes, sizeof(dapi_routes) /

@@ -25,6 +25,7 @@
 #include "common/err.h"
 #include "common/httpd.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "sync/api.h"
 #include "sync/http.h"
@@ -33,8 +34,8 @@
 #include "daemon/tallyd.h"
 #include "daemon/syncerInt.h"
 
-#define SYNC_RESP_MAX		(4UL * 1024 * 1024)	/* answer cap */
-#define SYNC_RECEIPT_MAX	8192		/* decoded receipt cap */
+#define SYNC_RESP_MAX		TLY_RESP_MAX	/* answer cap */
+#define SYNC_RECEIPT_MAX	TLY_RECEIPT_MAX	/* decoded receipt cap */
 #define SYNC_GZIP_OVER		1024		/* gzip bodies above this */
 #define SYNC_DEVICES_MAX	4096		/* devices resumed per run */
 #define SYNC_PAGES_MAX		1024		/* receipt pages per device */

@@ -22,6 +22,7 @@
 #include "common/daemon.h"
 #include "common/err.h"
 #include "common/httpd.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "sync/http.h"
@@ -76,11 +77,11 @@ make_dirs(const struct tallyd *d)
 static int
 load(struct tallyd *d, int *exitp)
 {
-	struct tly_buf	def = TLY_BUF_INIT(TLY_D_ELECTION_MAX);
+	struct tly_buf	def = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
 	int		r;
 
 	*exitp = EXIT_USAGE;
-	if ((r = tly_buf_read_file(d->conf.election, TLY_D_ELECTION_MAX,
+	if ((r = tly_buf_read_file(d->conf.election, TLY_ELECTION_FILE_MAX,
 	    &def)) != TLY_OK)
 		goto out;
 	tly_hash(def.p, def.len, d->election_hash);
@@ -231,7 +232,7 @@ main(int argc, char **argv)
 	ho.unix_chgrp = d.conf.socket_group != NULL;
 	ho.unix_mode = ho.unix_chgrp ? 0660 : 0600;
 	ho.unix_gid = d.conf.socket_gid;
-	ho.body_max = TLY_D_BUNDLE_BODY_MAX;
+	ho.body_max = TLY_BUNDLE_BODY_MAX;
 	ho.threads = 4;
 	ho.conn_max = 64;
 	ho.timeout_s = 120;
@@ -244,7 +245,7 @@ main(int argc, char **argv)
 		memset(&ho, 0, sizeof(ho));
 		ho.host = d.conf.metrics_listen;
 		ho.port = d.conf.metrics_port;
-		ho.body_max = TLY_D_LOCAL_BODY_MAX;
+		ho.body_max = TLY_LOCAL_BODY_MAX;
 		ho.threads = 1;
 		ho.conn_max = 8;
 		ho.fn = tly_dmetrics_handle;

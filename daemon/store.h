@@ -29,7 +29,6 @@
 #include "crypto/crypto.h"
 
 #define TLY_DSTORE_VERSION	4	/* schema version this code writes */
-#define TLY_DSTORE_IDEM_MAX	64	/* characters of an idempotency key */
 
 /* Delivery state of a batch (own or relayed). */
 enum tly_dstate {

@@ -36,15 +36,13 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "daemon/store.h"
 #include "election/election.h"
 
-#define TLY_D_LOCAL_BODY_MAX	(1024UL * 1024)		/* local requests */
-#define TLY_D_BUNDLE_BODY_MAX	(8UL * 1024 * 1024)	/* POST /v1/bundle */
 #define TLY_D_UPLOAD_BYTES	(1024UL * 1024)		/* per sync request */
 #define TLY_D_SYNC_WAIT_S	30	/* POST /v1/sync waits this long */
-#define TLY_D_ELECTION_MAX	(64UL * 1024 * 1024)	/* definition file */
 
 /* ---- Configuration (config.c) ------------------------------------------- */
 

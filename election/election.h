@@ -13,10 +13,8 @@
 #include <stdint.h>
 
 #include "common/json.h"
+#include "common/limits.h"
 
-#define TLY_CAND_MAX	64	/* candidates per constituency */
-#define TLY_SEATS_MAX	16	/* seats per constituency */
-#define TLY_LEVELS_MAX	8	/* levels per election */
 #define TLY_WARN_COUNT	7	/* W1 .. W7 */
 
 /* ---- Election definition ------------------------------------------------ */
@@ -184,7 +182,6 @@ struct tly_vote {
 	uint64_t	votes;			/* votes on valid ballots */
 };
 
-#define TLY_SUPERSEDES_MAX	16	/* record ids in "supersedes" */
 
 /* One count record (PROTOCOL.md 5).  Strings are owned by the record. */
 struct tly_record {

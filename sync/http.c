@@ -17,10 +17,11 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "sync/compress.h"
 #include "sync/http.h"
 
-#define HTTP_RESP_MAX_DEFAULT	(16u * 1024 * 1024)	/* resp_max 0 */
+#define HTTP_RESP_MAX_DEFAULT	TLY_RESP_MAX	/* resp_max 0 */
 #define HTTP_CONNECT_DEFAULT	10L	/* seconds, connect_timeout_s 0 */
 #define HTTP_LOW_SPEED_DEFAULT	30L	/* seconds, low_speed_time_s 0 */
 #define HTTP_RETRY_AFTER_MAX	999999999L	/* larger values are ignored */

@@ -12,10 +12,10 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 
 #define TLY_LINK_NONCE_LEN	32	/* bytes of the client's nonce */
-#define TLY_LINK_ANSWER_MAX	4096	/* bytes of the JSON answer */
 
 /*
  * Sign the link answer body {"nonce":"<hex>","time":t} with the central's

@@ -23,6 +23,7 @@
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
 #include "sync/wire.h"
@@ -34,9 +35,6 @@
 #define TLY_CTX_DECISION	"tally/decision/v1"
 #define TLY_CTX_ENROLL		"tally/enroll-request/v1"
 
-#define TLY_CERT_AREAS_MAX	65536	/* areas listed in one certificate */
-#define TLY_REVOKED_MAX		65536	/* entries in one revocation list */
-#define TLY_TRUST_CERTS_MAX	1000000	/* certificates one trust holds */
 #define TLY_TRUST_OBJ_MAX	TLY_MSG_MAX	/* one object file */
 
 /* Kinds of certificate: the context it was signed under. */

@@ -10,13 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
 #include "sync/wire.h"
 
 /* The bounds of a batch's "created" (PROTOCOL.md 4): [MIN, MAX). */
-#define TLY_CREATED_MIN		1577836800ULL	/* 2020-01-01T00:00:00Z */
-#define TLY_CREATED_MAX		4102444800ULL	/* 2100-01-01T00:00:00Z */
 
 #define TLY_VERIFY_DETAIL_MAX	640	/* bytes of a verdict's detail */
 

@@ -9,25 +9,20 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
 
 #define TLY_SIG_MAGIC		"TALLYSIG"
 #define TLY_SIG_VERSION		1
-#define TLY_CTX_MAX		64
-#define TLY_BODY_MAX		1048576
 #define TLY_ENV_OVERHEAD	110	/* magic..len + signature, no ctx */
 #define TLY_MSG_MAX		(TLY_ENV_OVERHEAD + TLY_CTX_MAX + TLY_BODY_MAX)
 #define TLY_CTX_BATCH		"tally/batch/v1"
 #define TLY_CTX_RECEIPT		"tally/receipt/v1"
 #define TLY_CTX_LINK		"tally/link/v1"	/* link.h */
-#define TLY_RECORDS_MAX		256
 
 #define TLY_BUNDLE_MAGIC	"TALLYBDL"
 #define TLY_BUNDLE_VERSION	1
-#define TLY_BUNDLE_ENTRIES_MAX	1000000
-#define TLY_BUNDLE_FILE_MAX	(1024UL * 1024 * 1024)
-#define TLY_POST_MAX		(8UL * 1024 * 1024)	/* POST /v1/batches */
 #define TLY_BUNDLE_TYPE		"application/vnd.tally.bundle"	/* 7, 8.1 */
 
 /* ---- Envelope ----------------------------------------------------------- */

@@ -29,12 +29,11 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
 #include "sync/wire.h"
 
-#define FILE_MAX	(4UL * 1024 * 1024)	/* one records file */
-#define ELECTION_MAX	(64UL * 1024 * 1024)	/* the definition file */
 
 /* Print usage and return 2. */
 static int
@@ -71,12 +70,12 @@ parse_u64(const char *s, uint64_t *out)
 static int
 load_records(const char *path, struct tly_record *recs, size_t *n)
 {
-	struct tly_buf	 raw = TLY_BUF_INIT(FILE_MAX);
+	struct tly_buf	 raw = TLY_BUF_INIT(TLY_LOCAL_BODY_MAX);
 	struct tly_json	*root = NULL, *el;
 	char		 where[64];
 	int		 r;
 
-	if ((r = tly_buf_read_file(path, FILE_MAX, &raw)) != TLY_OK ||
+	if ((r = tly_buf_read_file(path, TLY_LOCAL_BODY_MAX, &raw)) != TLY_OK ||
 	    (r = tly_json_parse(raw.p, raw.len, &root)) != TLY_OK)
 		goto out;
 	if (!tly_json_is_array(root)) {
@@ -116,7 +115,7 @@ main(int argc, char **argv)
 {
 	struct tly_buf		 msg = TLY_BUF_INIT(TLY_MSG_MAX);
 	struct tly_buf		 bundle = TLY_BUF_INIT(TLY_MSG_MAX + 64);
-	struct tly_buf		 file = TLY_BUF_INIT(ELECTION_MAX);
+	struct tly_buf		 file = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
 	struct tly_key		*key = NULL;
 	struct tly_record	*recs = NULL;
 	const char		*keyfile = NULL, *election = NULL;
@@ -185,7 +184,7 @@ main(int argc, char **argv)
 	if ((r = tly_key_load(keyfile, &key)) != TLY_OK)
 		goto out;
 	what = election;
-	if ((r = tly_buf_read_file(election, ELECTION_MAX, &file)) != TLY_OK)
+	if ((r = tly_buf_read_file(election, TLY_ELECTION_FILE_MAX, &file)) != TLY_OK)
 		goto out;
 	tly_hash(file.p, file.len, ehash);
 	tly_buf_free(&file);

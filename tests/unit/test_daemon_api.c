@@ -80,7 +80,7 @@ setup(void **state)
 	snprintf(w->sock, sizeof(w->sock), "%s/tallyd.sock", w->dir);
 	memset(&o, 0, sizeof(o));
 	o.unix_path = w->sock;
-	o.body_max = TLY_D_BUNDLE_BODY_MAX;
+	o.body_max = TLY_BUNDLE_BODY_MAX;
 	o.threads = 2;
 	o.fn = tly_dapi_handle;
 	o.arg = &w->d;
