@@ -32,7 +32,7 @@
 #include "sync/verify.h"
 #include "sync/wire.h"
 #include "daemon/tallyd.h"
-#include "daemon/syncerInt.h"
+#include "daemon/syncstate.h"
 
 #define SYNC_RESP_MAX		TLY_RESP_MAX	/* answer cap */
 #define SYNC_RECEIPT_MAX	TLY_RECEIPT_MAX	/* decoded receipt cap */

@@ -36,7 +36,7 @@
 #include "sync/http.h"
 #include "sync/link.h"
 #include "daemon/tallyd.h"
-#include "daemon/syncerInt.h"
+#include "daemon/syncstate.h"
 
 #define SYNC_RETRY_AFTER_MAX	86400		/* cap on Retry-After */
 #define SYNC_PROBE_S		10	/* probe this often while backing off */
@@ -61,43 +61,6 @@ ts_before(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec < b->tv_sec ||
 	    (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
-/* Seconds since the epoch, never negative. */
-int64_t
-tly_dsync_wall_now(void)
-{
-	time_t	t = time(NULL);
-
-	return t > 0 ? (int64_t)t : 0;
-}
-
-/* Count the bytes of a call; an HTTP answer is a contact. */
-void
-tly_dsync_account(struct tly_dsync *s, const struct tly_http_result *res,
-    int answered)
-{
-	pthread_mutex_lock(&s->mu);
-	s->wire_up += res->bytes_up + res->header_up;
-	s->wire_down += res->bytes_down + res->header_down;
-	if (answered) {
-		s->last_contact = tly_dsync_wall_now();
-		s->run_contact = 1;
-	}
-	s->dirty = 1;
-	pthread_mutex_unlock(&s->mu);
-}
-
-/* Count the records of a batch acknowledged. */
-void
-tly_dsync_acked_records(struct tly_dsync *s, uint64_t nrecords)
-{
-	pthread_mutex_lock(&s->mu);
-	s->wire_records += nrecords;
-	/* A receipt that verified proves the central answered. */
-	s->last_proven = tly_dsync_wall_now();
-	s->dirty = 1;
-	pthread_mutex_unlock(&s->mu);
 }
 
 /* The backoff after the n-th failure in a row: full jitter. */

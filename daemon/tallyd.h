@@ -12,7 +12,8 @@
  *             wake-ups, backoff, status bookkeeping
  *   deliver.c the requests of one sync run: resume via head and receipts,
  *             bundles posted and their receipts checked, captive portals
- *             (syncerInt.h: what syncer.c and deliver.c share)
+ *   syncstate.c  the syncer's state and its bookkeeping, below both
+ *             (syncstate.h: what syncer.c and deliver.c share)
  *   netwatch.c  wakes the syncer when the network changes (rtnetlink)
  *   api.c     the local HTTP API on the Unix socket and its route table
  *             (PROTOCOL.md 9)

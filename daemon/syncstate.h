@@ -1,12 +1,13 @@
 /*
- * syncerInt.h: internals shared by syncer.c (the sync thread, its
- * wake-ups, backoff and status bookkeeping) and deliver.c (the requests
- * of one run: resume via head and receipts, bundles posted and their
- * receipts checked, captive-portal detection).  Nothing else includes
- * this.
+ * syncstate.h: the syncer's state, shared by syncer.c (the sync thread,
+ * its wake-ups, backoff and status) and deliver.c (the requests of one
+ * run: resume via head and receipts, bundles posted and their receipts
+ * checked, captive-portal detection).  syncer.c calls deliver.c; both
+ * count through syncstate.c, which calls neither.  Nothing else
+ * includes this.
  */
-#ifndef TLY_DAEMON_SYNCER_INT_H
-#define TLY_DAEMON_SYNCER_INT_H
+#ifndef TLY_DAEMON_SYNCSTATE_H
+#define TLY_DAEMON_SYNCSTATE_H
 
 #include <pthread.h>
 #include <stddef.h>
@@ -67,12 +68,12 @@ struct tly_dsync_pass {
 	char		error[512];	/* why not everything was delivered */
 };
 
-/* Seconds since the epoch, never negative (syncer.c). */
+/* Seconds since the epoch, never negative (syncstate.c). */
 int64_t	tly_dsync_wall_now(void);
-/* Count the bytes of a call; an HTTP answer is a contact (syncer.c). */
+/* Count the bytes of a call; an HTTP answer is a contact (syncstate.c). */
 void	tly_dsync_account(struct tly_dsync *s,
 	    const struct tly_http_result *res, int answered);
-/* Count the records of a batch acknowledged (syncer.c). */
+/* Count the records of a batch acknowledged (syncstate.c). */
 void	tly_dsync_acked_records(struct tly_dsync *s, uint64_t nrecords);
 
 /*
@@ -88,4 +89,4 @@ void	tly_dsync_send(struct tly_dsync *s,
  */
 int	tly_dsync_resume(struct tly_dsync *s, struct tly_dsync_pass *p);
 
-#endif /* TLY_DAEMON_SYNCER_INT_H */
+#endif /* TLY_DAEMON_SYNCSTATE_H */
