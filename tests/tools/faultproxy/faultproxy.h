@@ -3,8 +3,11 @@
  * what its files share.  main.c: options, readiness, the poll loop and
  * shutdown; faults.c: choosing and applying the faults, the seeded random
  * choice, the counters and the forwarding of bytes; control.c: the
- * command channel on a Unix socket, the client form and the stats JSON.
- * Nothing outside this folder includes this.
+ * command channel on a Unix socket, the client form and the stats JSON;
+ * util.c: the clock and non-blocking descriptors they all use.  main.c
+ * calls control.c and faults.c, control.c calls faults.c, and all three
+ * call util.c, nothing calls back.  Nothing outside this folder
+ * includes this.
  *
  *	faultproxy -t HOST:PORT [-l PORT] [-R FD] [-C CTLSOCK] [-s SEED]
  *	    [-n MAXCONN] [-m "MODE ARGS"]
@@ -162,7 +165,7 @@ struct proxy {
 	uint64_t	 bytes_down;	/* bytes delivered to clients */
 };
 
-/* main.c */
+/* util.c */
 
 /* Milliseconds on the monotonic clock. */
 int64_t	now_ms(void);

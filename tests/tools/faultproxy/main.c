@@ -38,29 +38,6 @@ on_signal(int sig)
 	errno = saved;
 }
 
-/* Milliseconds on the monotonic clock. */
-int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Make fd non-blocking and close-on-exec; -1 on failure. */
-int
-set_nonblock(int fd)
-{
-	int	fl;
-
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
-		return -1;
-	return 0;
-}
-
 /* Open the listener on 127.0.0.1:port (0: any); fills p->port. */
 static int
 listen_open(struct proxy *p, uint16_t port)
