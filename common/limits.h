@@ -34,15 +34,15 @@
 /* ---- The election definition (docs/ELECTION.md) ------------------------ */
 
 #define TLY_ELECTION_FILE_MAX	(128UL * 1024 * 1024)	/* 4: definition */
-#define TLY_CAND_MAX		64	/* ELECTION.md: candidates per constituency */
-#define TLY_SEATS_MAX		16	/* ELECTION.md: seats per constituency */
+#define TLY_CAND_MAX		64	/* ELECTION.md: per constituency */
+#define TLY_SEATS_MAX		16	/* ELECTION.md: per constituency */
 #define TLY_LEVELS_MAX		8	/* ELECTION.md: levels per election */
 
 /* ---- Bundles and HTTP (sections 7 to 9) --------------------------------- */
 
 #define TLY_BUNDLE_ENTRIES_MAX	1000000	/* 7: entries of a bundle file */
 #define TLY_BUNDLE_FILE_MAX	(1024UL * 1024 * 1024)	/* 7: bundle file */
-#define TLY_POST_MAX		(8UL * 1024 * 1024)	/* 8.1: POST /v1/batches */
+#define TLY_POST_MAX		(8UL * 1024 * 1024)	/* 8.1: a POST body */
 #define TLY_AHEAD_MAX		4096	/* 8.6: seqs past head held pending */
 #define TLY_SAME_SEQ_MAX	16	/* 8.6: different batches per seq */
 #define TLY_FEED_ENTRIES_MAX	1000	/* 8.7: entries of one feed page */
@@ -53,8 +53,8 @@
 #define TLY_SMALL_RESP_MAX	(64UL * 1024)	/* 8: key, head, state-hash */
 #define TLY_LOCAL_BODY_MAX	(1024UL * 1024)	/* 9: local API request */
 #define TLY_BUNDLE_BODY_MAX	TLY_POST_MAX	/* 9: POST /v1/bundle */
-#define TLY_IDEM_MIN		16	/* 9: characters of an Idempotency-Key */
-#define TLY_IDEM_MAX		64	/* 9: characters of an Idempotency-Key */
+#define TLY_IDEM_MIN		16	/* 9: Idempotency-Key characters */
+#define TLY_IDEM_MAX		64	/* 9: Idempotency-Key characters */
 
 /* ---- Trust (section 13) ------------------------------------------------- */
 
