@@ -19,13 +19,13 @@
 
 #include "common/err.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "sync/http.h"
 #include "daemon/tallyd.h"
 
 #define RESTORE_TIMEOUT_S	10	/* the head request at record time */
-#define RESTORE_BODY_MAX	(64UL * 1024)
 
 int
 tly_drestore_open(struct tallyd *d, int store_new)
@@ -116,7 +116,7 @@ tly_drestore_ensure(struct tallyd *d)
 	    RESTORE_TIMEOUT_S ? (long)d->conf.connect_timeout :
 	    RESTORE_TIMEOUT_S;
 	call.timeout_s = RESTORE_TIMEOUT_S;
-	call.resp_max = RESTORE_BODY_MAX;
+	call.resp_max = TLY_SMALL_RESP_MAX;
 	r = tly_http_request(&call, &res);
 	if (r == TLY_OK && (res.status != 200 ||
 	    strncasecmp(res.content_type, "application/json", 16) != 0 ||
