@@ -96,6 +96,8 @@ static const struct tly_route central_routes[] = {
 	{ "GET",  "/v1/batches/*/receipt",		tly_central_get_batch_receipt },
 	{ "GET",  "/v1/areas/*",			tly_central_get_area_records },
 	{ "GET",  "/v1/election",			tly_central_get_election },
+	{ "GET",  "/v1/trust",				tly_central_get_trust },
+	{ "POST", "/v1/trust",				tly_central_post_trust },
 	{ "GET",  "/",					tly_central_get_dashboard },
 	{ "GET",  "/public",				tly_central_get_public },
 	{ "GET",  "/web/*",				tly_central_get_asset },

@@ -7,6 +7,7 @@
  *              the election definition
  *   trust.c    the trust policy of a closed central: authority key,
  *              definition statement, certificates, revocations
+ *   api_trust.c   GET and POST /v1/trust (PROTOCOL.md 8.11)
  *   api.c      the route table (PROTOCOL.md 8) and GET /v1/key
  *   api_merge.c   device logs, receipts, state hash, conflicts,
  *              evidence, audit feed, status (PROTOCOL.md 8.2, 8.7)
@@ -123,6 +124,11 @@ void	tly_central_close(struct tly_central *c);
  */
 int	tly_central_trust_open(struct tly_central *c, const uint8_t *def,
 	    size_t deflen);
+/*
+ * Take back the trust objects that POST /v1/trust kept in the store
+ * (after tly_central_trust_open() and the store's opening).
+ */
+int	tly_central_trust_restore(struct tly_central *c);
 /* Release what tly_central_trust_open() loaded (NULL-safe). */
 void	tly_central_trust_close(struct tly_central *c);
 
@@ -154,6 +160,15 @@ void	tly_central_get_evidence(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 /* GET /v1/feed?after=N&limit=M (8.7). */
 void	tly_central_get_feed(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+
+/* api_trust.c: the trust endpoints (PROTOCOL.md 8.11). */
+
+/* GET /v1/trust: every trust object the central holds. */
+void	tly_central_get_trust(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* POST /v1/trust: one certificate or revocation list. */
+void	tly_central_post_trust(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 
 /* ingest.c */

@@ -336,7 +336,9 @@ tly_central_open(struct tly_central *c)
 		r = TLY_E_NOMEM;
 		goto out;
 	}
-	r = tly_cstore_open(db, &c->store);
+	if ((r = tly_cstore_open(db, &c->store)) != TLY_OK)
+		goto out;
+	r = tly_central_trust_restore(c);
  out:
 	free(db);
 	return r;

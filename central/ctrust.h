@@ -30,4 +30,14 @@ struct tly_central_trust {
 	size_t			 capraw;	/* allocated entries */
 };
 
+/*
+ * Take the trust object m[0..len): a device or central certificate
+ * (added) or a revocation list (held when its serial is higher).
+ * *added is 1 when the central holds something new.  Errors as
+ * tly_trust_add_cert() and tly_trust_set_revocations(), TLY_E_CONTEXT
+ * for another kind of object.  Takes the write lock.
+ */
+int	tly_central_trust_apply(struct tly_central_trust *ct,
+	    const uint8_t *m, size_t len, int *added);
+
 #endif /* TLY_CENTRAL_CTRUST_H */

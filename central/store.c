@@ -177,6 +177,16 @@ static const char *const migrations[] = {
 	"  source  BLOB PRIMARY KEY,"
 	"  n       INTEGER NOT NULL,"
 	"  last_at INTEGER NOT NULL);",
+	/* 3 -> 4: the trust objects of POST /v1/trust (PROTOCOL.md 8.11). */
+	"CREATE TABLE trust ("
+	"  pos   INTEGER PRIMARY KEY,"		/* arrival order */
+	"  id    BLOB NOT NULL UNIQUE,"		/* BLAKE2b-256 of bytes */
+	"  bytes BLOB NOT NULL,"		/* the signed object, exact */
+	"  at    INTEGER NOT NULL);"		/* unix seconds */
+	"CREATE TRIGGER trust_no_update BEFORE UPDATE ON trust"
+	"  BEGIN SELECT RAISE(ABORT, 'trust objects are immutable'); END;"
+	"CREATE TRIGGER trust_no_delete BEFORE DELETE ON trust"
+	"  BEGIN SELECT RAISE(ABORT, 'trust objects are immutable'); END;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
@@ -212,6 +222,9 @@ static const char *const wsql[W_COUNT_] = {
 	[W_REJ_REPEAT] = "UPDATE rejections SET repeats = repeats + 1,"
 	    " last_at = ?2 WHERE hash = ?1",
 	[W_REJ_COUNT_SRC] = "SELECT count(*) FROM rejections WHERE source = ?1",
+	[W_TRUST_PUT] = "INSERT OR IGNORE INTO trust (id, bytes, at)"
+	    " VALUES (?1, ?2, ?3)",
+	[W_TRUST_ALL] = "SELECT bytes FROM trust ORDER BY pos",
 	[W_REJ_DROP] = "INSERT INTO rejections_dropped (source, n, last_at)"
 	    " VALUES (?1, 1, ?2) ON CONFLICT (source) DO UPDATE"
 	    " SET n = n + 1, last_at = excluded.last_at",
@@ -777,4 +790,50 @@ tly_cstore_reject(struct tly_cstore *s, time_t at, size_t entry,
 		return tly_cstore_db_fail(s->w, "bind rejection");
 	}
 	return tly_cstore_st_exec(s->w, st, "insert rejection");
+}
+
+int
+tly_cstore_trust_put(struct tly_cstore *s, const uint8_t *m, size_t len,
+    time_t at)
+{
+	sqlite3_stmt	*st = s->ws[W_TRUST_PUT];
+	uint8_t		 h[TLY_HASH_LEN];
+	int		 r;
+
+	tly_hash(m, len, h);
+	if ((r = tly_cstore_begin(s)) != TLY_OK)
+		return r;
+	if (tly_cstore_bind_blob(st, 1, h, TLY_HASH_LEN) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 2, m, len) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, (sqlite3_int64)at) != SQLITE_OK) {
+		tly_cstore_st_done(st);
+		r = tly_cstore_db_fail(s->w, "bind trust object");
+		tly_cstore_rollback(s);
+		return r;
+	}
+	if ((r = tly_cstore_st_exec(s->w, st, "insert trust object")) !=
+	    TLY_OK) {
+		tly_cstore_rollback(s);
+		return r;
+	}
+	return tly_cstore_commit(s);
+}
+
+int
+tly_cstore_trust_each(struct tly_cstore *s,
+    int (*fn)(void *, const uint8_t *, size_t), void *arg)
+{
+	sqlite3_stmt	*st = s->ws[W_TRUST_ALL];
+	int		 rc, r = TLY_OK;
+
+	if ((r = tly_cstore_lock(&s->wlock)) != TLY_OK)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && r == TLY_OK)
+		r = fn(arg, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	if (r == TLY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = tly_cstore_db_fail(s->w, "read trust objects");
+	sqlite3_reset(st);
+	pthread_mutex_unlock(&s->wlock);
+	return r;
 }

@@ -32,7 +32,7 @@
 #include "crypto/crypto.h"
 #include "sync/wire.h"
 
-#define TLY_CSTORE_VERSION	3	/* PRAGMA user_version of the schema */
+#define TLY_CSTORE_VERSION	4	/* PRAGMA user_version of the schema */
 #define TLY_CSTORE_REJECT_PER_SOURCE	256	/* rejection rows per source */
 #define TLY_CSTORE_AHEAD_MAX	TLY_AHEAD_MAX	/* seqs past head held as pending */
 #define TLY_CSTORE_SAME_SEQ_MAX	TLY_SAME_SEQ_MAX	/* different batches kept per seq */
@@ -121,6 +121,16 @@ int	tly_cstore_keep(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
 int	tly_cstore_reject(struct tly_cstore *s, time_t at, size_t entry,
 	    const char *code, const char *message, const uint8_t *batch,
 	    const uint8_t *source, const uint8_t *m, size_t mlen);
+
+/*
+ * Keep the trust object m[0..len) (PROTOCOL.md 13) that POST /v1/trust
+ * accepted at time at, once; its own transaction.
+ */
+int	tly_cstore_trust_put(struct tly_cstore *s, const uint8_t *m,
+	    size_t len, time_t at);
+/* Call fn(arg, m, len) for every kept trust object, oldest first. */
+int	tly_cstore_trust_each(struct tly_cstore *s,
+	    int (*fn)(void *, const uint8_t *, size_t), void *arg);
 
 /* A device's log as PROTOCOL.md 8.2 shows it. */
 struct tly_cstore_dev {

@@ -18,6 +18,7 @@
 
 #include "central/central.h"
 #include "central/ctrust.h"
+#include "central/store.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -264,4 +265,62 @@ tly_central_trust_close(struct tly_central *c)
 	pthread_rwlock_destroy(&ct->lock);
 	free(ct);
 	c->trust = NULL;
+}
+
+int
+tly_central_trust_apply(struct tly_central_trust *ct, const uint8_t *m,
+    size_t len, int *added)
+{
+	char	ctx[64];
+	size_t	before;
+	int	r;
+
+	*added = 0;
+	tly_errclear();
+	if ((r = tly_trust_context(m, len, ctx, sizeof(ctx))) != TLY_OK)
+		return r;
+	pthread_rwlock_wrlock(&ct->lock);
+	before = ct->nraw;
+	if (strcmp(ctx, TLY_CTX_CERT) == 0 ||
+	    strcmp(ctx, TLY_CTX_CENTRAL_CERT) == 0)
+		r = tly_trust_add_cert(ct->t, m, len);
+	else if (strcmp(ctx, TLY_CTX_REVOCATIONS) == 0) {
+		if ((r = tly_trust_set_revocations(ct->t, m, len)) == TLY_OK &&
+		    tly_trust_revocations_serial(ct->t) == ct->rev_serial) {
+			pthread_rwlock_unlock(&ct->lock);
+			return TLY_OK;		/* not newer: ignored */
+		}
+		ct->rev_serial = tly_trust_revocations_serial(ct->t);
+	} else
+		r = tly_fail(TLY_E_CONTEXT, "context %s: POST /v1/trust takes "
+		    "certificates and revocation lists", ctx);
+	if (r == TLY_OK)
+		r = keep_raw(ct, m, len);
+	*added = r == TLY_OK && ct->nraw > before;
+	pthread_rwlock_unlock(&ct->lock);
+	return r;
+}
+
+/* tly_cstore_trust_each() callback: take a kept object back. */
+static int
+restore_one(void *arg, const uint8_t *m, size_t len)
+{
+	struct tly_central	*c = arg;
+	int			 added, r;
+
+	if ((r = tly_central_trust_apply(c->trust, m, len, &added)) ==
+	    TLY_E_NOMEM)
+		return r;
+	if (r != TLY_OK)
+		tly_log_warn("a kept trust object no longer applies: %s: %s",
+		    tly_err_code(r), tly_errdetail());
+	return TLY_OK;
+}
+
+int
+tly_central_trust_restore(struct tly_central *c)
+{
+	if (c->trust == NULL)
+		return TLY_OK;
+	return tly_cstore_trust_each(c->store, restore_one, c);
 }

@@ -128,21 +128,58 @@ upload c "$T/d2a.bundle" >/dev/null
 expect_eq "d2 seq 1: status" "$(cat "$T/last_status")" 200
 expect_eq "two batches stored" "$(central_db c "select count(*) from batches")" 2
 
+# post FILE: POST /v1/trust; the answer to stdout, the status to $T/last_status.
+post() {
+	curl -s -o "$T/last_body" -w '%{http_code}' --data-binary @"$1" \
+	    "$(central_url c)/v1/trust" >"$T/last_status" || true
+	cat "$T/last_body"
+}
+
+note "a certificate posted to the running central"
+tally enroll request --key "$T/d5.key" --name d5 --no-qr >/dev/null
+tally cert issue --authority "$A/auth.key" --request "$T/d5.req" \
+    --election "$ELECTION" --areas A05 --levels '*' --serial 5 \
+    --not-after 2099-01-01 --out "$T/d5.cert" >/dev/null
+batch d5 1 "$T/d5.bundle" "$RECORDS/A05-na.json"
+refused "not yet certified" "$T/d5.bundle" not_certified
+out=$(post "$T/d5.cert")
+expect_eq "post cert: status" "$(cat "$T/last_status")" 200
+expect_eq "post cert: added" "$(jq -r .status <<<"$out")" added
+out=$(post "$T/d5.cert")
+expect_eq "post cert again: held" "$(jq -r .status <<<"$out")" held
+upload c "$T/d5.bundle" >/dev/null
+expect_eq "d5 after its certificate: status" "$(cat "$T/last_status")" 200
+out=$(post "$T/roguecerts/r.cert")
+expect_eq "post a rogue cert: status" "$(cat "$T/last_status")" 422
+expect_eq "post a rogue cert: code" "$(jq -r .error.code <<<"$out")" not_certified
+
 note "a revoked device, for batches after the revocation"
 tally revoke --authority "$A/auth.key" --list "$A/revoked" \
     --election "$ELECTION" 2 >/dev/null
-stop c
-CENTRAL_MODE=live CENTRAL_EXTRA=$(printf '%s\n' "${closed[@]}" "revocations $A/revoked") \
-    start_central c "$(cat "$T/c/port")"
+out=$(post "$A/revoked")
+expect_eq "post revocations: status" "$(cat "$T/last_status")" 200
 forge -k "$T/d2.key" -e "$ELECTION" -s 2 -m live -P "$T/d2a.msg" \
     -o "$T/d2b.bundle" "$RECORDS/A03-prov.json" >/dev/null
 refused "revoked device" "$T/d2b.bundle" revoked
 expect_eq "the batch before the revocation stays" \
-    "$(central_db c "select count(*) from batches")" 2
+    "$(central_db c "select count(*) from batches")" 3
+
+note "posted objects survive a restart and are served"
+stop c
+CENTRAL_MODE=live CENTRAL_EXTRA=$(printf '%s\n' "${closed[@]}") \
+    start_central c "$(cat "$T/c/port")"
+refused "revoked after a restart" "$T/d2b.bundle" revoked
+tr=$(curl -s "$(central_url c)/v1/trust")
+expect_eq "GET /v1/trust: authority" "$(jq -r .authority <<<"$tr")" "$(cut -d' ' -f2 "$A/auth.pub")"
+expect_eq "GET /v1/trust: revocation serial" "$(jq .revocations <<<"$tr")" 1
+# definition statement, three certificates, the posted one, the list
+expect_eq "GET /v1/trust: objects" "$(jq '.objects | length' <<<"$tr")" 6
 
 note "an open test central says so"
 stop c
 start_central o
+code=$(curl -s -o /dev/null -w '%{http_code}' "$(central_url o)/v1/trust")
+expect_eq "an open central has no trust objects" "$code" 409
 grep -q "OPEN central" "$T/o/central.log" || fail "an open central did not warn in its log"
 res=$(curl -s "$(central_url o)/v1/results")
 expect_eq "open: summary" "$(jq .open <<<"$res")" true
