@@ -61,7 +61,11 @@ LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB	:= $(BUILD)/libtally.a
 
 # Each program: main.c plus the other files of its folder.
-DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/main.c,$(wildcard daemon/*.c)))
+# tallyd holds the entry page's files (web/field/), tally-central its
+# pages (web/central/), both built in by web/embed.sh.
+WEB_FIELD := $(sort $(wildcard web/field/*))
+DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/main.c,$(wildcard daemon/*.c))) \
+	       $(BUILD)/daemon/web_assets.o
 CENTRAL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out central/main.c,$(wildcard central/*.c))) \
 	       $(BUILD)/central/web_assets.o
 WEB_CENTRAL := $(sort $(wildcard web/central/*))
@@ -95,6 +99,16 @@ $(BUILD)/central/web_assets.c: web/embed.sh $(WEB_CENTRAL)
 	sh web/embed.sh $(WEB_CENTRAL) >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/central/web_assets.o: $(BUILD)/central/web_assets.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The entry page, built into tallyd (daemon/web.c): the same generator,
+# with the daemon's header and names.
+$(BUILD)/daemon/web_assets.c: web/embed.sh $(WEB_FIELD)
+	@mkdir -p $(dir $@)
+	sh web/embed.sh $(WEB_FIELD) | sed -e 's|central/web\.h|daemon/tallyd.h|' \
+	    -e 's/tly_web_asset/tly_dweb_asset/g' >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/daemon/web_assets.o: $(BUILD)/daemon/web_assets.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)

@@ -2,6 +2,8 @@
  * api.c: the local HTTP API on the Unix socket (PROTOCOL.md 9).
  *
  *   POST /v1/records   check, seal and commit records as one batch
+ *                      (?dry-run=1: only check them)
+ *   GET  /v1/election  the election definition the daemon holds
  *   GET  /v1/status    the device, its batches and the sync state
  *   POST /v1/sync      sync now and report the attempt
  *   POST /v1/check-link  prove the link to the central (a signed nonce)
@@ -50,15 +52,52 @@ resp_finish(struct tly_http_resp *resp, struct tly_jw *w)
 	}
 }
 
+/*
+ * Write "problems": [...] for probs; with all, each also says whether it
+ * is a "warning" and whether it is "explained" (the dry run).
+ */
+static void
+jw_problems(struct tly_jw *w, const struct tly_problems *probs, int all)
+{
+	const struct tly_problem	*p;
+	char				 fields[sizeof(p->fields)], *f, *save;
+	size_t				 i;
+
+	tly_jw_key(w, "problems");
+	tly_jw_arr_open(w);
+	for (i = 0; i < probs->n; i++) {
+		p = &probs->p[i];
+		tly_jw_obj_open(w);
+		tly_jw_key(w, "index");
+		tly_jw_uint(w, p->index);
+		tly_jw_key(w, "rule");
+		tly_jw_str(w, p->rule);
+		tly_jw_key(w, "fields");
+		tly_jw_arr_open(w);
+		snprintf(fields, sizeof(fields), "%s", p->fields);
+		for (f = strtok_r(fields, ", ", &save); f != NULL;
+		    f = strtok_r(NULL, ", ", &save))
+			tly_jw_str(w, f);
+		tly_jw_arr_close(w);
+		tly_jw_key(w, "message");
+		tly_jw_str(w, p->message);
+		if (all) {
+			tly_jw_key(w, "warning");
+			tly_jw_bool(w, p->warning);
+			tly_jw_key(w, "explained");
+			tly_jw_bool(w, p->explained);
+		}
+		tly_jw_obj_close(w);
+	}
+	tly_jw_arr_close(w);
+}
+
 /* Write the 422 check_failed answer for probs. */
 static void
 api_check_failed(struct tly_http_resp *resp, const struct tly_problems *probs)
 {
-	struct tly_jw			 w;
-	const struct tly_problem	*p;
-	char				 fields[sizeof(p->fields)], *f, *save;
-	char				 msg[512];
-	size_t				 i;
+	struct tly_jw	w;
+	char		msg[512];
 
 	if (probs->n > 0)
 		snprintf(msg, sizeof(msg), "record %zu: %s%s",
@@ -71,27 +110,32 @@ api_check_failed(struct tly_http_resp *resp, const struct tly_problems *probs)
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "error");
 	tly_http_jw_error(&w, "check_failed", msg);
-	tly_jw_key(&w, "problems");
-	tly_jw_arr_open(&w);
-	for (i = 0; i < probs->n; i++) {
-		p = &probs->p[i];
-		tly_jw_obj_open(&w);
-		tly_jw_key(&w, "index");
-		tly_jw_uint(&w, p->index);
-		tly_jw_key(&w, "rule");
-		tly_jw_str(&w, p->rule);
-		tly_jw_key(&w, "fields");
-		tly_jw_arr_open(&w);
-		snprintf(fields, sizeof(fields), "%s", p->fields);
-		for (f = strtok_r(fields, ", ", &save); f != NULL;
-		    f = strtok_r(NULL, ", ", &save))
-			tly_jw_str(&w, f);
-		tly_jw_arr_close(&w);
-		tly_jw_key(&w, "message");
-		tly_jw_str(&w, p->message);
-		tly_jw_obj_close(&w);
+	jw_problems(&w, probs, 0);
+	tly_jw_obj_close(&w);
+	resp_finish(resp, &w);
+}
+
+/* Answer POST /v1/records?dry-run=1: every problem, nothing sealed. */
+static void
+api_dry_run(struct tallyd *d, const struct tly_record *recs, size_t n,
+    struct tly_problems *probs, struct tly_http_resp *resp)
+{
+	struct tly_jw	w;
+	int		r;
+
+	tly_errclear();
+	r = tly_dseal_check(d, recs, n, probs);
+	if (r != TLY_OK && r != TLY_E_RECORD) {
+		tly_http_resp_error(resp, 500, "internal", "%s",
+		    tly_errdetail());
+		return;
 	}
-	tly_jw_arr_close(&w);
+	resp_begin(resp, 200, API_JSON_MAX);
+	tly_jw_init(&w, &resp->body);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "ok");
+	tly_jw_bool(&w, r == TLY_OK);
+	jw_problems(&w, probs, 1);
 	tly_jw_obj_close(&w);
 	resp_finish(resp, &w);
 }
@@ -137,6 +181,7 @@ api_records(struct tallyd *d, const struct tly_http_req *req,
 	struct tly_dseal_result	 sr;
 	struct tly_dstore_idem	 idem;
 	struct tly_jw		 w;
+	const char		*dry;
 	char			 where[32], rid[80];
 	size_t			 n = 0, i;
 	int			 r, has_idem;
@@ -184,6 +229,11 @@ api_records(struct tallyd *d, const struct tly_http_req *req,
 			    tly_errdetail());
 			goto out;
 		}
+	}
+	dry = tly_http_req_query(req, "dry-run");
+	if (dry != NULL && strcmp(dry, "1") == 0) {
+		api_dry_run(d, recs, n, probs, resp);
+		goto out;
 	}
 	tly_errclear();
 	r = tly_dseal_records_idem(d, recs, n, has_idem ? &idem : NULL, probs,
@@ -556,6 +606,21 @@ api_bundle_post(struct tallyd *d, const struct tly_http_req *req,
 	resp->status = rejected > 0 ? 422 : 200;
 }
 
+/* GET /v1/election: the definition file the daemon loaded, as is. */
+static void
+route_election(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	const struct tallyd	*d = arg;
+
+	resp_begin(resp, 200, d->election_def.len + 1);
+	if (tly_buf_add(&resp->body, d->election_def.p,
+	    d->election_def.len) != TLY_OK) {
+		resp_begin(resp, 500, API_JSON_MAX);
+		tly_http_resp_error(resp, 500, "internal", "out of memory");
+	}
+}
+
 /* POST /v1/records. */
 static void
 route_records(void *arg, const struct tly_http_req *req,
@@ -613,6 +678,7 @@ static const struct tly_route dapi_routes[] = {
 	{ "GET",  "/v1/bundle",		route_bundle_get },
 	{ "POST", "/v1/bundle",		route_bundle_post },
 	{ "GET",  "/metrics",		tly_dapi_get_metrics },
+	{ "GET",  "/v1/election",	route_election },
 };
 
 void

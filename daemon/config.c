@@ -48,6 +48,7 @@ static const struct tly_ckey dconf_keys[] = {
 	{ "user", TLY_CKEY_STR, F(user), 0, 0, NULL, 0, NULL },
 	{ "metrics-listen", TLY_CKEY_STR, F(metrics_listen), 0, 0, NULL, 0,
 	    NULL },
+	{ "web-listen", TLY_CKEY_STR, F(web_listen), 0, 0, NULL, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, 0, NULL }
 };
 
@@ -159,6 +160,28 @@ dconf_metrics(const struct tly_config *cfg, struct tly_dconf *c)
 	return TLY_OK;
 }
 
+/*
+ * web-listen: "127.0.0.1:PORT" only.  The page reaches the whole local
+ * API, so it is not offered beyond this machine (tallyd.conf(5)).
+ */
+static int
+dconf_web(const struct tly_config *cfg, struct tly_dconf *c)
+{
+	const char	*p = c->web_listen + strlen("127.0.0.1:");
+	char		*end;
+	unsigned long	 port;
+
+	errno = 0;
+	if (strncmp(c->web_listen, "127.0.0.1:", 10) != 0 ||
+	    *p < '0' || *p > '9' ||
+	    (port = strtoul(p, &end, 10)) > 65535 || *end != '\0' ||
+	    errno != 0)
+		return tly_fail(TLY_E_CONFIG, "%s: web-listen must be "
+		    "127.0.0.1:PORT", tly_config_where(cfg, "web-listen"));
+	c->web_port = (unsigned)port;
+	return TLY_OK;
+}
+
 int
 tly_dconf_load(const char *path, struct tly_dconf *c)
 {
@@ -218,6 +241,8 @@ tly_dconf_load(const char *path, struct tly_dconf *c)
 	if (c->metrics_listen != NULL &&
 	    (r = dconf_metrics(cfg, c)) != TLY_OK)
 		goto out;
+	if (c->web_listen != NULL && (r = dconf_web(cfg, c)) != TLY_OK)
+		goto out;
 	if (c->backoff_max < c->backoff_min) {
 		r = tly_fail(TLY_E_CONFIG, "%s: backoff-max is below "
 		    "backoff-min", tly_config_where(cfg, "backoff-max"));
@@ -250,5 +275,6 @@ tly_dconf_finish(struct tly_dconf *c)
 	free(c->user);
 	free(c->socket_group);
 	free(c->metrics_listen);
+	free(c->web_listen);
 	memset(c, 0, sizeof(*c));
 }

@@ -89,6 +89,8 @@ load(struct tallyd *d, int *exitp)
 		r = tly_fail(r, "%s: %s", d->conf.election, tly_errdetail());
 		goto out;
 	}
+	d->election_def = def;		/* transferred: GET /v1/election */
+	tly_buf_init(&def, TLY_ELECTION_FILE_MAX);
 	if ((r = tly_dkeys_load(d)) != TLY_OK)
 		goto out;
 	*exitp = 1;
@@ -168,7 +170,8 @@ main(int argc, char **argv)
 	struct tly_daemon_args	 a;
 	struct tallyd		 d;
 	struct tly_httpd_opts	 ho;
-	struct tly_httpd	*httpd = NULL, *mhttpd = NULL;
+	struct tly_httpd	*httpd = NULL, *mhttpd = NULL, *web = NULL;
+	char			 ready[32];
 	char			 hex[TLY_HEX_PK];
 	enum tly_drop		 drop;
 	int			 lockfd = -1, r, ex = 1, have_mu = 0;
@@ -241,6 +244,21 @@ main(int argc, char **argv)
 	if ((r = tly_httpd_start(&ho, &httpd)) != TLY_OK)
 		goto fail;
 	tly_log_info("listening on %s", d.conf.socket);
+	snprintf(ready, sizeof(ready), "READY\n");
+	if (d.conf.web_listen != NULL) {
+		ho.unix_path = NULL;
+		ho.host = "127.0.0.1";
+		ho.port = d.conf.web_port;
+		ho.fn = tly_dweb_handle;
+		d.web_port = d.conf.web_port;
+		if ((r = tly_httpd_start(&ho, &web)) != TLY_OK)
+			goto fail;
+		d.web_port = tly_httpd_port(web);
+		tly_log_info("entry page on http://127.0.0.1:%u/",
+		    tly_httpd_port(web));
+		snprintf(ready, sizeof(ready), "READY web=%u\n",
+		    tly_httpd_port(web));
+	}
 	if (d.conf.metrics_listen != NULL) {	/* GET /metrics over TCP */
 		memset(&ho, 0, sizeof(ho));
 		ho.host = d.conf.metrics_listen;
@@ -256,7 +274,7 @@ main(int argc, char **argv)
 		    "[" : "", ho.host, strchr(ho.host, ':') ? "]" : "",
 		    tly_httpd_port(mhttpd));
 	}
-	if (a.readyfd >= 0 && tly_daemon_ready(a.readyfd, "READY\n") !=
+	if (a.readyfd >= 0 && tly_daemon_ready(a.readyfd, ready) !=
 	    TLY_OK)
 		tly_log_warn("%s", tly_errdetail());
 	if (tly_daemon_notify("READY=1") != TLY_OK)
@@ -269,12 +287,14 @@ main(int argc, char **argv)
  out:
 	tly_dsync_quit(d.sync);		/* releases POST /v1/sync waiters */
 	tly_httpd_stop(mhttpd);
+	tly_httpd_stop(web);
 	tly_httpd_stop(httpd);
 	tly_dsync_stop(d.sync);
 	tly_dstore_close(d.store);
 	if (have_mu)
 		pthread_mutex_destroy(&d.seal_mu);
 	tly_election_free(d.election);
+	tly_buf_free(&d.election_def);
 	tly_dkeys_free(&d);
 	tly_dconf_finish(&d.conf);
 	if (lockfd >= 0)

@@ -14,16 +14,22 @@
 #include "sync/wire.h"
 #include "daemon/tallyd.h"
 
-/* Copy the blocking problems of src (record checks) to the end of dst. */
+/*
+ * Copy the blocking problems of src (record checks) to the end of dst,
+ * or every problem when all is set; return the number that block.
+ */
 static size_t
-seal_blocking(const struct tly_problems *src, struct tly_problems *dst)
+seal_blocking(const struct tly_problems *src, int all,
+    struct tly_problems *dst)
 {
 	size_t	i, added = 0;
 
 	for (i = 0; i < src->n; i++) {
-		if (src->p[i].warning && src->p[i].explained)
-			continue;
-		added++;
+		if (src->p[i].warning && src->p[i].explained) {
+			if (!all)
+				continue;
+		} else
+			added++;
 		if (dst->n < TLY_PROBLEMS_MAX)
 			dst->p[dst->n++] = src->p[i];
 		else
@@ -115,11 +121,12 @@ seal_ctx(const struct tallyd *d, const struct tly_record *records,
 /*
  * Run the checks of 5.1 on records[0..n), with their context (other
  * levels' figures for the same area, the time now); blocking problems go
- * to probs.  TLY_E_RECORD if there is any, TLY_OK if all may be signed.
+ * to probs (every problem when all is set).  TLY_E_RECORD if there is a
+ * blocking one, TLY_OK if all may be signed.
  */
 static int
 seal_check(const struct tallyd *d, const struct tly_record *records,
-    size_t n, struct tly_problems *probs)
+    size_t n, int all, struct tly_problems *probs)
 {
 	struct tly_problems	*one;
 	struct tly_check_ctx	*ctx = NULL;
@@ -145,12 +152,15 @@ seal_check(const struct tallyd *d, const struct tly_record *records,
 		tly_errclear();
 		r = tly_record_check_ctx(d->election, &records[i], i, ctx,
 		    one);
-		if (r == TLY_OK)
+		if (r == TLY_OK) {
+			if (all)
+				(void)seal_blocking(one, all, probs);
 			continue;
+		}
 		if (r != TLY_E_RECORD)
 			goto out;
 		blocked = 1;
-		if (seal_blocking(one, probs) == 0)
+		if (seal_blocking(one, all, probs) == 0)
 			seal_problem(probs, i, tly_errdetail());
 		probs->dropped += one->dropped;
 	}
@@ -203,6 +213,16 @@ seal_recs(const struct tly_record *records, size_t n,
 		recs[i].json = (const char *)b.p;	/* transferred */
 	}
 	return TLY_OK;
+}
+
+int
+tly_dseal_check(struct tallyd *d, const struct tly_record *records,
+    size_t n, struct tly_problems *probs)
+{
+	if (n == 0 || n > TLY_RECORDS_MAX)
+		return tly_fail(TLY_E_INVAL, "a batch holds 1 to %d records",
+		    TLY_RECORDS_MAX);
+	return seal_check(d, records, n, 1, probs);
 }
 
 int
@@ -265,7 +285,7 @@ tly_dseal_records_idem(struct tallyd *d, const struct tly_record *records,
 		return tly_fail(TLY_E_INVAL, "this computer's clock says %lld, "
 		    "which is not between 2020 and 2100: set the date and "
 		    "time before recording", (long long)now);
-	if ((r = seal_check(d, records, n, probs)) != TLY_OK)
+	if ((r = seal_check(d, records, n, 0, probs)) != TLY_OK)
 		return r;
 	/* A restored key signs nothing before it knows its head. */
 	if ((r = tly_drestore_ensure(d)) != TLY_OK)

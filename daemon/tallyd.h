@@ -17,6 +17,8 @@
  *   netwatch.c  wakes the syncer when the network changes (rtnetlink)
  *   api.c     the local HTTP API on the Unix socket and its route table
  *             (PROTOCOL.md 9)
+ *   web.c     the entry page on 127.0.0.1 (web-listen): the assets of
+ *             web/field/ built into the binary, and the same local API
  *   store.c   the SQLite database (store.h): open, schema, migrations,
  *             meta, own batches and records
  *   store_relay.c  relayed batches taken in from bundles
@@ -73,6 +75,9 @@ struct tly_dconf {
 	char		*metrics_listen;	/* GET /metrics over TCP: the
 					   host (brackets removed), or NULL */
 	unsigned	 metrics_port;	/* ... and its port; 0 = ephemeral */
+	char		*web_listen;	/* "127.0.0.1:PORT" of the entry
+					   page, or NULL: not served */
+	unsigned	 web_port;	/* its port, 0: ephemeral */
 };
 
 /*
@@ -96,6 +101,7 @@ struct tallyd {
 	uint8_t			 device[TLY_PK_LEN];	/* its key id */
 	struct tly_election	*election;	/* parsed definition */
 	uint8_t			 election_hash[TLY_HASH_LEN];	/* of its bytes */
+	struct tly_buf		 election_def;	/* those bytes */
 	int			 has_central;	/* central configured */
 	uint8_t			 central_pk[TLY_PK_LEN];	/* its key */
 	int			 has_authority;	/* authority configured */
@@ -106,6 +112,8 @@ struct tallyd {
 	struct tly_dstore	*store;		/* database */
 	pthread_mutex_t		 seal_mu;	/* one sealer at a time */
 	struct tly_dsync	*sync;		/* NULL without a central */
+	unsigned		 web_port;	/* the entry page's port, once
+						   it listens (web.c) */
 };
 
 /* ---- Keys and certificates (keys.c) ------------------------------------ */
@@ -170,6 +178,16 @@ int	tly_drestore_head(struct tallyd *d, const struct tly_json *head);
 int	tly_drestore_ensure(struct tallyd *d);
 
 /* ---- Sealing and relaying (seal.c) --------------------------------------- */
+
+/*
+ * Run the checks tly_dseal_records() runs on records[0..n) (with the
+ * same context: other levels' stored records, the time now) and put
+ * every problem in *probs (zeroed here): hard failures and warnings,
+ * explained or not.  Signs and stores nothing.  TLY_E_RECORD when a
+ * problem blocks signing, TLY_OK when the records may be sealed.
+ */
+int	tly_dseal_check(struct tallyd *d, const struct tly_record *records,
+	    size_t n, struct tly_problems *probs);
 
 /* Outcome of sealing (tly_dseal_records). */
 struct tly_dseal_result {
@@ -311,6 +329,28 @@ void	tly_dapi_get_metrics(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 /* The tly_httpd_fn of the metrics-listen server: GET /metrics only. */
 void	tly_dmetrics_handle(void *arg, const struct tly_http_req *req,
+	    struct tly_http_resp *resp);
+
+/* ---- The entry page (web.c) ---------------------------------------------- */
+
+/* One file of web/field/, built into the binary (web/embed.sh). */
+struct tly_dweb_asset {
+	const char		*name;	/* file name, e.g. "app.js" */
+	const char		*type;	/* its Content-Type */
+	const unsigned char	*data;	/* its bytes */
+	size_t			 len;	/* their number */
+};
+
+/* Every asset, ended by an entry whose name is NULL (generated). */
+extern const struct tly_dweb_asset tly_dweb_assets[];
+
+/*
+ * The tly_httpd_fn of the web listener (web-listen); arg is the struct
+ * tallyd.  Serves the assets, and every /v1/ path as tly_dapi_handle()
+ * does, to requests whose Host is the listener's own address and whose
+ * POSTs come from its own page (PROTOCOL.md 9.6).
+ */
+void	tly_dweb_handle(void *arg, const struct tly_http_req *req,
 	    struct tly_http_resp *resp);
 
 #endif /* TLY_DAEMON_TALLYD_H */

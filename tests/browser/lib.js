@@ -146,7 +146,8 @@ async function startCentral(name, extra = []) {
 
 // startDaemon(name, central, extra): tallyd with its store at T/NAME/data,
 // its socket T/NAME/tallyd.sock, sending to central (from startCentral)
-// unless null; resolves with { name, sock, line } (line: readiness).
+// unless null; resolves with { name, sock, line, url }: url is the entry
+// page's (http://127.0.0.1:N) when extra has "web-listen 127.0.0.1:0".
 async function startDaemon(name, central, extra = []) {
 	const dir = path.join(T, name);
 	fs.mkdirSync(dir, { recursive: true });
@@ -160,9 +161,11 @@ async function startDaemon(name, central, extra = []) {
 	fs.writeFileSync(conf, lines.concat(extra).join('\n') + '\n');
 	const { child, line } = await spawnReady(name,
 	    path.join(BIN, 'tallyd'), ['-c', conf]);
-	if (!/^READY\b/.test(line))
+	const m = /^READY(?: web=(\d+))?$/.exec(line);
+	if (!m)
 		throw new Error(`daemon ${name}: bad readiness line '${line}'`);
-	return { name, child, sock, line };
+	return { name, child, sock, line,
+	    url: m[1] ? `http://127.0.0.1:${m[1]}` : null };
 }
 
 // tly(daemon, ...args): the tally CLI against a daemon; its stdout.

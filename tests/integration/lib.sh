@@ -150,7 +150,12 @@ start_daemon() {
 	PIDS+=("$pid")
 	echo "$pid" >"$d/pid"
 	line=$(wait_ready "$d/ready") || fail "daemon $name did not get ready"
-	expect_eq "daemon $name readiness" "$line" "READY"
+	# With web-listen: "READY web=PORT", the port kept in $T/NAME/web_port.
+	[[ $line =~ ^READY( web=([0-9]+))?$ ]] ||
+	    fail "daemon $name: bad readiness line '$line'"
+	if [ -n "${BASH_REMATCH[2]}" ]; then
+		echo "${BASH_REMATCH[2]}" >"$d/web_port"
+	fi
 }
 
 # tly NAME ARGS...: the tally CLI against daemon NAME.
