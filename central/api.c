@@ -98,6 +98,8 @@ static const struct tly_route central_routes[] = {
 	{ "GET",  "/v1/election",			tly_central_get_election },
 	{ "GET",  "/v1/trust",				tly_central_get_trust },
 	{ "POST", "/v1/trust",				tly_central_post_trust },
+	{ "GET",  "/v1/photos/*",			tly_central_get_photo },
+	{ "PUT",  "/v1/photos/*",			tly_central_put_photo },
 	{ "GET",  "/",					tly_central_get_dashboard },
 	{ "GET",  "/public",				tly_central_get_public },
 	{ "GET",  "/web/*",				tly_central_get_asset },

@@ -273,4 +273,28 @@ int	tly_cstore_metrics(struct tly_cstore *s, struct tly_cstore_metrics *m);
  */
 int	tly_cstore_backup(struct tly_cstore *s, const char *out);
 
+/* ---- Photos of paper records (store_photo.c, PROTOCOL.md 8.11) ---------- */
+
+#define TLY_CPHOTO_MAX	(1024UL * 1024)	/* bytes of one photo */
+
+/* *named = 1 when a stored record's "photo" is hex (64 lowercase hex). */
+int	tly_cstore_photo_named(struct tly_cstore *s, const char *hex,
+	    int *named);
+/*
+ * What dir (the data directory) holds of photo hex: *stored bytes, and
+ * *complete = 1 when the whole photo is there and checked.
+ */
+int	tly_cphoto_state(const char *dir, const char *hex, uint64_t *stored,
+	    int *complete);
+/*
+ * Append p[0..n), the bytes at off of a photo of total bytes whose
+ * BLAKE2b-256 is hash, and make them durable.  TLY_E_INVAL (detail: the
+ * next byte wanted) unless off is what is stored.  Sets *stored and
+ * *complete: 1 when the last byte came and the hash matched (the photo
+ * is kept), -1 when it did not (what came is discarded), else 0.
+ */
+int	tly_cphoto_append(const char *dir, const char *hex,
+	    const uint8_t hash[TLY_HASH_LEN], uint64_t off, const void *p,
+	    size_t n, uint64_t total, uint64_t *stored, int *complete);
+
 #endif /* TLY_CENTRAL_STORE_H */

@@ -4,6 +4,7 @@
  *   POST /v1/records   check, seal and commit records as one batch
  *                      (?dry-run=1: only check them)
  *   GET  /v1/election  the election definition the daemon holds
+ *   POST /v1/photos    keep the photo of a paper record (photo.c)
  *   GET  /v1/status    the device, its batches and the sync state
  *   POST /v1/sync      sync now and report the attempt
  *   POST /v1/check-link  prove the link to the central (a signed nonce)
@@ -373,13 +374,16 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	struct tly_buf		 b64 = TLY_BUF_INIT(2 * TLY_MSG_MAX);
 	uint64_t		 counts[TLY_DSTATE_N], records[TLY_DSTATE_N];
 	uint64_t		 relayed[TLY_DSTATE_N], frozen;
+	uint64_t		 photos, photos_sent;
 	int			 r;
 
 	memset(&st, 0, sizeof(st));
 	st.last_contact = st.next_attempt = st.since = st.last_proven = -1;
 	if (d->sync != NULL)
 		tly_dsync_get_status(d->sync, &st);
-	if ((r = tly_dstore_counts(d->store, counts)) != TLY_OK ||
+	if ((r = tly_dstore_photo_count(d->store, &photos, &photos_sent)) !=
+	    TLY_OK ||
+	    (r = tly_dstore_counts(d->store, counts)) != TLY_OK ||
 	    (r = tly_dstore_record_counts(d->store, records)) != TLY_OK ||
 	    (r = tly_dstore_relay_counts(d->store, relayed)) != TLY_OK) {
 		tly_http_resp_error(resp, 500, "internal", "%s",
@@ -419,6 +423,13 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	jw_counts(&w, "counts", counts);
 	jw_counts(&w, "records", records);
 	jw_counts(&w, "relayed", relayed);
+	tly_jw_key(&w, "photos");
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "held");
+	tly_jw_uint(&w, photos);
+	tly_jw_key(&w, "sent");
+	tly_jw_uint(&w, photos_sent);
+	tly_jw_obj_close(&w);
 	jw_time(&w, "last_contact", st.last_contact);
 	jw_time(&w, "last_proven", st.last_proven);
 	tly_jw_key(&w, "last_error");
@@ -679,6 +690,7 @@ static const struct tly_route dapi_routes[] = {
 	{ "POST", "/v1/bundle",		route_bundle_post },
 	{ "GET",  "/metrics",		tly_dapi_get_metrics },
 	{ "GET",  "/v1/election",	route_election },
+	{ "POST", "/v1/photos",		tly_dphoto_post },
 };
 
 void

@@ -228,7 +228,8 @@ main(int argc, char **argv)
 	    tly_election_id(d.election), tly_hex(d.election_hash, TLY_HASH_LEN,
 	    hex), d.conf.test ? "test" : "live",
 	    d.conf.central ? d.conf.central : "none");
-	if (d.has_central && (r = tly_dsync_start(&d, &d.sync)) != TLY_OK)
+	if (d.has_central && ((r = tly_dsync_start(&d, &d.sync)) != TLY_OK ||
+	    (r = tly_dphoto_start(&d, &d.photos)) != TLY_OK))
 		goto fail;
 	memset(&ho, 0, sizeof(ho));
 	ho.unix_path = d.conf.socket;
@@ -290,6 +291,7 @@ main(int argc, char **argv)
 	tly_httpd_stop(web);
 	tly_httpd_stop(httpd);
 	tly_dsync_stop(d.sync);
+	tly_dphoto_stop(d.photos);
 	tly_dstore_close(d.store);
 	if (have_mu)
 		pthread_mutex_destroy(&d.seal_mu);

@@ -96,9 +96,17 @@ static const char schema_v4[] =
 	"ALTER TABLE relay ADD COLUMN reject_code TEXT;"
 	"ALTER TABLE relay ADD COLUMN reject_message TEXT;";
 
+/*
+ * Schema version 5: the photos of signed paper records, by hash
+ * (PROTOCOL.md 9: POST /v1/photos).
+ */
+static const char schema_v5[] =
+	"CREATE TABLE photos (hash BLOB PRIMARY KEY, data BLOB NOT NULL,"
+	" added INTEGER NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0);";
+
 /* Migrations: migrations[v] brings the schema from version v to v + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
-	schema_v4 };
+	schema_v4, schema_v5 };
 
 static const char *const state_names[TLY_DSTATE_N] = { "sealed", "sent",
 	"acknowledged", "rejected" };

@@ -8,7 +8,7 @@
  * write has committed it to disk.  One connection is shared by every thread and
  * guarded by a mutex inside the store; each function is atomic.
  *
- * Tables (schema version 4, PRAGMA user_version):
+ * Tables (schema version 5, PRAGMA user_version):
  *   batches  the device's own signed batches, by seq; their bytes are
  *            never updated or deleted (triggers enforce it); version 3
  *            adds the idempotency key of the request that sealed each
@@ -17,6 +17,9 @@
  *            (version 2 adds their record count)
  *            Version 4 adds to both batches and relay the central's final
  *            rejection (reject_code, reject_message): state "rejected".
+ *   photos   (version 5) the images of signed paper records, by their
+ *            BLAKE2b-256 (the record's "photo"), each at most
+ *            TLY_DSTORE_PHOTO_MAX bytes (store_photo.c)
  *   meta     key/value settings (device key id, election hash) and the
  *            syncer's counters (last contact, bytes on the wire)
  */
@@ -26,9 +29,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "crypto/crypto.h"
 
-#define TLY_DSTORE_VERSION	4	/* schema version this code writes */
+#define TLY_DSTORE_VERSION	5	/* schema version this code writes */
+#define TLY_DSTORE_PHOTO_MAX	(1024UL * 1024)	/* bytes of one photo */
 
 /* Delivery state of a batch (own or relayed). */
 enum tly_dstate {
@@ -305,5 +310,31 @@ int	tly_dstore_area_records(struct tly_dstore *s, const char *area,
 
 /* Static name of a state: "sealed", "sent", "acknowledged", "rejected". */
 const char *tly_dstate_name(enum tly_dstate st);
+
+/* ---- Photos of the paper records (store_photo.c) ------------------------ */
+
+/*
+ * Keep the image p[0..len) under its hash (BLAKE2b-256 of the bytes,
+ * computed by the caller); a photo held already is left as it is and
+ * *added set to 0, else 1.  TLY_E_TOO_LARGE above TLY_DSTORE_PHOTO_MAX.
+ */
+int	tly_dstore_photo_put(struct tly_dstore *s,
+	    const uint8_t hash[TLY_HASH_LEN], const void *p, size_t len,
+	    int *added);
+/* The number of photos held, and of those the central holds whole. */
+int	tly_dstore_photo_count(struct tly_dstore *s, uint64_t *n,
+	    uint64_t *uploaded);
+/*
+ * Up to max hashes of photos the central does not hold yet, oldest
+ * first, into hashes[]; *n of them.
+ */
+int	tly_dstore_photo_pending(struct tly_dstore *s, size_t max,
+	    uint8_t (*hashes)[TLY_HASH_LEN], size_t *n);
+/* The bytes of photo hash into b (reset first); TLY_E_NOTFOUND. */
+int	tly_dstore_photo_get(struct tly_dstore *s,
+	    const uint8_t hash[TLY_HASH_LEN], struct tly_buf *b);
+/* Note that the central holds photo hash whole. */
+int	tly_dstore_photo_uploaded(struct tly_dstore *s,
+	    const uint8_t hash[TLY_HASH_LEN]);
 
 #endif /* TLY_DAEMON_STORE_H */

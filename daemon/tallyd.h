@@ -114,6 +114,7 @@ struct tallyd {
 	struct tly_dsync	*sync;		/* NULL without a central */
 	unsigned		 web_port;	/* the entry page's port, once
 						   it listens (web.c) */
+	struct tly_dphoto_sender *photos;	/* NULL without a central */
 };
 
 /* ---- Keys and certificates (keys.c) ------------------------------------ */
@@ -330,6 +331,27 @@ void	tly_dapi_get_metrics(void *arg, const struct tly_http_req *req,
 /* The tly_httpd_fn of the metrics-listen server: GET /metrics only. */
 void	tly_dmetrics_handle(void *arg, const struct tly_http_req *req,
 	    struct tly_http_resp *resp);
+
+/* ---- Photos of the paper records (photo.c, photo_send.c) ---------------- */
+
+struct tly_dphoto_sender;
+
+/* Start the thread that sends kept photos to the central (8.11). */
+int	tly_dphoto_start(struct tallyd *d, struct tly_dphoto_sender **pp);
+/* Have it look for photos to send now.  NULL-safe. */
+void	tly_dphoto_wake(struct tly_dphoto_sender *p);
+/* Stop it (a call in progress is cancelled) and free it.  NULL-safe. */
+void	tly_dphoto_stop(struct tly_dphoto_sender *p);
+
+struct tly_route_params;
+
+/*
+ * POST /v1/photos: keep the image in the body (JPEG, PNG or WebP, at
+ * most TLY_DSTORE_PHOTO_MAX bytes) and answer its BLAKE2b-256, the
+ * "photo" of the record it shows (PROTOCOL.md 9).
+ */
+void	tly_dphoto_post(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 
 /* ---- The entry page (web.c) ---------------------------------------------- */
 

@@ -7,6 +7,7 @@
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
+const { execFileSync } = require('child_process');
 const t = require('./lib');
 
 const rec = (f) => JSON.parse(fs.readFileSync(path.join(t.RECORDS, f),
@@ -79,6 +80,25 @@ t.run(async () => {
 	await t.screenshot(page, 'entry-warning');
 	await page.fill('#x-W1', 'Một cử tri nhận phiếu rồi bỏ về');
 	await page.waitForSelector('#submit:not([disabled])');
+
+	// The photo: larger than the page keeps (a tall PNG), so it is
+	// scaled down on the device; the daemon hashes and keeps it.
+	t.note('photo');
+	const big = await page.screenshot({ fullPage: true });
+	await page.setInputFiles('#photo', { name: 'bien-ban.png',
+	    mimeType: 'image/png', buffer: big });
+	await page.waitForSelector('#photo-state[data-photo]');
+	const photo = await page.getAttribute('#photo-state', 'data-photo');
+	const db = path.join(t.T, 'd', 'data', 'tallyd.db');
+	const kept = path.join(t.T, 'photo.bin');
+	execFileSync('sqlite3', [db, `SELECT writefile('${kept}', data) ` +
+	    `FROM photos WHERE hex(hash) = upper('${photo}')`]);
+	t.expect(fs.statSync(kept).size <= 1024 * 1024, 'photo within cap');
+	t.expect(fs.readFileSync(kept).subarray(0, 3).equals(
+	    Buffer.from([0xff, 0xd8, 0xff])), 'scaled down to a JPEG');
+	t.expectEq('photo hash', execFileSync('b2sum', ['-l', '256', kept],
+	    { encoding: 'utf8' }).split(' ')[0], photo);
+	await page.waitForSelector('#submit:not([disabled])');
 	await t.screenshot(page, 'entry-ready');
 	t.expectEq('nothing signed by the checks', (await batches(d)).length,
 	    0);
@@ -95,6 +115,22 @@ t.run(async () => {
 	const b1 = await batches(d);
 	t.expectEq('one batch', b1.length, 1);
 	t.expectEq('acknowledged', b1[0].state, 'acknowledged');
+	const cdb = fs.readdirSync(path.join(t.T, 'c', 'data'))
+	    .find((f) => f.endsWith('.db'));
+	t.expect(execFileSync('sqlite3', [path.join(t.T, 'c', 'data', cdb),
+	    'SELECT body FROM records'], { encoding: 'utf8' })
+	    .includes(`"photo":"${photo}"`), 'the central holds the record ' +
+	    'with the photo hash signed');
+
+	// The photo follows the numbers to the central, checked there.
+	await t.waitFor(async () => (await (await fetch(c.url +
+	    '/v1/photos/' + photo)).json()).complete, 'the photo at the ' +
+	    'central');
+	t.expect(fs.readFileSync(path.join(t.T, 'c', 'data', 'photos',
+	    photo)).equals(fs.readFileSync(kept)), 'the central has the ' +
+	    'same bytes');
+	await t.waitFor(async () => /1\/1/.test(await page.textContent(
+	    '#sync')), 'the page says the photo was sent');
 
 	// Double entry: the second clerk differs in one field.
 	t.note('double entry');

@@ -39,6 +39,25 @@ note "GET /v1/election: the definition, byte for byte"
 api -o "$T/def.json" http://local/v1/election
 cmp -s "$T/def.json" "$ELECTION" || fail "the definition differs"
 
+note "POST /v1/photos: kept under its BLAKE2b-256"
+printf '\x89PNG\r\n\x1a\nnot really an image, but it starts as one' \
+    >"$T/photo.png"
+out=$(api -H 'Content-Type: image/png' --data-binary @"$T/photo.png" \
+    -w ' %{http_code}' http://local/v1/photos)
+want=$(b2sum -l 256 "$T/photo.png" | cut -d' ' -f1)
+expect_eq "photo" "$out" "{\"photo\":\"$want\",\"bytes\":$(stat -c %s \
+    "$T/photo.png")} 201"
+out=$(api -H 'Content-Type: image/png' --data-binary @"$T/photo.png" \
+    -o /dev/null -w '%{http_code}' http://local/v1/photos)
+expect_eq "the same photo again" "$out" 200
+expect_error "wrong type" 415 unsupported_media_type --unix-socket "$sock" \
+    -H 'Content-Type: image/jpeg' --data-binary @"$T/photo.png" \
+    http://local/v1/photos
+head -c 1100000 /dev/zero >"$T/big"
+expect_error "too large" 413 too_large --unix-socket "$sock" \
+    -H 'Content-Type: image/png' --data-binary @"$T/big" \
+    http://local/v1/photos
+
 note "the web listener refuses other hosts and cross-site posts"
 url=http://127.0.0.1:$(cat "$T/d/web_port")
 expect_eq "page" "$(curl -s -o /dev/null -w '%{http_code}' "$url/")" 200

@@ -5,6 +5,7 @@
 //   POST /v1/records             sign (with an Idempotency-Key)
 //   GET  /v1/status              states of the batches, sync in words
 //   GET  /v1/bundle              export for a USB stick
+//   POST /v1/photos              the photo; the record signs its hash
 'use strict';
 (() => {
 	const $ = (id) => document.getElementById(id);
@@ -23,10 +24,13 @@
 		rejected: ['Bị từ chối', 'Rejected'],
 	};
 	const CHECK_DELAY_MS = 250;	// typing pause before a dry run
+	const PHOTO_MAX = 1024 * 1024;	// bytes the daemon takes (9)
+	const PHOTO_SIDE = 1600;	// longest side kept, in pixels
 	const STATUS_EVERY_MS = 3000;	// the page's status refresh
 
 	let def = null, area = null, level = null, cons = null;
 	let idemKey = null, first = null, checkSeq = 0, timer = null;
+	let photo = null;		// hash of the photo the daemon kept
 	const explanations = {};	// rule -> text the clerk typed
 
 	function el(tag, attrs, ...kids) {
@@ -120,6 +124,9 @@
 		$('explain').replaceChildren();
 		$('problems').replaceChildren();
 		$('note').value = '';
+		$('photo').value = '';
+		$('photo-state').textContent = '';
+		photo = null;
 		first = null;
 		idemKey = null;
 		showPass();
@@ -177,6 +184,8 @@
 		const note = $('note').value.trim();
 		if (note !== '')
 			rec.note = note;
+		if (photo !== null)
+			rec.photo = photo;
 		return { rec };
 	}
 
@@ -274,6 +283,60 @@
 		}
 	}
 
+	// ---- The photo ----
+
+	// The image as the daemon takes it: as is when small enough, else
+	// drawn smaller on a canvas and encoded as JPEG until it fits.
+	async function shrink(file) {
+		const bmp = await createImageBitmap(file);
+		const big = Math.max(bmp.width, bmp.height);
+		if (file.size <= PHOTO_MAX && big <= PHOTO_SIDE &&
+		    /^image\/(jpeg|png|webp)$/.test(file.type))
+			return file;
+		const k = Math.min(1, PHOTO_SIDE / big);
+		const cv = document.createElement('canvas');
+		cv.width = Math.round(bmp.width * k);
+		cv.height = Math.round(bmp.height * k);
+		cv.getContext('2d').drawImage(bmp, 0, 0, cv.width, cv.height);
+		for (let q = 0.85; q > 0.2; q -= 0.15) {
+			const b = await new Promise((r) => cv.toBlob(r,
+			    'image/jpeg', q));
+			if (b && b.size <= PHOTO_MAX)
+				return b;
+		}
+		throw new Error('too large');
+	}
+
+	async function attachPhoto() {
+		const f = $('photo').files[0];
+		photo = null;
+		if (!f) {
+			$('photo-state').textContent = '';
+			scheduleCheck();
+			return;
+		}
+		$('photo-state').textContent = 'Đang lưu ảnh… / Keeping the photo…';
+		try {
+			const img = await shrink(f);
+			const r = await fetch('/v1/photos', { method: 'POST',
+			    headers: { 'Content-Type': img.type }, body: img });
+			const j = await r.json();
+			if (r.status !== 201 && r.status !== 200)
+				throw new Error(j.error ? j.error.message :
+				    'HTTP ' + r.status);
+			photo = j.photo;
+			$('photo-state').textContent = 'Đã lưu ảnh (' +
+			    Math.round(j.bytes / 1024) + ' KB), mã ' +
+			    j.photo.slice(0, 12) + '… / Photo kept; its hash ' +
+			    'is signed with the numbers';
+			$('photo-state').dataset.photo = j.photo;
+		} catch (e) {
+			$('photo-state').textContent = 'Không lưu được ảnh / ' +
+			    'The photo was not kept: ' + e.message;
+		}
+		scheduleCheck();
+	}
+
 	// ---- Double entry ----
 
 	function sameNumbers(a, b) {
@@ -368,6 +431,9 @@
 			    'the central');
 			clearNumbers();
 			$('note').value = '';
+			$('photo').value = '';
+			$('photo-state').textContent = '';
+			photo = null;
 			$('explain').replaceChildren();
 			$('problems').replaceChildren();
 			showPass();
@@ -465,7 +531,14 @@
 		if (a.status !== 200 || !a.body)
 			return;
 		const st = a.body;
-		$('sync').replaceChildren(...bilingual(...syncWords(st)));
+		const words = syncWords(st);
+		if (st.photos && st.photos.held > 0) {
+			words[0] += '; ảnh đã gửi ' + st.photos.sent + '/' +
+			    st.photos.held;
+			words[1] += '; photos sent ' + st.photos.sent + '/' +
+			    st.photos.held;
+		}
+		$('sync').replaceChildren(...bilingual(...words));
 		const tb = $('batches');
 		tb.replaceChildren();
 		for (const b of st.batches.slice().reverse()) {
@@ -476,7 +549,7 @@
 			tb.append(el('tr', { 'data-seq': String(b.seq),
 			    'data-state': b.state }, el('td', { text: String(b.seq) }),
 			    el('td', { text: b.records + ' biên bản / records, ' +
-			    b.batch.slice(0, 12) + '…' }),
+			    b.batch.slice(0, 8) + '…' }),
 			    el('td', { class: 'state-' + b.state },
 			    ...bilingual(words[0], words[1] + (b.reject_code ?
 			    ': ' + b.reject_code : ''))), el('td', {}, btn)));
@@ -499,6 +572,7 @@
 		$('area').addEventListener('change', pickArea);
 		$('round').addEventListener('input', scheduleCheck);
 		$('note').addEventListener('input', scheduleCheck);
+		$('photo').addEventListener('change', attachPhoto);
 		$('double').addEventListener('change', () => {
 			first = null;
 			$('compare').hidden = true;
