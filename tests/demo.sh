@@ -44,7 +44,7 @@ port=$(cat "$T/central/port")
 url=$(central_url central)
 for l in laptop-a laptop-b; do
 	start_daemon "$l" - "central $url" "authority $A/auth.pub" \
-	    "central-cert $A/central.cert"
+	    "central-cert $A/central.cert" "web-listen 127.0.0.1:0"
 done
 echo "central      $url  key $(cut -d' ' -f2 "$T/keys/central.pub" | head -c 16)... (certified)"
 echo "laptop-a     device $(tly laptop-a status --json | jq -r .device | head -c 16)...  areas A01-A05"
@@ -114,3 +114,14 @@ done
 say "receipts"
 echo "signed receipts held by the field daemons: $acked"
 echo "batches stored at the central:             $(central_db central 'select count(*) from batches')"
+
+say "the pages"
+echo "entry page, laptop-a:   http://127.0.0.1:$(cat "$T/laptop-a/web_port")/"
+echo "entry page, laptop-b:   http://127.0.0.1:$(cat "$T/laptop-b/web_port")/"
+echo "committee's dashboard:  $(central_url central)/"
+# In a terminal, leave everything up until Enter; 'make demo' in a
+# script or CI ends here.
+if [ -t 0 ] && [ -t 1 ]; then
+	printf '\npress Enter to stop the central and the daemons '
+	read -r _
+fi
