@@ -263,7 +263,7 @@ void	tly_central_metrics_request(const struct tly_http_req *req,
 void	tly_central_get_metrics(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 
-/* photos.c (PROTOCOL.md 8.11) */
+/* photos.c (PROTOCOL.md 8.12) */
 
 /* GET /v1/photos/{hash}: the bytes stored of a photo, and whether whole. */
 void	tly_central_get_photo(void *arg, const struct tly_http_req *req,

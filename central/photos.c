@@ -1,5 +1,5 @@
 /*
- * photos.c: the photos of signed paper records (PROTOCOL.md 8.11).
+ * photos.c: the photos of signed paper records (PROTOCOL.md 8.12).
  *
  *   GET /v1/photos/{hash}  how many bytes of it are stored, and whether
  *                          it is whole

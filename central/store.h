@@ -273,7 +273,7 @@ int	tly_cstore_metrics(struct tly_cstore *s, struct tly_cstore_metrics *m);
  */
 int	tly_cstore_backup(struct tly_cstore *s, const char *out);
 
-/* ---- Photos of paper records (store_photo.c, PROTOCOL.md 8.11) ---------- */
+/* ---- Photos of paper records (store_photo.c, PROTOCOL.md 8.12) ---------- */
 
 #define TLY_CPHOTO_MAX	(1024UL * 1024)	/* bytes of one photo */
 

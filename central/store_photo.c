@@ -1,6 +1,6 @@
 /*
  * store_photo.c: the central's photos of paper records (PROTOCOL.md
- * 8.11): whether a stored record names a photo, and the photo files
+ * 8.12): whether a stored record names a photo, and the photo files
  * themselves, under <datadir>/photos/: "<hash>.part" while it arrives,
  * renamed to "<hash>" once whole and its BLAKE2b-256 checked.  Every
  * write is fsync'd (the file, and the directory on a rename) before it

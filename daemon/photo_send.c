@@ -1,6 +1,6 @@
 /*
  * photo_send.c: the thread that sends the photos the daemon keeps to the
- * central (PROTOCOL.md 8.11), apart from the batches so that a photo
+ * central (PROTOCOL.md 8.12), apart from the batches so that a photo
  * never delays the numbers: it asks how much of each photo the central
  * holds, then sends the rest in chunks, each with its Content-Range, so
  * a cut link resumes where it stopped.  A photo whose record the

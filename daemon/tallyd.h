@@ -336,7 +336,7 @@ void	tly_dmetrics_handle(void *arg, const struct tly_http_req *req,
 
 struct tly_dphoto_sender;
 
-/* Start the thread that sends kept photos to the central (8.11). */
+/* Start the thread that sends kept photos to the central (8.12). */
 int	tly_dphoto_start(struct tallyd *d, struct tly_dphoto_sender **pp);
 /* Have it look for photos to send now.  NULL-safe. */
 void	tly_dphoto_wake(struct tly_dphoto_sender *p);

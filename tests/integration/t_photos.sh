@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_photos.sh: the central's photo upload (PROTOCOL.md 8.11): only for a
+# t_photos.sh: the central's photo upload (PROTOCOL.md 8.12): only for a
 # photo a stored record names, in order (Content-Range), resumable, kept
 # only when the bytes hash to the name; and the daemon's sender (9).
 . "$(dirname "$0")/lib.sh"
