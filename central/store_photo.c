@@ -137,7 +137,11 @@ tly_cphoto_append(const char *dir, const char *hex,
 	}
 	if (write(fd, p, n) != (ssize_t)n || fsync(fd) != 0) {
 		r = tly_fail(TLY_E_IO, "%s: %s", part, strerror(errno));
-		(void)ftruncate(fd, (off_t)off);
+		if (ftruncate(fd, (off_t)off) != 0) {
+			/* The part stays longer: the next PUT is refused
+			 * with its length, and the hash check at the end
+			 * refuses a damaged photo. */
+		}
 		goto out;
 	}
 	*stored = off + n;
