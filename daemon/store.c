@@ -616,8 +616,8 @@ tly_dstore_state(struct tly_dstore *s, enum tly_dkind kind,
 }
 
 /* Append the blob of column 0 of a one-row query on id or seq to out. */
-static int
-store_blob(struct tly_dstore *s, const char *sql, const uint8_t *id,
+int
+tly_dstore_blob(struct tly_dstore *s, const char *sql, const uint8_t *id,
     uint64_t seq, struct tly_buf *out)
 {
 	sqlite3_stmt	*st = NULL;
@@ -650,7 +650,7 @@ store_blob(struct tly_dstore *s, const char *sql, const uint8_t *id,
 int
 tly_dstore_batch_bytes(struct tly_dstore *s, uint64_t seq, struct tly_buf *out)
 {
-	return store_blob(s, "SELECT bytes FROM batches WHERE seq = ?", NULL,
+	return tly_dstore_blob(s, "SELECT bytes FROM batches WHERE seq = ?", NULL,
 	    seq, out);
 }
 
@@ -658,7 +658,7 @@ int
 tly_dstore_receipt(struct tly_dstore *s, enum tly_dkind kind,
     const uint8_t id[TLY_HASH_LEN], struct tly_buf *out)
 {
-	return store_blob(s, kind == TLY_DKIND_RELAY ?
+	return tly_dstore_blob(s, kind == TLY_DKIND_RELAY ?
 	    "SELECT receipt FROM relay WHERE id = ?" :
 	    "SELECT receipt FROM batches WHERE id = ?", id, 0, out);
 }

@@ -52,6 +52,13 @@ int	tly_dstore_db_begin(struct tly_dstore *s, int *intx);
 /* Commit when r is TLY_OK, else roll back an open transaction. */
 int	tly_dstore_db_end(struct tly_dstore *s, int intx, int r);
 
+/*
+ * Append to out the blob of column 0 of a one-row query whose one
+ * parameter is id (TLY_HASH_LEN bytes) or, when id is NULL, seq.
+ * TLY_E_NOTFOUND when there is no row or the column is NULL.
+ */
+int	tly_dstore_blob(struct tly_dstore *s, const char *sql,
+	    const uint8_t *id, uint64_t seq, struct tly_buf *out);
 /* Bind a blob (static, n bytes); SQLite failures map to TLY_E_DB. */
 int	tly_dstore_bind_blob(struct tly_dstore *s, sqlite3_stmt *st, int i,
 	    const void *p, size_t n);

@@ -92,26 +92,9 @@ int
 tly_dstore_photo_get(struct tly_dstore *s, const uint8_t hash[TLY_HASH_LEN],
     struct tly_buf *b)
 {
-	sqlite3_stmt	*st = NULL;
-	int		 r, rc;
-
 	tly_buf_reset(b);
-	pthread_mutex_lock(&s->mu);
-	if ((r = tly_dstore_db_prep(s, "SELECT data FROM photos WHERE "
-	    "hash = ?", &st)) != TLY_OK ||
-	    (r = tly_dstore_bind_blob(s, st, 1, hash, TLY_HASH_LEN)) != TLY_OK)
-		goto out;
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
-		r = TLY_E_NOTFOUND;
-	else if (rc != SQLITE_ROW)
-		r = tly_dstore_db_fail(s->db, "photo");
-	else
-		r = tly_buf_add(b, sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
- out:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->mu);
-	return r;
+	return tly_dstore_blob(s, "SELECT data FROM photos WHERE hash = ?",
+	    hash, 0, b);
 }
 
 int
