@@ -16,7 +16,11 @@
  *   web.c      the dashboard and public pages, their files, ETags
  *   public.c   batch bytes, receipts and records per area (8.10)
  *   results.c  the results API over the engine in election/results.c
- *   store.c    the SQLite database: schema, transactions, writing
+ *   store_conn.c  the SQLite database: connections, transactions
+ *   store_schema.c its schema and migrations
+ *   store.c    SQL helpers under every store file
+ *   store_check.c step 8 checks before storing, the rejection log,
+ *              trust objects
  *   store_merge.c the per-device merge rules: applied chains, freezes,
  *              equivocation evidence, kept decisions (PROTOCOL.md 12)
  *   store_heads.c record versions: heads, winners, conflicts, the

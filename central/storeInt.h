@@ -7,8 +7,10 @@
  *	store_heads.c	record versions, heads and the state hash (reader)
  *	store_read.c	the reader connection's statements and queries
  *	store_ops.c	counts for /metrics, the online backup (reader)
- *	store.c		connections, schema, transactions, SQL helpers,
- *			step 8 checks and rejections
+ *	store_check.c	step 8 checks, rejections, trust objects
+ *	store_conn.c	connections, the writer's statements, transactions
+ *	store_schema.c	the schema and its migrations
+ *	store.c		SQL helpers: errors, binding, columns, locks
  *
  * Nothing outside central/store*.c includes this.
  */
@@ -25,7 +27,7 @@
 
 #define BUSY_TIMEOUT_MS	10000	/* wait for a lock held by another process */
 
-/* Statements of the writer connection (SQL in store.c). */
+/* Statements of the writer connection (SQL in store_conn.c). */
 enum {
 	W_BEGIN, W_COMMIT, W_ROLLBACK, W_SAVEPOINT, W_RELEASE, W_ROLLBACK_TO,
 	W_BATCH_BY_ID, W_COUNT_SEQ, W_DEV, W_INSERT_BATCH, W_INSERT_RECORD,
@@ -63,6 +65,8 @@ struct tly_cstore {
 
 /* Set a TLY_E_DB detail from the connection's last error; returns it. */
 int	tly_cstore_db_fail(sqlite3 *db, const char *what);
+/* Run SQL text without parameters (pragmas, migrations). */
+int	tly_cstore_db_exec(sqlite3 *db, const char *sql, const char *what);
 /* Reset a statement for its next use. */
 void	tly_cstore_st_done(sqlite3_stmt *st);
 /* Run a statement that returns no rows, then reset it. */
@@ -92,6 +96,13 @@ int	tly_cstore_lock(pthread_mutex_t *m);
  */
 int	tly_cstore_grow(void **p, size_t *cap, size_t n, size_t sz, size_t max,
 	    const char *what);
+/* Read PRAGMA user_version of db into *v. */
+int	tly_cstore_schema_version(sqlite3 *db, int *v);
+/*
+ * Bring the schema of db (the file at path, for messages) up to
+ * TLY_CSTORE_VERSION in one transaction; TLY_E_VERSION when it is newer.
+ */
+int	tly_cstore_migrate(sqlite3 *db, const char *path);
 /*
  * Open both connections to the database at path, migrate the schema and
  * prepare the writer's statements and the reader's rsql[R_COUNT_], but

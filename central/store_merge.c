@@ -5,7 +5,7 @@
  * from its held batch headers and kept decisions alone, so that they
  * never depend on arrival order; this file only loads and saves them.
  * Storing a batch and opening the store (with its one-time rebuild)
- * live here too, above the connection layer of store.c.
+ * live here too, above the connection layer of store_conn.c.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * store_ops.c: operating the central's store: the counts /metrics
- * reports and the online backup (tally-central backup).  Above store.c,
+ * reports and the online backup (tally-central backup).  Above store_conn.c,
  * beside store_read.c: it uses the reader connection.
  */
 #include <errno.h>

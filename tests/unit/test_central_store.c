@@ -1,5 +1,5 @@
 /*
- * test_central_store.c: the central's database (central/store.c) on a
+ * test_central_store.c: the central's database (central/store*.c) on a
  * real SQLite file in a fresh temporary directory.
  */
 #include <stdarg.h>
