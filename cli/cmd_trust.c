@@ -8,11 +8,13 @@
  *	    [--not-before T] --not-after T --serial N --out CERT
  *	tally cert show [--authority PUB] [--election DEF] [--at T]
  *	    [--cert ADJ-CERT] FILE
+ *	tally trust push --central URL FILE...
  *
  * revoke, election sign and decision are in cmd_revoke.c.
  * Every command that signs takes --passphrase-fd N for an encrypted key.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "cli/trust.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "sync/http.h"
 #include "sync/trust.h"
 
 /* qsort comparator over ids. */
@@ -420,6 +423,150 @@ cmd_cert(int argc, char **argv)
 	return strcmp(argv[1], "issue") == 0 ? cert_issue(&o) :
 	    cert_central(&o);
 }
+
+/*
+ * What the trust object m[0..len) is, in words, into out: "device
+ * certificate 12 (laptop-a)", "revocation list 3".  Not verified: the
+ * central judges; this only names the file's content.
+ */
+static const char *
+push_name(const uint8_t *m, size_t len, char *out, size_t outlen)
+{
+	struct tly_cert		*c = NULL;
+	struct tly_revocations	*rv = NULL;
+	char			 ctx[TLY_CTX_MAX + 1];
+
+	snprintf(out, outlen, "not a trust object");
+	if (tly_trust_context(m, len, ctx, sizeof(ctx)) != TLY_OK)
+		return out;
+	snprintf(out, outlen, "%s", ctx);
+	if ((strcmp(ctx, TLY_CTX_CERT) == 0 ||
+	    strcmp(ctx, TLY_CTX_CENTRAL_CERT) == 0) &&
+	    tly_cert_parse(m, len, NULL, &c) == TLY_OK)
+		snprintf(out, outlen, "%s certificate %" PRIu64 "%s%s%s",
+		    c->kind == TLY_CERT_CENTRAL ? "central" : c->role ==
+		    TLY_ROLE_ADJUDICATOR ? "adjudicator" : "device", c->serial,
+		    c->name[0] ? " (" : "", c->name, c->name[0] ? ")" : "");
+	else if (strcmp(ctx, TLY_CTX_REVOCATIONS) == 0 &&
+	    tly_revocations_parse(m, len, NULL, &rv) == TLY_OK)
+		snprintf(out, outlen, "revocation list %" PRIu64 " (%zu "
+		    "revoked)", rv->serial, rv->n);
+	tly_cert_free(c);
+	tly_revocations_free(rv);
+	return out;
+}
+
+/*
+ * Post one object file to the central's POST /v1/trust (PROTOCOL.md
+ * 8.11) and say what became of it.  1 when it was refused, -1 when the
+ * central did not answer (reported), 0 when it was added or held.
+ */
+static int
+push_one(const char *url, const char *path)
+{
+	struct tly_buf		 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	struct tly_http_result	 res;
+	struct tly_json		*root = NULL, *e;
+	const char		*st;
+	char			 name[160], code[128], msg[1024], esc[1024];
+	int			 ret = 1;
+
+	memset(&res, 0, sizeof(res));
+	if (cli_obj_read("trust", path, &b) != TLY_OK)
+		goto out;	/* reported; counts as refused */
+	push_name(b.p, b.len, name, sizeof(name));
+	if (cli_central(url, "POST", "/v1/trust", "application/octet-stream",
+	    b.p, b.len, 0, TLY_SMALL_RESP_MAX, &res) != TLY_OK) {
+		ret = -1;
+		goto out;
+	}
+	cli_esc(path, esc, sizeof(esc));
+	if (res.body.len > 0 &&
+	    tly_json_parse(res.body.p, res.body.len, &root) == TLY_OK &&
+	    tly_json_is_object(root)) {
+		if (res.status == 200 && (st = cli_jstr(root, "status")) !=
+		    NULL && (strcmp(st, "added") == 0 ||
+		    strcmp(st, "held") == 0)) {
+			printf("%s: %s: %s\n", esc, name, strcmp(st, "added") ==
+			    0 ? "added" : "held already (nothing new)");
+			ret = 0;
+			goto out;
+		}
+		if ((e = tly_json_get(root, "error")) != NULL &&
+		    tly_json_is_object(e)) {
+			cli_esc(cli_jstr(e, "code"), code, sizeof(code));
+			cli_esc(cli_jstr(e, "message"), msg, sizeof(msg));
+			printf("%s: %s: refused: %s: %s\n", esc, name, code,
+			    msg);
+			goto out;
+		}
+	}
+	printf("%s: %s: refused: HTTP %ld, not the central's answer\n", esc,
+	    name, res.status);
+ out:
+	tly_json_free(root);
+	tly_http_result_free(&res);
+	tly_buf_free(&b);
+	return ret;
+}
+
+int
+cmd_trust(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "central",	required_argument,	NULL, 'C' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const char	*url = NULL;
+	int		 c, i, r, refused = 0;
+
+	if (argc < 2 || strcmp(argv[1], "push") != 0)
+		return argc >= 2 && (!strcmp(argv[1], "-h") ||
+		    !strcmp(argv[1], "--help")) ? cli_help("trust") :
+		    cli_usage_error("trust", "a verb is required (push)");
+	argc--;
+	argv++;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			url = optarg;
+			break;
+		case 'h':
+			return cli_help("trust");
+		default:
+			return cli_bad_option("trust", argv, c);
+		}
+	}
+	if (url == NULL || optind >= argc)
+		return cli_usage_error("trust", "push needs --central URL and "
+		    "one or more object files");
+	for (i = optind; i < argc; i++) {
+		if ((r = push_one(url, argv[i])) < 0)
+			return CLI_EXIT_FAIL;	/* no central: stop here */
+		refused += r;
+	}
+	if (refused > 0)
+		cli_err("trust: %d of %d objects refused", refused,
+		    argc - optind);
+	return refused > 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+/* tally trust (tally(1)). */
+const struct tly_cmd_entry cmd_trust_entry = {
+	.name = "trust",
+	.exec = cmd_trust,
+	.usage = "push --central url file...",
+	.options = "      --central URL     the central (POST /v1/trust)\n",
+	.about = "Post certificates and revocation lists to a running central,\n"
+	    "which verifies each under its authority key and applies it at\n"
+	    "once; field daemons then fetch them on their next sync.  Prints\n"
+	    "each file with what it holds and whether it was added, held\n"
+	    "already or refused (with the central's code).  Exits 1 when one\n"
+	    "was refused or the central did not answer.\n",
+	.summary = "push trust objects to a central",
+};
 
 /* tally cert (tally(1)). */
 const struct tly_cmd_entry cmd_cert_entry = {

@@ -40,6 +40,7 @@ static const struct tly_cmd_entry *const cmd_table[] = {
 	&cmd_cert_entry,
 	&cmd_revoke_entry,
 	&cmd_decision_entry,
+	&cmd_trust_entry,
 	NULL
 };
 

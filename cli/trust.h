@@ -4,7 +4,8 @@
  *
  * cmd_enroll.c holds the device side and the authority's key:
  * `authority init`, `enroll request`, `enroll install`.  cmd_trust.c
- * holds the authority side, `cert issue|central|show`; each file ends
+ * holds the authority side, `cert issue|central|show`, and `trust
+ * push` (objects to a running central); each file ends
  * with the entries of its commands; cmd_revoke.c `revoke`, `election sign` and `decision
  * unfreeze|resolve`.  trust_util.c holds the helpers below; qr.c draws
  * QR codes (the only libqrencode user).
@@ -24,11 +25,13 @@
 
 /* The trust commands' entries, listed in main.c's cmd_table[]. */
 extern const struct tly_cmd_entry cmd_authority_entry, cmd_enroll_entry,
-	    cmd_cert_entry, cmd_revoke_entry, cmd_decision_entry;
+	    cmd_cert_entry, cmd_revoke_entry, cmd_decision_entry,
+	    cmd_trust_entry;
 
 int	cmd_authority(int, char **);	/* cmd_enroll.c */
 int	cmd_enroll(int, char **);	/* cmd_enroll.c */
 int	cmd_cert(int, char **);		/* cmd_trust.c */
+int	cmd_trust(int, char **);	/* cmd_trust.c: trust push */
 int	cmd_revoke(int, char **);	/* cmd_revoke.c */
 int	cmd_decision(int, char **);	/* cmd_revoke.c */
 /* tally election sign (called by cmd_election()). */
