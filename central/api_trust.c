@@ -30,11 +30,20 @@ tly_central_get_trust(void *arg, const struct tly_http_req *req,
 	struct tly_central_trust	*ct = c->trust;
 	struct tly_buf			 b64 = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
 	struct tly_jw			 w;
+	const char			*only;
+	char				 ctx[TLY_CTX_MAX + 1];
 	size_t				 i;
 	int				 r = TLY_OK;
 
 	if (ct == NULL) {
 		answer_open(resp);
+		return;
+	}
+	/* ?for=device: what a field daemon takes (PROTOCOL.md 9.7). */
+	if ((only = tly_http_req_query(req, "for")) != NULL &&
+	    strcmp(only, "device") != 0) {
+		tly_http_resp_error(resp, 400, "bad_request", "for: only "
+		    "'device' is known");
 		return;
 	}
 	tly_jw_init(&w, &resp->body);
@@ -47,6 +56,11 @@ tly_central_get_trust(void *arg, const struct tly_http_req *req,
 	tly_jw_key(&w, "objects");
 	tly_jw_arr_open(&w);
 	for (i = 0; i < ct->nraw && r == TLY_OK; i++) {
+		if (only != NULL && (tly_trust_context(ct->raw[i].p,
+		    ct->raw[i].len, ctx, sizeof(ctx)) != TLY_OK ||
+		    (strcmp(ctx, TLY_CTX_CENTRAL_CERT) != 0 &&
+		    strcmp(ctx, TLY_CTX_REVOCATIONS) != 0)))
+			continue;
 		tly_buf_reset(&b64);
 		if ((r = tly_b64_encode(ct->raw[i].p, ct->raw[i].len, &b64)) ==
 		    TLY_OK)
@@ -66,6 +80,7 @@ tly_central_get_trust(void *arg, const struct tly_http_req *req,
 	}
 	resp->status = 200;
 	resp->content_type = "application/json";
+	tly_central_etag(req, resp);
 }
 
 void

@@ -200,6 +200,7 @@ print_certs(const struct tly_json *root)
 	struct tly_buf	 b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
 	struct tly_cert	*c = NULL;
 	const char	*s = cli_jstr(root, "certificate");
+	uint64_t	 now = (uint64_t)time(NULL), at, serial;
 	char		 t[32];
 	int		 certified = 0;
 
@@ -212,11 +213,29 @@ print_certs(const struct tly_json *root)
 	else {
 		printf("certificate:  ");
 		cli_cert_print(c);
-		if (c->not_after < (uint64_t)time(NULL))
+		if (c->not_after < now)
 			printf("              EXPIRED since %s: the central "
 			    "refuses its batches\n", cli_fmt_time(c->not_after,
 			    t, sizeof(t)));
+		else if (c->not_after - now < 86400)
+			printf("              EXPIRES SOON, at %s (in %llu "
+			    "h): the central refuses the batches it receives "
+			    "after that; ask the authority for a renewal\n",
+			    cli_fmt_time(c->not_after, t, sizeof(t)),
+			    (unsigned long long)((c->not_after - now) / 3600));
+		if (cli_juint(root, "certificate_revoked", &at))
+			printf("              REVOKED: the authority revoked "
+			    "this laptop's certificate for the batches the "
+			    "central receives from %s on; the central refuses "
+			    "them.  Do not record more with this laptop; call "
+			    "the committee.\n", cli_fmt_time(at, t, sizeof(t)));
 	}
+	/* PROTOCOL.md 9.7: the newest list fetched from the central. */
+	if (cli_juint(root, "revocations", &serial) && serial > 0)
+		printf("revocations:  list %llu, from the central\n",
+		    (unsigned long long)serial);
+	else if (cli_juint(root, "revocations", &serial))
+		printf("revocations:  none received from the central yet\n");
 	(void)tly_json_bool(tly_json_get(root, "central_certified"), "status",
 	    &certified);
 	if (cli_jstr(root, "central") != NULL)

@@ -374,8 +374,8 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	struct tly_buf		 b64 = TLY_BUF_INIT(2 * TLY_MSG_MAX);
 	uint64_t		 counts[TLY_DSTATE_N], records[TLY_DSTATE_N];
 	uint64_t		 relayed[TLY_DSTATE_N], frozen;
-	uint64_t		 photos, photos_sent;
-	int			 r;
+	uint64_t		 photos, photos_sent, rev_serial, revoked_at;
+	int			 r, revoked;
 
 	memset(&st, 0, sizeof(st));
 	st.last_contact = st.next_attempt = st.since = st.last_proven = -1;
@@ -411,6 +411,14 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	else
 		tly_jw_null(&w);
 	tly_buf_free(&b64);
+	tly_dtrust_status(d, &rev_serial, &revoked, &revoked_at);
+	tly_jw_key(&w, "revocations");		/* PROTOCOL.md 9.7 */
+	tly_jw_uint(&w, rev_serial);
+	tly_jw_key(&w, "certificate_revoked");
+	if (revoked)
+		tly_jw_uint(&w, revoked_at);
+	else
+		tly_jw_null(&w);
 	tly_jw_key(&w, "election");
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "id");

@@ -8,6 +8,7 @@
  * count (PROTOCOL.md 9.3).
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,9 @@ tly_dkeys_load(struct tallyd *d)
 {
 	int	r;
 
+	if (pthread_mutex_init(&d->trust_mu, NULL) != 0)
+		return tly_fail(TLY_E_NOMEM, "cannot create a mutex");
+	d->trust_mu_init = 1;
 	if ((r = keys_device(d)) != TLY_OK)
 		return r;
 	memcpy(d->device, tly_key_public(d->key), TLY_PK_LEN);
@@ -203,6 +207,11 @@ tly_dkeys_free(struct tallyd *d)
 	tly_buf_free(&d->cert_msg);
 	tly_trust_destroy(d->trust);
 	d->trust = NULL;
+	tly_revocations_free(d->revocations);
+	d->revocations = NULL;
+	if (d->trust_mu_init)
+		pthread_mutex_destroy(&d->trust_mu);
+	d->trust_mu_init = 0;
 	tly_key_free(d->key);
 	d->key = NULL;
 }
@@ -228,10 +237,15 @@ tly_dkeys_receipt(const struct tallyd *d, const uint8_t *m, size_t len,
 			    d->conf.central_cert : d->conf.central_key);
 		return r;
 	}
-	if (d->trust != NULL && d->conf.central_cert != NULL &&
-	    (r = tly_trust_check_central(d->trust, d->central_pk,
-	    rc->stored)) != TLY_OK)
-		return tly_fail(TLY_E_RECEIPT, "receipt from a central not "
-		    "certified at its time: %s", tly_errdetail());
+	if (d->trust != NULL && d->conf.central_cert != NULL) {
+		/* trustsync.c may take a revocation meanwhile. */
+		pthread_mutex_lock((pthread_mutex_t *)&d->trust_mu);
+		r = tly_trust_check_central(d->trust, d->central_pk,
+		    rc->stored);
+		pthread_mutex_unlock((pthread_mutex_t *)&d->trust_mu);
+		if (r != TLY_OK)
+			return tly_fail(TLY_E_RECEIPT, "receipt from a central "
+			    "not certified at its time: %s", tly_errdetail());
+	}
 	return TLY_OK;
 }

@@ -127,6 +127,8 @@ open_store(struct tallyd *d)
 		tly_log_warn("the election definition changed (was %s)", held);
 	if (r == TLY_E_NOTFOUND || (r == TLY_OK && strcmp(held, hex) != 0))
 		r = tly_dstore_meta_set(d->store, "election", hex);
+	if (r == TLY_OK)
+		r = tly_dtrust_load(d);		/* kept by earlier syncs */
 	return r;
 }
 

@@ -104,9 +104,19 @@ static const char schema_v5[] =
 	"CREATE TABLE photos (hash BLOB PRIMARY KEY, data BLOB NOT NULL,"
 	" added INTEGER NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0);";
 
+/*
+ * Schema version 6: the authority's objects fetched from the central,
+ * verified (PROTOCOL.md 9.7): the newest revocation list and the
+ * central's certificates (store_trust.c).
+ */
+static const char schema_v6[] =
+	"CREATE TABLE trust (id BLOB PRIMARY KEY, kind TEXT NOT NULL,"
+	" serial INTEGER NOT NULL, bytes BLOB NOT NULL,"
+	" received INTEGER NOT NULL);";
+
 /* Migrations: migrations[v] brings the schema from version v to v + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
-	schema_v4, schema_v5 };
+	schema_v4, schema_v5, schema_v6 };
 
 static const char *const state_names[TLY_DSTATE_N] = { "sealed", "sent",
 	"acknowledged", "rejected" };

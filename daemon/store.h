@@ -8,7 +8,7 @@
  * write has committed it to disk.  One connection is shared by every thread and
  * guarded by a mutex inside the store; each function is atomic.
  *
- * Tables (schema version 5, PRAGMA user_version):
+ * Tables (schema version 6, PRAGMA user_version):
  *   batches  the device's own signed batches, by seq; their bytes are
  *            never updated or deleted (triggers enforce it); version 3
  *            adds the idempotency key of the request that sealed each
@@ -20,6 +20,9 @@
  *   photos   (version 5) the images of signed paper records, by their
  *            BLAKE2b-256 (the record's "photo"), each at most
  *            TLY_DSTORE_PHOTO_MAX bytes (store_photo.c)
+ *   trust    (version 6) the authority's objects fetched from the
+ *            central and verified: the newest revocation list and the
+ *            central's certificates (store_trust.c, PROTOCOL.md 9.7)
  *   meta     key/value settings (device key id, election hash) and the
  *            syncer's counters (last contact, bytes on the wire)
  */
@@ -32,7 +35,7 @@
 #include "common/buf.h"
 #include "crypto/crypto.h"
 
-#define TLY_DSTORE_VERSION	5	/* schema version this code writes */
+#define TLY_DSTORE_VERSION	6	/* schema version this code writes */
 #define TLY_DSTORE_PHOTO_MAX	(1024UL * 1024)	/* bytes of one photo */
 
 /* Delivery state of a batch (own or relayed). */
@@ -336,5 +339,33 @@ int	tly_dstore_photo_get(struct tly_dstore *s,
 /* Note that the central holds photo hash whole. */
 int	tly_dstore_photo_uploaded(struct tly_dstore *s,
 	    const uint8_t hash[TLY_HASH_LEN]);
+
+/* ---- Trust objects from the central (store_trust.c) --------------------- */
+
+/* Kinds of kept trust object. */
+enum tly_dtrust_kind {
+	TLY_DTRUST_REVOCATIONS = 0,	/* a revocation list: only the newest
+					   (highest serial) is kept */
+	TLY_DTRUST_CENTRAL_CERT = 1	/* a central certificate */
+};
+
+/*
+ * Keep the verified trust object m[0..len) (id its BLAKE2b-256, serial
+ * its serial) received at time received, and commit.  A revocation list
+ * replaces every kept list of a lower serial and is not kept when one of
+ * a serial as high is held (*added 0); an object held already is not
+ * kept twice (*added 0).
+ */
+int	tly_dstore_trust_put(struct tly_dstore *s, enum tly_dtrust_kind kind,
+	    const uint8_t id[TLY_HASH_LEN], uint64_t serial, const uint8_t *m,
+	    size_t len, uint64_t received, int *added);
+/*
+ * Call fn(arg, kind, m, len) for every kept object, revocation lists
+ * first, under the store's lock (fn must not call the store).  A nonzero
+ * return from fn stops the walk and is returned.
+ */
+int	tly_dstore_trust_each(struct tly_dstore *s,
+	    int (*fn)(void *arg, enum tly_dtrust_kind kind, const uint8_t *m,
+	    size_t len), void *arg);
 
 #endif /* TLY_DAEMON_STORE_H */

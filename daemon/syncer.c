@@ -279,6 +279,12 @@ sync_run(struct tly_dsync *s, struct tly_dsync_result *res,
 	pthread_mutex_unlock(&s->mu);
 	if (probe && sync_probe(s, res->error, sizeof(res->error)) != TLY_OK)
 		finished = 0;
+	if (s->run_contact) {	/* the authority's news (trustsync.c) */
+		struct tly_http_result	wire;
+
+		tly_dtrust_sync(s->d, &s->cancel, &wire);
+		tly_dsync_account(s, &wire, wire.status != 0);
+	}
 	/* Batches sealed meanwhile count as pending; they woke us again. */
 	if (tly_dstore_unacked(s->d->store, &res->pending) != TLY_OK &&
 	    finished) {

@@ -4,6 +4,8 @@
  *   config.c  the keyword table of tallyd.conf, into struct tly_dconf
  *   freeze.c  what the device knows of its own freeze (PROTOCOL.md 9.4)
  *   restore.c a restored key learns its head before it signs (9.5)
+ *   trustsync.c  the authority's objects fetched from the central on
+ *             sync, verified and kept (9.7); called by syncer.c
  *   keys.c    the device key (passphrase), its certificate, the central's
  *             key or certificate, and the receipt check (PROTOCOL.md 9.3)
  *   seal.c    checks records and seals them into batches; takes in
@@ -92,6 +94,7 @@ void	tly_dconf_finish(struct tly_dconf *c);		/* NULL-safe */
 struct tly_dsync;
 struct tly_trust;
 struct tly_cert;
+struct tly_revocations;
 
 /* Everything the handlers and the sync thread share. */
 struct tallyd {
@@ -107,6 +110,11 @@ struct tallyd {
 	int			 has_authority;	/* authority configured */
 	uint8_t			 authority[TLY_PK_LEN];	/* its key */
 	struct tly_trust	*trust;		/* authority's objects, or NULL */
+	pthread_mutex_t		 trust_mu;	/* guards trust and revocations
+						   (keys.c, trustsync.c) */
+	int			 trust_mu_init;	/* trust_mu is initialised */
+	struct tly_revocations	*revocations;	/* newest list taken from the
+						   central, or NULL */
 	struct tly_cert		*cert;		/* own certificate, or NULL */
 	struct tly_buf		 cert_msg;	/* its signed bytes */
 	struct tly_dstore	*store;		/* database */
@@ -177,6 +185,32 @@ int	tly_drestore_head(struct tallyd *d, const struct tly_json *head);
  * why nothing is signed and what to do.
  */
 int	tly_drestore_ensure(struct tallyd *d);
+
+/* ---- Trust objects from the central (trustsync.c) ------------------------ */
+
+struct tly_http_result;
+
+/*
+ * At start, after the store is open: take back the trust objects kept
+ * by earlier syncs into d->trust (nothing without an authority).
+ */
+int	tly_dtrust_load(struct tallyd *d);
+/*
+ * Ask the central for its trust objects (GET /v1/trust?for=device, with
+ * the ETag of the last answer taken), verify each under the authority
+ * key and keep the newest revocation list and the configured central's
+ * certificates (PROTOCOL.md 9.7).  Never fails the caller: problems are
+ * logged.  *wire gets the call's byte counts and status (0 when nothing
+ * was asked) for the caller's accounting.  cancel aborts the call.
+ */
+void	tly_dtrust_sync(struct tallyd *d, const volatile int *cancel,
+	    struct tly_http_result *wire);
+/*
+ * The serial of the revocation list held (0: none), and whether the
+ * device's own certificate is revoked in it (*revoked) from *revoked_at.
+ */
+void	tly_dtrust_status(struct tallyd *d, uint64_t *serial, int *revoked,
+	    uint64_t *revoked_at);
 
 /* ---- Sealing and relaying (seal.c) --------------------------------------- */
 
