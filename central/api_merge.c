@@ -12,10 +12,9 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "sync/api.h"
 
 #define SMALL_MAX	TLY_SMALL_RESP_MAX	/* body cap of the small answers */
-#define PENDING_LIST	1024		/* seqs in "pending" */
-#define RECEIPTS_LIST	256		/* receipts per answer */
 #define CONFLICTS_LIST	TLY_CONFLICTS_MAX	/* keys per answer */
 #define EVIDENCE_LIST	256		/* proofs per answer */
 #define FEED_DEFAULT	256		/* feed entries by default */
@@ -35,15 +34,13 @@ resp_fail(struct tly_http_resp *resp, const char *what, int err)
 	tly_http_resp_error(resp, 500, "internal", "the central failed");
 }
 
-/* Finish w over b and answer it (200), or answer the failure r. */
+/* Answer the whole answer w wrote over b (200), or the failure r. */
 static void
-resp_finish(struct tly_http_resp *resp, struct tly_jw *w, struct tly_buf *b,
+resp_send(struct tly_http_resp *resp, struct tly_jw *w, struct tly_buf *b,
     const char *what, int r)
 {
-	if (r == TLY_OK) {
-		tly_jw_obj_close(w);
+	if (r == TLY_OK)
 		r = tly_jw_finish(w);
-	}
 	if (r != TLY_OK) {
 		resp_fail(resp, what, r);
 		return;
@@ -53,6 +50,16 @@ resp_finish(struct tly_http_resp *resp, struct tly_jw *w, struct tly_buf *b,
 	tly_buf_init(b, b->max);	/* transferred */
 	resp->status = 200;
 	resp->content_type = "application/json";
+}
+
+/* Close the object open in w over b and answer it, or the failure r. */
+static void
+resp_finish(struct tly_http_resp *resp, struct tly_jw *w, struct tly_buf *b,
+    const char *what, int r)
+{
+	if (r == TLY_OK)
+		tly_jw_obj_close(w);
+	resp_send(resp, w, b, what, r);
 }
 
 /*
@@ -89,33 +96,13 @@ get_head(struct tly_central *c, const uint8_t *dev,
 {
 	struct tly_buf		b = TLY_BUF_INIT(SMALL_MAX);
 	struct tly_jw		w;
-	struct tly_cstore_dev	d;
+	struct tly_api_head	h;
 	int			r;
 
 	tly_jw_init(&w, &b);
-	tly_jw_obj_open(&w);
-	if ((r = tly_cstore_device(c->store, dev, &d)) == TLY_OK) {
-		tly_jw_key(&w, "device");
-		tly_jw_hex(&w, dev, TLY_PK_LEN);
-		tly_jw_key(&w, "head");
-		tly_jw_uint(&w, d.head);
-		tly_jw_key(&w, "batch");
-		if (d.head > 0)
-			tly_jw_hex(&w, d.head_id, TLY_HASH_LEN);
-		else
-			tly_jw_null(&w);
-		tly_jw_key(&w, "applied");
-		tly_jw_uint(&w, d.applied);
-		tly_jw_key(&w, "pending");
-		r = tly_cstore_pending_json(c->store, dev, d.head,
-		    PENDING_LIST, &w);
-		tly_jw_key(&w, "frozen");
-		if (d.frozen > 0)
-			tly_jw_uint(&w, d.frozen);
-		else
-			tly_jw_null(&w);
-	}
-	resp_finish(resp, &w, &b, "device head", r);
+	if ((r = tly_cstore_device_head(c->store, dev, &h)) == TLY_OK)
+		r = tly_api_head_write(&w, &h);
+	resp_send(resp, &w, &b, "device head", r);
 	tly_buf_free(&b);
 }
 
@@ -124,19 +111,19 @@ static void
 get_receipts(struct tly_central *c, const uint8_t *dev,
     const struct tly_http_req *req, struct tly_http_resp *resp)
 {
-	struct tly_buf	b = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
-	struct tly_jw	w;
-	uint64_t	from;
-	int		r;
+	struct tly_buf		b = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
+	struct tly_jw		w;
+	struct tly_api_receipts	page;
+	uint64_t		from;
+	int			r;
 
 	if (query_uint(req, resp, "from", 1, &from) != 0)
 		return;
 	tly_jw_init(&w, &b);
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "device");
-	tly_jw_hex(&w, dev, TLY_PK_LEN);
-	r = tly_cstore_receipts_json(c->store, dev, from, RECEIPTS_LIST, &w);
-	resp_finish(resp, &w, &b, "receipts", r);
+	if ((r = tly_cstore_receipts(c->store, dev, from, &page)) == TLY_OK)
+		r = tly_api_receipts_write(&w, &page);
+	resp_send(resp, &w, &b, "receipts", r);
+	tly_api_receipts_finish(&page);
 	tly_buf_free(&b);
 }
 

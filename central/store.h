@@ -155,22 +155,26 @@ int	tly_cstore_head(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
 	    uint64_t *head, uint8_t id[TLY_HASH_LEN]);
 
 /*
- * Append to w the "pending" array of 8.2: held seqs above head,
- * ascending, at most max of them.
+ * The answer of 8.2 for device into *h: its state, as
+ * tly_cstore_device(), and up to TLY_API_PENDING_MAX held seqs above
+ * its head, ascending.  Reader connection; not inside a transaction.
  */
-struct tly_jw;
-int	tly_cstore_pending_json(struct tly_cstore *s,
-	    const uint8_t device[TLY_PK_LEN], uint64_t head, size_t max,
-	    struct tly_jw *w);
+struct tly_api_head;
+int	tly_cstore_device_head(struct tly_cstore *s,
+	    const uint8_t device[TLY_PK_LEN], struct tly_api_head *h);
 
 /*
- * Append to w the members "receipts" and "next" of 8.2.1 for the
- * device's batches with seq >= from, at most max receipts.
+ * The answer of 8.2.1 into *p (initialised here; release with
+ * tly_api_receipts_finish() whatever the result): the device's receipts
+ * with seq >= from, at most TLY_API_RECEIPTS_PAGE and then the rest of
+ * the last seq, and the seq to ask next (0: none).
  */
-int	tly_cstore_receipts_json(struct tly_cstore *s,
-	    const uint8_t device[TLY_PK_LEN], uint64_t from, size_t max,
-	    struct tly_jw *w);
+struct tly_api_receipts;
+int	tly_cstore_receipts(struct tly_cstore *s,
+	    const uint8_t device[TLY_PK_LEN], uint64_t from,
+	    struct tly_api_receipts *p);
 
+struct tly_jw;
 /*
  * Append to w the members "after", "next", "more" and "entries" of the
  * audit feed (8.7): held batches at feed positions > after, at most max

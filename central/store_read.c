@@ -12,6 +12,7 @@
 #include "central/storeInt.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "sync/api.h"
 
 /* The applied records and their supersede edges (store_heads.c). */
 #define APPLIED_JOIN \
@@ -102,26 +103,36 @@ tly_cstore_head(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
 }
 
 int
-tly_cstore_pending_json(struct tly_cstore *s,
-    const uint8_t device[TLY_PK_LEN], uint64_t head, size_t max,
-    struct tly_jw *w)
+tly_cstore_device_head(struct tly_cstore *s,
+    const uint8_t device[TLY_PK_LEN], struct tly_api_head *h)
 {
-	sqlite3_stmt	*st = s->rs[R_PENDING];
-	int		 rc, r;
+	sqlite3_stmt		*st = s->rs[R_PENDING];
+	struct tly_cstore_dev	 d;
+	int			 rc, r;
 
+	memset(h, 0, sizeof(*h));
+	memcpy(h->device, device, TLY_PK_LEN);
+	if ((r = tly_cstore_device(s, device, &d)) != TLY_OK)
+		return r;
+	h->head = d.head;
+	h->has_batch = d.head > 0;
+	memcpy(h->batch, d.head_id, TLY_HASH_LEN);
+	h->applied = d.applied;
+	h->has_frozen = 1;
+	h->frozen = d.frozen;
 	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
 		return r;
 	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_u64(st, 2, head) != SQLITE_OK ||
-	    tly_cstore_bind_u64(st, 3, max) != SQLITE_OK) {
+	    tly_cstore_bind_u64(st, 2, d.head) != SQLITE_OK ||
+	    tly_cstore_bind_u64(st, 3, TLY_API_PENDING_MAX) != SQLITE_OK) {
 		r = tly_cstore_db_fail(s->r, "bind");
 		goto out;
 	}
-	tly_jw_arr_open(w);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		tly_jw_uint(w, tly_cstore_col_u64(st, 0));
-	tly_jw_arr_close(w);
-	r = rc == SQLITE_DONE ? w->err : tly_cstore_db_fail(s->r, "pending");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    h->npending < TLY_API_PENDING_MAX)
+		h->pending[h->npending++] = tly_cstore_col_u64(st, 0);
+	r = rc == SQLITE_DONE || rc == SQLITE_ROW ? TLY_OK :
+	    tly_cstore_db_fail(s->r, "pending");
  out:
 	tly_cstore_st_done(st);
 	pthread_mutex_unlock(&s->rlock);
@@ -151,15 +162,15 @@ jw_hexcol(struct tly_jw *w, sqlite3_stmt *st, int i)
 }
 
 int
-tly_cstore_receipts_json(struct tly_cstore *s,
-    const uint8_t device[TLY_PK_LEN], uint64_t from, size_t max,
-    struct tly_jw *w)
+tly_cstore_receipts(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
+    uint64_t from, struct tly_api_receipts *p)
 {
 	sqlite3_stmt	*st = s->rs[R_RECEIPTS];
-	uint64_t	 seq, last = 0, next = 0;
-	size_t		 n = 0;
-	int		 rc, r = TLY_OK;
+	uint64_t	 seq, last = 0;
+	uint8_t		 id[TLY_HASH_LEN];
+	int		 rc, r;
 
+	tly_api_receipts_init(p, device);
 	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
 		return r;
 	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK ||
@@ -167,38 +178,25 @@ tly_cstore_receipts_json(struct tly_cstore *s,
 		r = tly_cstore_db_fail(s->r, "bind");
 		goto out;
 	}
-	tly_jw_key(w, "receipts");
-	tly_jw_arr_open(w);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		seq = tly_cstore_col_u64(st, 0);
-		/* Stop at a seq boundary once max are written. */
-		if (n >= max && seq != last) {
-			next = seq;
+		/* Stop at a seq boundary once a page is full. */
+		if (p->n >= TLY_API_RECEIPTS_PAGE && seq != last) {
+			p->next = seq;
 			break;
 		}
-		tly_jw_obj_open(w);
-		tly_jw_key(w, "seq");
-		tly_jw_uint(w, seq);
-		tly_jw_key(w, "batch");
-		jw_hexcol(w, st, 1);
-		tly_jw_key(w, "receipt");
-		if ((r = jw_b64(w, st, 2)) != TLY_OK)
+		if (tly_cstore_col_id(st, 1, id) != 0) {
+			r = tly_fail(TLY_E_DB, "receipts: batch id");
 			goto out;
-		tly_jw_obj_close(w);
+		}
+		if ((r = tly_api_receipts_add(p, seq, id,
+		    sqlite3_column_blob(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2))) != TLY_OK)
+			goto out;
 		last = seq;
-		n++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = tly_cstore_db_fail(s->r, "receipts");
-		goto out;
-	}
-	tly_jw_arr_close(w);
-	tly_jw_key(w, "next");
-	if (next > 0)
-		tly_jw_uint(w, next);
-	else
-		tly_jw_null(w);
-	r = w->err;
  out:
 	tly_cstore_st_done(st);
 	pthread_mutex_unlock(&s->rlock);

@@ -387,45 +387,62 @@ sync_get(struct tly_dsync *s, const char *path, struct tly_json **rootp,
  */
 static int
 resume_receipt(struct tly_dsync *s, enum tly_dkind kind,
-    const uint8_t key[TLY_PK_LEN], const struct tly_json *el,
+    const uint8_t key[TLY_PK_LEN], const struct tly_api_held *e,
     uint64_t *seqp, struct tly_dsync_pass *p)
 {
-	struct tly_buf		 rb = TLY_BUF_INIT(SYNC_RECEIPT_MAX);
 	struct tly_receipt	 rc;
 	struct tly_dstore_found	 f;
-	const char		*str;
-	int			 ok = 0;
 
-	if ((str = tly_json_string(tly_json_get(el, "receipt"))) == NULL ||
-	    tly_b64_decode(str, strlen(str), &rb) != TLY_OK ||
-	    tly_dkeys_receipt(s->d, rb.p, rb.len, &rc) != TLY_OK ||
-	    memcmp(rc.device, key, TLY_PK_LEN) != 0) {
+	if (tly_dkeys_receipt(s->d, e->receipt, e->receipt_len, &rc) !=
+	    TLY_OK || memcmp(rc.device, key, TLY_PK_LEN) != 0) {
 		tly_log_warn("sync: a receipt in the central's list does not "
 		    "verify under its key for this device; ignored");
-		if (rb.len > 0)
+		if (e->receipt_len > 0)
 			pass_error(p, tly_errdetail());
-		goto out;
+		return 0;
 	}
 	/* Another batch of that seq (not held here) is none of ours. */
 	if (tly_dstore_find(s->d->store, kind, rc.batch, &f) != TLY_OK ||
 	    f.seq != rc.seq ||
 	    (kind == TLY_DKIND_RELAY && memcmp(f.device, key, TLY_PK_LEN) != 0))
-		goto out;
+		return 0;
 	*seqp = rc.seq;
-	ok = 1;
 	if (f.state == TLY_DSTATE_ACKED)
-		goto out;
-	if (tly_dstore_ack(s->d->store, kind, rc.batch, rb.p, rb.len,
-	    (uint64_t)tly_dsync_wall_now()) != TLY_OK) {
+		return 1;
+	if (tly_dstore_ack(s->d->store, kind, rc.batch, e->receipt,
+	    e->receipt_len, (uint64_t)tly_dsync_wall_now()) != TLY_OK) {
 		pass_error(p, tly_errdetail());
-		ok = 0;
-		goto out;
+		return 0;
 	}
 	p->acked++;
 	tly_dsync_acked_records(s, f.nrecords);
- out:
-	tly_buf_free(&rb);
-	return ok;
+	return 1;
+}
+
+/*
+ * GET path, a device's head (8.2) into *h or a page of its receipts
+ * (8.2.1) into *page, whichever is not NULL (a page is released by the
+ * caller whatever the result).  TLY_OK; TLY_E_NET when the run should
+ * stop; TLY_E_NOTFOUND when there is no usable answer.
+ */
+static int
+resume_get(struct tly_dsync *s, const char *path, struct tly_api_head *h,
+    struct tly_api_receipts *page, struct tly_dsync_pass *p)
+{
+	struct tly_json	*root = NULL;
+	int		 r;
+
+	if (page != NULL)
+		tly_api_receipts_init(page, NULL);
+	if ((r = sync_get(s, path, &root, p)) == TLY_OK &&
+	    (h != NULL ? tly_api_head_read(root, h) :
+	    tly_api_receipts_read(root, page)) != TLY_OK) {
+		tly_log_warn("sync: GET %s: %s; going on without it", path,
+		    tly_errdetail());
+		r = TLY_E_NOTFOUND;
+	}
+	tly_json_free(root);
+	return r;
 }
 
 /*
@@ -437,57 +454,52 @@ static int
 resume_device(struct tly_dsync *s, const struct tly_dstore_dev *dv,
     struct tly_dsync_pass *p)
 {
-	struct tly_json		*root = NULL;
-	const struct tly_json	*list, *el, *next;
+	struct tly_api_head	 h;
+	struct tly_api_receipts	 page;
 	const uint8_t		*key = dv->kind == TLY_DKIND_OWN ?
 				    s->d->device : dv->device;
 	char			 hex[TLY_HEX_PK], path[256];
-	uint64_t		 head = 0, from, nfrom = 0, seq, top;
-	unsigned		 page;
-	int			 r, held_above, more;
+	uint64_t		 head = 0, from, nfrom, seq, top;
+	size_t			 i;
+	unsigned		 pageno;
+	int			 r, held_above = 0, more;
 
 	tly_hex(key, TLY_PK_LEN, hex);
 	snprintf(path, sizeof(path), "/v1/devices/%s/head", hex);
-	if ((r = sync_get(s, path, &root, p)) == TLY_E_NET)
+	if ((r = resume_get(s, path, &h, NULL, p)) == TLY_E_NET)
 		return r;
-	if (r == TLY_OK && tly_json_get_int(root, "head", "head", &head) !=
-	    TLY_OK)
-		head = 0;
-	/* Batches held above a gap are listed in "pending" (8.2). */
-	if (r == TLY_OK && dv->kind == TLY_DKIND_OWN)
-		tly_dfreeze_head(s->d, root);
-	list = r == TLY_OK ? tly_json_get(root, "pending") : NULL;
-	held_above = tly_json_is_array(list) && tly_json_count(list) > 0;
-	tly_json_free(root);
-	root = NULL;
+	if (r == TLY_OK) {
+		head = h.head;
+		/* Batches held above a gap are listed in "pending" (8.2). */
+		held_above = h.npending > 0;
+		if (dv->kind == TLY_DKIND_OWN)
+			tly_dfreeze_head(s->d, &h);
+	}
 	/* Never sent and not held: the central lacks them all. */
 	if (dv->nsent == 0 && head < dv->min_seq && !held_above)
 		return TLY_OK;
-	for (from = dv->min_seq, page = 0; page < SYNC_PAGES_MAX &&
-	    from <= dv->max_seq; page++) {
+	for (from = dv->min_seq, pageno = 0; pageno < SYNC_PAGES_MAX &&
+	    from <= dv->max_seq; pageno++) {
 		snprintf(path, sizeof(path), "/v1/devices/%s/receipts?from=%"
 		    PRIu64, hex, from);
-		if ((r = sync_get(s, path, &root, p)) != TLY_OK)
+		if ((r = resume_get(s, path, NULL, &page, p)) != TLY_OK) {
+			tly_api_receipts_finish(&page);
 			return r == TLY_E_NET ? r : TLY_OK;
+		}
 		top = 0;
-		list = tly_json_get(root, "receipts");
-		if (tly_json_is_array(list))
-			for (el = tly_json_first(list); el != NULL;
-			    el = tly_json_next(el))
-				if (resume_receipt(s, dv->kind, key, el,
-				    &seq, p) && seq > top)
-					top = seq;
+		for (i = 0; i < page.n; i++)
+			if (resume_receipt(s, dv->kind, key, &page.e[i], &seq,
+			    p) && seq > top)
+				top = seq;
 		/* "next" pages on (8.2.1); without it, go on after top. */
-		next = tly_json_get(root, "next");
-		if (next == NULL) {
+		if (!page.has_next) {
 			more = top >= from;
 			nfrom = top + 1;
-		} else
-			more = !tly_json_is_null(next) &&
-			    tly_json_get_int(root, "receipts", "next",
-			    &nfrom) == TLY_OK && nfrom > from;
-		tly_json_free(root);
-		root = NULL;
+		} else {
+			nfrom = page.next;
+			more = nfrom > from;
+		}
+		tly_api_receipts_finish(&page);
 		if (!more)
 			break;
 		from = nfrom;

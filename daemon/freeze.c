@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "common/json.h"
 #include "common/log.h"
+#include "sync/api.h"
 #include "daemon/tallyd.h"
 
 #define FREEZE_KEY	"frozen"
@@ -67,19 +67,10 @@ tly_dfreeze_equivocation(struct tallyd *d, uint64_t seq)
 }
 
 void
-tly_dfreeze_head(struct tallyd *d, const struct tly_json *head)
+tly_dfreeze_head(struct tallyd *d, const struct tly_api_head *head)
 {
-	const struct tly_json	*f;
-	uint64_t		 seq;
-
-	if (!tly_json_is_object(head) || (f = tly_json_get(head,
-	    "frozen")) == NULL)
-		return;		/* an older central: nothing known */
-	if (tly_json_is_null(f))
-		freeze_set(d, 0);
-	else if (tly_json_get_int(head, "head", "frozen", &seq) == TLY_OK &&
-	    seq > 0)
-		freeze_set(d, seq);
+	if (head->has_frozen)	/* else an older central: nothing known */
+		freeze_set(d, head->frozen);
 }
 
 void

@@ -22,6 +22,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
+#include "sync/api.h"
 #include "sync/http.h"
 #include "daemon/tallyd.h"
 
@@ -48,43 +49,32 @@ tly_drestore_unknown(struct tallyd *d)
 }
 
 int
-tly_drestore_head(struct tallyd *d, const struct tly_json *head)
+tly_drestore_head(struct tallyd *d, const struct tly_api_head *head)
 {
 	static const char *const keys[] = { "chain", "chain_base" };
-	const struct tly_json	*pending, *b;
-	const char		*hex;
-	uint8_t			 id[TLY_HASH_LEN];
-	uint64_t		 seq;
-	char			 base[32 + TLY_HEX_HASH];
+	char			 base[32 + TLY_HEX_HASH], hex[TLY_HEX_HASH];
 	const char		*vals[2];
 
 	if (!tly_drestore_unknown(d))
 		return TLY_OK;
-	if (!tly_json_is_object(head) ||
-	    tly_json_get_int(head, "head", "head", &seq) != TLY_OK)
-		return tly_fail(TLY_E_HTTP, "the central's head answer has no "
-		    "head");
-	pending = tly_json_get(head, "pending");
-	if (tly_json_is_array(pending) && tly_json_count(pending) > 0)
+	if (head->npending > 0)
 		return tly_fail(TLY_E_SEQ_CONFLICT, "the central holds "
 		    "batches of this key above a gap (after seq %" PRIu64 "): "
-		    "continuing here would fork its chain", seq);
+		    "continuing here would fork its chain", head->head);
 	vals[0] = "known";
 	vals[1] = "";
-	if (seq > 0) {
-		b = tly_json_get(head, "batch");
-		if ((hex = tly_json_string(b)) == NULL ||
-		    strlen(hex) != 2 * TLY_HASH_LEN ||
-		    tly_unhex(hex, strlen(hex), id, TLY_HASH_LEN) != TLY_OK)
+	if (head->head > 0) {
+		if (!head->has_batch)
 			return tly_fail(TLY_E_HTTP, "the central's head answer "
-			    "has no batch id for seq %" PRIu64, seq);
-		snprintf(base, sizeof(base), "%" PRIu64 " %s", seq, hex);
+			    "has no batch id for seq %" PRIu64, head->head);
+		snprintf(base, sizeof(base), "%" PRIu64 " %s", head->head,
+		    tly_hex(head->batch, TLY_HASH_LEN, hex));
 		vals[1] = base;
 	}
 	if (tly_dstore_meta_set_n(d->store, keys, vals, 2) != TLY_OK)
 		return TLY_E_DB;
 	tly_log_info("learned this key's head from the central: seq %" PRIu64
-	    "; the next batch is seq %" PRIu64, seq, seq + 1);
+	    "; the next batch is seq %" PRIu64, head->head, head->head + 1);
 	return TLY_OK;
 }
 
@@ -94,6 +84,7 @@ tly_drestore_ensure(struct tallyd *d)
 	struct tly_http_call	 call;
 	struct tly_http_result	 res;
 	struct tly_json		*root = NULL;
+	struct tly_api_head	 head;
 	char			 url[1200], hex[TLY_HEX_PK];
 	int			 r;
 
@@ -125,11 +116,12 @@ tly_drestore_ensure(struct tallyd *d)
 		    "answered HTTP %ld, not its JSON", res.status);
 		r = TLY_E_HTTP;
 	}
-	if (r == TLY_OK) {
-		tly_dfreeze_head(d, root);
-		r = tly_drestore_head(d, root);
-		snprintf(res.error, sizeof(res.error), "%s", tly_errdetail());
+	if (r == TLY_OK && (r = tly_api_head_read(root, &head)) == TLY_OK) {
+		tly_dfreeze_head(d, &head);
+		r = tly_drestore_head(d, &head);
 	}
+	if (r != TLY_OK && res.error[0] == '\0')
+		snprintf(res.error, sizeof(res.error), "%s", tly_errdetail());
  out:
 	tly_json_free(root);
 	tly_http_result_free(&res);

@@ -33,6 +33,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "sync/api.h"
 #include "sync/http.h"
 #include "sync/link.h"
 #include "daemon/tallyd.h"
@@ -166,6 +167,7 @@ sync_probe(struct tly_dsync *s, char *err, size_t errlen)
 	struct tly_http_call	 call;
 	struct tly_http_result	 res;
 	struct tly_json		*root = NULL;
+	struct tly_api_head	 head;
 	char			 url[1200], hex[TLY_HEX_PK];
 	int			 r;
 
@@ -190,13 +192,13 @@ sync_probe(struct tly_dsync *s, char *err, size_t errlen)
 	else if (r != TLY_OK || res.status != 200 ||
 	    strncasecmp(res.content_type, "application/json", 16) != 0 ||
 	    tly_json_parse(res.body.p, res.body.len, &root) != TLY_OK ||
-	    !tly_json_is_object(root)) {
+	    tly_api_head_read(root, &head) != TLY_OK) {
 		snprintf(err, errlen, "the central's address answered, but "
 		    "not with the central's JSON (HTTP %ld)", res.status);
 		r = TLY_E_NET;
 	} else {
-		tly_dfreeze_head(s->d, root);
-		if (tly_drestore_head(s->d, root) != TLY_OK)
+		tly_dfreeze_head(s->d, &head);
+		if (tly_drestore_head(s->d, &head) != TLY_OK)
 			tly_log_warn("sync: %s", tly_errdetail());
 	}
 	tly_json_free(root);

@@ -157,10 +157,11 @@ int	tly_dfreeze_get(struct tallyd *d, uint64_t *seqp);
 void	tly_dfreeze_equivocation(struct tallyd *d, uint64_t seq);
 /*
  * Take the freeze state from head, the central's answer to GET
- * /v1/devices/{own key}/head (8.2): `frozen` set or null.  Nothing is
- * changed when head has no `frozen` member.
+ * /v1/devices/{own key}/head (8.2, sync/api.h): `frozen` set or null.
+ * Nothing is changed when head has no `frozen` member.
  */
-void	tly_dfreeze_head(struct tallyd *d, const struct tly_json *head);
+struct tly_api_head;
+void	tly_dfreeze_head(struct tallyd *d, const struct tly_api_head *head);
 /* The freeze at seq in a clerk's words, "frozen: ...", into out. */
 void	tly_dfreeze_words(uint64_t seq, char *out, size_t outlen);
 
@@ -178,7 +179,7 @@ int	tly_drestore_unknown(struct tallyd *d);
  * /v1/devices/{own key}/head, when it is unknown: it becomes the chain
  * base.  TLY_OK (also when already known), else why not.
  */
-int	tly_drestore_head(struct tallyd *d, const struct tly_json *head);
+int	tly_drestore_head(struct tallyd *d, const struct tly_api_head *head);
 /*
  * Before signing: TLY_OK when the head is known or could be learned
  * from the central now; else TLY_E_SEQ_CONFLICT with a detail saying

@@ -1,7 +1,8 @@
 /*
- * api.h: the messages of the HTTP API (PROTOCOL.md 8.1 and 9): the
- * per-entry results of POST /v1/batches and of the daemon's
- * POST /v1/bundle, and the check that a receipt belongs to a batch.
+ * api.h: the messages of the HTTP API (PROTOCOL.md 8.1, 8.2, 8.2.1 and
+ * 9): the per-entry results of POST /v1/batches and of the daemon's
+ * POST /v1/bundle, a device's head, a page of its receipts, and the
+ * check that a receipt belongs to a batch.
  * One writer and one reader per message: the servers write with it, the
  * clients and the tests' fake central read with it.  The error object
  * {"code","message"} is common/httpd.h's (tly_http_jw_error()).
@@ -14,6 +15,7 @@
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/limits.h"
 #include "crypto/crypto.h"
 #include "sync/wire.h"
 
@@ -92,5 +94,104 @@ int		 tly_api_result_read(const struct tly_json *el,
 int		 tly_api_receipt_match(const struct tly_receipt *rc,
 		    const uint8_t device[TLY_PK_LEN], uint64_t seq,
 		    const uint8_t id[TLY_HASH_LEN]);
+
+/* ---- GET /v1/devices/{key}/head (PROTOCOL.md 8.2) ---------------------- */
+
+#define TLY_API_PENDING_MAX	1024	/* 8.2: seqs in a head's "pending" */
+
+/* A device's head at the central: the whole answer of 8.2. */
+struct tly_api_head {
+	uint8_t		device[TLY_PK_LEN];	/* the device key */
+	uint64_t	head;		/* highest seq held with no gap below */
+	int		has_batch;	/* batch is set (else null) */
+	uint8_t		batch[TLY_HASH_LEN];	/* id of the batch at head */
+	uint64_t	applied;	/* length of the applied chain */
+	size_t		npending;	/* entries of pending */
+	uint64_t	pending[TLY_API_PENDING_MAX];	/* seqs held above
+					   head, ascending */
+	int		has_frozen;	/* the answer has "frozen" (written
+					   always; an older central had none) */
+	uint64_t	frozen;		/* the freeze seq, 0: not frozen */
+};
+
+/*
+ * Write h as the answer of 8.2: one whole object (has_frozen is not
+ * looked at: frozen is written, null when 0).  Returns TLY_OK, or
+ * TLY_E_NOMEM/TLY_E_TOO_LARGE (also kept in w); TLY_E_INVAL when
+ * npending is over TLY_API_PENDING_MAX.
+ */
+int		 tly_api_head_write(struct tly_jw *w,
+		    const struct tly_api_head *h);
+
+/*
+ * Read the answer of 8.2 from root into *h (cleared first).  Every
+ * member is required but "frozen" (has_frozen tells); "batch" is hex or
+ * null; "pending" holds at most TLY_API_PENDING_MAX seqs above head, in
+ * ascending order.  Returns TLY_OK, or TLY_E_HTTP (detail set).
+ */
+int		 tly_api_head_read(const struct tly_json *root,
+		    struct tly_api_head *h);
+
+/* ---- GET /v1/devices/{key}/receipts?from=N (PROTOCOL.md 8.2.1) ---------- */
+
+#define TLY_API_RECEIPTS_PAGE	256	/* 8.2.1: receipts before a page
+					   ends at the next seq boundary */
+/* Entries of one page at most: the page, then the rest of its last seq. */
+#define TLY_API_RECEIPTS_MAX	(TLY_API_RECEIPTS_PAGE + TLY_SAME_SEQ_MAX)
+
+/* One stored receipt of a page. */
+struct tly_api_held {
+	uint64_t	 seq;		/* the batch's seq */
+	uint8_t		 batch[TLY_HASH_LEN];	/* the batch id */
+	uint8_t		*receipt;	/* the receipt's exact bytes, owned */
+	size_t		 receipt_len;
+};
+
+/* A page of a device's receipts: the whole answer of 8.2.1. */
+struct tly_api_receipts {
+	uint8_t			 device[TLY_PK_LEN];	/* the device key */
+	struct tly_api_held	*e;	/* n entries, owned */
+	size_t			 n;
+	size_t			 alloc;	/* entries allocated */
+	int			 has_next;	/* the answer has "next"
+					   (written always; an older central
+					   had none) */
+	uint64_t		 next;	/* seq to ask from next, 0: null */
+};
+
+/* Start an empty page of device's receipts in caller storage. */
+void		 tly_api_receipts_init(struct tly_api_receipts *p,
+		    const uint8_t device[TLY_PK_LEN]);
+
+/* Release what p owns; p is empty again (NULL-safe). */
+void		 tly_api_receipts_finish(struct tly_api_receipts *p);
+
+/*
+ * Append a copy of one receipt.  Returns TLY_OK, TLY_E_NOMEM, or
+ * TLY_E_TOO_LARGE past TLY_API_RECEIPTS_MAX entries or for a receipt
+ * over TLY_RECEIPT_MAX bytes.
+ */
+int		 tly_api_receipts_add(struct tly_api_receipts *p, uint64_t seq,
+		    const uint8_t batch[TLY_HASH_LEN], const uint8_t *receipt,
+		    size_t len);
+
+/*
+ * Write p as the answer of 8.2.1: one whole object ("next" null when 0;
+ * has_next is not looked at).  Returns TLY_OK or TLY_E_NOMEM/
+ * TLY_E_TOO_LARGE (also kept in w).
+ */
+int		 tly_api_receipts_write(struct tly_jw *w,
+		    const struct tly_api_receipts *p);
+
+/*
+ * Read the answer of 8.2.1 from root into *p (initialised here; release
+ * with tly_api_receipts_finish() whatever the result).  "device" and
+ * "receipts" are required; every entry has a seq, a batch id in hex and
+ * a receipt in base64 of at most TLY_RECEIPT_MAX bytes (not verified
+ * here); "next" is an integer above 0, null, or absent (has_next).
+ * Returns TLY_OK, TLY_E_NOMEM, or TLY_E_HTTP (detail set).
+ */
+int		 tly_api_receipts_read(const struct tly_json *root,
+		    struct tly_api_receipts *p);
 
 #endif /* TLY_API_H */

@@ -1,7 +1,8 @@
 /*
  * fuzz_api.c: libFuzzer target for the readers of the HTTP API's
  * messages (sync/api.h): an upload answer's results, each element read
- * with its receipt decoded, and the error object (common/httpd.h).
+ * with its receipt decoded, a device's head (8.2), a page of receipts
+ * (8.2.1), and the error object (common/httpd.h).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tly_buf		 rb = TLY_BUF_INIT(65536);
 	struct tly_json		*root = NULL;
 	struct tly_api_result	 r;
+	struct tly_api_head	 h;
+	struct tly_api_receipts	 page;
 	const struct tly_json	*a, *el;
 	const char		*code, *msg;
 
@@ -28,6 +31,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((a = tly_api_results_get(root)) != NULL)
 		for (el = tly_json_first(a); el != NULL; el = tly_json_next(el))
 			(void)tly_api_result_read(el, &r, &rb);
+	(void)tly_api_head_read(root, &h);
+	(void)tly_api_receipts_read(root, &page);
+	tly_api_receipts_finish(&page);
 	tly_json_free(root);
 	tly_buf_free(&rb);
 	return 0;

@@ -149,18 +149,6 @@ fc_store(const struct tly_batch *b, const char **status)
 	return h;
 }
 
-/* Write a receipt as base64 under "receipt". */
-static inline void
-jw_receipt(struct tly_jw *w, const struct held *h)
-{
-	struct tly_buf	b64 = TLY_BUF_INIT(2048);
-
-	assert_int_equal(tly_b64_encode(h->receipt, h->rlen, &b64), TLY_OK);
-	tly_jw_key(w, "receipt");
-	tly_jw_strn(w, (const char *)b64.p, b64.len);
-	tly_buf_free(&b64);
-}
-
 /* POST /v1/batches of the fake central. */
 static inline void
 fc_post(const struct tly_http_req *req, struct tly_http_resp *resp)
@@ -229,13 +217,14 @@ fc_post(const struct tly_http_req *req, struct tly_http_resp *resp)
 static inline void
 fc_device(const struct tly_http_req *req, struct tly_http_resp *resp)
 {
-	const char	*rest = req->path + strlen("/v1/devices/");
-	const char	*from_s;
-	struct tly_jw	 w;
-	uint8_t		 dev[TLY_PK_LEN];
-	char		 hex[TLY_HEX_HASH];
-	uint64_t	 from, seq, head;
-	size_t		 i;
+	const char		*rest = req->path + strlen("/v1/devices/");
+	const char		*from_s;
+	struct tly_jw		 w;
+	struct tly_api_head	 h;
+	struct tly_api_receipts	 page;
+	uint8_t			 dev[TLY_PK_LEN];
+	uint64_t		 from, seq;
+	size_t			 i;
 
 	if (strlen(rest) < 2 * TLY_PK_LEN + 1 ||
 	    tly_unhex(rest, 2 * TLY_PK_LEN, dev, TLY_PK_LEN) != TLY_OK) {
@@ -244,58 +233,41 @@ fc_device(const struct tly_http_req *req, struct tly_http_resp *resp)
 	}
 	rest += 2 * TLY_PK_LEN;
 	tly_jw_init(&w, &resp->body);
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "device");
-	tly_jw_str(&w, tly_hex(dev, TLY_PK_LEN, hex));
 	pthread_mutex_lock(&C.mu);
 	if (strcmp(rest, "/head") == 0) {
-		tly_jw_key(&w, "head");
-		tly_jw_uint(&w, fc_head_of(dev));
-		tly_jw_key(&w, "batch");
-		tly_jw_null(&w);	/* the daemon does not need it */
-		tly_jw_key(&w, "pending");
-		tly_jw_arr_open(&w);
-		head = fc_head_of(dev);
-		for (seq = head + 2; seq < head + HELD_MAX; seq++)
+		memset(&h, 0, sizeof(h));
+		memcpy(h.device, dev, TLY_PK_LEN);
+		h.head = fc_head_of(dev);	/* batch null: not needed */
+		for (seq = h.head + 2; seq < h.head + HELD_MAX; seq++)
 			for (i = 0; i < C.n; i++)
 				if (C.h[i].seq == seq && memcmp(C.h[i].device,
 				    dev, TLY_PK_LEN) == 0) {
-					tly_jw_uint(&w, seq);
+					h.pending[h.npending++] = seq;
 					break;
 				}
-		tly_jw_arr_close(&w);
+		assert_int_equal(tly_api_head_write(&w, &h), TLY_OK);
 	} else if (strcmp(rest, "/receipts") == 0) {
 		C.receipt_gets++;
 		from_s = tly_http_req_query(req, "from");
 		from = from_s != NULL ? strtoull(from_s, NULL, 10) : 0;
-		tly_jw_key(&w, "receipts");
-		tly_jw_arr_open(&w);
+		tly_api_receipts_init(&page, dev);
 		/* In seq order: seqs are small, so look each one up. */
 		for (seq = from; seq < from + HELD_MAX; seq++)
-			for (i = 0; i < C.n; i++) {
-				if (C.h[i].seq != seq || memcmp(C.h[i].device,
-				    dev, TLY_PK_LEN) != 0)
-					continue;
-				tly_jw_obj_open(&w);
-				tly_jw_key(&w, "seq");
-				tly_jw_uint(&w, seq);
-				tly_jw_key(&w, "batch");
-				tly_jw_str(&w, tly_hex(C.h[i].id, TLY_HASH_LEN,
-				    hex));
-				jw_receipt(&w, &C.h[i]);
-				tly_jw_obj_close(&w);
-			}
-		tly_jw_arr_close(&w);
-		tly_jw_key(&w, "next");
-		tly_jw_null(&w);
+			for (i = 0; i < C.n; i++)
+				if (C.h[i].seq == seq && memcmp(C.h[i].device,
+				    dev, TLY_PK_LEN) == 0)
+					assert_int_equal(tly_api_receipts_add(
+					    &page, seq, C.h[i].id,
+					    C.h[i].receipt, C.h[i].rlen),
+					    TLY_OK);
+		assert_int_equal(tly_api_receipts_write(&w, &page), TLY_OK);
+		tly_api_receipts_finish(&page);
 	} else {
 		pthread_mutex_unlock(&C.mu);
-		tly_buf_reset(&resp->body);
 		tly_http_resp_error(resp, 404, "not_found", "no such path");
 		return;
 	}
 	pthread_mutex_unlock(&C.mu);
-	tly_jw_obj_close(&w);
 	assert_int_equal(tly_jw_finish(&w), TLY_OK);
 }
 

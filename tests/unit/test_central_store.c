@@ -19,6 +19,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "crypto/crypto.h"
+#include "sync/api.h"
 #include "sync/wire.h"
 
 static const uint8_t	election[TLY_HASH_LEN] = { 0xe1, 0xec };
@@ -375,8 +376,8 @@ test_pending_gap_fill(void **state)
 	struct fx	*f = *state;
 	struct tb	 b1, b2, b3, far;
 	struct tly_buf	 rc = TLY_BUF_INIT(TLY_MSG_MAX);
-	struct tly_buf	 out = TLY_BUF_INIT(1 << 16);
-	struct tly_jw	 w;
+	struct tly_api_head	 h;
+	struct tly_api_receipts	 page;
 	uint8_t		 wrong[TLY_HASH_LEN] = { 1 };
 
 	simple_batch(&b1, f->dev, 1, NULL, 100);
@@ -388,11 +389,11 @@ test_pending_gap_fill(void **state)
 	assert_int_equal(f->st, TLY_CSTORE_APPLIED);
 	assert_int_equal(dev_state(f, f->dev).head, 1);
 	assert_int_equal(dev_state(f, f->dev).applied, 1);
-	tly_jw_init(&w, &out);
-	assert_int_equal(tly_cstore_pending_json(f->s, tly_key_public(f->dev),
-	    1, 10, &w), TLY_OK);
-	assert_int_equal(tly_jw_finish(&w), TLY_OK);
-	assert_string_equal((const char *)out.p, "[3]");
+	assert_int_equal(tly_cstore_device_head(f->s, tly_key_public(f->dev),
+	    &h), TLY_OK);
+	assert_int_equal(h.head, 1);
+	assert_int_equal(h.npending, 1);
+	assert_int_equal(h.pending[0], 3);
 	assert_int_equal(submit(f, &b2, &rc), TLY_OK);
 	assert_int_equal(f->st, TLY_CSTORE_APPLIED);
 	assert_int_equal(dev_state(f, f->dev).applied, 3);
@@ -401,23 +402,19 @@ test_pending_gap_fill(void **state)
 	simple_batch(&far, f->central, TLY_CSTORE_AHEAD_MAX + 1, wrong, 100);
 	assert_int_equal(submit(f, &far, &rc), TLY_E_SEQ_GAP);
 	/* Receipts of seq >= 2 can be collected again. */
-	tly_buf_reset(&out);
-	tly_jw_init(&w, &out);
-	tly_jw_obj_open(&w);
-	assert_int_equal(tly_cstore_receipts_json(f->s, tly_key_public(f->dev),
-	    2, 256, &w), TLY_OK);
-	tly_jw_obj_close(&w);
-	assert_int_equal(tly_jw_finish(&w), TLY_OK);
-	assert_non_null(strstr((const char *)out.p, "\"seq\":2"));
-	assert_non_null(strstr((const char *)out.p, "\"seq\":3"));
-	assert_null(strstr((const char *)out.p, "\"seq\":1,"));
-	assert_non_null(strstr((const char *)out.p, "\"next\":null"));
+	assert_int_equal(tly_cstore_receipts(f->s, tly_key_public(f->dev), 2,
+	    &page), TLY_OK);
+	assert_int_equal(page.n, 2);
+	assert_int_equal(page.e[0].seq, 2);
+	assert_int_equal(page.e[1].seq, 3);
+	assert_memory_equal(page.e[0].batch, b2.b->id, TLY_HASH_LEN);
+	assert_int_equal(page.next, 0);
+	tly_api_receipts_finish(&page);
 	tb_free(&b1);
 	tb_free(&b2);
 	tb_free(&b3);
 	tb_free(&far);
 	tly_buf_free(&rc);
-	tly_buf_free(&out);
 }
 
 /* Data survives closing and reopening the file. */
