@@ -100,6 +100,7 @@ static const struct tly_route central_routes[] = {
 	{ "POST", "/v1/trust",				tly_central_post_trust },
 	{ "GET",  "/v1/photos/*",			tly_central_get_photo },
 	{ "PUT",  "/v1/photos/*",			tly_central_put_photo },
+	{ "GET",  "/v1/photos/*/image",			tly_central_get_photo_image },
 	{ "GET",  "/",					tly_central_get_dashboard },
 	{ "GET",  "/public",				tly_central_get_public },
 	{ "GET",  "/web/*",				tly_central_get_asset },

@@ -272,6 +272,9 @@ void	tly_central_get_metrics(void *arg, const struct tly_http_req *req,
 /* GET /v1/photos/{hash}: the bytes stored of a photo, and whether whole. */
 void	tly_central_get_photo(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* GET /v1/photos/{hash}/image: the bytes of a complete photo. */
+void	tly_central_get_photo_image(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 /* PUT /v1/photos/{hash}: the next bytes of a photo (Content-Range). */
 void	tly_central_put_photo(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);

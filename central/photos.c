@@ -96,6 +96,35 @@ tly_central_get_photo(void *arg, const struct tly_http_req *req,
 	photo_answer(resp, 200, hex, stored, complete);
 }
 
+void
+tly_central_get_photo_image(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	struct tly_central	*c = arg;
+	char			 hex[TLY_HEX_HASH];
+	uint8_t			 hash[TLY_HASH_LEN];
+	int			 r;
+
+	if (photo_name(rp, hex, hash, resp) != 0)
+		return;
+	tly_buf_free(&resp->body);
+	tly_buf_init(&resp->body, TLY_CPHOTO_MAX);
+	if ((r = tly_cphoto_read(c->conf.datadir, hex, &resp->body)) !=
+	    TLY_OK) {
+		tly_buf_reset(&resp->body);
+		if (r == TLY_E_NOTFOUND)
+			tly_http_resp_error(resp, 404, "not_found", "the "
+			    "photo is not held whole");
+		else
+			tly_http_resp_error(resp, 500, "internal", "%s",
+			    tly_errdetail());
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/octet-stream";
+	tly_central_etag(req, resp);
+}
+
 /* Parse "bytes A-B/T" into off, n = B - A + 1 and total. */
 static int
 photo_range(const char *v, uint64_t *off, uint64_t *n, uint64_t *total)

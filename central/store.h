@@ -291,6 +291,11 @@ int	tly_cstore_photo_named(struct tly_cstore *s, const char *hex,
 int	tly_cphoto_state(const char *dir, const char *hex, uint64_t *stored,
 	    int *complete);
 /*
+ * Read the whole photo hex (complete and checked) into out, which must
+ * be empty; TLY_E_NOTFOUND while it is not complete.
+ */
+int	tly_cphoto_read(const char *dir, const char *hex, struct tly_buf *out);
+/*
  * Append p[0..n), the bytes at off of a photo of total bytes whose
  * BLAKE2b-256 is hash, and make them durable.  TLY_E_INVAL (detail: the
  * next byte wanted) unless off is what is stored.  Sets *stored and

@@ -86,6 +86,22 @@ tly_cphoto_state(const char *dir, const char *hex, uint64_t *stored,
 	return TLY_OK;
 }
 
+int
+tly_cphoto_read(const char *dir, const char *hex, struct tly_buf *out)
+{
+	char		path[4096];
+	struct stat	sb;
+	int		r;
+
+	if ((r = photo_path(dir, hex, "", path, sizeof(path))) != TLY_OK)
+		return r;
+	if (stat(path, &sb) != 0)
+		return errno == ENOENT ? tly_fail(TLY_E_NOTFOUND, "no such "
+		    "photo") : tly_fail(TLY_E_IO, "%s: %s", path,
+		    strerror(errno));
+	return tly_buf_read_file(path, TLY_CPHOTO_MAX, out);
+}
+
 /* fsync the directory dir/photos. */
 static int
 photo_sync_dir(const char *dir)

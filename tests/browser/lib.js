@@ -122,18 +122,83 @@ function spawnReady(name, prog, args) {
 	});
 }
 
-// startCentral(name, extra): tally-central with the key T/keys/NAME.key
-// and the store T/NAME/data; resolves with { name, url, port, pub }.
-// extra: more configuration lines.
-async function startCentral(name, extra = []) {
+// tallyc(...args): the tally CLI without a daemon; its stdout.
+function tallyc(...args) {
+	return execFileSync(path.join(BIN, 'tally'), args,
+	    { encoding: 'utf8' });
+}
+
+// authority(name): an authority at T/NAME: its key pair NAME/auth.{key,pub}
+// and the signed definition NAME/election.sig, as the committee makes
+// them (tally authority init, tally election sign); { dir, key, pub,
+// sig, id } (id: the authority key id in hex).
+function authority(name) {
+	const dir = path.join(T, name);
+	fs.mkdirSync(path.join(dir, 'certs'), { recursive: true });
+	const base = path.join(dir, 'auth');
+	tallyc('authority', 'init', '-o', base);
+	const sig = path.join(dir, 'election.sig');
+	tallyc('election', 'sign', '--authority', base + '.key', '--out', sig,
+	    ELECTION);
+	const id = fs.readFileSync(base + '.pub', 'utf8').split(' ')[1].trim();
+	return { dir, key: base + '.key', pub: base + '.pub', sig, id };
+}
+
+// enroll(auth, name, areas, serial, extra): the device key of daemon NAME
+// (T/NAME/data/device.key, where tallyd looks) certified by auth for
+// areas (e.g. 'A01,A05' or '*') at every level, installed beside the key;
+// extra: more 'tally cert issue' options.  Returns the certificate's path
+// in the authority's certs/.
+function enroll(auth, name, areas, serial, extra = []) {
+	const data = path.join(T, name, 'data');
+	fs.mkdirSync(data, { recursive: true });
+	const key = path.join(data, 'device.key');
+	if (!fs.existsSync(key))
+		tallyc('enroll', 'request', '--key', key, '--name', name,
+		    '--no-qr');
+	const cert = path.join(auth.dir, 'certs', name + '.cert');
+	certIssue(auth, path.join(data, 'device.req'), areas, serial, cert,
+	    extra);
+	tallyc('enroll', 'install', '--key', key, '--authority', auth.pub,
+	    cert);
+	return cert;
+}
+
+// certIssue(auth, req, areas, serial, out, extra): a clerk certificate for
+// the request file req, for areas at every level, valid from 2020 until
+// 2099 unless extra says otherwise.
+function certIssue(auth, req, areas, serial, out, extra = []) {
+	tallyc('cert', 'issue', '--authority', auth.key, '--request', req,
+	    '--election', ELECTION, '--areas', areas, '--levels', '*',
+	    '--not-before', '2020-01-01', '--not-after', '2099-12-31',
+	    '--serial', String(serial), '--out', out, ...extra);
+	return out;
+}
+
+// startCentral(name, extra, auth): tally-central with the key
+// T/keys/NAME.key and the store T/NAME/data; resolves with { name, url,
+// port, pub, auth }.  extra: more configuration lines.  With auth (from
+// authority()) the central is closed (PROTOCOL.md 13.8): the signed
+// definition, the certificates in auth's certs/ and its own central
+// certificate (serial 1000), T/NAME/central.cert.
+async function startCentral(name, extra = [], auth = null) {
 	const dir = path.join(T, name);
 	fs.mkdirSync(dir, { recursive: true });
 	const k = keygen(name);
 	const conf = path.join(dir, 'central.conf');
+	let closed = [], cc = null;
+	if (auth) {
+		cc = path.join(dir, 'central.cert');
+		tallyc('cert', 'central', '--authority', auth.key, '--key',
+		    k.pub, '--election', ELECTION, '--not-after',
+		    '2099-12-31', '--serial', '1000', '--out', cc);
+		closed = [`authority ${auth.pub}`, `central-cert ${cc}`,
+		    `certificates ${auth.dir}/certs`,
+		    `definition-signature ${auth.sig}`];
+	}
 	fs.writeFileSync(conf, [`datadir ${dir}/data`, 'listen 127.0.0.1:0',
-	    `key ${k.key}`, `election ${ELECTION}`, 'mode test'].concat(extra)
-	    .join('\n') +
-	    '\n');
+	    `key ${k.key}`, `election ${ELECTION}`, 'mode test']
+	    .concat(closed, extra).join('\n') + '\n');
 	const { child, line } = await spawnReady(name,
 	    path.join(BIN, 'tally-central'), ['-c', conf]);
 	const m = /^READY port=(\d+)$/.exec(line);
@@ -141,12 +206,13 @@ async function startCentral(name, extra = []) {
 		throw new Error(`central ${name}: bad readiness line '${line}'`);
 	const port = Number(m[1]);
 	return { name, child, port, url: `http://127.0.0.1:${port}`,
-	    pub: k.pub };
+	    pub: k.pub, auth, cert: cc };
 }
 
 // startDaemon(name, central, extra): tallyd with its store at T/NAME/data,
 // its socket T/NAME/tallyd.sock, sending to central (from startCentral)
-// unless null; resolves with { name, sock, line, url }: url is the entry
+// unless null (to a closed central: with its authority and central
+// certificate; enroll() the daemon first); resolves with { name, sock, line, url }: url is the entry
 // page's (http://127.0.0.1:N) when extra has "web-listen 127.0.0.1:0".
 async function startDaemon(name, central, extra = []) {
 	const dir = path.join(T, name);
@@ -155,7 +221,11 @@ async function startDaemon(name, central, extra = []) {
 	const lines = [`datadir ${dir}/data`, `socket ${sock}`,
 	    `election ${ELECTION}`, 'mode test', 'backoff-min 1',
 	    'backoff-max 2'];
-	if (central)
+	if (central && central.auth)
+		lines.push(`central ${central.url}`,
+		    `authority ${central.auth.pub}`,
+		    `central-cert ${central.cert}`);
+	else if (central)
 		lines.push(`central ${central.url}`, `central-key ${central.pub}`);
 	const conf = path.join(dir, 'tallyd.conf');
 	fs.writeFileSync(conf, lines.concat(extra).join('\n') + '\n');
@@ -262,6 +332,7 @@ function run(fn) {
 
 module.exports = {
 	ROOT, BIN, BUILD, T, VEC, ELECTION, RECORDS, SHOTS,
-	note, expect, expectEq, waitFor, keygen, startCentral, startDaemon,
+	note, expect, expectEq, waitFor, keygen, tallyc, authority, enroll,
+	certIssue, startCentral, startDaemon,
 	tly, syncUntilDone, newPage, screenshot, run,
 };

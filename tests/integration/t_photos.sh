@@ -60,6 +60,8 @@ tail -c +100101 "$T/photo.jpg" >"$T/p2"
 expect_eq "last part" "$(put "$h" "100100-$((size - 1))/$size" "$T/p2")" \
     "{\"photo\":\"$h\",\"stored\":$size,\"complete\":true}"
 cmp "$T/photo.jpg" "$T/c/data/photos/$h" || fail "the stored bytes differ"
+curl -sf -o "$T/image" "$url/v1/photos/$h/image" || fail "GET image"
+cmp "$T/photo.jpg" "$T/image" || fail "GET image: other bytes"
 
 note "bytes that do not hash to the name are discarded"
 head -c 1000 /dev/urandom >"$T/wrong"
@@ -68,6 +70,7 @@ expect_error "hash mismatch" 422 hash_mismatch -X PUT \
     "$url/v1/photos/$h2"
 expect_eq "nothing kept" "$(curl -s "$url/v1/photos/$h2" | jq -c .)" \
     "{\"photo\":\"$h2\",\"stored\":0,\"complete\":false}"
+expect_error "no image while not whole" 404 not_found "$url/v1/photos/$h2/image"
 
 note "the daemon sends the photos it keeps"
 out=$(curl -s --unix-socket "$T/d/tallyd.sock" -H 'Content-Type: image/jpeg' \

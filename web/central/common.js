@@ -73,5 +73,11 @@ function envelope(m) {
 		sig: m.subarray(46 + n + L) };
 }
 
+/* Ed25519 verify with WebCrypto: true, false, or throws if unsupported. */
+async function edVerify(pk, sig, msg) {
+	const k = await crypto.subtle.importKey('raw', pk, { name: 'Ed25519' }, false, ['verify']);
+	return crypto.subtle.verify({ name: 'Ed25519' }, k, sig, msg);
+}
+
 /* Shorten a long hex id for display; the whole id stays in the title. */
 function short(h) { return h.length > 16 ? h.slice(0, 12) + '…' : h; }

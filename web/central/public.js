@@ -2,8 +2,9 @@
  * constituency with their decision, each linked to its polling areas;
  * each area's records verified here: the batch's Ed25519 signature
  * (WebCrypto), its id (BLAKE2b-256 of its bytes), the receipt's
- * signature by the central's key, and the photo's hash when the record
- * names one. */
+ * signature by the central's key, the photo's hash when the record
+ * names one, and the signer's certificate under the authority key
+ * (trust.js). */
 'use strict';
 
 const LABEL = { INCOMPLETE: 'incomplete', NEEDS_ADDITIONAL_ELECTION: 'additional election needed',
@@ -12,17 +13,12 @@ const LABEL = { INCOMPLETE: 'incomplete', NEEDS_ADDITIONAL_ELECTION: 'additional
 	DETERMINED: 'decided' };
 let def = null;			/* the election definition */
 let centralKey = null;		/* Uint8Array(32) */
+let trust = null;		/* from loadTrust() */
 
 async function getBytes(url) {
 	const r = await fetch(url, { cache: 'no-store' });
 	if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
 	return new Uint8Array(await r.arrayBuffer());
-}
-
-/* Ed25519 verify with WebCrypto: true, false, or throws if unsupported. */
-async function edVerify(pk, sig, msg) {
-	const k = await crypto.subtle.importKey('raw', pk, { name: 'Ed25519' }, false, ['verify']);
-	return crypto.subtle.verify({ name: 'Ed25519' }, k, sig, msg);
 }
 
 function candName(cid) {
@@ -68,7 +64,34 @@ async function drawResults() {
 	box.replaceChildren(...out);
 }
 
-/* Check one record: returns { ok, lines, record }. */
+/*
+ * Check the receipt rm of batch body b (id batch): its signature, that it
+ * names the batch, and whose key signed it.  Returns the receipt time
+ * of PROTOCOL.md 13.7 (the receipt's stored time when a central
+ * certificate of the authority certifies its key then), or null.
+ */
+async function checkReceipt(rm, b, batch, good, fail) {
+	const re = envelope(rm), rb = JSON.parse(re.body), rk = hex(re.signer);
+	if (re.context !== 'tally/receipt/v1' || !(await edVerify(re.signer, re.sig, re.signed)) ||
+	    rb.batch !== batch || rb.device !== b.device || rb.seq !== b.seq) {
+		fail('receipt does not verify, or is for another batch');
+		return null;
+	}
+	const when = ', stored ' + isoTime(rb.stored);
+	const cc = trust && centralCertFor(trust, rk, rb.stored, b.election);
+	if (cc) {
+		good('receipt signed by a central the authority certified (certificate ' + cc.serial + ')' + when);
+		return rb.stored;
+	}
+	if (centralKey && rk === hex(centralKey))
+		good('receipt signed by this central’s key (GET /v1/key), which no central certificate ' +
+			'of the authority vouches for' + when);
+	else
+		fail('receipt signed by an unknown key, neither this central’s nor certified');
+	return null;
+}
+
+/* Check one record: returns { ok, lines, record, cert, ... }. */
 async function checkRecord(rec) {
 	const lines = [];
 	let ok = true;
@@ -89,14 +112,19 @@ async function checkRecord(rec) {
 		if (!r || r.area !== rec.area) { fail('the record is not in the batch'); return { ok, lines }; }
 		if (def && body.election !== document.body.dataset.ehash) fail('batch is for another election');
 		const rm = await getBytes('/v1/batches/' + rec.batch + '/receipt');
-		const re = envelope(rm), rb = JSON.parse(re.body);
-		if (re.context === 'tally/receipt/v1' && centralKey && hex(re.signer) === hex(centralKey) &&
-		    await edVerify(re.signer, re.sig, re.signed) && rb.batch === rec.batch)
-			good('receipt signed by the central, stored ' + new Date(rb.stored * 1000).toISOString());
-		else fail('receipt does not verify under the central key');
+		const rt = await checkReceipt(rm, body, rec.batch, good, fail);
+		const t = rt !== null ? rt : Math.floor(Date.now() / 1000);
+		const cr = trust ? checkCert(trust, body, t) :
+			{ ok: false, why: 'the certificates could not be fetched' };
+		if (cr.ok)
+			good('signer certified by the authority: certificate ' + cr.cert.serial + ', role ' +
+				cr.cert.role + ', covers every record of the batch, valid at ' + isoTime(t) +
+				(rt !== null ? ' (the receipt time)' : ' (your clock: no certified receipt)'));
+		else
+			fail('signer not certified: ' + cr.why);
 		if (r.photo) {
 			try {
-				const img = await getBytes('/v1/photos/' + r.photo);
+				const img = await getBytes('/v1/photos/' + r.photo + '/image');
 				if (hex(blake2b(img, 32)) === r.photo) good('photo matches the signed hash');
 				else fail('photo does not match the signed hash');
 				lines.photo = URL.createObjectURL(new Blob([img]));
@@ -104,7 +132,7 @@ async function checkRecord(rec) {
 				fail('photo ' + short(r.photo) + ' not available, so not checked');
 			}
 		}
-		return { ok, lines, record: r, signer: hex(e.signer), m, rm };
+		return { ok, lines, record: r, signer: hex(e.signer), cert: cr.cert, certOk: cr.ok, m, rm };
 	} catch (err) {
 		fail('could not check: ' + err.message);
 		return { ok, lines };
@@ -137,6 +165,9 @@ async function showArea(id) {
 					Object.keys(r.votes || {}).map(k => el('tr', {},
 						el('th', { scope: 'row', text: candName(k) }),
 						el('td', { class: 'n', text: String(r.votes[k]) })))))) : null,
+			c.cert ? el('div', { class: 'scroll cert' }, el('table', {},
+				el('caption', { text: 'The signer’s certificate' + (c.certOk ? '' : ' (does not hold)') }),
+				el('tbody', {}, certRows(c.cert)))) : null,
 			c.lines.photo ? el('img', { src: c.lines.photo, alt: 'Photo of the signed paper record', style: 'max-width:100%' }) : null,
 			el('p', { class: 'mono', text: 'Record ' + rec.record }),
 			el('p', { class: 'mono', text: 'Signer (device key) ' + (c.signer || rec.device) }),
@@ -147,6 +178,19 @@ async function showArea(id) {
 	box.replaceChildren(...out);
 	box.dataset.done = '1';
 	document.getElementById('h-area').focus();
+}
+
+/* Load the trust objects and draw the authority panel; again on a pin. */
+async function initTrust() {
+	try {
+		trust = await loadTrust(document.body.dataset.ehash);
+	} catch (err) {
+		trust = null;
+		document.getElementById('authority').textContent = 'The certificates could not be fetched: ' +
+			err.message + '. No record can be verified.';
+		return;
+	}
+	drawAuthority(trust, async () => { await initTrust(); route(); });
 }
 
 function route() {
@@ -169,6 +213,7 @@ function route() {
 	def = JSON.parse(new TextDecoder().decode(e));
 	document.body.dataset.ehash = hex(blake2b(e, 32));
 	centralKey = unhex((await getJSON('/v1/key')).body.key);
+	await initTrust();
 	document.getElementById('election').textContent = def.name + ' · ' + def.date +
 		' · definition BLAKE2b ' + short(document.body.dataset.ehash);
 	window.addEventListener('hashchange', route);
