@@ -95,6 +95,7 @@ static const struct tly_route central_routes[] = {
 	{ "GET",  "/v1/batches/*",			tly_central_get_batch },
 	{ "GET",  "/v1/batches/*/receipt",		tly_central_get_batch_receipt },
 	{ "GET",  "/v1/areas/*",			tly_central_get_area_records },
+	{ "GET",  "/v1/turnout",			tly_central_get_turnout },
 	{ "GET",  "/v1/election",			tly_central_get_election },
 	{ "GET",  "/v1/trust",				tly_central_get_trust },
 	{ "POST", "/v1/trust",				tly_central_post_trust },

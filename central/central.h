@@ -267,6 +267,14 @@ void	tly_central_metrics_request(const struct tly_http_req *req,
 void	tly_central_get_metrics(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 
+/* turnout.c (PROTOCOL.md 8.13) */
+
+/* GET /v1/turnout?level=L[&constituency=C]: turnout by polling area. */
+void	tly_central_get_turnout(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* Free the turnout table (at exit). */
+void	tly_central_turnout_reset(void);
+
 /* photos.c (PROTOCOL.md 8.12) */
 
 /* GET /v1/photos/{hash}: the bytes stored of a photo, and whether whole. */

@@ -234,6 +234,7 @@ main(int argc, char **argv)
  out:
 	tly_httpd_stop(h);
 	tly_central_results_reset();
+	tly_central_turnout_reset();
 	tly_central_close(&c);
 	return rc;
 }

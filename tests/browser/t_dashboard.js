@@ -1,7 +1,9 @@
 // t_dashboard.js: the committee's dashboard (PROTOCOL.md 8.9) follows
 // ingest without reloading: records arrive while it is open and the
-// reporting figures grow; a conflict between two devices shows both
-// sides with the exact 'tally decision resolve' command for each.
+// reporting figures grow; turnout by polling area (8.13) shows how many
+// areas fall in each band, the lowest areas, and every area of a chosen
+// constituency; a conflict between two devices shows both sides with the
+// exact 'tally decision resolve' command for each.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -34,6 +36,43 @@ t.run(async () => {
 	t.expect(await page.evaluate(() => window.notReloaded === true),
 	    'the page updated without a reload');
 	t.note(`reporting ${seen} after 4 records`);
+
+	// Turnout by polling area: the answer counts what was recorded.
+	const recorded = files.slice(0, 4).map((f) => JSON.parse(
+	    fs.readFileSync(path.join(t.RECORDS, f), 'utf8')))
+	    .filter((r) => r.level === 'na');
+	const tu = await t.waitFor(async () => {
+		const r = await page.request.get(c.url + '/v1/turnout?level=na');
+		const j = await r.json();
+		return j.reporting === recorded.length ? j : null;
+	}, 'turnout counts the na records');
+	t.expectEq('bands hold every reporting area', tu.bands.reduce(
+	    (n, b) => n + b.areas, 0) + tu.unknown, recorded.length);
+	t.expectEq('lowest lists them', tu.lowest.length, recorded.length);
+	const low = recorded.reduce((m, r) => r.voted * m.registered <
+	    m.voted * r.registered ? r : m);
+	t.expectEq('the lowest area first', tu.lowest[0].area, low.area);
+	t.expectEq('its voted', tu.lowest[0].voted, low.voted);
+	t.expectEq('unknown level', (await page.request.get(c.url +
+	    '/v1/turnout?level=zz')).status(), 404);
+	await page.selectOption('#turnout-level', 'na');
+	await t.waitFor(() => page.evaluate((n) =>
+	    document.querySelectorAll('#lowest tbody tr th').length === n,
+	    recorded.length), 'the lowest areas are listed');
+	const bandText = await page.$eval('#chart-turnout svg',
+	    (e) => e.getAttribute('aria-label'));
+	t.expect(bandText.includes(`${recorded.length} of ${tu.areas} ` +
+	    'polling areas'), 'the chart says how many: ' + bandText);
+	// Drill down to the constituency of the first record.
+	await page.selectOption('#turnout-cons', low.constituency);
+	const per = await t.waitFor(() => page.evaluate(() => {
+		const s = document.querySelector('#chart-areas svg');
+		return s ? s.querySelectorAll('rect').length : 0;
+	}), 'every area of the constituency is drawn');
+	const def = JSON.parse(fs.readFileSync(t.ELECTION, 'utf8'));
+	t.expectEq('one bar per area', per, def.areas.filter((a) =>
+	    a.constituencies.na === low.constituency).length);
+	await t.screenshot(page, 'dashboard-turnout');
 
 	// A01/na entered differently on device b: a conflict, both sides.
 	const a01 = JSON.parse(fs.readFileSync(path.join(t.RECORDS,

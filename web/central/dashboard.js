@@ -64,23 +64,70 @@ function drawTime() {
 	box.replaceChildren(svg);
 }
 
-function drawTurnout() {
-	const lv = document.getElementById('turnout-level').value;
-	const list = cons.get(lv) || [];
-	const row = 22, W = chartWidth('chart-turnout'), L = Math.min(150, W / 3);
-	const svg = svgel('svg', { viewBox: `0 0 ${W} ${row * list.length + 10}`,
-		width: W, role: 'img', 'aria-labelledby': 'h-turnout' });
-	list.forEach((c, i) => {
-		const v = parseFloat(c.turnout) || 0;
-		const name = svgel('text', { x: 0, y: row * i + 16 });
-		name.textContent = c.id;
-		svg.append(name, svgel('rect', { x: L, y: row * i + 4, height: row - 8,
-			width: (W - L - 60) * v / 100, fill: '#0b4f9c' }));
-		const val = svgel('text', { x: L + (W - L - 60) * v / 100 + 4, y: row * i + 16 });
-		val.textContent = c.turnout + '%';
-		svg.append(val);
+/* Turnout bands of GET /v1/turnout (PROTOCOL.md 8.13), in words. */
+const BAND = { '0-50': 'under 50%', '50-70': '50 to 70%', '70-90': '70 to 90%',
+	'90-95': '90 to 95%', '95-99': '95 to 99%', '99-100': '99 to under 100%', '100': '100%' };
+let turnout = null;		/* the last GET /v1/turnout answer */
+
+/* Horizontal bars: rows of [label, value, text, colour]; max: full length. */
+function bars(rows, max, label) {
+	const row = 28, W = chartWidth('chart-turnout'), L = Math.min(160, W * 0.4), R = 100;
+	const svg = svgel('svg', { viewBox: `0 0 ${W} ${row * rows.length + 4}`, width: W,
+		role: 'img', 'aria-label': label });
+	rows.forEach(([name, v, txt, fill], i) => {
+		const t = svgel('text', { x: 0, y: row * i + 19 });
+		t.textContent = name;
+		const w = max > 0 ? (W - L - R) * v / max : 0;
+		const val = svgel('text', { x: L + w + 6, y: row * i + 19 });
+		val.textContent = txt;
+		svg.append(t, svgel('rect', { x: L, y: row * i + 5, height: row - 10,
+			width: Math.max(w, v > 0 ? 2 : 0), fill }), val);
 	});
-	document.getElementById('chart-turnout').replaceChildren(svg);
+	return svg;
+}
+
+function drawTurnout() {
+	const d = turnout;
+	if (!d) return;
+	const max = d.bands.reduce((m, b) => Math.max(m, b.areas), 0);
+	const share = n => d.reporting ? ' (' + pct(n, d.reporting) + '%)' : '';
+	const rows = d.bands.map(b => [BAND[b.band] || b.band, b.areas, b.areas + share(b.areas),
+		b.band === '0-50' ? '#a30000' : '#0b4f9c']);
+	const said = `Level ${d.level}: ${d.reporting} of ${d.areas} polling areas have a record` +
+		(d.unknown ? `; ${d.unknown} with no registered voters` : '');
+	document.getElementById('turnout-summary').textContent = said;
+	document.getElementById('chart-turnout').replaceChildren(bars(rows, max,
+		said + '. ' + d.bands.map(b => (BAND[b.band] || b.band) + ': ' + b.areas).join(', ')));
+	document.querySelector('#lowest tbody').replaceChildren(...(d.lowest.length ? d.lowest.map(a =>
+		el('tr', {}, el('th', { scope: 'row' }, a.area, el('span', { class: 'sub', text: a.name })),
+			el('td', { class: 'wide', text: a.constituency }),
+			el('td', { class: 'n', text: a.turnout }),
+			el('td', { class: 'n', text: a.voted + ' / ' + a.registered }))) :
+		[el('tr', {}, el('td', { colspan: '4', text: 'No record yet.' }))]));
+	const box = document.getElementById('chart-areas');
+	if (!d.list) { box.replaceChildren(); return; }
+	box.replaceChildren(bars(d.list.map(a => [a.area, a.round ? parseFloat(a.turnout) || 0 : 0,
+		a.round ? a.turnout + '%' : 'no record', '#0b4f9c']), 100,
+		'Turnout of each polling area of ' + d.constituency));
+}
+
+/* Fill the constituency picker of the turnout chart for its level. */
+function fillTurnoutCons() {
+	const s = document.getElementById('turnout-cons'), v = s.value;
+	const list = cons.get(document.getElementById('turnout-level').value) || [];
+	s.replaceChildren(el('option', { value: '', text: 'choose one' }),
+		...list.map(c => el('option', { value: c.id, text: c.name + ' (' + c.id + ')' })));
+	if (list.some(c => c.id === v)) s.value = v;
+}
+
+/* GET /v1/turnout for the chosen level (and constituency); redraw on change. */
+async function pollTurnout(force) {
+	const lv = document.getElementById('turnout-level').value;
+	if (!lv) return;
+	const c = document.getElementById('turnout-cons').value;
+	const t = await getJSON('/v1/turnout?level=' + encodeURIComponent(lv) +
+		(c ? '&constituency=' + encodeURIComponent(c) : ''));
+	if (t.changed || force) { turnout = t.body; drawTurnout(); }
 }
 
 function drawCons() {
@@ -173,7 +220,8 @@ async function poll() {
 		history.push([Date.now(), rep, all]);
 		if (history.length > 2000) history.splice(0, 1000);
 		drawTime();
-		if (changed) { drawTurnout(); drawCons(); }
+		if (changed) { fillTurnoutCons(); drawCons(); }
+		await pollTurnout(false);
 		const c = await getJSON('/v1/conflicts');
 		if (c.changed) drawConflicts(c.body);
 		const e = await getJSON('/v1/evidence');
@@ -193,5 +241,8 @@ async function poll() {
 document.getElementById('cons-level').addEventListener('change', drawCons);
 window.addEventListener('resize', () => { drawTime(); drawTurnout(); });
 document.getElementById('cons-filter').addEventListener('change', drawCons);
-document.getElementById('turnout-level').addEventListener('change', drawTurnout);
+document.getElementById('turnout-level').addEventListener('change', () => {
+	fillTurnoutCons(); pollTurnout(true);
+});
+document.getElementById('turnout-cons').addEventListener('change', () => pollTurnout(true));
 poll();

@@ -1,0 +1,294 @@
+/*
+ * turnout.c: GET /v1/turnout (PROTOCOL.md 8.13), turnout by polling
+ * area for one level, in a form that stays small at 85,000 areas: how
+ * many areas fall in each turnout band, the areas with the lowest
+ * turnout, and with ?constituency=C every area of C.  It is read from
+ * the current records (tly_cstore_heads): each area's record of the
+ * highest round it has at that level.  The table is rebuilt only when
+ * the applied state changed (tly_cstore_generation), and at most once
+ * every TURNOUT_AGE seconds, so that a dashboard polling during ingest
+ * never makes the store walk every record on each poll.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "central/central.h"
+#include "central/store.h"
+#include "common/err.h"
+#include "common/json.h"
+
+typedef unsigned __int128 u128;
+
+#define TURNOUT_AGE	5	/* seconds an older table may still answer */
+#define LOWEST_MAX	10	/* areas listed by lowest turnout */
+#define NBANDS		7	/* the bands of band_name[] */
+
+/* Lower bounds of the bands, in percent; the last band is exactly 100%. */
+static const unsigned band_from[NBANDS] = { 0, 50, 70, 90, 95, 99, 100 };
+static const char *const band_name[NBANDS] = { "0-50", "50-70", "70-90",
+    "90-95", "95-99", "99-100", "100" };
+
+/* One area's most recent count at one level. */
+struct cell {
+	uint64_t	round;		/* 0: no record */
+	uint64_t	registered;	/* R */
+	uint64_t	voted;		/* T */
+};
+
+/* The table: cells[area * nlevels + level], rebuilt as a whole. */
+static struct {
+	pthread_mutex_t	 lock;
+	struct cell	*cells;		/* NULL until first built */
+	size_t		 nareas;	/* areas of the definition */
+	size_t		 nlevels;	/* levels of the definition */
+	uint64_t	 gen;		/* store generation it was built at */
+	time_t		 built;		/* when */
+} tab = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0 };
+
+/* Walk state: the definition and the new cells. */
+struct walk {
+	const struct tly_election	*e;
+	struct cell			*cells;
+	size_t				 nlevels;
+};
+
+/* tly_cstore_head_fn: keep the highest round's R and T per area, level. */
+static int
+on_head(void *arg, const struct tly_cstore_head *h)
+{
+	struct walk	*w = arg;
+	struct cell	*cl;
+	long		 a, l;
+
+	if ((a = tly_election_find_area(w->e, h->rec->area)) < 0 ||
+	    (l = tly_election_find_level(w->e, h->rec->level)) < 0)
+		return TLY_OK;
+	cl = &w->cells[(size_t)a * w->nlevels + (size_t)l];
+	if (h->rec->round >= cl->round) {
+		cl->round = h->rec->round;
+		cl->registered = h->rec->registered;
+		cl->voted = h->rec->voted;
+	}
+	return TLY_OK;
+}
+
+/* Rebuild the table if it is stale (tab.lock held). */
+static int
+refresh(struct tly_central *c)
+{
+	struct walk	w;
+	uint64_t	gen;
+	time_t		now = time(NULL);
+	size_t		na, nl;
+	int		r;
+
+	gen = tly_cstore_generation(c->store);
+	if (tab.cells != NULL && (gen == tab.gen ||
+	    now - tab.built < TURNOUT_AGE))
+		return TLY_OK;
+	na = tly_election_nareas(c->election);
+	nl = tly_election_nlevels(c->election);
+	w.e = c->election;
+	w.nlevels = nl;
+	if ((w.cells = calloc(na * nl > 0 ? na * nl : 1, sizeof(*w.cells))) ==
+	    NULL)
+		return tly_fail(TLY_E_NOMEM, "turnout: out of memory");
+	if ((r = tly_cstore_heads(c->store, on_head, &w)) != TLY_OK) {
+		free(w.cells);
+		return r;
+	}
+	free(tab.cells);
+	tab.cells = w.cells;
+	tab.nareas = na;
+	tab.nlevels = nl;
+	tab.gen = gen;
+	tab.built = now;
+	return TLY_OK;
+}
+
+/* cl's turnout is below other's (T/R compared exactly; R > 0 both). */
+static int
+lower(const struct cell *cl, const struct cell *other)
+{
+	return (u128)cl->voted * other->registered <
+	    (u128)other->voted * cl->registered;
+}
+
+/* The band of cl (R > 0 and T <= R, as check H4 makes sure). */
+static int
+band_of(const struct cell *cl)
+{
+	int	b;
+
+	if (cl->voted >= cl->registered)
+		return NBANDS - 1;
+	for (b = NBANDS - 2; b > 0; b--)
+		if ((u128)cl->voted * 100 >= (u128)band_from[b] *
+		    cl->registered)
+			break;
+	return b;
+}
+
+/* Write area a's object: id, name, constituency, round, R, T, turnout. */
+static void
+area_json(const struct tly_election *e, size_t a, size_t l,
+    const struct cell *cl, struct tly_jw *w)
+{
+	char	pct[32];
+	u128	q;
+
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "area");
+	tly_jw_str(w, tly_area_id(e, a));
+	tly_jw_key(w, "name");
+	tly_jw_str(w, tly_area_name(e, a));
+	tly_jw_key(w, "constituency");
+	tly_jw_str(w, tly_constituency_id(e,
+	    tly_area_constituency_index(e, a, l)));
+	if (cl->round > 0) {
+		tly_jw_key(w, "round");
+		tly_jw_uint(w, cl->round);
+		tly_jw_key(w, "registered");
+		tly_jw_uint(w, cl->registered);
+		tly_jw_key(w, "voted");
+		tly_jw_uint(w, cl->voted);
+		tly_jw_key(w, "turnout");
+		if (cl->registered == 0)
+			tly_jw_str(w, "-");
+		else {
+			/* docs/RESULTS.md 4: two decimals, half up. */
+			q = ((u128)20000 * cl->voted + cl->registered) /
+			    ((u128)2 * cl->registered);
+			snprintf(pct, sizeof(pct), "%llu.%02llu",
+			    (unsigned long long)(q / 100),
+			    (unsigned long long)(q % 100));
+			tly_jw_str(w, pct);
+		}
+	}
+	tly_jw_obj_close(w);
+}
+
+/* Write the answer for level l (and constituency ci, or -1). */
+static void
+turnout_json(const struct tly_election *e, size_t l, long ci,
+    struct tly_jw *w)
+{
+	size_t		 bands[NBANDS] = { 0 }, low[LOWEST_MAX];
+	size_t		 a, i, nlow = 0, reporting = 0;
+	size_t		 unknown = 0;
+	const struct cell *cl;
+
+	for (a = 0; a < tab.nareas; a++) {
+		cl = &tab.cells[a * tab.nlevels + l];
+		if (cl->round == 0)
+			continue;
+		reporting++;
+		if (cl->registered == 0) {
+			unknown++;
+			continue;
+		}
+		bands[band_of(cl)]++;
+		/* Insert into the lowest, kept sorted (ties: area order). */
+		for (i = nlow; i > 0 && lower(cl,
+		    &tab.cells[low[i - 1] * tab.nlevels + l]); i--)
+			if (i < LOWEST_MAX)
+				low[i] = low[i - 1];
+		if (i < LOWEST_MAX) {
+			low[i] = a;
+			if (nlow < LOWEST_MAX)
+				nlow++;
+		}
+	}
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "level");
+	tly_jw_str(w, tly_election_level(e, l));
+	tly_jw_key(w, "areas");
+	tly_jw_uint(w, tab.nareas);
+	tly_jw_key(w, "reporting");
+	tly_jw_uint(w, reporting);
+	tly_jw_key(w, "bands");
+	tly_jw_arr_open(w);
+	for (i = 0; i < NBANDS; i++) {
+		tly_jw_obj_open(w);
+		tly_jw_key(w, "band");
+		tly_jw_str(w, band_name[i]);
+		tly_jw_key(w, "areas");
+		tly_jw_uint(w, bands[i]);
+		tly_jw_obj_close(w);
+	}
+	tly_jw_arr_close(w);
+	tly_jw_key(w, "unknown");
+	tly_jw_uint(w, unknown);
+	tly_jw_key(w, "lowest");
+	tly_jw_arr_open(w);
+	for (i = 0; i < nlow; i++)
+		area_json(e, low[i], l, &tab.cells[low[i] * tab.nlevels + l],
+		    w);
+	tly_jw_arr_close(w);
+	if (ci >= 0) {
+		tly_jw_key(w, "constituency");
+		tly_jw_str(w, tly_constituency_id(e, (size_t)ci));
+		tly_jw_key(w, "list");
+		tly_jw_arr_open(w);
+		for (a = 0; a < tab.nareas; a++)
+			if (tly_area_constituency_index(e, a, l) ==
+			    (size_t)ci)
+				area_json(e, a, l,
+				    &tab.cells[a * tab.nlevels + l], w);
+		tly_jw_arr_close(w);
+	}
+	tly_jw_obj_close(w);
+}
+
+void
+tly_central_get_turnout(void *arg, const struct tly_http_req *req,
+    const struct tly_route_params *rp, struct tly_http_resp *resp)
+{
+	struct tly_central	*c = arg;
+	struct tly_jw		 w;
+	const char		*lv, *cs;
+	long			 l, ci = -1;
+	int			 r;
+
+	lv = tly_http_req_query(req, "level");
+	cs = tly_http_req_query(req, "constituency");
+	if (lv == NULL || (l = tly_election_find_level(c->election, lv)) < 0) {
+		tly_http_resp_error(resp, 404, "not_found", "no such level");
+		return;
+	}
+	if (cs != NULL && ((ci = tly_election_find_constituency(c->election,
+	    cs)) < 0 || strcmp(tly_constituency_level(c->election,
+	    (size_t)ci), lv) != 0)) {
+		tly_http_resp_error(resp, 404, "not_found", "no such "
+		    "constituency at that level");
+		return;
+	}
+	pthread_mutex_lock(&tab.lock);
+	if ((r = refresh(c)) == TLY_OK) {
+		tly_jw_init(&w, &resp->body);
+		turnout_json(c->election, (size_t)l, ci, &w);
+		r = tly_jw_finish(&w);
+	}
+	pthread_mutex_unlock(&tab.lock);
+	if (r != TLY_OK) {
+		tly_buf_reset(&resp->body);
+		tly_http_resp_error(resp, r == TLY_E_BUSY ? 503 : 500,
+		    r == TLY_E_BUSY ? "busy" : "internal", "turnout: %s",
+		    tly_strerror(r));
+		return;
+	}
+	resp->status = 200;
+	tly_central_etag(req, resp);
+}
+
+void
+tly_central_turnout_reset(void)
+{
+	pthread_mutex_lock(&tab.lock);
+	free(tab.cells);
+	tab.cells = NULL;
+	pthread_mutex_unlock(&tab.lock);
+}
