@@ -69,6 +69,13 @@ int	cmd_results(int, char **);
 int	cmd_gen(int, char **);
 int	cmd_election(int, char **);
 
+/*
+ * tally import --head-from FILE (cmd_head.c): hand the bundle FILE to
+ * tallyd's POST /v1/head so that a restored key learns its head from its
+ * own batches; json: print the answer.  Returns the exit status.
+ */
+int	cli_import_head(const char *path, int json);
+
 /* tally status --central URL (cmd_central.c); json: print the JSON. */
 int	cli_central_status(const char *url, int json);
 

@@ -436,10 +436,12 @@ cmd_import(int argc, char **argv)
 		{ "central",	 required_argument,	NULL, 'C' },
 		{ "central-key", required_argument,	NULL, 'K' },
 		{ "json",	 no_argument,		NULL, 'j' },
+		{ "head-from",	 required_argument,	NULL, 'H' },
 		{ "help",	 no_argument,		NULL, 'h' },
 		{ NULL,		 0,			NULL, 0 }
 	};
 	struct tly_buf			 file = TLY_BUF_INIT(TLY_BUNDLE_FILE_MAX);
+	const char			*headfrom = NULL;
 	struct cli_entry		*ents = NULL;
 	struct tly_verify_ctx		 vctx;
 	struct tly_verify_result	 vr;
@@ -464,12 +466,19 @@ cmd_import(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'H':
+			headfrom = optarg;
+			break;
 		case 'h':
 			return cli_help("import");
 		default:
 			return cli_bad_option("import", argv, c);
 		}
 	}
+	if (headfrom != NULL)	/* cmd_head.c (PROTOCOL.md 9.5) */
+		return argc != optind || im.central != NULL ?
+		    cli_usage_error("import", "--head-from takes no other "
+		    "file and no --central") : cli_import_head(headfrom, json);
 	if (argc - optind != 1)
 		return cli_usage_error("import", argc - optind == 0 ?
 		    "FILE is required" : "only one FILE may be given");
@@ -576,12 +585,18 @@ const struct tly_cmd_entry cmd_export_entry = {
 const struct tly_cmd_entry cmd_import_entry = {
 	.name = "import",
 	.exec = cmd_import,
-	.usage = "[--central url [--central-key pubfile]] [--json] file",
+	.usage = "[--central url [--central-key pubfile]] [--json] file\n"
+	    "       tally import --head-from file [--json]",
 	.options = "      --central URL      upload to the central at URL instead of\n"
 	    "                         handing the bundle to tallyd\n"
 	    "      --central-key FILE verify every receipt with this public key\n"
+	    "      --head-from FILE   a restored key learns its chain's head from\n"
+	    "                         its own batches in FILE (no link needed)\n"
 	    "      --json             print the per-entry results as JSON\n",
 	.about = "Check the bundle FILE, then give its batches to tallyd for\n"
-	    "forwarding, or upload them straight to a central.\n",
+	    "forwarding, or upload them straight to a central.  With\n"
+	    "--head-from, a laptop whose key was restored onto an empty store\n"
+	    "learns where its chain stands from the newest bundle of its own\n"
+	    "batches, and then signs again from there.\n",
 	.summary = "hand a bundle file to tallyd or a central",
 };

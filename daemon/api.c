@@ -10,6 +10,8 @@
  *   POST /v1/check-link  prove the link to the central (a signed nonce)
  *   GET  /v1/bundle    every batch held, as a bundle file
  *   POST /v1/bundle    take in a bundle of other devices' batches
+ *   POST /v1/head      learn a restored key's head from its own bundle
+ *                      (restore.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -699,6 +701,7 @@ static const struct tly_route dapi_routes[] = {
 	{ "GET",  "/metrics",		tly_dapi_get_metrics },
 	{ "GET",  "/v1/election",	route_election },
 	{ "POST", "/v1/photos",		tly_dphoto_post },
+	{ "POST", "/v1/head",		tly_drestore_post_head },
 };
 
 void
@@ -708,7 +711,8 @@ tly_dapi_handle(void *arg, const struct tly_http_req *req,
 	/* Only a bundle may be large: it is capped by the server itself. */
 	if (req->bodylen > TLY_LOCAL_BODY_MAX &&
 	    !(strcmp(req->method, "POST") == 0 &&
-	    strcmp(req->path, "/v1/bundle") == 0)) {
+	    (strcmp(req->path, "/v1/bundle") == 0 ||
+	    strcmp(req->path, "/v1/head") == 0))) {
 		tly_http_resp_error(resp, 413, "too_large", "the body is over "
 		    "%lu bytes", TLY_LOCAL_BODY_MAX);
 		return;

@@ -187,6 +187,18 @@ int	tly_drestore_head(struct tallyd *d, const struct tly_api_head *head);
  */
 int	tly_drestore_ensure(struct tallyd *d);
 
+struct tly_http_req;
+struct tly_http_resp;
+struct tly_route_params;
+/*
+ * POST /v1/head: learn the unknown head from a bundle of the key's own
+ * batches (PROTOCOL.md 9.5): the highest own batch that passes steps
+ * 1-7 becomes the chain base, unless the own batches fork or do not
+ * link.  409 head_known when the head is known already.
+ */
+void	tly_drestore_post_head(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+
 /* ---- Trust objects from the central (trustsync.c) ------------------------ */
 
 struct tly_http_result;
