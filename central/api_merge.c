@@ -4,6 +4,7 @@
  * evidence, the audit feed and the status summary.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "sync/api.h"
+#include "sync/api_merge.h"
 
 #define SMALL_MAX	TLY_SMALL_RESP_MAX	/* body cap of the small answers */
 #define CONFLICTS_LIST	TLY_CONFLICTS_MAX	/* keys per answer */
@@ -50,16 +52,6 @@ resp_send(struct tly_http_resp *resp, struct tly_jw *w, struct tly_buf *b,
 	tly_buf_init(b, b->max);	/* transferred */
 	resp->status = 200;
 	resp->content_type = "application/json";
-}
-
-/* Close the object open in w over b and answer it, or the failure r. */
-static void
-resp_finish(struct tly_http_resp *resp, struct tly_jw *w, struct tly_buf *b,
-    const char *what, int r)
-{
-	if (r == TLY_OK)
-		tly_jw_obj_close(w);
-	resp_send(resp, w, b, what, r);
 }
 
 /*
@@ -165,52 +157,28 @@ get_stats(struct tly_central *c, int full, struct tly_http_resp *resp)
 {
 	struct tly_buf		b = TLY_BUF_INIT(SMALL_MAX);
 	struct tly_jw		w;
-	struct tly_cstore_stats	st;
+	struct tly_cstore_stats	cs;
+	struct tly_api_state	st;
 	int			r;
 
+	memset(&st, 0, sizeof(st));
 	tly_jw_init(&w, &b);
-	tly_jw_obj_open(&w);
-	if ((r = tly_cstore_stats(c->store, &st)) == TLY_OK) {
-		if (full) {
-			tly_jw_key(&w, "key");
-			tly_jw_str(&w, c->keyhex);
-			tly_jw_key(&w, "election");
-			tly_jw_str(&w, c->ehashhex);
-			tly_jw_key(&w, "mode");
-			tly_jw_str(&w, c->conf.test ? "test" : "live");
-		} else {
-			tly_jw_key(&w, "state_hash");
-			tly_jw_hex(&w, st.state_hash, TLY_HASH_LEN);
-		}
-		tly_jw_key(&w, "devices");
-		tly_jw_uint(&w, st.devices);
-		if (full) {
-			tly_jw_key(&w, "batches");
-			tly_jw_uint(&w, st.batches);
-			tly_jw_key(&w, "applied");
-			tly_jw_uint(&w, st.applied);
-			tly_jw_key(&w, "pending");
-			tly_jw_uint(&w, st.batches - st.applied);
-			tly_jw_key(&w, "frozen");
-			tly_jw_uint(&w, st.frozen);
-			tly_jw_key(&w, "evidence");
-			tly_jw_uint(&w, st.evidence);
-			tly_jw_key(&w, "conflicts");
-			tly_jw_uint(&w, st.conflicts);
-			tly_jw_key(&w, "keys");
-			tly_jw_uint(&w, st.keys);
-			tly_jw_key(&w, "state_hash");
-			tly_jw_hex(&w, st.state_hash, TLY_HASH_LEN);
-		} else {
-			tly_jw_key(&w, "keys");
-			tly_jw_uint(&w, st.keys);
-			tly_jw_key(&w, "conflicts");
-			tly_jw_uint(&w, st.conflicts);
-			tly_jw_key(&w, "frozen");
-			tly_jw_uint(&w, st.frozen);
-		}
+	if ((r = tly_cstore_stats(c->store, &cs)) == TLY_OK) {
+		snprintf(st.key, sizeof(st.key), "%s", c->keyhex);
+		snprintf(st.election, sizeof(st.election), "%s", c->ehashhex);
+		snprintf(st.mode, sizeof(st.mode), "%s",
+		    c->conf.test ? "test" : "live");
+		st.devices = cs.devices;
+		st.batches = cs.batches;
+		st.applied = cs.applied;
+		st.frozen = cs.frozen;
+		st.evidence = cs.evidence;
+		st.keys = cs.keys;
+		st.conflicts = cs.conflicts;
+		memcpy(st.state_hash, cs.state_hash, TLY_HASH_LEN);
+		r = tly_api_state_write(&st, full, &w);
 	}
-	resp_finish(resp, &w, &b, "state", r);
+	resp_send(resp, &w, &b, "state", r);
 	tly_buf_free(&b);
 }
 
@@ -236,18 +204,25 @@ static void
 get_list(struct tly_central *c, enum merge_list what,
     const struct tly_http_req *req, struct tly_http_resp *resp)
 {
-	struct tly_buf	b = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
-	struct tly_jw	w;
-	uint64_t	 after, limit;
-	int		 r;
+	struct tly_buf			 b = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
+	struct tly_jw			 w;
+	struct tly_api_conflicts	 cf;
+	struct tly_api_evidence		 ev;
+	uint64_t			 after, limit;
+	int				 r;
 
 	tly_jw_init(&w, &b);
-	tly_jw_obj_open(&w);
-	if (what == LIST_CONFLICTS)
-		r = tly_cstore_conflicts_json(c->store, CONFLICTS_LIST, &w);
-	else if (what == LIST_EVIDENCE)
-		r = tly_cstore_evidence_json(c->store, EVIDENCE_LIST, &w);
-	else {
+	if (what == LIST_CONFLICTS) {
+		if ((r = tly_cstore_conflicts(c->store, CONFLICTS_LIST,
+		    &cf)) == TLY_OK)
+			r = tly_api_conflicts_write(&cf, &w);
+		tly_api_conflicts_free(&cf);
+	} else if (what == LIST_EVIDENCE) {
+		if ((r = tly_cstore_evidence(c->store, EVIDENCE_LIST,
+		    TLY_CENTRAL_RESP_MAX, &ev)) == TLY_OK)
+			r = tly_api_evidence_write(&ev, &w);
+		tly_api_evidence_free(&ev);
+	} else {
 		if (query_uint(req, resp, "after", 0, &after) != 0 ||
 		    query_uint(req, resp, "limit", FEED_DEFAULT, &limit) != 0)
 			goto out;
@@ -256,10 +231,13 @@ get_list(struct tly_central *c, enum merge_list what,
 			    "limit must be 1 to %d", FEED_MAX);
 			goto out;
 		}
+		tly_jw_obj_open(&w);
 		r = tly_cstore_feed_json(c->store, after, (size_t)limit,
 		    FEED_BYTES, &w);
+		if (r == TLY_OK)
+			tly_jw_obj_close(&w);
 	}
-	resp_finish(resp, &w, &b, req->path, r);
+	resp_send(resp, &w, &b, req->path, r);
  out:
 	tly_buf_free(&b);
 }

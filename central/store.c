@@ -75,8 +75,10 @@ int
 tly_cstore_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
 {
 	if (n > (size_t)INT32_MAX)
-		return SQLITE_TOOBIG;
-	return sqlite3_bind_blob(st, i, p, (int)n, SQLITE_STATIC);
+		return tly_fail(TLY_E_TOO_LARGE, "bind: %zu bytes", n);
+	if (sqlite3_bind_blob(st, i, p, (int)n, SQLITE_STATIC) != SQLITE_OK)
+		return tly_cstore_db_fail(sqlite3_db_handle(st), "bind");
+	return TLY_OK;
 }
 
 /* Bind an integer of PROTOCOL.md section 1 (at most 2^53 - 1). */
@@ -84,8 +86,11 @@ int
 tly_cstore_bind_u64(sqlite3_stmt *st, int i, uint64_t v)
 {
 	if (v > (uint64_t)INT64_MAX)
-		return SQLITE_RANGE;
-	return sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+		return tly_fail(TLY_E_INVAL, "bind: %llu is out of range",
+		    (unsigned long long)v);
+	if (sqlite3_bind_int64(st, i, (sqlite3_int64)v) != SQLITE_OK)
+		return tly_cstore_db_fail(sqlite3_db_handle(st), "bind");
+	return TLY_OK;
 }
 
 uint64_t
@@ -108,9 +113,9 @@ int
 tly_cstore_col_id(sqlite3_stmt *st, int i, uint8_t out[32])
 {
 	if (sqlite3_column_bytes(st, i) != 32)
-		return -1;
+		return tly_fail(TLY_E_DB, "column %d is not a 32-byte id", i);
 	memcpy(out, sqlite3_column_blob(st, i), 32);
-	return 0;
+	return TLY_OK;
 }
 
 int

@@ -30,6 +30,7 @@
 #include "common/buf.h"
 #include "common/limits.h"
 #include "crypto/crypto.h"
+#include "sync/api_merge.h"
 #include "sync/wire.h"
 
 #define TLY_CSTORE_VERSION	4	/* PRAGMA user_version of the schema */
@@ -184,11 +185,13 @@ int	tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
 	    size_t maxbytes, struct tly_jw *w);
 
 /*
- * Append to w the members "frozen", "evidence", "kept" and "more" of
- * GET /v1/evidence (8.7), at most max proofs.
+ * Load the answer of GET /v1/evidence (8.7) into *ev from one snapshot:
+ * frozen devices, kept decisions and at most max proofs, whose bytes
+ * together stay under maxbytes (else TLY_E_TOO_LARGE).  *ev: free with
+ * tly_api_evidence_free() (also zeroed on failure).
  */
-int	tly_cstore_evidence_json(struct tly_cstore *s, size_t max,
-	    struct tly_jw *w);
+int	tly_cstore_evidence(struct tly_cstore *s, size_t max, size_t maxbytes,
+	    struct tly_api_evidence *ev);
 
 /* Counts for GET /v1/status and GET /v1/state-hash. */
 struct tly_cstore_stats {
@@ -206,11 +209,12 @@ struct tly_cstore_stats {
 int	tly_cstore_stats(struct tly_cstore *s, struct tly_cstore_stats *st);
 
 /*
- * Append to w the members "conflicts" and "more" of GET /v1/conflicts
- * (8.7), at most max keys.
+ * Load the answer of GET /v1/conflicts (8.7) into *cf from one snapshot:
+ * at most max keys in conflict, each with its heads and their bodies.
+ * *cf: free with tly_api_conflicts_free() (also zeroed on failure).
  */
-int	tly_cstore_conflicts_json(struct tly_cstore *s, size_t max,
-	    struct tly_jw *w);
+int	tly_cstore_conflicts(struct tly_cstore *s, size_t max,
+	    struct tly_api_conflicts *cf);
 
 /* One record key's current state (PROTOCOL.md 12.4), for results. */
 struct tly_cstore_head {

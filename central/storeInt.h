@@ -71,16 +71,22 @@ int	tly_cstore_db_exec(sqlite3 *db, const char *sql, const char *what);
 void	tly_cstore_st_done(sqlite3_stmt *st);
 /* Run a statement that returns no rows, then reset it. */
 int	tly_cstore_st_exec(sqlite3 *db, sqlite3_stmt *st, const char *what);
-/* Bind a blob that outlives the statement's step (SQLITE_STATIC). */
+/*
+ * Bind a blob that outlives the statement's step (SQLITE_STATIC):
+ * TLY_OK, TLY_E_TOO_LARGE or TLY_E_DB, with detail.
+ */
 int	tly_cstore_bind_blob(sqlite3_stmt *st, int i, const void *p,
 	    size_t n);
-/* Bind an integer of PROTOCOL.md section 1 (at most 2^53 - 1). */
+/*
+ * Bind an integer of PROTOCOL.md section 1 (at most 2^53 - 1): TLY_OK,
+ * TLY_E_INVAL (over INT64_MAX) or TLY_E_DB, with detail.
+ */
 int	tly_cstore_bind_u64(sqlite3_stmt *st, int i, uint64_t v);
 /* A non-negative integer column. */
 uint64_t tly_cstore_col_u64(sqlite3_stmt *st, int i);
 /* A text column, never NULL. */
 const char *tly_cstore_col_text(sqlite3_stmt *st, int i);
-/* Copy a 32-byte blob column into out; 0, or -1 if it is not 32 bytes. */
+/* Copy a 32-byte blob column into out: TLY_OK, or TLY_E_DB if it is not. */
 int	tly_cstore_col_id(sqlite3_stmt *st, int i, uint8_t out[32]);
 /* Run a one-integer query st (already bound) into *v (0 if no row). */
 int	tly_cstore_one_u64(sqlite3 *db, sqlite3_stmt *st, uint64_t *v,

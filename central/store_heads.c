@@ -13,7 +13,6 @@
 
 #include "central/storeInt.h"
 #include "common/err.h"
-#include "common/json.h"
 #include "election/election.h"
 #include "merge/merge.h"
 
@@ -344,82 +343,72 @@ tly_cstore_stats(struct tly_cstore *s, struct tly_cstore_stats *st)
 	return r;
 }
 
-/* Write one head of a conflicting key. */
+/* Copy the head a (of a conflicting key) into *o, with its body. */
 static int
 conflict_head(struct tly_cstore *s, const struct tly_merge_rec *a,
-    struct tly_jw *w)
+    struct tly_api_cfhead *o)
 {
-	char	*body = NULL;
-	int	 r;
+	memcpy(o->device, a->device, TLY_PK_LEN);
+	o->seq = a->seq;
+	o->chain = a->chain;
+	if ((o->record = strdup(a->id)) == NULL ||
+	    (o->counts = strdup(a->counts)) == NULL)
+		return TLY_E_NOMEM;
+	return load_body(s, a->id, &o->body);
+}
 
-	if ((r = load_body(s, a->id, &body)) != TLY_OK)
-		return r;
-	tly_jw_obj_open(w);
-	tly_jw_key(w, "record");
-	tly_jw_str(w, a->id);
-	tly_jw_key(w, "device");
-	tly_jw_hex(w, a->device, TLY_PK_LEN);
-	tly_jw_key(w, "seq");
-	tly_jw_uint(w, a->seq);
-	tly_jw_key(w, "chain");
-	tly_jw_uint(w, a->chain);
-	tly_jw_key(w, "counts");
-	tly_jw_str(w, a->counts);
-	tly_jw_key(w, "body");
-	tly_jw_raw(w, body, strlen(body));
-	tly_jw_obj_close(w);
-	free(body);
-	return w->err;
+/* Copy key k of h (in conflict) into *c, its heads with their bodies. */
+static int
+conflict_key(struct tly_cstore *s, const struct heads *h,
+    const struct tly_merge_key *k, struct tly_api_conflict *c)
+{
+	const struct tly_merge_rec	*win = &h->r[k->winner];
+	size_t				 j;
+	int				 r = TLY_OK;
+
+	c->round = win->round;
+	if ((c->area = strdup(win->area)) == NULL ||
+	    (c->level = strdup(win->level)) == NULL ||
+	    (c->winner = strdup(win->id)) == NULL ||
+	    (c->heads = calloc(k->n, sizeof(*c->heads))) == NULL)
+		return TLY_E_NOMEM;
+	for (j = k->first; j < k->first + k->n && r == TLY_OK; j++)
+		if (!h->r[j].superseded)
+			r = conflict_head(s, &h->r[j], &c->heads[c->nheads++]);
+	return r;
 }
 
 int
-tly_cstore_conflicts_json(struct tly_cstore *s, size_t max, struct tly_jw *w)
+tly_cstore_conflicts(struct tly_cstore *s, size_t max,
+    struct tly_api_conflicts *cf)
 {
 	struct heads			 h;
 	const struct tly_merge_key	*k;
-	const struct tly_merge_rec	*win;
-	size_t				 i, j, n = 0;
-	int				 r, more = 0;
+	size_t				 i;
+	int				 r;
 
+	memset(cf, 0, sizeof(*cf));
 	if ((r = read_begin(s)) != TLY_OK)
 		return r;
 	if ((r = compute(s, &h)) != TLY_OK) {
 		read_end(s);
 		return r;
 	}
-	tly_jw_key(w, "conflicts");
-	tly_jw_arr_open(w);
+	if (max > 0 && (cf->c = calloc(max, sizeof(*cf->c))) == NULL)
+		r = TLY_E_NOMEM;
 	for (i = 0; i < h.h.nk && r == TLY_OK; i++) {
 		k = &h.h.k[i];
 		if (k->winner == TLY_MERGE_NONE || !k->conflict)
 			continue;
-		if (n == max) {
-			more = 1;
+		if (cf->n == max) {
+			cf->more = 1;
 			break;
 		}
-		n++;
-		win = &h.r[k->winner];
-		tly_jw_obj_open(w);
-		tly_jw_key(w, "area");
-		tly_jw_str(w, win->area);
-		tly_jw_key(w, "level");
-		tly_jw_str(w, win->level);
-		tly_jw_key(w, "round");
-		tly_jw_uint(w, win->round);
-		tly_jw_key(w, "winner");
-		tly_jw_str(w, win->id);
-		tly_jw_key(w, "heads");
-		tly_jw_arr_open(w);
-		for (j = k->first; j < k->first + k->n && r == TLY_OK; j++)
-			if (!h.r[j].superseded)
-				r = conflict_head(s, &h.r[j], w);
-		tly_jw_arr_close(w);
-		tly_jw_obj_close(w);
+		r = conflict_key(s, &h, k, &cf->c[cf->n++]);
 	}
 	read_end(s);
-	tly_jw_arr_close(w);
-	tly_jw_key(w, "more");
-	tly_jw_bool(w, more);
 	heads_free(&h);
-	return r != TLY_OK ? r : w->err;
+	if (r != TLY_OK)
+		tly_api_conflicts_free(cf);
+	return r;
 }

@@ -5,6 +5,8 @@
  * waiting for it.
  */
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -12,6 +14,7 @@
 #include "central/storeInt.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "merge/merge.h"
 #include "sync/api.h"
 
 /* The applied records and their supersede edges (store_heads.c). */
@@ -274,107 +277,125 @@ tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
 	return r;
 }
 
-/* Write the "frozen" and "kept" arrays of the evidence document. */
+/* Copy blob column i of st (at most max bytes) into *p, *len. */
 static int
-evidence_lists(struct tly_cstore *s, struct tly_jw *w)
+col_dup(struct tly_cstore *s, sqlite3_stmt *st, int i, size_t max,
+    uint8_t **p, size_t *len)
+{
+	size_t	n = (size_t)sqlite3_column_bytes(st, i);
+
+	if (n > max)
+		return tly_fail(TLY_E_TOO_LARGE, "evidence over %zu bytes",
+		    max);
+	if ((*p = malloc(n + 1)) == NULL)
+		return TLY_E_NOMEM;
+	if (n > 0)
+		memcpy(*p, sqlite3_column_blob(st, i), n);
+	*len = n;
+	return TLY_OK;
+}
+
+/* Load the frozen devices and kept decisions of ev (inside a read tx). */
+static int
+evidence_lists(struct tly_cstore *s, struct tly_api_evidence *ev)
 {
 	sqlite3_stmt	*st = s->rs[R_FROZEN];
-	int		 rc;
+	size_t		 cap = 0;
+	int		 rc, r = TLY_OK;
 
-	tly_jw_key(w, "frozen");
-	tly_jw_arr_open(w);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		tly_jw_obj_open(w);
-		tly_jw_key(w, "device");
-		jw_hexcol(w, st, 0);
-		tly_jw_key(w, "seq");
-		tly_jw_uint(w, tly_cstore_col_u64(st, 1));
-		tly_jw_obj_close(w);
+	while (r == TLY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = tly_cstore_grow((void **)&ev->frozen, &cap,
+		    ev->nfrozen, sizeof(*ev->frozen), TLY_MERGE_RECS_MAX,
+		    "frozen devices")) != TLY_OK)
+			break;
+		if ((r = tly_cstore_col_id(st, 0,
+		    ev->frozen[ev->nfrozen].device)) != TLY_OK)
+			break;
+		ev->frozen[ev->nfrozen++].seq = tly_cstore_col_u64(st, 1);
 	}
 	tly_cstore_st_done(st);
-	tly_jw_arr_close(w);
+	if (r != TLY_OK)
+		return r;
 	if (rc != SQLITE_DONE)
 		return tly_cstore_db_fail(s->r, "frozen");
 	st = s->rs[R_KEPT];
-	tly_jw_key(w, "kept");
-	tly_jw_arr_open(w);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		tly_jw_obj_open(w);
-		tly_jw_key(w, "device");
-		jw_hexcol(w, st, 0);
-		tly_jw_key(w, "batch");
-		jw_hexcol(w, st, 1);
-		tly_jw_key(w, "seq");
-		tly_jw_uint(w, tly_cstore_col_u64(st, 2));
-		tly_jw_obj_close(w);
+	cap = 0;
+	while (r == TLY_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = tly_cstore_grow((void **)&ev->kept, &cap, ev->nkept,
+		    sizeof(*ev->kept), TLY_MERGE_RECS_MAX, "kept decisions")) !=
+		    TLY_OK ||
+		    (r = tly_cstore_col_id(st, 0, ev->kept[ev->nkept].device)) !=
+		    TLY_OK ||
+		    (r = tly_cstore_col_id(st, 1, ev->kept[ev->nkept].batch)) !=
+		    TLY_OK)
+			break;
+		ev->kept[ev->nkept++].seq = tly_cstore_col_u64(st, 2);
 	}
 	tly_cstore_st_done(st);
-	tly_jw_arr_close(w);
+	if (r != TLY_OK)
+		return r;
 	if (rc != SQLITE_DONE)
 		return tly_cstore_db_fail(s->r, "kept");
 	return TLY_OK;
 }
 
 int
-tly_cstore_evidence_json(struct tly_cstore *s, size_t max, struct tly_jw *w)
+tly_cstore_evidence(struct tly_cstore *s, size_t max, size_t maxbytes,
+    struct tly_api_evidence *ev)
 {
-	sqlite3_stmt	*st = s->rs[R_EVID];
-	size_t		 n = 0;
-	int		 rc, r, began = 0;
+	sqlite3_stmt		*st = s->rs[R_EVID];
+	struct tly_api_proof	*p;
+	size_t			 bytes = 0, cap = 0;
+	int			 rc = SQLITE_DONE, r, began = 0;
 
+	memset(ev, 0, sizeof(*ev));
 	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
 		return r;
 	if ((r = tly_cstore_st_exec(s->r, s->rs[R_BEGIN], "begin read")) !=
 	    TLY_OK)
 		goto out;
 	began = 1;
-	if ((r = evidence_lists(s, w)) != TLY_OK)
+	if ((r = evidence_lists(s, ev)) != TLY_OK)
 		goto out;
-	if (tly_cstore_bind_u64(st, 1, max + 1) != SQLITE_OK) {
-		r = tly_cstore_db_fail(s->r, "bind");
+	if ((r = tly_cstore_bind_u64(st, 1, max + 1)) != TLY_OK)
 		goto out;
-	}
-	tly_jw_key(w, "evidence");
-	tly_jw_arr_open(w);
-	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		tly_jw_obj_open(w);
-		tly_jw_key(w, "device");
-		jw_hexcol(w, st, 0);
-		tly_jw_key(w, "seq");
-		tly_jw_uint(w, tly_cstore_col_u64(st, 1));
-		tly_jw_key(w, "kind");
-		tly_jw_str(w, tly_cstore_col_text(st, 2));
-		tly_jw_key(w, "batches");
-		tly_jw_arr_open(w);
-		jw_hexcol(w, st, 3);
-		jw_hexcol(w, st, 4);
-		tly_jw_arr_close(w);
-		tly_jw_key(w, "bytes");
-		tly_jw_arr_open(w);
-		if ((r = jw_b64(w, st, 6)) != TLY_OK ||
-		    (r = jw_b64(w, st, 7)) != TLY_OK)
+	while (ev->nproofs < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = tly_cstore_grow((void **)&ev->proofs, &cap,
+		    ev->nproofs, sizeof(*ev->proofs), max, "proofs")) !=
+		    TLY_OK)
 			goto out;
-		tly_jw_arr_close(w);
-		tly_jw_key(w, "resolved");
-		tly_jw_bool(w, sqlite3_column_int(st, 5) != 0);
-		tly_jw_obj_close(w);
-		n++;
+		p = &ev->proofs[ev->nproofs++];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->kind, sizeof(p->kind), "%s",
+		    tly_cstore_col_text(st, 2));
+		p->seq = tly_cstore_col_u64(st, 1);
+		p->resolved = sqlite3_column_int(st, 5) != 0;
+		if ((r = tly_cstore_col_id(st, 0, p->device)) != TLY_OK ||
+		    (r = tly_cstore_col_id(st, 3, p->batch[0])) != TLY_OK ||
+		    (r = tly_cstore_col_id(st, 4, p->batch[1])) != TLY_OK ||
+		    (r = col_dup(s, st, 6, maxbytes - bytes, &p->bytes[0],
+		    &p->len[0])) != TLY_OK ||
+		    (r = col_dup(s, st, 7, maxbytes - bytes - p->len[0],
+		    &p->bytes[1], &p->len[1])) != TLY_OK)
+			goto out;
+		bytes += p->len[0] + p->len[1];
 	}
 	/* One row past max means more. */
-	rc = n < max ? SQLITE_DONE : sqlite3_step(st);
+	if (ev->nproofs == max)
+		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		r = tly_cstore_db_fail(s->r, "evidence");
 		goto out;
 	}
-	tly_jw_arr_close(w);
-	tly_jw_key(w, "more");
-	tly_jw_bool(w, rc == SQLITE_ROW);
-	r = w->err;
+	ev->more = rc == SQLITE_ROW;
+	r = TLY_OK;
  out:
 	tly_cstore_st_done(st);
 	if (began)
 		tly_cstore_st_exec(s->r, s->rs[R_END], "end read");
 	pthread_mutex_unlock(&s->rlock);
+	if (r != TLY_OK)
+		tly_api_evidence_free(ev);
 	return r;
 }
 

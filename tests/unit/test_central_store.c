@@ -304,8 +304,7 @@ test_equivocation(void **state)
 	struct fx		*f = *state;
 	struct tb		 b1, b2, x2, b3;
 	struct tly_buf		 rc = TLY_BUF_INIT(TLY_MSG_MAX);
-	struct tly_buf		 ev = TLY_BUF_INIT(1 << 20);
-	struct tly_jw		 w;
+	struct tly_api_evidence	 ev;
 	struct tly_cstore_dev	 d;
 	struct tly_cstore_stats	 st;
 	uint64_t		 f0, f1;
@@ -333,13 +332,27 @@ test_equivocation(void **state)
 	assert_int_equal(dev_state(f, f->dev).applied, 1);
 	/* Both batches stay fetchable: the proof. */
 	assert_int_equal(tly_cstore_batch(f->s, x2.b->id, NULL, NULL), TLY_OK);
-	tly_jw_init(&w, &ev);
-	tly_jw_obj_open(&w);
-	assert_int_equal(tly_cstore_evidence_json(f->s, 10, &w), TLY_OK);
-	tly_jw_obj_close(&w);
-	assert_int_equal(tly_jw_finish(&w), TLY_OK);
-	assert_non_null(strstr((const char *)ev.p, "\"same_seq\""));
-	assert_non_null(strstr((const char *)ev.p, "\"resolved\":false"));
+	assert_int_equal(tly_cstore_evidence(f->s, 10, 1 << 20, &ev), TLY_OK);
+	assert_int_equal(ev.nproofs, 2);
+	/* x2 against b2 (same_seq), b3 against x2 (prev_mismatch). */
+	assert_true(strcmp(ev.proofs[0].kind, "same_seq") == 0 ||
+	    strcmp(ev.proofs[1].kind, "same_seq") == 0);
+	assert_true(strcmp(ev.proofs[0].kind, "prev_mismatch") == 0 ||
+	    strcmp(ev.proofs[1].kind, "prev_mismatch") == 0);
+	assert_int_equal(ev.proofs[0].resolved, 0);
+	assert_int_equal(ev.nfrozen, 1);
+	assert_int_equal(ev.frozen[0].seq, 2);
+	assert_int_equal(ev.more, 0);
+	tly_api_evidence_free(&ev);
+	/* One proof at most: the answer says there are more. */
+	assert_int_equal(tly_cstore_evidence(f->s, 1, 1 << 20, &ev), TLY_OK);
+	assert_int_equal(ev.nproofs, 1);
+	assert_int_equal(ev.more, 1);
+	tly_api_evidence_free(&ev);
+	/* The bytes of the proofs are capped. */
+	assert_int_equal(tly_cstore_evidence(f->s, 10, 100, &ev),
+	    TLY_E_TOO_LARGE);
+	assert_int_equal(ev.nproofs, 0);
 	assert_int_equal(tly_cstore_stats(f->s, &st), TLY_OK);
 	assert_int_equal(st.frozen, 1);
 	assert_int_equal(st.evidence, 2);
@@ -363,7 +376,6 @@ test_equivocation(void **state)
 	tb_free(&x2);
 	tb_free(&b3);
 	tly_buf_free(&rc);
-	tly_buf_free(&ev);
 }
 
 /*
@@ -555,10 +567,9 @@ test_versions(void **state)
 	struct tly_record	 r;
 	struct tb		 a1, b1, b2, a2;
 	struct tly_buf		 rc = TLY_BUF_INIT(TLY_MSG_MAX);
-	struct tly_buf		 out = TLY_BUF_INIT(1 << 20);
+	struct tly_api_conflicts cf;
 	struct tly_cstore_stats	 st;
 	struct hseen		 z;
-	struct tly_jw		 w;
 	char			 ida1[80], idb2[80], ida2[80];
 	uint64_t		 g0;
 
@@ -587,14 +598,21 @@ test_versions(void **state)
 	assert_string_equal(z.id[0], idb2);	/* chain 1 beats chain 0 */
 	assert_int_equal(z.v1[0], 501);
 	assert_int_equal(z.conf[0], 1);
-	tly_jw_init(&w, &out);
-	tly_jw_obj_open(&w);
-	assert_int_equal(tly_cstore_conflicts_json(f->s, 10, &w), TLY_OK);
-	tly_jw_obj_close(&w);
-	assert_int_equal(tly_jw_finish(&w), TLY_OK);
-	assert_non_null(strstr((const char *)out.p, idb2));
+	assert_int_equal(tly_cstore_conflicts(f->s, 10, &cf), TLY_OK);
+	assert_int_equal(cf.n, 1);
+	assert_int_equal(cf.more, 0);
+	assert_string_equal(cf.c[0].area, "A01");
+	assert_string_equal(cf.c[0].winner, idb2);
+	assert_int_equal(cf.c[0].nheads, 2);
 	tly_record_id(a1.b->id, 0, ida1, sizeof(ida1));
-	assert_non_null(strstr((const char *)out.p, ida1));
+	assert_true(strcmp(cf.c[0].heads[0].record, ida1) == 0 ||
+	    strcmp(cf.c[0].heads[1].record, ida1) == 0);
+	assert_non_null(strstr(cf.c[0].heads[0].body, "\"votes\""));
+	tly_api_conflicts_free(&cf);
+	assert_int_equal(tly_cstore_conflicts(f->s, 0, &cf), TLY_OK);
+	assert_int_equal(cf.n, 0);
+	assert_int_equal(cf.more, 1);
+	tly_api_conflicts_free(&cf);
 	assert_int_equal(tly_cstore_stats(f->s, &st), TLY_OK);
 	assert_int_equal(st.conflicts, 1);
 	assert_int_equal(st.keys, 1);
@@ -620,7 +638,6 @@ test_versions(void **state)
 	tb_free(&b2);
 	tb_free(&a2);
 	tly_buf_free(&rc);
-	tly_buf_free(&out);
 }
 
 /* Submit the batches t[order[i]] to f in that order. */
