@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,10 @@
 #include "common/limits.h"
 #include "crypto/crypto.h"
 #include "sync/api.h"
+#include "sync/upload.h"
 #include "sync/verify.h"
 #include "sync/wire.h"
 
-#define BUNDLE_OVERHEAD	52	/* header 12 + end 4 + count 4 + hash 32 */
-#define RECEIPT_MAX	TLY_RECEIPT_MAX	/* cap on one decoded receipt */
 #define BUSY_RETRIES	10	/* 503 answers tolerated per request */
 #define BUSY_WAIT_MAX	60	/* longest Retry-After honoured, seconds */
 #define RESULTS_MAX	TLY_RESP_MAX	/* cap on an answer */
@@ -165,150 +165,113 @@ set_problem(struct imp_entry *e, const char *fmt, ...)
 	e->problem = strdup(tmp);	/* NULL: printed as "out of memory" */
 }
 
-/* Check the receipt of a stored or duplicate entry under the key. */
-static void
-check_receipt(struct imp *im, struct imp_entry *e,
-    const struct tly_api_result *res)
+/* Verify a receipt under the central's key (upload.h verify). */
+static int
+imp_verify(void *arg, const uint8_t *m, size_t len, struct tly_receipt *rc)
 {
-	struct tly_receipt	 rc;
-	char			 why[600];
+	const struct imp	*im = arg;
 
-	if (res->receipt == NULL) {
-		set_problem(e, "no receipt in the answer");
-		return;
-	}
-	tly_errclear();
-	if (tly_receipt_verify(res->receipt, res->receipt_len, im->key, &rc) !=
-	    TLY_OK) {
-		set_problem(e, "receipt does not verify: %s",
-		    cli_esc(tly_errdetail(), why, sizeof(why)));
-		return;
-	}
-	if (!e->parsed)
-		set_problem(e, "receipt for a batch that does not parse "
-		    "here");
-	else if (tly_api_receipt_match(&rc, e->device, e->seq, e->id) !=
-	    TLY_OK)
-		set_problem(e, "%s", tly_errdetail());
+	return tly_receipt_verify(m, len, im->key, rc);
+}
+
+/* Say that the receiver is busy (upload.h busy). */
+static void
+imp_busy(void *arg, long wait)
+{
+	const struct imp	*im = arg;
+
+	cli_err("import: %s is busy; retrying in %ld s", im->central != NULL ?
+	    "central" : "tallyd", wait);
 }
 
 _Static_assert(IMP_STORED + TLY_API_REJECTED == IMP_REJECTED &&
     IMP_STORED + TLY_API_EQUIVOCATION == IMP_EQUIVOCATION,
     "enum imp_status follows enum tly_api_status");
 
-/* Apply one per-entry result of an answer to entry e. */
+/* Apply one checked result of an answer (upload.h result). */
 static void
-apply_result(struct imp *im, struct imp_entry *e, const struct tly_json *el)
+imp_result(void *arg, const struct tly_upload_result *r)
 {
-	struct tly_buf		 raw = TLY_BUF_INIT(RECEIPT_MAX);
-	struct tly_api_result	 res;
-	char			 got[TLY_HEX_HASH], esc[600];
+	struct imp		*im = arg;
+	struct imp_entry	*e = &im->e[im->order[r->item]];
+	char			 esc[600];
 
-	tly_errclear();
-	if (tly_api_result_read(el, &res, &raw) != TLY_OK) {
-		e->status = IMP_REJECTED;
-		set_problem(e, "bad answer: %s",
-		    cli_esc(tly_errdetail(), esc, sizeof(esc)));
-		goto out;
+	e->status = (enum imp_status)(IMP_STORED + r->status);
+	if (r->code != NULL) {
+		e->code = strdup(r->code);
+		e->message = strdup(r->message != NULL ? r->message : "");
 	}
-	e->status = (enum imp_status)(IMP_STORED + res.status);
-	if (res.code != NULL) {
-		e->code = strdup(res.code);
-		e->message = strdup(res.message != NULL ? res.message : "");
-	}
-	if (e->status != IMP_REJECTED) {
-		if (!res.has_batch ||
-		    memcmp(res.batch, e->id, TLY_HASH_LEN) != 0)
-			set_problem(e, "answer names batch %s, not the one "
-			    "sent", res.has_batch ? tly_hex(res.batch,
-			    TLY_HASH_LEN, got) : "(none)");
-		else if (im->have_key)
-			check_receipt(im, e, &res);
-	}
- out:
-	tly_buf_free(&raw);
+	if (r->check != TLY_OK)
+		set_problem(e, "%s", cli_esc(tly_errmsg(r->check), esc,
+		    sizeof(esc)));
 }
 
 /*
- * Send entries order[from..to) in one bundle and apply the answer.
- * Returns TLY_OK, or an error after reporting it (entries stay unsent).
+ * Send the first nsend entries of the sending order through the upload
+ * client, to the central or to tallyd, and apply the answers.  A
+ * failure is reported here; the entries it left unsent stay so.
  */
-static int
-send_chunk(struct imp *im, size_t from, size_t to)
+static void
+imp_send(struct imp *im, size_t nsend)
 {
-	struct tly_buf		 b = TLY_BUF_INIT(TLY_POST_MAX);
-	struct tly_http_result	 res;
-	struct tly_json		*root = NULL;
-	const struct tly_json	*results, *r;
-	struct imp_entry	*e;
-	const char		*what = im->central != NULL ? "import: central" :
-				    "import: tallyd";
-	uint64_t		 idx;
-	size_t			 i;
-	unsigned		 tries = 0;
-	long			 wait;
-	int			 ret;
+	struct tly_upload		 u;
+	struct tly_upload_report	 rep;
+	struct tly_upload_item		*ui;
+	struct imp_entry		*e;
+	char				 url[4096], esc[600];
+	size_t				 i, n;
 
-	memset(&res, 0, sizeof(res));
-	if ((ret = tly_bundle_begin(&b)) != TLY_OK)
-		goto out;
-	for (i = from; i < to; i++) {
+	if ((ui = calloc(nsend > 0 ? nsend : 1, sizeof(*ui))) == NULL) {
+		cli_err("import: out of memory");
+		return;
+	}
+	for (i = 0; i < nsend; i++) {
 		e = &im->e[im->order[i]];
-		if ((ret = tly_bundle_add(&b, e->m, e->mlen)) != TLY_OK)
+		ui[i].m = e->m;
+		ui[i].len = e->mlen;
+		memcpy(ui[i].id, e->id, TLY_HASH_LEN);
+		ui[i].known = e->parsed;
+		memcpy(ui[i].device, e->device, TLY_PK_LEN);
+		ui[i].seq = e->seq;
+	}
+	memset(&u, 0, sizeof(u));
+	if (im->central != NULL) {
+		n = strlen(im->central);
+		while (n > 0 && im->central[n - 1] == '/')
+			n--;
+		if ((size_t)snprintf(url, sizeof(url), "%.*s/v1/batches",
+		    (int)n, im->central) >= sizeof(url)) {
+			cli_err("import: %s: URL too long", im->central);
 			goto out;
+		}
+		u.peer = "central";
+		u.gzip_over = 0;
+	} else {
+		snprintf(url, sizeof(url), "http://localhost/v1/bundle");
+		u.unix_socket = cli_socket;
+		u.peer = "tallyd";
+		u.gzip_over = SIZE_MAX;
 	}
-	if ((ret = tly_bundle_end(&b, to - from)) != TLY_OK)
-		goto out;
- again:
-	tly_http_result_free(&res);
-	if (im->central != NULL)
-		ret = cli_central(im->central, "POST", "/v1/batches",
-		    TLY_BUNDLE_TYPE, b.p, b.len, 1, RESULTS_MAX, &res);
-	else
-		ret = cli_daemon("POST", "/v1/bundle", TLY_BUNDLE_TYPE, b.p,
-		    b.len, RESULTS_MAX, 0, &res);
-	if (ret != TLY_OK)
-		goto out;
-	if (res.status == 503 && tries++ < BUSY_RETRIES) {
-		wait = res.retry_after < 1 ? 1 : res.retry_after;
-		if (wait > BUSY_WAIT_MAX)
-			wait = BUSY_WAIT_MAX;
-		cli_err("%s is busy; retrying in %ld s", what, wait);
-		sleep((unsigned)wait);
-		goto again;
-	}
-	if (res.status != 200 && res.status != 422) {
-		cli_http_fail(what, &res);
-		ret = TLY_E_HTTP;
-		goto out;
-	}
-	if ((ret = cli_json_body(what, &res, &root)) != TLY_OK)
-		goto out;
-	results = tly_api_results_get(root);
-	if (results == NULL ||
-	    tly_json_count(results) != to - from) {
-		cli_err("%s: bad response: expected %zu results", what,
-		    to - from);
-		ret = TLY_E_HTTP;
-		goto out;
-	}
-	for (i = from, r = tly_json_first(results); r != NULL;
-	    i++, r = tly_json_next(r)) {
+	u.url = url;
+	u.resp_max = RESULTS_MAX;
+	u.busy_retries = BUSY_RETRIES;
+	u.busy_wait_max = BUSY_WAIT_MAX;
+	u.verify = im->have_key ? imp_verify : NULL;
+	u.busy = imp_busy;
+	u.result = imp_result;
+	u.arg = im;
+	if (tly_upload_send(&u, ui, nsend, &rep) != TLY_OK)
+		cli_err("import: %s%s", cli_esc(rep.detail, esc, sizeof(esc)),
+		    rep.err == TLY_E_NET && im->central == NULL ? " (is tallyd "
+		    "running? use -s or TALLY_SOCKET to name its socket)" : "");
+	/* An entry of an answered request without a result: not delivered. */
+	for (i = 0; i < rep.sent; i++) {
 		e = &im->e[im->order[i]];
-		apply_result(im, e, r);
-		if (!cli_juint(r, "index", &idx) || idx != i - from)
-			set_problem(e, "answer is out of order");
+		if (e->status == IMP_NOT_SENT)
+			set_problem(e, "no result for it in the answer");
 	}
-	ret = TLY_OK;
  out:
-	if (ret != TLY_OK && ret != TLY_E_NET && ret != TLY_E_HTTP &&
-	    ret != TLY_E_TOO_LARGE)
-		cli_err("import: cannot build a request: %s",
-		    tly_strerror(ret));
-	tly_json_free(root);
-	tly_http_result_free(&res);
-	tly_buf_free(&b);
-	return ret;
+	free(ui);
 }
 
 /* Print the outcome, as text or JSON.  Returns the exit status. */
@@ -448,7 +411,7 @@ cmd_import(int argc, char **argv)
 	struct imp			 im;
 	struct imp_entry		*e;
 	const char			*path, *keyfile = NULL;
-	size_t				 i, start, size, nsend;
+	size_t				 i, nsend;
 	char				 why[600];
 	int				 c, json = 0, ret = CLI_EXIT_FAIL;
 
@@ -541,19 +504,7 @@ cmd_import(int argc, char **argv)
 	sort_base = im.e;
 	qsort(im.order, im.n, sizeof(*im.order), order_cmp);
 
-	/* Requests of at most TLY_POST_MAX bytes, in sending order. */
-	for (start = 0, i = 0, size = BUNDLE_OVERHEAD; i < nsend; i++) {
-		e = &im.e[im.order[i]];
-		if (size + 4 + e->mlen > TLY_POST_MAX && i > start) {
-			if (send_chunk(&im, start, i) != TLY_OK)
-				break;
-			start = i;
-			size = BUNDLE_OVERHEAD;
-		}
-		size += 4 + e->mlen;
-	}
-	if (i == nsend && start < nsend)
-		(void)send_chunk(&im, start, nsend);
+	imp_send(&im, nsend);
 	ret = print_import(&im, json);
  out:
 	if (im.e != NULL) {

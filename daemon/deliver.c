@@ -9,13 +9,14 @@
  * sent again.
  *
  * A pass: up to batch-max batches (about 1 MiB) in (device, seq) order,
- * posted as one bundle.  A batch counts as delivered only when the
- * answer holds a receipt that verifies for it.  A final rejection (a
- * verdict on the batch itself, sync/verify.h) makes the batch
- * "rejected", never sent again; any other rejection is stored as the
- * batch's last error and the batch is sent again later.  An answer that is not the central's (HTML, a
- * redirect, a 2xx without a JSON object) is reported as a captive
- * portal, and 429 or 503 as a busy central with its Retry-After.
+ * posted as one bundle by the upload client (sync/upload.h), which
+ * checks the answer: a captive portal or a busy central (with its
+ * Retry-After) delivers nothing, and a batch counts as delivered only
+ * when the answer holds a receipt that verifies for it.  The policy is
+ * here: a receipt is stored; a final rejection (a verdict on the batch
+ * itself, sync/verify.h) makes the batch "rejected", never sent again;
+ * any other rejection is stored as the batch's last error and the batch
+ * is sent again later.  A failure is carried as its code and detail.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,123 +24,39 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "common/httpd.h"
 #include "common/json.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "sync/api.h"
 #include "sync/http.h"
+#include "sync/upload.h"
 #include "sync/verify.h"
 #include "sync/wire.h"
 #include "daemon/tallyd.h"
 #include "daemon/syncstate.h"
 
 #define SYNC_RESP_MAX		TLY_RESP_MAX	/* answer cap */
-#define SYNC_RECEIPT_MAX	TLY_RECEIPT_MAX	/* decoded receipt cap */
 #define SYNC_GZIP_OVER		1024		/* gzip bodies above this */
 #define SYNC_DEVICES_MAX	4096		/* devices resumed per run */
 #define SYNC_PAGES_MAX		1024		/* receipt pages per device */
-#define SYNC_PORTAL_HTML	"captive portal detected: the central's " \
-	"address answered with HTML, not a signed receipt"
-
-/* Set a pass error unless one is set already; peer text is escaped. */
-static void
-pass_error(struct tly_dsync_pass *p, const char *msg)
-{
-	if (p->error[0] == '\0')
-		tly_log_escape(msg, strlen(msg), p->error, sizeof(p->error));
-}
 
 /*
- * One call to the central with the syncer's timeouts and cancel flag.
- * Returns as tly_http_request(); the bytes are counted either way.
- */
-static int
-sync_call(struct tly_dsync *s, struct tly_http_call *call,
-    struct tly_http_result *res)
-{
-	int	r;
-
-	call->connect_timeout_s = (long)s->d->conf.connect_timeout;
-	call->low_speed_time_s = (long)s->d->conf.low_speed_time;
-	call->resp_max = SYNC_RESP_MAX;
-	call->cancel = &s->cancel;
-	r = tly_http_request(call, res);
-	tly_dsync_account(s, res, r != TLY_E_NET);
-	return r;
-}
-
-/*
- * Is res an answer that is not the central's: a 2xx or 3xx whose body
- * is not a JSON object?  Then write why into msg and return 1.
- */
-static int
-sync_portal(const struct tly_http_result *res, char *msg, size_t msglen)
-{
-	struct tly_json	*root = NULL;
-	const char	*p = (const char *)res->body.p;
-	size_t		 i = 0;
-	int		 json;
-
-	if (res->status < 200 || res->status >= 400)
-		return 0;
-	json = res->status < 300 &&
-	    strncasecmp(res->content_type, "application/json", 16) == 0 &&
-	    tly_json_parse(res->body.p, res->body.len, &root) == TLY_OK &&
-	    tly_json_is_object(root);
-	tly_json_free(root);
-	if (json)
-		return 0;
-	while (i < res->body.len && (p[i] == ' ' || p[i] == '\t' ||
-	    p[i] == '\r' || p[i] == '\n'))
-		i++;
-	if (strcasestr(res->content_type, "html") != NULL ||
-	    (i < res->body.len && p[i] == '<'))
-		snprintf(msg, msglen, "%s", SYNC_PORTAL_HTML);
-	else if (res->status >= 300)
-		snprintf(msg, msglen, "captive portal detected: the central's "
-		    "address answered with a redirect (HTTP %ld), not a "
-		    "signed receipt", res->status);
-	else
-		snprintf(msg, msglen, "captive portal detected: the central's "
-		    "address answered HTTP %ld with something other than the "
-		    "central's JSON", res->status);
-	return 1;
-}
-
-/*
- * Describe an answer that is not what was asked for in p->error (busy,
- * a portal, an error body).  Sets p->retry_after on 429 and 503.
+ * Record the pass's failure unless one is recorded already: the code
+ * err and its detail (tly_errmsg(err) when detail is NULL), escaped, as
+ * peers send some of it.
  */
 static void
-pass_other(const struct tly_http_result *res, struct tly_dsync_pass *p)
+pass_fail(struct tly_dsync_pass *p, int err, const char *detail)
 {
-	struct tly_json		*root = NULL;
-	const char		*code = NULL, *msg = NULL;
-	char			 text[512];
-
-	if (sync_portal(res, text, sizeof(text))) {
-		pass_error(p, text);
+	if (p->err != TLY_OK)
 		return;
-	}
-	if (tly_json_parse(res->body.p, res->body.len, &root) == TLY_OK)
-		(void)tly_http_error_get(tly_json_get(root, "error"), &code,
-		    &msg);
-	if (res->status == 429 || res->status == 503) {
-		p->retry_after = res->retry_after;
-		snprintf(text, sizeof(text), "central busy (HTTP %ld)%s%s",
-		    res->status, msg ? ": " : "", msg ? msg : "");
-	} else if (code != NULL)
-		snprintf(text, sizeof(text), "central answered HTTP %ld: %s: "
-		    "%s", res->status, code, msg ? msg : "");
-	else
-		snprintf(text, sizeof(text), "central answered HTTP %ld "
-		    "without an error body", res->status);
-	pass_error(p, text);
-	tly_json_free(root);
+	if (detail == NULL)
+		detail = tly_errmsg(err);
+	p->err = err;
+	tly_log_escape(detail, strlen(detail), p->detail, sizeof(p->detail));
 }
 
-/* Store msg as the last error of every item. */
+/* Store msg as the last error of every item not done. */
 static void
 items_error(struct tly_dsync *s, const struct tly_dstore_item *items,
     size_t n, const unsigned char *done, const char *msg)
@@ -152,120 +69,113 @@ items_error(struct tly_dsync *s, const struct tly_dstore_item *items,
 			    items[i].id, msg);
 }
 
-/*
- * Check result el against the batch sent at its index; store the receipt
- * or the rejection.  done[index] is set once the entry is accounted for.
- */
-static void
-pass_result(struct tly_dsync *s, const struct tly_dstore_item *items,
-    size_t n, const struct tly_json *el, unsigned char *done,
-    struct tly_dsync_pass *p)
-{
-	struct tly_buf		 rb = TLY_BUF_INIT(SYNC_RECEIPT_MAX);
-	struct tly_envelope	 env;
-	struct tly_receipt	 rc;
-	struct tly_api_result	 res;
-	const struct tly_dstore_item *it;
-	const char		*code, *msg;
-	char			 text[512], esc[400];
+/* The state of one pass, for the upload client's callbacks. */
+struct pass_ctx {
+	struct tly_dsync		*s;
+	const struct tly_dstore_item	*items;
+	size_t				 n;
+	unsigned char			*done;	/* items accounted for */
+	struct tly_dsync_pass		*p;
+};
 
-	if (tly_api_result_read(el, &res, &rb) != TLY_OK ||
-	    res.index >= n || done[res.index])
-		goto out;
-	it = &items[res.index];
-	if (res.receipt != NULL) {
-		if (tly_dkeys_receipt(s->d, rb.p, rb.len, &rc) != TLY_OK) {
-			tly_log_warn("sync: invalid receipt for batch seq "
-			    "%llu: %s", (unsigned long long)it->seq,
-			    tly_errdetail());
-			pass_error(p, tly_errdetail());
-			goto out;	/* not delivery */
-		}
-		if (tly_envelope_parse(it->bytes, it->len, &env) != TLY_OK ||
-		    tly_api_receipt_match(&rc, env.signer, it->seq, it->id) !=
-		    TLY_OK) {
-			tly_log_warn("sync: invalid receipt for batch %s seq "
-			    "%llu", it->kind == TLY_DKIND_OWN ? "own" :
-			    "relayed", (unsigned long long)it->seq);
-			goto out;	/* not delivery */
-		}
-		if (tly_dstore_ack(s->d->store, it->kind, it->id, rb.p, rb.len,
-		    (uint64_t)tly_dsync_wall_now()) != TLY_OK) {
-			tly_log_error("sync: %s", tly_errdetail());
-			pass_error(p, tly_errdetail());
-			goto out;
-		}
-		done[res.index] = 1;
-		p->acked++;
-		tly_dsync_acked_records(s, it->nrecords);
-		if (it->kind == TLY_DKIND_OWN &&
-		    res.status == TLY_API_EQUIVOCATION)
-			tly_dfreeze_equivocation(s->d, it->seq);
-		goto out;
-	}
-	if (res.status != TLY_API_REJECTED)
-		goto out;
-	code = res.code;
-	msg = res.message;
-	if (tly_verify_code_final(code)) {
-		/* Final: kept with its code, never sent again (9.1). */
-		tly_log_escape(msg ? msg : "", strlen(msg ? msg : ""), esc,
-		    sizeof(esc));
-		if (tly_dstore_reject(s->d->store, it->kind, it->id, code,
-		    esc) != TLY_OK) {
-			pass_error(p, tly_errdetail());
-			goto out;
+/* Verify a receipt under the central's key (upload.h verify). */
+static int
+pass_verify(void *arg, const uint8_t *m, size_t len, struct tly_receipt *rc)
+{
+	struct pass_ctx	*c = arg;
+
+	return tly_dkeys_receipt(c->s->d, m, len, rc);
+}
+
+/* Mark the items of a request sent (upload.h sending). */
+static int
+pass_sending(void *arg, size_t from, size_t to)
+{
+	struct pass_ctx	*c = arg;
+
+	return tly_dstore_mark_sent(c->s->d->store, c->items + from,
+	    to - from);
+}
+
+/* Count a call's bytes (upload.h account). */
+static void
+pass_account(void *arg, const struct tly_http_result *res, int answered)
+{
+	struct pass_ctx	*c = arg;
+
+	tly_dsync_account(c->s, res, answered);
+}
+
+/* A rejection: final ones are kept, never sent again (9.1). */
+static void
+pass_rejected(struct pass_ctx *c, const struct tly_dstore_item *it,
+    const struct tly_upload_result *r)
+{
+	const char	*msg = r->message != NULL ? r->message : "";
+	char		 text[512], esc[400];
+	int		 e;
+
+	if (tly_verify_code_final(r->code)) {
+		tly_log_escape(msg, strlen(msg), esc, sizeof(esc));
+		if ((e = tly_dstore_reject(c->s->d->store, it->kind, it->id,
+		    r->code, esc)) != TLY_OK) {
+			pass_fail(c->p, e, NULL);
+			return;
 		}
 		tly_log_warn("sync: %sbatch seq %llu rejected for good by the "
 		    "central, not sent again: %s: %s", it->kind ==
 		    TLY_DKIND_RELAY ? "relayed " : "",
-		    (unsigned long long)it->seq, code, esc);
-		p->rejected++;
-		done[res.index] = 1;
-		goto out;
-	}
-	snprintf(text, sizeof(text), "%s: %s", code ? code : "rejected",
-	    msg ? msg : "");
-	tly_log_escape(text, strlen(text), esc, sizeof(esc));
-	(void)tly_dstore_set_error(s->d->store, it->kind, it->id, esc);
-	snprintf(text, sizeof(text), "batch seq %llu rejected: %s",
-	    (unsigned long long)it->seq, esc);
-	tly_log_warn("sync: %s%s", it->kind == TLY_DKIND_RELAY ?
-	    "relayed " : "", text);
-	pass_error(p, text);
-	done[res.index] = 1;
- out:
-	tly_buf_free(&rb);
-}
-
-/* Read an answer of status 200 or 422: {"results": [...]}. */
-static void
-pass_answer(struct tly_dsync *s, const struct tly_dstore_item *items,
-    size_t n, const struct tly_http_result *res, struct tly_dsync_pass *p)
-{
-	struct tly_json		*root = NULL;
-	const struct tly_json	*results, *el;
-	unsigned char		*done;
-	size_t			 i, missing = 0;
-
-	if ((done = calloc(n, 1)) == NULL) {
-		pass_error(p, "out of memory");
+		    (unsigned long long)it->seq, r->code, esc);
+		c->p->rejected++;
+		c->done[r->item] = 1;
 		return;
 	}
-	if (tly_json_parse(res->body.p, res->body.len, &root) == TLY_OK &&
-	    (results = tly_api_results_get(root)) != NULL)
-		for (el = tly_json_first(results); el != NULL;
-		    el = tly_json_next(el))
-			pass_result(s, items, n, el, done, p);
-	/* Entries neither acknowledged nor rejected were not delivered. */
-	for (i = 0; i < n; i++)
-		missing += !done[i];
-	if (missing > 0) {
-		items_error(s, items, n, done, SYNC_NO_RECEIPT);
-		pass_error(p, SYNC_NO_RECEIPT);
+	snprintf(text, sizeof(text), "%s: %s", r->code ? r->code : "rejected",
+	    msg);
+	tly_log_escape(text, strlen(text), esc, sizeof(esc));
+	(void)tly_dstore_set_error(c->s->d->store, it->kind, it->id, esc);
+	tly_log_warn("sync: %sbatch seq %llu rejected: %s", it->kind ==
+	    TLY_DKIND_RELAY ? "relayed " : "", (unsigned long long)it->seq,
+	    esc);
+	(void)tly_fail(TLY_E_HTTP, "batch seq %llu rejected: %s",
+	    (unsigned long long)it->seq, esc);
+	pass_fail(c->p, TLY_E_HTTP, NULL);
+	c->done[r->item] = 1;
+}
+
+/*
+ * One checked result (upload.h result): store the receipt, or the
+ * rejection.  done[item] is set once the item is accounted for.
+ */
+static void
+pass_result(void *arg, const struct tly_upload_result *r)
+{
+	struct pass_ctx			*c = arg;
+	const struct tly_dstore_item	*it = &c->items[r->item];
+	int				 e;
+
+	if (r->status == TLY_API_REJECTED) {
+		pass_rejected(c, it, r);
+		return;
 	}
-	tly_json_free(root);
-	free(done);
+	if (r->check != TLY_OK) {	/* not delivery */
+		tly_log_warn("sync: invalid receipt for %s batch seq %llu: %s",
+		    it->kind == TLY_DKIND_OWN ? "own" : "relayed",
+		    (unsigned long long)it->seq, tly_errmsg(r->check));
+		pass_fail(c->p, r->check, NULL);
+		return;
+	}
+	if ((e = tly_dstore_ack(c->s->d->store, it->kind, it->id, r->receipt,
+	    r->receipt_len, (uint64_t)tly_dsync_wall_now())) != TLY_OK) {
+		tly_log_error("sync: %s", tly_errmsg(e));
+		pass_fail(c->p, e, NULL);
+		return;
+	}
+	c->done[r->item] = 1;
+	c->p->acked++;
+	tly_dsync_acked_records(c->s, it->nrecords);
+	if (it->kind == TLY_DKIND_OWN && r->status == TLY_API_EQUIVOCATION)
+		tly_dfreeze_equivocation(c->s->d, it->seq);
 }
 
 /* Send items[0..n) as one bundle and process the answer. */
@@ -273,68 +183,75 @@ void
 tly_dsync_send(struct tly_dsync *s, const struct tly_dstore_item *items,
     size_t n, struct tly_dsync_pass *p)
 {
-	struct tly_buf		 body = TLY_BUF_INIT(TLY_POST_MAX);
-	struct tly_http_call	 call;
-	struct tly_http_result	 res;
-	char			 url[1024], text[512];
-	size_t			 i;
-	int			 r;
+	struct tly_upload		 u;
+	struct tly_upload_report	 rep;
+	struct tly_upload_item		*ui = NULL;
+	struct tly_envelope		 env;
+	struct pass_ctx			 c;
+	char				 url[1024];
+	size_t				 i, missing = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->retry_after = -1;
-	memset(&res, 0, sizeof(res));
-	if ((r = tly_bundle_begin(&body)) != TLY_OK)
-		goto fail;
-	for (i = 0; i < n; i++)
-		if ((r = tly_bundle_add(&body, items[i].bytes, items[i].len)) !=
-		    TLY_OK)
-			goto fail;
-	if ((r = tly_bundle_end(&body, n)) != TLY_OK)
-		goto fail;
-	if ((r = tly_dstore_mark_sent(s->d->store, items, n)) != TLY_OK)
-		goto fail;
+	memset(&c, 0, sizeof(c));
+	if ((ui = calloc(n > 0 ? n : 1, sizeof(*ui))) == NULL ||
+	    (c.done = calloc(n > 0 ? n : 1, 1)) == NULL) {
+		pass_fail(p, TLY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		ui[i].m = items[i].bytes;
+		ui[i].len = items[i].len;
+		memcpy(ui[i].id, items[i].id, TLY_HASH_LEN);
+		ui[i].seq = items[i].seq;
+		if (tly_envelope_parse(items[i].bytes, items[i].len, &env) ==
+		    TLY_OK) {
+			ui[i].known = 1;
+			memcpy(ui[i].device, env.signer, TLY_PK_LEN);
+		}
+	}
+	c.s = s;
+	c.items = items;
+	c.n = n;
+	c.p = p;
 	snprintf(url, sizeof(url), "%s/v1/batches", s->d->conf.central);
-	memset(&call, 0, sizeof(call));
-	call.url = url;
-	call.method = "POST";
-	call.content_type = TLY_BUNDLE_TYPE;
-	call.body = body.p;
-	call.bodylen = body.len;
-	call.gzip = body.len > SYNC_GZIP_OVER;
-	tly_log_debug("sync: sending %zu batches, %zu bytes", n, body.len);
-	r = sync_call(s, &call, &res);
-	if (r == TLY_E_NET) {
-		snprintf(text, sizeof(text), "central unreachable: %s",
-		    res.error[0] ? res.error : "no answer");
-		pass_error(p, text);
-		items_error(s, items, n, NULL, p->error);
+	memset(&u, 0, sizeof(u));
+	u.url = url;
+	u.peer = "central";
+	u.gzip_over = SYNC_GZIP_OVER;
+	u.connect_timeout_s = (long)s->d->conf.connect_timeout;
+	u.low_speed_time_s = (long)s->d->conf.low_speed_time;
+	u.resp_max = SYNC_RESP_MAX;
+	u.cancel = &s->cancel;
+	u.verify = pass_verify;
+	u.sending = pass_sending;
+	u.account = pass_account;
+	u.result = pass_result;
+	u.arg = &c;
+	tly_log_debug("sync: sending %zu batches", n);
+	if (tly_upload_send(&u, ui, n, &rep) != TLY_OK) {
+		p->retry_after = rep.retry_after;
+		pass_fail(p, rep.err, rep.detail);
+		items_error(s, items, n, c.done, p->detail);
 		goto out;
 	}
-	if (r != TLY_OK) {
-		pass_error(p, SYNC_NO_RECEIPT);
-		items_error(s, items, n, NULL, SYNC_NO_RECEIPT);
-		goto out;
+	/* Entries neither acknowledged nor rejected were not delivered. */
+	for (i = 0; i < n; i++)
+		missing += !c.done[i];
+	if (missing > 0) {
+		items_error(s, items, n, c.done, SYNC_NO_RECEIPT);
+		pass_fail(p, TLY_E_RECEIPT, SYNC_NO_RECEIPT);
 	}
-	if ((res.status == 200 || res.status == 422) &&
-	    !sync_portal(&res, text, sizeof(text)))
-		pass_answer(s, items, n, &res, p);
-	else {
-		pass_other(&res, p);
-		items_error(s, items, n, NULL, p->error);
-	}
-	goto out;
- fail:
-	pass_error(p, tly_errdetail());
  out:
-	tly_http_result_free(&res);
-	tly_buf_free(&body);
+	free(c.done);
+	free(ui);
 }
 
 /*
  * GET a path of the central into *res and check the answer is a 200
- * JSON object (*rootp).  TLY_OK; TLY_E_NET (p->error says why: the run
- * should stop); TLY_E_NOTFOUND when the central answered something else
- * that is not a reason to stop (an older central without the path).
+ * JSON object (*rootp).  TLY_OK; another code when the run should stop
+ * (p says why); TLY_E_NOTFOUND when the central answered an error that
+ * is not a reason to stop (an older central without the path).
  */
 static int
 sync_get(struct tly_dsync *s, const char *path, struct tly_json **rootp,
@@ -342,7 +259,7 @@ sync_get(struct tly_dsync *s, const char *path, struct tly_json **rootp,
 {
 	struct tly_http_call	 call;
 	struct tly_http_result	 res;
-	char			 url[1024], text[512];
+	char			 url[1024];
 	int			 r;
 
 	*rootp = NULL;
@@ -350,33 +267,28 @@ sync_get(struct tly_dsync *s, const char *path, struct tly_json **rootp,
 	memset(&call, 0, sizeof(call));
 	call.url = url;
 	call.method = "GET";
-	r = sync_call(s, &call, &res);
-	if (r == TLY_E_NET) {
-		snprintf(text, sizeof(text), "central unreachable: %s",
+	call.connect_timeout_s = (long)s->d->conf.connect_timeout;
+	call.low_speed_time_s = (long)s->d->conf.low_speed_time;
+	call.resp_max = SYNC_RESP_MAX;
+	call.cancel = &s->cancel;
+	r = tly_http_request(&call, &res);
+	tly_dsync_account(s, &res, r != TLY_E_NET);
+	if (r == TLY_E_NET)
+		r = tly_fail(TLY_E_NET, "central unreachable: %s",
 		    res.error[0] ? res.error : "no answer");
-		pass_error(p, text);
-		goto out;
+	else if (r == TLY_OK && (r = tly_upload_answer_check("central",
+	    &res)) == TLY_OK && (r = tly_json_parse(res.body.p, res.body.len,
+	    rootp)) != TLY_OK)
+		r = tly_fail(TLY_E_HTTP, "GET %s: the answer is not JSON", path);
+	if (r == TLY_E_HTTP && res.status >= 400) {
+		tly_log_debug("sync: GET %s: HTTP %ld; going on without it",
+		    path, res.status);
+		r = TLY_E_NOTFOUND;
+	} else if (r != TLY_OK) {
+		if (r == TLY_E_BUSY)
+			p->retry_after = res.retry_after;
+		pass_fail(p, r, NULL);
 	}
-	if (r != TLY_OK) {
-		pass_error(p, res.error);
-		r = TLY_E_NET;
-		goto out;
-	}
-	if (res.status == 200 && !sync_portal(&res, text, sizeof(text)) &&
-	    tly_json_parse(res.body.p, res.body.len, rootp) == TLY_OK) {
-		r = TLY_OK;
-		goto out;
-	}
-	if (res.status == 429 || res.status == 503 ||
-	    sync_portal(&res, text, sizeof(text))) {
-		pass_other(&res, p);
-		r = TLY_E_NET;
-		goto out;
-	}
-	tly_log_debug("sync: GET %s: HTTP %ld; going on without it", path,
-	    res.status);
-	r = TLY_E_NOTFOUND;
- out:
 	tly_http_result_free(&res);
 	return r;
 }
@@ -392,13 +304,14 @@ resume_receipt(struct tly_dsync *s, enum tly_dkind kind,
 {
 	struct tly_receipt	 rc;
 	struct tly_dstore_found	 f;
+	int			 r;
 
 	if (tly_dkeys_receipt(s->d, e->receipt, e->receipt_len, &rc) !=
 	    TLY_OK || memcmp(rc.device, key, TLY_PK_LEN) != 0) {
 		tly_log_warn("sync: a receipt in the central's list does not "
 		    "verify under its key for this device; ignored");
 		if (e->receipt_len > 0)
-			pass_error(p, tly_errdetail());
+			pass_fail(p, TLY_E_RECEIPT, tly_errdetail());
 		return 0;
 	}
 	/* Another batch of that seq (not held here) is none of ours. */
@@ -409,9 +322,9 @@ resume_receipt(struct tly_dsync *s, enum tly_dkind kind,
 	*seqp = rc.seq;
 	if (f.state == TLY_DSTATE_ACKED)
 		return 1;
-	if (tly_dstore_ack(s->d->store, kind, rc.batch, e->receipt,
-	    e->receipt_len, (uint64_t)tly_dsync_wall_now()) != TLY_OK) {
-		pass_error(p, tly_errdetail());
+	if ((r = tly_dstore_ack(s->d->store, kind, rc.batch, e->receipt,
+	    e->receipt_len, (uint64_t)tly_dsync_wall_now())) != TLY_OK) {
+		pass_fail(p, r, NULL);
 		return 0;
 	}
 	p->acked++;
@@ -447,8 +360,8 @@ resume_get(struct tly_dsync *s, const char *path, struct tly_api_head *h,
 
 /*
  * Resume one device: ask the central's head and, when it may hold some
- * of the unacknowledged batches, collect their receipts.  TLY_E_NET when
- * the run should stop (p->error says why).
+ * of the unacknowledged batches, collect their receipts.  TLY_OK, or the
+ * failure that should stop the run (p says why).
  */
 static int
 resume_device(struct tly_dsync *s, const struct tly_dstore_dev *dv,
@@ -466,7 +379,8 @@ resume_device(struct tly_dsync *s, const struct tly_dstore_dev *dv,
 
 	tly_hex(key, TLY_PK_LEN, hex);
 	snprintf(path, sizeof(path), "/v1/devices/%s/head", hex);
-	if ((r = resume_get(s, path, &h, NULL, p)) == TLY_E_NET)
+	if ((r = resume_get(s, path, &h, NULL, p)) != TLY_OK &&
+	    r != TLY_E_NOTFOUND)
 		return r;
 	if (r == TLY_OK) {
 		head = h.head;
@@ -484,7 +398,7 @@ resume_device(struct tly_dsync *s, const struct tly_dstore_dev *dv,
 		    PRIu64, hex, from);
 		if ((r = resume_get(s, path, NULL, &page, p)) != TLY_OK) {
 			tly_api_receipts_finish(&page);
-			return r == TLY_E_NET ? r : TLY_OK;
+			return r == TLY_E_NOTFOUND ? TLY_OK : r;
 		}
 		top = 0;
 		for (i = 0; i < page.n; i++)
@@ -522,7 +436,7 @@ tly_dsync_resume(struct tly_dsync *s, struct tly_dsync_pass *p)
 	p->retry_after = -1;
 	if (tly_dstore_unacked_devices(s->d->store, SYNC_DEVICES_MAX, &devs,
 	    &n) != TLY_OK) {
-		pass_error(p, tly_errdetail());
+		pass_fail(p, TLY_E_NET, tly_errdetail());
 		return TLY_E_NET;
 	}
 	for (i = 0; i < n && !s->cancel; i++)

@@ -236,7 +236,7 @@ sync_run(struct tly_dsync *s, struct tly_dsync_result *res,
 				res->acknowledged += p.acked;
 				retry_after = p.retry_after;
 				snprintf(res->error, sizeof(res->error), "%s",
-				    p.error[0] ? p.error : SYNC_NO_RECEIPT);
+				    p.detail[0] ? p.detail : SYNC_NO_RECEIPT);
 				break;
 			}
 			res->acknowledged += p.acked;
@@ -268,7 +268,7 @@ sync_run(struct tly_dsync *s, struct tly_dsync_result *res,
 		/* A final rejection is progress: the batch left the queue. */
 		if (p.acked == 0 && p.rejected == 0) {	/* back off */
 			snprintf(res->error, sizeof(res->error), "%s",
-			    p.error[0] ? p.error : SYNC_NO_RECEIPT);
+			    p.detail[0] ? p.detail : SYNC_NO_RECEIPT);
 			break;
 		}
 	}

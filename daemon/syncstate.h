@@ -65,7 +65,9 @@ struct tly_dsync_pass {
 	uint64_t	acked;		/* batches newly acknowledged */
 	uint64_t	rejected;	/* batches newly rejected for good */
 	long		retry_after;	/* seconds asked for, -1 none */
-	char		error[512];	/* why not everything was delivered */
+	int		err;		/* TLY_OK, or the first failure: why
+					   not everything was delivered */
+	char		detail[512];	/* err's detail, escaped; "" none */
 };
 
 /* Seconds since the epoch, never negative (syncstate.c). */
