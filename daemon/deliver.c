@@ -423,7 +423,8 @@ resume_device(struct tly_dsync *s, const struct tly_dstore_dev *dv,
 
 /*
  * The resume step of a run, for every device with unacknowledged
- * batches.  TLY_E_NET when the run should stop.
+ * batches.  TLY_OK, or the failure that should stop the run: the
+ * store's own code, or the central's answer's (p says why).
  */
 int
 tly_dsync_resume(struct tly_dsync *s, struct tly_dsync_pass *p)
@@ -434,10 +435,10 @@ tly_dsync_resume(struct tly_dsync *s, struct tly_dsync_pass *p)
 
 	memset(p, 0, sizeof(*p));
 	p->retry_after = -1;
-	if (tly_dstore_unacked_devices(s->d->store, SYNC_DEVICES_MAX, &devs,
-	    &n) != TLY_OK) {
-		pass_fail(p, TLY_E_NET, tly_errdetail());
-		return TLY_E_NET;
+	if ((r = tly_dstore_unacked_devices(s->d->store, SYNC_DEVICES_MAX,
+	    &devs, &n)) != TLY_OK) {
+		pass_fail(p, r, NULL);
+		return r;
 	}
 	for (i = 0; i < n && !s->cancel; i++)
 		if ((r = resume_device(s, &devs[i], p)) != TLY_OK)

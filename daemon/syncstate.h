@@ -4,7 +4,7 @@
  * run: resume via head and receipts, bundles posted and their receipts
  * checked, captive-portal detection).  syncer.c calls deliver.c; both
  * count through syncstate.c, which calls neither.  Nothing else
- * includes this.
+ * includes this, but their unit test.
  */
 #ifndef TLY_DAEMON_SYNCSTATE_H
 #define TLY_DAEMON_SYNCSTATE_H
@@ -87,7 +87,9 @@ void	tly_dsync_send(struct tly_dsync *s,
 	    struct tly_dsync_pass *p);
 /*
  * The resume step of a run, for every device with unacknowledged
- * batches.  TLY_E_NET when the run should stop (deliver.c).
+ * batches.  TLY_OK, or the failure that should stop the run, with its
+ * code: TLY_E_DB for the store, TLY_E_NET, TLY_E_BUSY or TLY_E_HTTP for
+ * the central (deliver.c).
  */
 int	tly_dsync_resume(struct tly_dsync *s, struct tly_dsync_pass *p);
 

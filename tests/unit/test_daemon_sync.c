@@ -2,7 +2,11 @@
  * test_daemon_sync.c: the field daemon's delivery (daemon/syncer.c and
  * deliver.c) against the small fake central of daemon_fixture.h.
  */
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "daemon_fixture.h"
+#include "daemon/syncstate.h"
 
 /*
  * The answer to an upload is cut after the central stored it: the next
@@ -344,10 +348,58 @@ test_counters_persist(void **state)
 	assert_true(st2.wire_down >= st1.wire_down);
 }
 
+/* Overwrite the file at path, whole, with bytes that are no database. */
+static void
+damage_file(const char *path)
+{
+	struct stat	 st;
+	uint8_t		 junk[4096];
+	off_t		 off;
+	int		 fd;
+
+	memset(junk, 0x07, sizeof(junk));
+	if ((fd = open(path, O_RDWR)) == -1)
+		return;		/* no such file (no WAL yet) */
+	assert_int_equal(fstat(fd, &st), 0);
+	for (off = 0; off < st.st_size; off += (off_t)sizeof(junk))
+		assert_true(pwrite(fd, junk, sizeof(junk), off) > 0);
+	close(fd);
+}
+
+/*
+ * A database failure in the resume step is reported as what it is, a
+ * database failure with its detail, not as an unreachable central.
+ */
+static void
+test_resume_db_failure(void **state)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	struct world		*w = *state;
+	struct tly_dsync	 s;
+	struct tly_dsync_pass	 p;
+	char			 path[1100];
+	size_t			 i;
+
+	seal_one(w, 0);
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(path, sizeof(path), "%s/tallyd.db%s", w->dir, sfx[i]);
+		damage_file(path);
+	}
+	memset(&s, 0, sizeof(s));
+	s.d = &w->d;
+	assert_int_equal(pthread_mutex_init(&s.mu, NULL), 0);
+	assert_int_equal(tly_dsync_resume(&s, &p), TLY_E_DB);
+	assert_int_equal(p.err, TLY_E_DB);
+	assert_non_null(strstr(p.detail, "unacked devices"));
+	pthread_mutex_destroy(&s.mu);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_resume_db_failure, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_cut, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_held_elsewhere, setup,
