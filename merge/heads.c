@@ -1,7 +1,8 @@
 /*
  * heads.c: versions of one count record (PROTOCOL.md 12.4): which
  * applied records supersede which, the heads of each record key, its
- * winner, its confirmations and whether it is in conflict; and the
+ * winner, its confirmations and whether it is in conflict, and the
+ * resolve decisions that choose the winner of a conflict; and the
  * counts string of 12.1 that decides when two heads agree.
  */
 #include <stdlib.h>
@@ -262,19 +263,14 @@ beats(const struct tly_merge_rec *a, const struct tly_merge_rec *b)
 	return a->idx > b->idx;
 }
 
-/* The winner, conflict and confirmations of key k. */
+/* The conflict flag and confirmations of key k, given its winner. */
 static void
-decide_key(const struct tly_merge_rec *r, struct tly_merge_key *k)
+confirm(const struct tly_merge_rec *r, struct tly_merge_key *k)
 {
 	size_t	j, m;
 
-	k->winner = TLY_MERGE_NONE;
-	for (j = k->first; j < k->first + k->n; j++)
-		if (!r[j].superseded && (k->winner == TLY_MERGE_NONE ||
-		    beats(&r[j], &r[k->winner])))
-			k->winner = j;
-	if (k->winner == TLY_MERGE_NONE)
-		return;		/* every record superseded elsewhere */
+	k->conflict = 0;
+	k->conf = 0;
 	/* Distinct devices among heads with the winner's counts. */
 	for (j = k->first; j < k->first + k->n; j++) {
 		if (r[j].superseded)
@@ -291,6 +287,22 @@ decide_key(const struct tly_merge_rec *r, struct tly_merge_key *k)
 		if (m == j)
 			k->conf++;
 	}
+}
+
+/* The winner, conflict and confirmations of key k. */
+static void
+decide_key(const struct tly_merge_rec *r, struct tly_merge_key *k)
+{
+	size_t	j;
+
+	k->winner = TLY_MERGE_NONE;
+	for (j = k->first; j < k->first + k->n; j++)
+		if (!r[j].superseded && (k->winner == TLY_MERGE_NONE ||
+		    beats(&r[j], &r[k->winner])))
+			k->winner = j;
+	if (k->winner == TLY_MERGE_NONE)
+		return;		/* every record superseded elsewhere */
+	confirm(r, k);
 }
 
 /* Group the keys, apply supersedes, pick winners (12.4). */
@@ -365,4 +377,88 @@ tly_merge_heads_finish(struct tly_merge_heads *h)
 		return;
 	free(h->k);
 	memset(h, 0, sizeof(*h));
+}
+
+/* qsort: resolutions by key, then issued descending, then id. */
+static int
+cmp_res(const void *a, const void *b)
+{
+	const struct tly_merge_resolution	*x = a, *y = b;
+	int					 c;
+
+	if ((c = strcmp(x->area, y->area)) != 0 ||
+	    (c = strcmp(x->level, y->level)) != 0)
+		return c;
+	if (x->round != y->round)
+		return x->round < y->round ? -1 : 1;
+	if (x->issued != y->issued)
+		return x->issued > y->issued ? -1 : 1;
+	return memcmp(x->id, y->id, TLY_HASH_LEN);
+}
+
+/* Compare resolution x's key with record w's: <0, 0, >0. */
+static int
+cmp_res_key(const struct tly_merge_resolution *x,
+    const struct tly_merge_rec *w)
+{
+	int	c;
+
+	if ((c = strcmp(x->area, w->area)) != 0 ||
+	    (c = strcmp(x->level, w->level)) != 0)
+		return c;
+	if (x->round != w->round)
+		return x->round < w->round ? -1 : 1;
+	return 0;
+}
+
+/* The head of key k whose record id is id, or TLY_MERGE_NONE. */
+static size_t
+head_named(const struct tly_merge_heads *h, const struct tly_merge_key *k,
+    const char *id)
+{
+	size_t	j;
+
+	for (j = k->first; j < k->first + k->n; j++)
+		if (!h->r[j].superseded && strcmp(h->r[j].id, id) == 0)
+			return j;
+	return TLY_MERGE_NONE;
+}
+
+int
+tly_merge_resolve(struct tly_merge_heads *h, struct tly_merge_resolution *res,
+    size_t n)
+{
+	struct tly_merge_key	*k;
+	size_t			 i, x = 0, j;
+
+	if (n > TLY_MERGE_RECS_MAX)
+		return tly_fail(TLY_E_TOO_LARGE, "too many resolutions");
+	for (i = 0; i < n; i++)
+		res[i].counts = 0;
+	if (n > 1)
+		qsort(res, n, sizeof(*res), cmp_res);
+	/* Keys and resolutions are both in key order: one merge walk. */
+	for (i = 0; i < h->nk && x < n; i++) {
+		k = &h->k[i];
+		if (k->winner == TLY_MERGE_NONE)
+			continue;
+		while (x < n && cmp_res_key(&res[x], &h->r[k->winner]) < 0)
+			x++;
+		if (!k->conflict)
+			continue;	/* agreed: a resolution changes nothing */
+		/* The latest issued resolution naming a head counts. */
+		for (; x < n && cmp_res_key(&res[x], &h->r[k->winner]) == 0;
+		    x++) {
+			if ((j = head_named(h, k, res[x].record)) ==
+			    TLY_MERGE_NONE)
+				continue;
+			res[x].counts = 1;
+			k->winner = j;
+			confirm(h->r, k);
+			k->conflict = 0;
+			k->resolved = 1;
+			break;
+		}
+	}
+	return TLY_OK;
 }

@@ -4,7 +4,8 @@
  * merge/ owns the rules that fix what a central makes of the batches it
  * holds: per-device logs, equivocation proofs, kept decisions and the
  * freeze (12.2, 12.3, in chain.c), versions of one count record, heads,
- * winners and conflicts (12.1 counts strings and 12.4, in heads.c), and
+ * winners, conflicts and their resolutions (12.1 counts strings and
+ * 12.4, in heads.c), and
  * the lines of the state hash (12.6, in statehash.c).  It is pure code,
  * as election/ is: functions over plain arrays, with no I/O, no SQL, no
  * JSON, no hashing and no clock.  The central's store loads the arrays
@@ -141,7 +142,10 @@ struct tly_merge_key {
 	size_t		n;		/* records with this key */
 	size_t		winner;		/* index into r, TLY_MERGE_NONE when
 					   every record is superseded */
-	int		conflict;	/* heads with different counts */
+	int		conflict;	/* heads with different counts, and
+					   no resolution counts */
+	int		resolved;	/* a resolution chose the winner among
+					   heads with different counts */
 	unsigned	conf;		/* confirmations */
 };
 
@@ -166,6 +170,31 @@ int	tly_merge_heads(struct tly_merge_rec *r, size_t nr,
 	    struct tly_merge_heads *h);
 /* Free the keys of h (not its records) and clear it.  NULL-safe. */
 void	tly_merge_heads_finish(struct tly_merge_heads *h);
+
+/* One resolve decision (PROTOCOL.md 13.6): the record that counts. */
+struct tly_merge_resolution {
+	const char	*area;			/* in: key; the caller owns it */
+	const char	*level;			/* in: key; the caller owns it */
+	uint64_t	 round;			/* in: key */
+	const char	*record;		/* in: the chosen record id */
+	uint64_t	 issued;		/* in: the decision's issued */
+	uint8_t		 id[TLY_HASH_LEN];	/* in: the decision's id */
+	size_t		 tag;			/* in: the caller's, kept as is */
+	int		 counts;		/* out: it chose a winner */
+};
+
+/*
+ * Apply the resolve decisions res[] (12.4) to h, after tly_merge_heads():
+ * for every key in conflict, among the resolutions of that key whose
+ * record is one of its heads, the one with the greatest issued (then
+ * the smallest id, bytewise) counts: its record becomes the winner, the
+ * key is no longer in conflict but resolved, and its confirmations are
+ * counted against that record.  Resolutions of an agreed key, or naming
+ * no head, change nothing.  res[] is sorted in place and its counts set.
+ * TLY_E_TOO_LARGE over TLY_MERGE_RECS_MAX.
+ */
+int	tly_merge_resolve(struct tly_merge_heads *h,
+	    struct tly_merge_resolution *res, size_t n);
 
 /* ---- The state hash (12.6): statehash.c -------------------------------- */
 

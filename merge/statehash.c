@@ -79,6 +79,13 @@ counting(struct tly_merge_decision *k, size_t n)
 	return m;
 }
 
+/* The status word of a key line. */
+static const char *
+status(const struct tly_merge_key *k)
+{
+	return k->conflict ? "conflict" : k->resolved ? "resolved" : "agreed";
+}
+
 /* The key lines (5 of 12.6). */
 static void
 key_lines(const struct tly_merge_heads *h, tly_merge_text_fn fn, void *arg)
@@ -96,7 +103,7 @@ key_lines(const struct tly_merge_heads *h, tly_merge_text_fn fn, void *arg)
 		w = &h->r[k->winner];
 		n = snprintf(line, sizeof(line), "key %s %s %llu %s %u %s",
 		    w->area, w->level, (unsigned long long)w->round,
-		    k->conflict ? "conflict" : "agreed", k->conf, w->id);
+		    status(k), k->conf, w->id);
 		if (n < 0 || (size_t)n >= sizeof(line)) {
 			/* Long names: the same text in pieces. */
 			fn(arg, "key ", 4);
@@ -104,8 +111,8 @@ key_lines(const struct tly_merge_heads *h, tly_merge_text_fn fn, void *arg)
 			fn(arg, " ", 1);
 			fn(arg, w->level, strlen(w->level));
 			n = snprintf(line, sizeof(line), " %llu %s %u %s",
-			    (unsigned long long)w->round, k->conflict ?
-			    "conflict" : "agreed", k->conf, w->id);
+			    (unsigned long long)w->round, status(k), k->conf,
+			    w->id);
 		}
 		fn(arg, line, (size_t)n);
 		for (j = k->first; j < k->first + k->n; j++)

@@ -382,6 +382,93 @@ test_versions_and_conflicts(void **state)
 	tly_merge_heads_finish(&h);
 }
 
+static void	sink(void *arg, const void *p, size_t len);
+
+/* A resolve decision of key (area, na, 1) choosing record, by id byte. */
+static struct tly_merge_resolution
+res_of(const char *area, const char *record, uint64_t issued, uint8_t id)
+{
+	struct tly_merge_resolution	x;
+
+	memset(&x, 0, sizeof(x));
+	x.area = area;
+	x.level = "na";
+	x.round = 1;
+	x.record = record;
+	x.issued = issued;
+	x.id[0] = id;
+	return x;
+}
+
+/* Resolve decisions: a conflict leaves DISPUTED, the chosen head counts. */
+static void
+test_resolve(void **state)
+{
+	struct tly_merge_rec		r[6];
+	struct tly_merge_resolution	x[5];
+	struct tly_merge_heads		h;
+	struct tly_merge_state		st;
+	struct tly_buf			out = TLY_BUF_INIT(65536);
+	const struct tly_merge_key	*k;
+	size_t				i;
+
+	(void)state;
+	/* X1: three devices, two agree on c1=4, one says c1=5. */
+	r[0] = rec("r10", 1, 1, "X1", "5 5 5 5 5 0 c1=5");
+	r[1] = rec("r20", 2, 1, "X1", "5 5 5 5 5 0 c1=4");
+	r[2] = rec("r30", 3, 1, "X1", "5 5 5 5 5 0 c1=4");
+	/* X2: agreed; X3: a conflict no decision names. */
+	r[3] = rec("r40", 4, 1, "X2", "1 1 1 1 1 0 c1=1");
+	r[4] = rec("r50", 5, 1, "X3", "1 1 1 1 1 0 c1=1");
+	r[5] = rec("r60", 6, 1, "X3", "1 1 1 1 1 0 c1=0");
+	x[0] = res_of("X1", "r10", 100, 7);	/* superseded by x[1] */
+	x[1] = res_of("X1", "r20", 200, 9);	/* the latest: counts */
+	x[2] = res_of("X1", "zz:0", 300, 1);	/* names no head */
+	x[3] = res_of("X2", "r40", 100, 2);	/* an agreed key */
+	x[4] = res_of("X9", "r99", 100, 3);	/* a key with no record */
+	assert_int_equal(tly_merge_heads(r, 6, NULL, 0, &h), TLY_OK);
+	k = key_of(&h, "X1");
+	assert_true(k->conflict);
+	/* Without decisions the provisional winner is r30 (greatest sig). */
+	assert_string_equal(h.r[k->winner].id, "r30");
+	assert_int_equal(tly_merge_resolve(&h, x, 5), TLY_OK);
+	k = key_of(&h, "X1");
+	assert_false(k->conflict);
+	assert_true(k->resolved);
+	assert_string_equal(h.r[k->winner].id, "r20");
+	assert_int_equal(k->conf, 2);		/* r20 and r30 agree */
+	k = key_of(&h, "X2");
+	assert_false(k->conflict);
+	assert_false(k->resolved);
+	k = key_of(&h, "X3");
+	assert_true(k->conflict);
+	assert_false(k->resolved);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(x[i].counts, strcmp(x[i].record, "r20") == 0);
+
+	/* The state text says resolved, with the chosen winner. */
+	memset(&st, 0, sizeof(st));
+	st.heads = &h;
+	tly_merge_state_text(&st, sink, &out);
+	assert_int_equal(tly_buf_add(&out, "", 1), TLY_OK);
+	assert_non_null(strstr((const char *)out.p,
+	    "\nkey X1 na 1 resolved 2 r20 r10 r20 r30\n"));
+	assert_non_null(strstr((const char *)out.p,
+	    "\nkey X3 na 1 conflict 1 r60 r50 r60\n"));
+	tly_merge_heads_finish(&h);
+
+	/* Two decisions issued at the same second: the smaller id counts. */
+	x[0] = res_of("X1", "r10", 200, 1);
+	x[1] = res_of("X1", "r20", 200, 9);
+	assert_int_equal(tly_merge_heads(r, 6, NULL, 0, &h), TLY_OK);
+	assert_int_equal(tly_merge_resolve(&h, x, 2), TLY_OK);
+	k = key_of(&h, "X1");
+	assert_string_equal(h.r[k->winner].id, "r10");
+	assert_int_equal(k->conf, 1);
+	tly_merge_heads_finish(&h);
+	tly_buf_free(&out);
+}
+
 /* The counts string of 12.1: candidates in bytewise order, then marks. */
 static void
 test_counts_string(void **state)
@@ -534,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_keep_head_of_fork_at_seq_1),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_versions_and_conflicts),
+		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_counts_string),
 		cmocka_unit_test(test_state_text_independent_of_order),
 	};
