@@ -67,6 +67,18 @@ tly_merge_counts(const struct tly_record *rec, struct tly_buf *out)
 	return r;
 }
 
+/* Compare record keys (12.1): area, level (bytewise), then round. */
+static int
+key_cmp(const char *a1, const char *l1, uint64_t r1, const char *a2,
+    const char *l2, uint64_t r2)
+{
+	int	c;
+
+	if ((c = strcmp(a1, a2)) != 0 || (c = strcmp(l1, l2)) != 0)
+		return c;
+	return r1 < r2 ? -1 : r1 > r2;
+}
+
 /* qsort: records by key (area, level, round), then id. */
 static int
 cmp_key_id(const void *a, const void *b)
@@ -74,11 +86,9 @@ cmp_key_id(const void *a, const void *b)
 	const struct tly_merge_rec	*x = a, *y = b;
 	int				 c;
 
-	if ((c = strcmp(x->area, y->area)) != 0 ||
-	    (c = strcmp(x->level, y->level)) != 0)
+	if ((c = key_cmp(x->area, x->level, x->round, y->area, y->level,
+	    y->round)) != 0)
 		return c;
-	if (x->round != y->round)
-		return x->round < y->round ? -1 : 1;
 	return strcmp(x->id, y->id);
 }
 
@@ -118,8 +128,8 @@ cmp_edge(const void *a, const void *b)
 static int
 same_key(const struct tly_merge_rec *a, const struct tly_merge_rec *b)
 {
-	return a->round == b->round && strcmp(a->area, b->area) == 0 &&
-	    strcmp(a->level, b->level) == 0;
+	return key_cmp(a->area, a->level, a->round, b->area, b->level,
+	    b->round) == 0;
 }
 
 /* Index of the record with this id, or TLY_MERGE_NONE. */
@@ -386,11 +396,9 @@ cmp_res(const void *a, const void *b)
 	const struct tly_merge_resolution	*x = a, *y = b;
 	int					 c;
 
-	if ((c = strcmp(x->area, y->area)) != 0 ||
-	    (c = strcmp(x->level, y->level)) != 0)
+	if ((c = key_cmp(x->area, x->level, x->round, y->area, y->level,
+	    y->round)) != 0)
 		return c;
-	if (x->round != y->round)
-		return x->round < y->round ? -1 : 1;
 	if (x->issued != y->issued)
 		return x->issued > y->issued ? -1 : 1;
 	return memcmp(x->id, y->id, TLY_HASH_LEN);
@@ -401,14 +409,8 @@ static int
 cmp_res_key(const struct tly_merge_resolution *x,
     const struct tly_merge_rec *w)
 {
-	int	c;
-
-	if ((c = strcmp(x->area, w->area)) != 0 ||
-	    (c = strcmp(x->level, w->level)) != 0)
-		return c;
-	if (x->round != w->round)
-		return x->round < w->round ? -1 : 1;
-	return 0;
+	return key_cmp(x->area, x->level, x->round, w->area, w->level,
+	    w->round);
 }
 
 /* The head of key k whose record id is id, or TLY_MERGE_NONE. */
