@@ -99,6 +99,7 @@ static const struct tly_route central_routes[] = {
 	{ "GET",  "/v1/election",			tly_central_get_election },
 	{ "GET",  "/v1/trust",				tly_central_get_trust },
 	{ "POST", "/v1/trust",				tly_central_post_trust },
+	{ "POST", "/v1/decisions",			tly_central_post_decision },
 	{ "GET",  "/v1/photos/*",			tly_central_get_photo },
 	{ "PUT",  "/v1/photos/*",			tly_central_put_photo },
 	{ "GET",  "/v1/photos/*/image",			tly_central_get_photo_image },

@@ -8,6 +8,7 @@
  *   trust.c    the trust policy of a closed central: authority key,
  *              definition statement, certificates, revocations
  *   api_trust.c   GET and POST /v1/trust (PROTOCOL.md 8.11)
+ *   api_decision.c POST /v1/decisions: signed decisions (8.14, 13.6)
  *   api.c      the route table (PROTOCOL.md 8) and GET /v1/key
  *   api_merge.c   device logs, receipts, state hash, conflicts,
  *              evidence, audit feed, status (PROTOCOL.md 8.2, 8.7)
@@ -25,6 +26,7 @@
  *              equivocation evidence, kept decisions (PROTOCOL.md 12)
  *   store_heads.c record versions: heads, winners, conflicts, the
  *              state hash
+ *   store_decision.c signed decisions: kept, refused, in the feed
  *   store_public.c records per area, for the public view (8.10)
  *   store_read.c  its reader connection: device logs, receipts, feed,
  *              evidence, held batches
@@ -173,6 +175,12 @@ void	tly_central_get_trust(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 /* POST /v1/trust: one certificate or revocation list. */
 void	tly_central_post_trust(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+
+/* api_decision.c */
+
+/* POST /v1/decisions (PROTOCOL.md 8.14): one signed decision. */
+void	tly_central_post_decision(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 
 /* ingest.c */

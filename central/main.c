@@ -32,7 +32,6 @@
 /* tally-central --help. */
 static const char help[] =
 "usage: tally-central -c FILE [-n] [-R FD] [-v]\n"
-"       tally-central -c FILE unfreeze DEVICE --keep BATCH\n"
 "       tally-central -c FILE backup OUT\n"
 "       tally-central -h | --help\n"
 "\n"
@@ -45,13 +44,15 @@ static const char help[] =
 "  -R FD     write \"READY port=N\" to the file descriptor FD once serving\n"
 "  -v        debug logging\n"
 "  -h, --help  this help\n"
-"  unfreeze DEVICE --keep BATCH\n"
-"            lift DEVICE's freeze: BATCH (hex id) and its chain stand\n"
+
 "  backup OUT  copy the database to the new file OUT while the central\n"
 "            runs (SQLite online backup); restore: stop the central,\n"
 "            put OUT at DATADIR/central.db, start it\n"
 "\n"
-"Exit status: 0 stopped by a signal, -n ok, unfreeze or backup done;\n"
+"A freeze is lifted, and a conflict resolved, only by an adjudicator's\n"
+"signed decision: tally decision unfreeze|resolve ... --central URL.\n"
+"\n"
+"Exit status: 0 stopped by a signal, -n ok, backup done;\n"
 "1 runtime failure; 2 usage, configuration or key error.\n";
 
 /*
@@ -71,40 +72,6 @@ files_for(unsigned conn_max)
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
 		tly_log_warn("max-connections %u: only %llu open files "
 		    "allowed", conn_max, (unsigned long long)rl.rlim_cur);
-}
-
-/*
- * tally-central -c FILE unfreeze DEVICE --keep BATCH (PROTOCOL.md 12.3):
- * store the kept decision in the data directory's database and log it.
- * Returns the exit status.
- */
-static int
-unfreeze(struct tly_central *c, int argc, char **argv)
-{
-	uint8_t		dev[TLY_PK_LEN], id[TLY_HASH_LEN];
-	uint64_t	f0 = 0, f1 = 0;
-	int		r;
-
-	if (argc != 4 || strcmp(argv[2], "--keep") != 0 ||
-	    tly_unhex(argv[1], strlen(argv[1]), dev, sizeof(dev)) != TLY_OK ||
-	    tly_unhex(argv[3], strlen(argv[3]), id, sizeof(id)) != TLY_OK) {
-		fprintf(stderr, "%s: unfreeze DEVICE --keep BATCH: DEVICE "
-		    "and BATCH are 64 lowercase hex characters\n", PROGNAME);
-		return 2;
-	}
-	tly_errclear();
-	if ((r = tly_cstore_keep(c->store, dev, id, time(NULL), &f0, &f1)) !=
-	    TLY_OK) {
-		tly_log_error("unfreeze %s: %s: %s", argv[1], tly_strerror(r),
-		    tly_errdetail());
-		return 1;
-	}
-	tly_log_warn("unfreeze: device %s: operator kept batch %s; freeze "
-	    "seq was %llu, now %llu", argv[1], argv[3],
-	    (unsigned long long)f0, (unsigned long long)f1);
-	printf("device %s: kept %s; %s\n", argv[1], argv[3], f1 == 0 ?
-	    "not frozen" : "still frozen (another fork)");
-	return 0;
 }
 
 /*
@@ -145,8 +112,15 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	if ((rc = tly_daemon_args(PROGNAME, help, 1, argc, argv, &a)) >= 0)
 		return rc;
-	if (a.argc > 0 && strcmp(a.argv[0], "unfreeze") != 0 &&
-	    strcmp(a.argv[0], "backup") != 0) {
+	if (a.argc > 0 && strcmp(a.argv[0], "unfreeze") == 0) {
+		fprintf(stderr, "%s: unfreeze: the operator's command is "
+		    "gone; an adjudicator signs the decision and posts it:\n"
+		    "  tally decision unfreeze --key ADJUDICATOR.key --election "
+		    "DEF --device HEX --batch HEX --seq N --out FILE "
+		    "--central URL\n(tally(1), PROTOCOL.md 13.6)\n", PROGNAME);
+		return TLY_EXIT_CONFIG;
+	}
+	if (a.argc > 0 && strcmp(a.argv[0], "backup") != 0) {
 		fprintf(stderr, "%s: unknown command '%s'\n", PROGNAME,
 		    a.argv[0]);
 		fputs(help, stderr);
@@ -184,8 +158,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (a.argc > 0) {
-		rc = strcmp(a.argv[0], "backup") == 0 ?
-		    backup(&c, a.argc, a.argv) : unfreeze(&c, a.argc, a.argv);
+		rc = backup(&c, a.argc, a.argv);
 		goto out;
 	}
 	if (a.check) {

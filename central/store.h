@@ -33,7 +33,7 @@
 #include "sync/api_merge.h"
 #include "sync/wire.h"
 
-#define TLY_CSTORE_VERSION	4	/* PRAGMA user_version of the schema */
+#define TLY_CSTORE_VERSION	5	/* PRAGMA user_version of the schema */
 #define TLY_CSTORE_REJECT_PER_SOURCE	256	/* rejection rows per source */
 #define TLY_CSTORE_AHEAD_MAX	TLY_AHEAD_MAX	/* seqs past head held as pending */
 #define TLY_CSTORE_SAME_SEQ_MAX	TLY_SAME_SEQ_MAX	/* different batches kept per seq */
@@ -99,16 +99,30 @@ int	tly_cstore_put(struct tly_cstore *s, const struct tly_batch *b,
 	    const uint8_t *receipt, size_t rlen, enum tly_cstore_state *state,
 	    uint8_t other[TLY_HASH_LEN]);
 
+struct tly_decision;
+
 /*
- * Record the operator's decision that batch id of device stands
- * (PROTOCOL.md 12.3) and recompute the device, in its own transaction.
- * TLY_E_NOTFOUND when the device holds no such batch.  *wasfrozen and
- * *frozen (either may be NULL) get the freeze seq before and after (0:
- * not frozen).
+ * Keep the signed decision d (PROTOCOL.md 13.6), whose exact bytes are
+ * m[0..mlen), received at time at, in its own transaction, at the next
+ * audit feed position (*pos).  An unfreeze must name a held batch of its
+ * device at its seq, a resolve a held record of its key, else
+ * TLY_E_NOT_HELD (detail set).  An unfreeze becomes a kept decision
+ * (12.3) and its device is recomputed.  The caller has verified d.
+ * TLY_E_DUPLICATE, with *pos, when d's id is held already (store_decision.c).
  */
-int	tly_cstore_keep(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
-	    const uint8_t id[TLY_HASH_LEN], time_t at, uint64_t *wasfrozen,
-	    uint64_t *frozen);
+int	tly_cstore_decision_put(struct tly_cstore *s,
+	    const struct tly_decision *d, const uint8_t *m, size_t mlen,
+	    time_t at, uint64_t *pos);
+/* *pos: the feed position of the held decision id, 0 when not held. */
+int	tly_cstore_decision_held(struct tly_cstore *s,
+	    const uint8_t id[TLY_HASH_LEN], uint64_t *pos);
+/*
+ * Keep a refused decision in the rejection log (as tly_cstore_reject,
+ * source: its signer or NULL), in its own transaction.
+ */
+int	tly_cstore_decision_reject(struct tly_cstore *s, time_t at,
+	    const char *code, const char *message, const uint8_t *signer,
+	    const uint8_t *m, size_t mlen);
 
 /*
  * Keep a rejected entry for auditors: when, its index in the request,
@@ -178,8 +192,8 @@ int	tly_cstore_receipts(struct tly_cstore *s,
 struct tly_jw;
 /*
  * Append to w the members "after", "next", "more" and "entries" of the
- * audit feed (8.7): held batches at feed positions > after, at most max
- * entries and about maxbytes of batch bytes.
+ * audit feed (8.7): held batches and decisions at feed positions >
+ * after, at most max entries and about maxbytes of their bytes.
  */
 int	tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
 	    size_t maxbytes, struct tly_jw *w);

@@ -2,9 +2,11 @@
  * storeInt.h: internals shared by the files of the central's store, in
  * layers, each calling only the ones below it:
  *
+ *	store_heads.c	record versions, heads and the state hash (reader)
+ *	store_decision.c signed decisions (PROTOCOL.md 13.6): storing one,
+ *			refusing one, loading the resolutions for heads
  *	store_merge.c	open (with the rebuild), storing a batch, records,
  *			kept decisions: loads and saves around merge/
- *	store_heads.c	record versions, heads and the state hash (reader)
  *	store_read.c	the reader connection's statements and queries
  *	store_ops.c	counts for /metrics, the online backup (reader)
  *	store_check.c	step 8 checks, rejections, trust objects
@@ -27,6 +29,14 @@
 
 #define BUSY_TIMEOUT_MS	10000	/* wait for a lock held by another process */
 
+/*
+ * The next audit feed position (PROTOCOL.md 12.7), an SQL expression:
+ * batches and decisions share one sequence, without gaps.
+ */
+#define TLY_CSTORE_FEED_NEXT \
+	"(SELECT 1 + max((SELECT coalesce(max(pos), 0) FROM batches)," \
+	" (SELECT coalesce(max(pos), 0) FROM decisions)))"
+
 /* Statements of the writer connection (SQL in store_conn.c). */
 enum {
 	W_BEGIN, W_COMMIT, W_ROLLBACK, W_SAVEPOINT, W_RELEASE, W_ROLLBACK_TO,
@@ -36,6 +46,7 @@ enum {
 	W_SET_DEV, W_GEN_BUMP, W_INSERT_KEPT, W_META_GET, W_META_SET,
 	W_ALL_BATCHES, W_ALL_DEVICES, W_BATCH_SEQ, W_REJ_REPEAT,
 	W_REJ_COUNT_SRC, W_REJ_DROP, W_TRUST_PUT, W_TRUST_ALL,
+	W_DEC_BY_ID, W_INSERT_DEC, W_REC_KEY,
 	W_COUNT_
 };
 
@@ -44,7 +55,7 @@ enum {
 	R_BEGIN, R_END, R_DEV, R_PENDING, R_RECEIPTS, R_FEED, R_FEED_MORE,
 	R_EVID, R_FROZEN, R_KEPT, R_BATCH, R_NREJ, R_GEN, R_DEVICES_ALL,
 	R_EVID_ALL, R_APPLIED_RECS, R_APPLIED_SUP, R_BODY, R_NBATCHES,
-	R_NAPPLIED,
+	R_NAPPLIED, R_RESOLVES,
 	R_COUNT_
 };
 
@@ -117,5 +128,21 @@ int	tly_cstore_migrate(sqlite3 *db, const char *path);
  */
 int	tly_cstore_connect(const char *path, const char *const *rsql,
 	    struct tly_cstore **sp);
+
+/*
+ * Recompute device's applied chain, freeze and evidence from its held
+ * batches and kept decisions (store_merge.c), inside a transaction.
+ */
+int	tly_cstore_recompute(struct tly_cstore *s,
+	    const uint8_t device[TLY_PK_LEN]);
+
+struct tly_merge_heads;
+
+/*
+ * Load the resolve decisions and let the merge engine apply them to h
+ * (store_decision.c); reader connection, inside its read transaction.
+ */
+int	tly_cstore_resolve_apply(struct tly_cstore *s,
+	    struct tly_merge_heads *h);
 
 #endif /* TLY_CENTRAL_STORE_INT_H */

@@ -27,8 +27,8 @@ static const char *const wsql[W_COUNT_] = {
 	[W_DEV] = "SELECT head, head_id, applied, applied_id, frozen"
 	    " FROM devices WHERE device = ?1",
 	[W_INSERT_BATCH] = "INSERT INTO batches"
-	    " (id, device, seq, prev, bytes, received_at, receipt)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    " (pos, id, device, seq, prev, bytes, received_at, receipt)"
+	    " VALUES (" TLY_CSTORE_FEED_NEXT ", ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[W_INSERT_RECORD] = "INSERT INTO records"
 	    " (id, batch, device, seq, idx, area, level, constituency, round,"
 	    "  counts, body)"
@@ -72,6 +72,13 @@ static const char *const wsql[W_COUNT_] = {
 	[W_ALL_BATCHES] = "SELECT bytes FROM batches ORDER BY pos",
 	[W_ALL_DEVICES] = "SELECT DISTINCT device FROM batches ORDER BY device",
 	[W_BATCH_SEQ] = "SELECT seq FROM batches WHERE device = ?1 AND id = ?2",
+	[W_DEC_BY_ID] = "SELECT pos FROM decisions WHERE id = ?1",
+	[W_INSERT_DEC] = "INSERT INTO decisions"
+	    " (pos, id, kind, signer, device, batch, seq, area, level, round,"
+	    "  record, issued, bytes, received_at)"
+	    " VALUES (" TLY_CSTORE_FEED_NEXT ", ?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	    "  ?8, ?9, ?10, ?11, ?12, ?13)",
+	[W_REC_KEY] = "SELECT area, level, round FROM records WHERE id = ?1",
 };
 /* Prepare n statements of db from sql[] into st[]. */
 static int

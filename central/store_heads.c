@@ -123,7 +123,8 @@ compute(struct tly_cstore *s, struct heads *h)
 
 	memset(h, 0, sizeof(*h));
 	if ((r = load(s, h)) != TLY_OK ||
-	    (r = tly_merge_heads(h->r, h->nr, h->e, h->ne, &h->h)) != TLY_OK)
+	    (r = tly_merge_heads(h->r, h->nr, h->e, h->ne, &h->h)) != TLY_OK ||
+	    (r = tly_cstore_resolve_apply(s, &h->h)) != TLY_OK)
 		heads_free(h);
 	return r;
 }

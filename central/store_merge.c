@@ -353,74 +353,9 @@ recompute(struct tly_cstore *s, const uint8_t *device, const uint8_t *id,
 }
 
 int
-tly_cstore_keep(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
-    const uint8_t id[TLY_HASH_LEN], time_t at, uint64_t *wasfrozen,
-    uint64_t *frozen)
+tly_cstore_recompute(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN])
 {
-	sqlite3_stmt	*st = s->ws[W_BATCH_SEQ];
-	uint64_t	 seq, f0 = 0, f1 = 0;
-	int		 rc, r;
-
-	if ((r = tly_cstore_begin(s)) != TLY_OK)
-		return r;
-	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 2, id, TLY_HASH_LEN) != SQLITE_OK) {
-		r = tly_cstore_db_fail(s->w, "bind");
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		r = tly_fail(TLY_E_NOTFOUND, "the device holds no such batch");
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		r = tly_cstore_db_fail(s->w, "batch seq");
-		goto out;
-	}
-	seq = tly_cstore_col_u64(st, 0);
-	tly_cstore_st_done(st);
-	st = s->ws[W_DEV];
-	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK) {
-		r = tly_cstore_db_fail(s->w, "bind");
-		goto out;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		f0 = tly_cstore_col_u64(st, 4);
-	tly_cstore_st_done(st);
-	st = s->ws[W_INSERT_KEPT];
-	if (tly_cstore_bind_blob(st, 1, id, TLY_HASH_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 2, device, TLY_PK_LEN) != SQLITE_OK ||
-	    tly_cstore_bind_u64(st, 3, seq) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, (sqlite3_int64)at) != SQLITE_OK) {
-		r = tly_cstore_db_fail(s->w, "bind");
-		goto out;
-	}
-	if ((r = tly_cstore_st_exec(s->w, st, "insert kept")) != TLY_OK ||
-	    (r = recompute(s, device, NULL, NULL, NULL)) != TLY_OK ||
-	    (r = tly_cstore_st_exec(s->w, s->ws[W_GEN_BUMP], "generation")) !=
-	    TLY_OK)
-		goto out;
-	st = s->ws[W_DEV];
-	if (tly_cstore_bind_blob(st, 1, device, TLY_PK_LEN) != SQLITE_OK) {
-		r = tly_cstore_db_fail(s->w, "bind");
-		goto out;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		f1 = tly_cstore_col_u64(st, 4);
-	tly_cstore_st_done(st);
-	st = NULL;
-	if ((r = tly_cstore_commit(s)) != TLY_OK)
-		return r;
-	if (wasfrozen != NULL)
-		*wasfrozen = f0;
-	if (frozen != NULL)
-		*frozen = f1;
-	return TLY_OK;
- out:
-	if (st != NULL)
-		tly_cstore_st_done(st);
-	tly_cstore_rollback(s);
-	return r;
+	return recompute(s, device, NULL, NULL, NULL);
 }
 
 /*

@@ -23,8 +23,10 @@ struct ops_query {
 #define M(f)	offsetof(struct tly_cstore_metrics, f)
 
 static const struct ops_query ops_queries[] = {
-	{ "SELECT count(*), coalesce(max(pos), 0) FROM batches",
-	    { M(batches), M(feed_pos) } },
+	{ "SELECT count(*) FROM batches", { M(batches), SIZE_MAX } },
+	{ "SELECT max((SELECT coalesce(max(pos), 0) FROM batches),"
+	    " (SELECT coalesce(max(pos), 0) FROM decisions))",
+	    { M(feed_pos), SIZE_MAX } },
 	{ "SELECT count(*) FROM chain", { M(applied), SIZE_MAX } },
 	{ "SELECT count(*), coalesce(sum(frozen > 0), 0) FROM devices",
 	    { M(devices), M(frozen) } },

@@ -31,10 +31,13 @@ const char *const tly_cstore_rsql[R_COUNT_] = {
 	    " AND seq > ?2 ORDER BY seq LIMIT ?3",
 	[R_RECEIPTS] = "SELECT seq, id, receipt FROM batches"
 	    " WHERE device = ?1 AND seq >= ?2 ORDER BY seq, id",
-	[R_FEED] = "SELECT pos, id, device, seq, bytes FROM batches"
+	[R_FEED] = "SELECT pos, id, device, seq, bytes, 0 FROM batches"
+	    " WHERE pos > ?1 UNION ALL"
+	    " SELECT pos, id, signer, 0, bytes, 1 FROM decisions"
 	    " WHERE pos > ?1 ORDER BY pos LIMIT ?2",
-	[R_FEED_MORE] = "SELECT count(*) FROM (SELECT 1 FROM batches"
-	    " WHERE pos > ?1 LIMIT 1)",
+	[R_FEED_MORE] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM batches"
+	    " WHERE pos > ?1 LIMIT 1)) + (SELECT count(*) FROM (SELECT 1"
+	    " FROM decisions WHERE pos > ?1 LIMIT 1))",
 	[R_EVID] = "SELECT e.device, e.seq, e.kind, e.a, e.b, e.resolved,"
 	    " ba.bytes, bb.bytes FROM evidence AS e"
 	    " JOIN batches AS ba ON ba.id = e.a"
@@ -60,6 +63,8 @@ const char *const tly_cstore_rsql[R_COUNT_] = {
 	[R_BODY] = "SELECT body FROM records WHERE id = ?1",
 	[R_NBATCHES] = "SELECT count(*) FROM batches",
 	[R_NAPPLIED] = "SELECT count(*) FROM chain",
+	[R_RESOLVES] = "SELECT area, level, round, record, issued, id"
+	    " FROM decisions WHERE kind = 'resolve'",
 };
 
 int
@@ -237,12 +242,22 @@ tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
 		tly_jw_obj_open(w);
 		tly_jw_key(w, "pos");
 		tly_jw_uint(w, next);
-		tly_jw_key(w, "batch");
-		jw_hexcol(w, st, 1);
-		tly_jw_key(w, "device");
-		jw_hexcol(w, st, 2);
-		tly_jw_key(w, "seq");
-		tly_jw_uint(w, tly_cstore_col_u64(st, 3));
+		tly_jw_key(w, "kind");
+		if (sqlite3_column_int(st, 5) == 0) {
+			tly_jw_str(w, "batch");
+			tly_jw_key(w, "batch");
+			jw_hexcol(w, st, 1);
+			tly_jw_key(w, "device");
+			jw_hexcol(w, st, 2);
+			tly_jw_key(w, "seq");
+			tly_jw_uint(w, tly_cstore_col_u64(st, 3));
+		} else {
+			tly_jw_str(w, "decision");
+			tly_jw_key(w, "decision");
+			jw_hexcol(w, st, 1);
+			tly_jw_key(w, "signer");
+			jw_hexcol(w, st, 2);
+		}
 		tly_jw_key(w, "bytes");
 		if ((r = jw_b64(w, st, 4)) != TLY_OK)
 			goto out;

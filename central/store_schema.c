@@ -181,6 +181,29 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'trust objects are immutable'); END;"
 	"CREATE TRIGGER trust_no_delete BEFORE DELETE ON trust"
 	"  BEGIN SELECT RAISE(ABORT, 'trust objects are immutable'); END;",
+	/*
+	 * 4 -> 5: signed decisions (PROTOCOL.md 13.6), in the audit feed
+	 * beside the batches: one sequence of positions for both.
+	 */
+	"CREATE TABLE decisions ("
+	"  pos         INTEGER PRIMARY KEY,"	/* feed position */
+	"  id          BLOB NOT NULL UNIQUE,"	/* BLAKE2b-256 of bytes */
+	"  kind        TEXT NOT NULL,"		/* unfreeze, resolve */
+	"  signer      BLOB NOT NULL,"		/* the adjudicator's key */
+	"  device      BLOB,"			/* unfreeze: the device */
+	"  batch       BLOB,"			/* unfreeze: the batch kept */
+	"  seq         INTEGER,"		/* unfreeze: its seq */
+	"  area        TEXT,"			/* resolve: the record key */
+	"  level       TEXT,"
+	"  round       INTEGER,"
+	"  record      TEXT,"			/* resolve: the record chosen */
+	"  issued      INTEGER NOT NULL,"	/* the signer's claim */
+	"  bytes       BLOB NOT NULL,"		/* the signed message, exact */
+	"  received_at INTEGER NOT NULL);"	/* unix seconds */
+	"CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions"
+	"  BEGIN SELECT RAISE(ABORT, 'decisions are immutable'); END;"
+	"CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions"
+	"  BEGIN SELECT RAISE(ABORT, 'decisions are immutable'); END;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

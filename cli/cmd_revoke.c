@@ -5,7 +5,9 @@
  *	tally revoke --authority KEY --list FILE --election DEF [--at T]
  *	    SERIAL...
  *	tally election sign --authority KEY [--out SIG] DEF
- *	tally decision unfreeze|resolve --key KEY --election DEF ... --out F
+ *	tally decision unfreeze|resolve --key KEY --election DEF ...
+ *	    [--out F] [--central URL]
+ *	tally decision submit --central URL FILE
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include "cli/trust.h"
 #include "common/err.h"
+#include "common/json.h"
 #include "common/limits.h"
 #include "sync/trust.h"
 
@@ -200,6 +203,60 @@ decision_fill(const char *verb, const struct cli_topts *o,
 	return CLI_EXIT_OK;
 }
 
+/*
+ * POST the signed decision m[0..len) to the central at url (PROTOCOL.md
+ * 8.14) and say what it answered.  Returns the exit status.
+ */
+static int
+decision_post(const char *url, const uint8_t *m, size_t len)
+{
+	struct tly_http_result	 res;
+	struct tly_json		*root = NULL;
+	uint64_t		 pos = 0;
+	char			 esc[1024];
+	int			 ret = CLI_EXIT_FAIL;
+
+	if (cli_central(url, "POST", "/v1/decisions",
+	    "application/octet-stream", m, len, 0, TLY_SMALL_RESP_MAX,
+	    &res) != TLY_OK)
+		return CLI_EXIT_FAIL;
+	if (res.status != 200) {
+		cli_http_fail("decision: the central refused it", &res);
+		goto out;
+	}
+	if (cli_json_body("decision", &res, &root) != TLY_OK)
+		goto out;
+	cli_juint(root, "pos", &pos);
+	printf("decision %s stored by the central at %s (audit feed "
+	    "position %llu)\n", cli_jstr(root, "decision") != NULL ?
+	    cli_esc(cli_jstr(root, "decision"), esc, sizeof(esc)) : "?",
+	    cli_esc(url, esc + 512, 512), (unsigned long long)pos);
+	ret = CLI_EXIT_OK;
+ out:
+	tly_json_free(root);
+	tly_http_result_free(&res);
+	return ret;
+}
+
+/* tally decision submit --central URL FILE */
+static int
+decision_submit(int argc, char **argv)
+{
+	struct tly_buf		b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	struct cli_topts	o;
+	int			r, ret = CLI_EXIT_FAIL;
+
+	if ((r = cli_topts_parse("decision", argc - 1, argv + 1, &o)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	if (o.central == NULL || optind != argc - 2)
+		return cli_usage_error("decision", "submit needs --central "
+		    "URL and one decision file");
+	if (cli_obj_read("decision", argv[optind + 1], &b) == TLY_OK)
+		ret = decision_post(o.central, b.p, b.len);
+	tly_buf_free(&b);
+	return ret;
+}
+
 int
 cmd_decision(int argc, char **argv)
 {
@@ -210,18 +267,20 @@ cmd_decision(int argc, char **argv)
 	char			 why[600];
 	int			 r, ret = CLI_EXIT_FAIL;
 
+	if (argc >= 2 && strcmp(argv[1], "submit") == 0)
+		return decision_submit(argc, argv);
 	if (argc < 2 || (strcmp(argv[1], "unfreeze") &&
 	    strcmp(argv[1], "resolve")))
 		return argc >= 2 && (!strcmp(argv[1], "-h") ||
 		    !strcmp(argv[1], "--help")) ? cli_help("decision") :
 		    cli_usage_error("decision", "a verb is required "
-		    "(unfreeze, resolve)");
+		    "(unfreeze, resolve, submit)");
 	if ((r = cli_topts_parse("decision", argc - 1, argv + 1, &o)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
-	if (o.key == NULL || o.election == NULL || o.out == NULL ||
-	    optind != argc - 1)
+	if (o.key == NULL || o.election == NULL ||
+	    (o.out == NULL && o.central == NULL) || optind != argc - 1)
 		return cli_usage_error("decision", "needs --key, --election "
-		    "and --out");
+		    "and --out FILE or --central URL");
 	if ((r = decision_fill(argv[1], &o, &d)) != CLI_EXIT_OK)
 		return r;
 	if (cli_election_load("decision", o.election, d.election, NULL) !=
@@ -234,10 +293,13 @@ cmd_decision(int argc, char **argv)
 		    sizeof(why)));
 		goto out;
 	}
-	if (cli_obj_write("decision", o.out, &b) != TLY_OK)
-		goto out;
-	printf("wrote %s\n", o.out);
-	ret = CLI_EXIT_OK;
+	if (o.out != NULL) {
+		if (cli_obj_write("decision", o.out, &b) != TLY_OK)
+			goto out;
+		printf("wrote %s\n", o.out);
+	}
+	ret = o.central != NULL ? decision_post(o.central, b.p, b.len) :
+	    CLI_EXIT_OK;
  out:
 	tly_key_free(key);
 	tly_buf_free(&b);
@@ -262,12 +324,19 @@ const struct tly_cmd_entry cmd_revoke_entry = {
 const struct tly_cmd_entry cmd_decision_entry = {
 	.name = "decision",
 	.exec = cmd_decision,
-	.usage = "unfreeze|resolve --key key --election def --out file ...",
+	.usage = "unfreeze|resolve --key key --election def [--out file]\n"
+	    "           [--central url] ...\n"
+	    "       tally decision submit --central url file",
 	.options = "  unfreeze: --device HEX --batch HEX --seq N\n"
 	    "  resolve:  --area A --level L --round N --record RECORD-ID\n"
 	    "      --note TEXT       the reason, kept with the decision\n"
+	    "      --out FILE        write the signed decision to FILE\n"
+	    "      --central URL     post it to the central (POST /v1/decisions)\n"
 	    "      --passphrase-fd N the key's passphrase from descriptor N\n",
 	.about = "Sign a decision with an adjudicator's key: keep one batch of a\n"
-	    "frozen device, or choose the record that counts in a conflict.\n",
+	    "frozen device, or choose the record that counts in a conflict.\n"
+	    "The central applies it only from a key with an adjudicator\n"
+	    "certificate, and passes it on in its audit feed.  `submit` posts\n"
+	    "a decision signed earlier (perhaps on an offline machine).\n",
 	.summary = "sign an adjudicator's decision",
 };

@@ -7,7 +7,7 @@
  * holds the authority side, `cert issue|central|show`, and `trust
  * push` (objects to a running central); each file ends
  * with the entries of its commands; cmd_revoke.c `revoke`, `election sign` and `decision
- * unfreeze|resolve`.  trust_util.c holds the helpers below; qr.c draws
+ * unfreeze|resolve|submit`.  trust_util.c holds the helpers below; qr.c draws
  * QR codes (the only libqrencode user).
  */
 #ifndef TLY_CLI_TRUST_H
@@ -52,6 +52,7 @@ struct cli_topts {
 	const char	*record;	/* --record: record id */
 	const char	*note;		/* --note */
 	const char	*cert;		/* --cert: adjudicator certificate */
+	const char	*central;	/* --central: a central's base URL */
 	uint64_t	 not_before, not_after, at;	/* times */
 	uint64_t	 serial, seq, round;	/* numbers */
 	int		 has_nb, has_na, has_at;	/* the time was given */

@@ -227,6 +227,7 @@ cli_topts_parse(const char *name, int argc, char **argv,
 		{ "record",	required_argument, NULL, 'c' },
 		{ "note",	required_argument, NULL, 'N' },
 		{ "cert",	required_argument, NULL, 'C' },
+		{ "central",	required_argument, NULL, 'U' },
 		{ "passphrase-fd", required_argument, NULL, 'p' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL,		0,		   NULL, 0 }
@@ -257,6 +258,7 @@ cli_topts_parse(const char *name, int argc, char **argv,
 		case 'c': o->record = optarg; break;
 		case 'N': o->note = optarg; break;
 		case 'C': o->cert = optarg; break;
+		case 'U': o->central = optarg; break;
 		case 'b': tp = &o->not_before; o->has_nb = 1; break;
 		case 'n': tp = &o->not_after; o->has_na = 1; break;
 		case 't': tp = &o->at; o->has_at = 1; break;

@@ -56,6 +56,7 @@ static const struct {
 	{ "certificate expired or not yet valid", "expired" },
 	{ "invalid certificate, revocation list or decision", "bad_certificate" },
 	{ "already held",			"duplicate" },
+	{ "the decision names a batch or record not held", "not_held" },
 };
 
 _Static_assert(sizeof(errs) / sizeof(errs[0]) == -TLY_E_MAX_,

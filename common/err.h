@@ -48,7 +48,9 @@ enum tly_err {
 	TLY_E_EXPIRED		= -35,	/* outside the certificate's window */
 	TLY_E_CERT		= -36,	/* malformed trust object (PROTOCOL 13) */
 	TLY_E_DUPLICATE		= -37,	/* the object is already held */
-	TLY_E_MAX_		= -38	/* one past the last code */
+	TLY_E_NOT_HELD		= -38,	/* a decision names a batch or record
+					   that is not held */
+	TLY_E_MAX_		= -39	/* one past the last code */
 };
 
 /* Static English text for an error code; never NULL. */

@@ -199,3 +199,37 @@ expected_sum() {
 	    '[.[] | select(.level == $l and .constituency == $c) | .[$f]] | add' \
 	    "$RECORDS"/*.json
 }
+
+# ---- trust (PROTOCOL.md 13) --------------------------------------------------
+
+# trust_init: an authority at $T/authority/auth.{key,pub}, the signed
+# definition and a certificates folder; CLOSED gets the configuration
+# lines of a central closed under it (start with CENTRAL_EXTRA=$CLOSED).
+trust_init() {
+	local a=$T/authority
+	mkdir -p "$a/certs"
+	"$BIN/tally" authority init -o "$a/auth" >/dev/null
+	"$BIN/tally" election sign --authority "$a/auth.key" \
+	    --out "$a/election.sig" "$ELECTION" >/dev/null
+	CLOSED=$(printf '%s\n' "authority $a/auth.pub" \
+	    "definition-signature $a/election.sig" "certificates $a/certs")
+}
+
+# certify KEY SERIAL ROLE: the authority certifies KEY (created when
+# absent) for every area and level as ROLE (clerk or adjudicator); the
+# certificate is $T/authority/certs/SERIAL.cert.
+certify() {
+	local req=$T/authority/$2.req
+	"$BIN/tally" enroll request --key "$1" --out "$req" --no-qr >/dev/null
+	"$BIN/tally" cert issue --authority "$T/authority/auth.key" \
+	    --request "$req" --election "$ELECTION" --areas '*' --levels '*' \
+	    --role "$3" --serial "$2" --not-after 2099-01-01 \
+	    --out "$T/authority/certs/$2.cert" >/dev/null
+}
+
+# post_cert CENTRAL SERIAL: give a running central certificate SERIAL.
+post_cert() {
+	curl -sf --data-binary @"$T/authority/certs/$2.cert" \
+	    "$(central_url "$1")/v1/trust" >/dev/null ||
+	    fail "central $1 refused certificate $2"
+}

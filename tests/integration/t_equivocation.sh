@@ -2,14 +2,19 @@
 # Equivocation: a device's key signs two different batches with the same
 # seq.  The central keeps both as evidence (GET /v1/evidence), freezes the
 # device (its later batches are stored and receipted but not applied),
-# and only the operator's 'unfreeze DEVICE --keep BATCH' lifts the freeze.
+# and only an adjudicator's signed decision (tally decision unfreeze,
+# POST /v1/decisions) lifts the freeze.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faultlib.sh"
 
-start_central c
+trust_init
+certify "$T/adj.key" 1 adjudicator
+CENTRAL_EXTRA=$CLOSED start_central c
 url=$(central_url c)
 start_daemon d c
 dev=$(tly d status --json | jq -r .device)
+certify "$(daemon_key d)" 2 clerk
+post_cert c 2
 
 tly d record "$RECORDS/A01-na.json" >/dev/null
 tly d record "$RECORDS/A02-na.json" >/dev/null
@@ -101,28 +106,36 @@ expect_eq "replayed forgery's receipt" "$(jq -r '.results[0].receipt' <<<"$body2
     "$(jq -r '.results[0].receipt' <<<"$body")"
 hash_frozen=$(curl -sf "$url/v1/state-hash" | jq -r .state_hash)
 
-# The operator's decision: a batch the device does not hold is refused.
+# The operator's command is gone: it points at the signed decision.
 set +e
-"$BIN/tally-central" -c "$T/c/central.conf" unfreeze "$dev" --keep "$b3$b3" \
-    >/dev/null 2>&1
+"$BIN/tally-central" -c "$T/c/central.conf" unfreeze "$dev" --keep "$b2" \
+    >/dev/null 2>"$T/unfreeze.err"
+rc_op=$?
+# decide BATCH: the adjudicator keeps BATCH at seq 2, posted to the central.
+decide() {
+	"$BIN/tally" decision unfreeze --key "$T/adj.key" --election "$ELECTION" \
+	    --device "$dev" --batch "$1" --seq 2 --central "$url" \
+	    --note "the real seq 2" 2>"$T/decide.err"
+}
+decide "$b3$b3" >/dev/null
 rc_bad=$?
-"$BIN/tally-central" -c "$T/c/central.conf" unfreeze "$dev" \
-    --keep "$(printf '%064d' 0)" >/dev/null 2>"$T/unfreeze.err"
+decide "$(printf '%064d' 0)" >/dev/null
 rc_none=$?
 set -e
-expect_eq "unfreeze with a malformed batch id" "$rc_bad" 2
-expect_eq "unfreeze with a batch not held" "$rc_none" 1
+expect_eq "tally-central unfreeze refuses" "$rc_op" 2
+expect_match "and names the signed decision" "$(cat "$T/unfreeze.err")" "tally decision unfreeze"
+expect_eq "a decision with a malformed batch id" "$rc_bad" 2
+expect_eq "a decision keeping a batch not held" "$rc_none" 1
+expect_match "the central says why" "$(cat "$T/decide.err")" "not_held"
 expect_eq "still frozen after refused decisions" \
     "$(curl -sf "$url/v1/devices/$dev/head" | jq .frozen)" 2
+expect_eq "the state hash did not move" \
+    "$(curl -sf "$url/v1/state-hash" | jq -r .state_hash)" "$hash_frozen"
 
 # Keep the real seq 2: the forgery is overruled, the chain applies again.
-"$BIN/tally-central" -c "$T/c/central.conf" unfreeze "$dev" --keep "$b2" \
-    >"$T/unfreeze.out" 2>&1 || fail "unfreeze: $(cat "$T/unfreeze.out")"
-for i in $(seq 1 100); do	# the running central takes the decision
-	head=$(curl -sf "$url/v1/devices/$dev/head")
-	[ "$(jq .frozen <<<"$head")" = null ] && break
-	sleep 0.05
-done
+out=$(decide "$b2") || fail "unfreeze: $out $(cat "$T/decide.err")"
+expect_match "the central stored the decision" "$out" "stored by the central"
+head=$(curl -sf "$url/v1/devices/$dev/head")
 expect_eq "frozen after unfreeze" "$(jq .frozen <<<"$head")" null
 expect_eq "applied after unfreeze" "$(jq .applied <<<"$head")" 4
 sh=$(curl -sf "$url/v1/state-hash")
@@ -138,7 +151,7 @@ expect_eq "the decision is listed" "$(jq -c '[.kept[] | .device, .batch, .seq]' 
 
 # The decision is durable: the same state after a restart.
 kill9 c
-start_central c "$(cat "$T/c/port")"
+CENTRAL_EXTRA=$CLOSED start_central c "$(cat "$T/c/port")"
 expect_eq "state hash after a restart" \
     "$(curl -sf "$url/v1/state-hash" | jq -r .state_hash)" "$(jq -r .state_hash <<<"$sh")"
 expect_eq "the forged record never counted" \

@@ -8,10 +8,14 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faultlib.sh"
 
-start_central c
+trust_init
+certify "$T/adj.key" 1 adjudicator
+CENTRAL_EXTRA=$CLOSED start_central c
 url=$(central_url c)
 start_daemon d c
 dev=$(tly d status --json | jq -r .device)
+certify "$(daemon_key d)" 2 clerk
+post_cert c 2
 
 for a in A01 A02 A03 A04; do
 	tly d record "$RECORDS/$a-na.json" >/dev/null
@@ -33,11 +37,12 @@ head=$(curl -sf "$url/v1/devices/$dev/head")
 expect_eq "frozen at seq 1" "$(jq .frozen <<<"$head")" 1
 expect_eq "nothing applied while frozen at 1" "$(jq .applied <<<"$head")" 0
 
-# Keep the old history's head: the chain through it stands.
-out=$("$BIN/tally-central" -c "$T/c/central.conf" unfreeze "$dev" \
-    --keep "$b4" 2>"$T/unfreeze.err") || fail "unfreeze: $(cat "$T/unfreeze.err")"
-expect_match "unfreeze says the device is free" "$out" "not frozen"
-# The command has committed: the running central answers from the file.
+# The adjudicator keeps the old history's head: the chain through it
+# stands.
+out=$("$BIN/tally" decision unfreeze --key "$T/adj.key" --election "$ELECTION" \
+    --device "$dev" --batch "$b4" --seq 4 --central "$url" \
+    2>"$T/unfreeze.err") || fail "unfreeze: $(cat "$T/unfreeze.err")"
+expect_match "the central stored the decision" "$out" "stored by the central"
 head=$(curl -sf "$url/v1/devices/$dev/head")
 expect_eq "not frozen after keeping the old head" "$(jq .frozen <<<"$head")" null
 expect_eq "the old chain applies again" "$(jq .applied <<<"$head")" 4

@@ -20,6 +20,7 @@
 #include "common/json.h"
 #include "crypto/crypto.h"
 #include "sync/api.h"
+#include "sync/trust.h"
 #include "sync/wire.h"
 
 static const uint8_t	election[TLY_HASH_LEN] = { 0xe1, 0xec };
@@ -40,6 +41,29 @@ struct tb {
 	struct tly_buf		 bytes;		/* the signed message */
 	struct tly_batch	*b;		/* parsed */
 };
+
+/*
+ * A decision as POST /v1/decisions hands it to the store (verified
+ * already): its bytes are a stand-in, its id their hash.
+ */
+static void
+make_decision(struct tly_decision *d, const char *bytes)
+{
+	memset(d, 0, sizeof(*d));
+	tly_hash((const uint8_t *)bytes, strlen(bytes), d->id);
+	d->signer[0] = 0xad;
+	memcpy(d->election, election, TLY_HASH_LEN);
+	d->issued = 1000;
+}
+
+/* Put decision d whose bytes are the string m. */
+static int
+put_decision(struct fx *f, const struct tly_decision *d, const char *m,
+    uint64_t *pos)
+{
+	return tly_cstore_decision_put(f->s, d, (const uint8_t *)m, strlen(m),
+	    5, pos);
+}
 
 static int
 setup(void **state)
@@ -302,12 +326,16 @@ static void
 test_equivocation(void **state)
 {
 	struct fx		*f = *state;
-	struct tb		 b1, b2, x2, b3;
+	struct tb		 b1, b2, x2, b3, b4;
 	struct tly_buf		 rc = TLY_BUF_INIT(TLY_MSG_MAX);
 	struct tly_api_evidence	 ev;
+	struct tly_buf		 fb = TLY_BUF_INIT(1 << 20);
+	struct tly_cstore_metrics m;
+	struct tly_jw		 w;
 	struct tly_cstore_dev	 d;
 	struct tly_cstore_stats	 st;
-	uint64_t		 f0, f1;
+	struct tly_decision	 dec;
+	uint64_t		 pos, pos2;
 
 	simple_batch(&b1, f->dev, 1, NULL, 100);
 	simple_batch(&b2, f->dev, 2, b1.b->id, 200);
@@ -357,17 +385,52 @@ test_equivocation(void **state)
 	assert_int_equal(st.frozen, 1);
 	assert_int_equal(st.evidence, 2);
 
-	/* Keep b2: b2 and b3 apply; x2 stays as resolved evidence. */
-	assert_int_equal(tly_cstore_keep(f->s, tly_key_public(f->dev),
-	    x2.b->id, 5, &f0, &f1), TLY_OK);
-	assert_int_equal(f0, 2);
-	assert_int_equal(f1, 0);
+	/* An unfreeze naming a batch the device does not hold is refused. */
+	make_decision(&dec, "unfreeze x2 of another device");
+	dec.kind = TLY_DECISION_UNFREEZE;
+	memcpy(dec.device, tly_key_public(f->central), TLY_PK_LEN);
+	memcpy(dec.batch, x2.b->id, TLY_HASH_LEN);
+	dec.seq = 2;
+	assert_int_equal(put_decision(f, &dec, "x", &pos), TLY_E_NOT_HELD);
+	memcpy(dec.device, tly_key_public(f->dev), TLY_PK_LEN);
+	dec.seq = 3;			/* x2's seq is 2 */
+	assert_int_equal(put_decision(f, &dec, "x", &pos), TLY_E_NOT_HELD);
+	assert_int_equal(dev_state(f, f->dev).frozen, 2);
+
+	/* Keep x2: x2 applies; b2 and b3 are overruled evidence. */
+	make_decision(&dec, "unfreeze x2");
+	dec.kind = TLY_DECISION_UNFREEZE;
+	memcpy(dec.device, tly_key_public(f->dev), TLY_PK_LEN);
+	memcpy(dec.batch, x2.b->id, TLY_HASH_LEN);
+	dec.seq = 2;
+	assert_int_equal(put_decision(f, &dec, "unfreeze x2", &pos), TLY_OK);
+	assert_int_equal(pos, 5);	/* after the four batches */
 	d = dev_state(f, f->dev);
 	assert_int_equal(d.applied, 2);	/* b1, x2; b3 links to b2 */
 	assert_int_equal(d.frozen, 0);
-	/* Keeping a batch the device does not hold fails. */
-	assert_int_equal(tly_cstore_keep(f->s, tly_key_public(f->central),
-	    x2.b->id, 5, NULL, NULL), TLY_E_NOTFOUND);
+	/* A replay is held already, at the same feed position. */
+	assert_int_equal(put_decision(f, &dec, "unfreeze x2", &pos2),
+	    TLY_E_DUPLICATE);
+	assert_int_equal(pos2, pos);
+	assert_int_equal(tly_cstore_decision_held(f->s, dec.id, &pos2),
+	    TLY_OK);
+	assert_int_equal(pos2, pos);
+	/* The feed carries it after the batches, byte for byte. */
+	tly_jw_init(&w, &fb);
+	tly_jw_obj_open(&w);
+	assert_int_equal(tly_cstore_feed_json(f->s, 4, 10, 1 << 20, &w),
+	    TLY_OK);
+	tly_jw_obj_close(&w);
+	assert_int_equal(tly_jw_finish(&w), TLY_OK);
+	assert_non_null(strstr((const char *)fb.p, "\"pos\":5,\"kind\":"
+	    "\"decision\""));
+	assert_non_null(strstr((const char *)fb.p, "\"next\":5"));
+	/* Batches after it take the next positions. */
+	simple_batch(&b4, f->central, 1, NULL, 400);
+	assert_int_equal(submit(f, &b4, &rc), TLY_OK);
+	assert_int_equal(tly_cstore_metrics(f->s, &m), TLY_OK);
+	assert_int_equal(m.feed_pos, 6);
+	assert_int_equal(m.batches, 5);
 	assert_int_equal(tly_cstore_stats(f->s, &st), TLY_OK);
 	assert_int_equal(st.evidence, 2);	/* proofs stay */
 	assert_int_equal(st.frozen, 0);
@@ -375,7 +438,9 @@ test_equivocation(void **state)
 	tb_free(&b2);
 	tb_free(&x2);
 	tb_free(&b3);
+	tb_free(&b4);
 	tly_buf_free(&rc);
+	tly_buf_free(&fb);
 }
 
 /*
@@ -571,7 +636,8 @@ test_versions(void **state)
 	struct tly_cstore_stats	 st;
 	struct hseen		 z;
 	char			 ida1[80], idb2[80], ida2[80];
-	uint64_t		 g0;
+	uint64_t		 g0, pos;
+	struct tly_decision	 dec;
 
 	make_record(&r, "A01", 1, 1000, 900, 500, 398);
 	make_batch(&a1, f->dev, 1, NULL, 100, &r, 1);
@@ -616,6 +682,30 @@ test_versions(void **state)
 	assert_int_equal(tly_cstore_stats(f->s, &st), TLY_OK);
 	assert_int_equal(st.conflicts, 1);
 	assert_int_equal(st.keys, 1);
+
+	/* An adjudicator resolves it for A's record: no longer disputed. */
+	make_decision(&dec, "resolve A01 for a1");
+	dec.kind = TLY_DECISION_RESOLVE;
+	snprintf(dec.area, sizeof(dec.area), "A01");
+	snprintf(dec.level, sizeof(dec.level), "na");
+	dec.round = 1;
+	snprintf(dec.record, sizeof(dec.record), "%s", ida1);
+	snprintf(dec.level, sizeof(dec.level), "prov");	/* another key */
+	assert_int_equal(put_decision(f, &dec, "r", &pos), TLY_E_NOT_HELD);
+	snprintf(dec.level, sizeof(dec.level), "na");
+	snprintf(dec.record, sizeof(dec.record), "%.64s:7", ida1);
+	assert_int_equal(put_decision(f, &dec, "r", &pos), TLY_E_NOT_HELD);
+	snprintf(dec.record, sizeof(dec.record), "%s", ida1);
+	g0 = tly_cstore_generation(f->s);
+	assert_int_equal(put_decision(f, &dec, "resolve", &pos), TLY_OK);
+	assert_true(tly_cstore_generation(f->s) != g0);
+	heads_of(f, &z);
+	assert_int_equal(z.n, 1);
+	assert_int_equal(z.disputed[0], 0);
+	assert_string_equal(z.id[0], ida1);
+	assert_int_equal(z.v1[0], 500);
+	assert_int_equal(tly_cstore_stats(f->s, &st), TLY_OK);
+	assert_int_equal(st.conflicts, 0);
 
 	/* Device A resolves: its record supersedes both heads. */
 	make_record(&r, "A01", 1, 1000, 900, 499, 399);

@@ -167,7 +167,8 @@ function drawConflicts(d) {
 				el('pre', { text: JSON.stringify(h.body, null, 1) })),
 			cmd('resolve --key ADJUDICATOR.key --election ELECTION',
 				'--area ' + k.area, '--level ' + k.level, '--round ' + k.round,
-				'--record ' + h.record, '--out resolve-' + k.area + '.sig'))))),
+				'--record ' + h.record, '--out resolve-' + k.area + '.sig',
+				'--central ' + location.origin))))),
 		d.more ? el('p', { text: 'More conflicts exist than shown.' }) : null));
 }
 
@@ -194,7 +195,8 @@ function drawEvidence(d) {
 				el('p', { text: batchSummary(v.bytes[i]) }),
 				v.resolved ? null : cmd('unfreeze --key ADJUDICATOR.key --election ELECTION',
 					'--device ' + v.device, '--batch ' + b, '--seq ' + v.seq,
-					'--out unfreeze-' + b.slice(0, 8) + '.sig'))))));
+					'--out unfreeze-' + b.slice(0, 8) + '.sig',
+					'--central ' + location.origin))))));
 	if (!out.length) out.push(el('p', { class: 'ok', text: 'None.' }));
 	box.replaceChildren(...out);
 }

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Signed decisions (PROTOCOL.md 8.14, 13.6) at a closed central: only a
+# key with an adjudicator certificate from the authority may unfreeze a
+# device or resolve a conflict.  A forged decision (a clerk's key, an
+# uncertified key, out of scope, a flipped bit) is refused with its code,
+# kept in the rejection log, and changes nothing: the state hash stays.
+# A valid unfreeze lifts the freeze; a valid resolve takes the key out
+# of DISPUTED; a replay answers as the first time.  Decisions travel in
+# the audit feed, so a mirror following it reaches the same state hash.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/faultlib.sh"
+
+A=$T/authority
+mkdir -p "$A/certs"
+tally() { "$BIN/tally" "$@"; }
+
+tally authority init -o "$A/auth" >/dev/null
+tally election sign --authority "$A/auth.key" --out "$A/election.sig" \
+    "$ELECTION" >/dev/null
+# enroll NAME SERIAL AREAS ROLE: a key $T/NAME.key and its certificate.
+enroll() {
+	tally enroll request --key "$T/$1.key" --name "$1" --no-qr >/dev/null
+	tally cert issue --authority "$A/auth.key" --request "$T/$1.req" \
+	    --election "$ELECTION" --areas "$3" --levels '*' --role "$4" \
+	    --serial "$2" --not-after 2099-01-01 --out "$A/certs/$1.cert" >/dev/null
+}
+enroll d1 1 A01,A02 clerk
+enroll d2 2 A03 clerk
+enroll d3 3 A03 clerk
+enroll adj 4 '*' adjudicator
+enroll adj2 5 A02 adjudicator
+keygen rogue
+closed=("authority $A/auth.pub" "definition-signature $A/election.sig"
+    "certificates $A/certs")
+CENTRAL_MODE=live CENTRAL_EXTRA=$(printf '%s\n' "${closed[@]}") start_central c
+url=$(central_url c)
+
+# batch NAME SEQ OUT [forge options...] -- RECORD...: a live batch.
+batch() {
+	local name=$1 seq=$2 out=$3
+	shift 3
+	forge -k "$T/$name.key" -e "$ELECTION" -s "$seq" -m live -M "$out" "$@" >/dev/null
+}
+# post FILE: POST /v1/decisions; the body to stdout, the status to $T/last_status.
+post() {
+	curl -s -o "$T/last_body" -w '%{http_code}' --data-binary @"$1" \
+	    "$url/v1/decisions" >"$T/last_status" || true
+	cat "$T/last_body"
+}
+state() { curl -sf "$url/v1/state-hash" | jq -r .state_hash; }
+
+note "d1 delivers seq 1 and 2, then signs another seq 2: frozen at 2"
+batch d1 1 "$T/s1.msg" "$RECORDS/A01-na.json"
+b1=$(b2sum -l 256 "$T/s1.msg" | cut -d' ' -f1)
+batch d1 2 "$T/s2.msg" -p "$b1" "$RECORDS/A02-na.json"
+b2=$(b2sum -l 256 "$T/s2.msg" | cut -d' ' -f1)
+batch d1 2 "$T/x2.msg" -p "$b1" "$RECORDS/A02-prov.json"
+make_bundle "$T/d1.bundle" "$T/s1.msg" "$T/s2.msg" "$T/x2.msg"
+upload c "$T/d1.bundle" >/dev/null
+dev=$(cut -d' ' -f2 "$T/d1.pub")
+expect_eq "frozen at 2" "$(curl -sf "$url/v1/devices/$dev/head" | jq .frozen)" 2
+
+note "two clerks disagree on A03: a conflict"
+jq '.votes."NA1.1" -= 1 | .votes."NA1.2" += 1' "$RECORDS/A03-na.json" >"$T/A03-other.json"
+batch d2 1 "$T/d2.msg" "$RECORDS/A03-na.json"
+batch d3 1 "$T/d3.msg" "$T/A03-other.json"
+make_bundle "$T/d23.bundle" "$T/d2.msg" "$T/d3.msg"
+upload c "$T/d23.bundle" >/dev/null
+expect_eq "d2, d3 stored" "$(cat "$T/last_status")" 200
+cf=$(curl -sf "$url/v1/conflicts")
+expect_eq "one conflict" "$(jq '.conflicts | length' <<<"$cf")" 1
+rec3=$(jq -r --arg d "$(cut -d' ' -f2 "$T/d3.pub")" \
+    '.conflicts[0].heads[] | select(.device == $d) | .record' <<<"$cf")
+cid=$(curl -sf "$url/v1/results?level=na" | jq -r '.constituencies[0].id')
+expect_eq "A03 disputed" "$(curl -sf "$url/v1/results/constituencies/$cid" |
+    jq -c .disputed_areas)" '["A03"]'
+
+# refused WHAT FILE CODE: POST /v1/decisions refuses FILE with CODE, the
+# state hash is unchanged and the rejection log holds the bytes.
+refused() {
+	local before out
+	before=$(state)
+	out=$(post "$2")
+	expect_eq "$1: status" "$(cat "$T/last_status")" 422
+	expect_eq "$1: code" "$(jq -r .error.code <<<"$out")" "$3"
+	expect_eq "$1: state hash unchanged" "$(state)" "$before"
+	expect_eq "$1: kept as evidence" "$(central_db c "select count(*) from rejections
+	    where code = '$3' and hex(bytes) = '$(xxd -p "$2" | tr -d '\n' | tr a-f A-F)'")" 1
+}
+unfreeze() {	# KEY OUT [options]: sign "keep b2" with KEY into OUT
+	local key=$1 out=$2
+	shift 2
+	tally decision unfreeze --key "$key" --election "$ELECTION" --device "$dev" \
+	    --batch "$b2" --seq 2 --out "$out" "$@" >/dev/null
+}
+resolve() {	# KEY OUT: sign "A03 counts d3's record" with KEY into OUT
+	tally decision resolve --key "$1" --election "$ELECTION" --area A03 \
+	    --level na --round 1 --record "$rec3" --out "$2" >/dev/null
+}
+
+note "forged decisions are refused and change nothing"
+unfreeze "$T/d2.key" "$T/clerk.dec"
+refused "signed by a clerk" "$T/clerk.dec" not_certified
+unfreeze "$T/keys/rogue.key" "$T/rogue.dec"
+refused "signed by an uncertified key" "$T/rogue.dec" not_certified
+resolve "$T/adj2.key" "$T/scope.dec"
+refused "out of the adjudicator's scope" "$T/scope.dec" out_of_scope
+unfreeze "$T/adj.key" "$T/flip.dec"
+byte=$(od -An -tu1 -j120 -N1 "$T/flip.dec" | tr -d ' ')
+printf "$(printf '\\%03o' $((byte ^ 1)))" |
+    dd of="$T/flip.dec" bs=1 seek=120 conv=notrunc status=none
+refused "a flipped bit" "$T/flip.dec" bad_signature
+tally decision unfreeze --key "$T/adj.key" --election "$ELECTION" --device "$dev" \
+    --batch "$b1" --seq 2 --out "$T/wrongseq.dec" >/dev/null
+refused "a batch not held at that seq" "$T/wrongseq.dec" not_held
+refused "the same refusal again" "$T/clerk.dec" not_certified
+expect_eq "still frozen" "$(curl -sf "$url/v1/devices/$dev/head" | jq .frozen)" 2
+expect_eq "nothing in the feed" "$(curl -sf "$url/v1/feed" | jq '[.entries[] | select(.kind == "decision")] | length')" 0
+
+note "the adjudicator's unfreeze lifts the freeze"
+before=$(state)
+out=$(unfreeze "$T/adj.key" "$T/unfreeze.dec" --central "$url" 2>&1 ||
+    fail "unfreeze --central: $out")
+out=$(tally decision submit --central "$url" "$T/unfreeze.dec") ||
+    fail "submit: $out"
+expect_match "submit says stored" "$out" "stored by the central"
+head=$(curl -sf "$url/v1/devices/$dev/head")
+expect_eq "not frozen" "$(jq .frozen <<<"$head")" null
+expect_eq "seq 1 and 2 applied" "$(jq .applied <<<"$head")" 2
+[ "$(state)" != "$before" ] || fail "the state hash did not change"
+expect_eq "the kept decision is listed" \
+    "$(curl -sf "$url/v1/evidence" | jq -c '[.kept[] | .batch]')" "[\"$b2\"]"
+first=$(post "$T/unfreeze.dec")
+expect_eq "a replay: status" "$(cat "$T/last_status")" 200
+second=$(post "$T/unfreeze.dec")
+expect_eq "a replay answers the same" "$second" "$first"
+expect_eq "a replay names the decision" "$(jq -r .decision <<<"$first")" \
+    "$(b2sum -l 256 "$T/unfreeze.dec" | cut -d' ' -f1)"
+
+note "the adjudicator's resolve takes A03 out of DISPUTED"
+resolve "$T/adj.key" "$T/resolve.dec"
+out=$(post "$T/resolve.dec")
+expect_eq "resolve: status" "$(cat "$T/last_status")" 200
+expect_eq "no conflict left" "$(curl -sf "$url/v1/conflicts" | jq '.conflicts | length')" 0
+expect_eq "no key in conflict" "$(curl -sf "$url/v1/state-hash" | jq .conflicts)" 0
+cs=$(curl -sf "$url/v1/results/constituencies/$cid")
+expect_eq "no disputed area" "$(jq -c .disputed_areas <<<"$cs")" '[]'
+expect_eq "the chosen version counts" "$(curl -sf "$url/v1/areas/A03" |
+    jq -r --arg r "$rec3" '[.records[] | select(.record == $r)] | length')" 1
+
+note "the feed carries both decisions, byte for byte"
+fd=$(curl -sf "$url/v1/feed?after=0")
+expect_eq "feed kinds" "$(jq -c '[.entries[].kind]' <<<"$fd")" \
+    '["batch","batch","batch","batch","batch","decision","decision"]'
+expect_eq "feed positions" "$(jq -c '[.entries[].pos]' <<<"$fd")" '[1,2,3,4,5,6,7]'
+jq -r '.entries[6].bytes' <<<"$fd" | base64 -d | cmp -s - "$T/resolve.dec" ||
+    fail "the feed's decision is not the posted bytes"
+expect_eq "feed signer" "$(jq -r '.entries[5].signer' <<<"$fd")" "$(cut -d' ' -f2 "$T/adj.pub")"
+
+note "a mirror following the feed reaches the same state hash"
+keygen m
+CENTRAL_MODE=live CENTRAL_EXTRA=$(printf '%s\n' "${closed[@]}") start_central m
+after=0
+while :; do
+	fd=$(curl -sf "$url/v1/feed?after=$after&limit=2")
+	n=$(jq '.entries | length' <<<"$fd")
+	[ "$n" -gt 0 ] || break
+	for j in $(seq 0 $((n - 1))); do
+		jq -r ".entries[$j].bytes" <<<"$fd" | base64 -d >"$T/entry"
+		case $(jq -r ".entries[$j].kind" <<<"$fd") in
+		batch)	make_bundle "$T/entry.bundle" "$T/entry"
+			upload m "$T/entry.bundle" >/dev/null ;;
+		decision)
+			curl -sf --data-binary @"$T/entry" "$(central_url m)/v1/decisions" \
+			    >/dev/null || fail "the mirror refused a decision" ;;
+		*)	fail "unknown feed entry kind" ;;
+		esac
+	done
+	after=$(jq .next <<<"$fd")
+done
+expect_eq "feed followed to" "$after" 7
+expect_eq "mirror state hash" "$(curl -sf "$(central_url m)/v1/state-hash" | jq -r .state_hash)" "$(state)"
+expect_eq "mirror: not frozen" "$(curl -sf "$(central_url m)/v1/devices/$dev/head" | jq .frozen)" null
+expect_eq "mirror: no conflict" "$(curl -sf "$(central_url m)/v1/state-hash" | jq .conflicts)" 0
+
+note "the decisions survive a restart"
+sh=$(state)
+kill9 c
+CENTRAL_MODE=live CENTRAL_EXTRA=$(printf '%s\n' "${closed[@]}") start_central c "$(cat "$T/c/port")"
+expect_eq "state hash after a restart" "$(state)" "$sh"
+
+note "an open test central has no certificates: it takes any signed decision, and warns"
+start_central o
+forge -k "$T/d1.key" -e "$ELECTION" -s 1 -M "$T/o1.msg" "$RECORDS/A01-na.json" >/dev/null
+o1=$(b2sum -l 256 "$T/o1.msg" | cut -d' ' -f1)
+forge -k "$T/d1.key" -e "$ELECTION" -s 1 -M "$T/o1x.msg" "$RECORDS/A02-na.json" >/dev/null
+make_bundle "$T/o.bundle" "$T/o1.msg" "$T/o1x.msg"
+upload o "$T/o.bundle" >/dev/null
+expect_eq "open: frozen at 1" "$(curl -sf "$(central_url o)/v1/devices/$dev/head" | jq .frozen)" 1
+tally decision unfreeze --key "$T/keys/rogue.key" --election "$ELECTION" --device "$dev" \
+    --batch "$o1" --seq 1 --central "$(central_url o)" >/dev/null
+expect_eq "open: not frozen" "$(curl -sf "$(central_url o)/v1/devices/$dev/head" | jq .frozen)" null
+grep -q "OPEN central: decision by" "$T/o/central.log" || fail "the open central did not warn"
+echo "PASS"
