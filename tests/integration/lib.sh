@@ -215,14 +215,14 @@ trust_init() {
 	    "definition-signature $a/election.sig" "certificates $a/certs")
 }
 
-# certify KEY SERIAL ROLE: the authority certifies KEY (created when
-# absent) for every area and level as ROLE (clerk or adjudicator); the
-# certificate is $T/authority/certs/SERIAL.cert.
+# certify KEY SERIAL ROLE [AREAS]: the authority certifies KEY (created
+# when absent) for AREAS (default every area) at every level as ROLE
+# (clerk or adjudicator); the certificate is $T/authority/certs/SERIAL.cert.
 certify() {
 	local req=$T/authority/$2.req
 	"$BIN/tally" enroll request --key "$1" --out "$req" --no-qr >/dev/null
 	"$BIN/tally" cert issue --authority "$T/authority/auth.key" \
-	    --request "$req" --election "$ELECTION" --areas '*' --levels '*' \
+	    --request "$req" --election "$ELECTION" --areas "${4:-*}" --levels '*' \
 	    --role "$3" --serial "$2" --not-after 2099-01-01 \
 	    --out "$T/authority/certs/$2.cert" >/dev/null
 }

@@ -10,29 +10,15 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faultlib.sh"
 
-A=$T/authority
-mkdir -p "$A/certs"
-tally() { "$BIN/tally" "$@"; }
-
-tally authority init -o "$A/auth" >/dev/null
-tally election sign --authority "$A/auth.key" --out "$A/election.sig" \
-    "$ELECTION" >/dev/null
-# enroll NAME SERIAL AREAS ROLE: a key $T/NAME.key and its certificate.
-enroll() {
-	tally enroll request --key "$T/$1.key" --name "$1" --no-qr >/dev/null
-	tally cert issue --authority "$A/auth.key" --request "$T/$1.req" \
-	    --election "$ELECTION" --areas "$3" --levels '*' --role "$4" \
-	    --serial "$2" --not-after 2099-01-01 --out "$A/certs/$1.cert" >/dev/null
-}
-enroll d1 1 A01,A02 clerk
-enroll d2 2 A03 clerk
-enroll d3 3 A03 clerk
-enroll adj 4 '*' adjudicator
-enroll adj2 5 A02 adjudicator
+trust_init
+certify "$T/d1.key" 1 clerk A01,A02
+certify "$T/d2.key" 2 clerk A03
+certify "$T/d3.key" 3 clerk A03
+certify "$T/adj.key" 4 adjudicator
+certify "$T/adj2.key" 5 adjudicator A02
 keygen rogue
-closed=("authority $A/auth.pub" "definition-signature $A/election.sig"
-    "certificates $A/certs")
-CENTRAL_MODE=live CENTRAL_EXTRA=$(printf '%s\n' "${closed[@]}") start_central c
+tally() { "$BIN/tally" "$@"; }
+CENTRAL_MODE=live CENTRAL_EXTRA=$CLOSED start_central c
 url=$(central_url c)
 
 # batch NAME SEQ OUT [forge options...] -- RECORD...: a live batch.
@@ -159,7 +145,7 @@ expect_eq "feed signer" "$(jq -r '.entries[5].signer' <<<"$fd")" "$(cut -d' ' -f
 
 note "a mirror following the feed reaches the same state hash"
 keygen m
-CENTRAL_MODE=live CENTRAL_EXTRA=$(printf '%s\n' "${closed[@]}") start_central m
+CENTRAL_MODE=live CENTRAL_EXTRA=$CLOSED start_central m
 after=0
 while :; do
 	fd=$(curl -sf "$url/v1/feed?after=$after&limit=2")
@@ -186,7 +172,7 @@ expect_eq "mirror: no conflict" "$(curl -sf "$(central_url m)/v1/state-hash" | j
 note "the decisions survive a restart"
 sh=$(state)
 kill9 c
-CENTRAL_MODE=live CENTRAL_EXTRA=$(printf '%s\n' "${closed[@]}") start_central c "$(cat "$T/c/port")"
+CENTRAL_MODE=live CENTRAL_EXTRA=$CLOSED start_central c "$(cat "$T/c/port")"
 expect_eq "state hash after a restart" "$(state)" "$sh"
 
 note "an open test central has no certificates: it takes any signed decision, and warns"
