@@ -14,43 +14,19 @@
 
 #define SMALL_MAX	TLY_SMALL_RESP_MAX	/* body cap of the small answers */
 
-/* Put a finished JSON document from b into resp (200). */
-static void
-resp_json(struct tly_http_resp *resp, struct tly_buf *b)
-{
-	tly_buf_free(&resp->body);
-	resp->body = *b;
-	tly_buf_init(b, b->max);	/* transferred */
-	resp->status = 200;
-	resp->content_type = "application/json";
-}
-
-/* Answer 500 after logging what failed. */
-static void
-resp_internal(struct tly_http_resp *resp, const char *what, int err)
-{
-	tly_log_error("%s: %s: %s", what, tly_strerror(err), tly_errdetail());
-	tly_http_resp_error(resp, 500, "internal", "the central failed");
-}
-
 /* GET /v1/key (8.3). */
 static void
 get_key(struct tly_central *c, struct tly_http_resp *resp)
 {
-	struct tly_buf	b = TLY_BUF_INIT(SMALL_MAX);
 	struct tly_jw	w;
-	int		r;
 
-	tly_jw_init(&w, &b);
+	tly_http_resp_begin(resp, 200, SMALL_MAX);
+	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "key");
 	tly_jw_str(&w, c->keyhex);
 	tly_jw_obj_close(&w);
-	if ((r = tly_jw_finish(&w)) != TLY_OK)
-		resp_internal(resp, "key", r);
-	else
-		resp_json(resp, &b);
-	tly_buf_free(&b);
+	tly_log_answer("key", tly_http_resp_finish(resp, &w, TLY_OK));
 }
 
 /* POST /v1/batches (8.1). */

@@ -22,37 +22,6 @@
 #define FEED_DEFAULT	256		/* feed entries by default */
 #define FEED_MAX	TLY_FEED_ENTRIES_MAX	/* feed entries at most */
 #define FEED_BYTES	TLY_FEED_BYTES_MAX	/* feed batch bytes */
-#define RETRY_S		2		/* Retry-After when busy */
-
-/* Answer a store failure: 503 when busy, else 500 after logging. */
-static void
-resp_fail(struct tly_http_resp *resp, const char *what, int err)
-{
-	if (err == TLY_E_BUSY) {
-		tly_http_resp_busy(resp, RETRY_S, "the central is busy");
-		return;
-	}
-	tly_log_error("%s: %s: %s", what, tly_strerror(err), tly_errdetail());
-	tly_http_resp_error(resp, 500, "internal", "the central failed");
-}
-
-/* Answer the whole answer w wrote over b (200), or the failure r. */
-static void
-resp_send(struct tly_http_resp *resp, struct tly_jw *w, struct tly_buf *b,
-    const char *what, int r)
-{
-	if (r == TLY_OK)
-		r = tly_jw_finish(w);
-	if (r != TLY_OK) {
-		resp_fail(resp, what, r);
-		return;
-	}
-	tly_buf_free(&resp->body);
-	resp->body = *b;
-	tly_buf_init(b, b->max);	/* transferred */
-	resp->status = 200;
-	resp->content_type = "application/json";
-}
 
 /*
  * Query parameter name as an integer of PROTOCOL.md 1 into *v (dflt
@@ -86,16 +55,15 @@ static void
 get_head(struct tly_central *c, const uint8_t *dev,
     struct tly_http_resp *resp)
 {
-	struct tly_buf		b = TLY_BUF_INIT(SMALL_MAX);
 	struct tly_jw		w;
 	struct tly_api_head	h;
 	int			r;
 
-	tly_jw_init(&w, &b);
+	tly_http_resp_begin(resp, 200, SMALL_MAX);
+	tly_jw_init(&w, &resp->body);
 	if ((r = tly_cstore_device_head(c->store, dev, &h)) == TLY_OK)
 		r = tly_api_head_write(&w, &h);
-	resp_send(resp, &w, &b, "device head", r);
-	tly_buf_free(&b);
+	tly_log_answer("device head", tly_http_resp_finish(resp, &w, r));
 }
 
 /* GET /v1/devices/{hex}/receipts (8.2.1). */
@@ -103,7 +71,6 @@ static void
 get_receipts(struct tly_central *c, const uint8_t *dev,
     const struct tly_http_req *req, struct tly_http_resp *resp)
 {
-	struct tly_buf		b = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
 	struct tly_jw		w;
 	struct tly_api_receipts	page;
 	uint64_t		from;
@@ -111,12 +78,12 @@ get_receipts(struct tly_central *c, const uint8_t *dev,
 
 	if (query_uint(req, resp, "from", 1, &from) != 0)
 		return;
-	tly_jw_init(&w, &b);
+	tly_http_resp_begin(resp, 200, TLY_CENTRAL_RESP_MAX);
+	tly_jw_init(&w, &resp->body);
 	if ((r = tly_cstore_receipts(c->store, dev, from, &page)) == TLY_OK)
 		r = tly_api_receipts_write(&w, &page);
-	resp_send(resp, &w, &b, "receipts", r);
+	tly_log_answer("receipts", tly_http_resp_finish(resp, &w, r));
 	tly_api_receipts_finish(&page);
-	tly_buf_free(&b);
 }
 
 /* The device key of a /v1/devices/{key}/... path; 0, or answer 400. */
@@ -155,14 +122,14 @@ tly_central_get_receipts(void *arg, const struct tly_http_req *req,
 static void
 get_stats(struct tly_central *c, int full, struct tly_http_resp *resp)
 {
-	struct tly_buf		b = TLY_BUF_INIT(SMALL_MAX);
 	struct tly_jw		w;
 	struct tly_cstore_stats	cs;
 	struct tly_api_state	st;
 	int			r;
 
 	memset(&st, 0, sizeof(st));
-	tly_jw_init(&w, &b);
+	tly_http_resp_begin(resp, 200, SMALL_MAX);
+	tly_jw_init(&w, &resp->body);
 	if ((r = tly_cstore_stats(c->store, &cs)) == TLY_OK) {
 		snprintf(st.key, sizeof(st.key), "%s", c->keyhex);
 		snprintf(st.election, sizeof(st.election), "%s", c->ehashhex);
@@ -178,8 +145,7 @@ get_stats(struct tly_central *c, int full, struct tly_http_resp *resp)
 		memcpy(st.state_hash, cs.state_hash, TLY_HASH_LEN);
 		r = tly_api_state_write(&st, full, &w);
 	}
-	resp_send(resp, &w, &b, "state", r);
-	tly_buf_free(&b);
+	tly_log_answer("state", tly_http_resp_finish(resp, &w, r));
 }
 
 void
@@ -204,14 +170,14 @@ static void
 get_list(struct tly_central *c, enum merge_list what,
     const struct tly_http_req *req, struct tly_http_resp *resp)
 {
-	struct tly_buf			 b = TLY_BUF_INIT(TLY_CENTRAL_RESP_MAX);
 	struct tly_jw			 w;
 	struct tly_api_conflicts	 cf;
 	struct tly_api_evidence		 ev;
 	uint64_t			 after, limit;
 	int				 r;
 
-	tly_jw_init(&w, &b);
+	tly_http_resp_begin(resp, 200, TLY_CENTRAL_RESP_MAX);
+	tly_jw_init(&w, &resp->body);
 	if (what == LIST_CONFLICTS) {
 		if ((r = tly_cstore_conflicts(c->store, CONFLICTS_LIST,
 		    &cf)) == TLY_OK)
@@ -225,11 +191,11 @@ get_list(struct tly_central *c, enum merge_list what,
 	} else {
 		if (query_uint(req, resp, "after", 0, &after) != 0 ||
 		    query_uint(req, resp, "limit", FEED_DEFAULT, &limit) != 0)
-			goto out;
+			return;
 		if (limit == 0 || limit > FEED_MAX) {
 			tly_http_resp_error(resp, 400, "bad_request",
 			    "limit must be 1 to %d", FEED_MAX);
-			goto out;
+			return;
 		}
 		tly_jw_obj_open(&w);
 		r = tly_cstore_feed_json(c->store, after, (size_t)limit,
@@ -237,9 +203,7 @@ get_list(struct tly_central *c, enum merge_list what,
 		if (r == TLY_OK)
 			tly_jw_obj_close(&w);
 	}
-	resp_send(resp, &w, &b, req->path, r);
- out:
-	tly_buf_free(&b);
+	tly_log_answer(req->path, tly_http_resp_finish(resp, &w, r));
 }
 
 void

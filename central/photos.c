@@ -58,10 +58,7 @@ photo_answer(struct tly_http_resp *resp, int status, const char *hex,
 {
 	struct tly_jw	w;
 
-	tly_buf_free(&resp->body);
-	tly_buf_init(&resp->body, PHOTO_JSON_MAX);
-	resp->status = status;
-	resp->content_type = "application/json";
+	tly_http_resp_begin(resp, status, PHOTO_JSON_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "photo");
@@ -71,8 +68,7 @@ photo_answer(struct tly_http_resp *resp, int status, const char *hex,
 	tly_jw_key(&w, "complete");
 	tly_jw_bool(&w, complete == 1);
 	tly_jw_obj_close(&w);
-	if (tly_jw_finish(&w) != TLY_OK)
-		tly_http_resp_error(resp, 500, "internal", "response");
+	tly_log_answer("photo", tly_http_resp_finish(resp, &w, TLY_OK));
 }
 
 void

@@ -142,6 +142,37 @@ tly_http_resp_busy(struct tly_http_resp *resp, unsigned retry_s,
 	resp->retry_after = retry_s;
 }
 
+void
+tly_http_resp_begin(struct tly_http_resp *resp, int status, size_t max)
+{
+	tly_buf_free(&resp->body);
+	tly_buf_init(&resp->body, max);
+	resp->status = status;
+	resp->content_type = "application/json";
+}
+
+int
+tly_http_resp_fail(struct tly_http_resp *resp, int r)
+{
+	tly_http_resp_begin(resp, 500, HTTPD_ERR_BODY_MAX);
+	if (r == TLY_E_BUSY)
+		tly_http_resp_busy(resp, TLY_HTTP_BUSY_S, "the server is busy");
+	else
+		tly_http_resp_error(resp, 500, "internal", "the server failed; "
+		    "see its log");
+	return r;
+}
+
+int
+tly_http_resp_finish(struct tly_http_resp *resp, struct tly_jw *w, int r)
+{
+	if (r == TLY_OK)
+		r = tly_jw_finish(w);
+	if (r != TLY_OK)
+		return tly_http_resp_fail(resp, r);
+	return TLY_OK;
+}
+
 /*
  * Queue a response of status with body[0..len) on conn.  Never fails
  * silently towards the client: if MHD refuses the response, the

@@ -147,4 +147,31 @@ int	tly_http_error_get(const struct tly_json *err, const char **codep,
 void	tly_http_resp_busy(struct tly_http_resp *resp, unsigned retry_s,
 	    const char *what);
 
+#define TLY_HTTP_BUSY_S	2	/* Retry-After of tly_http_resp_fail() */
+
+/*
+ * Start resp's body afresh for a JSON answer: status, a body cap of max
+ * bytes, content type application/json.  Write it with a tly_jw over
+ * resp->body, then call tly_http_resp_finish().
+ */
+void	tly_http_resp_begin(struct tly_http_resp *resp, int status,
+	    size_t max);
+
+/*
+ * Answer the failure r in place of what resp holds: 503 busy with
+ * Retry-After TLY_HTTP_BUSY_S for TLY_E_BUSY, else 500 internal.  The
+ * detail is not sent.  Returns r, for the caller to log.
+ */
+int	tly_http_resp_fail(struct tly_http_resp *resp, int r);
+
+/*
+ * Finish the answer that w wrote over resp->body since
+ * tly_http_resp_begin().  When r (the caller's result) or the writer
+ * failed, answer that failure instead (tly_http_resp_fail()).  Returns
+ * TLY_OK, or the failure for the caller to log (detail in
+ * tly_errdetail()): library code never logs.
+ */
+int	tly_http_resp_finish(struct tly_http_resp *resp, struct tly_jw *w,
+	    int r);
+
 #endif /* TLY_HTTPD_H */

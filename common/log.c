@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/err.h"
 #include "common/log.h"
 
 static const char		*log_prog = "tally";
@@ -109,4 +110,12 @@ tly_log_escape(const void *in, size_t inlen, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+void
+tly_log_answer(const char *what, int r)
+{
+	if (r == TLY_OK || r == TLY_E_BUSY)
+		return;
+	tly_log_error("%s: %s: %s", what, tly_strerror(r), tly_errdetail());
 }

@@ -36,6 +36,14 @@ void	tly_log(enum tly_log_level level, const char *fmt, ...)
 #define tly_log_debug(...)	tly_log(TLY_LOG_DEBUG, __VA_ARGS__)
 
 /*
+ * Log the failure r of an HTTP answer about what (e.g. what
+ * tly_http_resp_finish() returned): nothing for TLY_OK, nor for
+ * TLY_E_BUSY (answered 503, the client retries); else an error line
+ * with tly_strerror(r) and the thread's detail.
+ */
+void	tly_log_answer(const char *what, int r);
+
+/*
  * Copy in[0..inlen) to out as printable ASCII: bytes outside 0x20..0x7e
  * become \xNN.  Always NUL-terminates (outlen > 0); truncates with "..."
  * when out is too small.  Returns out.

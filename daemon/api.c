@@ -32,29 +32,6 @@
 #define API_IDEM_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 	"0123456789._-"
 
-/* Start a fresh response body with cap max. */
-static void
-resp_begin(struct tly_http_resp *resp, int status, size_t max)
-{
-	tly_buf_free(&resp->body);
-	tly_buf_init(&resp->body, max);
-	resp->status = status;
-	resp->content_type = "application/json";
-}
-
-/* Finish a JSON body; on a writer failure answer 500 instead. */
-static void
-resp_finish(struct tly_http_resp *resp, struct tly_jw *w)
-{
-	int	r;
-
-	if ((r = tly_jw_finish(w)) != TLY_OK) {
-		tly_log_error("api: response: %s", tly_strerror(r));
-		resp_begin(resp, 500, API_JSON_MAX);
-		tly_http_resp_error(resp, 500, "internal", "response too large");
-	}
-}
-
 /*
  * Write "problems": [...] for probs; with all, each also says whether it
  * is a "warning" and whether it is "explained" (the dry run).
@@ -108,14 +85,15 @@ api_check_failed(struct tly_http_resp *resp, const struct tly_problems *probs)
 		    probs->n + probs->dropped > 1 ? " (and more)" : "");
 	else
 		snprintf(msg, sizeof(msg), "a record fails the checks");
-	resp_begin(resp, 422, API_JSON_MAX);
+	tly_http_resp_begin(resp, 422, API_JSON_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "error");
 	tly_http_jw_error(&w, "check_failed", msg);
 	jw_problems(&w, probs, 0);
 	tly_jw_obj_close(&w);
-	resp_finish(resp, &w);
+	tly_log_answer("api: response", tly_http_resp_finish(resp, &w,
+	    TLY_OK));
 }
 
 /* Answer POST /v1/records?dry-run=1: every problem, nothing sealed. */
@@ -133,14 +111,15 @@ api_dry_run(struct tallyd *d, const struct tly_record *recs, size_t n,
 		    tly_errdetail());
 		return;
 	}
-	resp_begin(resp, 200, API_JSON_MAX);
+	tly_http_resp_begin(resp, 200, API_JSON_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "ok");
 	tly_jw_bool(&w, r == TLY_OK);
 	jw_problems(&w, probs, 1);
 	tly_jw_obj_close(&w);
-	resp_finish(resp, &w);
+	tly_log_answer("api: response", tly_http_resp_finish(resp, &w,
+	    TLY_OK));
 }
 
 /*
@@ -269,7 +248,7 @@ api_records(struct tallyd *d, const struct tly_http_req *req,
 		    (unsigned long long)sr.seq, n);
 		tly_dsync_wake(d->sync);
 	}
-	resp_begin(resp, sr.replayed ? 200 : 201, API_JSON_MAX);
+	tly_http_resp_begin(resp, sr.replayed ? 200 : 201, API_JSON_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "batch");
@@ -288,7 +267,8 @@ api_records(struct tallyd *d, const struct tly_http_req *req,
 		tly_jw_bool(&w, 1);
 	}
 	tly_jw_obj_close(&w);
-	resp_finish(resp, &w);
+	tly_log_answer("api: response", tly_http_resp_finish(resp, &w,
+	    TLY_OK));
  out:
 	if (recs != NULL)
 		for (i = 0; i < n; i++)
@@ -392,7 +372,7 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 		    tly_errdetail());
 		return;
 	}
-	resp_begin(resp, 200, TLY_RESP_MAX);
+	tly_http_resp_begin(resp, 200, TLY_RESP_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "device");
@@ -467,7 +447,8 @@ api_status(struct tallyd *d, struct tly_http_resp *resp)
 	}
 	tly_jw_arr_close(&w);
 	tly_jw_obj_close(&w);
-	resp_finish(resp, &w);
+	tly_log_answer("api: response", tly_http_resp_finish(resp, &w,
+	    TLY_OK));
 }
 
 /* POST /v1/sync */
@@ -488,7 +469,7 @@ api_sync(struct tallyd *d, struct tly_http_resp *resp)
 	if (tly_dstore_counts(d->store, own) != TLY_OK ||
 	    tly_dstore_relay_counts(d->store, relayed) != TLY_OK)
 		own[TLY_DSTATE_REJECTED] = relayed[TLY_DSTATE_REJECTED] = 0;
-	resp_begin(resp, 200, API_JSON_MAX);
+	tly_http_resp_begin(resp, 200, API_JSON_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "outcome");
@@ -502,7 +483,8 @@ api_sync(struct tallyd *d, struct tly_http_resp *resp)
 	tly_jw_key(&w, "error");
 	tly_jw_str(&w, res.error[0] ? res.error : NULL);
 	tly_jw_obj_close(&w);
-	resp_finish(resp, &w);
+	tly_log_answer("api: response", tly_http_resp_finish(resp, &w,
+	    TLY_OK));
 }
 
 /* POST /v1/check-link (PROTOCOL.md 9, 8.8) */
@@ -520,7 +502,7 @@ api_check_link(struct tallyd *d, struct tly_http_resp *resp)
 		    "configured");
 	else
 		r = tly_dsync_check_link(d->sync, &lr);
-	resp_begin(resp, 200, API_JSON_MAX);
+	tly_http_resp_begin(resp, 200, API_JSON_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "ok");
@@ -537,7 +519,8 @@ api_check_link(struct tallyd *d, struct tly_http_resp *resp)
 	tly_jw_key(&w, "error");
 	tly_jw_str(&w, r == TLY_OK ? NULL : lr.error);
 	tly_jw_obj_close(&w);
-	resp_finish(resp, &w);
+	tly_log_answer("api: response", tly_http_resp_finish(resp, &w,
+	    TLY_OK));
 }
 
 /* State of GET /v1/bundle while walking the store. */
@@ -565,7 +548,7 @@ api_bundle_get(struct tallyd *d, struct tly_http_resp *resp)
 	struct bundle_out	o;
 	int			r;
 
-	resp_begin(resp, 200, TLY_BUNDLE_FILE_MAX);
+	tly_http_resp_begin(resp, 200, TLY_BUNDLE_FILE_MAX);
 	o.b = &resp->body;
 	o.n = 0;
 	tly_errclear();
@@ -573,7 +556,7 @@ api_bundle_get(struct tallyd *d, struct tly_http_resp *resp)
 	    (r = tly_dstore_foreach_bytes(d->store, bundle_add, &o)) !=
 	    TLY_OK ||
 	    (r = tly_bundle_end(&resp->body, o.n)) != TLY_OK) {
-		resp_begin(resp, 500, API_JSON_MAX);
+		tly_http_resp_begin(resp, 500, API_JSON_MAX);
 		tly_http_resp_error(resp, 500, "internal", "%s",
 		    tly_errdetail());
 		return;
@@ -603,19 +586,19 @@ api_bundle_post(struct tallyd *d, const struct tly_http_req *req,
 		    "the local API takes bundles unencoded");
 		return;
 	}
-	resp_begin(resp, 200, API_JSON_MAX);
+	tly_http_resp_begin(resp, 200, API_JSON_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_errclear();
 	r = tly_dseal_bundle(d, req->body, req->bodylen, &w, &stored,
 	    &rejected);
 	if (r == TLY_E_BUNDLE || r == TLY_E_TRUNCATED) {
-		resp_begin(resp, 400, API_JSON_MAX);
+		tly_http_resp_begin(resp, 400, API_JSON_MAX);
 		tly_http_resp_error(resp, 400, "bad_bundle", "%s",
 		    tly_errdetail());
 		return;
 	}
 	if (r != TLY_OK) {
-		resp_begin(resp, 500, API_JSON_MAX);
+		tly_http_resp_begin(resp, 500, API_JSON_MAX);
 		tly_http_resp_error(resp, 500, "internal", "%s",
 		    tly_errdetail());
 		return;
@@ -634,10 +617,10 @@ route_election(void *arg, const struct tly_http_req *req,
 {
 	const struct tallyd	*d = arg;
 
-	resp_begin(resp, 200, d->election_def.len + 1);
+	tly_http_resp_begin(resp, 200, d->election_def.len + 1);
 	if (tly_buf_add(&resp->body, d->election_def.p,
 	    d->election_def.len) != TLY_OK) {
-		resp_begin(resp, 500, API_JSON_MAX);
+		tly_http_resp_begin(resp, 500, API_JSON_MAX);
 		tly_http_resp_error(resp, 500, "internal", "out of memory");
 	}
 }

@@ -58,10 +58,7 @@ tly_dphoto_post(void *arg, const struct tly_http_req *req,
 		    tly_errdetail());
 		return;
 	}
-	tly_buf_free(&resp->body);
-	tly_buf_init(&resp->body, PHOTO_JSON_MAX);
-	resp->status = added ? 201 : 200;
-	resp->content_type = "application/json";
+	tly_http_resp_begin(resp, added ? 201 : 200, PHOTO_JSON_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "photo");
@@ -69,8 +66,8 @@ tly_dphoto_post(void *arg, const struct tly_http_req *req,
 	tly_jw_key(&w, "bytes");
 	tly_jw_uint(&w, req->bodylen);
 	tly_jw_obj_close(&w);
-	if (tly_jw_finish(&w) != TLY_OK)
-		tly_http_resp_error(resp, 500, "internal", "response");
+	if ((r = tly_http_resp_finish(resp, &w, TLY_OK)) != TLY_OK)
+		tly_log_answer("photo", r);
 	else if (added) {
 		tly_log_info("photo kept: %zu bytes", req->bodylen);
 		tly_dphoto_wake(d->photos);

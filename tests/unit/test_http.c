@@ -454,6 +454,53 @@ test_bad_opts(void **state)
 }
 
 /* Run the tests against one shared TCP server. */
+/*
+ * The answer helpers: a JSON answer written over resp->body is sent as
+ * is; a failure of the caller or the writer becomes 503 busy or 500.
+ */
+static void
+test_resp_helpers(void **state)
+{
+	struct tly_http_resp	 resp;
+	struct tly_jw		 w;
+
+	memset(&resp, 0, sizeof(resp));
+	tly_http_resp_begin(&resp, 201, 64);
+	tly_jw_init(&w, &resp.body);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "ok");
+	tly_jw_bool(&w, 1);
+	tly_jw_obj_close(&w);
+	assert_int_equal(tly_http_resp_finish(&resp, &w, TLY_OK), TLY_OK);
+	assert_int_equal(resp.status, 201);
+	assert_string_equal(resp.content_type, "application/json");
+	assert_int_equal(resp.body.len, strlen("{\"ok\":true}"));
+	assert_memory_equal(resp.body.p, "{\"ok\":true}", resp.body.len);
+
+	/* The caller's failure: busy is 503 with Retry-After. */
+	tly_http_resp_begin(&resp, 200, 64);
+	tly_jw_init(&w, &resp.body);
+	tly_jw_obj_open(&w);
+	assert_int_equal(tly_http_resp_finish(&resp, &w, TLY_E_BUSY),
+	    TLY_E_BUSY);
+	assert_int_equal(resp.status, 503);
+	assert_int_equal(resp.retry_after, TLY_HTTP_BUSY_S);
+	assert_non_null(strstr((const char *)resp.body.p, "\"busy\""));
+
+	/* The writer's failure (over the cap): 500, the detail not sent. */
+	resp.retry_after = 0;
+	tly_http_resp_begin(&resp, 200, 8);
+	tly_jw_init(&w, &resp.body);
+	tly_jw_obj_open(&w);
+	tly_jw_key(&w, "a long member name");
+	tly_jw_obj_close(&w);
+	assert_int_equal(tly_http_resp_finish(&resp, &w, TLY_OK),
+	    TLY_E_TOO_LARGE);
+	assert_int_equal(resp.status, 500);
+	assert_non_null(strstr((const char *)resp.body.p, "\"internal\""));
+	tly_buf_free(&resp.body);
+}
+
 int
 main(void)
 {
@@ -468,6 +515,7 @@ main(void)
 		cmocka_unit_test(test_handler_defaults),
 		cmocka_unit_test(test_unix),
 		cmocka_unit_test(test_bad_opts),
+		cmocka_unit_test(test_resp_helpers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
