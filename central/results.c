@@ -4,8 +4,9 @@
  * /v1/results/areas/{path}.
  *
  * The store's merge layer names each record key's current record
- * (tly_cstore_heads); the pure engine in election/results.c decides every
- * constituency from that set.  The computed results are cached and
+ * (tly_cstore_head_ids); the pure engine in election/results.c decides
+ * the constituencies whose records changed, from slim inputs kept here
+ * between passes (below).  The computed results are cached and
  * recomputed only when the store's generation changes, one recompute at
  * a time.  During ingest, queries are served the last answer at once and
  * a thread of its own recomputes, so a flood of readers on election
@@ -23,26 +24,6 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "election/results.h"
-
-/*
- * The inputs collected from the store.  The engine reads a record's
- * names, round, figures and its first nvotes votes only, so each copy
- * is that prefix of struct tly_record (SLIM_SIZE), packed in one arena:
- * about a tenth of the whole struct at national scale.
- */
-struct collect {
-	unsigned char		*arena;	/* slim record copies, aligned */
-	size_t			 used;	/* bytes of arena used */
-	size_t			 size;	/* bytes of arena allocated */
-	size_t			*off;	/* per input: its copy's offset */
-	struct tly_result_input	*in;	/* inputs, pointed at the copies last */
-	size_t			 n;	/* entries used */
-	size_t			 cap;	/* entries allocated */
-};
-
-/* Bytes of a slim copy of a record with nv votes, rounded for alignment. */
-#define SLIM_SIZE(nv)	((offsetof(struct tly_record, votes) + \
-	(nv) * sizeof(struct tly_vote) + 15) & ~(size_t)15)
 
 /*
  * One computed answer, shared by the queries that write from it; freed
@@ -73,68 +54,241 @@ static struct {
 } cache = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
     PTHREAD_COND_INITIALIZER, 0, NULL, 0, 0, 0, 0 };
 
-/* tly_cstore_head_fn: copy the part of one key's record the engine reads. */
-static int
-on_head(void *arg, const struct tly_cstore_head *h)
-{
-	struct collect		*c = arg;
-	struct tly_result_input	*ni;
-	unsigned char		*na;
-	size_t			 ncap, nsize, *no, nv, need;
+/*
+ * The results are kept up to date incrementally.  Each pass walks the
+ * store's heads by record id only (tly_cstore_head_ids); a head seen
+ * before keeps its slim input, a new one is read and made slim once
+ * (records are immutable), and only the constituencies whose set of
+ * inputs changed are decided again.  The answer served is a copy of the
+ * live results, so readers never see a half-updated state.  A failed
+ * pass drops everything, and the next one starts again from the store.
+ */
 
-	nv = h->rec->nvotes < TLY_CAND_MAX ? h->rec->nvotes : TLY_CAND_MAX;
-	need = SLIM_SIZE(nv);
-	if (c->n == c->cap) {
-		ncap = c->cap ? c->cap * 2 : 1024;
-		if ((no = reallocarray(c->off, ncap, sizeof(*no))) == NULL)
-			return TLY_E_NOMEM;
-		c->off = no;
-		if ((ni = reallocarray(c->in, ncap, sizeof(*ni))) == NULL)
-			return TLY_E_NOMEM;
-		c->in = ni;
-		c->cap = ncap;
+/* One head the live results were last updated from. */
+struct ent {
+	char			 id[80];	/* the winner's record id */
+	struct tly_result_slim	*s;	/* its slim input; NULL: ignored */
+	uint64_t		 pass;	/* the pass that last saw it */
+	struct ent		*next;	/* hash chain */
+};
+
+/* The incremental state: only recompute() touches it (one at a time). */
+static struct {
+	struct tly_results	*live;	/* updated in place; never served */
+	struct ent		**tab;	/* heads by record id */
+	size_t			 nb;	/* buckets: 0 or a power of 2 */
+	size_t			 n;	/* entries */
+	uint64_t		 pass;	/* passes made */
+	uint8_t			*dirty;	/* per constituency: inputs changed */
+	size_t			 ndirty; /* constituencies marked */
+	size_t			 ncons;	/* constituencies (dirty[]'s size) */
+} inc;
+
+/* Drop the incremental state: the next pass starts from the store. */
+static void
+inc_reset(void)
+{
+	struct ent	*e, *next;
+	size_t		 i;
+
+	for (i = 0; i < inc.nb; i++)
+		for (e = inc.tab[i]; e != NULL; e = next) {
+			next = e->next;
+			tly_results_slim_destroy(e->s);
+			free(e);
+		}
+	free(inc.tab);
+	free(inc.dirty);
+	tly_results_free(inc.live);
+	memset(&inc, 0, sizeof(inc));
+}
+
+/* FNV-1a of a record id. */
+static size_t
+id_hash(const char *id)
+{
+	uint64_t	h = 14695981039346656037ULL;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* Mark the constituency of slim input s dirty (NULL: nothing). */
+static void
+mark(const struct tly_result_slim *s)
+{
+	if (s != NULL && !inc.dirty[s->cons]) {
+		inc.dirty[s->cons] = 1;
+		inc.ndirty++;
 	}
-	if (c->size - c->used < need) {
-		nsize = c->size ? c->size * 2 : 64 * 1024;
-		while (nsize - c->used < need)
-			nsize *= 2;
-		if ((na = realloc(c->arena, nsize)) == NULL)
-			return TLY_E_NOMEM;
-		c->arena = na;
-		c->size = nsize;
-	}
-	/* The texts (c_outcome, note, ...) lie past the prefix: not copied. */
-	memcpy(c->arena + c->used, h->rec, offsetof(struct tly_record,
-	    votes) + nv * sizeof(struct tly_vote));
-	((struct tly_record *)(void *)(c->arena + c->used))->nvotes = nv;
-	c->off[c->n] = c->used;
-	c->used += need;
-	c->in[c->n].confirmations = h->confirmations;
-	c->in[c->n].disputed = h->disputed;
-	c->n++;
+}
+
+/* Double the hash table (or make it). */
+static int
+grow(void)
+{
+	struct ent	**nt, *e, *next;
+	size_t		 nb = inc.nb ? inc.nb * 2 : 4096, i, b;
+
+	if ((nt = calloc(nb, sizeof(*nt))) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	for (i = 0; i < inc.nb; i++)
+		for (e = inc.tab[i]; e != NULL; e = next) {
+			next = e->next;
+			b = id_hash(e->id) & (nb - 1);
+			e->next = nt[b];
+			nt[b] = e;
+		}
+	free(inc.tab);
+	inc.tab = nt;
+	inc.nb = nb;
 	return TLY_OK;
 }
 
-/* Compute fresh results from the store into *rp. */
+/* tly_cstore_head_fn: bring one head's entry up to date. */
+static int
+on_head(void *arg, const struct tly_cstore_head *h)
+{
+	struct tly_central	*c = arg;
+	struct tly_result_input	 in;
+	struct tly_record	 rec;
+	struct ent		*e;
+	size_t			 b;
+	int			 r;
+
+	if (inc.n >= inc.nb && (r = grow()) != TLY_OK)
+		return r;
+	b = id_hash(h->record_id) & (inc.nb - 1);
+	for (e = inc.tab[b]; e != NULL; e = e->next)
+		if (strcmp(e->id, h->record_id) == 0)
+			break;
+	if (e != NULL) {
+		e->pass = inc.pass;
+		if (e->s != NULL &&
+		    (e->s->confirmations != h->confirmations ||
+		    e->s->disputed != (h->disputed != 0))) {
+			e->s->confirmations = h->confirmations;
+			e->s->disputed = h->disputed != 0;
+			mark(e->s);
+		}
+		return TLY_OK;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	snprintf(e->id, sizeof(e->id), "%s", h->record_id);
+	e->pass = inc.pass;
+	if ((r = tly_cstore_record(c->store, e->id, &rec)) == TLY_OK) {
+		in.rec = &rec;
+		in.confirmations = h->confirmations;
+		in.disputed = h->disputed;
+		if ((r = tly_results_slim_create(c->election, &in, &e->s)) ==
+		    TLY_E_NOTFOUND)
+			r = TLY_OK;	/* not in the definition: ignored */
+	}
+	tly_record_finish(&rec);
+	if (r != TLY_OK) {
+		free(e);
+		return r;
+	}
+	mark(e->s);
+	e->next = inc.tab[b];
+	inc.tab[b] = e;
+	inc.n++;
+	return TLY_OK;
+}
+
+/* Drop the entries the last pass did not see, marking them dirty. */
+static void
+sweep(void)
+{
+	struct ent	**pp, *e;
+	size_t		 i;
+
+	for (i = 0; i < inc.nb; i++)
+		for (pp = &inc.tab[i]; (e = *pp) != NULL;) {
+			if (e->pass == inc.pass) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			mark(e->s);
+			tly_results_slim_destroy(e->s);
+			free(e);
+			inc.n--;
+		}
+}
+
+/* qsort comparator: slim inputs by constituency. */
+static int
+cmp_cons(const void *a, const void *b)
+{
+	const struct tly_result_slim *const *x = a, *const *y = b;
+
+	return ((*x)->cons > (*y)->cons) - ((*x)->cons < (*y)->cons);
+}
+
+/* Decide the dirty constituencies again from their inputs. */
+static int
+update_dirty(void)
+{
+	const struct tly_result_slim	**v = NULL;
+	struct ent			 *e;
+	size_t				  i, j, nv = 0, c;
+	int				  r = TLY_OK;
+
+	if (inc.ndirty == 0)
+		return TLY_OK;
+	if ((v = calloc(inc.n + 1, sizeof(*v))) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	for (i = 0; i < inc.nb; i++)
+		for (e = inc.tab[i]; e != NULL; e = e->next)
+			if (e->s != NULL && inc.dirty[e->s->cons])
+				v[nv++] = e->s;
+	qsort(v, nv, sizeof(*v), cmp_cons);
+	j = 0;
+	for (c = 0; c < inc.ncons && r == TLY_OK; c++) {
+		if (!inc.dirty[c])
+			continue;
+		for (i = j; j < nv && v[j]->cons == c; j++)
+			;
+		r = tly_results_update(inc.live, c, v + i, j - i);
+		inc.dirty[c] = 0;
+	}
+	inc.ndirty = 0;
+	free(v);
+	return r;
+}
+
+/* Bring the live results up to date with the store; a copy into *rp. */
 static int
 compute(struct tly_central *c, struct tly_results **rp)
 {
-	struct collect	col;
-	size_t		i;
-	int		r;
+	size_t	ncons;
+	int	r;
 
-	memset(&col, 0, sizeof(col));
-	if ((r = tly_cstore_heads(c->store, on_head, &col)) != TLY_OK)
+	*rp = NULL;
+	if (inc.live == NULL) {
+		ncons = tly_election_nconstituencies(c->election);
+		if ((r = tly_results_create(c->election, &inc.live)) !=
+		    TLY_OK)
+			goto out;
+		if ((inc.dirty = calloc(ncons + 1, 1)) == NULL) {
+			r = tly_fail(TLY_E_NOMEM, "out of memory");
+			goto out;
+		}
+		inc.ncons = ncons;
+	}
+	inc.pass++;
+	if ((r = tly_cstore_head_ids(c->store, on_head, c)) != TLY_OK)
 		goto out;
-	/* The arena may have moved while growing: point the inputs now. */
-	for (i = 0; i < col.n; i++)
-		col.in[i].rec = (const struct tly_record *)(const void *)
-		    (col.arena + col.off[i]);
-	r = tly_results_compute(c->election, col.in, col.n, rp);
+	sweep();
+	if ((r = update_dirty()) != TLY_OK)
+		goto out;
+	r = tly_results_copy(inc.live, rp);
  out:
-	free(col.arena);
-	free(col.off);
-	free(col.in);
+	if (r != TLY_OK)
+		inc_reset();
 	return r;
 }
 
@@ -429,5 +583,6 @@ tly_central_results_reset(void)
 	cache.started = 0;
 	snap_drop(cache.cur);
 	cache.cur = NULL;
+	inc_reset();
 	pthread_mutex_unlock(&cache.lock);
 }

@@ -246,6 +246,16 @@ typedef int (*tly_cstore_head_fn)(void *arg, const struct tly_cstore_head *h);
  * non-zero stops the walk and is returned.
  */
 int	tly_cstore_heads(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg);
+/* The same walk without the records: h->rec is NULL (ids and standing). */
+int	tly_cstore_head_ids(struct tly_cstore *s, tly_cstore_head_fn fn,
+	    void *arg);
+/*
+ * Parse the stored record id into *rec (initialised here; the caller
+ * ends it with tly_record_finish() whatever this returns).  Records are
+ * immutable, so any snapshot reads the same.  Reader connection.
+ */
+int	tly_cstore_record(struct tly_cstore *s, const char *id,
+	    struct tly_record *rec);
 
 /*
  * Changes whenever the applied state changes, also by another process

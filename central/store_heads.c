@@ -168,8 +168,13 @@ load_body(struct tly_cstore *s, const char *id, char **out)
 	return r;
 }
 
-int
-tly_cstore_heads(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg)
+/*
+ * Call fn once per key with a winner, from one snapshot; with bodies,
+ * each winner's stored JSON is read in that snapshot and parsed for fn,
+ * else h->rec is NULL.
+ */
+static int
+walk(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg, int bodies)
 {
 	struct heads			 h;
 	struct tly_cstore_head		 out;
@@ -187,7 +192,7 @@ tly_cstore_heads(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg)
 	if ((h.body = calloc(h.h.nk > 0 ? h.h.nk : 1, sizeof(*h.body))) ==
 	    NULL)
 		r = TLY_E_NOMEM;
-	for (i = 0; i < h.h.nk && r == TLY_OK; i++)
+	for (i = 0; bodies && i < h.h.nk && r == TLY_OK; i++)
 		if (h.h.k[i].winner != TLY_MERGE_NONE)
 			r = load_body(s, h.r[h.h.k[i].winner].id, &h.body[i]);
 	read_end(s);
@@ -197,14 +202,14 @@ tly_cstore_heads(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg)
 		if (k->winner == TLY_MERGE_NONE)
 			continue;
 		tly_record_init(&rec);
-		if ((r = tly_record_parse(h.body[i], strlen(h.body[i]),
-		    &rec)) != TLY_OK) {
+		if (bodies && (r = tly_record_parse(h.body[i],
+		    strlen(h.body[i]), &rec)) != TLY_OK) {
 			r = tly_fail(TLY_E_DB, "stored record %s does not "
 			    "parse", h.r[k->winner].id);
 			break;
 		}
 		memset(&out, 0, sizeof(out));
-		out.rec = &rec;
+		out.rec = bodies ? &rec : NULL;
 		snprintf(out.record_id, sizeof(out.record_id), "%s",
 		    h.r[k->winner].id);
 		out.confirmations = k->conf;
@@ -213,6 +218,37 @@ tly_cstore_heads(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg)
 		tly_record_finish(&rec);
 	}
 	heads_free(&h);
+	return r;
+}
+
+int
+tly_cstore_heads(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg)
+{
+	return walk(s, fn, arg, 1);
+}
+
+int
+tly_cstore_head_ids(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg)
+{
+	return walk(s, fn, arg, 0);
+}
+
+int
+tly_cstore_record(struct tly_cstore *s, const char *id,
+    struct tly_record *rec)
+{
+	char	*body = NULL;
+	int	 r;
+
+	tly_record_init(rec);
+	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
+		return r;
+	r = load_body(s, id, &body);
+	pthread_mutex_unlock(&s->rlock);
+	if (r == TLY_OK && tly_record_parse(body, strlen(body), rec) !=
+	    TLY_OK)
+		r = tly_fail(TLY_E_DB, "stored record %s does not parse", id);
+	free(body);
 	return r;
 }
 

@@ -25,7 +25,7 @@ struct item {
 	size_t				 c;	/* constituency index */
 	size_t				 a;	/* area index */
 	uint64_t			 round;	/* round number */
-	const struct tly_result_input	*in;	/* the input */
+	const struct tly_result_slim	*in;	/* the input */
 };
 
 /* A re-election entry that names a polling area. */
@@ -63,28 +63,24 @@ cmp_u64(uint64_t a, uint64_t b)
 	return a < b ? -1 : a > b;
 }
 
-/* Compare two records' content, for inputs that share a key. */
+/*
+ * Compare two inputs' content, for inputs that share a key: all that
+ * deciding reads, so that equal inputs decide alike whichever is first.
+ */
 static int
-cmp_content(const struct tly_result_input *x,
-    const struct tly_result_input *y)
+cmp_content(const struct tly_result_slim *p, const struct tly_result_slim *q)
 {
-	const struct tly_record	*p = x->rec, *q = y->rec;
-	size_t			 i;
-	int			 d;
+	size_t	 i;
+	int	 d;
 
-	if ((d = cmp_u64((uint64_t)x->disputed, (uint64_t)y->disputed)) ||
-	    (d = cmp_u64(x->confirmations, y->confirmations)) ||
-	    (d = cmp_u64(p->registered, q->registered)) ||
-	    (d = cmp_u64(p->voted, q->voted)) ||
-	    (d = cmp_u64(p->issued, q->issued)) ||
-	    (d = cmp_u64(p->received, q->received)) ||
-	    (d = cmp_u64(p->valid, q->valid)) ||
-	    (d = cmp_u64(p->invalid, q->invalid)) ||
-	    (d = cmp_u64(p->nvotes, q->nvotes)))
+	if ((d = cmp_u64(p->disputed, q->disputed)) ||
+	    (d = cmp_u64(p->confirmations, q->confirmations)) ||
+	    (d = cmp_u64(p->R, q->R)) || (d = cmp_u64(p->T, q->T)) ||
+	    (d = cmp_u64(p->W, q->W)) || (d = cmp_u64(p->X, q->X)) ||
+	    (d = cmp_u64(p->nv, q->nv)))
 		return d;
-	for (i = 0; i < p->nvotes && i < TLY_CAND_MAX; i++)
-		if ((d = strcmp(p->votes[i].cand, q->votes[i].cand)) ||
-		    (d = cmp_u64(p->votes[i].votes, q->votes[i].votes)))
+	for (i = 0; i < p->nv; i++)
+		if ((d = cmp_u64(p->v[i], q->v[i])))
 			return d;
 	return 0;
 }
@@ -197,66 +193,53 @@ struct phase {
 
 /* Add the record of item it (or nothing when NULL) to phase p. */
 static void
-phase_add(const struct tly_election *e, size_t ci, struct phase *p,
-    const struct item *it, int dup)
+phase_add(struct phase *p, const struct item *it, int dup)
 {
-	const struct tly_record	*r;
-	size_t			 i;
-	long			 k;
+	const struct tly_result_slim	*s;
+	size_t				 k;
 
 	if (it == NULL)
 		return;
-	r = it->in->rec;
+	s = it->in;
 	p->reporting++;
-	if (it->in->disputed || dup)
+	if (s->disputed || dup)
 		p->disputed = 1;
-	elec_sat_add(&p->R, r->registered);
-	elec_sat_add(&p->T, r->voted);
-	elec_sat_add(&p->W, r->valid);
-	elec_sat_add(&p->X, r->invalid);
-	for (i = 0; i < r->nvotes && i < TLY_CAND_MAX; i++)
-		if ((k = tly_constituency_find_candidate(e, ci,
-		    r->votes[i].cand)) >= 0)
-			elec_sat_add(&p->v[k], r->votes[i].votes);
+	elec_sat_add(&p->R, s->R);
+	elec_sat_add(&p->T, s->T);
+	elec_sat_add(&p->W, s->W);
+	elec_sat_add(&p->X, s->X);
+	for (k = 0; k < s->nv && k < TLY_CAND_MAX; k++)
+		elec_sat_add(&p->v[k], s->v[k]);
 }
 
 /* Work space for deciding constituencies. */
 struct work {
 	const struct tly_election *e;	/* the definition */
 	struct tly_results	*res;	/* being filled */
+	struct upd		*u;	/* its rounds and scratch arrays */
 	struct item		*items;	/* sorted inputs */
 	size_t			 nitems; /* entries in items[] */
 	size_t			 next;	/* first item not yet consumed */
-	uint64_t		*cmain;	/* per constituency: re-election round */
-	uint64_t		*cadd;	/* per constituency: additional round */
-	uint64_t		*creadd; /* per constituency: re-election of
-					   the additional election, or 0 */
-	struct area_round	*ar;	/* re-elections naming an area */
-	size_t			 nar;	/* entries in ar[] */
-	const struct item	**main;	/* per area of c: main-phase record */
-	const struct item	**add;	/* per area of c: additional record */
-	uint8_t			*mdup;	/* per area of c: key given twice */
-	uint8_t			*adup;	/* same, additional round */
 };
 
 /* Deciding main-phase round of area a in constituency c. */
 static uint64_t
 main_round(const struct work *w, size_t c, size_t a)
 {
-	size_t		 lo = 0, hi = w->nar, mid;
-	uint64_t	 r = w->cmain[c] > 1 ? w->cmain[c] : 1;
+	size_t		 lo = 0, hi = w->u->nar, mid;
+	uint64_t	 r = w->u->cmain[c] > 1 ? w->u->cmain[c] : 1;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (w->ar[mid].a < a)
+		if (w->u->ar[mid].a < a)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < w->nar && w->ar[lo].a == a; lo++)
-		if ((w->ar[lo].c < 0 || (size_t)w->ar[lo].c == c) &&
-		    w->ar[lo].round > r)
-			r = w->ar[lo].round;
+	for (; lo < w->u->nar && w->u->ar[lo].a == a; lo++)
+		if ((w->u->ar[lo].c < 0 || (size_t)w->u->ar[lo].c == c) &&
+		    w->u->ar[lo].round > r)
+			r = w->u->ar[lo].round;
 	return r;
 }
 
@@ -266,7 +249,7 @@ store_areas(struct work *w, size_t c, size_t l, const struct item **recs,
     const uint8_t *dups)
 {
 	struct tly_results	*res = w->res;
-	const struct tly_record	*r;
+	const struct tly_result_slim *s;
 	struct alev		*al;
 	size_t			 i, a;
 
@@ -276,13 +259,13 @@ store_areas(struct work *w, size_t c, size_t l, const struct item **recs,
 		memset(al, 0, sizeof(*al));
 		if (recs[i - res->coff[c]] == NULL)
 			continue;
-		r = recs[i - res->coff[c]]->in->rec;
-		al->R = r->registered;
-		al->T = r->voted;
-		al->W = r->valid;
-		al->X = r->invalid;
+		s = recs[i - res->coff[c]]->in;
+		al->R = s->R;
+		al->T = s->T;
+		al->W = s->W;
+		al->X = s->X;
 		al->reporting = 1;
-		al->disputed = recs[i - res->coff[c]]->in->disputed ||
+		al->disputed = s->disputed ||
 		    dups[i - res->coff[c]];
 	}
 }
@@ -305,6 +288,9 @@ decide_constituency(struct work *w, size_t c)
 
 	memset(&p1, 0, sizeof(p1));
 	memset(&p2, 0, sizeof(p2));
+	k = cr->voff;
+	memset(cr, 0, sizeof(*cr));	/* decided again from scratch */
+	cr->voff = k;
 	l = tly_constituency_level_index(e, c);
 	S = tly_constituency_seats(e, c);
 	nc = tly_constituency_ncandidates(e, c);
@@ -315,15 +301,15 @@ decide_constituency(struct work *w, size_t c)
 	/* Art. 80, 78(1): the main phase is a re-election round when the
 	 * whole constituency votes again; re-votes of single areas only
 	 * replace those areas' records (RESULTS.md 2). */
-	rere = w->cmain[c] > 1;
+	rere = w->u->cmain[c] > 1;
 	/* The second phase: the additional election, or its re-election. */
-	r2 = w->creadd[c] != 0 ? w->creadd[c] : w->cadd[c];
+	r2 = w->u->creadd[c] != 0 ? w->u->creadd[c] : w->u->cadd[c];
 
 	/* Pick each area's records: a merge walk over areas and items. */
 	for (i = 0; i < na; i++) {
 		a = res->carea[res->coff[c] + i];
-		w->main[i] = w->add[i] = NULL;
-		w->mdup[i] = w->adup[i] = 0;
+		w->u->main[i] = w->u->add[i] = NULL;
+		w->u->mdup[i] = w->u->adup[i] = 0;
 		dr = main_round(w, c, a);
 		if (dr > p1.round)
 			p1.round = dr;
@@ -332,20 +318,20 @@ decide_constituency(struct work *w, size_t c)
 			const struct item *it = &w->items[w->next];
 
 			if (it->round == dr) {
-				if (w->main[i] != NULL)
-					w->mdup[i] = 1;
+				if (w->u->main[i] != NULL)
+					w->u->mdup[i] = 1;
 				else
-					w->main[i] = it;
+					w->u->main[i] = it;
 			} else if (r2 != 0 && it->round == r2) {
-				if (w->add[i] != NULL)
-					w->adup[i] = 1;
+				if (w->u->add[i] != NULL)
+					w->u->adup[i] = 1;
 				else
-					w->add[i] = it;
+					w->u->add[i] = it;
 			}
 			/* Other rounds are superseded or not for c. */
 		}
-		phase_add(e, c, &p1, w->main[i], w->mdup[i]);
-		phase_add(e, c, &p2, w->add[i], w->adup[i]);
+		phase_add(&p1, w->u->main[i], w->u->mdup[i]);
+		phase_add(&p2, w->u->add[i], w->u->adup[i]);
 	}
 	/* Items of areas outside c cannot occur: keys were matched. */
 
@@ -378,7 +364,7 @@ decide_constituency(struct work *w, size_t c)
 
 		/* Phase 2: the additional election (Art. 79), if held. */
 		if (cr->status == TLY_ST_NEEDS_ADDITIONAL_ELECTION &&
-		    w->cadd[c] != 0) {
+		    w->u->cadd[c] != 0) {
 			p = &p2;
 			cr->phase2 = 1;
 			cr->nw1 = cr->nwin;
@@ -393,7 +379,7 @@ decide_constituency(struct work *w, size_t c)
 			else if (p2.reporting < na)
 				cr->status = TLY_ST_INCOMPLETE;
 			else if ((u128)2 * p2.T <= (u128)p2.R &&
-			    w->creadd[c] == 0)
+			    w->u->creadd[c] == 0)
 				/* Art. 80, 78(1): only a re-election is
 				 * exempt; the k elected stand meanwhile. */
 				cr->status = TLY_ST_NEEDS_REELECTION;
@@ -419,9 +405,9 @@ decide_constituency(struct work *w, size_t c)
 	cr->reporting = (uint32_t)p->reporting;
 	memcpy(res->votes + cr->voff, p->v, nc * sizeof(uint64_t));
 	if (p == &p2)
-		store_areas(w, c, l, w->add, w->adup);
+		store_areas(w, c, l, w->u->add, w->u->adup);
 	else
-		store_areas(w, c, l, w->main, w->mdup);
+		store_areas(w, c, l, w->u->main, w->u->mdup);
 }
 
 /* Seats filled: the winners of a final or partly final result. */
@@ -492,20 +478,18 @@ build_area_lists(struct tly_results *res)
 	return r;
 }
 
-/* Read the definition's rounds into w. */
+/* Read the definition's rounds into u, for ncons constituencies of e. */
 static int
-build_rounds(struct work *w)
+build_rounds(const struct tly_election *e, size_t ncons, struct upd *u)
 {
-	const struct tly_election *e = w->e;
 	size_t		 i, n = tly_election_nrounds(e);
 	long		 c, a;
 	uint64_t	 rn;
 
-	if ((w->cmain = calloc(w->res->ncons + 1, sizeof(uint64_t))) == NULL ||
-	    (w->cadd = calloc(w->res->ncons + 1, sizeof(uint64_t))) == NULL ||
-	    (w->creadd = calloc(w->res->ncons + 1, sizeof(uint64_t))) ==
-	    NULL ||
-	    (w->ar = calloc(n + 1, sizeof(*w->ar))) == NULL)
+	if ((u->cmain = calloc(ncons + 1, sizeof(uint64_t))) == NULL ||
+	    (u->cadd = calloc(ncons + 1, sizeof(uint64_t))) == NULL ||
+	    (u->creadd = calloc(ncons + 1, sizeof(uint64_t))) == NULL ||
+	    (u->ar = calloc(n + 1, sizeof(*u->ar))) == NULL)
 		return tly_fail(TLY_E_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		c = tly_round_constituency(e, i);
@@ -513,61 +497,45 @@ build_rounds(struct work *w)
 		rn = tly_round_number(e, i);
 		switch (tly_round_kind(e, i)) {
 		case TLY_ROUND_ADDITIONAL:
-			if (c >= 0 && w->cadd[c] == 0)
-				w->cadd[c] = rn;
+			if (c >= 0 && u->cadd[c] == 0)
+				u->cadd[c] = rn;
 			break;
 		case TLY_ROUND_READDITIONAL:
-			if (c >= 0 && w->creadd[c] == 0)
-				w->creadd[c] = rn;
+			if (c >= 0 && u->creadd[c] == 0)
+				u->creadd[c] = rn;
 			break;
 		case TLY_ROUND_REELECTION:
 			if (a >= 0) {
-				w->ar[w->nar].a = (size_t)a;
-				w->ar[w->nar].c = c;
-				w->ar[w->nar].round = rn;
-				w->nar++;
-			} else if (c >= 0 && rn > w->cmain[c])
-				w->cmain[c] = rn;
+				u->ar[u->nar].a = (size_t)a;
+				u->ar[u->nar].c = c;
+				u->ar[u->nar].round = rn;
+				u->nar++;
+			} else if (c >= 0 && rn > u->cmain[c])
+				u->cmain[c] = rn;
 			break;
 		default:
 			break;
 		}
 	}
-	qsort(w->ar, w->nar, sizeof(*w->ar), cmp_area_round);
+	qsort(u->ar, u->nar, sizeof(*u->ar), cmp_area_round);
 	return TLY_OK;
 }
 
-/* Place the inputs in the definition and sort them. */
-static int
-build_items(struct work *w, const struct tly_result_input *in, size_t n)
+/* Free the work space u. */
+static void
+upd_free(struct upd *u)
 {
-	const struct tly_election *e = w->e;
-	const struct tly_record	*r;
-	long			 a, l, c;
-	size_t			 i;
-
-	if ((w->items = calloc(n + 1, sizeof(*w->items))) == NULL)
-		return tly_fail(TLY_E_NOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		if ((r = in[i].rec) == NULL)
-			continue;
-		if ((a = tly_election_find_area(e, r->area)) < 0 ||
-		    (l = tly_election_find_level(e, r->level)) < 0 ||
-		    (c = tly_election_find_constituency(e,
-		    r->constituency)) < 0 ||
-		    tly_area_constituency_index(e, (size_t)a, (size_t)l) !=
-		    (size_t)c ||
-		    tly_election_round_covers(e, r->round, (size_t)a,
-		    (size_t)l) < 0)
-			continue;
-		w->items[w->nitems].c = (size_t)c;
-		w->items[w->nitems].a = (size_t)a;
-		w->items[w->nitems].round = r->round;
-		w->items[w->nitems].in = &in[i];
-		w->nitems++;
-	}
-	qsort(w->items, w->nitems, sizeof(*w->items), cmp_item);
-	return TLY_OK;
+	if (u == NULL)
+		return;
+	free(u->cmain);
+	free(u->cadd);
+	free(u->creadd);
+	free(u->ar);
+	free(u->main);
+	free(u->add);
+	free(u->mdup);
+	free(u->adup);
+	free(u);
 }
 
 /* Add constituency c's result to the level sums s. */
@@ -582,61 +550,18 @@ elec_lsum_add_cons(const struct tly_results *res, size_t c, struct lsum *s)
 	s->st[cr->status]++;
 }
 
-/* Compute the results; see results.h. */
-int
-tly_results_compute(const struct tly_election *e,
-    const struct tly_result_input *in, size_t n, struct tly_results **rp)
+/* Add up the level sums of res again from its constituencies and areas. */
+static void
+rollup(struct tly_results *res)
 {
-	struct tly_results	*res = NULL;
-	struct work		 w;
-	struct lsum		*s;
 	const struct alev	*al;
-	size_t			 c, a, l, total = 0, maxa = 1;
-	int			 r;
+	struct lsum		*s;
+	size_t			 c, a, l;
 
-	*rp = NULL;
-	memset(&w, 0, sizeof(w));
-	if ((res = calloc(1, sizeof(*res))) == NULL) {
-		r = tly_fail(TLY_E_NOMEM, "out of memory");
-		goto out;
-	}
-	res->e = e;
-	res->ncons = tly_election_nconstituencies(e);
-	res->nareas = tly_election_nareas(e);
-	res->nlevels = tly_election_nlevels(e);
-	w.e = e;
-	w.res = res;
-	if ((res->c = calloc(res->ncons + 1, sizeof(*res->c))) == NULL ||
-	    (res->al = calloc(res->nareas * res->nlevels + 1,
-	    sizeof(*res->al))) == NULL) {
-		r = tly_fail(TLY_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (c = 0; c < res->ncons; c++) {
-		res->c[c].voff = total;
-		total += tly_constituency_ncandidates(e, c);
-		if (tly_constituency_nareas(e, c) > maxa)
-			maxa = tly_constituency_nareas(e, c);
-	}
-	if ((res->votes = calloc(total + 1, sizeof(uint64_t))) == NULL ||
-	    (w.main = calloc(maxa, sizeof(*w.main))) == NULL ||
-	    (w.add = calloc(maxa, sizeof(*w.add))) == NULL ||
-	    (w.mdup = calloc(maxa, 1)) == NULL ||
-	    (w.adup = calloc(maxa, 1)) == NULL) {
-		r = tly_fail(TLY_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = build_area_lists(res)) != TLY_OK ||
-	    (r = build_rounds(&w)) != TLY_OK ||
-	    (r = build_items(&w, in, n)) != TLY_OK)
-		goto out;
-	for (c = 0; c < res->ncons; c++)
-		decide_constituency(&w, c);
-
-	/* Level roll-ups. */
+	memset(res->lv, 0, sizeof(res->lv));
 	for (c = 0; c < res->ncons; c++)
 		elec_lsum_add_cons(res, c,
-		    &res->lv[tly_constituency_level_index(e, c)]);
+		    &res->lv[tly_constituency_level_index(res->e, c)]);
 	for (l = 0; l < res->nlevels; l++) {
 		s = &res->lv[l];
 		for (a = 0; a < res->nareas; a++) {
@@ -649,19 +574,246 @@ tly_results_compute(const struct tly_election *e,
 			elec_sat_add(&s->X, al->X);
 		}
 	}
+}
+
+/* Decide constituency ci from the items in w (sorted, all of ci). */
+static void
+decide_items(struct work *w, size_t ci)
+{
+	w->next = 0;
+	decide_constituency(w, ci);
+}
+
+/* Empty results; see results.h. */
+int
+tly_results_create(const struct tly_election *e, struct tly_results **rp)
+{
+	struct tly_results	*res = NULL;
+	struct upd		*u;
+	struct work		 w;
+	size_t			 c, total = 0, maxa = 1;
+	int			 r;
+
+	*rp = NULL;
+	if ((res = calloc(1, sizeof(*res))) == NULL ||
+	    (res->u = calloc(1, sizeof(*res->u))) == NULL) {
+		r = tly_fail(TLY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	u = res->u;
+	res->e = e;
+	res->ncons = tly_election_nconstituencies(e);
+	res->nareas = tly_election_nareas(e);
+	res->nlevels = tly_election_nlevels(e);
+	if ((res->c = calloc(res->ncons + 1, sizeof(*res->c))) == NULL ||
+	    (res->al = calloc(res->nareas * res->nlevels + 1,
+	    sizeof(*res->al))) == NULL) {
+		r = tly_fail(TLY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (c = 0; c < res->ncons; c++) {
+		res->c[c].voff = total;
+		total += tly_constituency_ncandidates(e, c);
+		if (tly_constituency_nareas(e, c) > maxa)
+			maxa = tly_constituency_nareas(e, c);
+	}
+	res->nvotes = total;
+	if ((res->votes = calloc(total + 1, sizeof(uint64_t))) == NULL ||
+	    (u->main = calloc(maxa, sizeof(*u->main))) == NULL ||
+	    (u->add = calloc(maxa, sizeof(*u->add))) == NULL ||
+	    (u->mdup = calloc(maxa, 1)) == NULL ||
+	    (u->adup = calloc(maxa, 1)) == NULL) {
+		r = tly_fail(TLY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = build_area_lists(res)) != TLY_OK ||
+	    (r = build_rounds(e, res->ncons, u)) != TLY_OK)
+		goto out;
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	w.res = res;
+	w.u = u;
+	for (c = 0; c < res->ncons; c++)
+		decide_items(&w, c);
+	rollup(res);
 	*rp = res;
 	res = NULL;		/* transferred */
 	r = TLY_OK;
  out:
+	tly_results_free(res);
+	return r;
+}
+
+/* Decide constituency ci again from its inputs; see results.h. */
+int
+tly_results_update(struct tly_results *r, size_t ci,
+    const struct tly_result_slim *const *in, size_t n)
+{
+	struct work	 w;
+	size_t		 i;
+
+	if (r->u == NULL || ci >= r->ncons)
+		return tly_fail(TLY_E_INVAL, "results: cannot update");
+	memset(&w, 0, sizeof(w));
+	w.e = r->e;
+	w.res = r;
+	w.u = r->u;
+	if ((w.items = calloc(n + 1, sizeof(*w.items))) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		if (in[i] == NULL || in[i]->cons != ci ||
+		    in[i]->area >= r->nareas)
+			continue;
+		w.items[w.nitems].c = ci;
+		w.items[w.nitems].a = in[i]->area;
+		w.items[w.nitems].round = in[i]->round;
+		w.items[w.nitems].in = in[i];
+		w.nitems++;
+	}
+	qsort(w.items, w.nitems, sizeof(*w.items), cmp_item);
+	decide_items(&w, ci);
 	free(w.items);
-	free(w.cmain);
-	free(w.cadd);
-	free(w.creadd);
-	free(w.ar);
-	free(w.main);
-	free(w.add);
-	free(w.mdup);
-	free(w.adup);
+	return TLY_OK;
+}
+
+/* A copy with its level sums added up; see results.h. */
+int
+tly_results_copy(const struct tly_results *r, struct tly_results **cp)
+{
+	struct tly_results	*res;
+	size_t			 nal = r->nareas * r->nlevels + 1;
+	size_t			 nca = r->coff[r->ncons];
+
+	*cp = NULL;
+	if ((res = calloc(1, sizeof(*res))) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	*res = *r;
+	res->u = NULL;
+	res->c = malloc((r->ncons + 1) * sizeof(*res->c));
+	res->votes = malloc((r->nvotes + 1) * sizeof(uint64_t));
+	res->al = malloc(nal * sizeof(*res->al));
+	res->coff = malloc((r->ncons + 1) * sizeof(size_t));
+	res->carea = malloc((nca > 0 ? nca : 1) * sizeof(size_t));
+	if (res->c == NULL || res->votes == NULL || res->al == NULL ||
+	    res->coff == NULL || res->carea == NULL) {
+		tly_results_free(res);
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	}
+	memcpy(res->c, r->c, (r->ncons + 1) * sizeof(*res->c));
+	memcpy(res->votes, r->votes, (r->nvotes + 1) * sizeof(uint64_t));
+	memcpy(res->al, r->al, nal * sizeof(*res->al));
+	memcpy(res->coff, r->coff, (r->ncons + 1) * sizeof(size_t));
+	memcpy(res->carea, r->carea, nca * sizeof(size_t));
+	rollup(res);
+	*cp = res;
+	return TLY_OK;
+}
+
+/* Bytes of a slim input with nv votes. */
+#define SLIM_BYTES(nv)	(sizeof(struct tly_result_slim) + \
+	(nv) * sizeof(uint64_t))
+
+/* The slim input of one record; see results.h. */
+int
+tly_results_slim_create(const struct tly_election *e,
+    const struct tly_result_input *in, struct tly_result_slim **sp)
+{
+	const struct tly_record	*r = in->rec;
+	struct tly_result_slim	*s;
+	long			 a, l, c, k;
+	size_t			 i, nc;
+
+	*sp = NULL;
+	if (r == NULL ||
+	    (a = tly_election_find_area(e, r->area)) < 0 ||
+	    (l = tly_election_find_level(e, r->level)) < 0 ||
+	    (c = tly_election_find_constituency(e, r->constituency)) < 0 ||
+	    tly_area_constituency_index(e, (size_t)a, (size_t)l) !=
+	    (size_t)c ||
+	    tly_election_round_covers(e, r->round, (size_t)a, (size_t)l) < 0)
+		return TLY_E_NOTFOUND;
+	nc = tly_constituency_ncandidates(e, (size_t)c);
+	if (nc > TLY_CAND_MAX)
+		nc = TLY_CAND_MAX;
+	if ((s = calloc(1, SLIM_BYTES(nc))) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	s->round = r->round;
+	s->R = r->registered;
+	s->T = r->voted;
+	s->W = r->valid;
+	s->X = r->invalid;
+	s->area = (uint32_t)a;
+	s->cons = (uint32_t)c;
+	s->confirmations = in->confirmations;
+	s->disputed = in->disputed != 0;
+	s->nv = (uint8_t)nc;
+	for (i = 0; i < r->nvotes && i < TLY_CAND_MAX; i++)
+		if ((k = tly_constituency_find_candidate(e, (size_t)c,
+		    r->votes[i].cand)) >= 0 && (size_t)k < nc)
+			elec_sat_add(&s->v[k], r->votes[i].votes);
+	*sp = s;
+	return TLY_OK;
+}
+
+/* Free a slim input; NULL-safe. */
+void
+tly_results_slim_destroy(struct tly_result_slim *s)
+{
+	free(s);
+}
+
+/* qsort comparator: slim inputs by constituency. */
+static int
+cmp_slim_cons(const void *a, const void *b)
+{
+	const struct tly_result_slim *const *x = a, *const *y = b;
+
+	return cmp_u64((*x)->cons, (*y)->cons);
+}
+
+/* Compute the results; see results.h. */
+int
+tly_results_compute(const struct tly_election *e,
+    const struct tly_result_input *in, size_t n, struct tly_results **rp)
+{
+	struct tly_results	 *res = NULL;
+	struct tly_result_slim	**sl = NULL;
+	size_t			  i, j, ns = 0;
+	int			  r;
+
+	*rp = NULL;
+	if ((sl = calloc(n + 1, sizeof(*sl))) == NULL) {
+		r = tly_fail(TLY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		r = tly_results_slim_create(e, &in[i], &sl[ns]);
+		if (r == TLY_OK)
+			ns++;
+		else if (r != TLY_E_NOTFOUND)
+			goto out;
+	}
+	qsort(sl, ns, sizeof(*sl), cmp_slim_cons);
+	if ((r = tly_results_create(e, &res)) != TLY_OK)
+		goto out;
+	for (i = 0; i < ns; i = j) {
+		for (j = i; j < ns && sl[j]->cons == sl[i]->cons; j++)
+			;
+		if ((r = tly_results_update(res, sl[i]->cons,
+		    (const struct tly_result_slim *const *)&sl[i], j - i)) !=
+		    TLY_OK)
+			goto out;
+	}
+	rollup(res);
+	upd_free(res->u);
+	res->u = NULL;
+	*rp = res;
+	res = NULL;		/* transferred */
+	r = TLY_OK;
+ out:
+	for (i = 0; sl != NULL && i < ns; i++)
+		tly_results_slim_destroy(sl[i]);
+	free(sl);
 	tly_results_free(res);
 	return r;
 }
@@ -672,6 +824,7 @@ tly_results_free(struct tly_results *r)
 {
 	if (r == NULL)
 		return;
+	upd_free(r->u);
 	free(r->c);
 	free(r->votes);
 	free(r->al);

@@ -9,6 +9,7 @@
 #define TLY_RESULTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/json.h"
 #include "election/election.h"
@@ -20,6 +21,22 @@ struct tly_result_input {
 	unsigned	confirmations;	/* distinct devices whose heads agree
 					   (double entry) */
 	int		disputed;	/* the key's heads differ */
+};
+
+/*
+ * The slim input of one record key: only what deciding reads, placed in
+ * the definition (tly_results_slim_create() makes it from a record).
+ * About a twentieth of a struct tly_record at national scale.
+ */
+struct tly_result_slim {
+	uint64_t	round;		/* round number */
+	uint64_t	R, T, W, X;	/* registered, voted, valid, invalid */
+	uint32_t	area;		/* area index (definition order) */
+	uint32_t	cons;		/* constituency index */
+	uint32_t	confirmations;	/* as in struct tly_result_input */
+	uint8_t		disputed;	/* as in struct tly_result_input */
+	uint8_t		nv;		/* entries in v[]: cons's candidates */
+	uint64_t	v[];		/* votes per candidate index of cons */
 };
 
 /* Constituency statuses; the JSON strings are the names without TLY_ST_. */
@@ -52,6 +69,34 @@ int	tly_results_compute(const struct tly_election *e,
 	    const struct tly_result_input *in, size_t n,
 	    struct tly_results **rp);
 void	tly_results_free(struct tly_results *r);	/* NULL-safe */
+
+/*
+ * The slim input of in->rec with in's confirmations and dispute, placed
+ * in e: votes for names that are not candidates of its constituency are
+ * dropped.  *sp: new, free with tly_results_slim_destroy().  Returns
+ * TLY_E_NOTFOUND (*sp NULL) for an input tly_results_compute() ignores.
+ */
+int	tly_results_slim_create(const struct tly_election *e,
+	    const struct tly_result_input *in, struct tly_result_slim **sp);
+void	tly_results_slim_destroy(struct tly_result_slim *s);	/* NULL-safe */
+
+/*
+ * Incremental results.  tly_results_create() makes the results of no
+ * input at all; tly_results_update() decides constituency ci again from
+ * its n slim inputs (those of another constituency are ignored), in
+ * O(n log n + areas of ci).  The level sums of *rp are left as they
+ * were: serve a tly_results_copy(), which adds them up again.  After
+ * updating every constituency from its inputs, the copy is byte for
+ * byte what tly_results_compute() gives for all of them.  Inputs are only
+ * read during the call.  One update at a time on one r (it keeps its
+ * work space); copies cannot be updated (TLY_E_INVAL).
+ * *rp, *cp: new, free with tly_results_free(); e must outlive them.
+ */
+int	tly_results_create(const struct tly_election *e,
+	    struct tly_results **rp);
+int	tly_results_update(struct tly_results *r, size_t ci,
+	    const struct tly_result_slim *const *in, size_t n);
+int	tly_results_copy(const struct tly_results *r, struct tly_results **cp);
 
 /* Status of constituency index ci (definition order); -1 out of range. */
 int	tly_results_status(const struct tly_results *r, size_t ci);

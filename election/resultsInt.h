@@ -47,6 +47,23 @@ struct lsum {
 	uint64_t	 st[TLY_ST_COUNT_]; /* constituencies per status */
 };
 
+struct area_round;
+struct item;
+
+/* What updating needs besides the results: kept by tly_results_create(). */
+struct upd {
+	uint64_t		*cmain;	/* per constituency: re-election round */
+	uint64_t		*cadd;	/* per constituency: additional round */
+	uint64_t		*creadd; /* per constituency: re-election of
+					   the additional election, or 0 */
+	struct area_round	*ar;	/* re-elections naming an area */
+	size_t			 nar;	/* entries in ar[] */
+	const struct item	**main;	/* per area of c: main-phase record */
+	const struct item	**add;	/* per area of c: additional record */
+	uint8_t			*mdup;	/* per area of c: key given twice */
+	uint8_t			*adup;	/* same, additional round */
+};
+
 struct tly_results {
 	const struct tly_election *e;	/* borrowed: must outlive this */
 	size_t		 ncons;		/* constituencies */
@@ -54,10 +71,12 @@ struct tly_results {
 	size_t		 nlevels;	/* levels */
 	struct cres	*c;		/* per constituency, definition order */
 	uint64_t	*votes;		/* deciding votes per candidate */
+	size_t		 nvotes;	/* entries in votes[] */
 	struct alev	*al;		/* [area * nlevels + level] */
 	size_t		*coff;		/* areas of c: carea[coff[c]..coff[c+1]) */
 	size_t		*carea;		/* area indexes, ascending */
 	struct lsum	 lv[TLY_LEVELS_MAX]; /* per level */
+	struct upd	*u;		/* work space to update; NULL in copies */
 };
 
 /* Outcome of deciding seats among some candidates. */
