@@ -3,7 +3,7 @@
  *
  *	loadgen -u URL -e ELECTION -d RECORDS [-n N] [-s SKIP] [-r R]
  *	    [-c CONC] [-z] [-k] [-b] [-S MS] [-W SECS] [-T SECS]
- *	    [-A forged|oversize -t SECS]
+ *	    [-I ADDR] [-A forged|oversize -t SECS]
  *
  * Before the clock starts it signs, with one fresh key per polling area,
  * one batch (seq 1) for each of N polling areas, taken in name order
@@ -31,7 +31,8 @@
  * area reporting and no constituency INCOMPLETE, at most SECS seconds,
  * and reports the seconds from the first POST.  -T SECS stops posting
  * after SECS seconds; the batches not answered by then count as not
- * stored (the rate is of those answered).
+ * stored (the rate is of those answered).  -I ADDR posts from that local
+ * address (127.0.0.2: another client on loopback).
  *
  * -A MODE makes it an attacker instead, for -t SECS (or until SIGTERM):
  * "forged" posts the batches with one signature bit flipped, "oversize"
@@ -106,6 +107,7 @@ struct lat {
 /* Everything a run needs. */
 struct run {
 	const char	*url;		/* base URL */
+	const char	*iface;		/* -I: source address, or NULL */
 	struct body	*bodies;	/* nbodies pre-signed */
 	size_t		 nbodies;
 	long		*queue;		/* bodies to post, a ring */
@@ -161,7 +163,7 @@ usage(void)
 	fprintf(stderr, "usage: loadgen -u url -e election -d recordsdir "
 	    "[-n n] [-s skip] [-r records] [-K]\n"
 	    "               [-c conc] [-z] [-k] [-b] [-S ms] [-W secs] "
-	    "[-A forged|oversize|slowloris -t secs]\n");
+	    "[-I addr]\n               [-A forged|oversize|slowloris -t secs]\n");
 	return 2;
 }
 
@@ -396,6 +398,8 @@ slot_start(struct run *rn, CURLM *mh, struct slot *s, long job,
 	curl_easy_setopt(s->h, CURLOPT_WRITEDATA, &s->ans);
 	curl_easy_setopt(s->h, CURLOPT_FORBID_REUSE, rn->keep ? 0L : 1L);
 	curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+	if (rn->iface != NULL)
+		curl_easy_setopt(s->h, CURLOPT_INTERFACE, rn->iface);
 	if (job == -2) {
 		static unsigned	 turn;
 		int		 whole = turn++ % 2 == 0 || rn->nids == 0;
@@ -689,7 +693,7 @@ main(int argc, char **argv)
 	int			 ch, ret = 1;
 
 	rn.conc = 64;
-	while ((ch = getopt(argc, argv, "A:bc:d:e:Kkn:r:S:s:T:t:u:W:z")) !=
+	while ((ch = getopt(argc, argv, "A:bc:d:e:I:Kkn:r:S:s:T:t:u:W:z")) !=
 	    -1) {
 		switch (ch) {
 		case 'A': mode = optarg; break;
@@ -697,6 +701,7 @@ main(int argc, char **argv)
 		case 'c': rn.conc = strtoul(optarg, NULL, 10); break;
 		case 'd': dir = optarg; break;
 		case 'e': election = optarg; break;
+		case 'I': rn.iface = optarg; break;
 		case 'k': rn.keep = 1; break;
 		case 'n': n = strtoul(optarg, NULL, 10); break;
 		case 'r': nrec = strtoul(optarg, NULL, 10); break;

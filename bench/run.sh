@@ -36,7 +36,9 @@
 #  7. hostile load: honest ingest (4 records, c64) during a slow-loris
 #     (bench/slowloris.c, 600 connections), during oversized bodies and
 #     during a flood of forged batches (bench/loadgen -A), each divided
-#     by the clean c64 rate measured again just before them.
+#     by the clean c64 rate measured again just before them.  The
+#     attackers post from 127.0.0.1 and the honest devices from
+#     127.0.0.2 (a forger's address is answered 429, PROTOCOL.md 8.5).
 #
 # Environment: BUILD, BIN (as make); BENCH_QUICK=1 scales everything down
 # (2,000 batches per run, the province election instead of the national
@@ -297,7 +299,7 @@ hostile() {	# NAME ATTACKER-COMMAND...
 	apid=$!; PIDS+=("$apid")
 	sleep 2		# let the attack take hold
 	"$LG" -u "$CURL" -e "$BIGE" -d "$BIGD" -n "$N" -r 4 -c 64 \
-	    -T 60 >"$W/$name.out" 2>&1
+	    -I 127.0.0.2 -T 60 >"$W/$name.out" 2>&1
 	kill -TERM "$apid"; wait "$apid" 2>/dev/null; unpid "$apid"
 	central_stop
 	echo "  $name: $(grep -h 'loadgen: [0-9]* answered\|failures' "$W/$name.out" | tr '\n' ' ')"

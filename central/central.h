@@ -95,6 +95,8 @@ struct tly_central {
 	struct tly_cstore	*store;		/* the database */
 	atomic_uint		 inflight;	/* POST /v1/batches in progress */
 	struct tly_ingest_group	*group;		/* group commit (ingest.c) */
+	struct tly_guard	*guard;		/* failed verifications per
+						   address (guard.h) */
 	struct tly_central_trust *trust;	/* the trust policy, or NULL:
 						   an open (test) central */
 };

@@ -27,6 +27,7 @@
 
 #include "central/central.h"
 #include "central/ctrust.h"
+#include "central/guard.h"
 #include "central/store.h"
 #include "common/err.h"
 #include "common/httpd.h"
@@ -483,12 +484,18 @@ tly_central_ingest_init(struct tly_central *c)
 	}
 	g->tail = &g->head;
 	c->group = g;
+	if (tly_guard_create(&c->guard) != TLY_OK) {
+		tly_central_ingest_fini(c);
+		return TLY_E_NOMEM;
+	}
 	return TLY_OK;
 }
 
 void
 tly_central_ingest_fini(struct tly_central *c)
 {
+	tly_guard_destroy(c->guard);
+	c->guard = NULL;
 	if (c->group == NULL)
 		return;
 	pthread_cond_destroy(&c->group->cv);
@@ -506,6 +513,41 @@ is_bundle_type(const char *ct)
 	if (ct == NULL || strncasecmp(ct, TLY_BUNDLE_TYPE, n) != 0)
 		return 0;
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t';
+}
+
+/* Milliseconds of the monotonic clock, for the guard. */
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Entry e failed steps 1-5 (envelope, signature, body): forged or junk. */
+static int
+entry_forged(const struct entry *e)
+{
+	return e->verified && e->err != 0 && !e->has_device;
+}
+
+/* Charge peer n failed verifications; log when that empties its bucket. */
+static void
+charge(struct tly_central *c, const char *peer, unsigned n)
+{
+	if (tly_guard_charge(c->guard, peer, n, now_ms()))
+		tly_log_warn("%s: too many failed verifications; its uploads "
+		    "are answered 429 for a while", peer);
+}
+
+/* Answer 429: peer has failed too many verifications (PROTOCOL.md 8.5). */
+static void
+rate_limited(struct tly_http_resp *resp, const char *peer, unsigned retry)
+{
+	tly_http_resp_error(resp, 429, "rate_limited", "too many entries "
+	    "from %s failed verification; retry in %u s", peer, retry);
+	resp->retry_after = retry;
 }
 
 /* Free everything a request held. */
@@ -565,9 +607,9 @@ tly_central_post_batches(struct tly_central *c,
 	struct tly_buf			 plain = TLY_BUF_INIT(TLY_POST_MAX);
 	struct tly_bundle_reader	 br;
 	const uint8_t			*body, *m;
-	char				 esc[MSG_MAX];
-	size_t				 len, mlen, i, budget = 0;
-	unsigned			 n;
+	char				 esc[MSG_MAX], peer[TLY_HTTP_PEER_MAX];
+	size_t				 len, mlen, i, pre, budget = 0;
+	unsigned			 n, retry, forged = 0;
 	int				 r;
 
 	memset(&in, 0, sizeof(in));
@@ -586,6 +628,12 @@ tly_central_post_batches(struct tly_central *c,
 		    "too many uploads in progress");
 		goto out;
 	}
+	/* PROTOCOL.md 8.5: a forger is refused before anything is verified. */
+	tly_http_req_peer(req, peer, sizeof(peer));
+	if ((retry = tly_guard_check(c->guard, peer, now_ms())) > 0) {
+		rate_limited(resp, peer, retry);
+		goto out;
+	}
 	if (!is_bundle_type(req->content_type)) {
 		tly_http_resp_error(resp, 415, "unsupported_media_type",
 		    "Content-Type must be %s", TLY_BUNDLE_TYPE);
@@ -599,6 +647,7 @@ tly_central_post_batches(struct tly_central *c,
 		    strlen(tly_errmsg(TLY_E_BUNDLE)), esc, sizeof(esc));
 		tly_log_warn("rejected upload: bad bundle: %s", esc);
 		tly_http_resp_error(resp, 400, "bad_bundle", "%s", esc);
+		charge(c, peer, 1);
 		goto out;
 	}
 
@@ -616,17 +665,35 @@ tly_central_post_batches(struct tly_central *c,
 		goto fail;
 	}
 
-	/* Steps 1-7 without the lock, within the memory budget. */
+	/*
+	 * Steps 1-7 without the lock, within the memory budget.  Each
+	 * forged entry is charged to the peer at once; once its bucket is
+	 * empty, the rest of the request is not verified (nothing of it
+	 * was applied yet).
+	 */
 	for (i = 0; i < in.n && budget < PREPARSE_RECORDS; i++) {
+		if (forged > 0 && (retry = tly_guard_check(c->guard, peer,
+		    now_ms())) > 0) {
+			rate_limited(resp, peer, retry);
+			goto out;
+		}
 		if ((r = verify_entry(&in, &in.e[i])) != TLY_OK)
 			goto fail;
 		if (in.e[i].b != NULL)
 			budget += in.e[i].b->nrecords;
+		if (entry_forged(&in.e[i])) {
+			forged++;
+			charge(c, peer, 1);
+		}
 	}
+	pre = i;
 	tly_errclear();
 	if ((r = group_apply(&in)) != TLY_OK)
 		goto fail;
 	log_committed(&in);
+	for (forged = 0, i = pre; i < in.n; i++) /* the writer verified */
+		forged += entry_forged(&in.e[i]);
+	charge(c, peer, forged);
 
 	tly_buf_free(&resp->body);
 	resp->body = in.out;

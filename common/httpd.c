@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -602,6 +605,27 @@ const char *
 tly_http_req_header(const struct tly_http_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn_, MHD_HEADER_KIND, name);
+}
+
+void
+tly_http_req_peer(const struct tly_http_req *req, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo	*ci = NULL;
+	const struct sockaddr		*sa = NULL;
+	const void			*a = NULL;
+
+	if (req->conn_ != NULL)
+		ci = MHD_get_connection_info(req->conn_,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL)
+		sa = ci->client_addr;
+	if (sa != NULL && sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (a == NULL || inet_ntop(sa->sa_family, a, buf, (socklen_t)len) ==
+	    NULL)
+		snprintf(buf, len, "local");
 }
 
 /*

@@ -71,6 +71,14 @@ const char *tly_http_req_query(const struct tly_http_req *req,
 /* A request header, or NULL. */
 const char *tly_http_req_header(const struct tly_http_req *req,
 	    const char *name);
+/*
+ * The client's address as text into buf[0..len) ("127.0.0.1", "::1"),
+ * or "local" for a Unix socket or a request made without a connection.
+ * len of TLY_HTTP_PEER_MAX holds any.
+ */
+void	tly_http_req_peer(const struct tly_http_req *req, char *buf,
+	    size_t len);
+#define TLY_HTTP_PEER_MAX	48	/* bytes of an address as text */
 
 /*
  * Route tables.  A server lists its endpoints as { method, pattern,

@@ -55,6 +55,9 @@
 #define TLY_BUNDLE_BODY_MAX	TLY_POST_MAX	/* 9: POST /v1/bundle */
 #define TLY_IDEM_MIN		16	/* 9: Idempotency-Key characters */
 #define TLY_IDEM_MAX		64	/* 9: Idempotency-Key characters */
+#define TLY_VERIFY_FAIL_BURST	64	/* 8.5: failed entries, one address */
+#define TLY_VERIFY_FAIL_RATE	8	/* 8.5: more of them per second */
+#define TLY_VERIFY_FAIL_ADDRS	4096	/* 8.5: addresses tracked */
 
 /* ---- Trust (section 13) ------------------------------------------------- */
 
