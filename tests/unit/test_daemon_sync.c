@@ -7,6 +7,7 @@
 
 #include "daemon_fixture.h"
 #include "daemon/syncstate.h"
+#include "sync/upload.h"
 
 /*
  * The answer to an upload is cut after the central stored it: the next
@@ -394,10 +395,116 @@ test_resume_db_failure(void **state)
 	pthread_mutex_destroy(&s.mu);
 }
 
+/* What the upload client handed back, per item (test_upload_client). */
+struct up_seen {
+	int	results;		/* results handed over */
+	int	check[2];		/* their checks, by item */
+	int	status[2];		/* their statuses, by item */
+};
+
+/* Verify a receipt under the fake central's key (upload.h verify). */
+static int
+up_verify(void *arg, const uint8_t *m, size_t len, struct tly_receipt *rc)
+{
+	return tly_receipt_verify(m, len, tly_key_public(C.key), rc);
+}
+
+/* Note one result (upload.h result). */
+static void
+up_result(void *arg, const struct tly_upload_result *r)
+{
+	struct up_seen	*seen = arg;
+
+	assert_true(r->item < 2);
+	seen->results++;
+	seen->check[r->item] = r->check;
+	seen->status[r->item] = (int)r->status;
+}
+
+/*
+ * The upload client, alone: a receipt counts only for exactly the
+ * batch it names; a busy central, a captive portal and no central at
+ * all deliver nothing and say so with their own codes.
+ */
+static void
+test_upload_client(void **state)
+{
+	struct world			*w = *state;
+	struct tly_buf			 m[2];
+	struct tly_upload		 u;
+	struct tly_upload_item		 it[2];
+	struct tly_upload_report	 rep;
+	struct tly_envelope		 env;
+	struct up_seen			 seen;
+	char				 url[128];
+	size_t				 i;
+
+	for (i = 0; i < 2; i++) {
+		seal_one(w, i);
+		tly_buf_init(&m[i], TLY_MSG_MAX);
+		assert_int_equal(tly_dstore_batch_bytes(w->d.store, i + 1,
+		    &m[i]), TLY_OK);
+		memset(&it[i], 0, sizeof(it[i]));
+		it[i].m = m[i].p;
+		it[i].len = m[i].len;
+		tly_hash(m[i].p, m[i].len, it[i].id);
+		assert_int_equal(tly_envelope_parse(m[i].p, m[i].len, &env),
+		    TLY_OK);
+		memcpy(it[i].device, env.signer, TLY_PK_LEN);
+		it[i].known = 1;
+		it[i].seq = i + 1;
+	}
+	it[1].seq = 7;		/* its receipt names seq 2: not this one */
+	snprintf(url, sizeof(url), "%s/v1/batches", w->url);
+	memset(&u, 0, sizeof(u));
+	u.url = url;
+	u.peer = "central";
+	u.gzip_over = 0;
+	u.verify = up_verify;
+	u.result = up_result;
+	u.arg = &seen;
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(tly_upload_send(&u, it, 2, &rep), TLY_OK);
+	assert_int_equal(rep.sent, 2);
+	assert_int_equal(seen.results, 2);
+	assert_int_equal(seen.status[0], TLY_API_STORED);
+	assert_int_equal(seen.check[0], TLY_OK);
+	assert_int_equal(seen.check[1], TLY_E_RECEIPT);
+
+	pthread_mutex_lock(&C.mu);
+	C.busy = 1;
+	pthread_mutex_unlock(&C.mu);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(tly_upload_send(&u, it, 2, &rep), TLY_E_BUSY);
+	assert_int_equal(rep.retry_after, 120);
+	assert_int_equal(rep.sent, 0);
+	assert_int_equal(seen.results, 0);
+	assert_non_null(strstr(rep.detail, "central busy (HTTP 503)"));
+
+	pthread_mutex_lock(&C.mu);
+	C.busy = 0;
+	C.portal = 1;
+	pthread_mutex_unlock(&C.mu);
+	assert_int_equal(tly_upload_send(&u, it, 2, &rep), TLY_E_HTTP);
+	assert_non_null(strstr(rep.detail, "captive portal detected"));
+	assert_int_equal(seen.results, 0);
+
+	/* Nothing listens on port 1. */
+	u.url = "http://127.0.0.1:1/v1/batches";
+	assert_int_equal(tly_upload_send(&u, it, 2, &rep), TLY_E_NET);
+	assert_non_null(strstr(rep.detail, "central unreachable: "));
+	assert_int_equal(seen.results, 0);
+	for (i = 0; i < 2; i++)
+		tly_buf_free(&m[i]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_upload_client, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_resume_db_failure, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_cut, setup,
