@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/err.h"
@@ -274,12 +273,20 @@ imp_send(struct imp *im, size_t nsend)
 	free(ui);
 }
 
+/* The status of e in words: the wire's (sync/api.h), or not_sent. */
+static const char *
+imp_status_name(const struct imp_entry *e, const char *not_sent)
+{
+	if (e->status == IMP_NOT_SENT)
+		return not_sent;
+	return tly_api_status_name((enum tly_api_status)(e->status -
+	    IMP_STORED));
+}
+
 /* Print the outcome, as text or JSON.  Returns the exit status. */
 static int
 print_import(const struct imp *im, int json)
 {
-	static const char *const names[IMP_NSTATUS] = { "not sent",
-	    "stored", "pending", "duplicate", "equivocation", "rejected" };
 	struct tly_buf		 out = TLY_BUF_INIT(RESULTS_MAX);
 	struct tly_jw		 w;
 	const struct imp_entry	*e;
@@ -305,8 +312,7 @@ print_import(const struct imp *im, int json)
 			tly_jw_key(&w, "index");
 			tly_jw_uint(&w, i);
 			tly_jw_key(&w, "status");
-			tly_jw_str(&w, e->status == IMP_NOT_SENT ? "not_sent" :
-			    names[e->status]);
+			tly_jw_str(&w, imp_status_name(e, "not_sent"));
 			tly_jw_key(&w, "batch");
 			tly_jw_hex(&w, e->id, TLY_HASH_LEN);
 			if (e->code != NULL) {
@@ -353,7 +359,8 @@ print_import(const struct imp *im, int json)
 	} else {
 		for (i = 0; i < im->n; i++) {
 			e = &im->e[i];
-			printf("%6zu  %-9s %s", i, names[e->status],
+			printf("%6zu  %-9s %s", i, imp_status_name(e,
+			    "not sent"),
 			    cli_short(tly_hex(e->id, TLY_HASH_LEN, hex), sh));
 			if (e->code != NULL)
 				printf("  %s: %s",
