@@ -270,6 +270,10 @@ tly_dtrust_status(struct tallyd *d, uint64_t *serial, int *revoked,
 {
 	const struct tly_revoked	*own = NULL;
 
+	*serial = *revoked_at = 0;
+	*revoked = 0;
+	if (!d->trust_mu_init)
+		return;		/* no keys loaded: nothing held */
 	pthread_mutex_lock(&d->trust_mu);
 	*serial = d->revocations != NULL ? d->revocations->serial : 0;
 	if (d->revocations != NULL && d->cert != NULL)
