@@ -34,6 +34,9 @@
 /* ---- The election definition (docs/ELECTION.md) ------------------------ */
 
 #define TLY_ELECTION_FILE_MAX	(128UL * 1024 * 1024)	/* 4: definition */
+#define TLY_ELECTION_PIECE_MAX	(1024UL * 1024)	/* local: a top-level member
+					   or an element of a big array of a
+					   definition read as a stream */
 #define TLY_CAND_MAX		64	/* ELECTION.md: per constituency */
 #define TLY_SEATS_MAX		16	/* ELECTION.md: per constituency */
 #define TLY_LEVELS_MAX		8	/* ELECTION.md: levels per election */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/json.h"
 #include "common/limits.h"
 
@@ -114,6 +115,57 @@ const char *tly_area_path(const struct tly_election *e, size_t a, size_t k);
 /* Index of area a's constituency at level index l. */
 size_t	tly_area_constituency_index(const struct tly_election *e, size_t a,
 	    size_t l);
+
+/* ---- A definition read as a stream (definition_stream.c) ---------------- */
+
+/*
+ * Where the bytes of a definition come from, for a reader that keeps no
+ * copy of the file: read() puts up to max bytes into buf and sets *got
+ * (0 at the end of the file); rewind() starts again at the first byte.
+ * Both return TLY_OK or an error, which ends the reading.  Every pass
+ * reads the whole file once, so a caller that hashes what read() hands
+ * out can check that each pass saw the same bytes.
+ */
+struct tly_election_source {
+	int	(*read)(void *arg, void *buf, size_t max, size_t *got);
+					/* the next bytes */
+	int	(*rewind)(void *arg);	/* back to the first byte */
+	void	*arg;			/* their argument */
+};
+
+/* The polling areas a reader keeps. */
+struct tly_election_scope {
+	int		 all;		/* every area (then areas is unused) */
+	size_t		 nareas;	/* entries in areas */
+	const char	(*areas)[TLY_ID_MAX + 1];
+					/* area ids, sorted by strcmp */
+};
+
+/*
+ * Read a definition from src keeping only the areas of scope, their
+ * constituencies (with their candidates) and the rounds entries that
+ * name one of those or nothing, besides the top level and the levels.
+ * Every byte passes the JSON rules of PROTOCOL.md 1; what is kept is
+ * then read by tly_election_parse(), with every rule of docs/ELECTION.md.
+ * A top-level member or an element of "constituencies", "areas" or
+ * "rounds" over TLY_ELECTION_PIECE_MAX bytes is refused.
+ *
+ * doc (emptied first; its cap bounds the result) gets the kept text: the
+ * exact bytes of the kept members and elements, in file order (with
+ * scope->all, the file itself, byte for byte).  *ep is
+ * new, parsed from doc: free with tly_election_free().  Two passes over
+ * src (one when scope->all).  A scope that names no area of the file is
+ * TLY_E_DEFINITION.  Errors as tly_election_parse(), or the source's.
+ */
+int	tly_election_read_scope(const struct tly_election_source *src,
+	    const struct tly_election_scope *scope, struct tly_buf *doc,
+	    struct tly_election **ep);
+/*
+ * 1 when e was read with a scope that left some areas (or constituencies,
+ * or rounds entries) out: a lookup that fails may name something of the
+ * file that is not held.  0 for tly_election_parse().
+ */
+int	tly_election_partial(const struct tly_election *e);
 
 /* ---- Rounds (docs/ELECTION.md section 5) -------------------------------- */
 

@@ -11,9 +11,12 @@
  *   definition_read.c   the helpers both build on: errors, arena, ids,
  *                       texts, dates, deadlines, arrays
  *   definition_get.c    the accessors of election.h (binary searches)
+ *   definition_stream.c a definition read in chunks, keeping some areas
+ *                       (tly_election_read_scope); calls definition.c
  *
- * Calls go downwards only: definition.c -> definition_round.c ->
- * definition_read.c, and any of them -> definition_get.c.
+ * Calls go downwards only: definition_stream.c -> definition.c ->
+ * definition_round.c -> definition_read.c, and any of them ->
+ * definition_get.c.
  *
  * The parsed definition keeps levels in the order given, and
  * constituencies, candidates and polling areas sorted by id, so that
@@ -122,6 +125,8 @@ struct tly_election {
 	size_t		 nrounds;	/* entries in rounds[] */
 	struct round	*rounds;	/* in the order given */
 	struct block	*arena;		/* newest string block */
+	int		 partial;	/* read for a scope that left
+					   something out (definition_stream.c) */
 	/* Set only while tly_election_validate() runs: */
 	void		(*report)(void *, const char *); /* error sink */
 	void		*rarg;		/* its argument */
