@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "sync/http.h"
+#include "sync/trust.h"
 #include "daemon/tallyd.h"
 
 #define EXIT_USAGE	TLY_EXIT_CONFIG	/* usage or configuration error */
@@ -73,30 +74,141 @@ make_dirs(const struct tallyd *d)
 	return r;
 }
 
+/*
+ * The definition file as a tly_election_source: read in chunks, each pass
+ * hashed; every pass after the first must hash as the first did, so the
+ * areas kept come from the bytes that the hash names.
+ */
+struct defsrc {
+	const char		*path;		/* the file */
+	int			 fd;		/* open on it */
+	struct tly_hasher	*h;		/* hash of this pass */
+	uint64_t		 len;		/* bytes read in this pass */
+	int			 pass;		/* passes ended */
+	uint8_t			 hash[TLY_HASH_LEN];	/* the first's hash */
+};
+
+/* tly_election_source.read: the next bytes, hashed. */
+static int
+defsrc_read(void *arg, void *buf, size_t max, size_t *got)
+{
+	struct defsrc	*s = arg;
+	ssize_t		 n;
+
+	*got = 0;
+	do
+		n = read(s->fd, buf, max);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return tly_fail(TLY_E_IO, "%s: %s", s->path, strerror(errno));
+	if ((uint64_t)n > TLY_ELECTION_FILE_MAX - s->len)
+		return tly_fail(TLY_E_TOO_LARGE, "%s: over %lu bytes", s->path,
+		    (unsigned long)TLY_ELECTION_FILE_MAX);
+	s->len += (uint64_t)n;
+	tly_hasher_update(s->h, buf, (size_t)n);
+	*got = (size_t)n;
+	return TLY_OK;
+}
+
+/* End a pass: its hash is the first pass's, or the file changed. */
+static int
+defsrc_end(struct defsrc *s)
+{
+	uint8_t	 hash[TLY_HASH_LEN];
+
+	tly_hasher_final(s->h, hash);
+	if (s->pass++ == 0)
+		memcpy(s->hash, hash, TLY_HASH_LEN);
+	else if (memcmp(hash, s->hash, TLY_HASH_LEN) != 0)
+		return tly_fail(TLY_E_IO, "%s changed while it was read",
+		    s->path);
+	return TLY_OK;
+}
+
+/* tly_election_source.rewind: end this pass, start the next. */
+static int
+defsrc_rewind(void *arg)
+{
+	struct defsrc	*s = arg;
+	int		 r;
+
+	if ((r = defsrc_end(s)) != TLY_OK)
+		return r;
+	if (lseek(s->fd, 0, SEEK_SET) != 0)
+		return tly_fail(TLY_E_IO, "%s: %s", s->path, strerror(errno));
+	tly_hasher_destroy(s->h);
+	s->len = 0;
+	return tly_hasher_create(&s->h);
+}
+
+/*
+ * Read the election definition: hash it as a stream (the certificate
+ * check needs the hash), then keep what the device's certificate scope
+ * needs (all of it without a certificate, or with one for every area).
+ */
+static int
+load_election(struct tallyd *d, struct defsrc *s)
+{
+	const struct tly_election_source src = { defsrc_read, defsrc_rewind,
+	    s };
+	struct tly_election_scope	 scope = { 1, 0, NULL };
+	uint8_t				 buf[16384];
+	size_t				 got;
+	int				 r;
+
+	if ((r = tly_hasher_create(&s->h)) != TLY_OK)
+		return r;
+	do
+		if ((r = defsrc_read(s, buf, sizeof(buf), &got)) != TLY_OK)
+			return r;
+	while (got > 0);
+	if ((r = defsrc_rewind(s)) != TLY_OK)
+		return r;
+	memcpy(d->election_hash, s->hash, TLY_HASH_LEN);
+	if ((r = tly_dkeys_load(d)) != TLY_OK)
+		return r;
+	if (d->cert != NULL && d->cert->kind == TLY_CERT_DEVICE &&
+	    !d->cert->all_areas) {
+		scope.all = 0;
+		scope.nareas = d->cert->nareas;
+		scope.areas = (const char (*)[TLY_ID_MAX + 1])d->cert->areas;
+	}
+	tly_buf_init(&d->election_def, TLY_ELECTION_FILE_MAX);
+	if ((r = tly_election_read_scope(&src, &scope, &d->election_def,
+	    &d->election)) != TLY_OK) {
+		r = tly_fail(r, "%s: %s", s->path, tly_errdetail());
+		return r;
+	}
+	if ((r = defsrc_end(s)) != TLY_OK)
+		return r;
+	tly_log_info("election definition %s: %zu polling areas kept%s, "
+	    "%zu of %llu bytes", s->path, tly_election_nareas(d->election),
+	    scope.all ? " (all)" : " (the certificate's scope)",
+	    d->election_def.len, (unsigned long long)s->len);
+	return TLY_OK;
+}
+
 /* Load everything the config names into d.  *exitp says how to fail. */
 static int
 load(struct tallyd *d, int *exitp)
 {
-	struct tly_buf	def = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
+	struct defsrc	s;
 	int		r;
 
 	*exitp = EXIT_USAGE;
-	if ((r = tly_buf_read_file(d->conf.election, TLY_ELECTION_FILE_MAX,
-	    &def)) != TLY_OK)
-		goto out;
-	tly_hash(def.p, def.len, d->election_hash);
-	if ((r = tly_election_parse(def.p, def.len, &d->election)) != TLY_OK) {
-		r = tly_fail(r, "%s: %s", d->conf.election, tly_errdetail());
+	memset(&s, 0, sizeof(s));
+	s.path = d->conf.election;
+	if ((s.fd = open(s.path, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = tly_fail(TLY_E_IO, "%s: %s", s.path, strerror(errno));
 		goto out;
 	}
-	d->election_def = def;		/* transferred: GET /v1/election */
-	tly_buf_init(&def, TLY_ELECTION_FILE_MAX);
-	if ((r = tly_dkeys_load(d)) != TLY_OK)
+	if ((r = load_election(d, &s)) != TLY_OK)
 		goto out;
 	*exitp = 1;
-	r = TLY_OK;
  out:
-	tly_buf_free(&def);
+	tly_hasher_destroy(s.h);
+	if (s.fd >= 0)
+		close(s.fd);
 	return r;
 }
 

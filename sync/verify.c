@@ -83,6 +83,11 @@ check_records(const struct tly_election *e, const struct tly_batch *b,
 	if ((probs = malloc(sizeof(*probs))) == NULL)
 		return TLY_E_NOMEM;
 	for (i = 0; i < b->nrecords; i++) {
+		/* A field daemon holds its own areas only (PROTOCOL.md 9):
+		 * the records of others are the central's to judge. */
+		if (tly_election_partial(e) &&
+		    tly_election_find_area(e, b->records[i].area) < 0)
+			continue;
 		memset(probs, 0, sizeof(*probs));
 		tly_errclear();
 		r = tly_record_check(e, &b->records[i], i, probs);
