@@ -27,9 +27,12 @@
 #     seconds from the first POST until GET /v1/results shows every
 #     constituency complete, GET /v1/results and one-constituency
 #     latencies sampled during ingest, the central's peak RSS (VmHWM);
-#  5. the field daemon: tallyd with the national-2021 definition, RSS
-#     after 1,000 records given one `tally record` at a time, and the
-#     median latency of those calls (fork to exit);
+#  5. the field daemon: tallyd with the national-2021 definition, its
+#     start time and RSS holding the whole definition (no certificate)
+#     and a certificate scope of one area (PROTOCOL.md 9.8); then, with
+#     a scope of the records' areas, RSS after 1,000 records given one
+#     `tally record` at a time, and the median latency of those calls
+#     (fork to exit);
 #  6. the peer: pouchdb-server (npm, installed under $BUILD/pouch, on
 #     127.0.0.1 only) takes the same records as documents by _bulk_docs
 #     (4 and 100 per request) and by replication;
@@ -224,38 +227,76 @@ if [ "$QUICK" != 1 ]; then national "$SMALL" "$SMALLG"; fi
 say "5. the field daemon"
 TDN=1000; [ "$QUICK" = 1 ] && TDN=200
 d=$W/tallyd; mkdir -p "$d/recs"
-printf 'datadir %s/data\nsocket %s/tallyd.sock\nelection %s\nmode test\n' "$d" "$d" \
-    "$BIGE" >"$d/tallyd.conf"
-mkfifo "$d/ready"
-"$BIN/tallyd" -c "$d/tallyd.conf" -R 3 3>"$d/ready" 2>>"$d/tallyd.log" &
-TPID=$!; PIDS+=("$TPID")
+# tallyd_start NAME [CONFIG LINES...]: a tallyd on $BIGE in $d/NAME;
+# sets TPID and TSTART_MS (fork to READY).
+tallyd_start() {
+	local n=$1 t0 line
+	shift
+	mkdir -p "$d/$n"
+	printf 'datadir %s/data\nsocket %s/tallyd.sock\nelection %s\nmode test\n' \
+	    "$d/$n" "$d/$n" "$BIGE" >"$d/$n/tallyd.conf"
+	printf '%s\n' "$@" >>"$d/$n/tallyd.conf"
+	rm -f "$d/$n/ready"; mkfifo "$d/$n/ready"
+	t0=$(date +%s%N)
+	"$BIN/tallyd" -c "$d/$n/tallyd.conf" -R 3 3>"$d/$n/ready" 2>>"$d/$n/tallyd.log" &
+	TPID=$!; PIDS+=("$TPID")
+	if ! read -r -t 120 line <"$d/$n/ready"; then
+		echo "  tallyd $n did not start: $(tail -n 3 "$d/$n/tallyd.log")"
+		TPID=; return 1
+	fi
+	TSTART_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+tallyd_stop() { kill -TERM "$TPID"; wait "$TPID" 2>/dev/null; unpid "$TPID"; }
+# certify KEY AREAS: a device certificate beside KEY for AREAS, all levels.
+"$BIN/tally" authority init -o "$d/auth" >/dev/null
+certify() {
+	"$BIN/tally" enroll request --key "$1" --name bench --no-qr >/dev/null &&
+	"$BIN/tally" cert issue --authority "$d/auth.key" --request "${1%.key}.req" \
+	    --election "$BIGE" --areas "$2" --levels '*' --serial "$((++SERIAL))" \
+	    --not-after 2099-01-01 --out "${1%.key}.cert" >/dev/null
+}
+SERIAL=0
+# The records: one per file, in area then level order.
+i=0; AREAS=
+for f in "$BIGD"/*.json; do
+	AREAS=$AREAS${AREAS:+,}$(basename "$f" .json)
+	while read -r rec; do
+		printf '%s\n' "$rec" >"$d/recs/$(printf %05d "$i").json"
+		i=$((i + 1))
+	done < <(jq -c '.[]' "$f")
+	[ "$i" -lt "$TDN" ] || break
+done
+ls "$d"/recs/*.json | tail -n +$((TDN + 1)) | xargs -r rm -f
 TRSS=n/a
-if read -r -t 120 line <"$d/ready"; then
-	echo "  tallyd RSS at start: $(rss_mib "$TPID") MiB"
-	# One record per file, in area then level order.
-	i=0
-	for f in "$BIGD"/*.json; do
-		while read -r rec; do
-			[ "$i" -lt "$TDN" ] || break 2
-			printf '%s\n' "$rec" >"$d/recs/$(printf %05d "$i").json"
-			i=$((i + 1))
-		done < <(jq -c '.[]' "$f")
-	done
+# Without a certificate tallyd holds the whole definition (PROTOCOL.md
+# 9.8); this start also makes the device key and its store.
+if tallyd_start all; then
+	echo "  tallyd, whole definition (no certificate): start $TSTART_MS ms, RSS $(rss_mib "$TPID") MiB, peak $(hwm_mib "$TPID") MiB"
+	tallyd_stop
+fi
+# A scope of one polling area: what a field laptop holds.
+mkdir -p "$d/one"
+if certify "$d/one/device.key" "${AREAS%%,*}" &&
+    tallyd_start one "key $d/one/device.key"; then
+	echo "  tallyd, scope of one area: start $TSTART_MS ms, RSS $(rss_mib "$TPID") MiB, peak $(hwm_mib "$TPID") MiB"
+	tallyd_stop
+fi
+# The records' $(( (TDN + 3) / 4 )) areas, on the key of the first start.
+if certify "$d/all/data/device.key" "$AREAS" && tallyd_start all; then
+	echo "  tallyd, scope of $(tr ',' '\n' <<<"$AREAS" | wc -l) areas: start $TSTART_MS ms, RSS $(rss_mib "$TPID") MiB"
 	: >"$d/lat"
 	for f in "$d"/recs/*.json; do
 		t0=$(date +%s%N)
-		"$BIN/tally" -s "$d/tallyd.sock" record "$f" >/dev/null 2>>"$d/record.err" ||
+		"$BIN/tally" -s "$d/all/tallyd.sock" record "$f" >/dev/null 2>>"$d/record.err" ||
 		    echo "  tally record $f failed: $(tail -n 1 "$d/record.err")"
 		echo $(( ($(date +%s%N) - t0) / 1000 )) >>"$d/lat"
 	done
 	TRSS=$(rss_mib "$TPID")
-	echo "  tallyd RSS after $TDN records: $TRSS MiB"
+	echo "  tallyd RSS after $TDN records: $TRSS MiB (peak $(hwm_mib "$TPID") MiB)"
 	echo "  tally record, one record, fork to exit: p50 $(sort -n "$d/lat" |
 	    awk '{ v[NR] = $1 } END { printf "%.1f ms", v[int((NR + 1) / 2)] / 1000 }')"
-else
-	echo "  tallyd did not start: $(tail -n 3 "$d/tallyd.log")"
+	tallyd_stop
 fi
-kill -TERM "$TPID"; wait "$TPID" 2>/dev/null; unpid "$TPID"
 
 say "6. the peer: PouchDB"
 POUCH=n/a
