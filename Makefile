@@ -22,10 +22,10 @@ CC	?= cc
 WERROR	?= -Werror
 SAN	?=
 
-PKGS	:= libsodium libcurl sqlite3 libmicrohttpd zlib libqrencode
+PKGS	:= libsodium libcurl sqlite3 libmicrohttpd zlib libqrencode gnutls
 DEBS	:= build-essential pkg-config libsodium-dev libcurl4-openssl-dev \
 	   libsqlite3-dev libmicrohttpd-dev zlib1g-dev libqrencode-dev \
-	   libcmocka-dev sqlite3 curl jq chromium
+	   libgnutls28-dev libcmocka-dev sqlite3 curl jq chromium
 # The browser tests (tests/browser) need node; Debian's when there is none.
 NODE_DEBS := $(if $(shell command -v node),,nodejs npm)
 BROWSER_MODULES := tests/browser/node_modules/.package-lock.json

@@ -183,7 +183,8 @@ tly_http_resp_finish(struct tly_http_resp *resp, struct tly_jw *w, int r)
  */
 static enum MHD_Result
 send_raw(struct MHD_Connection *conn, int status, const char *ctype,
-    const void *body, size_t len, unsigned retry_after, const char *etag)
+    const void *body, size_t len, unsigned retry_after, const char *etag,
+    const char *cookie)
 {
 	struct MHD_Response	*r;
 	enum MHD_Result		 ret;
@@ -208,8 +209,10 @@ send_raw(struct MHD_Connection *conn, int status, const char *ctype,
 			return MHD_NO;
 		}
 	}
-	if (etag != NULL && *etag != '\0' && MHD_add_response_header(r,
-	    MHD_HTTP_HEADER_ETAG, etag) != MHD_YES) {
+	if ((etag != NULL && *etag != '\0' && MHD_add_response_header(r,
+	    MHD_HTTP_HEADER_ETAG, etag) != MHD_YES) ||
+	    (cookie != NULL && *cookie != '\0' && MHD_add_response_header(r,
+	    MHD_HTTP_HEADER_SET_COOKIE, cookie) != MHD_YES)) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
@@ -228,7 +231,8 @@ send_error(struct MHD_Connection *conn, int status, const char *code,
 
 	if (error_body(&b, code, msg) != TLY_OK)
 		tly_buf_reset(&b);
-	ret = send_raw(conn, status, "application/json", b.p, b.len, 0, NULL);
+	ret = send_raw(conn, status, "application/json", b.p, b.len, 0, NULL,
+	    NULL);
 	tly_buf_free(&b);
 	return ret;
 }
@@ -294,7 +298,7 @@ dispatch(struct tly_httpd *h, struct MHD_Connection *conn, const char *url,
 	}
 	ret = send_raw(conn, resp.status, resp.content_type != NULL ?
 	    resp.content_type : "application/json", resp.body.p,
-	    resp.body.len, resp.retry_after, resp.etag);
+	    resp.body.len, resp.retry_after, resp.etag, resp.set_cookie);
 	tly_buf_free(&resp.body);
 	return ret;
 }
@@ -500,6 +504,10 @@ int
 tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp)
 {
 	struct tly_httpd	*h = NULL;
+	struct MHD_OptionItem	 tls[3] = {
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL } };
 	struct stat		 st, mst;
 	unsigned		 threads, conn_max, timeout;
 	int			 fd = -1, mfd, r = TLY_OK;
@@ -547,8 +555,17 @@ tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp)
 		r = tly_fail(TLY_E_IO, "listening socket: %s", strerror(errno));
 		goto out;
 	}
-	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC,
+	if (o->tls_cert != NULL) {	/* HTTPS only (tlscert.h) */
+		tls[0].value = 0;
+		tls[0].ptr_value = (void *)(uintptr_t)o->tls_key;
+		tls[1].value = 0;
+		tls[1].ptr_value = (void *)(uintptr_t)o->tls_cert;
+	} else
+		tls[0].option = MHD_OPTION_END;
+	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC |
+	    (o->tls_cert != NULL ? MHD_USE_TLS : 0),
 	    0, NULL, NULL, httpd_access, h,
+	    MHD_OPTION_ARRAY, tls,
 	    MHD_OPTION_EXTERNAL_LOGGER, httpd_quiet_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)mfd,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,

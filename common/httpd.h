@@ -32,6 +32,8 @@ struct tly_http_resp {
 	struct tly_buf	 body;		/* set by the handler */
 	unsigned	 retry_after;	/* Retry-After seconds if > 0 */
 	char		 etag[72];	/* ETag header value, "" for none */
+	char		 set_cookie[160];	/* Set-Cookie value, "" for
+					   none */
 };
 
 typedef void (*tly_httpd_fn)(void *arg, const struct tly_http_req *req,
@@ -52,6 +54,8 @@ struct tly_httpd_opts {
 					   headers are in, 0: timeout_s */
 	unsigned	 per_ip_max;	/* connections from one address,
 					   0: no limit */
+	const char	*tls_cert;	/* PEM: serve HTTPS only, or NULL */
+	const char	*tls_key;	/* PEM key of tls_cert */
 	tly_httpd_fn	 fn;
 	void		*arg;
 };

@@ -685,6 +685,9 @@ static const struct tly_route dapi_routes[] = {
 	{ "GET",  "/v1/election",	route_election },
 	{ "POST", "/v1/photos",		tly_dphoto_post },
 	{ "POST", "/v1/head",		tly_drestore_post_head },
+	{ "GET",  "/v1/pairings",	tly_dpair_get },
+	{ "POST", "/v1/pairings/code",	tly_dpair_post_code },
+	{ "DELETE", "/v1/pairings/*",	tly_dpair_delete },
 };
 
 void

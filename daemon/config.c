@@ -1,6 +1,7 @@
 /*
  * config.c: tallyd.conf, the field daemon's settings (tallyd.conf(5)).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
@@ -49,6 +50,7 @@ static const struct tly_ckey dconf_keys[] = {
 	{ "metrics-listen", TLY_CKEY_STR, F(metrics_listen), 0, 0, NULL, 0,
 	    NULL },
 	{ "web-listen", TLY_CKEY_STR, F(web_listen), 0, 0, NULL, 0, NULL },
+	{ "lan-listen", TLY_CKEY_STR, F(lan_listen), 0, 0, NULL, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, 0, NULL }
 };
 
@@ -182,6 +184,41 @@ dconf_web(const struct tly_config *cfg, struct tly_dconf *c)
 	return TLY_OK;
 }
 
+/*
+ * lan-listen: "IPv4:PORT", HTTPS for the team's phones; it needs
+ * web-listen, where the pairing codes are shown (tallyd.conf(5)).
+ */
+static int
+dconf_lan(const struct tly_config *cfg, struct tly_dconf *c)
+{
+	const char	*colon = strrchr(c->lan_listen, ':');
+	char		*end, ip[16];
+	unsigned long	 port;
+	struct in_addr	 a;
+
+	errno = 0;
+	if (colon == NULL || (size_t)(colon - c->lan_listen) >= sizeof(ip) ||
+	    colon[1] < '0' || colon[1] > '9' ||
+	    (port = strtoul(colon + 1, &end, 10)) > 65535 || *end != '\0' ||
+	    errno != 0)
+		goto bad;
+	memcpy(ip, c->lan_listen, (size_t)(colon - c->lan_listen));
+	ip[colon - c->lan_listen] = '\0';
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		goto bad;
+	if (c->web_listen == NULL)
+		return tly_fail(TLY_E_CONFIG, "%s: lan-listen needs web-listen "
+		    "(the laptop's page shows the pairing codes)",
+		    tly_config_where(cfg, "lan-listen"));
+	if ((c->lan_host = strdup(ip)) == NULL)
+		return TLY_E_NOMEM;
+	c->lan_port = (unsigned)port;
+	return TLY_OK;
+ bad:
+	return tly_fail(TLY_E_CONFIG, "%s: lan-listen must be IPv4:PORT",
+	    tly_config_where(cfg, "lan-listen"));
+}
+
 int
 tly_dconf_load(const char *path, struct tly_dconf *c)
 {
@@ -243,6 +280,8 @@ tly_dconf_load(const char *path, struct tly_dconf *c)
 		goto out;
 	if (c->web_listen != NULL && (r = dconf_web(cfg, c)) != TLY_OK)
 		goto out;
+	if (c->lan_listen != NULL && (r = dconf_lan(cfg, c)) != TLY_OK)
+		goto out;
 	if (c->backoff_max < c->backoff_min) {
 		r = tly_fail(TLY_E_CONFIG, "%s: backoff-max is below "
 		    "backoff-min", tly_config_where(cfg, "backoff-max"));
@@ -276,5 +315,7 @@ tly_dconf_finish(struct tly_dconf *c)
 	free(c->socket_group);
 	free(c->metrics_listen);
 	free(c->web_listen);
+	free(c->lan_listen);
+	free(c->lan_host);
 	memset(c, 0, sizeof(*c));
 }

@@ -278,6 +278,54 @@ claim(const struct tallyd *d, int *lockfd)
 	return TLY_OK;
 }
 
+/*
+ * Start the HTTPS listener for phones (lan-listen): the certificate of
+ * DATADIR/lan-cert.pem (made on first start), the pairings, then the
+ * server; adds " lan=PORT" to the readiness line.
+ */
+static int
+lan_start(struct tallyd *d, struct tly_tls_id *tls, struct tly_httpd **hp,
+    char *ready, size_t readylen)
+{
+	struct tly_httpd_opts	 ho;
+	char			 cert[PATH_MAX], key[PATH_MAX], url[64];
+	size_t			 n;
+	int			 r;
+
+	snprintf(cert, sizeof(cert), "%s/lan-cert.pem", d->conf.datadir);
+	snprintf(key, sizeof(key), "%s/lan-key.pem", d->conf.datadir);
+	if ((r = tly_tls_id_load_or_create(cert, key, d->conf.lan_host,
+	    tls)) != TLY_OK)
+		return r;
+	memset(&ho, 0, sizeof(ho));
+	ho.host = d->conf.lan_host;
+	ho.port = d->conf.lan_port;
+	ho.body_max = TLY_LOCAL_BODY_MAX;
+	ho.threads = 2;
+	ho.conn_max = 32;
+	ho.timeout_s = 60;
+	ho.per_ip_max = 8;
+	ho.tls_cert = (const char *)tls->cert.p;
+	ho.tls_key = (const char *)tls->key.p;
+	ho.fn = tly_dweb_lan_handle;
+	ho.arg = d;
+	if ((r = tly_httpd_start(&ho, hp)) != TLY_OK)
+		return r;
+	d->lan_port = tly_httpd_port(*hp);
+	snprintf(url, sizeof(url), "https://%s:%u/", d->conf.lan_host,
+	    d->lan_port);
+	if ((r = tly_dpair_open(d->conf.datadir, url, tls->fingerprint,
+	    &d->pair)) != TLY_OK)
+		return r;
+	tly_log_info("phones on %s (%s certificate SHA-256 %s)", url,
+	    tls->created ? "new" : "the", tls->fingerprint);
+	n = strlen(ready);
+	if (n > 0 && ready[n - 1] == '\n')
+		snprintf(ready + n - 1, readylen - n + 1, " lan=%u\n",
+		    d->lan_port);
+	return TLY_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -285,12 +333,15 @@ main(int argc, char **argv)
 	struct tallyd		 d;
 	struct tly_httpd_opts	 ho;
 	struct tly_httpd	*httpd = NULL, *mhttpd = NULL, *web = NULL;
-	char			 ready[32];
+	struct tly_httpd	*lan = NULL;
+	struct tly_tls_id	 tls;
+	char			 ready[48];
 	char			 hex[TLY_HEX_PK];
 	enum tly_drop		 drop;
 	int			 lockfd = -1, r, ex = 1, have_mu = 0;
 
 	memset(&d, 0, sizeof(d));
+	memset(&tls, 0, sizeof(tls));
 	if ((ex = tly_daemon_args("tallyd", help, 0, argc, argv, &a)) >= 0)
 		return ex;
 	ex = 1;
@@ -374,6 +425,9 @@ main(int argc, char **argv)
 		snprintf(ready, sizeof(ready), "READY web=%u\n",
 		    tly_httpd_port(web));
 	}
+	if (d.conf.lan_listen != NULL && (r = lan_start(&d, &tls, &lan,
+	    ready, sizeof(ready))) != TLY_OK)
+		goto fail;
 	if (d.conf.metrics_listen != NULL) {	/* GET /metrics over TCP */
 		memset(&ho, 0, sizeof(ho));
 		ho.host = d.conf.metrics_listen;
@@ -402,8 +456,11 @@ main(int argc, char **argv)
  out:
 	tly_dsync_quit(d.sync);		/* releases POST /v1/sync waiters */
 	tly_httpd_stop(mhttpd);
+	tly_httpd_stop(lan);
 	tly_httpd_stop(web);
 	tly_httpd_stop(httpd);
+	tly_dpair_close(d.pair);
+	tly_tls_id_finish(&tls);
 	tly_dsync_stop(d.sync);
 	tly_dphoto_stop(d.photos);
 	tly_dstore_close(d.store);

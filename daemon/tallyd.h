@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/tlscert.h"
 #include "common/buf.h"
 #include "common/limits.h"
 #include "crypto/crypto.h"
@@ -80,6 +81,10 @@ struct tly_dconf {
 	char		*web_listen;	/* "127.0.0.1:PORT" of the entry
 					   page, or NULL: not served */
 	unsigned	 web_port;	/* its port, 0: ephemeral */
+	char		*lan_listen;	/* "IP:PORT" of the HTTPS listener
+					   for phones, or NULL */
+	char		*lan_host;	/* its IPv4 address */
+	unsigned	 lan_port;	/* its port, 0: ephemeral */
 };
 
 /*
@@ -123,6 +128,10 @@ struct tallyd {
 	unsigned		 web_port;	/* the entry page's port, once
 						   it listens (web.c) */
 	struct tly_dphoto_sender *photos;	/* NULL without a central */
+	struct tly_dpair	*pair;		/* phones, or NULL without
+						   lan-listen (pair.c) */
+	unsigned		 lan_port;	/* the phones' port, once it
+						   listens */
 };
 
 /* ---- Keys and certificates (keys.c) ------------------------------------ */
@@ -421,5 +430,45 @@ extern const struct tly_dweb_asset tly_dweb_assets[];
  */
 void	tly_dweb_handle(void *arg, const struct tly_http_req *req,
 	    struct tly_http_resp *resp);
+
+/*
+ * The tly_httpd_fn of the listener for phones (lan-listen, HTTPS); arg
+ * is the struct tallyd.  To a browser without a pairing it serves only
+ * the pairing form (pair.html, pair.js, app.css) and POST /v1/pair; to a
+ * paired one, what tly_dweb_handle() serves, except /v1/pairings
+ * (PROTOCOL.md 9.6).
+ */
+void	tly_dweb_lan_handle(void *arg, const struct tly_http_req *req,
+	    struct tly_http_resp *resp);
+
+/* ---- Phones on the team's Wi-Fi (pair.c) --------------------------------- */
+
+struct tly_dpair;
+
+/*
+ * Open the pairings of DATADIR/pairings (none when it does not exist),
+ * for the listener at url ("https://IP:PORT/") whose certificate has
+ * fingerprint fp.  *pp: new, close with tly_dpair_close().
+ */
+int	tly_dpair_open(const char *datadir, const char *url, const char *fp,
+	    struct tly_dpair **pp);
+void	tly_dpair_close(struct tly_dpair *p);		/* NULL-safe */
+/* 1 when the Cookie header cookies holds a pairing's token, else 0. */
+int	tly_dpair_check(struct tly_dpair *p, const char *cookies);
+/*
+ * POST /v1/pair on the phones' listener: {"code", "label"}; a right code
+ * (used once) sets the pairing cookie.  arg is the struct tallyd.
+ */
+void	tly_dpair_redeem(void *arg, const struct tly_http_req *req,
+	    struct tly_http_resp *resp);
+/* GET /v1/pairings: the listener's url, fingerprint and pairings. */
+void	tly_dpair_get(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* POST /v1/pairings/code: a new six-digit code for 5 minutes. */
+void	tly_dpair_post_code(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* DELETE /v1/pairings/{id}: revoke that pairing. */
+void	tly_dpair_delete(void *arg, const struct tly_http_req *req,
+	    const struct tly_route_params *rp, struct tly_http_resp *resp);
 
 #endif /* TLY_DAEMON_TALLYD_H */

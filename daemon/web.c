@@ -8,6 +8,8 @@
  * this listener in Host (no DNS rebinding), and a POST must come from
  * this page: an Origin, when sent, of this listener, and a Content-Type
  * a cross-site form cannot send without asking first (PROTOCOL.md 9.6).
+ * With lan-listen, the same page over HTTPS to paired phones on the
+ * team's Wi-Fi, and only the pairing form to anyone else (pair.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,13 +37,14 @@ web_host_ok(const char *host, unsigned port)
 
 /* May a POST with this Origin and Content-Type come from our page? */
 static int
-web_post_ok(const struct tly_http_req *req, const char *host)
+web_post_ok(const struct tly_http_req *req, const char *scheme,
+    const char *host)
 {
 	const char	*origin = tly_http_req_header(req, "Origin");
 	const char	*ct = req->content_type;
-	char		 want[WEB_HOST_MAX + 8];
+	char		 want[WEB_HOST_MAX + 16];
 
-	snprintf(want, sizeof(want), "http://%s", host);
+	snprintf(want, sizeof(want), "%s://%s", scheme, host);
 	if (origin != NULL && strcmp(origin, want) != 0)
 		return 0;
 	/* The types a form may post across sites without a preflight. */
@@ -52,14 +55,14 @@ web_post_ok(const struct tly_http_req *req, const char *host)
 	return 1;
 }
 
-/* Answer an asset, or 404. */
+/* Answer an asset, or 404; "/" is home. */
 static void
-web_asset(const char *path, struct tly_http_resp *resp)
+web_asset(const char *path, const char *home, struct tly_http_resp *resp)
 {
 	const struct tly_dweb_asset	*a;
 
 	if (strcmp(path, "/") == 0)
-		path = "/index.html";
+		path = home;
 	for (a = tly_dweb_assets; a->name != NULL; a++)
 		if (strcmp(a->name, path + 1) == 0)
 			break;
@@ -92,7 +95,7 @@ tly_dweb_handle(void *arg, const struct tly_http_req *req,
 	if (strncmp(req->path, "/v1/", 4) == 0) {
 		if (strcmp(req->method, "GET") != 0 &&
 		    strcmp(req->method, "HEAD") != 0 &&
-		    !web_post_ok(req, host)) {
+		    !web_post_ok(req, "http", host)) {
 			tly_http_resp_error(resp, 403, "forbidden", "only the "
 			    "page served here may post to it");
 			return;
@@ -106,5 +109,67 @@ tly_dweb_handle(void *arg, const struct tly_http_req *req,
 		    "pages answer GET");
 		return;
 	}
-	web_asset(req->path, resp);
+	web_asset(req->path, "/index.html", resp);
+}
+
+/* The files a browser without a pairing may fetch on the phones' port. */
+static int
+lan_public(const char *path)
+{
+	return strcmp(path, "/") == 0 || strcmp(path, "/pair.html") == 0 ||
+	    strcmp(path, "/pair.js") == 0 || strcmp(path, "/app.css") == 0;
+}
+
+void
+tly_dweb_lan_handle(void *arg, const struct tly_http_req *req,
+    struct tly_http_resp *resp)
+{
+	struct tallyd	*d = arg;
+	const char	*host = tly_http_req_header(req, "Host");
+	const char	*get = strcmp(req->method, "GET") == 0 ||
+	    strcmp(req->method, "HEAD") == 0 ? req->method : NULL;
+	char		 want[WEB_HOST_MAX];
+
+	snprintf(want, sizeof(want), "%s:%u", d->conf.lan_host, d->lan_port);
+	if (host == NULL || strcmp(host, want) != 0) {
+		tly_http_resp_error(resp, 421, "misdirected", "open the page "
+		    "as https://%s/", want);
+		return;
+	}
+	if (get == NULL && !web_post_ok(req, "https", host)) {
+		tly_http_resp_error(resp, 403, "forbidden", "only the page "
+		    "served here may post to it");
+		return;
+	}
+	if (strcmp(req->path, "/v1/pair") == 0) {
+		if (get != NULL)
+			tly_http_resp_error(resp, 405, "method_not_allowed",
+			    "POST a code");
+		else
+			tly_dpair_redeem(arg, req, resp);
+		return;
+	}
+	if (!tly_dpair_check(d->pair, tly_http_req_header(req, "Cookie"))) {
+		if (get != NULL && lan_public(req->path))
+			web_asset(req->path, "/pair.html", resp);
+		else
+			tly_http_resp_error(resp, 401, "unpaired", "pair this "
+			    "browser first: open https://%s/", want);
+		return;
+	}
+	if (strncmp(req->path, "/v1/pairings", 12) == 0) {
+		tly_http_resp_error(resp, 403, "forbidden", "pairings are "
+		    "managed on the laptop's own page");
+		return;
+	}
+	if (strncmp(req->path, "/v1/", 4) == 0) {
+		tly_dapi_handle(arg, req, resp);
+		return;
+	}
+	if (get == NULL) {
+		tly_http_resp_error(resp, 405, "method_not_allowed",
+		    "pages answer GET");
+		return;
+	}
+	web_asset(req->path, "/index.html", resp);
 }

@@ -212,8 +212,10 @@ async function startCentral(name, extra = [], auth = null) {
 // startDaemon(name, central, extra): tallyd with its store at T/NAME/data,
 // its socket T/NAME/tallyd.sock, sending to central (from startCentral)
 // unless null (to a closed central: with its authority and central
-// certificate; enroll() the daemon first); resolves with { name, sock, line, url }: url is the entry
-// page's (http://127.0.0.1:N) when extra has "web-listen 127.0.0.1:0".
+// certificate; enroll() the daemon first); resolves with { name, sock,
+// line, url, lan }: url is the entry page's (http://127.0.0.1:N) when
+// extra has "web-listen 127.0.0.1:0", lan the phones' (https://IP:N)
+// when it also has "lan-listen IP:0".
 async function startDaemon(name, central, extra = []) {
 	const dir = path.join(T, name);
 	fs.mkdirSync(dir, { recursive: true });
@@ -231,11 +233,14 @@ async function startDaemon(name, central, extra = []) {
 	fs.writeFileSync(conf, lines.concat(extra).join('\n') + '\n');
 	const { child, line } = await spawnReady(name,
 	    path.join(BIN, 'tallyd'), ['-c', conf]);
-	const m = /^READY(?: web=(\d+))?$/.exec(line);
+	const m = /^READY(?: web=(\d+))?(?: lan=(\d+))?$/.exec(line);
 	if (!m)
 		throw new Error(`daemon ${name}: bad readiness line '${line}'`);
+	const lan = extra.map((x) => /^lan-listen ([0-9.]+):/.exec(x))
+	    .find((x) => x);
 	return { name, child, sock, line,
-	    url: m[1] ? `http://127.0.0.1:${m[1]}` : null };
+	    url: m[1] ? `http://127.0.0.1:${m[1]}` : null,
+	    lan: m[2] && lan ? `https://${lan[1]}:${m[2]}` : null };
 }
 
 // tly(daemon, ...args): the tally CLI against a daemon; its stdout.
@@ -253,8 +258,9 @@ async function syncUntilDone(daemon) {
 	}, `daemon ${daemon.name} syncs`);
 }
 
-// newPage(): a page in the one browser context of this test.
-async function newPage() {
+// newPage(opts): a page in the one browser context of this test; the
+// first call's opts (e.g. { ignoreHTTPSErrors: true }) go to the context.
+async function newPage(opts = {}) {
 	if (!context) {
 		const profile = fs.mkdtempSync(path.join(T, 'profile.'));
 		context = await chromium.launchPersistentContext(profile, {
@@ -263,6 +269,7 @@ async function newPage() {
 			args: CHROMIUM_ARGS,
 			viewport: { width: 1280, height: 800 },
 			offline: false,
+			...opts,
 		});
 	}
 	const page = await context.newPage();
