@@ -36,6 +36,7 @@
 #include "sync/api.h"
 #include "sync/http.h"
 #include "sync/link.h"
+#include "sync/upload.h"
 #include "daemon/tallyd.h"
 #include "daemon/syncstate.h"
 
@@ -190,7 +191,7 @@ sync_probe(struct tly_dsync *s, char *err, size_t errlen)
 		snprintf(err, errlen, "central unreachable: %s",
 		    res.error[0] ? res.error : "no answer");
 	else if (r != TLY_OK || res.status != 200 ||
-	    strncasecmp(res.content_type, "application/json", 16) != 0 ||
+	    tly_upload_answer_check("central", &res) != TLY_OK ||
 	    tly_json_parse(res.body.p, res.body.len, &root) != TLY_OK ||
 	    tly_api_head_read(root, &head) != TLY_OK) {
 		snprintf(err, errlen, "the central's address answered, but "
