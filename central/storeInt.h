@@ -136,13 +136,23 @@ int	tly_cstore_connect(const char *path, const char *const *rsql,
 int	tly_cstore_recompute(struct tly_cstore *s,
 	    const uint8_t device[TLY_PK_LEN]);
 
-struct tly_merge_heads;
+struct tly_merge_resolution;
+
+/* The resolve decisions of one snapshot, for the merge engine. */
+struct tly_cstore_resolves {
+	struct tly_merge_resolution	*x;	/* strings strdup'd */
+	size_t				 n;	/* entries used */
+	size_t				 cap;	/* entries allocated */
+};
 
 /*
- * Load the resolve decisions and let the merge engine apply them to h
- * (store_decision.c); reader connection, inside its read transaction.
+ * Load every resolve decision into *rs (store_decision.c); reader
+ * connection, inside its read transaction.  *rs: free with
+ * tly_cstore_resolves_free() (also cleared on failure).
  */
-int	tly_cstore_resolve_apply(struct tly_cstore *s,
-	    struct tly_merge_heads *h);
+int	tly_cstore_resolves_load(struct tly_cstore *s,
+	    struct tly_cstore_resolves *rs);
+/* Free what rs holds and clear it. */
+void	tly_cstore_resolves_free(struct tly_cstore_resolves *rs);
 
 #endif /* TLY_CENTRAL_STORE_INT_H */

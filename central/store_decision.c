@@ -19,13 +19,6 @@
 #include "merge/merge.h"
 #include "sync/trust.h"
 
-/* The resolve decisions of one snapshot, for the merge engine. */
-struct resolves {
-	struct tly_merge_resolution	*x;	/* strings strdup'd */
-	size_t				 n;	/* entries used */
-	size_t				 cap;	/* entries allocated */
-};
-
 /* *pos gets the feed position of decision id, or 0 when not held. */
 static int
 held_pos(struct tly_cstore *s, const uint8_t id[TLY_HASH_LEN], uint64_t *pos)
@@ -70,33 +63,67 @@ check_unfreeze(struct tly_cstore *s, const struct tly_decision *d)
 	return TLY_OK;
 }
 
-/* A resolve must name a held record of its record key. */
+/* Record id must be a held record of d's record key. */
 static int
-check_resolve(struct tly_cstore *s, const struct tly_decision *d)
+check_record(struct tly_cstore *s, const struct tly_decision *d,
+    const char *id)
 {
 	sqlite3_stmt	*st = s->ws[W_REC_KEY];
 	int		 rc, r = TLY_OK;
 
-	if (sqlite3_bind_text(st, 1, d->record, -1, SQLITE_STATIC) !=
-	    SQLITE_OK) {
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK) {
 		tly_cstore_st_done(st);
 		return tly_cstore_db_fail(s->w, "bind");
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		r = tly_fail(TLY_E_NOT_HELD, "the central holds no record %s",
-		    d->record);
+		    id);
 	else if (rc != SQLITE_ROW)
 		r = tly_cstore_db_fail(s->w, "record key");
 	else if (strcmp(tly_cstore_col_text(st, 0), d->area) != 0 ||
 	    strcmp(tly_cstore_col_text(st, 1), d->level) != 0 ||
 	    tly_cstore_col_u64(st, 2) != d->round)
 		r = tly_fail(TLY_E_NOT_HELD, "record %s is of area %s level "
-		    "%s round %llu, not of the decision's key", d->record,
+		    "%s round %llu, not of the decision's key", id,
 		    tly_cstore_col_text(st, 0), tly_cstore_col_text(st, 1),
 		    (unsigned long long)tly_cstore_col_u64(st, 2));
 	tly_cstore_st_done(st);
 	return r;
+}
+
+/* A resolve must name held records of its record key (8.14 step 4). */
+static int
+check_resolve(struct tly_cstore *s, const struct tly_decision *d)
+{
+	size_t	i;
+	int	r;
+
+	if ((r = check_record(s, d, d->record)) != TLY_OK)
+		return r;
+	for (i = 0; i < d->nover && i < TLY_DECISION_OVER_MAX; i++)
+		if ((r = check_record(s, d, d->over[i])) != TLY_OK)
+			return r;
+	return TLY_OK;
+}
+
+/* Bind d's over to parameter ix of st: ids joined by spaces, or NULL. */
+static int
+bind_over(sqlite3_stmt *st, int ix, const struct tly_decision *d)
+{
+	char	*text, *p;
+	size_t	 i;
+	int	 rc;
+
+	if (d->nover == 0)
+		return sqlite3_bind_null(st, ix);
+	if ((text = malloc(d->nover * sizeof(d->over[0]))) == NULL)
+		return SQLITE_NOMEM;
+	for (i = 0, p = text; i < d->nover; i++)
+		p += sprintf(p, "%s%s", i > 0 ? " " : "", d->over[i]);
+	rc = sqlite3_bind_text(st, ix, text, -1, SQLITE_TRANSIENT);
+	free(text);
+	return rc;
 }
 
 /* Insert the decisions row of d (bytes m) at the next feed position. */
@@ -133,6 +160,8 @@ insert(struct tly_cstore *s, const struct tly_decision *d, const uint8_t *m,
 		rc = tly_cstore_bind_blob(st, 12, m, mlen);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 13, (sqlite3_int64)at);
+	if (rc == SQLITE_OK && !u)
+		rc = bind_over(st, 14, d);
 	if (rc != SQLITE_OK) {
 		tly_cstore_st_done(st);
 		return tly_cstore_db_fail(s->w, "bind decision");
@@ -220,9 +249,8 @@ tly_cstore_decision_reject(struct tly_cstore *s, time_t at, const char *code,
 	return tly_cstore_commit(s);
 }
 
-/* Free what rs holds. */
-static void
-resolves_free(struct resolves *rs)
+void
+tly_cstore_resolves_free(struct tly_cstore_resolves *rs)
 {
 	size_t	i;
 
@@ -230,19 +258,48 @@ resolves_free(struct resolves *rs)
 		free((char *)rs->x[i].area);
 		free((char *)rs->x[i].level);
 		free((char *)rs->x[i].record);
+		if (rs->x[i].over != NULL)
+			free((char *)rs->x[i].over[0]);
+		free((char **)rs->x[i].over);
 	}
 	free(rs->x);
 	memset(rs, 0, sizeof(*rs));
 }
 
-/* Load the resolve decisions into rs (reader, inside a read tx). */
+/* x->over from text: record ids joined by single spaces (schema 6). */
 static int
-resolves_load(struct tly_cstore *s, struct resolves *rs)
+over_load(const char *text, struct tly_merge_resolution *x)
+{
+	char	**v, *p;
+	size_t	  n = 1, i;
+
+	for (p = (char *)text; *p != '\0'; p++)
+		n += *p == ' ';
+	if (n > TLY_DECISION_OVER_MAX)
+		return tly_fail(TLY_E_DB, "a decision lists too many heads");
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return TLY_E_NOMEM;
+	if ((v[0] = strdup(text)) == NULL) {
+		free(v);
+		return TLY_E_NOMEM;
+	}
+	for (i = 1, p = v[0]; (p = strchr(p, ' ')) != NULL; i++) {
+		*p++ = '\0';
+		v[i] = p;
+	}
+	x->over = (const char *const *)v;
+	x->nover = n;
+	return TLY_OK;
+}
+
+int
+tly_cstore_resolves_load(struct tly_cstore *s, struct tly_cstore_resolves *rs)
 {
 	sqlite3_stmt			*st = s->rs[R_RESOLVES];
 	struct tly_merge_resolution	*x;
 	int				 rc, r = TLY_OK;
 
+	memset(rs, 0, sizeof(*rs));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = tly_cstore_grow((void **)&rs->x, &rs->cap, rs->n,
 		    sizeof(*rs->x), TLY_MERGE_RECS_MAX, "resolutions")) !=
@@ -263,22 +320,14 @@ resolves_load(struct tly_cstore *s, struct resolves *rs)
 			r = TLY_E_NOMEM;
 			break;
 		}
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL &&
+		    (r = over_load(tly_cstore_col_text(st, 6), x)) != TLY_OK)
+			break;
 	}
 	tly_cstore_st_done(st);
 	if (r == TLY_OK && rc != SQLITE_DONE)
 		r = tly_cstore_db_fail(s->r, "resolutions");
-	return r;
-}
-
-int
-tly_cstore_resolve_apply(struct tly_cstore *s, struct tly_merge_heads *h)
-{
-	struct resolves	rs;
-	int		r;
-
-	memset(&rs, 0, sizeof(rs));
-	if ((r = resolves_load(s, &rs)) == TLY_OK)
-		r = tly_merge_resolve(h, rs.x, rs.n);
-	resolves_free(&rs);
+	if (r != TLY_OK)
+		tly_cstore_resolves_free(rs);
 	return r;
 }

@@ -23,6 +23,7 @@ struct heads {
 	struct tly_merge_sup	*e;	/* explicit supersedes (strdup'd) */
 	size_t			 ne, cape;
 	struct tly_merge_heads	 h;	/* the engine's keys */
+	struct tly_cstore_resolves res;	/* the resolve decisions (12.4) */
 	char			**body;	/* per key: winner's JSON or NULL
 					   (heads walk only) */
 };
@@ -46,6 +47,7 @@ heads_free(struct heads *h)
 		free(h->body[i]);
 	free(h->body);
 	tly_merge_heads_finish(&h->h);
+	tly_cstore_resolves_free(&h->res);
 	free(h->r);
 	free(h->e);
 	memset(h, 0, sizeof(*h));
@@ -124,7 +126,8 @@ compute(struct tly_cstore *s, struct heads *h)
 	memset(h, 0, sizeof(*h));
 	if ((r = load(s, h)) != TLY_OK ||
 	    (r = tly_merge_heads(h->r, h->nr, h->e, h->ne, &h->h)) != TLY_OK ||
-	    (r = tly_cstore_resolve_apply(s, &h->h)) != TLY_OK)
+	    (r = tly_cstore_resolves_load(s, &h->res)) != TLY_OK ||
+	    (r = tly_merge_resolve(&h->h, h->res.x, h->res.n)) != TLY_OK)
 		heads_free(h);
 	return r;
 }
@@ -394,6 +397,25 @@ conflict_head(struct tly_cstore *s, const struct tly_merge_rec *a,
 	return load_body(s, a->id, &o->body);
 }
 
+/* Copy the resolve decision x, which no longer counts, into c (12.4). */
+static int
+conflict_stale(const struct tly_merge_resolution *x,
+    struct tly_api_conflict *c)
+{
+	size_t	i;
+
+	memcpy(c->stale_id, x->id, TLY_HASH_LEN);
+	c->stale_issued = x->issued;
+	if ((c->stale_record = strdup(x->record)) == NULL ||
+	    (x->nover > 0 && (c->stale_over = calloc(x->nover,
+	    sizeof(*c->stale_over))) == NULL))
+		return TLY_E_NOMEM;
+	for (i = 0; i < x->nover; i++, c->nstale_over++)
+		if ((c->stale_over[i] = strdup(x->over[i])) == NULL)
+			return TLY_E_NOMEM;
+	return TLY_OK;
+}
+
 /* Copy key k of h (in conflict) into *c, its heads with their bodies. */
 static int
 conflict_key(struct tly_cstore *s, const struct heads *h,
@@ -412,6 +434,8 @@ conflict_key(struct tly_cstore *s, const struct heads *h,
 	for (j = k->first; j < k->first + k->n && r == TLY_OK; j++)
 		if (!h->r[j].superseded)
 			r = conflict_head(s, &h->r[j], &c->heads[c->nheads++]);
+	if (r == TLY_OK && k->stale != TLY_MERGE_NONE)
+		r = conflict_stale(&h->res.x[k->stale], c);
 	return r;
 }
 

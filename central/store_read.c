@@ -63,7 +63,7 @@ const char *const tly_cstore_rsql[R_COUNT_] = {
 	[R_BODY] = "SELECT body FROM records WHERE id = ?1",
 	[R_NBATCHES] = "SELECT count(*) FROM batches",
 	[R_NAPPLIED] = "SELECT count(*) FROM chain",
-	[R_RESOLVES] = "SELECT area, level, round, record, issued, id"
+	[R_RESOLVES] = "SELECT area, level, round, record, issued, id, over"
 	    " FROM decisions WHERE kind = 'resolve'",
 };
 

@@ -204,6 +204,12 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'decisions are immutable'); END;"
 	"CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions"
 	"  BEGIN SELECT RAISE(ABORT, 'decisions are immutable'); END;",
+	/*
+	 * 5 -> 6: the heads a resolve decision chose among (PROTOCOL.md
+	 * 13.6 over): record ids joined by single spaces; NULL when it
+	 * names none (it then never counts, 12.4).
+	 */
+	"ALTER TABLE decisions ADD COLUMN over TEXT;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

@@ -164,6 +164,119 @@ cmd_election_sign(int argc, char **argv)
 	return ret;
 }
 
+/* Add record id id to the set d->over (ascending); -1 when it cannot. */
+static int
+over_add(struct tly_decision *d, const char *id)
+{
+	size_t	i, j;
+	int	c = 1;
+
+	if (strlen(id) >= sizeof(d->over[0]) || !tly_record_id_valid(id))
+		return -1;
+	for (i = 0; i < d->nover && (c = strcmp(d->over[i], id)) < 0; i++)
+		;
+	if (i < d->nover && c == 0)
+		return 0;
+	if (d->nover >= TLY_DECISION_OVER_MAX)
+		return -1;
+	for (j = d->nover; j > i; j--)
+		memcpy(d->over[j], d->over[j - 1], sizeof(d->over[0]));
+	strcpy(d->over[i], id);
+	d->nover++;
+	return 0;
+}
+
+/* d->over from --over: record ids separated by commas. */
+static int
+over_parse(const char *list, struct tly_decision *d)
+{
+	char	 id[sizeof(d->over[0])];
+	size_t	 n;
+
+	while (*list != '\0') {
+		n = strcspn(list, ",");
+		if (n == 0 || n >= sizeof(id))
+			return -1;
+		memcpy(id, list, n);
+		id[n] = '\0';
+		if (over_add(d, id) != 0)
+			return -1;
+		list += n + (list[n] == ',');
+	}
+	return d->nover > 0 ? 0 : -1;
+}
+
+/* The conflict of d's record key in GET /v1/conflicts, or NULL. */
+static const struct tly_json *
+over_key(const struct tly_json *root, const struct tly_decision *d)
+{
+	const struct tly_json	*c;
+	const char		*a, *l;
+	uint64_t		 round;
+
+	for (c = tly_json_first(tly_json_get(root, "conflicts")); c != NULL;
+	    c = tly_json_next(c)) {
+		a = cli_jstr(c, "area");
+		l = cli_jstr(c, "level");
+		if (a != NULL && l != NULL && strcmp(a, d->area) == 0 &&
+		    strcmp(l, d->level) == 0 && cli_juint(c, "round", &round) &&
+		    round == d->round)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * d->over from the central at url (GET /v1/conflicts, PROTOCOL.md 8.7):
+ * the heads of d's record key, which must be in conflict with d's
+ * record among its heads.
+ */
+static int
+over_fetch(const char *url, struct tly_decision *d)
+{
+	struct tly_http_result	 res;
+	struct tly_json		*root = NULL;
+	const struct tly_json	*c, *h;
+	const char		*id;
+	size_t			 i;
+	int			 ret = CLI_EXIT_FAIL;
+
+	if (cli_central(url, "GET", "/v1/conflicts", NULL, NULL, 0, 0,
+	    TLY_RESP_MAX, &res) != TLY_OK)
+		return CLI_EXIT_FAIL;
+	if (res.status != 200) {
+		cli_http_fail("decision: GET /v1/conflicts", &res);
+		goto out;
+	}
+	if (cli_json_body("decision", &res, &root) != TLY_OK)
+		goto out;
+	if ((c = over_key(root, d)) == NULL) {
+		cli_err("decision: the central shows no conflict of area %s "
+		    "level %s round %llu: nothing to resolve", d->area,
+		    d->level, (unsigned long long)d->round);
+		goto out;
+	}
+	for (h = tly_json_first(tly_json_get(c, "heads")); h != NULL;
+	    h = tly_json_next(h))
+		if ((id = cli_jstr(h, "record")) == NULL ||
+		    over_add(d, id) != 0) {
+			cli_err("decision: a bad head in GET /v1/conflicts");
+			goto out;
+		}
+	for (i = 0; i < d->nover && strcmp(d->over[i], d->record) != 0; i++)
+		;
+	if (i == d->nover) {
+		cli_err("decision: %s is not a head of that conflict",
+		    d->record);
+		goto out;
+	}
+	ret = CLI_EXIT_OK;
+ out:
+	tly_json_free(root);
+	tly_http_result_free(&res);
+	return ret;
+}
+
 /* Fill d from the options of `decision unfreeze|resolve`. */
 static int
 decision_fill(const char *verb, const struct cli_topts *o,
@@ -200,6 +313,16 @@ decision_fill(const char *verb, const struct cli_topts *o,
 	strcpy(d->level, o->level);
 	d->round = o->round;
 	strcpy(d->record, o->record);
+	if (o->over == NULL && o->central == NULL)
+		return cli_usage_error("decision", "resolve needs --over "
+		    "RECORD-ID,... (the heads it chose among) or --central "
+		    "URL to read them");
+	if (o->over != NULL && (over_parse(o->over, d) != 0 ||
+	    over_add(d, d->record) != 0))
+		return cli_usage_error("decision", "--over: 1 to %d record "
+		    "ids separated by commas", TLY_DECISION_OVER_MAX);
+	if (o->over == NULL && over_fetch(o->central, d) != CLI_EXIT_OK)
+		return CLI_EXIT_FAIL;
 	return CLI_EXIT_OK;
 }
 
@@ -329,6 +452,8 @@ const struct tly_cmd_entry cmd_decision_entry = {
 	    "       tally decision submit --central url file",
 	.options = "  unfreeze: --device HEX --batch HEX --seq N\n"
 	    "  resolve:  --area A --level L --round N --record RECORD-ID\n"
+	    "            [--over RECORD-ID,...]  the heads it chose among\n"
+	    "            (default with --central: the conflict's heads now)\n"
 	    "      --note TEXT       the reason, kept with the decision\n"
 	    "      --out FILE        write the signed decision to FILE\n"
 	    "      --central URL     post it to the central (POST /v1/decisions)\n"

@@ -50,6 +50,7 @@ struct cli_topts {
 	const char	*device, *batch;	/* --device, --batch (hex) */
 	const char	*area, *level;	/* --area, --level */
 	const char	*record;	/* --record: record id */
+	const char	*over;		/* --over: record ids, comma-separated */
 	const char	*note;		/* --note */
 	const char	*cert;		/* --cert: adjudicator certificate */
 	const char	*central;	/* --central: a central's base URL */

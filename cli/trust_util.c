@@ -225,6 +225,7 @@ cli_topts_parse(const char *name, int argc, char **argv,
 		{ "level",	required_argument, NULL, 'y' },
 		{ "round",	required_argument, NULL, 'z' },
 		{ "record",	required_argument, NULL, 'c' },
+		{ "over",	required_argument, NULL, 'O' },
 		{ "note",	required_argument, NULL, 'N' },
 		{ "cert",	required_argument, NULL, 'C' },
 		{ "central",	required_argument, NULL, 'U' },
@@ -256,6 +257,7 @@ cli_topts_parse(const char *name, int argc, char **argv,
 		case 'x': o->area = optarg; break;
 		case 'y': o->level = optarg; break;
 		case 'c': o->record = optarg; break;
+		case 'O': o->over = optarg; break;
 		case 'N': o->note = optarg; break;
 		case 'C': o->cert = optarg; break;
 		case 'U': o->central = optarg; break;

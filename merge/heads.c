@@ -306,6 +306,7 @@ decide_key(const struct tly_merge_rec *r, struct tly_merge_key *k)
 	size_t	j;
 
 	k->winner = TLY_MERGE_NONE;
+	k->stale = TLY_MERGE_NONE;
 	for (j = k->first; j < k->first + k->n; j++)
 		if (!r[j].superseded && (k->winner == TLY_MERGE_NONE ||
 		    beats(&r[j], &r[k->winner])))
@@ -426,6 +427,25 @@ head_named(const struct tly_merge_heads *h, const struct tly_merge_key *k,
 	return TLY_MERGE_NONE;
 }
 
+/* 1 if every head of key k is named in x's over (12.4). */
+static int
+covers(const struct tly_merge_heads *h, const struct tly_merge_key *k,
+    const struct tly_merge_resolution *x)
+{
+	size_t	j, m;
+
+	for (j = k->first; j < k->first + k->n; j++) {
+		if (h->r[j].superseded)
+			continue;
+		for (m = 0; m < x->nover; m++)
+			if (strcmp(x->over[m], h->r[j].id) == 0)
+				break;
+		if (m == x->nover)
+			return 0;
+	}
+	return 1;
+}
+
 int
 tly_merge_resolve(struct tly_merge_heads *h, struct tly_merge_resolution *res,
     size_t n)
@@ -436,7 +456,9 @@ tly_merge_resolve(struct tly_merge_heads *h, struct tly_merge_resolution *res,
 	if (n > TLY_MERGE_RECS_MAX)
 		return tly_fail(TLY_E_TOO_LARGE, "too many resolutions");
 	for (i = 0; i < n; i++)
-		res[i].counts = 0;
+		res[i].counts = res[i].stale = 0;
+	for (i = 0; i < h->nk; i++)
+		h->k[i].stale = TLY_MERGE_NONE;
 	if (n > 1)
 		qsort(res, n, sizeof(*res), cmp_res);
 	/* Keys and resolutions are both in key order: one merge walk. */
@@ -448,12 +470,20 @@ tly_merge_resolve(struct tly_merge_heads *h, struct tly_merge_resolution *res,
 			x++;
 		if (!k->conflict)
 			continue;	/* agreed: a resolution changes nothing */
-		/* The latest issued resolution naming a head counts. */
+		/*
+		 * The latest issued resolution naming a head counts, when
+		 * it chose among every head; a later head reopens the key.
+		 */
 		for (; x < n && cmp_res_key(&res[x], &h->r[k->winner]) == 0;
 		    x++) {
 			if ((j = head_named(h, k, res[x].record)) ==
 			    TLY_MERGE_NONE)
 				continue;
+			if (!covers(h, k, &res[x])) {
+				res[x].stale = 1;
+				k->stale = x;
+				break;
+			}
 			res[x].counts = 1;
 			k->winner = j;
 			confirm(h->r, k);

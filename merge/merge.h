@@ -147,6 +147,11 @@ struct tly_merge_key {
 	int		resolved;	/* a resolution chose the winner among
 					   heads with different counts */
 	unsigned	conf;		/* confirmations */
+	size_t		stale;		/* index into the resolutions of the
+					   latest one naming a head of this
+					   key in conflict that no longer
+					   counts (a head outside its over),
+					   else TLY_MERGE_NONE */
 };
 
 /* The heads of every key. */
@@ -177,21 +182,30 @@ struct tly_merge_resolution {
 	const char	*level;			/* in: key; the caller owns it */
 	uint64_t	 round;			/* in: key */
 	const char	*record;		/* in: the chosen record id */
+	const char *const *over;		/* in: the heads it chose among
+						   (13.6 over), the caller's;
+						   NULL when it names none */
+	size_t		 nover;			/* in: entries in over */
 	uint64_t	 issued;		/* in: the decision's issued */
 	uint8_t		 id[TLY_HASH_LEN];	/* in: the decision's id */
 	size_t		 tag;			/* in: the caller's, kept as is */
 	int		 counts;		/* out: it chose a winner */
+	int		 stale;			/* out: the latest naming a head,
+						   but a head is outside over */
 };
 
 /*
  * Apply the resolve decisions res[] (12.4) to h, after tly_merge_heads():
- * for every key in conflict, among the resolutions of that key whose
- * record is one of its heads, the one with the greatest issued (then
- * the smallest id, bytewise) counts: its record becomes the winner, the
- * key is no longer in conflict but resolved, and its confirmations are
- * counted against that record.  Resolutions of an agreed key, or naming
- * no head, change nothing.  res[] is sorted in place and its counts set.
- * TLY_E_TOO_LARGE over TLY_MERGE_RECS_MAX.
+ * for every key in conflict, the resolution of that key whose record is
+ * one of its heads with the greatest issued (then the smallest id,
+ * bytewise) is the key's latest.  It counts only when every head of the
+ * key is in its over (it chose among all of them): its record becomes
+ * the winner, the key is no longer in conflict but resolved, and its
+ * confirmations are counted against that record.  Otherwise a head came
+ * after it: the key stays in conflict, the resolution is stale and the
+ * key's stale names it.  Resolutions of an agreed key, or naming no
+ * head, change nothing.  res[] is sorted in place and its counts and
+ * stale set.  TLY_E_TOO_LARGE over TLY_MERGE_RECS_MAX.
  */
 int	tly_merge_resolve(struct tly_merge_heads *h,
 	    struct tly_merge_resolution *res, size_t n);

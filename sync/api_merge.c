@@ -363,12 +363,38 @@ tly_api_conflicts_free(struct tly_api_conflicts *cf)
 			free(c->heads[j].body);
 		}
 		free(c->heads);
+		for (j = 0; j < c->nstale_over; j++)
+			free(c->stale_over[j]);
+		free(c->stale_over);
+		free(c->stale_record);
 		free(c->area);
 		free(c->level);
 		free(c->winner);
 	}
 	free(cf->c);
 	memset(cf, 0, sizeof(*cf));
+}
+
+/* The "stale" member of a conflict: the decision a later head reopened. */
+static void
+stale_write(const struct tly_api_conflict *c, struct tly_jw *w)
+{
+	size_t	i;
+
+	tly_jw_key(w, "stale");
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "decision");
+	tly_jw_hex(w, c->stale_id, TLY_HASH_LEN);
+	tly_jw_key(w, "record");
+	tly_jw_str(w, c->stale_record);
+	tly_jw_key(w, "issued");
+	tly_jw_uint(w, c->stale_issued);
+	tly_jw_key(w, "over");
+	tly_jw_arr_open(w);
+	for (i = 0; i < c->nstale_over; i++)
+		tly_jw_str(w, c->stale_over[i]);
+	tly_jw_arr_close(w);
+	tly_jw_obj_close(w);
 }
 
 int
@@ -413,6 +439,8 @@ tly_api_conflicts_write(const struct tly_api_conflicts *cf,
 			tly_jw_obj_close(w);
 		}
 		tly_jw_arr_close(w);
+		if (c->stale_record != NULL)
+			stale_write(c, w);
 		tly_jw_obj_close(w);
 	}
 	tly_jw_arr_close(w);

@@ -119,6 +119,13 @@ struct tly_api_conflict {
 	char			*winner;	/* provisional winner (owned) */
 	struct tly_api_cfhead	*heads;		/* the heads, in key order */
 	size_t			 nheads;
+	/* The latest resolve decision, when a later head reopened the key: */
+	char			*stale_record;	/* the record it chose (owned),
+						   NULL: none */
+	uint8_t			 stale_id[TLY_HASH_LEN];	/* its id */
+	uint64_t		 stale_issued;	/* its issued */
+	char			**stale_over;	/* the heads it chose among */
+	size_t			 nstale_over;	/* entries in stale_over */
 };
 
 /* GET /v1/conflicts: owned; free with tly_api_conflicts_free(). */

@@ -82,6 +82,9 @@ struct tly_revocations {
 	struct tly_revoked *entries;	/* owned */
 };
 
+/* Record ids a resolve decision's over may list (PROTOCOL.md 13.6). */
+#define TLY_DECISION_OVER_MAX	64
+
 /* Kinds of decision. */
 #define TLY_DECISION_UNFREEZE	0	/* keep batch K of a frozen device */
 #define TLY_DECISION_RESOLVE	1	/* choose the head of a conflict */
@@ -103,6 +106,10 @@ struct tly_decision {
 	char		 level[TLY_ID_MAX + 1];
 	uint64_t	 round;
 	char		 record[80];	/* the record id that counts */
+	char		 over[TLY_DECISION_OVER_MAX][80];	/* the heads
+					   it chose among, ascending, record
+					   among them */
+	size_t		 nover;		/* entries in over; 0: none given */
 };
 
 /* An enrollment request (PROTOCOL.md 13.2), signed by the device key. */

@@ -24,7 +24,7 @@ static const char *const rev_entry_names[] = { "serial", "at", NULL };
 static const char *const unfreeze_names[] = { "kind", "election",
     "device", "batch", "seq", "issued", "note", NULL };
 static const char *const resolve_names[] = { "kind", "election", "area",
-    "level", "round", "record", "issued", "note", NULL };
+    "level", "round", "record", "over", "issued", "note", NULL };
 static const char *const enroll_names[] = { "device", "name", "created",
     NULL };
 static const char *const def_names[] = { "election", "issued", NULL };
@@ -463,6 +463,39 @@ tly_decision_free(struct tly_decision *d)
 	free(d);
 }
 
+/*
+ * The over array of a resolve decision (13.6): 1 to
+ * TLY_DECISION_OVER_MAX record ids in strictly ascending bytewise order,
+ * the decision's record among them.
+ */
+static int
+decision_over(const struct tly_json *a, struct tly_decision *d)
+{
+	const struct tly_json	*el;
+	const char		*s;
+	int			 has = 0;
+
+	if (!tly_json_is_array(a) || tly_json_count(a) == 0 ||
+	    tly_json_count(a) > TLY_DECISION_OVER_MAX)
+		return tly_fail(TLY_E_JSON, "over: 1 to %d record ids",
+		    TLY_DECISION_OVER_MAX);
+	for (el = tly_json_first(a); el != NULL; el = tly_json_next(el)) {
+		s = tly_json_string(el);
+		if (s == NULL || strlen(s) >= sizeof(d->over[0]) ||
+		    !tly_record_id_valid(s))
+			return tly_fail(TLY_E_JSON, "over[%zu]: not a record "
+			    "id", d->nover);
+		if (d->nover > 0 && strcmp(d->over[d->nover - 1], s) >= 0)
+			return tly_fail(TLY_E_JSON, "over: not in strictly "
+			    "ascending order");
+		has |= strcmp(s, d->record) == 0;
+		strcpy(d->over[d->nover++], s);
+	}
+	if (!has)
+		return tly_fail(TLY_E_JSON, "over: does not list record");
+	return TLY_OK;
+}
+
 /* Body of a decision. */
 static int
 decision_body(const struct tly_json *root, struct tly_decision *d)
@@ -510,6 +543,8 @@ decision_body(const struct tly_json *root, struct tly_decision *d)
 	    !tly_record_id_valid(rec))
 		return tly_fail(TLY_E_JSON, "record: not a record id");
 	strcpy(d->record, rec);
+	if (tly_json_get(root, "over") != NULL)
+		return decision_over(tly_json_get(root, "over"), d);
 	return TLY_OK;
 }
 
@@ -549,6 +584,7 @@ tly_decision_seal(const struct tly_key *adjudicator,
 {
 	struct tly_buf	body = TLY_BUF_INIT(TLY_BODY_MAX);
 	struct tly_jw	w;
+	size_t		i;
 	int		r;
 
 	tly_jw_init(&w, &body);
@@ -574,6 +610,14 @@ tly_decision_seal(const struct tly_key *adjudicator,
 		tly_jw_uint(&w, d->round);
 		tly_jw_key(&w, "record");
 		tly_jw_str(&w, d->record);
+		if (d->nover > 0) {
+			tly_jw_key(&w, "over");
+			tly_jw_arr_open(&w);
+			for (i = 0; i < d->nover && i < TLY_DECISION_OVER_MAX;
+			    i++)
+				tly_jw_str(&w, d->over[i]);
+			tly_jw_arr_close(&w);
+		}
 	}
 	tly_jw_key(&w, "issued");
 	tly_jw_uint(&w, d->issued);

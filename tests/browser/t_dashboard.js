@@ -94,7 +94,7 @@ t.run(async () => {
 	    es.map((e) => e.textContent));
 	t.expectEq('commands', cmds.length, 2);
 	for (const cmd of cmds)
-		t.expect(/^tally decision resolve --key ADJUDICATOR\.key --election ELECTION --area A01 --level na --round 1 --record [0-9a-f]{64}:0 --out /.test(cmd),
+		t.expect(/^tally decision resolve --key ADJUDICATOR\.key --election ELECTION --area A01 --level na --round 1 --record [0-9a-f]{64}:0 --over [0-9a-f]{64}:0,[0-9a-f]{64}:0 --out /.test(cmd),
 		    'resolve command: ' + cmd);
 	t.expect(cmds[0] !== cmds[1], 'one command per side');
 	const dis = await page.$$eval('#cons .st', (es) =>

@@ -7,6 +7,8 @@
 # A valid unfreeze lifts the freeze; a valid resolve takes the key out
 # of DISPUTED; a replay answers as the first time.  Decisions travel in
 # the audit feed, so a mirror following it reaches the same state hash.
+# A head that arrives after a resolve, which its over did not list,
+# reopens the key: DISPUTED again, with the old decision shown.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faultlib.sh"
 
@@ -16,6 +18,7 @@ certify "$T/d2.key" 2 clerk A03
 certify "$T/d3.key" 3 clerk A03
 certify "$T/adj.key" 4 adjudicator
 certify "$T/adj2.key" 5 adjudicator A02
+certify "$T/d4.key" 6 clerk A03
 keygen rogue
 tally() { "$BIN/tally" "$@"; }
 CENTRAL_MODE=live CENTRAL_EXTRA=$CLOSED start_central c
@@ -57,6 +60,7 @@ cf=$(curl -sf "$url/v1/conflicts")
 expect_eq "one conflict" "$(jq '.conflicts | length' <<<"$cf")" 1
 rec3=$(jq -r --arg d "$(cut -d' ' -f2 "$T/d3.pub")" \
     '.conflicts[0].heads[] | select(.device == $d) | .record' <<<"$cf")
+heads=$(jq -r '[.conflicts[0].heads[].record] | join(",")' <<<"$cf")
 cid=$(curl -sf "$url/v1/results?level=na" | jq -r '.constituencies[0].id')
 expect_eq "A03 disputed" "$(curl -sf "$url/v1/results/constituencies/$cid" |
     jq -c .disputed_areas)" '["A03"]'
@@ -79,9 +83,9 @@ unfreeze() {	# KEY OUT [options]: sign "keep b2" with KEY into OUT
 	tally decision unfreeze --key "$key" --election "$ELECTION" --device "$dev" \
 	    --batch "$b2" --seq 2 --out "$out" "$@" >/dev/null
 }
-resolve() {	# KEY OUT: sign "A03 counts d3's record" with KEY into OUT
+resolve() {	# KEY OUT: sign "A03 counts d3's record, of d2's and d3's" into OUT
 	tally decision resolve --key "$1" --election "$ELECTION" --area A03 \
-	    --level na --round 1 --record "$rec3" --out "$2" >/dev/null
+	    --level na --round 1 --record "$rec3" --over "$heads" --out "$2" >/dev/null
 }
 
 note "forged decisions are refused and change nothing"
@@ -174,6 +178,40 @@ sh=$(state)
 kill9 c
 CENTRAL_MODE=live CENTRAL_EXTRA=$CLOSED start_central c "$(cat "$T/c/port")"
 expect_eq "state hash after a restart" "$(state)" "$sh"
+
+note "a resolve names the heads it chose among"
+tally decision resolve --key "$T/adj.key" --election "$ELECTION" --area A03 \
+    --level na --round 1 --record "$rec3" --out "$T/noover.dec" 2>"$T/err" &&
+    fail "a resolve without --over or --central was signed"
+expect_match "says why" "$(cat "$T/err")" "needs --over"
+curl -sf "$url/v1/feed?after=6" | jq -r '.entries[0].bytes' | base64 -d |
+    grep -qa '"over":\["' ||
+    fail "the resolve decision does not carry over"
+
+note "a fourth device's differing A03 record reopens the resolved key"
+jq '.votes."NA1.1" -= 2 | .votes."NA1.2" += 2' "$RECORDS/A03-na.json" >"$T/A03-third.json"
+batch d4 1 "$T/d4.msg" "$T/A03-third.json"
+make_bundle "$T/d4.bundle" "$T/d4.msg"
+upload c "$T/d4.bundle" >/dev/null
+expect_eq "d4 stored" "$(cat "$T/last_status")" 200
+cf=$(curl -sf "$url/v1/conflicts")
+expect_eq "A03 in conflict again" "$(jq -c '[.conflicts[] | .area]' <<<"$cf")" '["A03"]'
+expect_eq "three heads shown" "$(jq '.conflicts[0].heads | length' <<<"$cf")" 3
+expect_eq "the old decision shown" "$(jq -r '.conflicts[0].stale.decision' <<<"$cf")" \
+    "$(b2sum -l 256 "$T/resolve.dec" | cut -d' ' -f1)"
+expect_eq "its choice shown" "$(jq -r '.conflicts[0].stale.record' <<<"$cf")" "$rec3"
+expect_eq "a key in conflict" "$(curl -sf "$url/v1/state-hash" | jq .conflicts)" 1
+expect_eq "A03 disputed again" "$(curl -sf "$url/v1/results/constituencies/$cid" |
+    jq -c .disputed_areas)" '["A03"]'
+note "a new decision over the three heads resolves it again"
+out=$(tally decision resolve --key "$T/adj.key" --election "$ELECTION" --area A03 \
+    --level na --round 1 --record "$rec3" --note "recounted" --central "$url" 2>&1) ||
+    fail "resolve --central: $out"
+expect_eq "no conflict left again" "$(curl -sf "$url/v1/conflicts" | jq '.conflicts | length')" 0
+expect_eq "A03 not disputed" "$(curl -sf "$url/v1/results/constituencies/$cid" |
+    jq -c .disputed_areas)" '[]'
+expect_eq "the new decision lists the three heads" "$(curl -sf "$url/v1/feed?after=8" |
+    jq -r '.entries[0].bytes' | base64 -d | grep -ao '"over":\[[^]]*\]' | grep -o ':[0-9]*"' | wc -l)" 3
 
 note "an open test central has no certificates: it takes any signed decision, and warns"
 start_central o

@@ -116,7 +116,7 @@ out=$(tally cert show --authority "$A/auth.pub" --election "$ELECTION" \
     --cert "$A/adj.cert" "$T/unfreeze.dec")
 expect_match "decision allowed" "$out" "allows this decision"
 tally decision resolve --key "$D/device.key" --election "$ELECTION" \
-    --area A01 --level na --round 1 --record "$batch:0" \
+    --area A01 --level na --round 1 --record "$batch:0" --over "$batch:0" \
     --out "$T/forged.dec" >/dev/null
 tally cert show --authority "$A/auth.pub" --election "$ELECTION" \
     --cert "$A/adj.cert" "$T/forged.dec" 2>"$T/err" >/dev/null &&

@@ -197,10 +197,18 @@ test_conflicts_write(void **state)
 	struct tly_buf		 b = TLY_BUF_INIT(4096);
 	struct tly_jw		 w;
 	struct tly_api_cfhead	 h = { "r1", { 0 }, 2, 1, "c1", "{\"x\":1}" };
-	struct tly_api_conflict	 c = { "A01", "na", 1, "r1", &h, 1 };
+	struct tly_api_conflict	 c;
 	struct tly_api_conflicts cf = { &c, 1, 0 };
 	char			 want[512], dev[2 * TLY_PK_LEN + 1];
+	char			*over[2] = { "r0", "r1" };
 
+	memset(&c, 0, sizeof(c));
+	c.area = "A01";
+	c.level = "na";
+	c.round = 1;
+	c.winner = "r1";
+	c.heads = &h;
+	c.nheads = 1;
 	memset(dev, '0', 2 * TLY_PK_LEN);
 	dev[2 * TLY_PK_LEN] = '\0';
 	tly_jw_init(&w, &b);
@@ -210,6 +218,20 @@ test_conflicts_write(void **state)
 	    "{\"record\":\"r1\",\"device\":\"%s\",\"seq\":2,\"chain\":1,"
 	    "\"counts\":\"c1\",\"body\":{\"x\":1}}]}],\"more\":false}", dev);
 	assert_string_equal(text(&w, &b), want);
+
+	/* A key a later head reopened shows the decision that chose. */
+	c.stale_record = "r0";
+	c.stale_id[0] = 0xab;
+	c.stale_issued = 7;
+	c.stale_over = over;
+	c.nstale_over = 2;
+	tly_buf_reset(&b);
+	tly_jw_init(&w, &b);
+	assert_int_equal(tly_api_conflicts_write(&cf, &w), TLY_OK);
+	snprintf(want, sizeof(want), "\"body\":{\"x\":1}}],\"stale\":{"
+	    "\"decision\":\"ab%062d\",\"record\":\"r0\",\"issued\":7,"
+	    "\"over\":[\"r0\",\"r1\"]}}],", 0);
+	assert_non_null(strstr(text(&w, &b), want));
 	tly_buf_free(&b);
 }
 

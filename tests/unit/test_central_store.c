@@ -696,6 +696,17 @@ test_versions(void **state)
 	snprintf(dec.record, sizeof(dec.record), "%.64s:7", ida1);
 	assert_int_equal(put_decision(f, &dec, "r", &pos), TLY_E_NOT_HELD);
 	snprintf(dec.record, sizeof(dec.record), "%s", ida1);
+	/* It chose among both heads (13.6 over), in ascending order. */
+	dec.nover = 2;
+	snprintf(dec.over[0], sizeof(dec.over[0]), "%s",
+	    strcmp(ida1, idb2) < 0 ? ida1 : idb2);
+	snprintf(dec.over[1], sizeof(dec.over[1]), "%s",
+	    strcmp(ida1, idb2) < 0 ? idb2 : ida1);
+	/* Every record it chose among must be held, of that key. */
+	snprintf(dec.over[2], sizeof(dec.over[2]), "%.64s:7", ida1);
+	dec.nover = 3;
+	assert_int_equal(put_decision(f, &dec, "r", &pos), TLY_E_NOT_HELD);
+	dec.nover = 2;
 	g0 = tly_cstore_generation(f->s);
 	assert_int_equal(put_decision(f, &dec, "resolve", &pos), TLY_OK);
 	assert_true(tly_cstore_generation(f->s) != g0);

@@ -384,7 +384,13 @@ test_versions_and_conflicts(void **state)
 
 static void	sink(void *arg, const void *p, size_t len);
 
-/* A resolve decision of key (area, na, 1) choosing record, by id byte. */
+/* The heads of X1 in test_resolve, which its decisions chose among. */
+static const char *const x1_heads[] = { "r10", "r20", "r30" };
+
+/*
+ * A resolve decision of key (area, na, 1) choosing record among the
+ * heads of X1 (over), by id byte.
+ */
 static struct tly_merge_resolution
 res_of(const char *area, const char *record, uint64_t issued, uint8_t id)
 {
@@ -395,6 +401,8 @@ res_of(const char *area, const char *record, uint64_t issued, uint8_t id)
 	x.level = "na";
 	x.round = 1;
 	x.record = record;
+	x.over = x1_heads;
+	x.nover = 3;
 	x.issued = issued;
 	x.id[0] = id;
 	return x;
@@ -467,6 +475,85 @@ test_resolve(void **state)
 	assert_int_equal(k->conf, 1);
 	tly_merge_heads_finish(&h);
 	tly_buf_free(&out);
+}
+
+/*
+ * A head that arrives after a resolve reopens the key: the decision
+ * chose between r10 and r20 (its over); a third device's r70 is new
+ * evidence nobody was shown, so the key is in conflict again and the
+ * decision no longer counts, until one that chose among all three
+ * (12.4).  A decision without over never counts.
+ */
+static void
+test_resolve_new_head(void **state)
+{
+	static const char *const	two[] = { "r10", "r20" };
+	struct tly_merge_rec		r[3];
+	struct tly_merge_resolution	x[3];
+	struct tly_merge_heads		h;
+	const struct tly_merge_key	*k;
+
+	(void)state;
+	r[0] = rec("r10", 1, 1, "X1", "5 5 5 5 5 0 c1=5");
+	r[1] = rec("r20", 2, 1, "X1", "5 5 5 5 5 0 c1=4");
+	x[0] = res_of("X1", "r20", 100, 1);
+	x[0].over = two;
+	x[0].nover = 2;
+	assert_int_equal(tly_merge_heads(r, 2, NULL, 0, &h), TLY_OK);
+	assert_int_equal(tly_merge_resolve(&h, x, 1), TLY_OK);
+	k = key_of(&h, "X1");
+	assert_true(k->resolved);
+	assert_false(k->conflict);
+	assert_int_equal(k->stale, TLY_MERGE_NONE);
+	tly_merge_heads_finish(&h);
+
+	r[2] = rec("r70", 7, 1, "X1", "5 5 5 5 5 0 c1=3");
+	assert_int_equal(tly_merge_heads(r, 3, NULL, 0, &h), TLY_OK);
+	assert_int_equal(tly_merge_resolve(&h, x, 1), TLY_OK);
+	k = key_of(&h, "X1");
+	assert_true(k->conflict);
+	assert_false(k->resolved);
+	assert_false(x[0].counts);
+	assert_true(x[0].stale);
+	assert_int_equal(k->stale, 0);
+	tly_merge_heads_finish(&h);
+
+	/* An older decision that saw r70 does not override the latest. */
+	x[1] = res_of("X1", "r10", 50, 2);
+	x[1].over = (const char *const[]){ "r10", "r70" };
+	x[1].nover = 2;
+	assert_int_equal(tly_merge_heads(r, 3, NULL, 0, &h), TLY_OK);
+	assert_int_equal(tly_merge_resolve(&h, x, 2), TLY_OK);
+	k = key_of(&h, "X1");
+	assert_true(k->conflict);
+	assert_string_equal(x[k->stale].record, "r20");
+	tly_merge_heads_finish(&h);
+
+	/* A decision without over (none given) never counts. */
+	x[0] = res_of("X1", "r20", 100, 1);
+	x[0].over = NULL;
+	x[0].nover = 0;
+	assert_int_equal(tly_merge_heads(r, 2, NULL, 0, &h), TLY_OK);
+	assert_int_equal(tly_merge_resolve(&h, x, 1), TLY_OK);
+	k = key_of(&h, "X1");
+	assert_true(k->conflict);
+	assert_false(x[0].counts);
+	tly_merge_heads_finish(&h);
+
+	/* A later decision that chose among all three counts again. */
+	x[0] = res_of("X1", "r20", 100, 1);
+	x[0].over = two;
+	x[0].nover = 2;
+	x[1] = res_of("X1", "r70", 150, 3);
+	x[1].over = (const char *const[]){ "r10", "r20", "r70" };
+	x[1].nover = 3;
+	assert_int_equal(tly_merge_heads(r, 3, NULL, 0, &h), TLY_OK);
+	assert_int_equal(tly_merge_resolve(&h, x, 2), TLY_OK);
+	k = key_of(&h, "X1");
+	assert_true(k->resolved);
+	assert_string_equal(h.r[k->winner].id, "r70");
+	assert_int_equal(k->stale, TLY_MERGE_NONE);
+	tly_merge_heads_finish(&h);
 }
 
 /* The counts string of 12.1: candidates in bytewise order, then marks. */
@@ -622,6 +709,7 @@ main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_versions_and_conflicts),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_resolve_new_head),
 		cmocka_unit_test(test_counts_string),
 		cmocka_unit_test(test_state_text_independent_of_order),
 	};

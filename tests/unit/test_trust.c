@@ -673,6 +673,26 @@ test_check_decision(void **state)
 	assert_int_equal(tly_trust_check_decision(t, d, T0 + DAY), TLY_OK);
 	assert_string_equal(d->record + 64, ":0");
 	tly_decision_free(d);
+	/* over: the heads it chose among, ascending, record among them. */
+	r.nover = 2;
+	strcpy(r.over[0], r.record);
+	memset(r.over[1], 'b', 64);
+	strcpy(r.over[1] + 64, ":3");
+	tly_buf_reset(&b);
+	assert_int_equal(tly_decision_seal(adj, &r, &b), TLY_OK);
+	assert_int_equal(tly_decision_parse(b.p, b.len, &d), TLY_OK);
+	assert_int_equal(d->nover, 2);
+	assert_string_equal(d->over[1], r.over[1]);
+	tly_decision_free(d);
+	strcpy(r.over[0], r.over[1]);		/* not ascending */
+	tly_buf_reset(&b);
+	assert_int_equal(tly_decision_seal(adj, &r, &b), TLY_OK);
+	assert_int_equal(tly_decision_parse(b.p, b.len, &d), TLY_E_CERT);
+	r.nover = 1;				/* record not listed */
+	tly_buf_reset(&b);
+	assert_int_equal(tly_decision_seal(adj, &r, &b), TLY_OK);
+	assert_int_equal(tly_decision_parse(b.p, b.len, &d), TLY_E_CERT);
+	r.nover = 0;
 	/* A bad record id or round 0 is malformed. */
 	strcpy(r.record + 64, ":01");
 	tly_buf_reset(&b);

@@ -156,6 +156,10 @@ function drawConflicts(d) {
 	if (!d.conflicts.length) { box.replaceChildren(el('p', { class: 'ok', text: 'None.' })); return; }
 	box.replaceChildren(...d.conflicts.map(k => el('article', {},
 		el('h3', { text: `Area ${k.area}, level ${k.level}, round ${k.round}` }),
+		k.stale ? el('p', { text: 'A decision issued at ' + k.stale.issued +
+			' chose ' + k.stale.record + ' among ' + k.stale.over.length +
+			' versions; a version it did not see arrived since, so the area is ' +
+			'disputed again.' }) : null,
 		el('div', { class: 'sides' }, k.heads.map(h => el('div',
 			{ class: 'side' + (h.record === k.winner ? ' win' : '') },
 			el('p', {}, el('strong', { text: h.record === k.winner ?
@@ -167,7 +171,9 @@ function drawConflicts(d) {
 				el('pre', { text: JSON.stringify(h.body, null, 1) })),
 			cmd('resolve --key ADJUDICATOR.key --election ELECTION',
 				'--area ' + k.area, '--level ' + k.level, '--round ' + k.round,
-				'--record ' + h.record, '--out resolve-' + k.area + '.sig',
+				'--record ' + h.record,
+				'--over ' + k.heads.map(x => x.record).join(','),
+				'--out resolve-' + k.area + '.sig',
 				'--central ' + location.origin))))),
 		d.more ? el('p', { text: 'More conflicts exist than shown.' }) : null));
 }
