@@ -658,6 +658,63 @@ test_persistence(void **state)
 	tly_buf_free(&got);
 }
 
+/* tly_dstore_trust_each() callback: note each object's kind and size. */
+static int
+trust_seen(void *arg, enum tly_dtrust_kind kind, const uint8_t *m,
+    size_t len)
+{
+	char	*out = arg;
+	size_t	 n = strlen(out);
+
+	snprintf(out + n, 128 - n, "%s%c%zu", n ? "," : "",
+	    kind == TLY_DTRUST_REVOCATIONS ? 'r' : 'c', len);
+	return 0;
+}
+
+/* Trust objects: the newest revocation list only, certificates once. */
+static void
+test_trust(void **state)
+{
+	struct fx	*f = *state;
+	uint8_t		 id[TLY_HASH_LEN];
+	const uint8_t	 m2[] = "list 2", m1[] = "list 1..", m3[] = "list 3...";
+	const uint8_t	 c[] = "a central certificate";
+	char		 seen[128] = "";
+	int		 added;
+
+	tly_hash(m2, sizeof(m2), id);
+	assert_int_equal(tly_dstore_trust_put(f->s, TLY_DTRUST_REVOCATIONS,
+	    id, 2, m2, sizeof(m2), 100, &added), TLY_OK);
+	assert_int_equal(added, 1);
+	/* An older list, and the same list again, are not kept. */
+	tly_hash(m1, sizeof(m1), id);
+	assert_int_equal(tly_dstore_trust_put(f->s, TLY_DTRUST_REVOCATIONS,
+	    id, 1, m1, sizeof(m1), 101, &added), TLY_OK);
+	assert_int_equal(added, 0);
+	tly_hash(m2, sizeof(m2), id);
+	assert_int_equal(tly_dstore_trust_put(f->s, TLY_DTRUST_REVOCATIONS,
+	    id, 2, m2, sizeof(m2), 102, &added), TLY_OK);
+	assert_int_equal(added, 0);
+	tly_hash(c, sizeof(c), id);
+	assert_int_equal(tly_dstore_trust_put(f->s, TLY_DTRUST_CENTRAL_CERT,
+	    id, 100, c, sizeof(c), 103, &added), TLY_OK);
+	assert_int_equal(added, 1);
+	assert_int_equal(tly_dstore_trust_put(f->s, TLY_DTRUST_CENTRAL_CERT,
+	    id, 100, c, sizeof(c), 104, &added), TLY_OK);
+	assert_int_equal(added, 0);
+	/* A newer list replaces the one held. */
+	tly_hash(m3, sizeof(m3), id);
+	assert_int_equal(tly_dstore_trust_put(f->s, TLY_DTRUST_REVOCATIONS,
+	    id, 3, m3, sizeof(m3), 105, &added), TLY_OK);
+	assert_int_equal(added, 1);
+	/* Lists first, each object once, after a reopen too. */
+	tly_dstore_close(f->s);
+	assert_int_equal(tly_dstore_open(f->db, &f->s), TLY_OK);
+	assert_int_equal(tly_dstore_trust_each(f->s, trust_seen, seen),
+	    TLY_OK);
+	assert_string_equal(seen, "r10,c22");
+}
+
 int
 main(void)
 {
@@ -674,6 +731,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_relay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persistence, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_trust, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
