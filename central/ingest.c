@@ -41,6 +41,7 @@
 #define PREPARSE_RECORDS 512	/* records held verified before locking */
 #define MSG_MAX		600	/* a rejection message, escaped */
 #define RETRY_AFTER_S	2	/* Retry-After when busy */
+#define SLOT_WAIT_S	5	/* an upload waits this long for a slot */
 #define DETAIL_MAX	300	/* a failure's detail, carried to its thread */
 
 /* One entry of the bundle and what became of it. */
@@ -90,6 +91,8 @@ struct tly_ingest_group {
 	struct ingest		*head;		/* queued, oldest first */
 	struct ingest		**tail;		/* where the next one goes */
 	int			 writing;	/* a thread is the writer */
+	unsigned		 active;	/* uploads holding a slot */
+	pthread_cond_t		 slot_cv;	/* signalled when one ends */
 };
 
 /* Free the parsed batch of e. */
@@ -482,6 +485,12 @@ tly_central_ingest_init(struct tly_central *c)
 		free(g);
 		return TLY_E_NOMEM;
 	}
+	if (pthread_cond_init(&g->slot_cv, NULL) != 0) {
+		pthread_cond_destroy(&g->cv);
+		pthread_mutex_destroy(&g->mu);
+		free(g);
+		return TLY_E_NOMEM;
+	}
 	g->tail = &g->head;
 	c->group = g;
 	if (tly_guard_create(&c->guard) != TLY_OK) {
@@ -498,6 +507,7 @@ tly_central_ingest_fini(struct tly_central *c)
 	c->guard = NULL;
 	if (c->group == NULL)
 		return;
+	pthread_cond_destroy(&c->group->slot_cv);
 	pthread_cond_destroy(&c->group->cv);
 	pthread_mutex_destroy(&c->group->mu);
 	free(c->group);
@@ -548,6 +558,45 @@ rate_limited(struct tly_http_resp *resp, const char *peer, unsigned retry)
 	tly_http_resp_error(resp, 429, "rate_limited", "too many entries "
 	    "from %s failed verification; retry in %u s", peer, retry);
 	resp->retry_after = retry;
+}
+
+/*
+ * Take one of the 2 x threads upload slots, waiting up to SLOT_WAIT_S
+ * for one (each connection has its own thread: the wait holds up no
+ * other request).  TLY_OK, or TLY_E_BUSY when none came free.
+ */
+static int
+slot_take(struct tly_central *c)
+{
+	struct tly_ingest_group	*g = c->group;
+	struct timespec		 until;
+	int			 r = TLY_OK;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += SLOT_WAIT_S;
+	pthread_mutex_lock(&g->mu);
+	while (g->active >= 2 * c->conf.threads)
+		if (pthread_cond_timedwait(&g->slot_cv, &g->mu, &until) != 0 &&
+		    g->active >= 2 * c->conf.threads) {
+			r = TLY_E_BUSY;
+			break;
+		}
+	if (r == TLY_OK)
+		g->active++;
+	pthread_mutex_unlock(&g->mu);
+	return r;
+}
+
+/* Give back the slot of slot_take(). */
+static void
+slot_give(struct tly_central *c)
+{
+	struct tly_ingest_group	*g = c->group;
+
+	pthread_mutex_lock(&g->mu);
+	g->active--;
+	pthread_cond_signal(&g->slot_cv);
+	pthread_mutex_unlock(&g->mu);
 }
 
 /* Free everything a request held. */
@@ -609,8 +658,8 @@ tly_central_post_batches(struct tly_central *c,
 	const uint8_t			*body, *m;
 	char				 esc[MSG_MAX], peer[TLY_HTTP_PEER_MAX];
 	size_t				 len, mlen, i, pre, budget = 0;
-	unsigned			 n, retry, forged = 0;
-	int				 r;
+	unsigned			 retry, forged = 0;
+	int				 r, slot = 0;
 
 	memset(&in, 0, sizeof(in));
 	in.c = c;
@@ -622,18 +671,19 @@ tly_central_post_batches(struct tly_central *c,
 	in.vctx.policy.ndevices = c->ndevices;
 	tly_buf_init(&in.out, TLY_CENTRAL_RESP_MAX);
 
-	n = atomic_fetch_add(&c->inflight, 1) + 1;
-	if (n > 2 * c->conf.threads) {
-		tly_http_resp_busy(resp, RETRY_AFTER_S,
-		    "too many uploads in progress");
-		goto out;
-	}
+	atomic_fetch_add(&c->inflight, 1);
 	/* PROTOCOL.md 8.5: a forger is refused before anything is verified. */
 	tly_http_req_peer(req, peer, sizeof(peer));
 	if ((retry = tly_guard_check(c->guard, peer, now_ms())) > 0) {
 		rate_limited(resp, peer, retry);
 		goto out;
 	}
+	if (slot_take(c) != TLY_OK) {
+		tly_http_resp_busy(resp, RETRY_AFTER_S,
+		    "too many uploads in progress");
+		goto out;
+	}
+	slot = 1;
 	if (!is_bundle_type(req->content_type)) {
 		tly_http_resp_error(resp, 415, "unsupported_media_type",
 		    "Content-Type must be %s", TLY_BUNDLE_TYPE);
@@ -716,6 +766,8 @@ tly_central_post_batches(struct tly_central *c,
 	tly_http_resp_error(resp, 500, "internal",
 	    "the central failed; nothing was applied");
  out:
+	if (slot)
+		slot_give(c);
 	atomic_fetch_sub(&c->inflight, 1);
 	ingest_free(&in);
 	tly_buf_free(&plain);

@@ -173,6 +173,7 @@ main(int argc, char **argv)
 	o.port = c.conf.port;
 	o.body_max = TLY_POST_MAX;
 	o.threads = c.conf.threads;
+	o.blocking = 1;		/* uploads wait for their COMMIT */
 	o.conn_max = c.conf.conn_max;
 	o.timeout_s = CONN_TIMEOUT_S;
 	o.header_timeout_s = HEADER_TIMEOUT_S;

@@ -6,6 +6,14 @@
  * mode 0600 before anyone can connect) and hand it to MHD, which runs a
  * pool of polling threads.  Each request body is gathered into a bounded
  * per-connection buffer; the handler is called once, with the whole body.
+ *
+ * In a pool, each polling thread serves all its connections in turn, so
+ * a handler that blocks (an upload waiting for its group's COMMIT)
+ * stalls every other connection of that thread: at 256 concurrent
+ * uploads the last of a thread's share waited past the connection
+ * timeout and were closed unanswered.  A server whose handlers block
+ * asks for a thread per connection instead (opts.blocking): a blocked
+ * handler then holds only its own connection.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -33,6 +41,8 @@
 #include "common/limits.h"
 
 #define HTTPD_THREADS_DEFAULT	1	/* opts.threads 0 */
+#define HTTPD_STACK_SIZE	(512UL * 1024)	/* per connection thread (blocking):
+						   glibc keeps a few hundred */
 #define HTTPD_CONN_DEFAULT	256	/* opts.conn_max 0 */
 #define HTTPD_TIMEOUT_DEFAULT	30	/* opts.timeout_s 0 */
 #define HTTPD_ERR_MSG_MAX	512	/* bytes of an error message */
@@ -527,7 +537,7 @@ tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp)
 	h->timeout = timeout;
 	h->header_timeout = o->header_timeout_s ? o->header_timeout_s :
 	    timeout;
-	if (conn_max < threads)
+	if (conn_max < threads && !o->blocking)
 		conn_max = threads;	/* MHD shares the limit among threads */
 
 	if (o->unix_path != NULL) {
@@ -562,13 +572,19 @@ tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp)
 		tls[1].ptr_value = (void *)(uintptr_t)o->tls_cert;
 	} else
 		tls[0].option = MHD_OPTION_END;
+	/* A pool of one is no pool: MHD then polls in one thread. */
+	if (o->blocking)
+		threads = 1;
 	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC |
-	    (o->tls_cert != NULL ? MHD_USE_TLS : 0),
+	    (o->tls_cert != NULL ? MHD_USE_TLS : 0) |
+	    (o->blocking ? MHD_USE_THREAD_PER_CONNECTION : 0),
 	    0, NULL, NULL, httpd_access, h,
 	    MHD_OPTION_ARRAY, tls,
 	    MHD_OPTION_EXTERNAL_LOGGER, httpd_quiet_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)mfd,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_THREAD_STACK_SIZE, o->blocking ? (size_t)HTTPD_STACK_SIZE :
+	    (size_t)0,
 	    MHD_OPTION_CONNECTION_LIMIT, conn_max,
 	    MHD_OPTION_CONNECTION_TIMEOUT, h->header_timeout,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_max,

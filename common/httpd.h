@@ -4,7 +4,9 @@
  *
  * The handler gets the whole request body, already capped at body_max
  * (a larger body is answered 413 too_large without calling it), and
- * fills a response.  Handlers run on the server's worker threads.
+ * fills a response.  Handlers run on the server's worker threads, each
+ * of which serves many connections in turn, or, with opts.blocking, on
+ * a thread of each connection's own.
  */
 #ifndef TLY_HTTPD_H
 #define TLY_HTTPD_H
@@ -47,7 +49,10 @@ struct tly_httpd_opts {
 	int		 unix_chgrp;	/* 1: give the socket to unix_gid */
 	gid_t		 unix_gid;	/* its group when unix_chgrp */
 	size_t		 body_max;	/* request body cap */
-	unsigned	 threads;	/* worker threads, 0: 1 */
+	unsigned	 threads;	/* worker threads, 0: 1; unused
+					   with blocking */
+	int		 blocking;	/* 1: handlers may block for long:
+					   one thread per connection */
 	unsigned	 conn_max;	/* concurrent connections, 0: 256 */
 	unsigned	 timeout_s;	/* idle connection timeout, 0: 30 */
 	unsigned	 header_timeout_s; /* idle timeout until a request's
