@@ -18,23 +18,21 @@
 #include "common/err.h"
 #include "common/httpd.h"
 #include "common/json.h"
+#include "common/pairtext.h"
 #include "crypto/crypto.h"
 #include "daemon/tallyd.h"
 
 #define PAIR_MAX	64	/* pairings kept */
 #define PAIR_CODE_S	300	/* seconds a code may be used */
 #define PAIR_TRIES	5	/* wrong codes before a code is void */
-#define PAIR_LABEL_MAX	32	/* bytes of a phone's label */
-#define PAIR_ID_LEN	16	/* hex digits of a pairing id */
-#define PAIR_COOKIE	"tally_pair="
 #define PAIR_FILE_MAX	(PAIR_MAX * 160)
 
 /* One paired browser. */
 struct pairing {
-	char		id[PAIR_ID_LEN + 1];	/* hex, names it in the API */
+	char		id[TLY_PAIR_ID_LEN + 1];	/* hex, names it in the API */
 	uint8_t		hash[TLY_HASH_LEN];	/* BLAKE2b-256 of its token */
 	uint64_t	created;		/* when it was paired */
-	char		label[PAIR_LABEL_MAX + 1];	/* what the phone said */
+	char		label[TLY_PAIR_LABEL_MAX + 1];	/* what the phone said */
 };
 
 struct tly_dpair {
@@ -48,21 +46,6 @@ struct tly_dpair {
 	time_t		 code_until;	/* its end */
 	unsigned	 tries;		/* wrong codes against it */
 };
-
-/* A label character: letters, digits, space, '.', '_', '-'. */
-static int
-label_ok(const char *s)
-{
-	size_t	n = strlen(s), i;
-
-	if (n == 0 || n > PAIR_LABEL_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789 ._-", s[i]) == NULL)
-			return 0;
-	return 1;
-}
 
 /* Write the pairings file (p->mu held). */
 static int
@@ -91,9 +74,8 @@ pair_load(struct tly_dpair *p)
 {
 	struct tly_buf	 b = TLY_BUF_INIT(PAIR_FILE_MAX);
 	struct pairing	*q;
-	char		*line, *save = NULL, hex[2 * TLY_HASH_LEN + 1];
-	unsigned long long created;
-	int		 used, r;
+	char		*line, *save = NULL, hex[TLY_PAIR_TOKEN_HEX + 1];
+	int		 r;
 	FILE		*f;
 
 	if ((f = fopen(p->path, "r")) == NULL)
@@ -106,18 +88,13 @@ pair_load(struct tly_dpair *p)
 		if (p->n == PAIR_MAX)
 			break;
 		q = &p->p[p->n];
-		used = 0;
-		if (sscanf(line, "%16[0-9a-f] %64[0-9a-f] %llu %n", q->id, hex,
-		    &created, &used) != 3 || used == 0 ||
-		    strlen(q->id) != PAIR_ID_LEN ||
-		    tly_unhex(hex, strlen(hex), q->hash, TLY_HASH_LEN) !=
-		    TLY_OK || !label_ok(line + used)) {
+		if (!tly_pair_line(line, q->id, hex, &q->created, q->label) ||
+		    tly_unhex(hex, TLY_PAIR_TOKEN_HEX, q->hash, TLY_HASH_LEN) !=
+		    TLY_OK) {
 			r = tly_fail(TLY_E_CONFIG, "%s: a line does not read; "
 			    "remove the file to forget every pairing", p->path);
 			break;
 		}
-		snprintf(q->label, sizeof(q->label), "%s", line + used);
-		q->created = created;
 		p->n++;
 	}
 	tly_buf_free(&b);
@@ -165,30 +142,14 @@ tly_dpair_close(struct tly_dpair *p)
 int
 tly_dpair_check(struct tly_dpair *p, const char *cookies)
 {
-	const char	*c, *end;
-	char		 id[PAIR_ID_LEN + 1];
+	char		 id[TLY_PAIR_ID_LEN + 1], hex[TLY_PAIR_TOKEN_HEX + 1];
 	uint8_t		 tok[TLY_HASH_LEN], h[TLY_HASH_LEN];
 	size_t		 i;
 	int		 ok = 0;
 
-	if (p == NULL || cookies == NULL)
+	if (p == NULL || !tly_pair_cookie(cookies, id, hex) ||
+	    tly_unhex(hex, TLY_PAIR_TOKEN_HEX, tok, sizeof(tok)) != TLY_OK)
 		return 0;
-	/* "tally_pair=<16 hex id>.<64 hex token>", at a cookie's start. */
-	for (c = strstr(cookies, PAIR_COOKIE); c != NULL;
-	    c = strstr(c + 1, PAIR_COOKIE))
-		if (c == cookies || c[-1] == ' ' || c[-1] == ';')
-			break;
-	if (c == NULL)
-		return 0;
-	c += strlen(PAIR_COOKIE);
-	end = c + strcspn(c, "; ");
-	if (end - c != PAIR_ID_LEN + 1 + 2 * TLY_HASH_LEN ||
-	    c[PAIR_ID_LEN] != '.' ||
-	    tly_unhex(c + PAIR_ID_LEN + 1, 2 * TLY_HASH_LEN, tok,
-	    sizeof(tok)) != TLY_OK)
-		return 0;
-	memcpy(id, c, PAIR_ID_LEN);
-	id[PAIR_ID_LEN] = '\0';
 	tly_hash(tok, sizeof(tok), h);
 	pthread_mutex_lock(&p->mu);
 	for (i = 0; i < p->n; i++)
@@ -197,6 +158,7 @@ tly_dpair_check(struct tly_dpair *p, const char *cookies)
 			ok = 1;
 	pthread_mutex_unlock(&p->mu);
 	tly_memzero(tok, sizeof(tok));
+	tly_memzero(hex, sizeof(hex));
 	return ok;
 }
 
@@ -220,7 +182,7 @@ tly_dpair_redeem(void *arg, const struct tly_http_req *req,
 	struct tly_json		*j = NULL;
 	const struct tly_json	*jc, *jl;
 	struct pairing		*q;
-	uint8_t			 tok[TLY_HASH_LEN], raw[PAIR_ID_LEN / 2];
+	uint8_t			 tok[TLY_HASH_LEN], raw[TLY_PAIR_ID_LEN / 2];
 	char			 hex[2 * TLY_HASH_LEN + 1];
 	time_t			 now = time(NULL);
 	int			 r;
@@ -231,11 +193,11 @@ tly_dpair_redeem(void *arg, const struct tly_http_req *req,
 	    (jc = tly_json_get(j, "code")) == NULL ||
 	    (jl = tly_json_get(j, "label")) == NULL ||
 	    tly_json_string(jc) == NULL || tly_json_string(jl) == NULL ||
-	    !label_ok(tly_json_string(jl))) {
+	    !tly_pair_label_ok(tly_json_string(jl))) {
 		tly_http_resp_error(resp, 400, "bad_request", "a body "
 		    "{\"code\": \"123456\", \"label\": \"phone 1\"} (label: "
 		    "letters, digits, space, . _ -; at most %d)",
-		    PAIR_LABEL_MAX);
+		    TLY_PAIR_LABEL_MAX);
 		goto out;
 	}
 	pthread_mutex_lock(&p->mu);
@@ -276,7 +238,7 @@ tly_dpair_redeem(void *arg, const struct tly_http_req *req,
 		goto out;
 	}
 	tly_hex(tok, sizeof(tok), hex);
-	snprintf(resp->set_cookie, sizeof(resp->set_cookie), PAIR_COOKIE
+	snprintf(resp->set_cookie, sizeof(resp->set_cookie), TLY_PAIR_COOKIE
 	    "%s.%s; Path=/; Secure; HttpOnly; SameSite=Strict; "
 	    "Max-Age=31536000", q->id, hex);
 	tly_memzero(tok, sizeof(tok));
