@@ -20,6 +20,7 @@
 #include "sync/trust.h"
 
 #define RETRY_S		2	/* Retry-After when busy */
+#define RECEIPT_HDR	"Tally-Receipt"	/* a decision receipt, base64 */
 #define MSG_MAX		600	/* a refusal's message, escaped */
 
 /* 200: the decision is held at feed position pos (also for a replay). */
@@ -70,6 +71,32 @@ refuse(struct tly_central *c, const struct tly_http_req *req, int err,
 	tly_http_resp_error(resp, 422, tly_err_code(err), "%s", esc);
 }
 
+/*
+ * The receipt time of d (13.7): the stored time of the decision receipt
+ * in the Tally-Receipt header (rule 2), kept in rc, when there is one;
+ * else now (rule 1).  An open central has no central certificates and
+ * uses its clock.
+ */
+static int
+receipt_time(struct tly_central *c, const struct tly_http_req *req,
+    const struct tly_decision *d, uint64_t now, struct tly_buf *rc,
+    uint64_t *t)
+{
+	const char	*h = tly_http_req_header(req, RECEIPT_HDR);
+	int		 r;
+
+	*t = now;
+	if (h == NULL || c->trust == NULL)
+		return TLY_OK;
+	if (tly_b64_decode(h, strlen(h), rc) != TLY_OK)
+		return tly_fail(TLY_E_RECEIPT, RECEIPT_HDR ": not base64 of "
+		    "a decision receipt");
+	pthread_rwlock_rdlock(&c->trust->lock);
+	r = tly_trust_decision_time(c->trust->t, rc->p, rc->len, d->id, t);
+	pthread_rwlock_unlock(&c->trust->lock);
+	return r;
+}
+
 /* May the central apply d at receipt time now (13.6, 13.7)? */
 static int
 judge(struct tly_central *c, const struct tly_decision *d, uint64_t now)
@@ -98,8 +125,9 @@ tly_central_post_decision(void *arg, const struct tly_http_req *req,
 {
 	struct tly_central	*c = arg;
 	struct tly_decision	*d = NULL;
+	struct tly_buf		 rc = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
 	char			 hex[TLY_HEX_HASH], shex[TLY_HEX_PK];
-	uint64_t		 pos = 0, now = (uint64_t)time(NULL);
+	uint64_t		 pos = 0, now = (uint64_t)time(NULL), t = now;
 	int			 r;
 
 	if (req->body == NULL || req->bodylen > TLY_TRUST_OBJ_MAX) {
@@ -123,13 +151,17 @@ tly_central_post_decision(void *arg, const struct tly_http_req *req,
 		answer_stored(resp, d, pos);
 		goto out;
 	}
-	if (r == TLY_OK && (r = judge(c, d, now)) != TLY_OK) {
+	if (r == TLY_OK && ((r = receipt_time(c, req, d, now, &rc, &t)) !=
+	    TLY_OK || (r = judge(c, d, t)) != TLY_OK)) {
 		refuse(c, req, r, d->signer, resp);
 		goto out;
 	}
+	/* Without a receipt to judge by, this central signs one (6.1). */
+	if (r == TLY_OK && rc.len == 0)
+		r = tly_decision_receipt_seal(c->key, d->id, now, &rc);
 	if (r == TLY_OK)
 		r = tly_cstore_decision_put(c->store, d, req->body,
-		    req->bodylen, (time_t)now, &pos);
+		    req->bodylen, rc.p, rc.len, (time_t)now, &pos);
 	if (r == TLY_E_NOT_HELD) {
 		refuse(c, req, r, d->signer, resp);
 		goto out;
@@ -153,5 +185,6 @@ tly_central_post_decision(void *arg, const struct tly_http_req *req,
 		    (unsigned long long)pos);
 	answer_stored(resp, d, pos);
  out:
+	tly_buf_free(&rc);
 	tly_decision_free(d);
 }

@@ -33,7 +33,7 @@
 #include "sync/api_merge.h"
 #include "sync/wire.h"
 
-#define TLY_CSTORE_VERSION	6	/* PRAGMA user_version of the schema */
+#define TLY_CSTORE_VERSION	7	/* PRAGMA user_version of the schema */
 #define TLY_CSTORE_REJECT_PER_SOURCE	256	/* rejection rows per source */
 #define TLY_CSTORE_AHEAD_MAX	TLY_AHEAD_MAX	/* seqs past head held as pending */
 #define TLY_CSTORE_SAME_SEQ_MAX	TLY_SAME_SEQ_MAX	/* different batches kept per seq */
@@ -103,8 +103,9 @@ struct tly_decision;
 
 /*
  * Keep the signed decision d (PROTOCOL.md 13.6), whose exact bytes are
- * m[0..mlen), received at time at, in its own transaction, at the next
- * audit feed position (*pos).  An unfreeze must name a held batch of its
+ * m[0..mlen), received at time at and judged at the stored time of the
+ * decision receipt rc[0..rclen) (6.1), in its own transaction, at the
+ * next audit feed position (*pos).  An unfreeze must name a held batch of its
  * device at its seq, a resolve a held record of its key, else
  * TLY_E_NOT_HELD (detail set).  An unfreeze becomes a kept decision
  * (12.3) and its device is recomputed.  The caller has verified d.
@@ -112,7 +113,7 @@ struct tly_decision;
  */
 int	tly_cstore_decision_put(struct tly_cstore *s,
 	    const struct tly_decision *d, const uint8_t *m, size_t mlen,
-	    time_t at, uint64_t *pos);
+	    const uint8_t *rc, size_t rclen, time_t at, uint64_t *pos);
 /* *pos: the feed position of the held decision id, 0 when not held. */
 int	tly_cstore_decision_held(struct tly_cstore *s,
 	    const uint8_t id[TLY_HASH_LEN], uint64_t *pos);

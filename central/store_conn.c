@@ -75,9 +75,9 @@ static const char *const wsql[W_COUNT_] = {
 	[W_DEC_BY_ID] = "SELECT pos FROM decisions WHERE id = ?1",
 	[W_INSERT_DEC] = "INSERT INTO decisions"
 	    " (pos, id, kind, signer, device, batch, seq, area, level, round,"
-	    "  record, issued, bytes, received_at, over)"
+	    "  record, issued, bytes, received_at, over, receipt)"
 	    " VALUES (" TLY_CSTORE_FEED_NEXT ", ?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-	    "  ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	    "  ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[W_REC_KEY] = "SELECT area, level, round FROM records WHERE id = ?1",
 };
 /* Prepare n statements of db from sql[] into st[]. */

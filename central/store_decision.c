@@ -129,7 +129,7 @@ bind_over(sqlite3_stmt *st, int ix, const struct tly_decision *d)
 /* Insert the decisions row of d (bytes m) at the next feed position. */
 static int
 insert(struct tly_cstore *s, const struct tly_decision *d, const uint8_t *m,
-    size_t mlen, time_t at)
+    size_t mlen, const uint8_t *rc_, size_t rclen, time_t at)
 {
 	sqlite3_stmt	*st = s->ws[W_INSERT_DEC];
 	int		 rc, u = d->kind == TLY_DECISION_UNFREEZE;
@@ -162,6 +162,8 @@ insert(struct tly_cstore *s, const struct tly_decision *d, const uint8_t *m,
 		rc = sqlite3_bind_int64(st, 13, (sqlite3_int64)at);
 	if (rc == SQLITE_OK && !u)
 		rc = bind_over(st, 14, d);
+	if (rc == SQLITE_OK)
+		rc = tly_cstore_bind_blob(st, 15, rc_, rclen);
 	if (rc != SQLITE_OK) {
 		tly_cstore_st_done(st);
 		return tly_cstore_db_fail(s->w, "bind decision");
@@ -190,7 +192,8 @@ keep(struct tly_cstore *s, const struct tly_decision *d, time_t at)
 
 int
 tly_cstore_decision_put(struct tly_cstore *s, const struct tly_decision *d,
-    const uint8_t *m, size_t mlen, time_t at, uint64_t *pos)
+    const uint8_t *m, size_t mlen, const uint8_t *rc, size_t rclen,
+    time_t at, uint64_t *pos)
 {
 	int	r;
 
@@ -205,7 +208,7 @@ tly_cstore_decision_put(struct tly_cstore *s, const struct tly_decision *d,
 	}
 	if ((r = d->kind == TLY_DECISION_UNFREEZE ? check_unfreeze(s, d) :
 	    check_resolve(s, d)) != TLY_OK ||
-	    (r = insert(s, d, m, mlen, at)) != TLY_OK ||
+	    (r = insert(s, d, m, mlen, rc, rclen, at)) != TLY_OK ||
 	    (r = held_pos(s, d->id, pos)) != TLY_OK ||
 	    (d->kind == TLY_DECISION_UNFREEZE && (r = keep(s, d, at)) !=
 	    TLY_OK) ||

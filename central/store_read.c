@@ -31,9 +31,9 @@ const char *const tly_cstore_rsql[R_COUNT_] = {
 	    " AND seq > ?2 ORDER BY seq LIMIT ?3",
 	[R_RECEIPTS] = "SELECT seq, id, receipt FROM batches"
 	    " WHERE device = ?1 AND seq >= ?2 ORDER BY seq, id",
-	[R_FEED] = "SELECT pos, id, device, seq, bytes, 0 FROM batches"
+	[R_FEED] = "SELECT pos, id, device, seq, bytes, 0, NULL FROM batches"
 	    " WHERE pos > ?1 UNION ALL"
-	    " SELECT pos, id, signer, 0, bytes, 1 FROM decisions"
+	    " SELECT pos, id, signer, 0, bytes, 1, receipt FROM decisions"
 	    " WHERE pos > ?1 ORDER BY pos LIMIT ?2",
 	[R_FEED_MORE] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM batches"
 	    " WHERE pos > ?1 LIMIT 1)) + (SELECT count(*) FROM (SELECT 1"
@@ -261,6 +261,11 @@ tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
 		tly_jw_key(w, "bytes");
 		if ((r = jw_b64(w, st, 4)) != TLY_OK)
 			goto out;
+		if (sqlite3_column_type(st, 6) == SQLITE_BLOB) {
+			tly_jw_key(w, "receipt");
+			if ((r = jw_b64(w, st, 6)) != TLY_OK)
+				goto out;
+		}
 		tly_jw_obj_close(w);
 		n++;
 	}

@@ -210,6 +210,11 @@ static const char *const migrations[] = {
 	 * names none (it then never counts, 12.4).
 	 */
 	"ALTER TABLE decisions ADD COLUMN over TEXT;",
+	/*
+	 * 6 -> 7: the decision receipt (PROTOCOL.md 6.1) whose stored time
+	 * the decision was judged at; NULL for decisions taken before.
+	 */
+	"ALTER TABLE decisions ADD COLUMN receipt BLOB;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

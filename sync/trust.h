@@ -33,6 +33,7 @@
 #define TLY_CTX_CENTRAL_CERT	"tally/central-cert/v1"
 #define TLY_CTX_REVOCATIONS	"tally/revocations/v1"
 #define TLY_CTX_DECISION	"tally/decision/v1"
+#define TLY_CTX_DECISION_RECEIPT "tally/decision-receipt/v1"
 #define TLY_CTX_ENROLL		"tally/enroll-request/v1"
 
 #define TLY_TRUST_OBJ_MAX	TLY_MSG_MAX	/* one object file */
@@ -112,6 +113,14 @@ struct tly_decision {
 	size_t		 nover;		/* entries in over; 0: none given */
 };
 
+/* A decision receipt (PROTOCOL.md 6.1), signed by a central's key. */
+struct tly_decision_receipt {
+	uint8_t		signer[TLY_PK_LEN];	/* the central's key */
+	uint8_t		decision[TLY_HASH_LEN];	/* the decision's id */
+	uint64_t	stored;		/* when the central took it: the
+					   decision's receipt time (13.7) */
+};
+
 /* An enrollment request (PROTOCOL.md 13.2), signed by the device key. */
 struct tly_enroll_request {
 	uint8_t		device[TLY_PK_LEN];	/* = the envelope's signer */
@@ -165,6 +174,17 @@ int	tly_decision_parse(const uint8_t *m, size_t len,
 void	tly_decision_free(struct tly_decision *d);	/* NULL-safe */
 int	tly_decision_seal(const struct tly_key *adjudicator,
 	    const struct tly_decision *d, struct tly_buf *out);
+
+/*
+ * Decision receipts (trust_receipt.c).  parse verifies the envelope
+ * under its own signer (TLY_E_RECEIPT for any fault, detail set); who
+ * that signer may be is tly_trust_decision_time()'s question.
+ */
+int	tly_decision_receipt_parse(const uint8_t *m, size_t len,
+	    struct tly_decision_receipt *rc);
+int	tly_decision_receipt_seal(const struct tly_key *central,
+	    const uint8_t decision[TLY_HASH_LEN], uint64_t stored,
+	    struct tly_buf *out);
 
 /* The signer must be the device named in the body. */
 int	tly_enroll_parse(const uint8_t *m, size_t len,
@@ -239,6 +259,14 @@ int	tly_trust_check_batch(const struct tly_trust *t,
  */
 int	tly_trust_check_decision(const struct tly_trust *t,
 	    const struct tly_decision *d, uint64_t time);
+/*
+ * The receipt time (13.7 rule 2) of decision id decision from the
+ * decision receipt m[0..len): its stored time, when it verifies, names
+ * that decision and its signer is a certified central key at that time
+ * (13.4); else TLY_E_RECEIPT, naming why (trust_receipt.c).
+ */
+int	tly_trust_decision_time(const struct tly_trust *t, const uint8_t *m,
+	    size_t len, const uint8_t decision[TLY_HASH_LEN], uint64_t *time);
 /* Is pk a certified central key at time?  TLY_OK or as above. */
 int	tly_trust_check_central(const struct tly_trust *t,
 	    const uint8_t pk[TLY_PK_LEN], uint64_t time);

@@ -8,7 +8,10 @@
 # of DISPUTED; a replay answers as the first time.  Decisions travel in
 # the audit feed, so a mirror following it reaches the same state hash.
 # A head that arrives after a resolve, which its over did not list,
-# reopens the key: DISPUTED again, with the old decision shown.
+# reopens the key: DISPUTED again, with the old decision shown.  Each
+# feed decision carries the central's decision receipt, so a mirror
+# started after the adjudicator's certificate was revoked judges it at
+# that receipt's time and still reaches the same state hash.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faultlib.sh"
 
@@ -20,6 +23,10 @@ certify "$T/adj.key" 4 adjudicator
 certify "$T/adj2.key" 5 adjudicator A02
 certify "$T/d4.key" 6 clerk A03
 keygen rogue
+keygen c
+"$BIN/tally" cert central --authority "$T/authority/auth.key" --key "$T/keys/c.pub" \
+    --election "$ELECTION" --not-after 2099-01-01 --serial 7 \
+    --out "$T/authority/certs/7.cert" >/dev/null
 tally() { "$BIN/tally" "$@"; }
 CENTRAL_MODE=live CENTRAL_EXTRA=$CLOSED start_central c
 url=$(central_url c)
@@ -147,9 +154,36 @@ jq -r '.entries[6].bytes' <<<"$fd" | base64 -d | cmp -s - "$T/resolve.dec" ||
     fail "the feed's decision is not the posted bytes"
 expect_eq "feed signer" "$(jq -r '.entries[5].signer' <<<"$fd")" "$(cut -d' ' -f2 "$T/adj.pub")"
 
-note "a mirror following the feed reaches the same state hash"
+note "the adjudicator's certificate is revoked after the decisions"
+receipts=$(curl -sf "$url/v1/feed?after=0" | jq -r '.entries[] | select(.kind == "decision") | .receipt')
+expect_eq "every decision has a receipt" "$(wc -w <<<"$receipts")" 2
+stored=0
+for r in $receipts; do
+	base64 -d <<<"$r" >"$T/dr"
+	grep -qa "tally/decision-receipt/v1" "$T/dr" || fail "not a decision receipt"
+	s=$(grep -ao '"stored":[0-9]*' "$T/dr" | cut -d: -f2)
+	[ "$s" -gt "$stored" ] && stored=$s
+done
+at=$((stored + 1))
+tally revoke --authority "$T/authority/auth.key" --list "$T/rev.list" \
+    --election "$ELECTION" --at "$at" 4 >/dev/null
+# Until the second after the last decision, the revocation is not yet in force.
+while [ "$(date +%s)" -lt "$at" ]; do sleep 0.2; done
+
+note "a mirror started now judges each decision at its receipt's time"
 keygen m
-CENTRAL_MODE=live CENTRAL_EXTRA=$CLOSED start_central m
+CENTRAL_MODE=live CENTRAL_EXTRA="$CLOSED
+revocations $T/rev.list" start_central m
+curl -sf "$url/v1/feed?after=0" | jq -r '[.entries[] | select(.kind == "decision")][0].bytes' |
+    base64 -d >"$T/first.dec"
+curl -s -o "$T/last_body" -w '%{http_code}' --data-binary @"$T/first.dec" \
+    "$(central_url m)/v1/decisions" >"$T/last_status" || true
+expect_eq "at the mirror's clock: refused" "$(cat "$T/last_status")" 422
+expect_eq "at the mirror's clock: revoked" "$(jq -r .error.code "$T/last_body")" revoked
+curl -s -o "$T/last_body" -w '%{http_code}' -H "Tally-Receipt: $(sed -n 2p <<<"$receipts")" \
+    --data-binary @"$T/first.dec" "$(central_url m)/v1/decisions" >"$T/last_status" || true
+expect_eq "another decision's receipt: refused" "$(cat "$T/last_status")" 422
+expect_eq "another decision's receipt: bad_receipt" "$(jq -r .error.code "$T/last_body")" bad_receipt
 after=0
 while :; do
 	fd=$(curl -sf "$url/v1/feed?after=$after&limit=2")
@@ -161,7 +195,8 @@ while :; do
 		batch)	make_bundle "$T/entry.bundle" "$T/entry"
 			upload m "$T/entry.bundle" >/dev/null ;;
 		decision)
-			curl -sf --data-binary @"$T/entry" "$(central_url m)/v1/decisions" \
+			curl -sf -H "Tally-Receipt: $(jq -r ".entries[$j].receipt" <<<"$fd")" \
+			    --data-binary @"$T/entry" "$(central_url m)/v1/decisions" \
 			    >/dev/null || fail "the mirror refused a decision" ;;
 		*)	fail "unknown feed entry kind" ;;
 		esac
@@ -170,6 +205,8 @@ while :; do
 done
 expect_eq "feed followed to" "$after" 7
 expect_eq "mirror state hash" "$(curl -sf "$(central_url m)/v1/state-hash" | jq -r .state_hash)" "$(state)"
+expect_eq "the mirror passes the receipts on" "$(curl -sf "$(central_url m)/v1/feed?after=0" |
+    jq -r '.entries[] | select(.kind == "decision") | .receipt')" "$receipts"
 expect_eq "mirror: not frozen" "$(curl -sf "$(central_url m)/v1/devices/$dev/head" | jq .frozen)" null
 expect_eq "mirror: no conflict" "$(curl -sf "$(central_url m)/v1/state-hash" | jq .conflicts)" 0
 

@@ -62,7 +62,7 @@ put_decision(struct fx *f, const struct tly_decision *d, const char *m,
     uint64_t *pos)
 {
 	return tly_cstore_decision_put(f->s, d, (const uint8_t *)m, strlen(m),
-	    5, pos);
+	    (const uint8_t *)"rc", 2, 5, pos);
 }
 
 static int

@@ -713,6 +713,8 @@ test_definition_and_central(void **state)
 	struct tly_trust	*t = golden_trust(1);
 	struct tly_buf		 sig = TLY_BUF_INIT(TLY_MSG_MAX);
 	struct tly_buf		 alt = TLY_BUF_INIT(1024 * 1024);
+	uint8_t			 did[TLY_HASH_LEN];
+	uint64_t		 when;
 
 	seal_all(NULL, NULL, NULL, NULL, NULL, &sig, NULL);
 	/* A definition altered after signing: one byte changed. */
@@ -743,6 +745,35 @@ test_definition_and_central(void **state)
 	    T0 + DAY - 1), TLY_OK);
 	assert_int_equal(tly_trust_check_central(t, tly_key_public(central),
 	    T0 + 2 * DAY), TLY_E_REVOKED);
+
+	/*
+	 * Decision receipts (6.1): the receipt time of a decision is the
+	 * stored time of a receipt from a central certified then.
+	 */
+	memset(did, 0x5a, sizeof(did));
+	tly_buf_reset(&sig);
+	assert_int_equal(tly_decision_receipt_seal(central, did, T0 + DAY - 1,
+	    &sig), TLY_OK);
+	assert_int_equal(tly_trust_decision_time(t, sig.p, sig.len, did,
+	    &when), TLY_OK);
+	assert_int_equal(when, T0 + DAY - 1);
+	did[0] ^= 1;				/* another decision */
+	assert_int_equal(tly_trust_decision_time(t, sig.p, sig.len, did,
+	    &when), TLY_E_RECEIPT);
+	did[0] ^= 1;
+	sig.p[sig.len - 1] ^= 1;		/* a flipped bit */
+	assert_int_equal(tly_trust_decision_time(t, sig.p, sig.len, did,
+	    &when), TLY_E_RECEIPT);
+	tly_buf_reset(&sig);			/* stored after the revocation */
+	assert_int_equal(tly_decision_receipt_seal(central, did, T0 + 2 * DAY,
+	    &sig), TLY_OK);
+	assert_int_equal(tly_trust_decision_time(t, sig.p, sig.len, did,
+	    &when), TLY_E_RECEIPT);
+	tly_buf_reset(&sig);			/* not a central's key */
+	assert_int_equal(tly_decision_receipt_seal(other, did, T0 + DAY - 1,
+	    &sig), TLY_OK);
+	assert_int_equal(tly_trust_decision_time(t, sig.p, sig.len, did,
+	    &when), TLY_E_RECEIPT);
 	tly_buf_free(&sig);
 	tly_buf_free(&alt);
 	tly_trust_destroy(t);
