@@ -79,6 +79,19 @@ tly_err_code(int err)
 }
 
 int
+tly_err_from_code(const char *code)
+{
+	int	e;
+
+	if (code == NULL)
+		return TLY_E_HTTP;
+	for (e = -1; e > TLY_E_MAX_; e--)
+		if (strcmp(errs[-e].code, code) == 0)
+			return e;
+	return TLY_E_HTTP;
+}
+
+int
 tly_fail(int err, const char *fmt, ...)
 {
 	char	tmp[DETAIL_MAX];

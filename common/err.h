@@ -63,6 +63,14 @@ const char	*tly_strerror(int err);
 const char	*tly_err_code(int err);
 
 /*
+ * The error a wire code names, back from the wire: the first enum
+ * tly_err (nearest to 0) whose tly_err_code() is code, so that
+ * tly_err_code(tly_err_from_code(c)) is c for every code listed.
+ * TLY_E_HTTP for NULL, "ok", and a code no error of this build has.
+ */
+int		 tly_err_from_code(const char *code);
+
+/*
  * Record a detail message for the current thread and return err, so that
  * callers can write: return tly_fail(TLY_E_BATCH, "seq: %s", why);
  * The message is truncated to 512 bytes.

@@ -137,9 +137,10 @@ pass_rejected(struct pass_ctx *c, const struct tly_dstore_item *it,
 	tly_log_warn("sync: %sbatch seq %llu rejected: %s", it->kind ==
 	    TLY_DKIND_RELAY ? "relayed " : "", (unsigned long long)it->seq,
 	    esc);
-	(void)tly_fail(TLY_E_HTTP, "batch seq %llu rejected: %s",
+	e = r->err != TLY_OK ? r->err : TLY_E_HTTP;
+	(void)tly_fail(e, "batch seq %llu rejected: %s",
 	    (unsigned long long)it->seq, esc);
-	pass_fail(c->p, TLY_E_HTTP, NULL);
+	pass_fail(c->p, e, NULL);
 	c->done[r->item] = 1;
 }
 

@@ -139,6 +139,7 @@ read_answer(const struct tly_upload *u, const struct tly_upload_item *items,
 		ur.status = ar.status;
 		ur.code = ar.code;
 		ur.message = ar.message;
+		ur.err = ar.code != NULL ? tly_err_from_code(ar.code) : TLY_OK;
 		ur.receipt = ar.receipt;
 		ur.receipt_len = ar.receipt_len;
 		tly_errclear();

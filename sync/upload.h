@@ -41,6 +41,9 @@ struct tly_upload_result {
 	enum tly_api_status	 status;	/* as the receiver answered */
 	const char		*code;		/* error code, or NULL */
 	const char		*message;	/* its message, or NULL */
+	int			 err;		/* the error code names
+						   (tly_err_from_code());
+						   TLY_OK when code is NULL */
 	const uint8_t		*receipt;	/* receipt bytes, or NULL */
 	size_t			 receipt_len;	/* bytes in receipt */
 	int			 check;		/* TLY_OK: a rejection, or a

@@ -367,6 +367,17 @@ test_errors(void **state)
 	}
 	assert_string_equal(tly_err_code(TLY_E_SIGNATURE), "bad_signature");
 	assert_string_equal(tly_err_code(TLY_E_SEQ_GAP), "seq_gap");
+	/* Back from the wire: every code to the first error that has it. */
+	for (e = -1; e > TLY_E_MAX_; e--)
+		assert_string_equal(tly_err_code(tly_err_from_code(
+		    tly_err_code(e))), tly_err_code(e));
+	assert_int_equal(tly_err_from_code("seq_gap"), TLY_E_SEQ_GAP);
+	assert_int_equal(tly_err_from_code("chain_broken"), TLY_E_CHAIN);
+	assert_int_equal(tly_err_from_code("internal"), TLY_E_NOMEM);
+	assert_int_equal(tly_err_from_code("bad_batch"), TLY_E_JSON);
+	assert_int_equal(tly_err_from_code("no_such_code"), TLY_E_HTTP);
+	assert_int_equal(tly_err_from_code("ok"), TLY_E_HTTP);
+	assert_int_equal(tly_err_from_code(NULL), TLY_E_HTTP);
 	assert_int_equal(tly_fail(TLY_E_BATCH, "seq %d", 3), TLY_E_BATCH);
 	assert_string_equal(tly_errdetail(), "seq 3");
 	/* The detail may be an argument of the next one. */
