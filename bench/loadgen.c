@@ -62,6 +62,7 @@
 #include "common/limits.h"
 #include "crypto/crypto.h"
 #include "election/election.h"
+#include "sync/api.h"
 #include "sync/compress.h"
 #include "sync/wire.h"
 
@@ -123,7 +124,8 @@ struct run {
 	size_t		 done, ok, records, retried;
 	size_t		 fails[F_NKINDS];
 	size_t		 again[F_NKINDS];	/* -b: failures posted again */
-	size_t		 status[5];	/* stored pending dup equiv rejected */
+	size_t		 status[TLY_API_NSTATUS];	/* answers by entry
+					   status (enum tly_api_status) */
 	long		 http[600];	/* attack mode: answers by status */
 	struct lat	 post, results, cons;
 	size_t		 sample_fails;	/* -S samples not answered 200 */
@@ -357,26 +359,24 @@ on_data(char *p, size_t size, size_t n, void *arg)
 static int
 tally_answer(struct run *rn, const struct tly_buf *b)
 {
-	static const char *const names[5] = { "stored", "pending",
-	    "duplicate", "equivocation", "rejected" };
-	struct tly_json	*root = NULL, *res, *el;
-	const char	*s;
-	int		 bad = 0, i;
+	struct tly_json		*root = NULL;
+	const struct tly_json	*res, *el;
+	enum tly_api_status	 st;
+	int			 bad = 0;
 
 	if (b->len == 0 || tly_json_parse(b->p, b->len, &root) != TLY_OK ||
-	    (res = tly_json_get(root, "results")) == NULL ||
-	    !tly_json_is_array(res) || tly_json_count(res) == 0) {
+	    (res = tly_api_results_get(root)) == NULL ||
+	    tly_json_count(res) == 0) {
 		tly_json_free(root);
 		return -1;
 	}
 	for (el = tly_json_first(res); el != NULL; el = tly_json_next(el)) {
-		s = tly_json_string(tly_json_get(el, "status"));
-		for (i = 0; i < 5; i++)
-			if (s != NULL && strcmp(s, names[i]) == 0)
-				break;
-		if (i < 5)
-			rn->status[i]++;
-		if (i != 0)
+		if (tly_api_status_parse(tly_json_string(tly_json_get(el,
+		    "status")), &st) == TLY_OK)
+			rn->status[st]++;
+		else
+			st = TLY_API_NSTATUS;
+		if (st != TLY_API_STORED)
 			bad = 1;
 	}
 	tly_json_free(root);
@@ -644,9 +644,11 @@ report(struct run *rn, double wall, double cpu, double done_s)
 	printf("loadgen: latency p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
 	    lat_ms(&rn->post, 0.5), lat_ms(&rn->post, 0.99),
 	    lat_ms(&rn->post, 1));
-	printf("loadgen: entries stored %zu, pending %zu, duplicate %zu, "
-	    "equivocation %zu, rejected %zu\n", rn->status[0], rn->status[1],
-	    rn->status[2], rn->status[3], rn->status[4]);
+	printf("loadgen: entries");
+	for (i = 0; i < TLY_API_NSTATUS; i++)
+		printf("%s %s %zu", i > 0 ? "," : "",
+		    tly_api_status_name((enum tly_api_status)i), rn->status[i]);
+	putchar('\n');
 	printf("loadgen: failures %zu:", fails);
 	for (i = 0; i < F_NKINDS; i++)
 		printf(" %s %zu", fail_names[i], rn->fails[i]);
