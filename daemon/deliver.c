@@ -28,6 +28,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "sync/api.h"
+#include "sync/head.h"
 #include "sync/http.h"
 #include "sync/upload.h"
 #include "sync/verify.h"
@@ -334,28 +335,64 @@ resume_receipt(struct tly_dsync *s, enum tly_dkind kind,
 }
 
 /*
- * GET path, a device's head (8.2) into *h or a page of its receipts
- * (8.2.1) into *page, whichever is not NULL (a page is released by the
- * caller whatever the result).  TLY_OK; TLY_E_NET when the run should
- * stop; TLY_E_NOTFOUND when there is no usable answer.
+ * GET path, a page of a device's receipts (8.2.1) into *page (released
+ * by the caller whatever the result).  TLY_OK; another code when the
+ * run should stop (p says why); TLY_E_NOTFOUND when there is no usable
+ * answer.
  */
 static int
-resume_get(struct tly_dsync *s, const char *path, struct tly_api_head *h,
+resume_page(struct tly_dsync *s, const char *path,
     struct tly_api_receipts *page, struct tly_dsync_pass *p)
 {
 	struct tly_json	*root = NULL;
 	int		 r;
 
-	if (page != NULL)
-		tly_api_receipts_init(page, NULL);
+	tly_api_receipts_init(page, NULL);
 	if ((r = sync_get(s, path, &root, p)) == TLY_OK &&
-	    (h != NULL ? tly_api_head_read(root, h) :
-	    tly_api_receipts_read(root, page)) != TLY_OK) {
+	    tly_api_receipts_read(root, page) != TLY_OK) {
 		tly_log_warn("sync: GET %s: %s; going on without it", path,
 		    tly_errdetail());
 		r = TLY_E_NOTFOUND;
 	}
 	tly_json_free(root);
+	return r;
+}
+
+/*
+ * The central's head of device key into *h (8.2).  TLY_OK; another code
+ * when the run should stop (p says why); TLY_E_NOTFOUND when there is no
+ * usable answer (an error status: an older central; not a head).
+ */
+static int
+resume_head(struct tly_dsync *s, const uint8_t key[TLY_PK_LEN],
+    struct tly_api_head *h, struct tly_dsync_pass *p)
+{
+	struct tly_head_call	 c;
+	struct tly_http_result	 res;
+	int			 r;
+
+	memset(&c, 0, sizeof(c));
+	c.central = s->d->conf.central;
+	c.device = key;
+	c.connect_timeout_s = (long)s->d->conf.connect_timeout;
+	c.low_speed_time_s = (long)s->d->conf.low_speed_time;
+	c.cancel = &s->cancel;
+	r = tly_head_fetch(&c, h, &res);
+	tly_dsync_account(s, &res, r != TLY_E_NET);
+	if (r == TLY_E_JSON || r == TLY_E_TOO_LARGE) {
+		tly_log_warn("sync: the central's head: %s; going on without "
+		    "it", tly_errmsg(r));
+		r = TLY_E_NOTFOUND;
+	} else if (r == TLY_E_HTTP && res.status >= 400) {
+		tly_log_debug("sync: the central's head: HTTP %ld; going on "
+		    "without it", res.status);
+		r = TLY_E_NOTFOUND;
+	} else if (r != TLY_OK) {
+		if (r == TLY_E_BUSY)
+			p->retry_after = res.retry_after;
+		pass_fail(p, r, NULL);
+	}
+	tly_http_result_free(&res);
 	return r;
 }
 
@@ -379,9 +416,7 @@ resume_device(struct tly_dsync *s, const struct tly_dstore_dev *dv,
 	int			 r, held_above = 0, more;
 
 	tly_hex(key, TLY_PK_LEN, hex);
-	snprintf(path, sizeof(path), "/v1/devices/%s/head", hex);
-	if ((r = resume_get(s, path, &h, NULL, p)) != TLY_OK &&
-	    r != TLY_E_NOTFOUND)
+	if ((r = resume_head(s, key, &h, p)) != TLY_OK && r != TLY_E_NOTFOUND)
 		return r;
 	if (r == TLY_OK) {
 		head = h.head;
@@ -397,7 +432,7 @@ resume_device(struct tly_dsync *s, const struct tly_dstore_dev *dv,
 	    from <= dv->max_seq; pageno++) {
 		snprintf(path, sizeof(path), "/v1/devices/%s/receipts?from=%"
 		    PRIu64, hex, from);
-		if ((r = resume_get(s, path, NULL, &page, p)) != TLY_OK) {
+		if ((r = resume_page(s, path, &page, p)) != TLY_OK) {
 			tly_api_receipts_finish(&page);
 			return r == TLY_E_NOTFOUND ? TLY_OK : r;
 		}

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/err.h"
 #include "common/httpd.h"
@@ -30,6 +29,7 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "sync/api.h"
+#include "sync/head.h"
 #include "sync/http.h"
 #include "sync/verify.h"
 #include "sync/wire.h"
@@ -91,11 +91,10 @@ tly_drestore_head(struct tallyd *d, const struct tly_api_head *head)
 int
 tly_drestore_ensure(struct tallyd *d)
 {
-	struct tly_http_call	 call;
+	struct tly_head_call	 c;
 	struct tly_http_result	 res;
-	struct tly_json		*root = NULL;
 	struct tly_api_head	 head;
-	char			 url[1200], hex[TLY_HEX_PK];
+	char			 why[512];
 	int			 r;
 
 	if (!tly_drestore_unknown(d))
@@ -103,37 +102,23 @@ tly_drestore_ensure(struct tallyd *d)
 	memset(&res, 0, sizeof(res));
 	if (!d->has_central) {
 		r = TLY_E_NET;
-		snprintf(res.error, sizeof(res.error), "no central is "
-		    "configured");
+		snprintf(why, sizeof(why), "no central is configured");
 		goto out;
 	}
-	tly_hex(d->device, TLY_PK_LEN, hex);
-	snprintf(url, sizeof(url), "%s/v1/devices/%s/head", d->conf.central,
-	    hex);
-	memset(&call, 0, sizeof(call));
-	call.url = url;
-	call.method = "GET";
-	call.connect_timeout_s = (long)d->conf.connect_timeout <
+	memset(&c, 0, sizeof(c));
+	c.central = d->conf.central;
+	c.device = d->device;
+	c.connect_timeout_s = (long)d->conf.connect_timeout <
 	    RESTORE_TIMEOUT_S ? (long)d->conf.connect_timeout :
 	    RESTORE_TIMEOUT_S;
-	call.timeout_s = RESTORE_TIMEOUT_S;
-	call.resp_max = TLY_SMALL_RESP_MAX;
-	r = tly_http_request(&call, &res);
-	if (r == TLY_OK && (res.status != 200 ||
-	    strncasecmp(res.content_type, "application/json", 16) != 0 ||
-	    tly_json_parse(res.body.p, res.body.len, &root) != TLY_OK)) {
-		snprintf(res.error, sizeof(res.error), "the central's address "
-		    "answered HTTP %ld, not its JSON", res.status);
-		r = TLY_E_HTTP;
-	}
-	if (r == TLY_OK && (r = tly_api_head_read(root, &head)) == TLY_OK) {
+	c.timeout_s = RESTORE_TIMEOUT_S;
+	if ((r = tly_head_fetch(&c, &head, &res)) == TLY_OK) {
 		tly_dfreeze_head(d, &head);
 		r = tly_drestore_head(d, &head);
 	}
-	if (r != TLY_OK && res.error[0] == '\0')
-		snprintf(res.error, sizeof(res.error), "%s", tly_errdetail());
+	if (r != TLY_OK)
+		snprintf(why, sizeof(why), "%s", tly_errmsg(r));
  out:
-	tly_json_free(root);
 	tly_http_result_free(&res);
 	if (r != TLY_OK)
 		r = tly_fail(TLY_E_SEQ_CONFLICT, "not signed: this store is new "
@@ -143,8 +128,7 @@ tly_drestore_ensure(struct tallyd *d)
 		    "daemon could not learn the key's head from the central "
 		    "(%s); connect to the central and run 'tally sync', then "
 		    "record again (or, with no link, give it this key's newest "
-		    "bundle: 'tally import --head-from FILE')", res.error[0] ?
-		    res.error : "no answer");
+		    "bundle: 'tally import --head-from FILE')", why);
 	return r;
 }
 

@@ -31,19 +31,17 @@
 #include <time.h>
 
 #include "common/err.h"
-#include "common/json.h"
 #include "common/log.h"
 #include "sync/api.h"
+#include "sync/head.h"
 #include "sync/http.h"
 #include "sync/link.h"
-#include "sync/upload.h"
 #include "daemon/tallyd.h"
 #include "daemon/syncstate.h"
 
 #define SYNC_RETRY_AFTER_MAX	86400		/* cap on Retry-After */
 #define SYNC_PROBE_S		10	/* probe this often while backing off */
 #define SYNC_PROBE_TIMEOUT_S	5	/* a probe's whole call */
-#define SYNC_PROBE_MAX		4096	/* a probe's answer */
 #define SYNC_LINK_TIMEOUT_S	15	/* a link check's whole call */
 
 /* A monotonic time sec seconds from now. */
@@ -165,35 +163,25 @@ sync_stopping(struct tly_dsync *s)
 static int
 sync_probe(struct tly_dsync *s, char *err, size_t errlen)
 {
-	struct tly_http_call	 call;
+	struct tly_head_call	 c;
 	struct tly_http_result	 res;
-	struct tly_json		*root = NULL;
 	struct tly_api_head	 head;
-	char			 url[1200], hex[TLY_HEX_PK];
 	int			 r;
 
-	tly_hex(s->d->device, TLY_PK_LEN, hex);
-	snprintf(url, sizeof(url), "%s/v1/devices/%s/head",
-	    s->d->conf.central, hex);
-	memset(&call, 0, sizeof(call));
-	call.url = url;
-	call.method = "GET";
-	call.connect_timeout_s = (long)s->d->conf.connect_timeout <
+	memset(&c, 0, sizeof(c));
+	c.central = s->d->conf.central;
+	c.device = s->d->device;
+	c.connect_timeout_s = (long)s->d->conf.connect_timeout <
 	    SYNC_PROBE_TIMEOUT_S ? (long)s->d->conf.connect_timeout :
 	    SYNC_PROBE_TIMEOUT_S;
-	call.timeout_s = SYNC_PROBE_TIMEOUT_S;
-	call.low_speed_time_s = SYNC_PROBE_TIMEOUT_S;
-	call.resp_max = SYNC_PROBE_MAX;
-	call.cancel = &s->cancel;
-	r = tly_http_request(&call, &res);
+	c.timeout_s = SYNC_PROBE_TIMEOUT_S;
+	c.low_speed_time_s = SYNC_PROBE_TIMEOUT_S;
+	c.cancel = &s->cancel;
+	r = tly_head_fetch(&c, &head, &res);
 	tly_dsync_account(s, &res, r != TLY_E_NET);
 	if (r == TLY_E_NET)
-		snprintf(err, errlen, "central unreachable: %s",
-		    res.error[0] ? res.error : "no answer");
-	else if (r != TLY_OK || res.status != 200 ||
-	    tly_upload_answer_check("central", &res) != TLY_OK ||
-	    tly_json_parse(res.body.p, res.body.len, &root) != TLY_OK ||
-	    tly_api_head_read(root, &head) != TLY_OK) {
+		snprintf(err, errlen, "%s", tly_errmsg(r));
+	else if (r != TLY_OK) {
 		snprintf(err, errlen, "the central's address answered, but "
 		    "not with the central's JSON (HTTP %ld)", res.status);
 		r = TLY_E_NET;
@@ -202,7 +190,6 @@ sync_probe(struct tly_dsync *s, char *err, size_t errlen)
 		if (tly_drestore_head(s->d, &head) != TLY_OK)
 			tly_log_warn("sync: %s", tly_errdetail());
 	}
-	tly_json_free(root);
 	tly_http_result_free(&res);
 	return r;
 }

@@ -7,6 +7,8 @@
 
 #include "daemon_fixture.h"
 #include "daemon/syncstate.h"
+#include "sync/head.h"
+#include "sync/http.h"
 #include "sync/upload.h"
 
 /*
@@ -499,11 +501,71 @@ test_upload_client(void **state)
 		tly_buf_free(&m[i]);
 }
 
+/*
+ * The one head client: the fake central's head of a device, then a busy
+ * central, a captive portal, an address with no central and an error
+ * status, each with its own code.
+ */
+static void
+test_head_fetch(void **state)
+{
+	struct world		*w = *state;
+	struct tly_head_call	 c;
+	struct tly_http_result	 res;
+	struct tly_api_head	 h;
+	char			 base[128];
+
+	memset(&c, 0, sizeof(c));
+	c.central = w->url;
+	c.device = w->d.device;
+	assert_int_equal(tly_head_fetch(&c, &h, &res), TLY_OK);
+	assert_memory_equal(h.device, w->d.device, TLY_PK_LEN);
+	assert_int_equal(h.head, 0);
+	assert_int_equal(h.npending, 0);
+	assert_int_equal(res.status, 200);
+	assert_true(res.bytes_down > 0);
+	tly_http_result_free(&res);
+
+	pthread_mutex_lock(&C.mu);
+	C.busy = 1;
+	pthread_mutex_unlock(&C.mu);
+	assert_int_equal(tly_head_fetch(&c, &h, &res), TLY_E_BUSY);
+	assert_int_equal(res.retry_after, 120);
+	tly_http_result_free(&res);
+
+	pthread_mutex_lock(&C.mu);
+	C.busy = 0;
+	C.portal = 1;
+	pthread_mutex_unlock(&C.mu);
+	assert_int_equal(tly_head_fetch(&c, &h, &res), TLY_E_HTTP);
+	assert_non_null(strstr(tly_errmsg(TLY_E_HTTP),
+	    "captive portal detected"));
+	tly_http_result_free(&res);
+	pthread_mutex_lock(&C.mu);
+	C.portal = 0;
+	pthread_mutex_unlock(&C.mu);
+
+	/* A path the fake central does not have: its 404. */
+	snprintf(base, sizeof(base), "%s/x", w->url);
+	c.central = base;
+	assert_int_equal(tly_head_fetch(&c, &h, &res), TLY_E_HTTP);
+	assert_int_equal(res.status, 404);
+	assert_non_null(strstr(tly_errmsg(TLY_E_HTTP), "not_found"));
+	tly_http_result_free(&res);
+
+	c.central = "http://127.0.0.1:1";	/* nothing listens here */
+	assert_int_equal(tly_head_fetch(&c, &h, &res), TLY_E_NET);
+	assert_non_null(strstr(tly_errmsg(TLY_E_NET), "central unreachable: "));
+	tly_http_result_free(&res);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_upload_client, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_head_fetch, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resume_db_failure, setup,
 		    teardown),
