@@ -12,6 +12,8 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/limits.h"
+#include "crypto/crypto.h"
+#include "sync/api.h"
 #include "sync/wire.h"
 
 int
@@ -20,8 +22,9 @@ cli_import_head(const char *path, int json)
 	struct tly_buf		 file = TLY_BUF_INIT(TLY_BUNDLE_BODY_MAX);
 	struct tly_http_result	 res;
 	struct tly_json		*root = NULL;
-	uint64_t		 head = 0, own = 0, skipped = 0;
+	struct tly_api_learned	 l;
 	char			 esc[1024], sh[CLI_SHORT_HEX + 1];
+	char			 hex[TLY_HEX_HASH];
 	int			 ret = CLI_EXIT_FAIL;
 
 	memset(&res, 0, sizeof(res));
@@ -36,19 +39,21 @@ cli_import_head(const char *path, int json)
 	}
 	if (cli_json_body("import --head-from", &res, &root) != TLY_OK)
 		goto out;
+	if (tly_api_learned_read(root, &l) != TLY_OK) {
+		cli_err("import --head-from: bad response: %s",
+		    cli_esc(tly_errdetail(), esc, sizeof(esc)));
+		goto out;
+	}
 	if (json) {
 		ret = cli_print_buf(&res.body);
 		goto out;
 	}
-	(void)cli_juint(root, "head", &head);
-	(void)cli_juint(root, "own", &own);
-	(void)cli_juint(root, "skipped", &skipped);
 	printf("head: seq %llu (batch %s), learned from %llu of this "
 	    "laptop's batches in %s (%llu other entries skipped); the next "
-	    "batch is seq %llu\n", (unsigned long long)head,
-	    cli_short(cli_jstr(root, "batch"), sh), (unsigned long long)own,
-	    cli_esc(path, esc, sizeof(esc)), (unsigned long long)skipped,
-	    (unsigned long long)head + 1);
+	    "batch is seq %llu\n", (unsigned long long)l.head,
+	    cli_short(tly_hex(l.batch, TLY_HASH_LEN, hex), sh),
+	    (unsigned long long)l.own, cli_esc(path, esc, sizeof(esc)),
+	    (unsigned long long)l.skipped, (unsigned long long)l.head + 1);
 	ret = CLI_EXIT_OK;
  out:
 	tly_json_free(root);

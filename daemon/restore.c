@@ -238,29 +238,26 @@ restore_chain(const struct own_batch *own, size_t n)
 	return TLY_OK;
 }
 
-/* Answer POST /v1/head with the head learned. */
+/* Answer POST /v1/head with the head learned (9.5 step 5). */
 static void
 restore_answer(struct tly_http_resp *resp, const struct own_batch *head,
     size_t own, size_t skipped)
 {
-	struct tly_jw	w;
+	struct tly_api_learned	l;
+	struct tly_jw		w;
 
 	tly_buf_free(&resp->body);
 	tly_buf_init(&resp->body, RESTORE_JSON_MAX);
 	resp->status = 200;
 	resp->content_type = "application/json";
+	memset(&l, 0, sizeof(l));
+	l.head = head->seq;
+	memcpy(l.batch, head->id, TLY_HASH_LEN);
+	l.own = own;
+	l.skipped = skipped;
 	tly_jw_init(&w, &resp->body);
-	tly_jw_obj_open(&w);
-	tly_jw_key(&w, "head");
-	tly_jw_uint(&w, head->seq);
-	tly_jw_key(&w, "batch");
-	tly_jw_hex(&w, head->id, TLY_HASH_LEN);
-	tly_jw_key(&w, "own");
-	tly_jw_uint(&w, own);
-	tly_jw_key(&w, "skipped");
-	tly_jw_uint(&w, skipped);
-	tly_jw_obj_close(&w);
-	if (tly_jw_finish(&w) != TLY_OK)
+	if (tly_api_learned_write(&w, &l) != TLY_OK ||
+	    tly_jw_finish(&w) != TLY_OK)
 		tly_http_resp_error(resp, 500, "internal", "response");
 }
 

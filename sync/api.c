@@ -1,7 +1,7 @@
 /*
  * api.c: the HTTP API's upload results (PROTOCOL.md 8.1, 9), a device's
- * head (8.2) and its receipt pages (8.2.1), and the receipt-to-batch
- * check.
+ * head (8.2) and its receipt pages (8.2.1), the head tallyd learned from
+ * a bundle (9.5), and the receipt-to-batch check.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +292,39 @@ tly_api_head_read(const struct tly_json *root, struct tly_api_head *h)
 			return tly_fail(TLY_E_HTTP, "head.frozen: not a seq "
 			    "or null");
 	}
+	return TLY_OK;
+}
+
+int
+tly_api_learned_write(struct tly_jw *w, const struct tly_api_learned *l)
+{
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "head");
+	tly_jw_uint(w, l->head);
+	tly_jw_key(w, "batch");
+	tly_jw_hex(w, l->batch, TLY_HASH_LEN);
+	tly_jw_key(w, "own");
+	tly_jw_uint(w, l->own);
+	tly_jw_key(w, "skipped");
+	tly_jw_uint(w, l->skipped);
+	tly_jw_obj_close(w);
+	return w->err;
+}
+
+int
+tly_api_learned_read(const struct tly_json *root, struct tly_api_learned *l)
+{
+	int	set, r;
+
+	memset(l, 0, sizeof(*l));
+	if (root == NULL || !tly_json_is_object(root))
+		return tly_fail(TLY_E_HTTP, "learned head: not a JSON object");
+	if ((r = get_uint(root, "learned", "head", &l->head)) != TLY_OK ||
+	    (r = get_hash_or_null(root, "learned", "batch", 0, l->batch,
+	    &set)) != TLY_OK ||
+	    (r = get_uint(root, "learned", "own", &l->own)) != TLY_OK ||
+	    (r = get_uint(root, "learned", "skipped", &l->skipped)) != TLY_OK)
+		return r;
 	return TLY_OK;
 }
 

@@ -1,8 +1,9 @@
 /*
  * api.h: the messages of the HTTP API (PROTOCOL.md 8.1, 8.2, 8.2.1 and
  * 9): the per-entry results of POST /v1/batches and of the daemon's
- * POST /v1/bundle, a device's head, a page of its receipts, and the
- * check that a receipt belongs to a batch.
+ * POST /v1/bundle, a device's head, a page of its receipts, the head
+ * tallyd learned from a bundle (POST /v1/head), and the check that a
+ * receipt belongs to a batch.
  * One writer and one reader per message: the servers write with it, the
  * clients and the tests' fake central read with it.  The error object
  * {"code","message"} is common/httpd.h's (tly_http_jw_error()).
@@ -131,6 +132,32 @@ int		 tly_api_head_write(struct tly_jw *w,
  */
 int		 tly_api_head_read(const struct tly_json *root,
 		    struct tly_api_head *h);
+
+/* ---- tallyd's POST /v1/head (PROTOCOL.md 9.5 step 5) -------------------- */
+
+/* The head a daemon learned from a bundle: the whole 200 answer. */
+struct tly_api_learned {
+	uint64_t	head;		/* the highest own seq of the bundle */
+	uint8_t		batch[TLY_HASH_LEN];	/* the id of that batch */
+	uint64_t	own;		/* own batches found in the bundle */
+	uint64_t	skipped;	/* other entries, skipped */
+};
+
+/*
+ * Write l as the 200 answer of POST /v1/head: {"head", "batch", "own",
+ * "skipped"}.  Returns TLY_OK or TLY_E_NOMEM/TLY_E_TOO_LARGE (also kept
+ * in w).
+ */
+int		 tly_api_learned_write(struct tly_jw *w,
+		    const struct tly_api_learned *l);
+
+/*
+ * Read the 200 answer of POST /v1/head from root into *l (cleared
+ * first).  Every member is required: "batch" is a hash in hex, the
+ * others integers.  Returns TLY_OK, or TLY_E_HTTP (detail set).
+ */
+int		 tly_api_learned_read(const struct tly_json *root,
+		    struct tly_api_learned *l);
 
 /* ---- GET /v1/devices/{key}/receipts?from=N (PROTOCOL.md 8.2.1) ---------- */
 

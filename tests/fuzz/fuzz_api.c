@@ -2,7 +2,8 @@
  * fuzz_api.c: libFuzzer target for the readers of the HTTP API's
  * messages (sync/api.h): an upload answer's results, each element read
  * with its receipt decoded, a device's head (8.2), a page of receipts
- * (8.2.1), and the error object (common/httpd.h).
+ * (8.2.1), the head tallyd learned from a bundle (9.5), and the error
+ * object (common/httpd.h).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tly_api_result	 r;
 	struct tly_api_head	 h;
 	struct tly_api_receipts	 page;
+	struct tly_api_learned	 l;
 	const struct tly_json	*a, *el;
 	const char		*code, *msg;
 
@@ -32,6 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (el = tly_json_first(a); el != NULL; el = tly_json_next(el))
 			(void)tly_api_result_read(el, &r, &rb);
 	(void)tly_api_head_read(root, &h);
+	(void)tly_api_learned_read(root, &l);
 	(void)tly_api_receipts_read(root, &page);
 	tly_api_receipts_finish(&page);
 	tly_json_free(root);

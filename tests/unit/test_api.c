@@ -440,6 +440,60 @@ test_receipts_malformed(void **state)
 	tly_api_receipts_finish(&p);
 }
 
+/*
+ * The answer of tallyd's POST /v1/head (9.5) is written in its bytes
+ * and read back; one with a member missing or of the wrong kind is not.
+ */
+static void
+test_learned(void **state)
+{
+	static const char *const bad[] = {
+		"[]",
+		"{\"batch\":\"" HEX64("ab") "\",\"own\":1,\"skipped\":0}",
+		"{\"head\":\"3\",\"batch\":\"" HEX64("ab") "\",\"own\":1,"
+		    "\"skipped\":0}",
+		"{\"head\":3,\"own\":1,\"skipped\":0}",
+		"{\"head\":3,\"batch\":null,\"own\":1,\"skipped\":0}",
+		"{\"head\":3,\"batch\":\"ab\",\"own\":1,\"skipped\":0}",
+		"{\"head\":3,\"batch\":\"" HEX64("ab") "\",\"skipped\":0}",
+		"{\"head\":3,\"batch\":\"" HEX64("ab") "\",\"own\":1}",
+		"{\"head\":3,\"batch\":\"" HEX64("ab") "\",\"own\":true,"
+		    "\"skipped\":0}",
+	};
+	struct tly_buf		 out = TLY_BUF_INIT(1024);
+	struct tly_jw		 w;
+	struct tly_api_learned	 in, l;
+	struct tly_json		*root = NULL;
+	size_t			 i;
+
+	memset(&in, 0, sizeof(in));
+	in.head = 3;
+	memset(in.batch, 0xab, TLY_HASH_LEN);
+	in.own = 2;
+	in.skipped = 5;
+	tly_jw_init(&w, &out);
+	assert_int_equal(tly_api_learned_write(&w, &in), TLY_OK);
+	assert_int_equal(tly_jw_finish(&w), TLY_OK);
+	assert_int_equal(out.len, strlen("{\"head\":3,\"batch\":\"" HEX64("ab")
+	    "\",\"own\":2,\"skipped\":5}"));
+	assert_memory_equal(out.p, "{\"head\":3,\"batch\":\"" HEX64("ab")
+	    "\",\"own\":2,\"skipped\":5}", out.len);
+	assert_int_equal(tly_json_parse(out.p, out.len, &root), TLY_OK);
+	assert_int_equal(tly_api_learned_read(root, &l), TLY_OK);
+	assert_memory_equal(&l, &in, sizeof(l));
+	tly_json_free(root);
+	tly_buf_free(&out);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		root = NULL;
+		if (tly_json_parse(bad[i], strlen(bad[i]), &root) != TLY_OK)
+			fail_msg("not JSON: %s", bad[i]);
+		if (tly_api_learned_read(root, &l) != TLY_E_HTTP)
+			fail_msg("accepted: %s", bad[i]);
+		tly_json_free(root);
+	}
+}
+
 int
 main(void)
 {
@@ -452,6 +506,7 @@ main(void)
 		cmocka_unit_test(test_head_malformed),
 		cmocka_unit_test(test_receipts_roundtrip),
 		cmocka_unit_test(test_receipts_malformed),
+		cmocka_unit_test(test_learned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
