@@ -250,10 +250,33 @@ tly_dsync_send(struct tly_dsync *s, const struct tly_dstore_item *items,
 }
 
 /*
- * GET a path of the central into *res and check the answer is a 200
- * JSON object (*rootp).  TLY_OK; another code when the run should stop
- * (p says why); TLY_E_NOTFOUND when the central answered an error that
- * is not a reason to stop (an older central without the path).
+ * What the resume GET of what (a path, or the head) came to, r: count
+ * its bytes and release res.  TLY_OK; TLY_E_NOTFOUND when the central
+ * answered an error status, not a reason to stop (an older central
+ * without the path), or r was TLY_E_NOTFOUND already; else r, the
+ * failure that should stop the run (p says why).
+ */
+static int
+resume_answered(struct tly_dsync *s, const char *what, int r,
+    struct tly_http_result *res, struct tly_dsync_pass *p)
+{
+	tly_dsync_account(s, res, r != TLY_E_NET);
+	if (r == TLY_E_HTTP && res->status >= 400) {
+		tly_log_debug("sync: GET %s: HTTP %ld; going on without it",
+		    what, res->status);
+		r = TLY_E_NOTFOUND;
+	} else if (r != TLY_OK && r != TLY_E_NOTFOUND) {
+		if (r == TLY_E_BUSY)
+			p->retry_after = res->retry_after;
+		pass_fail(p, r, NULL);
+	}
+	tly_http_result_free(res);
+	return r;
+}
+
+/*
+ * GET a path of the central and check the answer is a 200 JSON object
+ * (*rootp).  As resume_answered().
  */
 static int
 sync_get(struct tly_dsync *s, const char *path, struct tly_json **rootp,
@@ -274,7 +297,6 @@ sync_get(struct tly_dsync *s, const char *path, struct tly_json **rootp,
 	call.resp_max = SYNC_RESP_MAX;
 	call.cancel = &s->cancel;
 	r = tly_http_request(&call, &res);
-	tly_dsync_account(s, &res, r != TLY_E_NET);
 	if (r == TLY_E_NET)
 		r = tly_fail(TLY_E_NET, "central unreachable: %s",
 		    res.error[0] ? res.error : "no answer");
@@ -282,17 +304,7 @@ sync_get(struct tly_dsync *s, const char *path, struct tly_json **rootp,
 	    &res)) == TLY_OK && (r = tly_json_parse(res.body.p, res.body.len,
 	    rootp)) != TLY_OK)
 		r = tly_fail(TLY_E_HTTP, "GET %s: the answer is not JSON", path);
-	if (r == TLY_E_HTTP && res.status >= 400) {
-		tly_log_debug("sync: GET %s: HTTP %ld; going on without it",
-		    path, res.status);
-		r = TLY_E_NOTFOUND;
-	} else if (r != TLY_OK) {
-		if (r == TLY_E_BUSY)
-			p->retry_after = res.retry_after;
-		pass_fail(p, r, NULL);
-	}
-	tly_http_result_free(&res);
-	return r;
+	return resume_answered(s, path, r, &res, p);
 }
 
 /*
@@ -377,23 +389,13 @@ resume_head(struct tly_dsync *s, const uint8_t key[TLY_PK_LEN],
 	c.connect_timeout_s = (long)s->d->conf.connect_timeout;
 	c.low_speed_time_s = (long)s->d->conf.low_speed_time;
 	c.cancel = &s->cancel;
-	r = tly_head_fetch(&c, h, &res);
-	tly_dsync_account(s, &res, r != TLY_E_NET);
-	if (r == TLY_E_JSON || r == TLY_E_TOO_LARGE) {
+	if ((r = tly_head_fetch(&c, h, &res)) == TLY_E_JSON ||
+	    r == TLY_E_TOO_LARGE) {
 		tly_log_warn("sync: the central's head: %s; going on without "
 		    "it", tly_errmsg(r));
 		r = TLY_E_NOTFOUND;
-	} else if (r == TLY_E_HTTP && res.status >= 400) {
-		tly_log_debug("sync: the central's head: HTTP %ld; going on "
-		    "without it", res.status);
-		r = TLY_E_NOTFOUND;
-	} else if (r != TLY_OK) {
-		if (r == TLY_E_BUSY)
-			p->retry_after = res.retry_after;
-		pass_fail(p, r, NULL);
 	}
-	tly_http_result_free(&res);
-	return r;
+	return resume_answered(s, "the head", r, &res, p);
 }
 
 /*
