@@ -110,23 +110,58 @@ find(struct tly_guard *g, const char *addr, uint64_t now_ms, int create)
 	return best;
 }
 
+/* Seconds until bucket k holds a token (lock held); 0 if it does. */
+static unsigned
+wait_s(const struct bucket *k)
+{
+	uint64_t	 need, per_s = (uint64_t)TLY_VERIFY_FAIL_RATE * MILLI;
+
+	if (k == NULL || k->tokens >= MILLI)
+		return 0;
+	need = MILLI - k->tokens;	/* thousandths to wait for */
+	return need < per_s ? 1 : (unsigned)((need + per_s - 1) / per_s);
+}
+
 unsigned
 tly_guard_check(struct tly_guard *g, const char *addr, uint64_t now_ms)
 {
-	struct bucket	*k;
-	uint64_t	 need;
-	unsigned	 s = 0;
+	unsigned	 s;
 
 	pthread_mutex_lock(&g->mu);
-	if ((k = find(g, addr, now_ms, 0)) != NULL && k->tokens < MILLI) {
-		need = MILLI - k->tokens;	/* thousandths to wait for */
-		s = (unsigned)((need + (uint64_t)TLY_VERIFY_FAIL_RATE *
-		    MILLI - 1) / ((uint64_t)TLY_VERIFY_FAIL_RATE * MILLI));
-		if (s == 0)
-			s = 1;
+	s = wait_s(find(g, addr, now_ms, 0));
+	pthread_mutex_unlock(&g->mu);
+	return s;
+}
+
+unsigned
+tly_guard_admit(struct tly_guard *g, const char *addr, uint64_t now_ms,
+    int *held)
+{
+	struct bucket	*k;
+	unsigned	 s;
+
+	*held = 0;
+	pthread_mutex_lock(&g->mu);
+	k = find(g, addr, now_ms, 0);
+	if ((s = wait_s(k)) == 0 && k != NULL &&
+	    k->tokens < (uint64_t)TLY_VERIFY_FAIL_BURST * MILLI / 2) {
+		k->tokens -= MILLI;
+		*held = 1;
 	}
 	pthread_mutex_unlock(&g->mu);
 	return s;
+}
+
+void
+tly_guard_refund(struct tly_guard *g, const char *addr, uint64_t now_ms)
+{
+	struct bucket	*k;
+	uint64_t	 full = (uint64_t)TLY_VERIFY_FAIL_BURST * MILLI;
+
+	pthread_mutex_lock(&g->mu);
+	if ((k = find(g, addr, now_ms, 0)) != NULL)
+		k->tokens = k->tokens + MILLI < full ? k->tokens + MILLI : full;
+	pthread_mutex_unlock(&g->mu);
 }
 
 int

@@ -27,6 +27,18 @@ void	tly_guard_destroy(struct tly_guard *g);	/* NULL-safe */
 unsigned tly_guard_check(struct tly_guard *g, const char *addr,
 	    uint64_t now_ms);
 /*
+ * Admission of an upload from addr: tly_guard_check(), and when addr's
+ * bucket is below half (it failed lately) a token is taken at once
+ * (*held = 1), so that many uploads at a time cannot all pass on the
+ * last token.  The first entry of the upload that fails then uses the
+ * held token instead of a charge; if none fails, the caller gives it
+ * back with tly_guard_refund().
+ */
+unsigned tly_guard_admit(struct tly_guard *g, const char *addr,
+	    uint64_t now_ms, int *held);
+void	tly_guard_refund(struct tly_guard *g, const char *addr,
+	    uint64_t now_ms);
+/*
  * Take n tokens from addr's bucket at now_ms (it never goes below 0).
  * Returns 1 when this emptied it (for one log line per episode), else 0.
  */

@@ -542,10 +542,18 @@ entry_forged(const struct entry *e)
 	return e->verified && e->err != 0 && !e->has_device;
 }
 
-/* Charge peer n failed verifications; log when that empties its bucket. */
+/*
+ * Charge peer n failed verifications, the first with the token its
+ * admission held (*held, then cleared) if any; log when that empties
+ * its bucket.
+ */
 static void
-charge(struct tly_central *c, const char *peer, unsigned n)
+charge(struct tly_central *c, const char *peer, unsigned n, int *held)
 {
+	if (n > 0 && *held) {
+		*held = 0;
+		n--;
+	}
 	if (tly_guard_charge(c->guard, peer, n, now_ms()))
 		tly_log_warn("%s: too many failed verifications; its uploads "
 		    "are answered 429 for a while", peer);
@@ -659,7 +667,7 @@ tly_central_post_batches(struct tly_central *c,
 	char				 esc[MSG_MAX], peer[TLY_HTTP_PEER_MAX];
 	size_t				 len, mlen, i, pre, budget = 0;
 	unsigned			 retry, forged = 0;
-	int				 r, slot = 0;
+	int				 r, slot = 0, held = 0;
 
 	memset(&in, 0, sizeof(in));
 	in.c = c;
@@ -674,7 +682,7 @@ tly_central_post_batches(struct tly_central *c,
 	atomic_fetch_add(&c->inflight, 1);
 	/* PROTOCOL.md 8.5: a forger is refused before anything is verified. */
 	tly_http_req_peer(req, peer, sizeof(peer));
-	if ((retry = tly_guard_check(c->guard, peer, now_ms())) > 0) {
+	if ((retry = tly_guard_admit(c->guard, peer, now_ms(), &held)) > 0) {
 		rate_limited(resp, peer, retry);
 		goto out;
 	}
@@ -697,7 +705,7 @@ tly_central_post_batches(struct tly_central *c,
 		    strlen(tly_errmsg(TLY_E_BUNDLE)), esc, sizeof(esc));
 		tly_log_warn("rejected upload: bad bundle: %s", esc);
 		tly_http_resp_error(resp, 400, "bad_bundle", "%s", esc);
-		charge(c, peer, 1);
+		charge(c, peer, 1, &held);
 		goto out;
 	}
 
@@ -733,7 +741,7 @@ tly_central_post_batches(struct tly_central *c,
 			budget += in.e[i].b->nrecords;
 		if (entry_forged(&in.e[i])) {
 			forged++;
-			charge(c, peer, 1);
+			charge(c, peer, 1, &held);
 		}
 	}
 	pre = i;
@@ -743,7 +751,7 @@ tly_central_post_batches(struct tly_central *c,
 	log_committed(&in);
 	for (forged = 0, i = pre; i < in.n; i++) /* the writer verified */
 		forged += entry_forged(&in.e[i]);
-	charge(c, peer, forged);
+	charge(c, peer, forged, &held);
 
 	tly_buf_free(&resp->body);
 	resp->body = in.out;
@@ -766,6 +774,8 @@ tly_central_post_batches(struct tly_central *c,
 	tly_http_resp_error(resp, 500, "internal",
 	    "the central failed; nothing was applied");
  out:
+	if (held)	/* nothing failed: the token was only lent */
+		tly_guard_refund(c->guard, peer, now_ms());
 	if (slot)
 		slot_give(c);
 	atomic_fetch_sub(&c->inflight, 1);

@@ -17,7 +17,7 @@ start_central c
 url=$(central_url c)
 
 note "forged batches from 127.0.0.1, an honest upload from 127.0.0.2"
-"$LG" -u "$url" -e "$ELECTION" -d "$T/gen/records" -n 400 -r 1 -c 8 \
+"$LG" -u "$url" -e "$ELECTION" -d "$T/gen/records" -n 400 -r 1 -c 32 \
     -A forged -t 3 >"$T/attack.out" 2>&1 &
 apid=$!
 "$LG" -u "$url" -e "$ELECTION" -d "$T/gen/records" -s 400 -n 100 -r 4 \
@@ -32,9 +32,12 @@ att=$(grep 'answers:' "$T/attack.out") || fail "no attacker summary"
     fail "the forger was never answered 429: $att"
 n422=0
 [[ $att =~ 422=([0-9]+) ]] && n422=${BASH_REMATCH[1]}
-# 64 at once, then 8 a second over about 3 seconds (generous for load).
-[ "$n422" -ge 64 ] && [ "$n422" -le 200 ] ||
-    fail "forged batches verified: $n422, expected 64 and a few per second"
+[[ $att =~ \ in\ ([0-9]+)\.[0-9]\ s ]] || fail "no duration: $att"
+# 64 at once, then 8 a second, and at most the 32 in flight beyond: an
+# upload from a failing address holds a token while it is verified.
+max=$((64 + 8 * (BASH_REMATCH[1] + 1) + 32))
+[ "$n422" -ge 64 ] && [ "$n422" -le "$max" ] ||
+    fail "forged batches verified: $n422, expected 64 to $max"
 expect_eq "nothing forged stored" "$(curl -sf "$url/v1/status" |
     jq .batches)" 100
 

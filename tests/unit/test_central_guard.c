@@ -77,6 +77,36 @@ test_limited_address_survives_a_crowd(void **state)
 	tly_guard_destroy(NULL);
 }
 
+/*
+ * An address that failed lately holds a token per admitted upload, so
+ * two uploads at once cannot both pass on its last token; an upload
+ * that fails nothing gives it back.  A clean address holds none.
+ */
+static void
+test_admit_holds_the_last_token(void **state)
+{
+	struct tly_guard	*g;
+	int			 held;
+
+	assert_int_equal(tly_guard_create(&g), TLY_OK);
+	assert_int_equal(tly_guard_admit(g, "10.0.0.9", 0, &held), 0);
+	assert_int_equal(held, 0);
+	tly_guard_charge(g, "10.0.0.9", 1, 0);
+	assert_int_equal(tly_guard_admit(g, "10.0.0.9", 0, &held), 0);
+	assert_int_equal(held, 0);		/* 63 left: over half */
+	tly_guard_charge(g, "10.0.0.9", TLY_VERIFY_FAIL_BURST - 2, 0);
+	/* One token left: the first upload takes it, the second waits. */
+	assert_int_equal(tly_guard_admit(g, "10.0.0.9", 0, &held), 0);
+	assert_int_equal(held, 1);
+	assert_int_equal(tly_guard_admit(g, "10.0.0.9", 0, &held), 1);
+	assert_int_equal(held, 0);
+	/* The first failed nothing: its token comes back. */
+	tly_guard_refund(g, "10.0.0.9", 0);
+	assert_int_equal(tly_guard_admit(g, "10.0.0.9", 0, &held), 0);
+	assert_int_equal(held, 1);
+	tly_guard_destroy(g);
+}
+
 int
 main(void)
 {
@@ -84,6 +114,7 @@ main(void)
 		cmocka_unit_test(test_burst_then_limited),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_limited_address_survives_a_crowd),
+		cmocka_unit_test(test_admit_holds_the_last_token),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
