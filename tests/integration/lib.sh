@@ -150,11 +150,15 @@ start_daemon() {
 	PIDS+=("$pid")
 	echo "$pid" >"$d/pid"
 	line=$(wait_ready "$d/ready") || fail "daemon $name did not get ready"
-	# With web-listen: "READY web=PORT", the port kept in $T/NAME/web_port.
-	[[ $line =~ ^READY( web=([0-9]+))?$ ]] ||
+	# With web-listen: "READY web=PORT", the port kept in $T/NAME/web_port;
+	# with lan-listen too: "READY web=PORT lan=PORT", in $T/NAME/lan_port.
+	[[ $line =~ ^READY( web=([0-9]+)( lan=([0-9]+))?)?$ ]] ||
 	    fail "daemon $name: bad readiness line '$line'"
 	if [ -n "${BASH_REMATCH[2]}" ]; then
 		echo "${BASH_REMATCH[2]}" >"$d/web_port"
+	fi
+	if [ -n "${BASH_REMATCH[4]}" ]; then
+		echo "${BASH_REMATCH[4]}" >"$d/lan_port"
 	fi
 }
 
