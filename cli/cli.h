@@ -54,7 +54,7 @@ extern const struct tly_cmd_entry cmd_keygen_entry, cmd_record_entry,
 	    cmd_status_entry, cmd_sync_entry, cmd_check_link_entry,
 	    cmd_export_entry,
 	    cmd_import_entry, cmd_verify_entry, cmd_election_entry,
-	    cmd_gen_entry, cmd_results_entry;
+	    cmd_gen_entry, cmd_results_entry, cmd_pair_entry;
 
 /* The handlers, in cmd_*.c. */
 int	cmd_keygen(int, char **);
@@ -68,6 +68,7 @@ int	cmd_verify(int, char **);
 int	cmd_results(int, char **);
 int	cmd_gen(int, char **);
 int	cmd_election(int, char **);
+int	cmd_pair(int, char **);
 
 /*
  * tally import --head-from FILE (cmd_head.c): hand the bundle FILE to

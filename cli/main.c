@@ -35,6 +35,7 @@ static const struct tly_cmd_entry *const cmd_table[] = {
 	&cmd_election_entry,
 	&cmd_gen_entry,
 	&cmd_results_entry,
+	&cmd_pair_entry,
 	&cmd_authority_entry,
 	&cmd_enroll_entry,
 	&cmd_cert_entry,
