@@ -188,7 +188,11 @@ const struct tly_cmd_entry cmd_election_entry = {
 	.exec = cmd_election,
 	.usage = "check [--json] file\n"
 	    "       tally election sign --authority key [--out sig] file",
-	.options = "      --json        print the outcome as JSON\n",
+	.options = "      --json        check: print the outcome as JSON\n"
+	    "      --authority KEY   sign: the authority's secret key\n"
+	    "      --out SIG         sign: the statement (default: FILE.sig)\n"
+	    "      --passphrase-fd N sign: the authority key's passphrase from\n"
+	    "                        descriptor N\n",
 	.about = "Validate the election definition FILE and report every error,\n"
 	    "each naming its JSON path.  Exits 0 when it is valid, 1 when not.\n",
 	.summary = "validate an election definition",

@@ -437,7 +437,8 @@ const struct tly_cmd_entry cmd_revoke_entry = {
 	.options = "      --authority KEY   the authority's secret key\n"
 	    "      --list FILE       the revocation list to update (or create)\n"
 	    "      --election DEF    the election definition\n"
-	    "      --at T            revoked for receipts from T (default: now)\n",
+	    "      --at T            revoked for receipts from T (default: now)\n"
+	    "      --passphrase-fd N the authority key's passphrase from descriptor N\n",
 	.about = "Add certificate serials to the signed revocation list and raise\n"
 	    "its serial.\n",
 	.summary = "revoke certificates",

@@ -580,7 +580,9 @@ const struct tly_cmd_entry cmd_cert_entry = {
 	    "           [--not-before T] --not-after T --serial N --out F\n"
 	    "  show:    [--authority PUB] [--election DEF] [--at T]\n"
 	    "           [--cert ADJ-CERT] FILE\n"
-	    "  T is Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n",
+	    "  T is Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n"
+	    "  --passphrase-fd N  issue, central: the authority key's passphrase\n"
+	    "                     from descriptor N\n",
 	.about = "Issue a device or central certificate, or show any trust object\n"
 	    "(certificate, revocation list, decision, request, definition\n"
 	    "signature), checking it against the authority when given.\n"

@@ -68,6 +68,8 @@ tally_usage(FILE *fp)
 		    nl != NULL ? (int)(nl - (*c)->usage) :
 		    (int)strlen((*c)->usage), (*c)->usage, (*c)->summary);
 	}
+	fprintf(fp, "\nExit status: 0 success, 1 runtime or verification "
+	    "failure,\n2 usage error (tally(1)).\n");
 }
 
 int
