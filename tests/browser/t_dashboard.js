@@ -102,6 +102,25 @@ t.run(async () => {
 	t.expect(dis.includes('disputed'), 'the constituency shows disputed');
 	await t.screenshot(page, 'dashboard');
 
+	// A central holding more conflicts than one answer carries (8.7:
+	// "more") makes the page say so.  1,000 conflicts are too many to
+	// make here, so this answer is the central's own with "more" set.
+	await page.route('**/v1/conflicts', async (route) => {
+		const h = { ...route.request().headers() };
+		delete h['if-none-match'];
+		const r = await route.fetch({ headers: h });
+		const j = await r.json();
+		j.more = true;
+		await route.fulfill({ status: 200, contentType: 'application/json',
+		    headers: { ETag: '"more"' }, body: JSON.stringify(j) });
+	});
+	await t.waitFor(() => page.evaluate(() => /More conflicts exist than shown/
+	    .test(document.getElementById('conflicts').textContent)),
+	    'the page says that more conflicts exist');
+	t.expectEq('both sides still shown', await page.$$eval('#conflicts .side',
+	    (es) => es.length), 2);
+	await page.unroute('**/v1/conflicts');
+
 	// Keyboard: every control is reachable with Tab and has a label.
 	const unlabelled = await page.$$eval('select, input, button', (es) =>
 	    es.filter((e) => !e.labels || e.labels.length === 0).length);

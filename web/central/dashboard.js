@@ -154,7 +154,7 @@ function cmd(...args) { return el('pre', { class: 'cmd' }, 'tally decision ' + a
 function drawConflicts(d) {
 	const box = document.getElementById('conflicts');
 	if (!d.conflicts.length) { box.replaceChildren(el('p', { class: 'ok', text: 'None.' })); return; }
-	box.replaceChildren(...d.conflicts.map(k => el('article', {},
+	const out = d.conflicts.map(k => el('article', {},
 		el('h3', { text: `Area ${k.area}, level ${k.level}, round ${k.round}` }),
 		k.stale ? el('p', { text: 'A decision issued at ' + k.stale.issued +
 			' chose ' + k.stale.record + ' among ' + k.stale.over.length +
@@ -174,8 +174,9 @@ function drawConflicts(d) {
 				'--record ' + h.record,
 				'--over ' + k.heads.map(x => x.record).join(','),
 				'--out resolve-' + k.area + '.sig',
-				'--central ' + location.origin))))),
-		d.more ? el('p', { text: 'More conflicts exist than shown.' }) : null));
+				'--central ' + location.origin))))));
+	if (d.more) out.push(el('p', { text: 'More conflicts exist than shown.' }));
+	box.replaceChildren(...out);
 }
 
 function batchSummary(b64) {
