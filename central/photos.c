@@ -32,18 +32,11 @@ static int
 photo_name(const struct tly_route_params *rp, char hex[TLY_HEX_HASH],
     uint8_t hash[TLY_HASH_LEN], struct tly_http_resp *resp)
 {
-	size_t	i;
-
-	if (rp->n < 1 || rp->len[0] != 2 * TLY_HASH_LEN)
+	if (rp->n < 1 || rp->len[0] != 2 * TLY_HASH_LEN ||
+	    tly_unhex(rp->p[0], rp->len[0], hash, TLY_HASH_LEN) != TLY_OK)
 		goto bad;
-	for (i = 0; i < rp->len[0]; i++)
-		if (strchr("0123456789abcdef", rp->p[0][i]) == NULL ||
-		    rp->p[0][i] == '\0')
-			goto bad;
 	memcpy(hex, rp->p[0], rp->len[0]);
 	hex[rp->len[0]] = '\0';
-	if (tly_unhex(hex, rp->len[0], hash, TLY_HASH_LEN) != TLY_OK)
-		goto bad;
 	return 0;
  bad:
 	tly_http_resp_error(resp, 400, "bad_request", "a photo is named by "

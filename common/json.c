@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/hex.h"
 #include "common/json.h"
 #include "common/jsonInt.h"
 
@@ -402,9 +403,8 @@ void tly_jw_arr_close(struct tly_jw *w)	{ jw_close(w, "]"); }
 static void
 jw_string(struct tly_jw *w, const char *s, size_t n)
 {
-	static const char	 hexd[] = "0123456789abcdef";
 	size_t			 i, start = 0;
-	char			 esc[7];
+	char			 esc[7] = "\\u00";
 
 	jw_put(w, "\"", 1);
 	for (i = 0; i < n; i++) {
@@ -422,8 +422,7 @@ jw_string(struct tly_jw *w, const char *s, size_t n)
 		else if (c == '\r')
 			rep = "\\r";
 		else if (c < 0x20 || c == 0x7f) {
-			esc[0] = '\\'; esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-			esc[4] = hexd[c >> 4]; esc[5] = hexd[c & 15]; esc[6] = 0;
+			tly_hex(&c, 1, esc + 4);	/* "\u00" then 2 digits */
 			rep = esc;
 		}
 		if (rep == NULL)
@@ -498,21 +497,15 @@ tly_jw_null(struct tly_jw *w)
 void
 tly_jw_hex(struct tly_jw *w, const uint8_t *p, size_t n)
 {
-	static const char	hexd[] = "0123456789abcdef";
-	char			tmp[128];
-	size_t			i, k = 0;
+	char	tmp[2 * 64 + 1];
+	size_t	k;
 
 	jw_sep(w);
 	jw_put(w, "\"", 1);
-	for (i = 0; i < n; i++) {
-		tmp[k++] = hexd[p[i] >> 4];
-		tmp[k++] = hexd[p[i] & 15];
-		if (k == sizeof(tmp)) {
-			jw_put(w, tmp, k);
-			k = 0;
-		}
+	for (; n > 0; p += k, n -= k) {
+		k = n < 64 ? n : 64;
+		jw_put(w, tly_hex(p, k, tmp), 2 * k);
 	}
-	jw_put(w, tmp, k);
 	jw_put(w, "\"", 1);
 }
 

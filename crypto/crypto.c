@@ -466,8 +466,8 @@ tly_key_save_pass(const struct tly_key *key, const char *secpath,
 			goto out;
 	} else {
 		memcpy(line, SEC_WORD, sizeof(SEC_WORD) - 1);
-		sodium_bin2hex(line + sizeof(SEC_WORD) - 1,
-		    4 * TLY_PK_LEN + 1, key->sk, crypto_sign_SECRETKEYBYTES);
+		tly_hex(key->sk, crypto_sign_SECRETKEYBYTES,
+		    line + sizeof(SEC_WORD) - 1);
 		line[SEC_LINE_LEN - 1] = '\n';
 		line[SEC_LINE_LEN] = '\0';
 		len = SEC_LINE_LEN;
@@ -602,30 +602,6 @@ void
 tly_hasher_destroy(struct tly_hasher *h)
 {
 	free(h);
-}
-
-char *
-tly_hex(const uint8_t *p, size_t n, char *out)
-{
-	sodium_bin2hex(out, 2 * n + 1, p, n);
-	return out;
-}
-
-int
-tly_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen)
-{
-	size_t	i, bin = 0;
-
-	if (hexlen != 2 * outlen)
-		return TLY_E_ENCODING;
-	for (i = 0; i < hexlen; i++)
-		if (!((hex[i] >= '0' && hex[i] <= '9') ||
-		    (hex[i] >= 'a' && hex[i] <= 'f')))
-			return TLY_E_ENCODING;
-	if (sodium_hex2bin(out, outlen, hex, hexlen, NULL, &bin, NULL) != 0 ||
-	    bin != outlen)
-		return TLY_E_ENCODING;
-	return TLY_OK;
 }
 
 int

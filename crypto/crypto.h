@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/hex.h"
 
 #define TLY_PK_LEN	32	/* Ed25519 public key = key id */
 #define TLY_SEED_LEN	32	/* Ed25519 seed */
@@ -103,13 +104,7 @@ void	tly_hasher_update(struct tly_hasher *h, const void *p, size_t len);
 void	tly_hasher_final(struct tly_hasher *h, uint8_t out[TLY_HASH_LEN]);
 void	tly_hasher_destroy(struct tly_hasher *h);	/* NULL-safe */
 
-/* Lowercase hex; out must hold 2*n + 1 bytes.  Returns out. */
-char	*tly_hex(const uint8_t *p, size_t n, char *out);
-/*
- * Decode exactly outlen bytes from hex[0..hexlen): hexlen must be
- * 2*outlen and every character lowercase hex, else TLY_E_ENCODING.
- */
-int	tly_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen);
+/* tly_hex() and tly_unhex() are common/hex.h's, included above. */
 
 /* RFC 4648 base64 with padding, appended to out (NUL-terminated). */
 int	tly_b64_encode(const uint8_t *p, size_t n, struct tly_buf *out);

@@ -20,6 +20,7 @@
 #include "common/config.h"
 #include "common/daemon.h"
 #include "common/err.h"
+#include "common/hex.h"
 #include "common/httpd.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -505,6 +506,47 @@ test_config_table(void **state)
 	assert_non_null(strstr(tly_errdetail(), "t.conf:2: mode must be"));
 }
 
+/*
+ * Lowercase hex: every byte encodes as the C library prints it and
+ * decodes back; each of the 256 characters is a digit exactly when it
+ * is one of 0-9a-f; lengths must match.
+ */
+static void
+test_hex(void **state)
+{
+	uint8_t	 all[256], back[256], one;
+	char	 hex[2 * 256 + 1], want[3], pair[2];
+	size_t	 i;
+	int	 c, ok;
+
+	for (i = 0; i < 256; i++)
+		all[i] = (uint8_t)i;
+	assert_ptr_equal(tly_hex(all, 256, hex), hex);
+	for (i = 0; i < 256; i++) {
+		snprintf(want, sizeof(want), "%02x", (unsigned)i);
+		assert_memory_equal(hex + 2 * i, want, 2);
+	}
+	assert_int_equal(hex[512], '\0');
+	assert_int_equal(tly_unhex(hex, 512, back, 256), TLY_OK);
+	assert_memory_equal(back, all, 256);
+	for (c = 0; c < 256; c++) {
+		pair[0] = '0';
+		pair[1] = (char)c;
+		ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+		one = 0xee;
+		assert_int_equal(tly_unhex(pair, 2, &one, 1),
+		    ok ? TLY_OK : TLY_E_ENCODING);
+		if (ok)
+			assert_int_equal(one, c <= '9' ? c - '0' : c - 'a' + 10);
+		else
+			assert_int_equal(one, 0xee);	/* untouched */
+	}
+	assert_int_equal(tly_unhex("abc", 3, back, 1), TLY_E_ENCODING);
+	assert_int_equal(tly_unhex("", 0, back, 0), TLY_OK);
+	assert_ptr_equal(tly_hex(all, 0, hex), hex);
+	assert_int_equal(hex[0], '\0');
+}
+
 int
 main(void)
 {
@@ -523,6 +565,7 @@ main(void)
 		cmocka_unit_test(test_log_journal),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_errmsg),
+		cmocka_unit_test(test_hex),
 	};
 	int	r;
 
