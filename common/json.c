@@ -210,29 +210,6 @@ tly_json_text(const struct tly_json *n, const char *where, char **out)
 	return TLY_OK;
 }
 
-static int
-unhex_lower(const char *s, uint8_t *out, size_t outlen)
-{
-	size_t	i;
-
-	for (i = 0; i < 2 * outlen; i++) {
-		char	c = s[i];
-		int	v;
-
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return -1;
-		if (i % 2 == 0)
-			out[i / 2] = (uint8_t)(v << 4);
-		else
-			out[i / 2] |= (uint8_t)v;
-	}
-	return 0;
-}
-
 int
 tly_json_hash(const struct tly_json *n, const char *where, uint8_t out[32])
 {
@@ -240,7 +217,7 @@ tly_json_hash(const struct tly_json *n, const char *where, uint8_t out[32])
 
 	if (s == NULL)
 		return tly_fail(TLY_E_JSON, "%s: not a string", where);
-	if (strlen(s) != 64 || unhex_lower(s, out, 32) != 0)
+	if (tly_unhex(s, strlen(s), out, 32) != TLY_OK)
 		return tly_fail(TLY_E_JSON,
 		    "%s: not 64 lowercase hex characters", where);
 	return TLY_OK;
