@@ -9,7 +9,7 @@
 
 #include "common/err.h"
 #include "common/json.h"
-#include "sync/trust.h"
+#include "sync/trust_obj.h"
 #include "sync/wire.h"
 
 /* Names of each body, in the order a signer writes them. */
