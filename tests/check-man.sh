@@ -8,7 +8,8 @@
 #   the global options likewise against the page's first option list;
 # - tallyd(8), tally-central(8): the options of --help are those of the
 #   page's SYNOPSIS, and the other way round;
-# - each --help exits 0 and states the exit statuses 0, 1 and 2, and
+# - each --help exits 0 ('tally CMD --help' too) and tally's, tallyd's
+#   and tally-central's state the exit statuses 0, 1 and 2, and
 #   each page of section 1 and 8 has an EXIT STATUS section naming them;
 # - every page renders with no warning (man --warnings), when man(1) is
 #   installed (in a UTF-8 locale: the pages name Vietnamese places).
@@ -72,6 +73,7 @@ compare "tally (global)" "$(sed '/^commands:/,$d' <<<"$top" | sed '1,/^$/d')" \
 cmds=$(sed -n '/^commands:/,$p' <<<"$top" | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')
 for c in $cmds; do
 	h=$("$BIN/tally" help "$c") || fail "tally help $c: exit $?"
+	"$BIN/tally" "$c" --help >/dev/null || fail "tally $c --help: exit $?"
 	m=$(man_block "$c")
 	[ -n "$m" ] || { fail "tally $c: no entry in man/tally.1"; continue; }
 	compare "tally $c" "$h" "$m"
