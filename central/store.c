@@ -15,11 +15,25 @@
 #include "central/storeInt.h"
 #include "common/err.h"
 
-/* Set a TLY_E_DB detail from the connection's last error. */
+/* The error of SQLite result code rc: a lock held elsewhere is busy. */
+static int
+db_err(int rc)
+{
+	rc &= 0xff;	/* the primary code of an extended one */
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? TLY_E_BUSY :
+	    TLY_E_DB;
+}
+
+/*
+ * Set a detail from the connection's last error: TLY_E_BUSY when a lock
+ * held elsewhere outlasted the busy timeout (answered 503, PROTOCOL.md
+ * 8.5), else TLY_E_DB.
+ */
 int
 tly_cstore_db_fail(sqlite3 *db, const char *what)
 {
-	return tly_fail(TLY_E_DB, "%s: %s", what,
+	return tly_fail(db_err(db != NULL ? sqlite3_errcode(db) :
+	    SQLITE_NOMEM), "%s: %s", what,
 	    db != NULL ? sqlite3_errmsg(db) : "cannot allocate");
 }
 
@@ -49,10 +63,10 @@ int
 tly_cstore_db_exec(sqlite3 *db, const char *sql, const char *what)
 {
 	char	*msg = NULL;
-	int	 r = TLY_OK;
+	int	 r = TLY_OK, rc;
 
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		r = tly_fail(TLY_E_DB, "%s: %s", what,
+	if ((rc = sqlite3_exec(db, sql, NULL, NULL, &msg)) != SQLITE_OK)
+		r = tly_fail(db_err(rc), "%s: %s", what,
 		    msg != NULL ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
 	return r;

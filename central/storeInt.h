@@ -27,7 +27,8 @@
 
 #include "central/store.h"
 
-#define BUSY_TIMEOUT_MS	10000	/* wait for a lock held by another process */
+/* Wait for a lock held by another process, then TLY_E_BUSY (8.5). */
+#define BUSY_TIMEOUT_MS	(TLY_CSTORE_LOCK_S * 1000)
 
 /*
  * The next audit feed position (PROTOCOL.md 12.7), an SQL expression:
@@ -74,9 +75,13 @@ struct tly_cstore {
 	int		 locks;		/* mutexes initialised (0..2) */
 };
 
-/* Set a TLY_E_DB detail from the connection's last error; returns it. */
+/*
+ * Set a detail from the connection's last error; returns it: TLY_E_BUSY
+ * for SQLITE_BUSY or SQLITE_LOCKED (a lock held elsewhere), else
+ * TLY_E_DB.
+ */
 int	tly_cstore_db_fail(sqlite3 *db, const char *what);
-/* Run SQL text without parameters (pragmas, migrations). */
+/* Run SQL text without parameters (pragmas, migrations); errors as above. */
 int	tly_cstore_db_exec(sqlite3 *db, const char *sql, const char *what);
 /* Reset a statement for its next use. */
 void	tly_cstore_st_done(sqlite3_stmt *st);

@@ -122,9 +122,8 @@ tly_cstore_connect(const char *path, const char *const *rsql,
 		goto out;
 	}
 	sqlite3_extended_result_codes(s->w, 1);
-	if ((r = tly_cstore_db_exec(s->w, "PRAGMA busy_timeout = 10000",
-	    path)) != TLY_OK)
-		goto out;
+	/* PROTOCOL.md 8.5: a lock held elsewhere turns into 503 busy. */
+	sqlite3_busy_timeout(s->w, BUSY_TIMEOUT_MS);
 	/* journal_mode answers the mode in force: it must be wal. */
 	if (sqlite3_prepare_v2(s->w, "PRAGMA journal_mode = WAL", -1, &st,
 	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {

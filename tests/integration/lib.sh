@@ -237,3 +237,25 @@ post_cert() {
 	    "$(central_url "$1")/v1/trust" >/dev/null ||
 	    fail "central $1 refused certificate $2"
 }
+
+# lock_store CENTRAL: hold central CENTRAL's store write lock from
+# outside (sqlite3, BEGIN IMMEDIATE) until unlock_store; returns once
+# the lock is held.  One such lock at a time.
+lock_store() {
+	local line
+	mkfifo "$T/sql.in" "$T/sql.out"
+	sqlite3 "$(ls "$T/$1/data/"*.db | head -n 1)" <"$T/sql.in" \
+	    >"$T/sql.out" &
+	echo $! >"$T/sql.pid"
+	exec 7>"$T/sql.in" 8<"$T/sql.out"
+	printf 'BEGIN IMMEDIATE;\nSELECT %s;\n' "'locked'" >&7
+	read -r line <&8 && [ "$line" = locked ] || fail "sqlite3: $line"
+}
+
+# unlock_store: release the lock of lock_store.
+unlock_store() {
+	printf 'ROLLBACK;\n' >&7
+	exec 7>&- 8<&-
+	wait "$(cat "$T/sql.pid")" || true
+	rm -f "$T/sql.in" "$T/sql.out"
+}

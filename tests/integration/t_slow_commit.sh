@@ -19,12 +19,7 @@ url=$(central_url c)
 curl -sf "$url/v1/key" >/dev/null || fail "GET /v1/key"
 
 note "the store's write lock, held from outside"
-mkfifo "$T/sql.in" "$T/sql.out"
-sqlite3 "$(ls "$T/c/data/"*.db | head -n 1)" <"$T/sql.in" >"$T/sql.out" &
-sqlpid=$!
-exec 7>"$T/sql.in" 8<"$T/sql.out"
-printf 'BEGIN IMMEDIATE;\nSELECT %s;\n' "'locked'" >&7
-read -r line <&8 && [ "$line" = locked ] || fail "sqlite3: $line"
+lock_store c
 
 note "one upload waits for the lock; GET /v1/key meanwhile"
 "$LG" -u "$url" -e "$ELECTION" -d "$T/gen/records" -n 1 -r 4 -c 1 \
@@ -46,9 +41,7 @@ expect_match "the upload waited, in vain" "$(cat "$T/blocked.out")" \
 note "$n GET /v1/key answered while the upload waited"
 
 note "lock released: uploads are stored"
-printf 'ROLLBACK;\n' >&7
-exec 7>&- 8<&-
-wait "$sqlpid" || true
+unlock_store
 "$LG" -u "$url" -e "$ELECTION" -d "$T/gen/records" -n 20 -r 4 -c 8 \
     >"$T/after.out" 2>&1 || { cat "$T/after.out"; fail "loadgen after"; }
 expect_match "stored" "$(grep '^RESULT ' "$T/after.out")" \
