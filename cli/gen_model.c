@@ -23,6 +23,7 @@
 
 #include "cli/gen.h"
 #include "common/err.h"
+#include "election/election.h"
 
 /* The province: its districts and how many communes each has. */
 static const struct {
@@ -115,19 +116,6 @@ width(size_t n, int min)
 		w++;
 	}
 	return w < min ? min : w;
-}
-
-/* Fewest candidates for seats (ELECTION.md 3). */
-static unsigned
-min_cand(int na, unsigned seats)
-{
-	if (na)
-		return seats + 2;
-	if (seats >= 4)
-		return seats + 3;
-	if (seats == 3)
-		return seats + 2;
-	return seats + 1;
 }
 
 /*
@@ -396,7 +384,8 @@ build_level(struct gen_model *m, struct gen_rng *rng, unsigned l,
 		c->level = l;
 		snprintf(c->id, sizeof(c->id), "%s%0*zu", s->prefix,
 		    width(s->ncons, 2) & 7, (i + 1) % 10000000);
-		c->ncand = min_cand(s->na, c->seats);
+		c->ncand = (unsigned)tly_election_min_candidates(s->na ?
+		    TLY_LEVEL_NA : TLY_LEVEL_COUNCIL, c->seats);
 		c->plan = GEN_DETERMINED;
 		c->winners = c->seats;
 		for (j = 0; j < GEN_CAND; j++) {

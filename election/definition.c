@@ -28,16 +28,16 @@
 #define COUNCIL_SEATS_MAX 5	/* seats of a council constituency */
 
 /* Fewest candidates the law allows for a constituency (Art. 57, 58). */
-static size_t
-min_candidates(int kind, unsigned seats)
+size_t
+tly_election_min_candidates(int kind, unsigned seats)
 {
-	if (kind == KIND_NA)
-		return seats + 2;
+	if (kind == TLY_LEVEL_NA)
+		return (size_t)seats + 2;
 	if (seats >= 4)
-		return seats + 3;
+		return (size_t)seats + 3;
 	if (seats == 3)
-		return seats + 2;
-	return seats + 1;
+		return (size_t)seats + 2;
+	return (size_t)seats + 1;
 }
 
 /* Parse "levels". */
@@ -102,7 +102,8 @@ parse_candidates(struct tly_election *e, struct cons *c,
 	    &arr)) != TLY_OK)
 		return r;
 	tly_json_path(path, sizeof(path), where, "candidates");
-	min = min_candidates(e->levels[c->level].kind, c->seats);
+	min = tly_election_min_candidates(e->levels[c->level].kind,
+	    c->seats);
 	if (tly_json_count(arr) < min &&
 	    (r = elec_soft(e, tly_fail(TLY_E_DEFINITION,
 	    "%s: %zu candidates for %u seats, at least %zu required",

@@ -66,6 +66,11 @@ long	tly_election_find_level(const struct tly_election *e, const char *id);
 const char *tly_level_name(const struct tly_election *e, size_t i);
 /* TLY_LEVEL_NA or TLY_LEVEL_COUNCIL (-1 when out of range). */
 int	tly_level_kind(const struct tly_election *e, size_t i);
+/*
+ * Fewest candidates the law allows for a constituency of seats seats at a
+ * level of kind (TLY_LEVEL_NA or TLY_LEVEL_COUNCIL): Art. 57 and 58.
+ */
+size_t	tly_election_min_candidates(int kind, unsigned seats);
 
 size_t	tly_election_nconstituencies(const struct tly_election *e);
 /* Constituencies are kept sorted by id.  Index or -1. */

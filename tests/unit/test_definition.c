@@ -666,11 +666,26 @@ test_definition_reelection_of_additional_election(void **state)
 	tly_election_free(e);
 }
 
+/* Art. 57 and 58: the fewest candidates per constituency. */
+static void
+test_art57_58_min_candidates(void **state)
+{
+	(void)state;
+	assert_int_equal(tly_election_min_candidates(TLY_LEVEL_NA, 2), 4);
+	assert_int_equal(tly_election_min_candidates(TLY_LEVEL_NA, 3), 5);
+	assert_int_equal(tly_election_min_candidates(TLY_LEVEL_COUNCIL, 1), 2);
+	assert_int_equal(tly_election_min_candidates(TLY_LEVEL_COUNCIL, 2), 3);
+	assert_int_equal(tly_election_min_candidates(TLY_LEVEL_COUNCIL, 3), 5);
+	assert_int_equal(tly_election_min_candidates(TLY_LEVEL_COUNCIL, 4), 7);
+	assert_int_equal(tly_election_min_candidates(TLY_LEVEL_COUNCIL, 5), 8);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_definition_accessors),
+		cmocka_unit_test(test_art57_58_min_candidates),
 		cmocka_unit_test(test_definition_errors_name_the_path),
 		cmocka_unit_test(test_definition_rules_limit_levels),
 		cmocka_unit_test(test_definition_council_candidate_minimums),
