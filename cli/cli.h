@@ -187,6 +187,9 @@ struct cli_entry {
 	const uint8_t	*m;		/* the signed message, in the file */
 	size_t		 len;		/* its length */
 	size_t		 skipped;	/* damaged bytes just before it */
+	size_t		 index;		/* its index among the file's entries */
+	int		 companion;	/* enum tly_companion (PROTOCOL.md 7.2);
+					   0: a batch entry */
 };
 
 /*
@@ -200,5 +203,21 @@ struct cli_entry {
 int	cli_bundle_entries(const char *what, const char *path,
 	    const uint8_t *p, size_t len, struct cli_entry **ep, size_t *np,
 	    int *damaged, char *why, size_t whylen);
+/*
+ * As cli_bundle_entries(), but a bundle file of version 2 is read too
+ * and, with companions set, its companions (receipts and trust objects,
+ * PROTOCOL.md 7.2) are among the entries, each with its kind; without,
+ * they are left out (cli_bundle_entries() leaves them out).
+ */
+/*
+ * Say what tally export wrote to path: "exported N batches to PATH",
+ * with the companions (7.2) counted apart.  rd: the bundle, opened.
+ */
+struct tly_bundle_reader;
+void	cli_export_say(const struct tly_bundle_reader *rd, const char *path);
+int	cli_bundle_read(const char *what, const char *path,
+	    const uint8_t *p, size_t len, int companions,
+	    struct cli_entry **ep, size_t *np, int *damaged, char *why,
+	    size_t whylen);
 
 #endif /* TLY_CLI_H */

@@ -101,7 +101,7 @@ cmd_export(int argc, char **argv)
 		goto out;
 	}
 	tly_errclear();
-	if (tly_bundle_open(res.body.p, res.body.len, &rd) != TLY_OK) {
+	if (tly_bundle_open_file(res.body.p, res.body.len, &rd) != TLY_OK) {
 		cli_err("export: tallyd sent a bad bundle: %s",
 		    cli_esc(tly_errdetail(), why, sizeof(why)));
 		goto out;
@@ -113,8 +113,7 @@ cmd_export(int argc, char **argv)
 		    sizeof(why)));
 		goto out;
 	}
-	printf("exported %zu batch%s to %s\n", rd.count,
-	    rd.count == 1 ? "" : "es", out);
+	cli_export_say(&rd, out);
 	ret = CLI_EXIT_OK;
  out:
 	tly_http_result_free(&res);

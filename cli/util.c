@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "sync/companion.h"
 #include "sync/wire.h"
 
 const char	*cli_socket = CLI_DEFAULT_SOCKET;
@@ -380,15 +381,33 @@ cli_read_input(const char *what, const char *path, size_t max,
 	return r;
 }
 
+/* Keep entry m of a file of version `version` in e[*np] as wanted. */
+static void
+keep_entry(struct cli_entry *e, size_t *np, size_t index, const uint8_t *m,
+    size_t mlen, size_t skipped, unsigned version, int companions)
+{
+	int	kind;
+
+	kind = (int)tly_companion_kind(m, mlen, version);
+	if (kind != TLY_COMPANION_NONE && !companions)
+		return;
+	e[*np].m = m;
+	e[*np].len = mlen;
+	e[*np].skipped = skipped;
+	e[*np].index = index;
+	e[*np].companion = kind;
+	(*np)++;
+}
+
 int
-cli_bundle_entries(const char *what, const char *path, const uint8_t *p,
-    size_t len, struct cli_entry **ep, size_t *np, int *damaged, char *why,
-    size_t whylen)
+cli_bundle_read(const char *what, const char *path, const uint8_t *p,
+    size_t len, int companions, struct cli_entry **ep, size_t *np,
+    int *damaged, char *why, size_t whylen)
 {
 	struct tly_bundle_reader	 rd;
 	struct cli_entry		*e = NULL, *grown;
 	const uint8_t			*m;
-	size_t				 n = 0, cap, mlen, skipped, off;
+	size_t				 n = 0, i, cap, mlen, skipped, off;
 	int				 r = TLY_OK;
 
 	*ep = NULL;
@@ -396,21 +415,22 @@ cli_bundle_entries(const char *what, const char *path, const uint8_t *p,
 	*damaged = 0;
 	why[0] = '\0';
 	tly_errclear();
-	if (tly_bundle_open(p, len, &rd) == TLY_OK) {
+	if (tly_bundle_open_file(p, len, &rd) == TLY_OK) {
 		if ((e = calloc(rd.count > 0 ? rd.count : 1, sizeof(*e))) ==
 		    NULL)
 			return TLY_E_NOMEM;
-		while (n < rd.count && tly_bundle_next(&rd, &e[n].m,
-		    &e[n].len))
-			n++;
+		for (i = 0; i < rd.count && tly_bundle_next(&rd, &m, &mlen);
+		    i++)
+			keep_entry(e, &n, i, m, mlen, 0, rd.version,
+			    companions);
 		goto done;
 	}
 	*damaged = 1;
 	cli_esc(tly_errdetail(), why, whylen);
 	cli_err("%s: %s: not a valid bundle: %s; salvaging the entries "
 	    "that can be found", what, path, why);
-	for (cap = 0, off = TLY_BUNDLE_HEAD; n < TLY_BUNDLE_ENTRIES_MAX &&
-	    tly_bundle_salvage(p, len, &off, &m, &mlen, &skipped); n++) {
+	for (cap = 0, i = 0, off = TLY_BUNDLE_HEAD; i < TLY_BUNDLE_ENTRIES_MAX
+	    && tly_bundle_salvage(p, len, &off, &m, &mlen, &skipped); i++) {
 		if (n == cap) {
 			cap = cap > 0 ? 2 * cap : 64;
 			if ((grown = reallocarray(e, cap, sizeof(*e))) ==
@@ -420,9 +440,7 @@ cli_bundle_entries(const char *what, const char *path, const uint8_t *p,
 			}
 			e = grown;
 		}
-		e[n].m = m;
-		e[n].len = mlen;
-		e[n].skipped = skipped;
+		keep_entry(e, &n, i, m, mlen, skipped, 0, companions);
 	}
 	if (n == 0) {
 		cli_err("%s: %s: no entry could be salvaged", what, path);
@@ -436,4 +454,34 @@ cli_bundle_entries(const char *what, const char *path, const uint8_t *p,
  out:
 	free(e);
 	return r;
+}
+
+void
+cli_export_say(const struct tly_bundle_reader *rd, const char *path)
+{
+	struct tly_bundle_reader	 it = *rd;
+	const uint8_t			*m;
+	size_t				 mlen, nb = 0, nc = 0;
+
+	while (tly_bundle_next(&it, &m, &mlen)) {
+		if (tly_companion_kind(m, mlen, it.version) ==
+		    TLY_COMPANION_NONE)
+			nb++;
+		else
+			nc++;
+	}
+	printf("exported %zu batch%s", nb, nb == 1 ? "" : "es");
+	if (nc > 0)
+		printf(" with %zu receipt%s and trust object%s", nc,
+		    nc == 1 ? "" : "s", nc == 1 ? "" : "s");
+	printf(" to %s\n", path);
+}
+
+int
+cli_bundle_entries(const char *what, const char *path, const uint8_t *p,
+    size_t len, struct cli_entry **ep, size_t *np, int *damaged, char *why,
+    size_t whylen)
+{
+	return cli_bundle_read(what, path, p, len, 0, ep, np, damaged, why,
+	    whylen);
 }

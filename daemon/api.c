@@ -523,39 +523,13 @@ api_check_link(struct tallyd *d, struct tly_http_resp *resp)
 	    TLY_OK));
 }
 
-/* State of GET /v1/bundle while walking the store. */
-struct bundle_out {
-	struct tly_buf	*b;	/* the bundle being written */
-	size_t		 n;	/* entries added */
-};
-
-/* Add one batch to the bundle. */
-static int
-bundle_add(void *arg, enum tly_dkind kind, const uint8_t *m, size_t len)
-{
-	struct bundle_out	*o = arg;
-	int			 r;
-
-	if ((r = tly_bundle_add(o->b, m, len)) == TLY_OK)
-		o->n++;
-	return r;
-}
-
 /* GET /v1/bundle */
 static void
 api_bundle_get(struct tallyd *d, struct tly_http_resp *resp)
 {
-	struct bundle_out	o;
-	int			r;
-
 	tly_http_resp_begin(resp, 200, TLY_BUNDLE_FILE_MAX);
-	o.b = &resp->body;
-	o.n = 0;
 	tly_errclear();
-	if ((r = tly_bundle_begin(&resp->body)) != TLY_OK ||
-	    (r = tly_dstore_foreach_bytes(d->store, bundle_add, &o)) !=
-	    TLY_OK ||
-	    (r = tly_bundle_end(&resp->body, o.n)) != TLY_OK) {
+	if (tly_dexport_bundle(d, &resp->body) != TLY_OK) {
 		tly_http_resp_begin(resp, 500, API_JSON_MAX);
 		tly_http_resp_error(resp, 500, "internal", "%s",
 		    tly_errdetail());

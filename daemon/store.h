@@ -303,6 +303,14 @@ int	tly_dstore_foreach_bytes(struct tly_dstore *s,
 	    size_t len), void *arg);
 
 /*
+ * Call fn with every receipt held (PROTOCOL.md 6), in the order of
+ * tly_dstore_foreach_bytes(); batches without one are passed over.
+ * Same rules as tly_dstore_foreach_batch().
+ */
+int	tly_dstore_foreach_receipt(struct tly_dstore *s,
+	    int (*fn)(void *arg, const uint8_t *m, size_t len), void *arg);
+
+/*
  * Call fn(arg, level, voted) for the stored records of area in round,
  * newest first (by seq, then index), under the store's lock (fn must not
  * call the store).  A nonzero return from fn stops the walk.

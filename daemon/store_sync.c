@@ -377,3 +377,30 @@ tly_dstore_unacked(struct tly_dstore *s, uint64_t *n)
 	pthread_mutex_unlock(&s->mu);
 	return r;
 }
+
+int
+tly_dstore_foreach_receipt(struct tly_dstore *s,
+    int (*fn)(void *arg, const uint8_t *m, size_t len), void *arg)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 r, rc;
+
+	pthread_mutex_lock(&s->mu);
+	if ((r = tly_dstore_db_prep(s,
+	    "SELECT 0 AS k, x'' AS d, seq, receipt FROM batches"
+	    " WHERE receipt IS NOT NULL"
+	    " UNION ALL SELECT 1, device, seq, receipt FROM relay"
+	    " WHERE receipt IS NOT NULL ORDER BY k, d, seq", &st)) != TLY_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = fn(arg, sqlite3_column_blob(st, 3),
+		    (size_t)sqlite3_column_bytes(st, 3))) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = tly_dstore_db_fail(s->db, "receipts");
+ out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}

@@ -134,6 +134,16 @@ struct tallyd {
 						   listens */
 };
 
+/* ---- The bundle file (export.c) ----------------------------------------- */
+
+/*
+ * Write to out (empty, capped by the caller) the bundle of GET /v1/bundle
+ * (PROTOCOL.md 9): every batch held, then the companions (7.2) the
+ * daemon holds: its own certificate, the central's certificate and every
+ * receipt.  Version 1 when there is no companion, else version 2.
+ */
+int	tly_dexport_bundle(struct tallyd *d, struct tly_buf *out);
+
 /* ---- Keys and certificates (keys.c) ------------------------------------ */
 
 struct tly_receipt;

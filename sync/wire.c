@@ -372,8 +372,10 @@ tly_receipt_from_envelope(const struct tly_envelope *env,
 #define BUNDLE_TAIL	(4 + 4 + TLY_HASH_LEN)
 #define ENTRY_MIN	(TLY_ENV_OVERHEAD + 2)
 
-int
-tly_bundle_open(const uint8_t *p, size_t len, struct tly_bundle_reader *r)
+/* Open p[0..len) as a bundle of a version from 1 to maxversion. */
+static int
+bundle_open(const uint8_t *p, size_t len, unsigned maxversion,
+    struct tly_bundle_reader *r)
 {
 	uint8_t	 h[TLY_HASH_LEN];
 	size_t	 off = BUNDLE_HEAD, count = 0, m;
@@ -388,9 +390,10 @@ tly_bundle_open(const uint8_t *p, size_t len, struct tly_bundle_reader *r)
 	if (len < BUNDLE_HEAD + BUNDLE_TAIL)
 		return tly_fail(TLY_E_BUNDLE, "bundle: truncated (%zu bytes)",
 		    len);
-	if (p[8] != TLY_BUNDLE_VERSION)
-		return tly_fail(TLY_E_BUNDLE, "bundle: version %u, only %u is "
-		    "supported", p[8], TLY_BUNDLE_VERSION);
+	if (p[8] < TLY_BUNDLE_VERSION || p[8] > maxversion)
+		return tly_fail(TLY_E_BUNDLE, "bundle: version %u, only %u%s "
+		    "supported here", p[8], TLY_BUNDLE_VERSION, maxversion >
+		    TLY_BUNDLE_VERSION ? " and 2 are" : " is");
 	if (p[9] || p[10] || p[11])
 		return tly_fail(TLY_E_BUNDLE, "bundle: reserved bytes not zero");
 	for (;;) {
@@ -428,7 +431,21 @@ tly_bundle_open(const uint8_t *p, size_t len, struct tly_bundle_reader *r)
 	r->len = len;
 	r->off = BUNDLE_HEAD;
 	r->count = count;
+	r->version = p[8];
 	return TLY_OK;
+}
+
+int
+tly_bundle_open(const uint8_t *p, size_t len, struct tly_bundle_reader *r)
+{
+	return bundle_open(p, len, TLY_BUNDLE_VERSION, r);
+}
+
+int
+tly_bundle_open_file(const uint8_t *p, size_t len,
+    struct tly_bundle_reader *r)
+{
+	return bundle_open(p, len, TLY_BUNDLE_VERSION_2, r);
 }
 
 /*
@@ -500,12 +517,21 @@ tly_bundle_next(struct tly_bundle_reader *r, const uint8_t **m, size_t *mlen)
 }
 
 int
+tly_bundle_begin_version(struct tly_buf *out, unsigned version)
+{
+	uint8_t	head[BUNDLE_HEAD] = { 'T', 'A', 'L', 'L', 'Y', 'B', 'D', 'L',
+	    TLY_BUNDLE_VERSION, 0, 0, 0 };
+
+	if (version < TLY_BUNDLE_VERSION || version > TLY_BUNDLE_VERSION_2)
+		return tly_fail(TLY_E_INVAL, "bundle version %u", version);
+	head[8] = (uint8_t)version;
+	return tly_buf_add(out, head, sizeof(head));
+}
+
+int
 tly_bundle_begin(struct tly_buf *out)
 {
-	static const uint8_t	head[BUNDLE_HEAD] = { 'T', 'A', 'L', 'L', 'Y',
-	    'B', 'D', 'L', TLY_BUNDLE_VERSION, 0, 0, 0 };
-
-	return tly_buf_add(out, head, sizeof(head));
+	return tly_bundle_begin_version(out, TLY_BUNDLE_VERSION);
 }
 
 int

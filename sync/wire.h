@@ -22,7 +22,8 @@
 #define TLY_CTX_LINK		"tally/link/v1"	/* link.h */
 
 #define TLY_BUNDLE_MAGIC	"TALLYBDL"
-#define TLY_BUNDLE_VERSION	1
+#define TLY_BUNDLE_VERSION	1	/* 7: batches only (request bodies) */
+#define TLY_BUNDLE_VERSION_2	2	/* 7.2: batches and companions (files) */
 #define TLY_BUNDLE_TYPE		"application/vnd.tally.bundle"	/* 7, 8.1 */
 
 /* ---- Envelope ----------------------------------------------------------- */
@@ -120,6 +121,7 @@ struct tly_bundle_reader {
 	size_t		 off;		/* next entry's length field */
 	size_t		 count;		/* entries announced and present */
 	size_t		 index;		/* entries returned so far */
+	unsigned	 version;	/* TLY_BUNDLE_VERSION or _VERSION_2 */
 };
 
 /*
@@ -128,6 +130,13 @@ struct tly_bundle_reader {
  * detail on failure.  The reader points into p, which must outlive it.
  */
 int	tly_bundle_open(const uint8_t *p, size_t len,
+	    struct tly_bundle_reader *r);
+/*
+ * As tly_bundle_open() for a bundle file, which may also be of version 2
+ * (PROTOCOL.md 7.2: companions beside the batches); r->version says
+ * which.  Request bodies (8.1, 9) are always version 1: tly_bundle_open().
+ */
+int	tly_bundle_open_file(const uint8_t *p, size_t len,
 	    struct tly_bundle_reader *r);
 /* Next entry: 1 and *m, *mlen set; 0 at the end. */
 int	tly_bundle_next(struct tly_bundle_reader *r, const uint8_t **m,
@@ -146,8 +155,13 @@ int	tly_bundle_next(struct tly_bundle_reader *r, const uint8_t **m,
 int	tly_bundle_salvage(const uint8_t *p, size_t len, size_t *off,
 	    const uint8_t **m, size_t *mlen, size_t *skipped);
 
-/* Writing: begin, add each message, then end (which appends the trailer). */
+/*
+ * Writing: begin, add each message, then end (which appends the trailer).
+ * tly_bundle_begin() starts a version 1 bundle, tly_bundle_begin_version()
+ * one of the version given (TLY_BUNDLE_VERSION or TLY_BUNDLE_VERSION_2).
+ */
 int	tly_bundle_begin(struct tly_buf *out);
+int	tly_bundle_begin_version(struct tly_buf *out, unsigned version);
 int	tly_bundle_add(struct tly_buf *out, const uint8_t *m, size_t mlen);
 int	tly_bundle_end(struct tly_buf *out, size_t count);
 

@@ -19,6 +19,7 @@
 
 #include "common/err.h"
 #include "crypto/crypto.h"
+#include "sync/companion.h"
 #include "sync/wire.h"
 
 #define VEC		TLY_SRCDIR "/tests/vectors/"
@@ -432,6 +433,59 @@ test_from_envelope_context(void **state)
 	tly_key_free(k);
 }
 
+/* A bundle file of version 2 (PROTOCOL.md 7.2): companions by context. */
+static void
+test_bundle_companions(void **state)
+{
+	struct tly_buf			 b = TLY_BUF_INIT(1 << 20);
+	struct tly_buf			 bat = TLY_BUF_INIT(TLY_MSG_MAX);
+	struct tly_buf			 rc = TLY_BUF_INIT(TLY_MSG_MAX);
+	struct tly_receipt		 r;
+	struct tly_bundle_reader	 rd;
+	const uint8_t			*m;
+	size_t				 mlen;
+	uint8_t				 id[32];
+
+	seal_golden(1, NULL, &bat, id);
+	memset(&r, 0, sizeof(r));
+	memcpy(r.device, tly_key_public(dev), 32);
+	r.seq = 1;
+	memcpy(r.batch, id, 32);
+	r.stored = CREATED + 60;
+	assert_int_equal(tly_receipt_seal(central, &r, &rc), TLY_OK);
+
+	assert_int_equal(tly_bundle_begin_version(&b, TLY_BUNDLE_VERSION_2),
+	    TLY_OK);
+	assert_int_equal(tly_bundle_add(&b, bat.p, bat.len), TLY_OK);
+	assert_int_equal(tly_bundle_add(&b, rc.p, rc.len), TLY_OK);
+	assert_int_equal(tly_bundle_end(&b, 2), TLY_OK);
+
+	/* A request body is version 1 only; a file may be version 2. */
+	assert_int_equal(tly_bundle_open(b.p, b.len, &rd), TLY_E_BUNDLE);
+	assert_int_equal(tly_bundle_open_file(b.p, b.len, &rd), TLY_OK);
+	assert_int_equal(rd.version, 2);
+	assert_int_equal(tly_bundle_next(&rd, &m, &mlen), 1);
+	assert_int_equal(tly_companion_kind(m, mlen, rd.version),
+	    TLY_COMPANION_NONE);
+	assert_int_equal(tly_bundle_next(&rd, &m, &mlen), 1);
+	assert_int_equal(tly_companion_kind(m, mlen, rd.version),
+	    TLY_COMPANION_RECEIPT);
+	/* In version 1 every entry is a batch entry; salvage goes by context. */
+	assert_int_equal(tly_companion_kind(m, mlen, TLY_BUNDLE_VERSION),
+	    TLY_COMPANION_NONE);
+	assert_int_equal(tly_companion_kind(m, mlen, 0),
+	    TLY_COMPANION_RECEIPT);
+	assert_int_equal(tly_bundle_next(&rd, &m, &mlen), 0);
+
+	/* A version 3 is refused by both readers. */
+	b.p[8] = 3;
+	assert_int_equal(tly_bundle_open_file(b.p, b.len, &rd), TLY_E_BUNDLE);
+	assert_int_equal(tly_bundle_begin_version(&bat, 3), TLY_E_INVAL);
+	tly_buf_free(&b);
+	tly_buf_free(&bat);
+	tly_buf_free(&rc);
+}
+
 int
 main(void)
 {
@@ -441,6 +495,7 @@ main(void)
 		cmocka_unit_test(test_wrong_context),
 		cmocka_unit_test(test_golden_receipt),
 		cmocka_unit_test(test_golden_bundle),
+		cmocka_unit_test(test_bundle_companions),
 		cmocka_unit_test(test_batch_body_rules),
 		cmocka_unit_test(test_from_envelope_context),
 	};

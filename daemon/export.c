@@ -1,0 +1,94 @@
+/*
+ * export.c: GET /v1/bundle, the bundle file of everything the daemon
+ * holds (PROTOCOL.md 7, 7.2, 9): every batch, own and relayed, then, as
+ * companions, the trust objects it was configured with (its own
+ * certificate, the central's certificate) and every receipt it holds, so
+ * that an offline verifier given only the authority's key can judge them.
+ * With no companion the file is a version 1 bundle, as before.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/limits.h"
+#include "sync/trust.h"
+#include "sync/wire.h"
+#include "daemon/store.h"
+#include "daemon/tallyd.h"
+
+/* What is being written: the bundle, and the companions gathered first. */
+struct export {
+	struct tly_buf	*out;	/* the bundle */
+	struct tly_buf	 comp;	/* companion entries, length-prefixed */
+	size_t		 nbatches;	/* batch entries written */
+	size_t		 ncomp;	/* companion entries in comp */
+};
+
+/* Add one companion entry to x->comp. */
+static int
+add_companion(void *arg, const uint8_t *m, size_t len)
+{
+	struct export	*x = arg;
+	int		 r;
+
+	if ((r = tly_bundle_add(&x->comp, m, len)) == TLY_OK)
+		x->ncomp++;
+	return r;
+}
+
+/* Add one batch to the bundle. */
+static int
+add_batch(void *arg, enum tly_dkind kind, const uint8_t *m, size_t len)
+{
+	struct export	*x = arg;
+	int		 r;
+
+	if ((r = tly_bundle_add(x->out, m, len)) == TLY_OK)
+		x->nbatches++;
+	return r;
+}
+
+/* The central's certificate file, as configured (central-cert). */
+static int
+add_central_cert(struct tallyd *d, struct export *x)
+{
+	struct tly_buf	b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
+	int		r;
+
+	if (d->conf.central_cert == NULL)
+		return TLY_OK;
+	if ((r = tly_buf_read_file(d->conf.central_cert, TLY_TRUST_OBJ_MAX,
+	    &b)) == TLY_OK)
+		r = add_companion(x, b.p, b.len);
+	tly_buf_free(&b);
+	return r;
+}
+
+int
+tly_dexport_bundle(struct tallyd *d, struct tly_buf *out)
+{
+	struct export	x;
+	int		r;
+
+	memset(&x, 0, sizeof(x));
+	x.out = out;
+	x.comp = (struct tly_buf)TLY_BUF_INIT(TLY_BUNDLE_FILE_MAX);
+	if (d->cert_msg.len > 0 && (r = add_companion(&x, d->cert_msg.p,
+	    d->cert_msg.len)) != TLY_OK)
+		goto out;
+	if ((r = add_central_cert(d, &x)) != TLY_OK ||
+	    (r = tly_dstore_foreach_receipt(d->store, add_companion, &x)) !=
+	    TLY_OK)
+		goto out;
+	if ((r = tly_bundle_begin_version(out, x.ncomp > 0 ?
+	    TLY_BUNDLE_VERSION_2 : TLY_BUNDLE_VERSION)) != TLY_OK ||
+	    (r = tly_dstore_foreach_bytes(d->store, add_batch, &x)) != TLY_OK)
+		goto out;
+	if (x.ncomp > 0 && (r = tly_buf_add(out, x.comp.p, x.comp.len)) !=
+	    TLY_OK)
+		goto out;
+	r = tly_bundle_end(out, x.nbatches + x.ncomp);
+ out:
+	tly_buf_free(&x.comp);
+	return r;
+}

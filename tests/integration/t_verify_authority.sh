@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# tally verify --authority, with the real binaries: an enrolled laptop
+# records, syncs to a certified central and exports a bundle that carries
+# its receipts and certificates (PROTOCOL.md 7.2); that bundle verifies
+# under the authority's key alone.  Without --authority or --election,
+# verify says which checks it skipped.  A rogue key's bundle fails
+# (not_certified), and so does a bundle whose receipt another central
+# key made.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/faultlib.sh"
+
+A=$T/authority
+mkdir -p "$A/certs"
+tally() { "$BIN/tally" "$@"; }
+
+tally authority init -o "$A/auth" >/dev/null
+tally election sign --authority "$A/auth.key" --out "$A/election.sig" \
+    "$ELECTION" >/dev/null
+keygen c
+tally cert central --authority "$A/auth.key" --key "$T/keys/c.pub" \
+    --election "$ELECTION" --not-after 2099-01-01 --serial 100 \
+    --out "$A/central.cert" >/dev/null
+
+# enroll NAME SERIAL AREAS: a laptop key in $T/NAME/data, certified.
+enroll() {
+	mkdir -p "$T/$1/data"
+	tally enroll request --key "$T/$1/data/device.key" --name "$1" \
+	    --no-qr >/dev/null
+	tally cert issue --authority "$A/auth.key" \
+	    --request "$T/$1/data/device.req" --election "$ELECTION" \
+	    --areas "$3" --levels '*' --not-after 2099-01-01 --serial "$2" \
+	    --out "$A/certs/$1.cert" >/dev/null
+	tally enroll install --key "$T/$1/data/device.key" \
+	    --authority "$A/auth.pub" "$A/certs/$1.cert" >/dev/null
+}
+enroll a 1 A01,A02
+enroll b 2 A03
+
+closed=$(printf '%s\n' "authority $A/auth.pub" \
+    "definition-signature $A/election.sig" "certificates $A/certs" \
+    "central-cert $A/central.cert")
+CENTRAL_MODE=live CENTRAL_EXTRA=$closed start_central c
+DAEMON_MODE=live start_daemon a c "authority $A/auth.pub" \
+    "central-cert $A/central.cert"
+record_all a "$RECORDS/A01-na.json" "$RECORDS/A02-na.json"
+sync_until_done a
+out=$(tly a export --out "$T/a.bundle")
+expect_match "export counts the companions" "$out" \
+    "exported 2 batches with 4 receipts and trust objects"
+expect_eq "a bundle with companions is version 2" \
+    "$(od -An -tu1 -j8 -N1 "$T/a.bundle" | tr -d ' ')" 2
+
+note "the whole chain, under the authority's key"
+out=$(tally verify --authority "$A/auth.pub" --election "$ELECTION" \
+    "$A/election.sig" "$T/a.bundle") || fail "verify --authority failed: $out"
+expect_match "batches received" "$out" "ok   0 device .* seq 1 .*received [0-9]+"
+expect_match "central certified" "$out" "ok   [0-9]+ central certificate serial 100"
+expect_match "clerk certificate" "$out" "ok   [0-9]+ clerk certificate serial 1 "
+expect_match "receipts" "$out" "ok   [0-9]+ receipt for batch"
+expect_match "definition" "$out" "definition statement for election .*the definition given"
+grep -q "not checked" <<<"$out" && fail "a full check skipped something: $out"
+js=$(tally verify --json --authority "$A/auth.pub" --election "$ELECTION" \
+    "$A/election.sig" "$T/a.bundle")
+expect_eq "json: files" "$(jq '.files | length' <<<"$js")" 2
+expect_eq "json: bundle ok" "$(jq '.files[1].ok' <<<"$js")" 2
+expect_eq "json: objects ok" \
+    "$(jq '[.files[1].objects[] | select(.ok)] | length' <<<"$js")" 4
+
+note "without --authority or --election, the skipped checks are named"
+out=$(tally verify "$T/a.bundle") || fail "verify: $out"
+expect_match "no authority" "$out" "not checked: certificates.*(no --authority)"
+expect_match "no election" "$out" "not checked: the election hash.*(no --election)"
+expect_match "summary says so" "$(tail -n 1 <<<"$out")" "some checks skipped"
+out=$(tally verify --authority "$A/auth.pub" "$T/a.bundle") ||
+    fail "verify --authority alone: $out"
+expect_match "no statement" "$out" "not checked: the definition's signature"
+
+note "a rogue key's bundle is not certified"
+tally keygen -o "$T/rogue" >/dev/null
+forge -k "$T/rogue.key" -e "$ELECTION" -s 1 -m live -o "$T/rogue.bundle" \
+    "$RECORDS/A01-na.json" >/dev/null
+set +e
+out=$(tally verify --authority "$A/auth.pub" --election "$ELECTION" \
+    "$T/rogue.bundle" 2>"$T/err")
+rc=$?
+set -e
+expect_eq "rogue: exit" "$rc" 1
+expect_match "rogue: not_certified" "$out" "BAD  0 [0-9a-f]{64}: not_certified: .*[(]device "
+expect_match "rogue: the file named" "$(cat "$T/err")" "rogue.bundle: 1 of 1 batch failed"
+tally verify --election "$ELECTION" "$T/rogue.bundle" >/dev/null ||
+    fail "without --authority the rogue bundle's signatures are fine"
+
+note "a receipt from another central key"
+keygen c2
+CENTRAL_MODE=live CENTRAL_EXTRA=$(printf '%s\n' "authority $A/auth.pub" \
+    "definition-signature $A/election.sig" "certificates $A/certs") \
+    start_central c2
+DAEMON_MODE=live start_daemon b c2 "authority $A/auth.pub"
+record_all b "$RECORDS/A03-na.json"
+sync_until_done b
+tly b export --out "$T/b.bundle" >/dev/null
+set +e
+out=$(tally verify --authority "$A/auth.pub" --election "$ELECTION" \
+    "$A/central.cert" "$T/b.bundle" 2>"$T/err")
+rc=$?
+set -e
+expect_eq "other central: exit" "$rc" 1
+expect_match "other central: the receipt" "$out" \
+    "BAD  [0-9]+ receipt: not_certified: receipt for batch [0-9a-f]{64} by central key $(cut -d' ' -f2 "$T/keys/c2.pub")"
+expect_match "other central: counted" "$(cat "$T/err")" "1 of [0-9]+ receipts and trust objects failed"
+echo "PASS"
