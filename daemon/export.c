@@ -3,7 +3,9 @@
  * holds (PROTOCOL.md 7, 7.2, 9): every batch, own and relayed, then, as
  * companions, the trust objects it was configured with (its own
  * certificate, the central's certificate) and every receipt it holds, so
- * that an offline verifier given only the authority's key can judge them.
+ * that an offline verifier given only the authority's key can judge them;
+ * and the trust objects fetched from the central (the newest revocation
+ * list, the central's certificates: PROTOCOL.md 9.7).
  * With no companion the file is a version 1 bundle, as before.
  */
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 struct export {
 	struct tly_buf	*out;	/* the bundle */
 	struct tly_buf	 comp;	/* companion entries, length-prefixed */
+	struct tly_buf	 ccert;	/* the configured central certificate */
 	size_t		 nbatches;	/* batch entries written */
 	size_t		 ncomp;	/* companion entries in comp */
 };
@@ -52,16 +55,25 @@ add_batch(void *arg, enum tly_dkind kind, const uint8_t *m, size_t len)
 static int
 add_central_cert(struct tallyd *d, struct export *x)
 {
-	struct tly_buf	b = TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
-	int		r;
+	int	r;
 
 	if (d->conf.central_cert == NULL)
 		return TLY_OK;
 	if ((r = tly_buf_read_file(d->conf.central_cert, TLY_TRUST_OBJ_MAX,
-	    &b)) == TLY_OK)
-		r = add_companion(x, b.p, b.len);
-	tly_buf_free(&b);
+	    &x->ccert)) == TLY_OK)
+		r = add_companion(x, x->ccert.p, x->ccert.len);
 	return r;
+}
+
+/* One trust object kept from the central, unless it is the configured one. */
+static int
+add_kept(void *arg, enum tly_dtrust_kind kind, const uint8_t *m, size_t len)
+{
+	struct export	*x = arg;
+
+	if (len == x->ccert.len && memcmp(m, x->ccert.p, len) == 0)
+		return TLY_OK;
+	return add_companion(x, m, len);
 }
 
 int
@@ -73,10 +85,12 @@ tly_dexport_bundle(struct tallyd *d, struct tly_buf *out)
 	memset(&x, 0, sizeof(x));
 	x.out = out;
 	x.comp = (struct tly_buf)TLY_BUF_INIT(TLY_BUNDLE_FILE_MAX);
+	x.ccert = (struct tly_buf)TLY_BUF_INIT(TLY_TRUST_OBJ_MAX);
 	if (d->cert_msg.len > 0 && (r = add_companion(&x, d->cert_msg.p,
 	    d->cert_msg.len)) != TLY_OK)
 		goto out;
 	if ((r = add_central_cert(d, &x)) != TLY_OK ||
+	    (r = tly_dstore_trust_each(d->store, add_kept, &x)) != TLY_OK ||
 	    (r = tly_dstore_foreach_receipt(d->store, add_companion, &x)) !=
 	    TLY_OK)
 		goto out;
@@ -90,5 +104,6 @@ tly_dexport_bundle(struct tallyd *d, struct tly_buf *out)
 	r = tly_bundle_end(out, x.nbatches + x.ncomp);
  out:
 	tly_buf_free(&x.comp);
+	tly_buf_free(&x.ccert);
 	return r;
 }

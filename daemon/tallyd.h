@@ -139,8 +139,8 @@ struct tallyd {
 /*
  * Write to out (empty, capped by the caller) the bundle of GET /v1/bundle
  * (PROTOCOL.md 9): every batch held, then the companions (7.2) the
- * daemon holds: its own certificate, the central's certificate and every
- * receipt.  Version 1 when there is no companion, else version 2.
+ * daemon holds: its own certificate, the central's certificate, the
+ * trust objects kept from the central and every receipt.  Version 1 when there is no companion, else version 2.
  */
 int	tly_dexport_bundle(struct tallyd *d, struct tly_buf *out);
 
