@@ -31,7 +31,7 @@ const char *const tly_cstore_rsql[R_COUNT_] = {
 	    " AND seq > ?2 ORDER BY seq LIMIT ?3",
 	[R_RECEIPTS] = "SELECT seq, id, receipt FROM batches"
 	    " WHERE device = ?1 AND seq >= ?2 ORDER BY seq, id",
-	[R_FEED] = "SELECT pos, id, device, seq, bytes, 0, NULL FROM batches"
+	[R_FEED] = "SELECT pos, id, device, seq, bytes, 0, receipt FROM batches"
 	    " WHERE pos > ?1 UNION ALL"
 	    " SELECT pos, id, signer, 0, bytes, 1, receipt FROM decisions"
 	    " WHERE pos > ?1 ORDER BY pos LIMIT ?2",
@@ -261,6 +261,7 @@ tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
 		tly_jw_key(w, "bytes");
 		if ((r = jw_b64(w, st, 4)) != TLY_OK)
 			goto out;
+		/* Its receipt, for its receipt time (12.7, 13.7). */
 		if (sqlite3_column_type(st, 6) == SQLITE_BLOB) {
 			tly_jw_key(w, "receipt");
 			if ((r = jw_b64(w, st, 6)) != TLY_OK)

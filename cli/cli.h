@@ -54,7 +54,8 @@ extern const struct tly_cmd_entry cmd_keygen_entry, cmd_record_entry,
 	    cmd_status_entry, cmd_sync_entry, cmd_check_link_entry,
 	    cmd_export_entry,
 	    cmd_import_entry, cmd_verify_entry, cmd_election_entry,
-	    cmd_gen_entry, cmd_results_entry, cmd_pair_entry;
+	    cmd_gen_entry, cmd_results_entry, cmd_pair_entry,
+	    cmd_audit_entry;
 
 /* The handlers, in cmd_*.c. */
 int	cmd_keygen(int, char **);
@@ -65,6 +66,7 @@ int	cmd_check_link(int, char **);
 int	cmd_export(int, char **);
 int	cmd_import(int, char **);
 int	cmd_verify(int, char **);
+int	cmd_audit(int, char **);
 int	cmd_results(int, char **);
 int	cmd_gen(int, char **);
 int	cmd_election(int, char **);

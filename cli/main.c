@@ -32,6 +32,7 @@ static const struct tly_cmd_entry *const cmd_table[] = {
 	&cmd_export_entry,
 	&cmd_import_entry,
 	&cmd_verify_entry,
+	&cmd_audit_entry,
 	&cmd_election_entry,
 	&cmd_gen_entry,
 	&cmd_results_entry,

@@ -177,16 +177,17 @@ judge_revocations(struct ver *v, struct ver_obj *o)
 static void
 judge_receipt(struct ver *v, struct ver_obj *o)
 {
-	struct tly_envelope	env;
 	struct tly_receipt	rc;
+	uint8_t			signer[TLY_PK_LEN];
 	char			h[TLY_HEX_HASH], k[TLY_HEX_PK];
 	char			sh[CLI_SHORT_HEX + 1];
 	int			r;
 
 	tly_errclear();
-	if ((r = tly_envelope_parse(o->m, o->mlen, &env)) != TLY_OK ||
-	    (r = tly_receipt_verify(o->m, o->mlen, env.signer, &rc)) !=
-	    TLY_OK) {
+	r = tly_companion_receipt(v->trust, o->m, o->mlen, &rc, signer);
+	/* Only the trust check's failures leave a receipt that was read. */
+	if (r != TLY_OK && r != TLY_E_NOT_CERTIFIED && r != TLY_E_REVOKED &&
+	    r != TLY_E_EXPIRED) {
 		obj_say(o, r, "%s", tly_errdetail());
 		return;
 	}
@@ -194,17 +195,15 @@ judge_receipt(struct ver *v, struct ver_obj *o)
 	memcpy(o->device, rc.device, TLY_PK_LEN);
 	o->seq = rc.seq;
 	o->stored = rc.stored;
-	if (v->trust != NULL && (r = tly_trust_check_central(v->trust,
-	    env.signer, rc.stored)) != TLY_OK) {
-		obj_say(o, r, "receipt for batch %s by central key %s: %s",
-		    tly_hex(rc.batch, TLY_HASH_LEN, h),
-		    tly_hex(env.signer, TLY_PK_LEN, k), tly_errdetail());
+	if (r != TLY_OK) {
+		obj_say(o, r, "receipt for batch %s by %s",
+		    tly_hex(rc.batch, TLY_HASH_LEN, h), tly_errdetail());
 		return;
 	}
 	o->receipt_ok = 1;
 	obj_say(o, TLY_OK, "receipt for batch %s (seq %llu) by central %s, "
 	    "stored %llu", tly_hex(rc.batch, TLY_HASH_LEN, h),
-	    (unsigned long long)rc.seq, cli_short(tly_hex(env.signer,
+	    (unsigned long long)rc.seq, cli_short(tly_hex(signer,
 	    TLY_PK_LEN, k), sh), (unsigned long long)rc.stored);
 }
 

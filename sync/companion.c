@@ -4,6 +4,8 @@
  */
 #include <string.h>
 
+#include "common/err.h"
+
 #include "sync/companion.h"
 #include "sync/trust.h"
 #include "sync/wire.h"
@@ -37,6 +39,26 @@ tly_companion_kind(const uint8_t *m, size_t len, unsigned version)
 		    memcmp(env.ctx, kinds[i].ctx, env.ctxlen) == 0)
 			return kinds[i].kind;
 	return TLY_COMPANION_NONE;
+}
+
+int
+tly_companion_receipt(const struct tly_trust *trust, const uint8_t *m,
+    size_t len, struct tly_receipt *rc, uint8_t signer[32])
+{
+	struct tly_envelope	env;
+	char			h[TLY_HEX_PK];
+	int			r;
+
+	memset(rc, 0, sizeof(*rc));
+	if ((r = tly_envelope_parse(m, len, &env)) != TLY_OK ||
+	    (r = tly_receipt_verify(m, len, env.signer, rc)) != TLY_OK)
+		return r;
+	memcpy(signer, env.signer, TLY_PK_LEN);
+	if (trust != NULL && (r = tly_trust_check_central(trust, env.signer,
+	    rc->stored)) != TLY_OK)
+		return tly_fail(r, "central key %s: %s", tly_hex(env.signer,
+		    TLY_PK_LEN, h), tly_errdetail());
+	return TLY_OK;
 }
 
 const char *

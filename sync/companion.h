@@ -31,6 +31,19 @@ enum tly_companion {
 enum tly_companion tly_companion_kind(const uint8_t *m, size_t len,
 	    unsigned version);
 
+struct tly_receipt;
+struct tly_trust;
+
+/*
+ * A receipt judged as a companion, and rule 2 of PROTOCOL.md 13.7: it
+ * verifies under its own signer (section 6); with trust, that signer is
+ * a central key certified at the receipt's stored time (13.4), so that
+ * rc->stored is the receipt time of the batch it names.  TLY_OK with *rc
+ * and signer filled; else the code (section 3, 6 or 13.7) with a detail.
+ */
+int	tly_companion_receipt(const struct tly_trust *trust, const uint8_t *m,
+	    size_t len, struct tly_receipt *rc, uint8_t signer[32]);
+
 /* A short English name of kind ("receipt", "device certificate", ...). */
 const char *tly_companion_name(enum tly_companion kind);
 

@@ -2,7 +2,8 @@
 # The end-to-end demo behind 'make demo': on loopback, in a temporary
 # directory, a closed central and two enrolled field daemons carry the
 # small election's count records, with the central down and up once in
-# the middle.  The same steps as README.md's "Using it".
+# the middle, and ends with an observer's audit of the results.  The
+# same steps as README.md's "Using it".
 . "$(dirname "$0")/integration/lib.sh"
 
 say() { printf '\n== %s\n' "$*"; }
@@ -94,10 +95,11 @@ tly rogue record "$RECORDS/A01-na.json" >/dev/null 2>&1 || true
 tly rogue sync >/dev/null 2>&1 && { echo "the central took an uncertified batch" >&2; exit 1; }
 echo "rogue        $(tly rogue status --json | jq -r '.batches[0].last_error // .last_error' | cut -c1-100)"
 
-say "bundles for the USB stick, verified offline"
+say "bundles for the USB stick (with receipts and certificates), verified offline with the authority's key"
 for l in laptop-a laptop-b; do
 	tly "$l" export --out "$T/$l.bundle"
-	"$BIN/tally" verify --election "$ELECTION" "$T/$l.bundle" | tail -n 1
+	"$BIN/tally" verify --authority "$A/auth.pub" --election "$ELECTION" \
+	    "$A/election.sig" "$T/$l.bundle" | tail -n 1
 done
 
 say "results at the central"
@@ -119,6 +121,9 @@ say "the pages"
 echo "entry page, laptop-a:   http://127.0.0.1:$(cat "$T/laptop-a/web_port")/"
 echo "entry page, laptop-b:   http://127.0.0.1:$(cat "$T/laptop-b/web_port")/"
 echo "committee's dashboard:  $(central_url central)/"
+
+say "an observer's audit: every result recomputed from the signed feed, with the authority's key alone"
+"$BIN/tally" audit --feed "$(central_url central)" --authority "$A/auth.pub"
 # In a terminal, leave everything up until Enter; 'make demo' in a
 # script or CI ends here.
 if [ -t 0 ] && [ -t 1 ]; then

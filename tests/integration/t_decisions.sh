@@ -210,6 +210,12 @@ expect_eq "the mirror passes the receipts on" "$(curl -sf "$(central_url m)/v1/f
 expect_eq "mirror: not frozen" "$(curl -sf "$(central_url m)/v1/devices/$dev/head" | jq .frozen)" null
 expect_eq "mirror: no conflict" "$(curl -sf "$(central_url m)/v1/state-hash" | jq .conflicts)" 0
 
+note "an audit of the feed, decisions included, matches the central"
+out=$("$BIN/tally" audit --feed "$url" --authority "$T/authority/auth.pub") ||
+    fail "audit with decisions: $out"
+expect_match "audit: decisions applied" "$out" "2 decisions verified"
+expect_match "audit: match" "$(tail -n 1 <<<"$out")" "^results match$"
+
 note "the decisions survive a restart"
 sh=$(state)
 kill9 c

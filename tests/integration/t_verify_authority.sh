@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# tally verify --authority, with the real binaries: an enrolled laptop
-# records, syncs to a certified central and exports a bundle that carries
-# its receipts and certificates (PROTOCOL.md 7.2); that bundle verifies
-# under the authority's key alone.  Without --authority or --election,
-# verify says which checks it skipped.  A rogue key's bundle fails
+# Offline checks with the authority's key alone, on the real binaries:
+# an enrolled laptop records, syncs to a certified central and exports a
+# bundle that carries its receipts and certificates (PROTOCOL.md 7.2);
+# tally verify --authority accepts it, and without --authority or
+# --election says which checks it skipped.  tally audit recomputes the
+# central's results from its feed and finds them matching; a feed with
+# an entry left out differs, naming the constituency and field, and a
+# rogue entry is refused.  A rogue key's bundle fails verify
 # (not_certified), and so does a bundle whose receipt another central
 # key made.
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +69,54 @@ expect_eq "json: bundle ok" "$(jq '.files[1].ok' <<<"$js")" 2
 expect_eq "json: objects ok" \
     "$(jq '[.files[1].objects[] | select(.ok)] | length' <<<"$js")" 4
 
+note "the audit: the feed recomputed with the central's engines matches"
+record_all a "$RECORDS/A01-prov.json"
+sync_until_done a
+url=$(central_url c)
+out=$(tally audit --feed "$url" --authority "$A/auth.pub") ||
+    fail "audit of an honest central: $out"
+expect_match "results match" "$(tail -n 1 <<<"$out")" "^results match$"
+expect_match "every batch verified" "$out" "feed: 3 entries, 3 batches verified, 0 refused"
+grep -q "without a certified receipt" <<<"$out" &&
+    fail "the feed's receipts gave no receipt times: $out"
+expect_match "state hash" "$out" \
+    "state hash $(curl -s "$url/v1/state-hash" | jq -r .state_hash)"
+
+note "the audit: a feed with one entry left out differs, and says where"
+curl -s "$url/v1/feed?after=0" >"$T/feed.json"
+tally audit --feed "$T/feed.json" --central "$url" --authority "$A/auth.pub" \
+    --election "$ELECTION" >/dev/null || fail "audit of the saved feed"
+jq -c 'del(.entries[0])' "$T/feed.json" >"$T/cut.json"
+set +e
+out=$(tally audit --feed "$T/cut.json" --central "$url" \
+    --authority "$A/auth.pub" 2>&1)
+rc=$?
+set -e
+expect_eq "cut feed: exit" "$rc" 1
+cid=$(jq -r .constituency "$RECORDS/A01-na.json")
+expect_match "cut feed: the constituency and field named" "$out" \
+    "DIFF level na, constituency $cid, reporting: central [0-9]+, recomputed [0-9]+"
+expect_match "cut feed: state hash" "$out" "DIFF state hash: central [0-9a-f]{64}, recomputed [0-9a-f]{64}"
+expect_match "cut feed: verdict" "$(tail -n 1 <<<"$out")" "^results differ: "
+
+note "the audit: a feed entry from a rogue key is refused"
+tally keygen -o "$T/rogue" >/dev/null
+forge -k "$T/rogue.key" -e "$ELECTION" -s 1 -m live -M "$T/rogue.msg" \
+    "$RECORDS/A05-na.json" >/dev/null
+rb=$(b2sum -l 256 "$T/rogue.msg" | cut -d' ' -f1)
+rd=$(cut -d' ' -f2 "$T/rogue.pub")
+jq -c --arg b "$rb" --arg d "$rd" --arg m "$(base64 -w0 "$T/rogue.msg")" \
+    '.entries += [{"pos": 99, "batch": $b, "device": $d, "seq": 1, "bytes": $m}]' \
+    "$T/feed.json" >"$T/rogue-feed.json"
+set +e
+out=$(tally audit --feed "$T/rogue-feed.json" --central "$url" \
+    --authority "$A/auth.pub" 2>&1)
+rc=$?
+set -e
+expect_eq "rogue feed: exit" "$rc" 1
+expect_match "rogue feed: refused" "$out" \
+    "REFUSED feed position 99 batch $rb device $rd seq 1: not_certified"
+
 note "without --authority or --election, the skipped checks are named"
 out=$(tally verify "$T/a.bundle") || fail "verify: $out"
 expect_match "no authority" "$out" "not checked: certificates.*(no --authority)"
@@ -76,7 +127,6 @@ out=$(tally verify --authority "$A/auth.pub" "$T/a.bundle") ||
 expect_match "no statement" "$out" "not checked: the definition's signature"
 
 note "a rogue key's bundle is not certified"
-tally keygen -o "$T/rogue" >/dev/null
 forge -k "$T/rogue.key" -e "$ELECTION" -s 1 -m live -o "$T/rogue.bundle" \
     "$RECORDS/A01-na.json" >/dev/null
 set +e
