@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "sync/api.h"
+#include "sync/companion.h"
 #include "sync/head.h"
 #include "sync/http.h"
 #include "sync/verify.h"
@@ -169,13 +170,17 @@ restore_scan(struct tallyd *d, const uint8_t *p, size_t len,
 
 	*ownp = NULL;
 	*np = *skipped = 0;
-	if ((r = tly_bundle_open(p, len, &rd)) != TLY_OK)
+	if ((r = tly_bundle_open_file(p, len, &rd)) != TLY_OK)
 		return r;
 	memset(&vctx, 0, sizeof(vctx));
 	vctx.election = d->election;
 	memcpy(vctx.election_hash, d->election_hash, TLY_HASH_LEN);
 	vctx.mode = d->conf.test ? TLY_VERIFY_MODE_TEST : TLY_VERIFY_MODE_LIVE;
 	while (tly_bundle_next(&rd, &m, &mlen)) {
+		/* An exported file's receipts and certificates (7.2). */
+		if (tly_companion_kind(m, mlen, rd.version) !=
+		    TLY_COMPANION_NONE)
+			continue;
 		r = tly_verify_entry(&vctx, m, mlen, &vr);
 		tly_batch_free(vr.batch);
 		if (r == TLY_E_NOMEM || r == TLY_E_CRYPTO)

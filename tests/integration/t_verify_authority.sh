@@ -53,6 +53,15 @@ expect_match "export counts the companions" "$out" \
 expect_eq "a bundle with companions is version 2" \
     "$(od -An -tu1 -j8 -N1 "$T/a.bundle" | tr -d ' ')" 2
 
+note "a restored key learns its head from a bundle with companions"
+mkdir -p "$T/ra/data"
+cp "$T/a/data/device.key" "$T/a/data/device.cert" "$T/ra/data/"
+DAEMON_MODE=live start_daemon ra - "authority $A/auth.pub"
+out=$(tly ra import --head-from "$T/a.bundle") ||
+    fail "head from a version 2 bundle: $out"
+expect_match "head learned past the companions" "$out" "head: seq 2 "
+stop ra
+
 note "the whole chain, under the authority's key"
 out=$(tally verify --authority "$A/auth.pub" --election "$ELECTION" \
     "$A/election.sig" "$T/a.bundle") || fail "verify --authority failed: $out"
