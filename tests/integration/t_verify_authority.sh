@@ -13,35 +13,25 @@
 . "$(dirname "$0")/faultlib.sh"
 
 A=$T/authority
-mkdir -p "$A/certs"
 tally() { "$BIN/tally" "$@"; }
-
-tally authority init -o "$A/auth" >/dev/null
-tally election sign --authority "$A/auth.key" --out "$A/election.sig" \
-    "$ELECTION" >/dev/null
+trust_init
 keygen c
 tally cert central --authority "$A/auth.key" --key "$T/keys/c.pub" \
     --election "$ELECTION" --not-after 2099-01-01 --serial 100 \
     --out "$A/central.cert" >/dev/null
 
-# enroll NAME SERIAL AREAS: a laptop key in $T/NAME/data, certified.
+# enroll NAME SERIAL AREAS: a laptop key in $T/NAME/data, certified
+# (lib.sh's certify) and installed beside the key.
 enroll() {
 	mkdir -p "$T/$1/data"
-	tally enroll request --key "$T/$1/data/device.key" --name "$1" \
-	    --no-qr >/dev/null
-	tally cert issue --authority "$A/auth.key" \
-	    --request "$T/$1/data/device.req" --election "$ELECTION" \
-	    --areas "$3" --levels '*' --not-after 2099-01-01 --serial "$2" \
-	    --out "$A/certs/$1.cert" >/dev/null
+	certify "$T/$1/data/device.key" "$2" clerk "$3"
 	tally enroll install --key "$T/$1/data/device.key" \
-	    --authority "$A/auth.pub" "$A/certs/$1.cert" >/dev/null
+	    --authority "$A/auth.pub" "$A/certs/$2.cert" >/dev/null
 }
 enroll a 1 A01,A02
 enroll b 2 A03
 
-closed=$(printf '%s\n' "authority $A/auth.pub" \
-    "definition-signature $A/election.sig" "certificates $A/certs" \
-    "central-cert $A/central.cert")
+closed=$(printf '%s\n' "$CLOSED" "central-cert $A/central.cert")
 CENTRAL_MODE=live CENTRAL_EXTRA=$closed start_central c
 DAEMON_MODE=live start_daemon a c "authority $A/auth.pub" \
     "central-cert $A/central.cert"
@@ -151,9 +141,7 @@ tally verify --election "$ELECTION" "$T/rogue.bundle" >/dev/null ||
 
 note "a receipt from another central key"
 keygen c2
-CENTRAL_MODE=live CENTRAL_EXTRA=$(printf '%s\n' "authority $A/auth.pub" \
-    "definition-signature $A/election.sig" "certificates $A/certs") \
-    start_central c2
+CENTRAL_MODE=live CENTRAL_EXTRA=$CLOSED start_central c2
 DAEMON_MODE=live start_daemon b c2 "authority $A/auth.pub"
 record_all b "$RECORDS/A03-na.json"
 sync_until_done b
