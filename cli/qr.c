@@ -9,6 +9,7 @@
 #include <qrencode.h>
 
 #include "cli/trust.h"
+#include "common/err.h"
 
 #define QR_MARGIN	2	/* quiet zone, in modules */
 
@@ -34,7 +35,8 @@ cli_qr_print(FILE *fp, const char *text)
 	int	 x, y, w;
 
 	if ((q = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_L)) == NULL)
-		return -1;
+		return tly_fail(TLY_E_TOO_LARGE, "%zu bytes do not fit a QR "
+		    "code", strlen(text));
 	w = q->width + 2 * QR_MARGIN;
 	for (y = 0; y < w; y += 2) {
 		for (x = 0; x < w; x++)

@@ -70,7 +70,10 @@ struct cli_topts {
 int	cli_topts_parse(const char *name, int argc, char **argv,
 	    struct cli_topts *o);
 
-/* Print text as a QR code (UTF-8 half blocks) to fp; -1 if too long. */
+/*
+ * Print text as a QR code (UTF-8 half blocks) to fp: TLY_OK, or
+ * TLY_E_TOO_LARGE (with a detail) when it does not fit one.
+ */
 int	cli_qr_print(FILE *fp, const char *text);
 
 /*

@@ -165,7 +165,7 @@ cli_obj_qr(const char *what, const uint8_t *m, size_t len)
 	struct tly_buf	b64 = TLY_BUF_INIT(8192);
 
 	if (tly_b64_encode(m, len, &b64) != TLY_OK ||
-	    cli_qr_print(stdout, (const char *)b64.p) != 0)
+	    cli_qr_print(stdout, (const char *)b64.p) != TLY_OK)
 		cli_err("%s: %zu bytes is too large for a QR code; carry the "
 		    "file instead", what, len);
 	tly_buf_free(&b64);

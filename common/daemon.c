@@ -107,9 +107,9 @@ tly_daemon_parse_fd(const char *s, int *fd)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 65535)
-		return -1;
+		return tly_fail(TLY_E_INVAL, "not a file descriptor: %.32s", s);
 	*fd = (int)v;
-	return 0;
+	return TLY_OK;
 }
 
 int
@@ -204,7 +204,7 @@ tly_daemon_args(const char *prog, const char *help, int operands, int argc,
 			a->check = 1;
 			break;
 		case 'R':
-			if (tly_daemon_parse_fd(optarg, &a->readyfd) != 0) {
+			if (tly_daemon_parse_fd(optarg, &a->readyfd) != TLY_OK) {
 				fprintf(stderr, "%s: -R: not a file "
 				    "descriptor: %s\n", prog, optarg);
 				return TLY_EXIT_CONFIG;

@@ -81,7 +81,10 @@ int	tly_daemon_wait(void);
 int	tly_daemon_drop_privileges(const char *user, const char *where,
 	    enum tly_drop *what);
 
-/* Parse the readiness fd of -R FD: a decimal 0..65535.  0 or -1. */
+/*
+ * Parse the readiness fd of -R FD: a decimal 0..65535.  TLY_OK, or
+ * TLY_E_INVAL with a detail.
+ */
 int	tly_daemon_parse_fd(const char *s, int *fd);
 
 /* Write line to the readiness fd and close it. */

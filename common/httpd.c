@@ -247,24 +247,24 @@ send_error(struct MHD_Connection *conn, int status, const char *code,
 	return ret;
 }
 
-/* Parse a Content-Length value; -1 if it is not plain decimal. */
+/* Parse a Content-Length value: TLY_OK, or TLY_E_HTTP if not plain decimal. */
 static int
 parse_length(const char *s, unsigned long long *out)
 {
 	unsigned long long	 v = 0;
 
 	if (*s == '\0')
-		return -1;
+		return TLY_E_HTTP;
 	for (; *s != '\0'; s++) {
 		if (*s < '0' || *s > '9')
-			return -1;
+			return TLY_E_HTTP;
 		if (v > (~0ULL - 9) / 10)
 			v = ~0ULL;	/* saturate: certainly too large */
 		else
 			v = v * 10 + (unsigned)(*s - '0');
 	}
 	*out = v;
-	return 0;
+	return TLY_OK;
 }
 
 /* Call the handler for a complete request and queue its response. */
@@ -341,7 +341,7 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url,
 			    MHD_CONNECTION_OPTION_TIMEOUT, h->timeout);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && parse_length(cl, &len) == 0 &&
+		if (cl != NULL && parse_length(cl, &len) == TLY_OK &&
 		    len > h->body_max) {
 			hc->answered = 1;
 			return send_error(conn, 413, "too_large",

@@ -163,7 +163,10 @@ key_encrypt(const struct tly_key *key, const char *pass, size_t passlen,
 	return r;
 }
 
-/* Read a decimal number without leading zeros up to the next space. */
+/*
+ * Read a decimal number without leading zeros up to the next space:
+ * TLY_OK, or TLY_E_KEY with a detail.
+ */
 static int
 dec_field(const char **sp, unsigned long long max, unsigned long long *out)
 {
@@ -173,19 +176,21 @@ dec_field(const char **sp, unsigned long long max, unsigned long long *out)
 
 	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
 		if (i >= 20 || (i == 1 && s[0] == '0'))
-			return -1;
+			return tly_fail(TLY_E_KEY, "key file: a number is "
+			    "malformed");
 		if (v > (max - (unsigned long long)(s[i] - '0')) / 10)
-			return -1;
+			return tly_fail(TLY_E_KEY, "key file: a number is over "
+			    "%llu", max);
 		v = v * 10 + (unsigned long long)(s[i] - '0');
 	}
 	if (i == 0 || s[i] != ' ')
-		return -1;
+		return tly_fail(TLY_E_KEY, "key file: a number is missing");
 	*sp = s + i + 1;
 	*out = v;
-	return 0;
+	return TLY_OK;
 }
 
-/* Read n bytes of hex followed by the byte end. */
+/* Read n bytes of hex followed by the byte end: TLY_OK or TLY_E_KEY. */
 static int
 hex_field(const char **sp, uint8_t *out, size_t n, char end)
 {
@@ -193,9 +198,10 @@ hex_field(const char **sp, uint8_t *out, size_t n, char end)
 
 	if (strnlen(s, 2 * n + 1) < 2 * n + 1 || s[2 * n] != end ||
 	    tly_unhex(s, 2 * n, out, n) != TLY_OK)
-		return -1;
+		return tly_fail(TLY_E_KEY, "key file: a field is not %zu "
+		    "bytes of hex", n);
 	*sp = s + 2 * n + 1;
-	return 0;
+	return TLY_OK;
 }
 
 /* Decrypt the encrypted key line[0..n) with pass. */

@@ -547,6 +547,21 @@ test_hex(void **state)
 	assert_int_equal(hex[0], '\0');
 }
 
+/* -R FD: a decimal 0..65535, else TLY_E_INVAL with a detail. */
+static void
+test_parse_fd(void **state)
+{
+	int	fd = -1;
+
+	assert_int_equal(tly_daemon_parse_fd("3", &fd), TLY_OK);
+	assert_int_equal(fd, 3);
+	assert_int_equal(tly_daemon_parse_fd("", &fd), TLY_E_INVAL);
+	assert_int_equal(tly_daemon_parse_fd("3x", &fd), TLY_E_INVAL);
+	assert_int_equal(tly_daemon_parse_fd("65536", &fd), TLY_E_INVAL);
+	assert_non_null(strstr(tly_errdetail(), "65536"));
+	assert_int_equal(fd, 3);
+}
+
 int
 main(void)
 {
@@ -566,6 +581,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_errmsg),
 		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_parse_fd),
 	};
 	int	r;
 
