@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/trust.h"
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "sync/trust.h"
@@ -54,6 +55,27 @@ key_create(const char *what, const char *sec, const char *pub, int passfd,
 		*keyp = NULL;
 	}
 	tly_passphrase_free(pass);
+	return r;
+}
+
+/*
+ * Beside a new device key, its ".fresh" stamp (PROTOCOL.md 9.5): the
+ * key's public hex, saying that it has never signed.
+ */
+static int
+fresh_stamp(const char *keypath, const struct tly_key *key)
+{
+	char	path[TLY_FILE_PATH_MAX + 8], hex[TLY_HEX_PK + 1], why[600];
+	int	r;
+
+	sibling(keypath, ".fresh", path, sizeof(path));
+	tly_hex(tly_key_public(key), TLY_PK_LEN, hex);
+	strcat(hex, "\n");
+	tly_errclear();
+	if ((r = tly_file_write_atomic(path, hex, strlen(hex), 0600)) !=
+	    TLY_OK)
+		cli_err("enroll: %s: %s", path, cli_esc(tly_errdetail(), why,
+		    sizeof(why)));
 	return r;
 }
 
@@ -193,7 +215,8 @@ enroll_request(int argc, char **argv)
 	}
 	sibling(keypath, ".pub", pub, sizeof(pub));
 	if (access(keypath, F_OK) != 0) {
-		if (key_create("enroll", keypath, pub, passfd, &key) != TLY_OK)
+		if (key_create("enroll", keypath, pub, passfd, &key) != TLY_OK ||
+		    fresh_stamp(keypath, key) != TLY_OK)
 			goto out;
 		printf("new device key: %s\n", keypath);
 	} else if (cli_key_load("enroll", keypath, passfd, &key) != TLY_OK)

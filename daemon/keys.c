@@ -7,6 +7,8 @@
  * authority is configured, so that only receipts of a certified central
  * count (PROTOCOL.md 9.3).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -75,6 +77,62 @@ keys_device(struct tallyd *d)
 		close(d->conf.passphrase_fd);
 	if (r == TLY_OK)
 		r = tly_daemon_key_private(d->conf.key);
+	return r;
+}
+
+/*
+ * The key's ".fresh" stamp written by tally enroll request (PROTOCOL.md
+ * 9.5): when it names this key, the key has never signed.
+ */
+static int
+keys_fresh(struct tallyd *d)
+{
+	struct tly_buf	 b = TLY_BUF_INIT(TLY_HEX_PK + 1);
+	char		 path[PATH_MAX], hex[TLY_HEX_PK];
+	int		 r;
+
+	if ((r = keys_sibling(d->conf.key, ".fresh", path, sizeof(path))) !=
+	    TLY_OK)
+		return r;
+	if (d->key_created || access(path, F_OK) != 0)
+		return TLY_OK;
+	tly_hex(d->device, TLY_PK_LEN, hex);
+	if (tly_buf_read_file(path, TLY_HEX_PK + 1, &b) == TLY_OK &&
+	    b.len >= TLY_HEX_PK - 1 &&
+	    memcmp(b.p, hex, TLY_HEX_PK - 1) == 0 &&
+	    (b.len == TLY_HEX_PK - 1 ||
+	    (b.len == TLY_HEX_PK && b.p[TLY_HEX_PK - 1] == '\n')))
+		d->key_created = 1;
+	else
+		tly_log_warn("%s does not name this key (%s): ignored", path,
+		    hex);
+	tly_buf_free(&b);
+	return TLY_OK;
+}
+
+int
+tly_dkeys_fresh_done(struct tallyd *d)
+{
+	char	path[PATH_MAX], *slash;
+	int	fd, r = TLY_OK;
+
+	if ((r = keys_sibling(d->conf.key, ".fresh", path, sizeof(path))) !=
+	    TLY_OK)
+		return r;
+	if (unlink(path) != 0)
+		return errno == ENOENT ? TLY_OK : tly_fail(TLY_E_IO,
+		    "%s: %s", path, strerror(errno));
+	if ((slash = strrchr(path, '/')) == NULL)
+		strcpy(path, ".");
+	else if (slash == path)
+		path[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(fd) != 0)
+		r = tly_fail(TLY_E_IO, "%s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 
@@ -181,6 +239,8 @@ tly_dkeys_load(struct tallyd *d)
 	if ((r = keys_device(d)) != TLY_OK)
 		return r;
 	memcpy(d->device, tly_key_public(d->key), TLY_PK_LEN);
+	if ((r = keys_fresh(d)) != TLY_OK)
+		return r;
 	if (d->conf.authority != NULL) {
 		if ((r = tly_pubkey_load(d->conf.authority, d->authority)) !=
 		    TLY_OK ||

@@ -231,6 +231,8 @@ open_store(struct tallyd *d)
 	else if (r == TLY_OK && strcmp(held, hex) != 0)
 		return tly_fail(TLY_E_KEY, "%s holds the chain of device %s, "
 		    "not of this key (%s)", path, held, hex);
+	if (r == TLY_OK)
+		r = tly_dkeys_fresh_done(d);	/* once the store holds it */
 	if (r != TLY_OK)
 		return r;
 	tly_hex(d->election_hash, TLY_HASH_LEN, hex);

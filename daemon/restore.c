@@ -3,9 +3,10 @@
  * it signs (PROTOCOL.md 9.5).
  *
  * When the daemon opens a new store with a device key that existed
- * before (restored from a backup, or a reinstalled laptop), the key may
- * have signed batches that this store does not hold: signing seq 1 again
- * would fork the chain and freeze the device.  The store's meta "chain"
+ * before (restored from a backup, or a reinstalled laptop) and no
+ * ".fresh" stamp says it never signed (keys.c), the key may have signed
+ * batches that this store does not hold: signing seq 1 again would fork
+ * the chain and freeze the device.  The store's meta "chain"
  * is then "unknown" until the daemon learns the head from the central
  * (GET /v1/devices/{key}/head); the head becomes the store's chain base
  * ("chain_base": "<seq> <hex id>"), so the next batch is head + 1 with

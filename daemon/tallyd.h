@@ -105,7 +105,9 @@ struct tly_revocations;
 struct tallyd {
 	struct tly_dconf	 conf;		/* settings */
 	struct tly_key		*key;		/* device key */
-	int			 key_created;	/* created by this start */
+	int			 key_created;	/* never signed: created by this
+						   start, or its .fresh stamp
+						   names it (PROTOCOL 9.5) */
 	uint8_t			 device[TLY_PK_LEN];	/* its key id */
 	struct tly_election	*election;	/* parsed definition */
 	uint8_t			 election_hash[TLY_HASH_LEN];	/* of its bytes */
@@ -156,6 +158,11 @@ struct tly_receipt;
  * clock; or from central-key).  d->election_hash must be set.
  */
 int	tly_dkeys_load(struct tallyd *d);
+/*
+ * Remove the device key's ".fresh" stamp, if any, once the store holds
+ * this key (PROTOCOL.md 9.5), and fsync its directory.
+ */
+int	tly_dkeys_fresh_done(struct tallyd *d);
 /* Free what tly_dkeys_load() loaded.  NULL fields are fine. */
 void	tly_dkeys_free(struct tallyd *d);
 /*
