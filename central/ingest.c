@@ -40,7 +40,6 @@
 
 #define PREPARSE_RECORDS 512	/* records held verified before locking */
 #define MSG_MAX		600	/* a rejection message, escaped */
-#define RETRY_AFTER_S	2	/* Retry-After when busy */
 #define SLOT_WAIT_S	5	/* an upload waits this long for a slot */
 #define DETAIL_MAX	300	/* a failure's detail, carried to its thread */
 
@@ -687,7 +686,7 @@ tly_central_post_batches(struct tly_central *c,
 		goto out;
 	}
 	if (slot_take(c) != TLY_OK) {
-		tly_http_resp_busy(resp, RETRY_AFTER_S,
+		tly_http_resp_busy(resp, TLY_HTTP_BUSY_S,
 		    "too many uploads in progress");
 		goto out;
 	}
@@ -764,8 +763,7 @@ tly_central_post_batches(struct tly_central *c,
  fail:
 	if (r == TLY_E_BUSY) {
 		tly_log_warn("upload: store busy; answered 503");
-		tly_http_resp_busy(resp, RETRY_AFTER_S,
-		    "the central is busy");
+		(void)tly_http_resp_fail(resp, r);
 		goto out;
 	}
 	tly_log_escape(tly_errmsg(r), strlen(tly_errmsg(r)), esc, sizeof(esc));
