@@ -1,8 +1,8 @@
 /*
- * resultsInt.h: what results.c (the decisions) and results_json.c (the
- * JSON bodies) share, and nobody else: the layout of struct tly_results
- * and the helpers both use.  Only the files of election/ include
- * this.
+ * resultsInt.h: what results.c (the decisions), results_input.c (the
+ * slim inputs) and results_json.c (the JSON bodies) share, and nobody
+ * else: the layout of struct tly_results and the helpers they use.  Only
+ * the files of election/ include this.
  */
 #ifndef TLY_RESULTS_INT_H
 #define TLY_RESULTS_INT_H
@@ -102,5 +102,8 @@ void	elec_decide(const struct tly_election *e, size_t ci,
 /* Add constituency c's result to the level sums s. */
 void	elec_lsum_add_cons(const struct tly_results *res, size_t c,
 	    struct lsum *s);
+/* Add up res's level sums again and free its work space: the end of
+ * tly_results_compute(), after which res cannot be updated. */
+void	elec_results_finish(struct tly_results *res);
 
 #endif /* TLY_RESULTS_INT_H */
