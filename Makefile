@@ -81,7 +81,8 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_DIRS := $(sort $(patsubst tests/tools/%/,%,$(dir $(wildcard tests/tools/*/*.c))))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%) \
 	    $(TOOL_DIRS:%=$(BUILD)/tests/tools/%)
-BENCH_SRC := $(wildcard bench/*.c)
+# loadgen_body.c is half of bench/loadgen, not a program of its own.
+BENCH_SRC := $(filter-out bench/loadgen_body.c,$(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all check check-run demo demo-run demo-province demo-province-run \
@@ -192,6 +193,11 @@ endef
 $(foreach d,$(TOOL_DIRS),$(eval $(call TOOL_DIR_RULE,$(d))))
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS)
+
+# The load generator: the bodies it signs, then the driver that posts them.
+$(BUILD)/bench/loadgen: bench/loadgen.c $(BUILD)/bench/loadgen_body.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS)
 

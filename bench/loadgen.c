@@ -39,12 +39,13 @@
  * posts bodies of 8 MiB + 1 byte of junk with no Expect (slowloris.c is
  * the third attacker).
  *
- * This is a bench program, not product code: it is the one libcurl user
- * outside sync/http.c, and its multi-handle driver below is kept here,
- * out of the product tree, on purpose.  It shares no code path with the
- * central beyond the library's wire and crypto functions used to sign.
+ * The bodies are signed in loadgen_body.c (loadgen.h); this file is the
+ * run that posts them.  This is a bench program, not product code: it is
+ * the one libcurl user outside sync/http.c, and its multi-handle driver
+ * below is kept here, out of the product tree, on purpose.  It shares no
+ * code path with the central beyond the library's wire and crypto
+ * functions used to sign.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,15 +64,14 @@
 #include "crypto/crypto.h"
 #include "election/election.h"
 #include "sync/api.h"
-#include "sync/compress.h"
 #include "sync/wire.h"
+
+#include "bench/loadgen.h"
 
 #define ANSWER_MAX	(256UL * 1024)		/* one response body */
 #define CONC_MAX	4096			/* -c */
-#define IDS_MAX		1024			/* constituencies sampled */
 #define OVERSIZE	(TLY_POST_MAX + 1)	/* -A oversize body */
 #define TRIES_MAX	5			/* -b: posts again at most */
-#define FIXED_TIME	1767225600ULL		/* -K: 2026-01-01, sealing time */
 
 /* Failure kinds, as printed. */
 enum fail_kind {
@@ -81,14 +81,6 @@ enum fail_kind {
 static const char *const fail_names[F_NKINDS] = {
 	"nothing", "timeout", "connect", "send", "recv", "curl_other",
 	"busy", "http_4xx", "http_5xx", "bad_answer", "not_stored",
-};
-
-/* One pre-signed body. */
-struct body {
-	uint8_t		*p;		/* the bundle, maybe gzipped */
-	size_t		 len;
-	size_t		 nrec;		/* records in it */
-	unsigned	 tries;		/* posts again after a failure (-b) */
 };
 
 /* One transfer slot of the multi driver. */
@@ -109,8 +101,7 @@ struct lat {
 struct run {
 	const char	*url;		/* base URL */
 	const char	*iface;		/* -I: source address, or NULL */
-	struct body	*bodies;	/* nbodies pre-signed */
-	size_t		 nbodies;
+	struct bodies	 bs;		/* the pre-signed bodies */
 	long		*queue;		/* bodies to post, a ring */
 	size_t		 qhead, qlen, qcap;
 	size_t		 conc;		/* -c */
@@ -118,8 +109,6 @@ struct run {
 	int		 fixed;		/* -K: keys and times from the area */
 	double		 deadline;	/* -T: stop posting after, 0: never */
 	double		 sample_ms;	/* -S, 0: none */
-	char		 ids[IDS_MAX][TLY_ID_MAX + 1];	/* constituencies */
-	size_t		 nids;
 	/* results */
 	size_t		 done, ok, records, retried;
 	size_t		 fails[F_NKINDS];
@@ -204,147 +193,6 @@ lat_ms(struct lat *l, double q)
 	return l->v[i] * 1000.0;
 }
 
-/* Records of one area file into recs[0..*n), at most max. */
-static int
-load_area(const char *path, struct tly_record *recs, size_t max, size_t *n)
-{
-	struct tly_buf	 raw = TLY_BUF_INIT(TLY_LOCAL_BODY_MAX);
-	struct tly_json	*root = NULL, *el;
-	int		 r;
-
-	*n = 0;
-	if ((r = tly_buf_read_file(path, TLY_LOCAL_BODY_MAX, &raw)) != TLY_OK ||
-	    (r = tly_json_parse(raw.p, raw.len, &root)) != TLY_OK)
-		goto out;
-	for (el = tly_json_first(root); el != NULL && *n < max;
-	    el = tly_json_next(el)) {
-		tly_record_init(&recs[*n]);
-		if ((r = tly_record_from_json(el, "record", &recs[*n])) !=
-		    TLY_OK)
-			goto out;
-		(*n)++;
-	}
-	if (*n == 0)
-		r = tly_fail(TLY_E_INVAL, "%s: no records", path);
- out:
-	tly_json_free(root);
-	tly_buf_free(&raw);
-	return r;
-}
-
-static int
-json_file(const struct dirent *d)
-{
-	size_t	n = strlen(d->d_name);
-
-	return n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
-}
-
-/*
- * Sign one batch per area of dir (after skip, at most n) with the first
- * nrec records, each with a fresh key; forged flips a signature bit.
- */
-static int
-presign(struct run *rn, const char *election, const char *dir, size_t skip,
-    size_t n, size_t nrec, int forged)
-{
-	struct tly_buf		 file = TLY_BUF_INIT(TLY_ELECTION_FILE_MAX);
-	struct tly_buf		 msg = TLY_BUF_INIT(TLY_MSG_MAX);
-	struct tly_buf		 bun = TLY_BUF_INIT(TLY_MSG_MAX + 64);
-	struct tly_buf		 gz = TLY_BUF_INIT(2 * TLY_MSG_MAX);
-	struct tly_record	*recs;
-	struct tly_key		*key = NULL;
-	struct dirent		**ents = NULL;
-	uint8_t			 ehash[TLY_HASH_LEN];
-	char			 path[4096];
-	size_t			 got, i, k;
-	int			 nents = 0, r;
-
-	if ((recs = calloc(nrec, sizeof(*recs))) == NULL)
-		return TLY_E_NOMEM;
-	if ((r = tly_buf_read_file(election, TLY_ELECTION_FILE_MAX, &file)) !=
-	    TLY_OK)
-		goto out;
-	tly_hash(file.p, file.len, ehash);
-	if ((nents = scandir(dir, &ents, json_file, alphasort)) < 0) {
-		r = tly_fail(TLY_E_IO, "%s: %s", dir, strerror(errno));
-		goto out;
-	}
-	if ((size_t)nents <= skip || n == 0) {
-		r = tly_fail(TLY_E_INVAL, "%s: %d areas, none after %zu", dir,
-		    nents, skip);
-		goto out;
-	}
-	if (n > (size_t)nents - skip)
-		n = (size_t)nents - skip;
-	if ((rn->bodies = calloc(n, sizeof(*rn->bodies))) == NULL) {
-		r = TLY_E_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir,
-		    ents[skip + i]->d_name);
-		if ((r = load_area(path, recs, nrec, &got)) != TLY_OK)
-			goto out;
-		if (rn->nids < IDS_MAX)
-			snprintf(rn->ids[rn->nids++], sizeof(rn->ids[0]), "%s",
-			    recs[got - 1].constituency);
-		tly_buf_reset(&msg);
-		tly_buf_reset(&bun);
-		tly_buf_reset(&gz);
-		if (rn->fixed) {
-			/* The same bytes on every run: seed from the area. */
-			uint8_t	seed[TLY_SEED_LEN];
-
-			tly_hash((const uint8_t *)ents[skip + i]->d_name,
-			    strlen(ents[skip + i]->d_name), seed);
-			r = tly_key_from_seed(seed, &key);
-		} else
-			r = tly_key_generate(&key);
-		if (r != TLY_OK ||
-		    (r = tly_batch_seal(key, 1, NULL, rn->fixed ?
-		    FIXED_TIME : (uint64_t)time(NULL),
-		    1 /* test mode: an open central */, ehash, recs, got,
-		    &msg, NULL)) != TLY_OK)
-			goto out;
-		tly_key_free(key);
-		key = NULL;
-		for (k = 0; k < got; k++)
-			tly_record_finish(&recs[k]);
-		if (forged)
-			msg.p[msg.len - 1] ^= 1;
-		if ((r = tly_bundle_begin(&bun)) != TLY_OK ||
-		    (r = tly_bundle_add(&bun, msg.p, msg.len)) != TLY_OK ||
-		    (r = tly_bundle_end(&bun, 1)) != TLY_OK)
-			goto out;
-		if (rn->gzip && (r = tly_gzip(bun.p, bun.len, &gz)) != TLY_OK)
-			goto out;
-		struct tly_buf *src = rn->gzip ? &gz : &bun;
-		if ((rn->bodies[i].p = malloc(src->len)) == NULL) {
-			r = TLY_E_NOMEM;
-			goto out;
-		}
-		memcpy(rn->bodies[i].p, src->p, src->len);
-		rn->bodies[i].len = src->len;
-		rn->bodies[i].nrec = got;
-		rn->nbodies++;
-	}
-	r = TLY_OK;
- out:
-	if (ents != NULL) {
-		for (i = 0; i < (size_t)nents; i++)
-			free(ents[i]);
-		free(ents);
-	}
-	tly_key_free(key);
-	free(recs);
-	tly_buf_free(&file);
-	tly_buf_free(&msg);
-	tly_buf_free(&bun);
-	tly_buf_free(&gz);
-	return r;
-}
-
 static size_t
 on_data(char *p, size_t size, size_t n, void *arg)
 {
@@ -402,22 +250,22 @@ slot_start(struct run *rn, CURLM *mh, struct slot *s, long job,
 		curl_easy_setopt(s->h, CURLOPT_INTERFACE, rn->iface);
 	if (job == -2) {
 		static unsigned	 turn;
-		int		 whole = turn++ % 2 == 0 || rn->nids == 0;
+		int		 whole = turn++ % 2 == 0 || rn->bs.nids == 0;
 		if (whole)
 			snprintf(url, sizeof(url), "%s/v1/results", rn->url);
 		else
 			snprintf(url, sizeof(url), "%s/v1/results/"
 			    "constituencies/%s", rn->url,
-			    rn->ids[tly_random_uniform((uint32_t)rn->nids)]);
+			    rn->bs.ids[tly_random_uniform((uint32_t)rn->bs.nids)]);
 		curl_easy_setopt(s->h, CURLOPT_URL, url);
 		s->job = whole ? -2 : -3;
 	} else {
 		snprintf(url, sizeof(url), "%s/v1/batches", rn->url);
 		curl_easy_setopt(s->h, CURLOPT_URL, url);
 		curl_easy_setopt(s->h, CURLOPT_POST, 1L);
-		curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, rn->bodies[job].p);
+		curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, rn->bs.bodies[job].p);
 		curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)rn->bodies[job].len);
+		    (curl_off_t)rn->bs.bodies[job].len);
 		curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, hdrs);
 		s->job = job;
 	}
@@ -473,7 +321,7 @@ slot_done(struct run *rn, struct slot *s, CURLcode cc)
 	else if (a > 0)
 		kind = F_NOTSTORED;
 	if (kind >= 0 && kind <= F_BUSY && rn->retry_busy &&
-	    rn->bodies[job].tries++ < TRIES_MAX) {
+	    rn->bs.bodies[job].tries++ < TRIES_MAX) {
 		rn->retried++;
 		rn->again[kind]++;
 		rn->queue[(rn->qhead + rn->qlen++) % rn->qcap] = job;
@@ -485,7 +333,7 @@ slot_done(struct run *rn, struct slot *s, CURLcode cc)
 		return;
 	}
 	rn->ok++;
-	rn->records += rn->bodies[job].nrec;
+	rn->records += rn->bs.bodies[job].nrec;
 	lat_add(&rn->post, dt);
 }
 
@@ -629,14 +477,14 @@ report(struct run *rn, double wall, double cpu, double done_s)
 {
 	size_t	 i, bytes = 0, recs = 0, fails = 0;
 
-	for (i = 0; i < rn->nbodies; i++) {
-		bytes += rn->bodies[i].len;
-		recs += rn->bodies[i].nrec;
+	for (i = 0; i < rn->bs.nbodies; i++) {
+		bytes += rn->bs.bodies[i].len;
+		recs += rn->bs.bodies[i].nrec;
 	}
 	for (i = 0; i < F_NKINDS; i++)
 		fails += rn->fails[i];
 	printf("loadgen: %zu batches, %zu records, c%zu, %s bodies of %.0f "
-	    "bytes per record\n", rn->nbodies, recs, rn->conc,
+	    "bytes per record\n", rn->bs.nbodies, recs, rn->conc,
 	    rn->gzip ? "gzip" : "plain", (double)bytes / (double)recs);
 	printf("loadgen: %zu answered stored in %.2f s: %.0f batches/s, %.0f "
 	    "records/s\n", rn->ok, wall, (double)rn->ok / wall,
@@ -672,7 +520,7 @@ report(struct run *rn, double wall, double cpu, double done_s)
 	    "bps=%.1f rps=%.1f p50_ms=%.2f p99_ms=%.2f cpu=%.3f "
 	    "bytes_per_record=%.1f results_n=%zu results_p50_ms=%.2f "
 	    "results_p99_ms=%.2f cons_p50_ms=%.2f cons_p99_ms=%.2f "
-	    "complete_s=%.2f sample_fails=%zu\n", rn->nbodies, rn->ok, fails,
+	    "complete_s=%.2f sample_fails=%zu\n", rn->bs.nbodies, rn->ok, fails,
 	    rn->fails[F_NOTHING], wall, (double)rn->ok / wall,
 	    (double)rn->records / wall, lat_ms(&rn->post, 0.5),
 	    lat_ms(&rn->post, 0.99), cpu / wall,
@@ -729,12 +577,12 @@ main(int argc, char **argv)
 		return 1;
 	if (mode != NULL && strcmp(mode, "oversize") == 0) {
 		rn.attack = 1;
-		if ((rn.bodies = calloc(1, sizeof(*rn.bodies))) == NULL ||
-		    (rn.bodies[0].p = malloc(OVERSIZE)) == NULL)
+		if ((rn.bs.bodies = calloc(1, sizeof(*rn.bs.bodies))) == NULL ||
+		    (rn.bs.bodies[0].p = malloc(OVERSIZE)) == NULL)
 			return 1;
-		memset(rn.bodies[0].p, 'x', OVERSIZE);
-		rn.bodies[0].len = OVERSIZE;
-		rn.nbodies = 1;
+		memset(rn.bs.bodies[0].p, 'x', OVERSIZE);
+		rn.bs.bodies[0].len = OVERSIZE;
+		rn.bs.nbodies = 1;
 	} else {
 		if (mode != NULL && strcmp(mode, "forged") != 0)
 			return usage();
@@ -742,23 +590,23 @@ main(int argc, char **argv)
 		if (election == NULL || dir == NULL)
 			return usage();
 		t0 = now();
-		if (presign(&rn, election, dir, skip, n, nrec,
-		    rn.attack) != TLY_OK) {
+		if (loadgen_presign(&rn.bs, election, dir, skip, n, nrec,
+		    rn.fixed, rn.gzip, rn.attack) != TLY_OK) {
 			fprintf(stderr, "loadgen: %s\n", tly_errdetail());
 			return 1;
 		}
 		fprintf(stderr, "loadgen: signed %zu batches in %.2f s\n",
-		    rn.nbodies, now() - t0);
+		    rn.bs.nbodies, now() - t0);
 	}
 	/* The queue: every body once; attackers cycle through it. */
-	rn.qcap = rn.nbodies + rn.conc + 1;
+	rn.qcap = rn.bs.nbodies + rn.conc + 1;
 	if ((rn.queue = calloc(rn.qcap, sizeof(*rn.queue))) == NULL)
 		return 1;
-	for (i = 0; i < rn.nbodies; i++)
-		rn.queue[rn.qlen++] = (long)(rn.attack ? i % rn.nbodies : i);
+	for (i = 0; i < rn.bs.nbodies; i++)
+		rn.queue[rn.qlen++] = (long)(rn.attack ? i % rn.bs.nbodies : i);
 	if (rn.attack)		/* enough to keep conc in flight */
 		for (; rn.qlen < rn.conc; )
-			rn.queue[rn.qlen] = (long)(rn.qlen % rn.nbodies),
+			rn.queue[rn.qlen] = (long)(rn.qlen % rn.bs.nbodies),
 			    rn.qlen++;
 	cpu = cpu_seconds();
 	t0 = now();
@@ -774,9 +622,9 @@ main(int argc, char **argv)
 		    rn.fails[F_NOTHING], rn.fails[F_CURL]);
 		return 0;
 	}
-	if (wait_s > 0 && rn.ok < rn.nbodies)
+	if (wait_s > 0 && rn.ok < rn.bs.nbodies)
 		fprintf(stderr, "loadgen: %zu batches not stored: the results "
-		    "cannot be complete\n", rn.nbodies - rn.ok);
+		    "cannot be complete\n", rn.bs.nbodies - rn.ok);
 	else if (wait_s > 0) {
 		snprintf(url, sizeof(url), "%s/v1/results", rn.url);
 		while (now() - t0 < wall + wait_s && !stop_flag) {
@@ -791,10 +639,10 @@ main(int argc, char **argv)
 			    "%.0f s\n", wait_s);
 	}
 	report(&rn, wall, cpu, done_s);
-	ret = rn.ok == rn.nbodies && (wait_s == 0 || done_s >= 0) ? 0 : 1;
-	for (i = 0; i < rn.nbodies; i++)
-		free(rn.bodies[i].p);
-	free(rn.bodies);
+	ret = rn.ok == rn.bs.nbodies && (wait_s == 0 || done_s >= 0) ? 0 : 1;
+	for (i = 0; i < rn.bs.nbodies; i++)
+		free(rn.bs.bodies[i].p);
+	free(rn.bs.bodies);
 	free(rn.queue);
 	free(rn.post.v);
 	free(rn.results.v);
