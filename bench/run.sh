@@ -63,6 +63,7 @@ QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then N=${BENCH_BATCHES:-2000}; else N=${BENCH_BATCHES:-10000}; fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/tally-bench.XXXXXX")
 PIDS=()
+CWRAP=()	# a command the central runs under (perf record), or none
 T0=$SECONDS
 
 cleanup() {
@@ -100,17 +101,27 @@ central_start() {
 	printf 'datadir %s/data\nlisten 127.0.0.1:0\nkey %s/central.key\nelection %s\nmode test\n' \
 	    "$d" "$d" "$2" >"$d/central.conf"
 	mkfifo "$d/ready"
-	"$BIN/tally-central" -c "$d/central.conf" -R 3 3>"$d/ready" \
+	"${CWRAP[@]}" "$BIN/tally-central" -c "$d/central.conf" -R 3 3>"$d/ready" \
 	    2>>"$d/central.log" &
 	CPID=$!
 	PIDS+=("$CPID")
 	if ! read -r -t 120 line <"$d/ready" || [[ ! $line =~ port=([0-9]+) ]]; then
 		echo "central $1 did not start:"; tail -n 5 "$d/central.log"; exit 1
 	fi
+	if [ ${#CWRAP[@]} -gt 0 ]; then	# CPID is the wrapper; the central is its child
+		WPID=$CPID
+		CPID=$(pgrep -P "$WPID" | head -n 1)
+		[ -n "$CPID" ] || { echo "central $1: no child under ${CWRAP[0]}"; exit 1; }
+	fi
 	CURL=http://127.0.0.1:${BASH_REMATCH[1]}
 }
 central_stop() {
 	kill -TERM "$CPID" 2>/dev/null
+	if [ ${#CWRAP[@]} -gt 0 ]; then	# the wrapper exits after the central
+		wait "$WPID" 2>/dev/null
+		unpid "$WPID"
+		return
+	fi
 	wait "$CPID" 2>/dev/null
 	unpid "$CPID"
 }
@@ -172,14 +183,25 @@ VERIFY=$(field "$W/ceiling.out" verify_s)
 
 say "2. durable ingest, $N batches per run"
 if [ "${BENCH_PERF:-}" = 1 ] && command -v perf >/dev/null; then
-	central_start perf "$BIGE"
-	perf record -g -o "$W/perf.data" -p "$CPID" 2>"$W/perf.log" &
-	PERF=$!
+	# The central runs under perf record rather than perf attaching
+	# with -p: -p follows only the threads that exist when it attaches,
+	# and the central starts a thread per connection (common/httpd.c)
+	# once the load begins, so -p saw none of the work.  Started under
+	# perf, every thread inherits the counters.  The profile includes
+	# the central's start (loading the election), a small share next
+	# to the ingest.
+	CWRAP=(perf record -g -o "$W/perf.data" --)
+	central_start perf "$BIGE"	# perf's own messages go to its central.log
 	"$LG" -u "$CURL" -e "$BIGE" -d "$BIGD" -n "$N" -r 4 -c 64 \
 	    >"$W/perf.out" 2>&1
-	kill -INT "$PERF"; wait "$PERF"
 	central_stop
+	CWRAP=()
 	echo "  profile of the central during c64 ingest (perf record -g):"
+	if ! perf report -i "$W/perf.data" --stdio --sort dso -g none 2>/dev/null |
+	    grep -qE '^ +[0-9.]+%'; then
+		echo "  no samples; perf record and the central said:"
+		tail -n 8 "$W/perf/central.log" | sed 's/^/    /'
+	fi
 	echo "  by object:"
 	perf report -i "$W/perf.data" --stdio --no-children --sort dso \
 	    -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -n 8 |
