@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "sync/api.h"
 #include "sync/api_merge.h"
+#include "sync/feed.h"
 
 #define SMALL_MAX	TLY_SMALL_RESP_MAX	/* body cap of the small answers */
 #define CONFLICTS_LIST	TLY_CONFLICTS_MAX	/* keys per answer */
@@ -173,6 +174,7 @@ get_list(struct tly_central *c, enum merge_list what,
 	struct tly_jw			 w;
 	struct tly_api_conflicts	 cf;
 	struct tly_api_evidence		 ev;
+	struct tly_feed			 feed = { 0 };
 	uint64_t			 after, limit;
 	int				 r;
 
@@ -197,11 +199,10 @@ get_list(struct tly_central *c, enum merge_list what,
 			    "limit must be 1 to %d", FEED_MAX);
 			return;
 		}
-		tly_jw_obj_open(&w);
-		r = tly_cstore_feed_json(c->store, after, (size_t)limit,
-		    FEED_BYTES, &w);
-		if (r == TLY_OK)
-			tly_jw_obj_close(&w);
+		if ((r = tly_cstore_feed(c->store, after, (size_t)limit,
+		    FEED_BYTES, &feed)) == TLY_OK)
+			r = tly_feed_write(&feed, after, &w);
+		tly_feed_free(&feed);
 	}
 	tly_log_answer(req->path, tly_http_resp_finish(resp, &w, r));
 }

@@ -190,14 +190,15 @@ int	tly_cstore_receipts(struct tly_cstore *s,
 	    const uint8_t device[TLY_PK_LEN], uint64_t from,
 	    struct tly_api_receipts *p);
 
-struct tly_jw;
+struct tly_feed;
 /*
- * Append to w the members "after", "next", "more" and "entries" of the
- * audit feed (8.7): held batches and decisions at feed positions >
- * after, at most max entries and about maxbytes of their bytes.
+ * Load one page of the audit feed (8.7) into *f (empty, from
+ * sync/feed.h): held batches and decisions at feed positions > after, at
+ * most max entries and about maxbytes of their bytes, with f->next and
+ * f->more.  *f: free with tly_feed_free(), also on error.
  */
-int	tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
-	    size_t maxbytes, struct tly_jw *w);
+int	tly_cstore_feed(struct tly_cstore *s, uint64_t after, size_t max,
+	    size_t maxbytes, struct tly_feed *f);
 
 /*
  * Load the answer of GET /v1/evidence (8.7) into *ev from one snapshot:

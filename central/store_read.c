@@ -16,6 +16,7 @@
 #include "common/json.h"
 #include "merge/merge.h"
 #include "sync/api.h"
+#include "sync/feed.h"
 
 /* The applied records and their supersede edges (store_heads.c). */
 #define APPLIED_JOIN \
@@ -147,28 +148,6 @@ tly_cstore_device_head(struct tly_cstore *s,
 	return r;
 }
 
-/* Write blob column i of st as base64 (a JSON string). */
-static int
-jw_b64(struct tly_jw *w, sqlite3_stmt *st, int i)
-{
-	struct tly_buf	b = TLY_BUF_INIT(2 * TLY_MSG_MAX + 16);
-	int		r;
-
-	if ((r = tly_b64_encode(sqlite3_column_blob(st, i),
-	    (size_t)sqlite3_column_bytes(st, i), &b)) == TLY_OK)
-		tly_jw_str(w, (const char *)b.p);
-	tly_buf_free(&b);
-	return r;
-}
-
-/* Write blob column i of st as hex (a JSON string). */
-static void
-jw_hexcol(struct tly_jw *w, sqlite3_stmt *st, int i)
-{
-	tly_jw_hex(w, sqlite3_column_blob(st, i),
-	    (size_t)sqlite3_column_bytes(st, i));
-}
-
 int
 tly_cstore_receipts(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
     uint64_t from, struct tly_api_receipts *p)
@@ -211,15 +190,45 @@ tly_cstore_receipts(struct tly_cstore *s, const uint8_t device[TLY_PK_LEN],
 	return r;
 }
 
+/* Copy row st of R_FEED into entry e. */
+static int
+feed_entry(sqlite3_stmt *st, struct tly_feed_entry *e)
+{
+	int	r;
+
+	memset(e, 0, sizeof(*e));
+	tly_buf_init(&e->bytes, TLY_MSG_MAX);
+	tly_buf_init(&e->receipt, TLY_RECEIPT_MAX);
+	e->pos = tly_cstore_col_u64(st, 0);
+	e->decision = sqlite3_column_int(st, 5) != 0;
+	if (tly_cstore_col_id(st, 1, e->batch) != 0 ||
+	    sqlite3_column_bytes(st, 2) != TLY_PK_LEN)
+		return tly_fail(TLY_E_DB, "feed position %llu: ids",
+		    (unsigned long long)e->pos);
+	memcpy(e->device, sqlite3_column_blob(st, 2), TLY_PK_LEN);
+	e->seq = tly_cstore_col_u64(st, 3);
+	if ((r = tly_buf_add(&e->bytes, sqlite3_column_blob(st, 4),
+	    (size_t)sqlite3_column_bytes(st, 4))) != TLY_OK)
+		return r;
+	/* Its receipt, for its receipt time (12.7, 13.7). */
+	if (sqlite3_column_type(st, 6) == SQLITE_BLOB &&
+	    (r = tly_buf_add(&e->receipt, sqlite3_column_blob(st, 6),
+	    (size_t)sqlite3_column_bytes(st, 6))) != TLY_OK)
+		return r;
+	return TLY_OK;
+}
+
 int
-tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
-    size_t maxbytes, struct tly_jw *w)
+tly_cstore_feed(struct tly_cstore *s, uint64_t after, size_t max,
+    size_t maxbytes, struct tly_feed *f)
 {
 	sqlite3_stmt	*st = s->rs[R_FEED];
-	uint64_t	 next = after, more = 0;
-	size_t		 bytes = 0, n = 0;
+	uint64_t	 more = 0;
+	size_t		 bytes = 0, len;
 	int		 rc, r, began = 0;
 
+	f->next = after;
+	f->more = 0;
 	if ((r = tly_cstore_lock(&s->rlock)) != TLY_OK)
 		return r;
 	if ((r = tly_cstore_st_exec(s->r, s->rs[R_BEGIN], "begin read")) !=
@@ -231,65 +240,32 @@ tly_cstore_feed_json(struct tly_cstore *s, uint64_t after, size_t max,
 		r = tly_cstore_db_fail(s->r, "bind");
 		goto out;
 	}
-	tly_jw_key(w, "entries");
-	tly_jw_arr_open(w);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n > 0 && bytes + (size_t)sqlite3_column_bytes(st, 4) >
-		    maxbytes)
+		len = (size_t)sqlite3_column_bytes(st, 4);
+		if (f->n > 0 && bytes + len > maxbytes)
 			break;
-		bytes += (size_t)sqlite3_column_bytes(st, 4);
-		next = tly_cstore_col_u64(st, 0);
-		tly_jw_obj_open(w);
-		tly_jw_key(w, "pos");
-		tly_jw_uint(w, next);
-		tly_jw_key(w, "kind");
-		if (sqlite3_column_int(st, 5) == 0) {
-			tly_jw_str(w, "batch");
-			tly_jw_key(w, "batch");
-			jw_hexcol(w, st, 1);
-			tly_jw_key(w, "device");
-			jw_hexcol(w, st, 2);
-			tly_jw_key(w, "seq");
-			tly_jw_uint(w, tly_cstore_col_u64(st, 3));
-		} else {
-			tly_jw_str(w, "decision");
-			tly_jw_key(w, "decision");
-			jw_hexcol(w, st, 1);
-			tly_jw_key(w, "signer");
-			jw_hexcol(w, st, 2);
-		}
-		tly_jw_key(w, "bytes");
-		if ((r = jw_b64(w, st, 4)) != TLY_OK)
+		bytes += len;
+		if ((r = tly_feed_reserve(f)) != TLY_OK)
 			goto out;
-		/* Its receipt, for its receipt time (12.7, 13.7). */
-		if (sqlite3_column_type(st, 6) == SQLITE_BLOB) {
-			tly_jw_key(w, "receipt");
-			if ((r = jw_b64(w, st, 6)) != TLY_OK)
-				goto out;
-		}
-		tly_jw_obj_close(w);
-		n++;
+		r = feed_entry(st, &f->e[f->n]);
+		f->n++;		/* freed by tly_feed_free() */
+		if (r != TLY_OK)
+			goto out;
+		f->next = f->e[f->n - 1].pos;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		r = tly_cstore_db_fail(s->r, "feed");
 		goto out;
 	}
-	tly_jw_arr_close(w);
 	tly_cstore_st_done(st);
 	st = s->rs[R_FEED_MORE];
-	if (tly_cstore_bind_u64(st, 1, next) != SQLITE_OK) {
+	if (tly_cstore_bind_u64(st, 1, f->next) != SQLITE_OK) {
 		r = tly_cstore_db_fail(s->r, "bind");
 		goto out;
 	}
 	if ((r = tly_cstore_one_u64(s->r, st, &more, "feed")) != TLY_OK)
 		goto out;
-	tly_jw_key(w, "after");
-	tly_jw_uint(w, after);
-	tly_jw_key(w, "next");
-	tly_jw_uint(w, next);
-	tly_jw_key(w, "more");
-	tly_jw_bool(w, more > 0);
-	r = w->err;
+	f->more = more > 0;
  out:
 	tly_cstore_st_done(st);
 	if (began)

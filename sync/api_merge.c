@@ -131,19 +131,6 @@ tly_api_evidence_free(struct tly_api_evidence *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
-/* Write p[0..n) as a base64 string. */
-static int
-jw_b64(struct tly_jw *w, const uint8_t *p, size_t n)
-{
-	struct tly_buf	b = TLY_BUF_INIT(2 * TLY_MSG_MAX + 16);
-	int		r;
-
-	if ((r = tly_b64_encode(p, n, &b)) == TLY_OK)
-		tly_jw_str(w, (const char *)b.p);
-	tly_buf_free(&b);
-	return r;
-}
-
 int
 tly_api_evidence_write(const struct tly_api_evidence *ev, struct tly_jw *w)
 {
@@ -194,8 +181,8 @@ tly_api_evidence_write(const struct tly_api_evidence *ev, struct tly_jw *w)
 		tly_jw_arr_close(w);
 		tly_jw_key(w, "bytes");
 		tly_jw_arr_open(w);
-		if ((r = jw_b64(w, p->bytes[0], p->len[0])) == TLY_OK)
-			r = jw_b64(w, p->bytes[1], p->len[1]);
+		if ((r = tly_jw_b64(w, p->bytes[0], p->len[0])) == TLY_OK)
+			r = tly_jw_b64(w, p->bytes[1], p->len[1]);
 		tly_jw_arr_close(w);
 		tly_jw_key(w, "resolved");
 		tly_jw_bool(w, p->resolved);

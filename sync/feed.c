@@ -1,5 +1,6 @@
 /*
- * feed.c: the reader of the audit feed's pages (PROTOCOL.md 8.7).
+ * feed.c: the writer and the reader of the audit feed's pages
+ * (PROTOCOL.md 8.7).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,12 +107,92 @@ read_entry(const struct tly_json *n, const char *where,
 }
 
 int
+tly_feed_reserve(struct tly_feed *f)
+{
+	struct tly_feed_entry	*grown;
+	size_t			 cap;
+
+	if (f->n < f->cap)
+		return TLY_OK;
+	if (f->cap >= TLY_BUNDLE_ENTRIES_MAX)
+		return tly_fail(TLY_E_TOO_LARGE, "more than %d feed entries",
+		    TLY_BUNDLE_ENTRIES_MAX);
+	cap = f->cap > 0 ? 2 * f->cap : 256;
+	if ((grown = reallocarray(f->e, cap, sizeof(*f->e))) == NULL)
+		return TLY_E_NOMEM;
+	f->e = grown;
+	f->cap = cap;
+	return TLY_OK;
+}
+
+/* Write entry e as one object of "entries". */
+static int
+write_entry(const struct tly_feed_entry *e, struct tly_jw *w)
+{
+	int	r;
+
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "pos");
+	tly_jw_uint(w, e->pos);
+	tly_jw_key(w, "kind");
+	if (!e->decision) {
+		tly_jw_str(w, "batch");
+		tly_jw_key(w, "batch");
+		tly_jw_hex(w, e->batch, TLY_HASH_LEN);
+		tly_jw_key(w, "device");
+		tly_jw_hex(w, e->device, TLY_PK_LEN);
+		tly_jw_key(w, "seq");
+		tly_jw_uint(w, e->seq);
+	} else {
+		tly_jw_str(w, "decision");
+		tly_jw_key(w, "decision");
+		tly_jw_hex(w, e->batch, TLY_HASH_LEN);
+		tly_jw_key(w, "signer");
+		tly_jw_hex(w, e->device, TLY_PK_LEN);
+	}
+	tly_jw_key(w, "bytes");
+	if ((r = tly_jw_b64(w, e->bytes.p, e->bytes.len)) != TLY_OK)
+		return r;
+	/* Its receipt, for its receipt time (12.7, 13.7). */
+	if (e->receipt.len > 0) {
+		tly_jw_key(w, "receipt");
+		if ((r = tly_jw_b64(w, e->receipt.p, e->receipt.len)) !=
+		    TLY_OK)
+			return r;
+	}
+	tly_jw_obj_close(w);
+	return TLY_OK;
+}
+
+int
+tly_feed_write(const struct tly_feed *f, uint64_t after, struct tly_jw *w)
+{
+	size_t	i;
+	int	r;
+
+	tly_jw_obj_open(w);
+	tly_jw_key(w, "entries");
+	tly_jw_arr_open(w);
+	for (i = 0; i < f->n; i++)
+		if ((r = write_entry(&f->e[i], w)) != TLY_OK)
+			return r;
+	tly_jw_arr_close(w);
+	tly_jw_key(w, "after");
+	tly_jw_uint(w, after);
+	tly_jw_key(w, "next");
+	tly_jw_uint(w, f->next);
+	tly_jw_key(w, "more");
+	tly_jw_bool(w, f->more);
+	tly_jw_obj_close(w);
+	return w->err;
+}
+
+int
 tly_feed_page(struct tly_feed *f, const struct tly_json *root)
 {
 	const struct tly_json	*arr, *n;
-	struct tly_feed_entry	*grown;
 	char			 where[64];
-	size_t			 i, cap;
+	size_t			 i;
 	int			 r, more;
 
 	if ((r = tly_json_check_names(root, "", page_names)) != TLY_OK)
@@ -128,17 +209,8 @@ tly_feed_page(struct tly_feed *f, const struct tly_json *root)
 	for (n = tly_json_first(arr), i = 0; n != NULL;
 	    n = tly_json_next(n), i++) {
 		snprintf(where, sizeof(where), "entries[%zu]", i);
-		if (f->n == f->cap) {
-			if (f->cap >= TLY_BUNDLE_ENTRIES_MAX)
-				return tly_fail(TLY_E_TOO_LARGE, "more than "
-				    "%d feed entries", TLY_BUNDLE_ENTRIES_MAX);
-			cap = f->cap > 0 ? 2 * f->cap : 256;
-			if ((grown = reallocarray(f->e, cap,
-			    sizeof(*f->e))) == NULL)
-				return TLY_E_NOMEM;
-			f->e = grown;
-			f->cap = cap;
-		}
+		if ((r = tly_feed_reserve(f)) != TLY_OK)
+			return r;
 		if ((r = read_entry(n, where, &f->e[f->n])) != TLY_OK)
 			return r;
 		f->n++;

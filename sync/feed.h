@@ -1,7 +1,7 @@
 /*
- * feed.h: reading the audit feed (PROTOCOL.md 8.7, 12.7), one page of
- * GET /v1/feed at a time, for an auditor or a mirror.  Pure: the caller
- * fetches the pages.
+ * feed.h: the audit feed (PROTOCOL.md 8.7, 12.7): its writer, for the
+ * central's GET /v1/feed, and its reader, one page at a time, for an
+ * auditor or a mirror.  Pure: the caller fetches the pages.
  */
 #ifndef TLY_FEED_H
 #define TLY_FEED_H
@@ -44,6 +44,22 @@ struct tly_feed {
  * entries in all (TLY_E_TOO_LARGE).
  */
 int	tly_feed_page(struct tly_feed *f, const struct tly_json *root);
+/*
+ * Make room for one more entry at f->e[f->n]: the caller fills it and
+ * counts it (f->n++).  TLY_OK, TLY_E_NOMEM, or TLY_E_TOO_LARGE past
+ * TLY_BUNDLE_ENTRIES_MAX entries.
+ */
+int	tly_feed_reserve(struct tly_feed *f);
+
+struct tly_jw;
+/*
+ * Write f as one page of GET /v1/feed that asked for the positions after
+ * after: an object with the members "entries", "after", "next" (f->next)
+ * and "more" (f->more).  An entry's "receipt" is written when it has
+ * one.  TLY_OK or the writer's error.
+ */
+int	tly_feed_write(const struct tly_feed *f, uint64_t after,
+	    struct tly_jw *w);
 /* Free every entry of f and clear it.  NULL-safe. */
 void	tly_feed_free(struct tly_feed *f);
 

@@ -562,3 +562,15 @@ tly_bundle_end(struct tly_buf *out, size_t count)
 	tly_hash(out->p, out->len, h);
 	return tly_buf_add(out, h, sizeof(h));
 }
+
+int
+tly_jw_b64(struct tly_jw *w, const uint8_t *p, size_t n)
+{
+	struct tly_buf	b = TLY_BUF_INIT(2 * TLY_MSG_MAX + 16);
+	int		r;
+
+	if ((r = tly_b64_encode(p, n, &b)) == TLY_OK)
+		tly_jw_str(w, (const char *)b.p);
+	tly_buf_free(&b);
+	return r;
+}

@@ -165,4 +165,14 @@ int	tly_bundle_begin_version(struct tly_buf *out, unsigned version);
 int	tly_bundle_add(struct tly_buf *out, const uint8_t *m, size_t mlen);
 int	tly_bundle_end(struct tly_buf *out, size_t count);
 
+/* ---- JSON ------------------------------------------------------------- */
+
+struct tly_jw;
+/*
+ * Write p[0..n) to w as a base64 string (of at most 2 * TLY_MSG_MAX + 16
+ * bytes), as the JSON answers carry signed messages.  TLY_OK, or the encoder's
+ * error (nothing written).
+ */
+int	tly_jw_b64(struct tly_jw *w, const uint8_t *p, size_t n);
+
 #endif /* TLY_WIRE_H */

@@ -6,6 +6,7 @@
  */
 
 #include "central_store_fixture.h"
+#include "sync/feed.h"
 
 /*
  * Two batches with one seq: equivocation.  Both are held as evidence,
@@ -21,6 +22,7 @@ test_equivocation(void **state)
 	struct tly_api_evidence	 ev;
 	struct tly_buf		 fb = TLY_BUF_INIT(1 << 20);
 	struct tly_cstore_metrics m;
+	struct tly_feed		 feed = { 0 };
 	struct tly_jw		 w;
 	struct tly_cstore_dev	 d;
 	struct tly_cstore_stats	 st;
@@ -107,10 +109,10 @@ test_equivocation(void **state)
 	assert_int_equal(pos2, pos);
 	/* The feed carries it after the batches, byte for byte. */
 	tly_jw_init(&w, &fb);
-	tly_jw_obj_open(&w);
-	assert_int_equal(tly_cstore_feed_json(f->s, 4, 10, 1 << 20, &w),
+	assert_int_equal(tly_cstore_feed(f->s, 4, 10, 1 << 20, &feed),
 	    TLY_OK);
-	tly_jw_obj_close(&w);
+	assert_int_equal(tly_feed_write(&feed, 4, &w), TLY_OK);
+	tly_feed_free(&feed);
 	assert_int_equal(tly_jw_finish(&w), TLY_OK);
 	assert_non_null(strstr((const char *)fb.p, "\"pos\":5,\"kind\":"
 	    "\"decision\""));
