@@ -26,7 +26,7 @@
 
 /*
  * Query parameter name as an integer of PROTOCOL.md 1 into *v (dflt
- * when absent).  0, or -1 after answering 400.
+ * when absent).  TLY_OK, or TLY_E_INVAL after answering 400.
  */
 static int
 query_uint(const struct tly_http_req *req, struct tly_http_resp *resp,
@@ -38,17 +38,18 @@ query_uint(const struct tly_http_req *req, struct tly_http_resp *resp,
 
 	*v = dflt;
 	if (q == NULL)
-		return 0;
+		return TLY_OK;
 	errno = 0;
 	x = strtoull(q, &end, 10);
 	if (*q < '0' || *q > '9' || *end != '\0' || errno != 0 ||
 	    x > TLY_JSON_INT_MAX) {
 		tly_http_resp_error(resp, 400, "bad_request",
 		    "%s must be an integer", name);
-		return -1;
+		return tly_fail(TLY_E_INVAL, "query %s: not an integer",
+		    name);
 	}
 	*v = x;
-	return 0;
+	return TLY_OK;
 }
 
 /* GET /v1/devices/{hex}/head (8.2). */
@@ -77,7 +78,7 @@ get_receipts(struct tly_central *c, const uint8_t *dev,
 	uint64_t		from;
 	int			r;
 
-	if (query_uint(req, resp, "from", 1, &from) != 0)
+	if (query_uint(req, resp, "from", 1, &from) != TLY_OK)
 		return;
 	tly_http_resp_begin(resp, 200, TLY_CENTRAL_RESP_MAX);
 	tly_jw_init(&w, &resp->body);
@@ -87,16 +88,19 @@ get_receipts(struct tly_central *c, const uint8_t *dev,
 	tly_api_receipts_finish(&page);
 }
 
-/* The device key of a /v1/devices/{key}/... path; 0, or answer 400. */
+/*
+ * The device key of a /v1/devices/{key}/... path into dev: TLY_OK, or
+ * TLY_E_INVAL after answering 400.
+ */
 static int
 device_param(const struct tly_route_params *rp, struct tly_http_resp *resp,
     uint8_t dev[TLY_PK_LEN])
 {
 	if (tly_unhex(rp->p[0], rp->len[0], dev, TLY_PK_LEN) == TLY_OK)
-		return 0;
+		return TLY_OK;
 	tly_http_resp_error(resp, 400, "bad_request",
 	    "the device key must be 64 lowercase hex characters");
-	return -1;
+	return tly_fail(TLY_E_INVAL, "device key: not 64 hex digits");
 }
 
 void
@@ -105,7 +109,7 @@ tly_central_get_head(void *arg, const struct tly_http_req *req,
 {
 	uint8_t	dev[TLY_PK_LEN];
 
-	if (device_param(rp, resp, dev) == 0)
+	if (device_param(rp, resp, dev) == TLY_OK)
 		get_head(arg, dev, resp);
 }
 
@@ -115,7 +119,7 @@ tly_central_get_receipts(void *arg, const struct tly_http_req *req,
 {
 	uint8_t	dev[TLY_PK_LEN];
 
-	if (device_param(rp, resp, dev) == 0)
+	if (device_param(rp, resp, dev) == TLY_OK)
 		get_receipts(arg, dev, req, resp);
 }
 
@@ -191,8 +195,8 @@ get_list(struct tly_central *c, enum merge_list what,
 			r = tly_api_evidence_write(&ev, &w);
 		tly_api_evidence_free(&ev);
 	} else {
-		if (query_uint(req, resp, "after", 0, &after) != 0 ||
-		    query_uint(req, resp, "limit", FEED_DEFAULT, &limit) != 0)
+		if (query_uint(req, resp, "after", 0, &after) != TLY_OK ||
+		    query_uint(req, resp, "limit", FEED_DEFAULT, &limit) != TLY_OK)
 			return;
 		if (limit == 0 || limit > FEED_MAX) {
 			tly_http_resp_error(resp, 400, "bad_request",

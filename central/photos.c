@@ -27,7 +27,10 @@
 /* One writer of photo files at a time. */
 static pthread_mutex_t photo_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* The {hash} of the path as 64 lowercase hex in hex and bytes in hash. */
+/*
+ * The {hash} of the path as 64 lowercase hex in hex and bytes in hash:
+ * TLY_OK, or TLY_E_INVAL after answering 400.
+ */
 static int
 photo_name(const struct tly_route_params *rp, char hex[TLY_HEX_HASH],
     uint8_t hash[TLY_HASH_LEN], struct tly_http_resp *resp)
@@ -37,11 +40,11 @@ photo_name(const struct tly_route_params *rp, char hex[TLY_HEX_HASH],
 		goto bad;
 	memcpy(hex, rp->p[0], rp->len[0]);
 	hex[rp->len[0]] = '\0';
-	return 0;
+	return TLY_OK;
  bad:
 	tly_http_resp_error(resp, 400, "bad_request", "a photo is named by "
 	    "its BLAKE2b-256 in 64 lowercase hex digits");
-	return -1;
+	return tly_fail(TLY_E_INVAL, "photo name: not 64 hex digits");
 }
 
 /* Answer {"photo", "stored", "complete"} with status. */
@@ -74,7 +77,7 @@ tly_central_get_photo(void *arg, const struct tly_http_req *req,
 	uint64_t		 stored;
 	int			 complete;
 
-	if (photo_name(rp, hex, hash, resp) != 0)
+	if (photo_name(rp, hex, hash, resp) != TLY_OK)
 		return;
 	if (tly_cphoto_state(c->conf.datadir, hex, &stored, &complete) !=
 	    TLY_OK) {
@@ -94,7 +97,7 @@ tly_central_get_photo_image(void *arg, const struct tly_http_req *req,
 	uint8_t			 hash[TLY_HASH_LEN];
 	int			 r;
 
-	if (photo_name(rp, hex, hash, resp) != 0)
+	if (photo_name(rp, hex, hash, resp) != TLY_OK)
 		return;
 	tly_buf_free(&resp->body);
 	tly_buf_init(&resp->body, TLY_CPHOTO_MAX);
@@ -141,7 +144,7 @@ tly_central_put_photo(void *arg, const struct tly_http_req *req,
 	uint64_t		 off, n, total, stored;
 	int			 complete, named, r;
 
-	if (photo_name(rp, hex, hash, resp) != 0)
+	if (photo_name(rp, hex, hash, resp) != TLY_OK)
 		return;
 	if (photo_range(tly_http_req_header(req, "Content-Range"), &off, &n,
 	    &total) != 0 || n != req->bodylen) {
