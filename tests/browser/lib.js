@@ -279,13 +279,18 @@ async function newPage(opts = {}) {
 
 // screenshot(page, name): the whole page at a phone's width (390 px) and
 // at a laptop's (1280 px), in $BUILD/screenshots/; the page is left at
-// the laptop width.
+// the laptop width.  It fails when the page is wider than the window.
 async function screenshot(page, name) {
 	fs.mkdirSync(SHOTS, { recursive: true });
 	for (const [w, h] of [[390, 844], [1280, 800]]) {
 		await page.setViewportSize({ width: w, height: h });
 		await page.screenshot({ path: path.join(SHOTS, `${name}-${w}.png`),
 		    fullPage: true });
+		// Nothing may be wider than a phone's screen.
+		const sw = await page.evaluate(() =>
+		    document.documentElement.scrollWidth);
+		if (sw > w)
+			throw new Error(`${name}: the page is ${sw} px wide at ${w} px`);
 	}
 }
 
