@@ -19,7 +19,6 @@
 #include "crypto/crypto.h"
 #include "sync/trust.h"
 
-#define RETRY_S		2	/* Retry-After when busy */
 #define RECEIPT_HDR	"Tally-Receipt"	/* a decision receipt, base64 */
 #define MSG_MAX		600	/* a refusal's message, escaped */
 
@@ -30,6 +29,7 @@ answer_stored(struct tly_http_resp *resp, const struct tly_decision *d,
 {
 	struct tly_jw	w;
 
+	tly_http_resp_begin(resp, 200, TLY_SMALL_RESP_MAX);
 	tly_jw_init(&w, &resp->body);
 	tly_jw_obj_open(&w);
 	tly_jw_key(&w, "status");
@@ -39,13 +39,8 @@ answer_stored(struct tly_http_resp *resp, const struct tly_decision *d,
 	tly_jw_key(&w, "pos");
 	tly_jw_uint(&w, pos);
 	tly_jw_obj_close(&w);
-	if (tly_jw_finish(&w) != TLY_OK) {
-		tly_buf_free(&resp->body);
-		tly_http_resp_error(resp, 500, "internal", "out of memory");
-		return;
-	}
-	resp->status = 200;
-	resp->content_type = "application/json";
+	tly_log_answer("POST /v1/decisions",
+	    tly_http_resp_finish(resp, &w, TLY_OK));
 }
 
 /*
@@ -166,15 +161,11 @@ tly_central_post_decision(void *arg, const struct tly_http_req *req,
 		refuse(c, req, r, d->signer, resp);
 		goto out;
 	}
-	if (r == TLY_E_BUSY) {
-		tly_http_resp_busy(resp, RETRY_S, "the central is busy");
-		goto out;
-	}
 	if (r != TLY_OK && r != TLY_E_DUPLICATE) {
-		tly_log_error("POST /v1/decisions: %s: %s", tly_strerror(r),
-		    tly_errmsg(r));
-		tly_http_resp_error(resp, 500, "internal", "the central "
-		    "failed; nothing was applied");
+		if (r != TLY_E_BUSY)
+			tly_log_error("POST /v1/decisions: %s: %s",
+			    tly_strerror(r), tly_errmsg(r));
+		tly_http_resp_fail(resp, r);
 		goto out;
 	}
 	if (r == TLY_OK)
