@@ -270,6 +270,13 @@ enum tly_cm_outcome {
 /* Count one committed entry: its outcome, code and records (atomics). */
 void	tly_central_metrics_entry(enum tly_cm_outcome o, int err,
 	    size_t nrecords);
+/*
+ * Count one group commit of the upload writer: the requests it applied,
+ * and the wall and CPU nanoseconds the writer spent on it (from BEGIN
+ * to the end of COMMIT), for /metrics.
+ */
+void	tly_central_metrics_commit(size_t nrequests, uint64_t wall_ns,
+	    uint64_t cpu_ns);
 /* Count one answered request's latency, when it is timed by /metrics. */
 void	tly_central_metrics_request(const struct tly_http_req *req,
 	    double seconds);

@@ -408,6 +408,33 @@ group_commit(struct tly_cstore *s, struct ingest *first)
 			group_result(in, r);
 }
 
+/* Nanoseconds of clock id. */
+static uint64_t
+clock_ns(clockid_t id)
+{
+	struct timespec	ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/* group_commit(), timed for /metrics. */
+static void
+group_commit_timed(struct tly_cstore *s, struct ingest *first)
+{
+	struct ingest	*in;
+	uint64_t	 t0, c0;
+	size_t		 n = 0;
+
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	group_commit(s, first);
+	for (in = first; in != NULL; in = in->gnext)
+		n++;
+	tly_central_metrics_commit(n, clock_ns(CLOCK_MONOTONIC) - t0,
+	    clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0);
+}
+
 /*
  * Queue in for the writer and wait until it is committed; this thread
  * may be the writer.  Returns in's result; on failure the detail is set
@@ -434,7 +461,7 @@ group_apply(struct ingest *in)
 		g->head = NULL;
 		g->tail = &g->head;
 		pthread_mutex_unlock(&g->mu);
-		group_commit(in->c->store, batch);
+		group_commit_timed(in->c->store, batch);
 		pthread_mutex_lock(&g->mu);
 		for (x = batch; x != NULL; x = x->gnext)
 			x->gdone = 1;

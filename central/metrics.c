@@ -31,6 +31,10 @@ static struct {
 	atomic_uint_fast64_t	batches[TLY_CM_OUTCOMES];
 	atomic_uint_fast64_t	records[TLY_CM_OUTCOMES];
 	atomic_uint_fast64_t	rejected[NCODES];	/* by -err */
+	atomic_uint_fast64_t	commits;	/* group commits */
+	atomic_uint_fast64_t	committed;	/* requests in them */
+	atomic_uint_fast64_t	writer_ns;	/* their wall time */
+	atomic_uint_fast64_t	writer_cpu_ns;	/* the writer's CPU time */
 	struct tly_prom_hist	ingest;		/* POST /v1/batches */
 	struct tly_prom_hist	results;	/* GET /v1/results... */
 } cm;
@@ -44,6 +48,15 @@ tly_central_metrics_entry(enum tly_cm_outcome o, int err, size_t nrecords)
 	atomic_fetch_add(&cm.records[o], nrecords);
 	if (o == TLY_CM_REJECTED && err < 0 && -err < NCODES)
 		atomic_fetch_add(&cm.rejected[-err], 1);
+}
+
+void
+tly_central_metrics_commit(size_t nrequests, uint64_t wall_ns, uint64_t cpu_ns)
+{
+	atomic_fetch_add(&cm.commits, 1);
+	atomic_fetch_add(&cm.committed, nrequests);
+	atomic_fetch_add(&cm.writer_ns, wall_ns);
+	atomic_fetch_add(&cm.writer_cpu_ns, cpu_ns);
 }
 
 void
@@ -96,6 +109,54 @@ rejected_family(struct tly_buf *b)
 			return r;
 	}
 	return TLY_OK;
+}
+
+/* Append one unlabelled counter. */
+static int
+counter(struct tly_buf *b, const char *name, const char *help, uint64_t v)
+{
+	int	r;
+
+	if ((r = tly_prom_head(b, name, "counter", help)) != TLY_OK)
+		return r;
+	return tly_buf_addf(b, "%s %llu\n", name, (unsigned long long)v);
+}
+
+/* Append seconds counted in nanoseconds as a counter. */
+static int
+seconds(struct tly_buf *b, const char *name, const char *help, uint64_t ns)
+{
+	int	r;
+
+	if ((r = tly_prom_head(b, name, "counter", help)) != TLY_OK)
+		return r;
+	return tly_buf_addf(b, "%s %llu.%09llu\n", name,
+	    (unsigned long long)(ns / 1000000000),
+	    (unsigned long long)(ns % 1000000000));
+}
+
+/*
+ * Append the upload writer's figures: a writer busy close to one second
+ * per second is the limit of ingest (PROTOCOL.md 8.1, group commit).
+ */
+static int
+writer_counters(struct tly_buf *b)
+{
+	int	r;
+
+	if ((r = counter(b, "tally_central_commits_total", "Group commits "
+	    "of the upload writer (one transaction each).",
+	    atomic_load(&cm.commits))) != TLY_OK ||
+	    (r = counter(b, "tally_central_committed_uploads_total",
+	    "Uploads applied by those commits.",
+	    atomic_load(&cm.committed))) != TLY_OK ||
+	    (r = seconds(b, "tally_central_writer_seconds_total", "Wall time "
+	    "the upload writer spent applying and committing.",
+	    atomic_load(&cm.writer_ns))) != TLY_OK)
+		return r;
+	return seconds(b, "tally_central_writer_cpu_seconds_total", "CPU "
+	    "time of the upload writer's thread while it did.",
+	    atomic_load(&cm.writer_cpu_ns));
 }
 
 /* Append one gauge. */
@@ -161,6 +222,7 @@ tly_central_get_metrics(void *arg, const struct tly_http_req *req,
 	    "(newly stored batches only).", "outcome", outcome_names,
 	    cm.records, TLY_CM_EQUIVOCATION + 1)) != TLY_OK ||
 	    (r = rejected_family(&b)) != TLY_OK ||
+	    (r = writer_counters(&b)) != TLY_OK ||
 	    (r = tly_prom_hist(&b, "tally_central_ingest_seconds",
 	    "Time to answer POST /v1/batches.", &cm.ingest)) != TLY_OK ||
 	    (r = tly_prom_hist(&b, "tally_central_results_seconds",
