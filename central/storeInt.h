@@ -11,6 +11,7 @@
  *	store_ops.c	counts for /metrics, the online backup (reader)
  *	store_check.c	step 8 checks, rejections, trust objects
  *	store_conn.c	connections, the writer's statements, transactions
+ *	store_ckpt.c	WAL checkpoints on a thread of their own
  *	store_schema.c	the schema and its migrations
  *	store.c		SQL helpers: errors, binding, columns, locks
  *
@@ -51,6 +52,8 @@ enum {
 	W_COUNT_
 };
 
+struct tly_cstore_ckpt;
+
 /* Statements of the reader connection (SQL in store_read.c). */
 enum {
 	R_BEGIN, R_END, R_DEV, R_PENDING, R_RECEIPTS, R_FEED, R_FEED_MORE,
@@ -73,6 +76,7 @@ struct tly_cstore {
 	sqlite3_stmt	*rs[R_COUNT_];	/* its prepared statements */
 	pthread_mutex_t	 rlock;		/* guards r */
 	int		 locks;		/* mutexes initialised (0..2) */
+	struct tly_cstore_ckpt *ckpt;	/* the checkpointer, or NULL */
 };
 
 /*
@@ -133,6 +137,14 @@ int	tly_cstore_migrate(sqlite3 *db, const char *path);
  */
 int	tly_cstore_connect(const char *path, const char *const *rsql,
 	    struct tly_cstore **sp);
+/*
+ * Start s's checkpointer (store_ckpt.c): a connection to path and a
+ * thread that checkpoints the WAL when the writer's commits have grown
+ * it, so that no COMMIT does.  TLY_OK or an error with detail.
+ */
+int	tly_cstore_ckpt_start(struct tly_cstore *s, const char *path);
+/* Stop and free s's checkpointer, if it runs. */
+void	tly_cstore_ckpt_stop(struct tly_cstore *s);
 
 /*
  * Recompute device's applied chain, freeze and evidence from its held

@@ -14,6 +14,13 @@
 #include "central/storeInt.h"
 #include "common/err.h"
 
+/*
+ * The writer's page cache, in KiB as SQLite's negative cache_size: the
+ * indexes a batch touches stay in memory as the store grows to a
+ * national election, instead of being read again for each batch.
+ */
+#define WCACHE_KIB	"-65536"
+
 static const char *const wsql[W_COUNT_] = {
 	[W_BEGIN] = "BEGIN IMMEDIATE",
 	[W_COMMIT] = "COMMIT",
@@ -143,6 +150,8 @@ tly_cstore_connect(const char *path, const char *const *rsql,
 	    path)) != TLY_OK ||
 	    (r = tly_cstore_db_exec(s->w, "PRAGMA temp_store = MEMORY",
 	    path)) != TLY_OK ||
+	    (r = tly_cstore_db_exec(s->w, "PRAGMA cache_size = " WCACHE_KIB,
+	    path)) != TLY_OK ||
 	    (r = tly_cstore_migrate(s->w, path)) != TLY_OK ||
 	    (r = db_prepare(s->w, wsql, s->ws, W_COUNT_)) != TLY_OK)
 		goto out;
@@ -154,7 +163,8 @@ tly_cstore_connect(const char *path, const char *const *rsql,
 		goto out;
 	}
 	sqlite3_busy_timeout(s->r, BUSY_TIMEOUT_MS);
-	if ((r = db_prepare(s->r, rsql, s->rs, R_COUNT_)) != TLY_OK)
+	if ((r = db_prepare(s->r, rsql, s->rs, R_COUNT_)) != TLY_OK ||
+	    (r = tly_cstore_ckpt_start(s, path)) != TLY_OK)
 		goto out;
 	*sp = s;
 	s = NULL;		/* transferred */
@@ -172,6 +182,7 @@ tly_cstore_close(struct tly_cstore *s)
 
 	if (s == NULL)
 		return;
+	tly_cstore_ckpt_stop(s);
 	for (i = 0; i < W_COUNT_; i++)
 		sqlite3_finalize(s->ws[i]);
 	for (i = 0; i < R_COUNT_; i++)

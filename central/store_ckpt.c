@@ -1,0 +1,150 @@
+/*
+ * store_ckpt.c: the central's WAL checkpoints, on a thread and a
+ * connection of their own.
+ *
+ * SQLite's automatic checkpoint runs on the connection that COMMITs,
+ * inside the commit: the group-commit writer would copy WAL pages into
+ * the database file and fsync it while every upload waits.  Instead the
+ * writer's WAL hook only wakes this thread once the WAL holds
+ * CKPT_PAGES pages, and the thread runs a PASSIVE checkpoint beside the
+ * writer (it never blocks a writer or a reader).  Only if the WAL grows
+ * past CKPT_HARD_PAGES (the thread cannot keep up, or a long reader
+ * holds old pages) does the writer checkpoint itself, as SQLite would.
+ * Durability is unchanged: each COMMIT still syncs the WAL
+ * (synchronous=FULL) before any upload is answered.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "central/storeInt.h"
+#include "common/err.h"
+#include "common/log.h"
+
+#define CKPT_PAGES	1000	/* wake the checkpointer (SQLite's default) */
+#define CKPT_HARD_PAGES	65536	/* the writer checkpoints itself (256 MiB) */
+
+/* The checkpointer: its connection, thread and wake-up. */
+struct tly_cstore_ckpt {
+	sqlite3		*db;		/* its own read-write connection */
+	pthread_t	 th;		/* the thread */
+	pthread_mutex_t	 mu;		/* guards the fields below */
+	pthread_cond_t	 cv;		/* signalled to wake the thread */
+	int		 wanted;	/* the WAL passed CKPT_PAGES */
+	int		 stopping;	/* the thread should end */
+	int		 failed;	/* the last checkpoint failed (logged) */
+};
+
+/* The thread: a PASSIVE checkpoint each time the writer asks for one. */
+static void *
+ckpt_main(void *arg)
+{
+	struct tly_cstore_ckpt	*k = arg;
+	int			 rc;
+
+	pthread_mutex_lock(&k->mu);
+	for (;;) {
+		while (!k->wanted && !k->stopping)
+			pthread_cond_wait(&k->cv, &k->mu);
+		if (k->stopping)
+			break;
+		k->wanted = 0;
+		pthread_mutex_unlock(&k->mu);
+		rc = sqlite3_wal_checkpoint_v2(k->db, "main",
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&k->mu);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY && !k->failed)
+			tly_log_warn("store: checkpoint failed: %s (the "
+			    "writer checkpoints instead)", sqlite3_errmsg(k->db));
+		k->failed = rc != SQLITE_OK && rc != SQLITE_BUSY;
+	}
+	pthread_mutex_unlock(&k->mu);
+	return NULL;
+}
+
+/*
+ * The writer's WAL hook, after each COMMIT with the WAL's size in
+ * pages: wake the checkpointer, or checkpoint here when it lags far
+ * behind or failed.
+ */
+static int
+ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct tly_cstore_ckpt	*k = arg;
+	int			 self;
+
+	if (pages < CKPT_PAGES)
+		return SQLITE_OK;
+	pthread_mutex_lock(&k->mu);
+	self = k->failed || pages >= CKPT_HARD_PAGES;
+	k->wanted = 1;
+	pthread_cond_signal(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+	if (self)
+		(void)sqlite3_wal_checkpoint_v2(db, name,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+int
+tly_cstore_ckpt_start(struct tly_cstore *s, const char *path)
+{
+	struct tly_cstore_ckpt	*k;
+	int			 r;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return TLY_E_NOMEM;
+	if (pthread_mutex_init(&k->mu, NULL) != 0) {
+		free(k);
+		return TLY_E_NOMEM;
+	}
+	if (pthread_cond_init(&k->cv, NULL) != 0) {
+		pthread_mutex_destroy(&k->mu);
+		free(k);
+		return TLY_E_NOMEM;
+	}
+	if (sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		r = tly_fail(TLY_E_DB, "%s: %s", path, k->db != NULL ?
+		    sqlite3_errmsg(k->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(k->db, BUSY_TIMEOUT_MS);
+	if ((r = tly_cstore_db_exec(k->db, "PRAGMA synchronous = FULL",
+	    path)) != TLY_OK)
+		goto fail;
+	if (pthread_create(&k->th, NULL, ckpt_main, k) != 0) {
+		r = tly_fail(TLY_E_NOMEM, "cannot start the checkpointer");
+		goto fail;
+	}
+	s->ckpt = k;
+	sqlite3_wal_hook(s->w, ckpt_hook, k);
+	return TLY_OK;
+ fail:
+	sqlite3_close(k->db);
+	pthread_cond_destroy(&k->cv);
+	pthread_mutex_destroy(&k->mu);
+	free(k);
+	return r;
+}
+
+void
+tly_cstore_ckpt_stop(struct tly_cstore *s)
+{
+	struct tly_cstore_ckpt	*k = s->ckpt;
+
+	if (k == NULL)
+		return;
+	sqlite3_wal_hook(s->w, NULL, NULL);
+	pthread_mutex_lock(&k->mu);
+	k->stopping = 1;
+	pthread_cond_signal(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+	pthread_join(k->th, NULL);
+	sqlite3_close(k->db);
+	pthread_cond_destroy(&k->cv);
+	pthread_mutex_destroy(&k->mu);
+	free(k);
+	s->ckpt = NULL;
+}
