@@ -52,6 +52,9 @@ struct entry {
 						   clock at verification, the
 						   receipt's "stored" */
 	struct tly_batch	*b;		/* passed steps 1-7, or NULL */
+	struct tly_buf		 receipt;	/* its receipt, sealed with b
+						   outside the writer; used
+						   unless it is a duplicate */
 	int			 err;		/* rejection code, or 0 */
 	char			*msg;		/* rejection message (escaped) */
 	int			 has_id;	/* id below is known */
@@ -94,12 +97,32 @@ struct tly_ingest_group {
 	pthread_cond_t		 slot_cv;	/* signalled when one ends */
 };
 
-/* Free the parsed batch of e. */
+/* Free the parsed batch of e and its receipt. */
 static void
 entry_clear(struct entry *e)
 {
 	tly_batch_free(e->b);
 	e->b = NULL;
+	tly_buf_free(&e->receipt);
+}
+
+/*
+ * Seal e's receipt (13.7) for its batch b, received at e->rtime: it
+ * does not depend on the store, so request threads sign in parallel,
+ * and the writer only stores it.
+ */
+static int
+entry_seal(struct tly_central *c, struct entry *e)
+{
+	struct tly_receipt	rc;
+
+	memset(&rc, 0, sizeof(rc));
+	memcpy(rc.device, e->b->device, TLY_PK_LEN);
+	rc.seq = e->b->seq;
+	memcpy(rc.batch, e->b->id, TLY_HASH_LEN);
+	rc.stored = e->rtime;
+	tly_buf_init(&e->receipt, TLY_MSG_MAX);
+	return tly_receipt_seal(c->key, &rc, &e->receipt);
 }
 
 /*
@@ -160,7 +183,7 @@ verify_entry(struct ingest *in, struct entry *e)
 	if (r != TLY_OK)
 		return entry_reject(e, r, "%s", res.detail);
 	e->b = res.batch;	/* transferred; entry_reject() frees it */
-	return TLY_OK;
+	return entry_seal(in->c, e);
 }
 
 /*
@@ -173,7 +196,6 @@ store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
     int *dup)
 {
 	struct tly_central	*c = in->c;
-	struct tly_receipt	 rc;
 	struct tly_batch	*b = e->b;
 	enum tly_cstore_state	 state;
 	int			 r;
@@ -195,13 +217,9 @@ store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
 	if (r != TLY_OK)
 		goto fail;
 
-	memset(&rc, 0, sizeof(rc));
-	memcpy(rc.device, b->device, TLY_PK_LEN);
-	rc.seq = b->seq;
-	memcpy(rc.batch, b->id, TLY_HASH_LEN);
-	rc.stored = e->rtime;
-	if ((r = tly_receipt_seal(c->key, &rc, receipt)) != TLY_OK ||
-	    (r = tly_cstore_put(c->store, b, e->m, e->mlen, (time_t)rc.stored,
+	if ((r = tly_buf_add(receipt, e->receipt.p, e->receipt.len)) !=
+	    TLY_OK ||
+	    (r = tly_cstore_put(c->store, b, e->m, e->mlen, (time_t)e->rtime,
 	    receipt->p, receipt->len, &state, e->other)) != TLY_OK)
 		goto fail;
 	e->status = state == TLY_CSTORE_APPLIED ? TLY_API_STORED :

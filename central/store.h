@@ -33,7 +33,7 @@
 #include "sync/api_merge.h"
 #include "sync/wire.h"
 
-#define TLY_CSTORE_VERSION	7	/* PRAGMA user_version of the schema */
+#define TLY_CSTORE_VERSION	8	/* PRAGMA user_version of the schema */
 #define TLY_CSTORE_REJECT_PER_SOURCE	256	/* rejection rows per source */
 #define TLY_CSTORE_AHEAD_MAX	TLY_AHEAD_MAX	/* seqs past head held as pending */
 #define TLY_CSTORE_SAME_SEQ_MAX	TLY_SAME_SEQ_MAX	/* different batches kept per seq */

@@ -22,8 +22,8 @@
 #include "common/err.h"
 #include "common/log.h"
 
-#define CKPT_PAGES	1000	/* wake the checkpointer (SQLite's default) */
-#define CKPT_HARD_PAGES	65536	/* the writer checkpoints itself (256 MiB) */
+#define CKPT_PAGES	16384	/* wake the checkpointer (64 MiB of WAL) */
+#define CKPT_HARD_PAGES	262144	/* the writer checkpoints itself (1 GiB) */
 
 /* The checkpointer: its connection, thread and wake-up. */
 struct tly_cstore_ckpt {

@@ -40,8 +40,6 @@ static const char *const wsql[W_COUNT_] = {
 	    " (id, batch, device, seq, idx, area, level, constituency, round,"
 	    "  counts, body)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[W_INSERT_VOTE] = "INSERT INTO votes (record, candidate, votes)"
-	    " VALUES (?1, ?2, ?3)",
 	[W_INSERT_SUP] = "INSERT OR IGNORE INTO supersedes (record, target)"
 	    " VALUES (?1, ?2)",
 	[W_INSERT_REJECT] = "INSERT INTO rejections"

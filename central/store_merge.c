@@ -33,14 +33,13 @@ struct dev {
 	size_t			 capk;		/* entries allocated */
 };
 
-/* Insert record i of batch b, its votes and its explicit supersedes. */
+/* Insert record i of batch b and its explicit supersedes. */
 static int
 put_record(struct tly_cstore *s, const struct tly_batch *b, size_t i,
     struct tly_buf *counts, struct tly_buf *body)
 {
 	const struct tly_record	*rec = &b->records[i];
 	sqlite3_stmt		*st = s->ws[W_INSERT_RECORD];
-	sqlite3_stmt		*vs = s->ws[W_INSERT_VOTE];
 	struct tly_jw		 w;
 	char			 rid[96];
 	size_t			 j;
@@ -75,19 +74,6 @@ put_record(struct tly_cstore *s, const struct tly_batch *b, size_t i,
 	}
 	if ((r = tly_cstore_st_exec(s->w, st, "insert record")) != TLY_OK)
 		return r;
-	for (j = 0; j < rec->nvotes && j < TLY_CAND_MAX; j++) {
-		if (sqlite3_bind_text(vs, 1, rid, -1, SQLITE_STATIC) !=
-		    SQLITE_OK ||
-		    sqlite3_bind_text(vs, 2, rec->votes[j].cand, -1,
-		    SQLITE_STATIC) != SQLITE_OK ||
-		    tly_cstore_bind_u64(vs, 3, rec->votes[j].votes) !=
-		    SQLITE_OK) {
-			tly_cstore_st_done(vs);
-			return tly_cstore_db_fail(s->w, "bind vote");
-		}
-		if ((r = tly_cstore_st_exec(s->w, vs, "insert vote")) != TLY_OK)
-			return r;
-	}
 	st = s->ws[W_INSERT_SUP];
 	for (j = 0; j < rec->nsupersedes; j++) {
 		if (sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC) !=

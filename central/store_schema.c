@@ -215,6 +215,12 @@ static const char *const migrations[] = {
 	 * the decision was judged at; NULL for decisions taken before.
 	 */
 	"ALTER TABLE decisions ADD COLUMN receipt BLOB;",
+	/*
+	 * 7 -> 8: the votes table repeated each record's counts string,
+	 * and nothing read it; dropping it spares the writer a row per
+	 * candidate per record.
+	 */
+	"DROP TABLE votes;",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
