@@ -392,9 +392,11 @@ group_result(struct ingest *in, int r)
 
 /*
  * The writer's work: apply the requests of the list first in one
- * transaction and COMMIT, setting each one's gres.
+ * transaction and COMMIT it without waiting for the disk, setting each
+ * one's gres.  Returns 1 when it committed: the caller syncs (group_sync)
+ * before any of them is answered.
  */
-static void
+static int
 group_commit(struct tly_cstore *s, struct ingest *first)
 {
 	struct ingest	*in;
@@ -404,7 +406,7 @@ group_commit(struct tly_cstore *s, struct ingest *first)
 	if ((r = tly_cstore_begin(s)) != TLY_OK) {
 		for (in = first; in != NULL; in = in->gnext)
 			group_result(in, r);
-		return;
+		return 0;
 	}
 	for (in = first; in != NULL; in = in->gnext) {
 		tly_errclear();
@@ -415,8 +417,8 @@ group_commit(struct tly_cstore *s, struct ingest *first)
 	tly_errclear();
 	if (in != NULL)
 		r = in->gres;
-	else if ((r = tly_cstore_commit(s)) == TLY_OK)
-		return;
+	else if ((r = tly_cstore_commit_lazy(s)) == TLY_OK)
+		return 1;
 	else
 		s = NULL;	/* commit dropped the lock */
 	if (s != NULL)
@@ -424,6 +426,7 @@ group_commit(struct tly_cstore *s, struct ingest *first)
 	for (in = first; in != NULL; in = in->gnext)
 		if (in->gres == TLY_OK || r != TLY_OK)
 			group_result(in, r);
+	return 0;
 }
 
 /* Nanoseconds of clock id. */
@@ -437,32 +440,56 @@ clock_ns(clockid_t id)
 }
 
 /* group_commit(), timed for /metrics. */
-static void
+static int
 group_commit_timed(struct tly_cstore *s, struct ingest *first)
 {
 	struct ingest	*in;
 	uint64_t	 t0, c0;
 	size_t		 n = 0;
+	int		 committed;
 
 	t0 = clock_ns(CLOCK_MONOTONIC);
 	c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	group_commit(s, first);
+	committed = group_commit(s, first);
 	for (in = first; in != NULL; in = in->gnext)
 		n++;
 	tly_central_metrics_commit(n, clock_ns(CLOCK_MONOTONIC) - t0,
 	    clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0);
+	return committed;
 }
 
 /*
- * Queue in for the writer and wait until it is committed; this thread
- * may be the writer.  Returns in's result; on failure the detail is set
- * again in this thread.
+ * Make the committed group first durable.  When the sync fails, the
+ * batches are applied but perhaps not on disk: their requests fail, and
+ * a device sending them again is answered "duplicate" with the receipt.
+ */
+static void
+group_sync(struct tly_cstore *s, struct ingest *first)
+{
+	struct ingest	*in;
+	int		 r;
+
+	tly_errclear();
+	if ((r = tly_cstore_sync(s)) == TLY_OK)
+		return;
+	for (in = first; in != NULL; in = in->gnext)
+		if (in->gres == TLY_OK)
+			group_result(in, r);
+}
+
+/*
+ * Queue in for the writer and wait until it is committed and durable;
+ * this thread may be the writer.  The writer gives up its role once its
+ * COMMIT returns, so that the next group is applied while it syncs this
+ * one.  Returns in's result; on failure the detail is set again in this
+ * thread.
  */
 static int
 group_apply(struct ingest *in)
 {
 	struct tly_ingest_group	*g = in->c->group;
 	struct ingest		*batch, *x;
+	int			 committed;
 
 	pthread_mutex_lock(&g->mu);
 	in->gnext = NULL;
@@ -470,7 +497,7 @@ group_apply(struct ingest *in)
 	*g->tail = in;
 	g->tail = &in->gnext;
 	while (!in->gdone) {
-		if (g->writing) {
+		if (g->writing || g->head == NULL) {	/* or in is syncing */
 			pthread_cond_wait(&g->cv, &g->mu);
 			continue;
 		}
@@ -479,11 +506,16 @@ group_apply(struct ingest *in)
 		g->head = NULL;
 		g->tail = &g->head;
 		pthread_mutex_unlock(&g->mu);
-		group_commit_timed(in->c->store, batch);
+		committed = group_commit_timed(in->c->store, batch);
+		pthread_mutex_lock(&g->mu);
+		g->writing = 0;
+		pthread_cond_broadcast(&g->cv);
+		pthread_mutex_unlock(&g->mu);
+		if (committed)
+			group_sync(in->c->store, batch);
 		pthread_mutex_lock(&g->mu);
 		for (x = batch; x != NULL; x = x->gnext)
 			x->gdone = 1;
-		g->writing = 0;
 		pthread_cond_broadcast(&g->cv);
 	}
 	pthread_mutex_unlock(&g->mu);

@@ -17,6 +17,10 @@
  *		tly_cstore_release(s);	or tly_cstore_rollback_to(s)
  *	tly_cstore_commit(s);		or tly_cstore_rollback(s); drops the lock
  *
+ * tly_cstore_commit() returns once the transaction is on disk.  The
+ * upload writer instead calls tly_cstore_commit_lazy(), lets the next
+ * transaction begin, and calls tly_cstore_sync() before it answers.
+ *
  * Functions between begin and commit/rollback must be called by the
  * thread that called begin.
  */
@@ -67,8 +71,23 @@ int	tly_cstore_user_version(struct tly_cstore *s, int *v);
  * TLY_E_BUSY) and BEGIN IMMEDIATE.  On failure the lock is free.
  */
 int	tly_cstore_begin(struct tly_cstore *s);
-/* COMMIT and drop the lock; on failure roll back (nothing applied). */
+/*
+ * COMMIT, drop the lock and sync the WAL: TLY_OK once the transaction
+ * is durable.  On failure of the COMMIT, roll back (nothing applied);
+ * on failure of the sync, the transaction is applied but may not
+ * survive a crash: report it as failed (a client sends it again and is
+ * answered "duplicate" with its receipt).
+ */
 int	tly_cstore_commit(struct tly_cstore *s);
+/*
+ * COMMIT and drop the lock without waiting for the disk: the
+ * transaction is visible but durable only after a later
+ * tly_cstore_sync() (store_wal.c).  Nothing may be reported to anyone
+ * before that.
+ */
+int	tly_cstore_commit_lazy(struct tly_cstore *s);
+/* Sync the WAL: every transaction committed before the call is durable. */
+int	tly_cstore_sync(struct tly_cstore *s);
 /* ROLLBACK and drop the lock. */
 void	tly_cstore_rollback(struct tly_cstore *s);
 /* A transaction is open (SQLite may end one on some errors). */

@@ -11,7 +11,7 @@
  *	store_ops.c	counts for /metrics, the online backup (reader)
  *	store_check.c	step 8 checks, rejections, trust objects
  *	store_conn.c	connections, the writer's statements, transactions
- *	store_ckpt.c	WAL checkpoints on a thread of their own
+ *	store_wal.c	the WAL: syncs, and checkpoints on a thread
  *	store_schema.c	the schema and its migrations
  *	store.c		SQL helpers: errors, binding, columns, locks
  *
@@ -75,7 +75,10 @@ struct tly_cstore {
 	sqlite3		*r;		/* read-only connection */
 	sqlite3_stmt	*rs[R_COUNT_];	/* its prepared statements */
 	pthread_mutex_t	 rlock;		/* guards r */
-	int		 locks;		/* mutexes initialised (0..2) */
+	int		 locks;		/* mutexes initialised (0..3) */
+	char		*path;		/* the database file */
+	pthread_mutex_t	 walmu;		/* guards walfd's opening */
+	int		 walfd;		/* the WAL file, for syncs; -1 */
 	struct tly_cstore_ckpt *ckpt;	/* the checkpointer, or NULL */
 };
 
@@ -138,7 +141,7 @@ int	tly_cstore_migrate(sqlite3 *db, const char *path);
 int	tly_cstore_connect(const char *path, const char *const *rsql,
 	    struct tly_cstore **sp);
 /*
- * Start s's checkpointer (store_ckpt.c): a connection to path and a
+ * Start s's checkpointer (store_wal.c): a connection to path and a
  * thread that checkpoints the WAL when the writer's commits have grown
  * it, so that no COMMIT does.  TLY_OK or an error with detail.
  */

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -109,6 +110,7 @@ tly_cstore_connect(const char *path, const char *const *rsql,
 	*sp = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return TLY_E_NOMEM;
+	s->walfd = -1;
 	if (pthread_mutex_init(&s->wlock, NULL) != 0) {
 		r = TLY_E_NOMEM;
 		goto out;
@@ -119,6 +121,15 @@ tly_cstore_connect(const char *path, const char *const *rsql,
 		goto out;
 	}
 	s->locks = 2;
+	if (pthread_mutex_init(&s->walmu, NULL) != 0) {
+		r = TLY_E_NOMEM;
+		goto out;
+	}
+	s->locks = 3;
+	if ((s->path = strdup(path)) == NULL) {
+		r = TLY_E_NOMEM;
+		goto out;
+	}
 
 	if (sqlite3_open_v2(path, &s->w, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
@@ -144,7 +155,8 @@ tly_cstore_connect(const char *path, const char *const *rsql,
 	st = NULL;
 	/* Foreign keys stay off: migration 2 rebuilds a referenced table. */
 	/* Savepoints' statement journals in memory: no file per upload. */
-	if ((r = tly_cstore_db_exec(s->w, "PRAGMA synchronous = FULL",
+	/* NORMAL: each commit is synced by tly_cstore_sync (store_wal.c). */
+	if ((r = tly_cstore_db_exec(s->w, "PRAGMA synchronous = NORMAL",
 	    path)) != TLY_OK ||
 	    (r = tly_cstore_db_exec(s->w, "PRAGMA temp_store = MEMORY",
 	    path)) != TLY_OK ||
@@ -191,6 +203,11 @@ tly_cstore_close(struct tly_cstore *s)
 		pthread_mutex_destroy(&s->wlock);
 	if (s->locks > 1)
 		pthread_mutex_destroy(&s->rlock);
+	if (s->locks > 2)
+		pthread_mutex_destroy(&s->walmu);
+	if (s->walfd >= 0)
+		close(s->walfd);
+	free(s->path);
 	free(s);
 }
 
@@ -224,6 +241,16 @@ tly_cstore_begin(struct tly_cstore *s)
 
 int
 tly_cstore_commit(struct tly_cstore *s)
+{
+	int	r;
+
+	if ((r = tly_cstore_commit_lazy(s)) != TLY_OK)
+		return r;
+	return tly_cstore_sync(s);
+}
+
+int
+tly_cstore_commit_lazy(struct tly_cstore *s)
 {
 	int	r;
 

@@ -1,6 +1,18 @@
 /*
- * store_ckpt.c: the central's WAL checkpoints, on a thread and a
- * connection of their own.
+ * store_wal.c: the central's write-ahead log: making each commit
+ * durable, and checkpoints on a thread and a connection of their own.
+ *
+ * The writer connection runs with synchronous=NORMAL: COMMIT appends
+ * the transaction's frames to the WAL and returns without waiting for
+ * the disk.  tly_cstore_sync() then fdatasyncs the WAL file; a commit is
+ * durable, and may be reported to anyone, only after a sync that began
+ * after it returned.  This lets the next group of uploads be applied
+ * while the last group's sync runs (ingest.c), instead of the writer
+ * waiting for the disk inside COMMIT.  The WAL is only appended, and
+ * SQLite's recovery replays it in order up to the first frame that is
+ * not whole, so what one sync made durable stays durable.  A WAL
+ * restarted after a checkpoint holds nothing that is not already synced
+ * into the database file (a checkpoint syncs it before the restart).
  *
  * SQLite's automatic checkpoint runs on the connection that COMMITs,
  * inside the commit: the group-commit writer would copy WAL pages into
@@ -10,11 +22,14 @@
  * writer (it never blocks a writer or a reader).  Only if the WAL grows
  * past CKPT_HARD_PAGES (the thread cannot keep up, or a long reader
  * holds old pages) does the writer checkpoint itself, as SQLite would.
- * Durability is unchanged: each COMMIT still syncs the WAL
- * (synchronous=FULL) before any upload is answered.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -23,6 +38,7 @@
 #include "common/log.h"
 
 #define CKPT_PAGES	16384	/* wake the checkpointer (64 MiB of WAL) */
+#define WAL_PATH_MAX	4096	/* the WAL file's path */
 #define CKPT_HARD_PAGES	262144	/* the writer checkpoints itself (1 GiB) */
 
 /* The checkpointer: its connection, thread and wake-up. */
@@ -86,6 +102,62 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	return SQLITE_OK;
 }
+
+/* ---- Syncs ---------------------------------------------------------------- */
+
+/*
+ * Open the WAL file of s for syncing, once (it exists from the first
+ * transaction on, while any connection is open), and sync its folder,
+ * so that the file itself survives a crash.
+ */
+static int
+wal_open(struct tly_cstore *s)
+{
+	char	wal[WAL_PATH_MAX], *slash;
+	int	fd, dfd;
+
+	if (s->walfd >= 0)
+		return TLY_OK;
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", s->path) >=
+	    sizeof(wal))
+		return tly_fail(TLY_E_DB, "%s: path too long", s->path);
+	if ((fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return tly_fail(TLY_E_DB, "%s: %s", wal, strerror(errno));
+	if ((slash = strrchr(wal, '/')) == NULL)
+		snprintf(wal, sizeof(wal), ".");
+	else if (slash == wal)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if ((dfd = open(wal, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(dfd) != 0) {
+		if (dfd >= 0)
+			close(dfd);
+		close(fd);
+		return tly_fail(TLY_E_DB, "%s: %s", wal, strerror(errno));
+	}
+	close(dfd);
+	s->walfd = fd;
+	return TLY_OK;
+}
+
+int
+tly_cstore_sync(struct tly_cstore *s)
+{
+	int	r;
+
+	pthread_mutex_lock(&s->walmu);
+	r = wal_open(s);
+	pthread_mutex_unlock(&s->walmu);
+	if (r != TLY_OK)
+		return r;
+	if (fdatasync(s->walfd) != 0)
+		return tly_fail(TLY_E_DB, "%s-wal: sync: %s", s->path,
+		    strerror(errno));
+	return TLY_OK;
+}
+
+/* ---- Checkpoints ---------------------------------------------------------- */
 
 int
 tly_cstore_ckpt_start(struct tly_cstore *s, const char *path)
