@@ -111,16 +111,20 @@ rejected_family(struct tly_buf *b)
 	return TLY_OK;
 }
 
-/* Append one unlabelled counter. */
+/* Append one unlabelled metric of type (counter, gauge). */
 static int
-counter(struct tly_buf *b, const char *name, const char *help, uint64_t v)
+single(struct tly_buf *b, const char *name, const char *type,
+    const char *help, uint64_t v)
 {
 	int	r;
 
-	if ((r = tly_prom_head(b, name, "counter", help)) != TLY_OK)
+	if ((r = tly_prom_head(b, name, type, help)) != TLY_OK)
 		return r;
 	return tly_buf_addf(b, "%s %llu\n", name, (unsigned long long)v);
 }
+
+#define counter(b, name, help, v)	single(b, name, "counter", help, v)
+#define gauge(b, name, help, v)		single(b, name, "gauge", help, v)
 
 /* Append seconds counted in nanoseconds as a counter. */
 static int
@@ -159,17 +163,6 @@ writer_counters(struct tly_buf *b)
 	    atomic_load(&cm.writer_cpu_ns));
 }
 
-/* Append one gauge. */
-static int
-gauge(struct tly_buf *b, const char *name, const char *help, uint64_t v)
-{
-	int	r;
-
-	if ((r = tly_prom_head(b, name, "gauge", help)) != TLY_OK)
-		return r;
-	return tly_buf_addf(b, "%s %llu\n", name, (unsigned long long)v);
-}
-
 /* Append the store's figures. */
 static int
 store_gauges(struct tly_buf *b, const struct tly_cstore_metrics *m)
@@ -193,6 +186,13 @@ store_gauges(struct tly_buf *b, const struct tly_cstore_metrics *m)
 	    "rejection log.", m->rejections)) != TLY_OK ||
 	    (r = gauge(b, "tally_central_feed_position", "The last position "
 	    "of the audit feed (GET /v1/feed).", m->feed_pos)) != TLY_OK)
+		return r;
+	if ((r = counter(b, "tally_central_wal_syncs_total", "Syncs of the "
+	    "store's write-ahead log: every upload is answered after one.",
+	    m->syncs)) != TLY_OK ||
+	    (r = counter(b, "tally_central_checkpoints_total", "Checkpoints "
+	    "of the write-ahead log into the database file.",
+	    m->checkpoints)) != TLY_OK)
 		return r;
 	return gauge(b, "tally_central_store_bytes", "Size of the database "
 	    "(pages times page size).", m->bytes);

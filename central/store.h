@@ -313,6 +313,9 @@ struct tly_cstore_metrics {
 	uint64_t	rejections;	/* rows in the rejection log */
 	uint64_t	feed_pos;	/* the last audit feed position (8.7) */
 	uint64_t	bytes;		/* database size (pages * page size) */
+	uint64_t	syncs;		/* WAL syncs since open */
+	uint64_t	checkpoints;	/* checkpoints since open, by the
+					   checkpointer or the writer */
 };
 
 /* Fill m (store_ops.c).  Reader connection; no state hash. */

@@ -21,6 +21,7 @@
 #define TLY_CENTRAL_STORE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,6 +80,8 @@ struct tly_cstore {
 	char		*path;		/* the database file */
 	pthread_mutex_t	 walmu;		/* guards walfd's opening */
 	int		 walfd;		/* the WAL file, for syncs; -1 */
+	atomic_uint_fast64_t nsyncs;	/* syncs done (for /metrics) */
+	atomic_uint_fast64_t nckpts;	/* checkpoints done (for /metrics) */
 	struct tly_cstore_ckpt *ckpt;	/* the checkpointer, or NULL */
 };
 

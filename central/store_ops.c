@@ -76,6 +76,8 @@ tly_cstore_metrics(struct tly_cstore *s, struct tly_cstore_metrics *m)
 	    r == TLY_OK; i++)
 		r = ops_query(s->r, &ops_queries[i], m);
 	tly_cstore_st_exec(s->r, s->rs[R_END], "end read");
+	m->syncs = atomic_load(&s->nsyncs);
+	m->checkpoints = atomic_load(&s->nckpts);
  out:
 	pthread_mutex_unlock(&s->rlock);
 	return r;

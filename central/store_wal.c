@@ -50,6 +50,7 @@ struct tly_cstore_ckpt {
 	int		 wanted;	/* the WAL passed CKPT_PAGES */
 	int		 stopping;	/* the thread should end */
 	int		 failed;	/* the last checkpoint failed (logged) */
+	atomic_uint_fast64_t *done;	/* the store's count of checkpoints */
 };
 
 /* The thread: a PASSIVE checkpoint each time the writer asks for one. */
@@ -69,6 +70,8 @@ ckpt_main(void *arg)
 		pthread_mutex_unlock(&k->mu);
 		rc = sqlite3_wal_checkpoint_v2(k->db, "main",
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (rc == SQLITE_OK)
+			atomic_fetch_add(k->done, 1);
 		pthread_mutex_lock(&k->mu);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY && !k->failed)
 			tly_log_warn("store: checkpoint failed: %s (the "
@@ -97,9 +100,9 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	k->wanted = 1;
 	pthread_cond_signal(&k->cv);
 	pthread_mutex_unlock(&k->mu);
-	if (self)
-		(void)sqlite3_wal_checkpoint_v2(db, name,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (self && sqlite3_wal_checkpoint_v2(db, name,
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK)
+		atomic_fetch_add(k->done, 1);
 	return SQLITE_OK;
 }
 
@@ -154,6 +157,7 @@ tly_cstore_sync(struct tly_cstore *s)
 	if (fdatasync(s->walfd) != 0)
 		return tly_fail(TLY_E_DB, "%s-wal: sync: %s", s->path,
 		    strerror(errno));
+	atomic_fetch_add(&s->nsyncs, 1);
 	return TLY_OK;
 }
 
@@ -190,6 +194,7 @@ tly_cstore_ckpt_start(struct tly_cstore *s, const char *path)
 		r = tly_fail(TLY_E_NOMEM, "cannot start the checkpointer");
 		goto fail;
 	}
+	k->done = &s->nckpts;
 	s->ckpt = k;
 	sqlite3_wal_hook(s->w, ckpt_hook, k);
 	return TLY_OK;

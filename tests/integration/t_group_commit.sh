@@ -5,7 +5,9 @@
 # leave both in the same state (state hash, counts); posted again, 64 at
 # a time, every one is a duplicate; and forged batches posted at the
 # same time as honest ones (from another address) are rejected alone.
-# Nothing here is timed.
+# /metrics shows every upload going through the group writer, and at
+# least one sync of the write-ahead log per commit (each upload is
+# answered only after one).  Nothing here is timed.
 . "$(dirname "$0")/lib.sh"
 LG=$BUILD/bench/loadgen
 [ -x "$LG" ] || fail "$LG is not built (make $LG)"
@@ -37,6 +39,24 @@ expect_eq "state hash" "$(jq -r .state_hash <<<"$sa")" \
     "$(jq -r .state_hash <<<"$sb")"
 expect_eq "batches" "$(curl -sf "$ua/v1/status" | jq .batches)" 300
 expect_eq "record keys" "$(curl -sf "$ua/v1/status" | jq .keys)" 1200
+
+metric() {	# URL NAME: the value of an unlabelled metric
+	curl -sf "$1/metrics" | awk -v n="$2" '$1 == n { print $2 }'
+}
+for u in "$ua" "$ub"; do
+	expect_eq "uploads through the writer" \
+	    "$(metric "$u" tally_central_committed_uploads_total)" 300
+	commits=$(metric "$u" tally_central_commits_total)
+	syncs=$(metric "$u" tally_central_wal_syncs_total)
+	[ -n "$commits" ] && [ "$commits" -ge 1 ] && [ "$commits" -le 300 ] ||
+	    fail "commits: '$commits'"
+	[ -n "$syncs" ] && [ "$syncs" -ge "$commits" ] ||
+	    fail "WAL syncs $syncs < commits $commits"
+	expect_match "writer seconds" \
+	    "$(metric "$u" tally_central_writer_cpu_seconds_total)" '^[0-9]+\.[0-9]{9}$'
+done
+expect_eq "one upload per commit at c1" \
+    "$(metric "$ub" tally_central_commits_total)" 300
 
 note "the same again at c64: every one a duplicate"
 lg dup -u "$ua" -n 300 -r 4 -c 64 -K || true	# duplicates are "not stored"
