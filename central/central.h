@@ -194,6 +194,15 @@ void	tly_central_ingest_fini(struct tly_central *c);
 /* POST /v1/batches (PROTOCOL.md 8.1 and 10). */
 void	tly_central_post_batches(struct tly_central *c,
 	    const struct tly_http_req *req, struct tly_http_resp *resp);
+/*
+ * The tly_httpd_admit_fn for the central (PROTOCOL.md 8.5), on a
+ * request's headers: an upload from an address the guard refuses, or a
+ * body over the limit from one, is answered 429 with a delay; a body
+ * over the limit from any other address is charged to it (and answered
+ * 413 by the server).  arg is the struct tly_central.
+ */
+void	tly_central_admit(void *arg, const struct tly_http_req *req,
+	    int too_large, struct tly_http_resp *resp);
 
 /* web.c: the pages (PROTOCOL.md 8.9); arg is the struct tly_central. */
 
@@ -277,6 +286,8 @@ void	tly_central_metrics_entry(enum tly_cm_outcome o, int err,
  */
 void	tly_central_metrics_commit(size_t nrequests, uint64_t wall_ns,
 	    uint64_t cpu_ns);
+/* Count a request refused before its body: status 413 or 429. */
+void	tly_central_metrics_refused(int status);
 /* Count one answered request's latency, when it is timed by /metrics. */
 void	tly_central_metrics_request(const struct tly_http_req *req,
 	    double seconds);

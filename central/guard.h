@@ -3,9 +3,10 @@
  *
  * Each address has a token bucket of TLY_VERIFY_FAIL_BURST tokens,
  * refilled at TLY_VERIFY_FAIL_RATE per second; every entry that fails
- * steps 1-5 of section 10 (envelope, signature, body) takes one.  An
- * address whose bucket is empty is answered 429 before anything of its
- * request is verified.  At most TLY_VERIFY_FAIL_ADDRS addresses are
+ * steps 1-5 of section 10 (envelope, signature, body) takes one, and so
+ * does a body over the limit.  An address whose bucket is empty is
+ * answered 429 on the headers of its uploads, before anything of them
+ * is read or verified.  At most TLY_VERIFY_FAIL_ADDRS addresses are
  * tracked; a full bucket is forgotten first.  Thread-safe.
  */
 #ifndef TLY_CENTRAL_GUARD_H

@@ -42,6 +42,9 @@
 #define MSG_MAX		600	/* a rejection message, escaped */
 #define SLOT_WAIT_S	5	/* an upload waits this long for a slot */
 #define DETAIL_MAX	300	/* a failure's detail, carried to its thread */
+#define WARN_EVERY_MS	10000	/* one warning of a 429 episode per 10 s */
+#define TARPIT_MS	1000	/* a 429 waits this long (at most its
+				   Retry-After, which is 1 s or more) */
 
 /* One entry of the bundle and what became of it. */
 struct entry {
@@ -621,27 +624,68 @@ entry_forged(const struct entry *e)
 /*
  * Charge peer n failed verifications, the first with the token its
  * admission held (*held, then cleared) if any; log when that empties
- * its bucket.
+ * its bucket, at most once every WARN_EVERY_MS for the whole central (a
+ * flood empties it again with each token that comes back; /metrics
+ * counts every refusal).
  */
 static void
 charge(struct tly_central *c, const char *peer, unsigned n, int *held)
 {
+	static _Atomic uint64_t	 warned;	/* now_ms() of the last, + 1 */
+	uint64_t		 t = now_ms(), last;
+
 	if (n > 0 && *held) {
 		*held = 0;
 		n--;
 	}
-	if (tly_guard_charge(c->guard, peer, n, now_ms()))
-		tly_log_warn("%s: too many failed verifications; its uploads "
-		    "are answered 429 for a while", peer);
+	if (!tly_guard_charge(c->guard, peer, n, t))
+		return;
+	last = atomic_load(&warned);
+	if ((last == 0 || t >= last - 1 + WARN_EVERY_MS) &&
+	    atomic_compare_exchange_strong(&warned, &last, t + 1))
+		tly_log_warn("%s: too many failed verifications or bodies "
+		    "over the limit; its uploads are answered 429 for a while",
+		    peer);
 }
 
-/* Answer 429: peer has failed too many verifications (PROTOCOL.md 8.5). */
+/*
+ * Answer 429: peer has failed too many verifications (PROTOCOL.md 8.5).
+ * The answer is held TARPIT_MS on the connection's own thread and the
+ * connection is closed, so that one connection of a forger costs the
+ * central at most one request a second.
+ */
 static void
 rate_limited(struct tly_http_resp *resp, const char *peer, unsigned retry)
 {
 	tly_http_resp_error(resp, 429, "rate_limited", "too many entries "
 	    "from %s failed verification; retry in %u s", peer, retry);
 	resp->retry_after = retry;
+	resp->delay_ms = TARPIT_MS;
+	resp->close = 1;
+	tly_central_metrics_refused(429);
+}
+
+void
+tly_central_admit(void *arg, const struct tly_http_req *req, int too_large,
+    struct tly_http_resp *resp)
+{
+	struct tly_central	*c = arg;
+	char			 peer[TLY_HTTP_PEER_MAX];
+	unsigned		 retry;
+	int			 held = 0;
+
+	if (!too_large && (strcmp(req->method, "POST") != 0 ||
+	    strcmp(req->path, "/v1/batches") != 0))
+		return;
+	tly_http_req_peer(req, peer, sizeof(peer));
+	if ((retry = tly_guard_check(c->guard, peer, now_ms())) > 0) {
+		rate_limited(resp, peer, retry);
+		return;
+	}
+	if (too_large) {	/* the server answers 413 */
+		charge(c, peer, 1, &held);
+		tly_central_metrics_refused(413);
+	}
 }
 
 /*
@@ -773,8 +817,11 @@ tly_central_post_batches(struct tly_central *c,
 		    "Content-Type must be %s", TLY_BUNDLE_TYPE);
 		goto out;
 	}
-	if (decode_body(req, resp, &plain, &body, &len) != TLY_OK)
+	if ((r = decode_body(req, resp, &plain, &body, &len)) != TLY_OK) {
+		if (r == TLY_E_TOO_LARGE)	/* as a body over the limit */
+			charge(c, peer, 1, &held);
 		goto out;
+	}
 	tly_errclear();
 	if (body == NULL || tly_bundle_open(body, len, &br) != TLY_OK) {
 		tly_log_escape(tly_errmsg(TLY_E_BUNDLE),

@@ -179,6 +179,7 @@ main(int argc, char **argv)
 	o.header_timeout_s = HEADER_TIMEOUT_S;
 	o.per_ip_max = c.conf.per_ip_max;
 	o.fn = tly_central_handle;
+	o.admit = tly_central_admit;	/* 8.5: refuse on the headers */
 	o.arg = &c;
 	if ((r = tly_httpd_start(&o, &h)) != TLY_OK) {
 		tly_log_error("listen %s:%u: %s", c.conf.host, c.conf.port,

@@ -26,6 +26,9 @@ static const char *const outcome_names[TLY_CM_OUTCOMES] = {
 	[TLY_CM_REJECTED] = "rejected",
 };
 
+/* Requests refused on their headers or by the guard, as labels. */
+static const char *const refused_names[2] = { "too_large", "rate_limited" };
+
 /* The counters: one central per process. */
 static struct {
 	atomic_uint_fast64_t	batches[TLY_CM_OUTCOMES];
@@ -35,6 +38,7 @@ static struct {
 	atomic_uint_fast64_t	committed;	/* requests in them */
 	atomic_uint_fast64_t	writer_ns;	/* their wall time */
 	atomic_uint_fast64_t	writer_cpu_ns;	/* the writer's CPU time */
+	atomic_uint_fast64_t	refused[2];	/* 413, 429 (refused_names) */
 	struct tly_prom_hist	ingest;		/* POST /v1/batches */
 	struct tly_prom_hist	results;	/* GET /v1/results... */
 } cm;
@@ -57,6 +61,12 @@ tly_central_metrics_commit(size_t nrequests, uint64_t wall_ns, uint64_t cpu_ns)
 	atomic_fetch_add(&cm.committed, nrequests);
 	atomic_fetch_add(&cm.writer_ns, wall_ns);
 	atomic_fetch_add(&cm.writer_cpu_ns, cpu_ns);
+}
+
+void
+tly_central_metrics_refused(int status)
+{
+	atomic_fetch_add(&cm.refused[status == 429], 1);
 }
 
 void
@@ -223,6 +233,10 @@ tly_central_get_metrics(void *arg, const struct tly_http_req *req,
 	    cm.records, TLY_CM_EQUIVOCATION + 1)) != TLY_OK ||
 	    (r = rejected_family(&b)) != TLY_OK ||
 	    (r = writer_counters(&b)) != TLY_OK ||
+	    (r = counter_family(&b, "tally_central_refused_total",
+	    "Requests answered 413 too_large on their headers or 429 "
+	    "rate_limited (PROTOCOL.md 8.5), by code.", "code",
+	    refused_names, cm.refused, 2)) != TLY_OK ||
 	    (r = tly_prom_hist(&b, "tally_central_ingest_seconds",
 	    "Time to answer POST /v1/batches.", &cm.ingest)) != TLY_OK ||
 	    (r = tly_prom_hist(&b, "tally_central_results_seconds",

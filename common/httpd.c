@@ -14,6 +14,14 @@
  * timeout and were closed unanswered.  A server whose handlers block
  * asks for a thread per connection instead (opts.blocking): a blocked
  * handler then holds only its own connection.
+ *
+ * A refused request (opts.admit, or a Content-Length over the cap) is
+ * answered from the first call of the access handler, when only the
+ * headers are in: MHD then discards the request and closes the
+ * connection after the answer, so the body is never received.  An
+ * answer with a delay (a tarpit for a client that is refused) waits on
+ * its connection's own thread, holding no lock; tly_httpd_stop() cuts
+ * the wait short.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -26,10 +34,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -58,7 +68,13 @@ struct tly_httpd {
 	unsigned		 timeout;	/* idle timeout once headers are in */
 	unsigned		 header_timeout;	/* idle timeout before */
 	tly_httpd_fn		 fn;		/* request handler */
-	void			*arg;		/* its argument */
+	tly_httpd_admit_fn	 admit;		/* admission, or NULL */
+	void			*arg;		/* their argument */
+	int			 blocking;	/* a thread per connection */
+	int			 sync;		/* mu and cv are initialised */
+	pthread_mutex_t		 mu;		/* guards stopping */
+	pthread_cond_t		 cv;		/* signalled when stopping */
+	int			 stopping;	/* tly_httpd_stop() began */
 };
 
 /* Per-request state, kept in MHD's con_cls between callbacks. */
@@ -187,21 +203,22 @@ tly_http_resp_finish(struct tly_http_resp *resp, struct tly_jw *w, int r)
 }
 
 /*
- * Queue a response of status with body[0..len) on conn.  Never fails
- * silently towards the client: if MHD refuses the response, the
- * connection is closed.
+ * Queue resp on conn (its status, content type, body and headers; the
+ * delay is the caller's).  Never fails silently towards the client: if
+ * MHD refuses the response, the connection is closed.
  */
 static enum MHD_Result
-send_raw(struct MHD_Connection *conn, int status, const char *ctype,
-    const void *body, size_t len, unsigned retry_after, const char *etag,
-    const char *cookie)
+send_raw(struct MHD_Connection *conn, const struct tly_http_resp *resp)
 {
 	struct MHD_Response	*r;
 	enum MHD_Result		 ret;
+	const char		*ctype = resp->content_type != NULL ?
+				    resp->content_type : "application/json";
 	char			 ra[16];
 
-	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)
-	    (body != NULL ? body : ""), MHD_RESPMEM_MUST_COPY);
+	r = MHD_create_response_from_buffer(resp->body.len, (void *)(uintptr_t)
+	    (resp->body.p != NULL ? resp->body.p : (uint8_t *)""),
+	    MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -211,40 +228,103 @@ send_raw(struct MHD_Connection *conn, int status, const char *ctype,
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	if (retry_after > 0) {
-		snprintf(ra, sizeof(ra), "%u", retry_after);
+	if (resp->retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%u", resp->retry_after);
 		if (MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
 		    ra) != MHD_YES) {
 			MHD_destroy_response(r);
 			return MHD_NO;
 		}
 	}
-	if ((etag != NULL && *etag != '\0' && MHD_add_response_header(r,
-	    MHD_HTTP_HEADER_ETAG, etag) != MHD_YES) ||
-	    (cookie != NULL && *cookie != '\0' && MHD_add_response_header(r,
-	    MHD_HTTP_HEADER_SET_COOKIE, cookie) != MHD_YES)) {
+	if ((resp->etag[0] != '\0' && MHD_add_response_header(r,
+	    MHD_HTTP_HEADER_ETAG, resp->etag) != MHD_YES) ||
+	    (resp->set_cookie[0] != '\0' && MHD_add_response_header(r,
+	    MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie) != MHD_YES) ||
+	    (resp->close && MHD_add_response_header(r,
+	    MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, (unsigned)status, r);
+	ret = MHD_queue_response(conn, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-/* Queue a JSON error response. */
-static enum MHD_Result
-send_error(struct MHD_Connection *conn, int status, const char *code,
-    const char *msg)
+/*
+ * Wait ms (at most TLY_HTTP_DELAY_MAX_MS) before an answer, or less if
+ * the server stops.  Only a blocking server waits: its connection has a
+ * thread of its own, and no lock is held.
+ */
+static void
+tarpit(struct tly_httpd *h, unsigned ms)
 {
-	struct tly_buf	 b = TLY_BUF_INIT(HTTPD_ERR_BODY_MAX);
-	enum MHD_Result	 ret;
+	struct timespec	 until;
 
-	if (error_body(&b, code, msg) != TLY_OK)
-		tly_buf_reset(&b);
-	ret = send_raw(conn, status, "application/json", b.p, b.len, 0, NULL,
-	    NULL);
-	tly_buf_free(&b);
-	return ret;
+	if (ms == 0 || !h->blocking)
+		return;
+	if (ms > TLY_HTTP_DELAY_MAX_MS)
+		ms = TLY_HTTP_DELAY_MAX_MS;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&h->mu);
+	while (!h->stopping &&
+	    pthread_cond_timedwait(&h->cv, &h->mu, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&h->mu);
+}
+
+/*
+ * Send resp on conn after its delay: a valid status (else 500) and, for
+ * an error without a body, the error body of its status.
+ */
+static enum MHD_Result
+answer(struct tly_httpd *h, struct MHD_Connection *conn,
+    struct tly_http_resp *resp)
+{
+	if (resp->status < 100 || resp->status > 599) {
+		tly_http_resp_error(resp, 500, "internal",
+		    "the handler gave no valid status");
+		resp->content_type = NULL;
+	}
+	if (resp->status >= 400 && resp->body.len == 0) {
+		tly_buf_free(&resp->body);
+		tly_buf_init(&resp->body, HTTPD_ERR_BODY_MAX);
+		tly_http_resp_error(resp, resp->status,
+		    status_code_name(resp->status), "HTTP status %d",
+		    resp->status);
+		resp->content_type = NULL;
+	}
+	tarpit(h, resp->delay_ms);
+	return send_raw(conn, resp);
+}
+
+/* Fill req with what conn's request has before its body. */
+static void
+req_init(struct tly_http_req *req, struct MHD_Connection *conn,
+    const char *url, const char *method)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = method;
+	req->path = url;
+	req->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	req->content_encoding = MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	req->conn_ = conn;
+}
+
+/* A fresh response for a handler: 200, an empty body of cap max. */
+static void
+resp_init(struct tly_http_resp *resp, int status, size_t max)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->status = status;
+	tly_buf_init(&resp->body, max);
 }
 
 /* Parse a Content-Length value: TLY_OK, or TLY_E_HTTP if not plain decimal. */
@@ -276,41 +356,52 @@ dispatch(struct tly_httpd *h, struct MHD_Connection *conn, const char *url,
 	struct tly_http_resp	 resp;
 	enum MHD_Result		 ret;
 
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.path = url;
-	req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	req.content_encoding = MHD_lookup_connection_value(conn,
-	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	req_init(&req, conn, url, method);
 	req.body = hc->body.len > 0 ? hc->body.p : NULL;
 	req.bodylen = hc->body.len;
-	req.conn_ = conn;
-
-	memset(&resp, 0, sizeof(resp));
-	resp.status = 200;
-	tly_buf_init(&resp.body, TLY_RESP_MAX);
-
+	resp_init(&resp, 200, TLY_RESP_MAX);
 	h->fn(h->arg, &req, &resp);
-
-	if (resp.status < 100 || resp.status > 599) {
-		tly_http_resp_error(&resp, 500, "internal",
-		    "the handler gave no valid status");
-		resp.content_type = NULL;
-	}
-	if (resp.status >= 400 && resp.body.len == 0) {
-		tly_buf_free(&resp.body);
-		tly_buf_init(&resp.body, HTTPD_ERR_BODY_MAX);
-		tly_http_resp_error(&resp, resp.status,
-		    status_code_name(resp.status), "HTTP status %d",
-		    resp.status);
-		resp.content_type = NULL;
-	}
-	ret = send_raw(conn, resp.status, resp.content_type != NULL ?
-	    resp.content_type : "application/json", resp.body.p,
-	    resp.body.len, resp.retry_after, resp.etag, resp.set_cookie);
+	ret = answer(h, conn, &resp);
 	tly_buf_free(&resp.body);
 	return ret;
+}
+
+/*
+ * Admission, on the headers alone (opts.admit, and the body cap): 1
+ * with a refusal queued on conn (*retp is MHD's result), or 0 to read
+ * the body.  A refused connection is closed after its answer.
+ */
+static int
+admit(struct tly_httpd *h, struct MHD_Connection *conn, const char *url,
+    const char *method, enum MHD_Result *retp)
+{
+	struct tly_http_req	 req;
+	struct tly_http_resp	 resp;
+	const char		*cl;
+	unsigned long long	 len;
+	int			 too_large;
+
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	too_large = cl != NULL && parse_length(cl, &len) == TLY_OK &&
+	    len > h->body_max;
+	if (h->admit == NULL && !too_large)
+		return 0;
+	req_init(&req, conn, url, method);
+	resp_init(&resp, 0, HTTPD_ERR_BODY_MAX);
+	if (h->admit != NULL)
+		h->admit(h->arg, &req, too_large, &resp);
+	if (resp.status == 0 && too_large)
+		tly_http_resp_error(&resp, 413, "too_large",
+		    "request body over the limit");
+	if (resp.status == 0) {
+		tly_buf_free(&resp.body);
+		return 0;
+	}
+	resp.close = 1;
+	*retp = answer(h, conn, &resp);
+	tly_buf_free(&resp.body);
+	return 1;
 }
 
 /* MHD access handler: gather the body, then dispatch. */
@@ -321,8 +412,8 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct tly_httpd	*h = cls;
 	struct httpd_conn	*hc = *con_cls;
-	const char		*cl;
-	unsigned long long	 len;
+	struct tly_http_resp	 resp;
+	enum MHD_Result		 ret;
 
 	if (hc == NULL) {
 		/* First call: headers are in, no body read yet. */
@@ -339,13 +430,9 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url,
 		if (h->header_timeout != h->timeout)
 			MHD_set_connection_option(conn,
 			    MHD_CONNECTION_OPTION_TIMEOUT, h->timeout);
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && parse_length(cl, &len) == TLY_OK &&
-		    len > h->body_max) {
+		if (admit(h, conn, url, method, &ret)) {
 			hc->answered = 1;
-			return send_error(conn, 413, "too_large",
-			    "request body over the limit");
+			return ret;
 		}
 		return MHD_YES;
 	}
@@ -374,10 +461,14 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url,
 	if (hc->answered)
 		return MHD_YES;
 	hc->answered = 1;
-	if (hc->too_large)
-		return send_error(conn, 413, "too_large",
-		    "request body over the limit");
-	return dispatch(h, conn, url, method, hc);
+	if (!hc->too_large)
+		return dispatch(h, conn, url, method, hc);
+	resp_init(&resp, 0, HTTPD_ERR_BODY_MAX);
+	tly_http_resp_error(&resp, 413, "too_large",
+	    "request body over the limit");
+	ret = send_raw(conn, &resp);
+	tly_buf_free(&resp.body);
+	return ret;
 }
 
 /* MHD completion callback: free the per-request state. */
@@ -510,6 +601,28 @@ listen_unix(const char *path, unsigned mode, int chgrp, gid_t gid,
 	return r;
 }
 
+/* Set up h's stop signal, its cv on the monotonic clock (tarpit()). */
+static int
+stop_sync_init(struct tly_httpd *h)
+{
+	pthread_condattr_t	 ca;
+	int			 ok;
+
+	if (pthread_condattr_init(&ca) != 0)
+		return TLY_E_NOMEM;
+	ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+	    pthread_cond_init(&h->cv, &ca) == 0;
+	pthread_condattr_destroy(&ca);
+	if (!ok)
+		return TLY_E_NOMEM;
+	if (pthread_mutex_init(&h->mu, NULL) != 0) {
+		pthread_cond_destroy(&h->cv);
+		return TLY_E_NOMEM;
+	}
+	h->sync = 1;
+	return TLY_OK;
+}
+
 int
 tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp)
 {
@@ -530,7 +643,11 @@ tly_httpd_start(const struct tly_httpd_opts *o, struct tly_httpd **hp)
 		return TLY_E_NOMEM;
 	h->body_max = o->body_max;
 	h->fn = o->fn;
+	h->admit = o->admit;
 	h->arg = o->arg;
+	h->blocking = o->blocking;
+	if ((r = stop_sync_init(h)) != TLY_OK)
+		goto out;
 	threads = o->threads ? o->threads : HTTPD_THREADS_DEFAULT;
 	conn_max = o->conn_max ? o->conn_max : HTTPD_CONN_DEFAULT;
 	timeout = o->timeout_s ? o->timeout_s : HTTPD_TIMEOUT_DEFAULT;
@@ -618,8 +735,18 @@ tly_httpd_stop(struct tly_httpd *h)
 {
 	if (h == NULL)
 		return;
+	if (h->sync) {		/* cut every tarpit short */
+		pthread_mutex_lock(&h->mu);
+		h->stopping = 1;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+	}
 	if (h->d != NULL)
 		MHD_stop_daemon(h->d);
+	if (h->sync) {
+		pthread_cond_destroy(&h->cv);
+		pthread_mutex_destroy(&h->mu);
+	}
 	if (h->unix_path != NULL) {
 		unlink(h->unix_path);
 		free(h->unix_path);

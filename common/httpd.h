@@ -7,6 +7,12 @@
  * fills a response.  Handlers run on the server's worker threads, each
  * of which serves many connections in turn, or, with opts.blocking, on
  * a thread of each connection's own.
+ *
+ * An admission function (opts.admit) may refuse a request on its
+ * headers alone, before any of its body is received: the answer is sent
+ * at once (after its delay_ms, a tarpit) and the connection is closed,
+ * so a refused body is never read or copied.  A Content-Length over
+ * body_max is answered 413 the same way.
  */
 #ifndef TLY_HTTPD_H
 #define TLY_HTTPD_H
@@ -36,10 +42,31 @@ struct tly_http_resp {
 	char		 etag[72];	/* ETag header value, "" for none */
 	char		 set_cookie[160];	/* Set-Cookie value, "" for
 					   none */
+	unsigned	 delay_ms;	/* hold the answer this long first (a
+					   tarpit), capped at
+					   TLY_HTTP_DELAY_MAX_MS; only a
+					   blocking server waits */
+	int		 close;		/* 1: Connection: close after it */
 };
+
+#define TLY_HTTP_DELAY_MAX_MS	5000	/* cap of tly_http_resp.delay_ms */
 
 typedef void (*tly_httpd_fn)(void *arg, const struct tly_http_req *req,
     struct tly_http_resp *resp);
+
+/*
+ * An admission function: called once a request's headers are in, before
+ * any of its body is read, with req->body NULL, and too_large 1 when its
+ * Content-Length passes body_max.  It refuses the request by setting
+ * resp->status (400 or more; the body is then as for a handler's error):
+ * the server sends that answer without reading the body, after
+ * resp->delay_ms, and closes the connection.  Left at status 0, a
+ * too_large request is answered 413 too_large in the same way, and any
+ * other is read and handed to the handler.  It runs where the handler
+ * runs and must not block, but for locks held briefly.
+ */
+typedef void (*tly_httpd_admit_fn)(void *arg, const struct tly_http_req *req,
+    int too_large, struct tly_http_resp *resp);
 
 struct tly_httpd_opts {
 	const char	*host;		/* "127.0.0.1" for TCP, or NULL */
@@ -61,8 +88,10 @@ struct tly_httpd_opts {
 					   0: no limit */
 	const char	*tls_cert;	/* PEM: serve HTTPS only, or NULL */
 	const char	*tls_key;	/* PEM key of tls_cert */
-	tly_httpd_fn	 fn;
-	void		*arg;
+	tly_httpd_fn	 fn;		/* the request handler */
+	tly_httpd_admit_fn admit;	/* on the headers, or NULL: admit
+					   every request */
+	void		*arg;		/* the argument of fn and admit */
 };
 
 struct tly_httpd;
