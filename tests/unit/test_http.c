@@ -501,6 +501,157 @@ test_resp_helpers(void **state)
 	tly_buf_free(&resp.body);
 }
 
+/* The admission test's state: how often each side was called. */
+static struct {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 admitted;	/* admission calls */
+	int		 handled;	/* handler calls */
+} adm = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+
+/*
+ * Admission: refuse /held with 429, held 300 ms, and /held-long, held
+ * 5 s; count the calls.
+ */
+static void
+held_admit(void *arg, const struct tly_http_req *req, int too_large,
+    struct tly_http_resp *resp)
+{
+	pthread_mutex_lock(&adm.mu);
+	adm.admitted++;
+	pthread_cond_broadcast(&adm.cv);
+	pthread_mutex_unlock(&adm.mu);
+	assert_null(req->body);
+	if (strncmp(req->path, "/held", 5) != 0)
+		return;
+	tly_http_resp_error(resp, 429, "rate_limited", "held");
+	resp->retry_after = 7;
+	resp->delay_ms = strcmp(req->path, "/held") == 0 ? 300 : 5000;
+}
+
+/* Handler of the admission test: count, then as test_handler. */
+static void
+held_handler(void *arg, const struct tly_http_req *req,
+    struct tly_http_resp *resp)
+{
+	pthread_mutex_lock(&adm.mu);
+	adm.handled++;
+	pthread_mutex_unlock(&adm.mu);
+	test_handler(arg, req, resp);
+}
+
+/* A raw request of the admission test, on a thread of its own. */
+struct held_call {
+	unsigned	 port;		/* the server's */
+	const char	*path;		/* "/held" or "/held-long" */
+	char		 out[2048];	/* what came back until the close */
+};
+
+/* Send the headers of a POST announcing 100 bytes, never sent. */
+static void *
+held_client(void *arg)
+{
+	struct held_call	*hc = arg;
+	struct sockaddr_in	 sin;
+	char			 q[128];
+	size_t			 got = 0;
+	ssize_t			 r;
+	int			 fd;
+
+	snprintf(q, sizeof(q), "POST %s HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 100\r\n\r\n", hc->path);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return NULL;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)hc->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    send(fd, q, strlen(q), MSG_NOSIGNAL) == (ssize_t)strlen(q))
+		while (got + 1 < sizeof(hc->out) && (r = recv(fd,
+		    hc->out + got, sizeof(hc->out) - 1 - got, 0)) > 0)
+			got += (size_t)r;
+	hc->out[got] = '\0';
+	close(fd);
+	return NULL;
+}
+
+/* Seconds since t0 on the monotonic clock. */
+static double
+since(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * Admission (opts.admit) on a blocking server: a refused request is
+ * answered on its headers, after its delay, its body never read and the
+ * handler never called, with Retry-After and Connection: close; a delay
+ * holds only its own connection, and stopping the server cuts it short.
+ */
+static void
+test_admit_held(void **state)
+{
+	struct tly_httpd_opts	 o;
+	struct tly_httpd	*h = NULL;
+	struct tly_http_call	 c;
+	struct tly_http_result	 res;
+	struct held_call	 hc;
+	struct timespec		 t0;
+	pthread_t		 th;
+	char			 url[64];
+
+	memset(&o, 0, sizeof(o));
+	o.host = "127.0.0.1";
+	o.body_max = BODY_MAX;
+	o.blocking = 1;
+	o.conn_max = 16;
+	o.timeout_s = 10;
+	o.fn = held_handler;
+	o.admit = held_admit;
+	assert_int_equal(tly_httpd_start(&o, &h), TLY_OK);
+	memset(&hc, 0, sizeof(hc));
+	hc.port = tly_httpd_port(h);
+	hc.path = "/held";
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	held_client(&hc);
+	assert_true(since(&t0) >= 0.29);
+	assert_non_null(strstr(hc.out, "HTTP/1.1 429 "));
+	assert_non_null(strcasestr(hc.out, "\r\nRetry-After: 7\r\n"));
+	assert_non_null(strcasestr(hc.out, "\r\nConnection: close\r\n"));
+	assert_non_null(strstr(hc.out, "\"rate_limited\""));
+
+	hc.path = "/held-long";
+	assert_int_equal(pthread_create(&th, NULL, held_client, &hc), 0);
+	pthread_mutex_lock(&adm.mu);
+	while (adm.admitted < 2)
+		pthread_cond_wait(&adm.cv, &adm.mu);
+	pthread_mutex_unlock(&adm.mu);
+
+	/* Meanwhile another request is admitted and served. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/echo", hc.port);
+	memset(&c, 0, sizeof(c));
+	c.url = url;
+	c.method = "GET";
+	assert_int_equal(tly_http_request(&c, &res), TLY_OK);
+	assert_int_equal(res.status, 200);
+	tly_http_result_free(&res);
+
+	/* Stopping ends the 5 s wait. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tly_httpd_stop(h);
+	assert_true(since(&t0) < 4.0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	pthread_mutex_lock(&adm.mu);
+	assert_int_equal(adm.admitted, 3);
+	assert_int_equal(adm.handled, 1);	/* the GET only */
+	pthread_mutex_unlock(&adm.mu);
+}
+
 int
 main(void)
 {
@@ -516,6 +667,7 @@ main(void)
 		cmocka_unit_test(test_unix),
 		cmocka_unit_test(test_bad_opts),
 		cmocka_unit_test(test_resp_helpers),
+		cmocka_unit_test(test_admit_held),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
