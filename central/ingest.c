@@ -818,8 +818,10 @@ tly_central_post_batches(struct tly_central *c,
 		goto out;
 	}
 	if ((r = decode_body(req, resp, &plain, &body, &len)) != TLY_OK) {
-		if (r == TLY_E_TOO_LARGE)	/* as a body over the limit */
+		if (r == TLY_E_TOO_LARGE) {	/* as a body over the limit */
 			charge(c, peer, 1, &held);
+			tly_central_metrics_refused(413);
+		}
 		goto out;
 	}
 	tly_errclear();
