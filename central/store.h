@@ -37,7 +37,7 @@
 #include "sync/api_merge.h"
 #include "sync/wire.h"
 
-#define TLY_CSTORE_VERSION	8	/* PRAGMA user_version of the schema */
+#define TLY_CSTORE_VERSION	9	/* PRAGMA user_version of the schema */
 #define TLY_CSTORE_REJECT_PER_SOURCE	256	/* rejection rows per source */
 #define TLY_CSTORE_AHEAD_MAX	TLY_AHEAD_MAX	/* seqs past head held as pending */
 #define TLY_CSTORE_SAME_SEQ_MAX	TLY_SAME_SEQ_MAX	/* different batches kept per seq */
@@ -254,9 +254,13 @@ int	tly_cstore_conflicts(struct tly_cstore *s, size_t max,
 /* One record key's current state (PROTOCOL.md 12.4), for results. */
 struct tly_cstore_head {
 	const struct tly_record	*rec;		/* agreed record or provisional winner */
-	char			 record_id[80];	/* its record id */
+	char			 record_id[80];	/* its record id; "" when the
+						   key has no winner (changes) */
 	unsigned		 confirmations;	/* distinct agreeing devices */
 	int			 disputed;	/* the key is in conflict */
+	const char		*area;		/* the record key (12.1) */
+	const char		*level;
+	uint64_t		 round;
 };
 
 typedef int (*tly_cstore_head_fn)(void *arg, const struct tly_cstore_head *h);
@@ -270,6 +274,27 @@ int	tly_cstore_heads(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg);
 /* The same walk without the records: h->rec is NULL (ids and standing). */
 int	tly_cstore_head_ids(struct tly_cstore *s, tly_cstore_head_fn fn,
 	    void *arg);
+/* The readers of tly_cstore_head_changes, each with its own position. */
+enum tly_cstore_reader {
+	TLY_CSTORE_READER_RESULTS,	/* central/results.c */
+	TLY_CSTORE_READER_TURNOUT,	/* central/turnout.c */
+	TLY_CSTORE_READERS
+};
+
+/*
+ * Call fn once per record key whose head may have changed since
+ * generation after (as reader, which is then at *gen, the generation of
+ * the snapshot read), with h->rec NULL, and h->record_id "" for a key
+ * that no longer has a winner; keys not named kept their heads.  When
+ * that cannot be told (after is 0, the changes were not all noted by
+ * this process, or an explicit supersede crosses keys), *full is set and
+ * fn is called for every key with a winner, as tly_cstore_head_ids()
+ * does: keys fn did not name then have none.  fn returning non-zero
+ * stops the walk and is returned.
+ */
+int	tly_cstore_head_changes(struct tly_cstore *s,
+	    enum tly_cstore_reader reader, uint64_t after, uint64_t *gen,
+	    int *full, tly_cstore_head_fn fn, void *arg);
 /*
  * Parse the stored record id into *rec (initialised here; the caller
  * ends it with tly_record_finish() whatever this returns).  Records are

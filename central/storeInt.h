@@ -13,6 +13,7 @@
  *	store_conn.c	connections, the writer's statements, transactions
  *	store_wal.c	the WAL: syncs, and checkpoints on a thread
  *	store_schema.c	the schema and its migrations
+ *	store_changes.c	what the writer changed, noted for the readers
  *	store.c		SQL helpers: errors, binding, columns, locks
  *
  * Nothing outside central/store*.c includes this.
@@ -60,7 +61,8 @@ enum {
 	R_BEGIN, R_END, R_DEV, R_PENDING, R_RECEIPTS, R_FEED, R_FEED_MORE,
 	R_EVID, R_FROZEN, R_KEPT, R_BATCH, R_NREJ, R_GEN, R_DEVICES_ALL,
 	R_EVID_ALL, R_APPLIED_RECS, R_APPLIED_SUP, R_BODY, R_NBATCHES,
-	R_NAPPLIED, R_RESOLVES,
+	R_NAPPLIED, R_RESOLVES, R_BATCH_KEYS, R_DEVICE_KEYS, R_KEY_RECS,
+	R_KEY_SUP, R_CROSS_SUP,
 	R_COUNT_
 };
 
@@ -83,6 +85,7 @@ struct tly_cstore {
 	atomic_uint_fast64_t nsyncs;	/* syncs done (for /metrics) */
 	atomic_uint_fast64_t nckpts;	/* checkpoints done (for /metrics) */
 	struct tly_cstore_ckpt *ckpt;	/* the checkpointer, or NULL */
+	struct tly_cstore_log *log;	/* the writer's notes (store_changes.c) */
 };
 
 /*
@@ -177,5 +180,62 @@ int	tly_cstore_resolves_load(struct tly_cstore *s,
 	    struct tly_cstore_resolves *rs);
 /* Free what rs holds and clear it. */
 void	tly_cstore_resolves_free(struct tly_cstore_resolves *rs);
+
+/* ---- What the writer changed (store_changes.c) ------------------------- */
+
+/* What a note names. */
+enum tly_cstore_note_kind {
+	TLY_CSTORE_NOTE_BATCH,		/* a batch joined an applied chain */
+	TLY_CSTORE_NOTE_DEVICE,		/* a device's applied chain was replaced */
+	TLY_CSTORE_NOTE_KEY		/* a decision names a record key */
+};
+
+/* One note: the record keys whose heads it may have changed. */
+struct tly_cstore_note {
+	uint64_t		 gen;		/* stamp; 0: not yet */
+	enum tly_cstore_note_kind kind;		/* what it names */
+	uint8_t			 device[TLY_PK_LEN];	/* BATCH, DEVICE */
+	uint64_t		 seq;			/* BATCH: its seq */
+	uint8_t			 batch[TLY_HASH_LEN];	/* BATCH: its id */
+	char			*area;		/* KEY: the key; owned */
+	char			*level;		/* KEY; owned */
+	uint64_t		 round;		/* KEY */
+};
+
+struct tly_cstore_log;
+
+/*
+ * A new, empty log of a store at generation gen (changes up to gen are
+ * not noted).  *lp: free with tly_cstore_log_destroy() (NULL-safe).
+ */
+int	tly_cstore_log_create(struct tly_cstore_log **lp, uint64_t gen);
+void	tly_cstore_log_destroy(struct tly_cstore_log *l);
+/*
+ * Notes of the writer, inside its transaction, before the generation
+ * bump; they cannot fail (a note not kept makes a hole).
+ */
+void	tly_cstore_note_batch(struct tly_cstore *s,
+	    const uint8_t device[TLY_PK_LEN], uint64_t seq,
+	    const uint8_t batch[TLY_HASH_LEN]);
+void	tly_cstore_note_device(struct tly_cstore *s,
+	    const uint8_t device[TLY_PK_LEN]);
+void	tly_cstore_note_key(struct tly_cstore *s, const char *area,
+	    const char *level, uint64_t round);
+/* Stamp the notes so far with the generation now (after each bump). */
+void	tly_cstore_note_publish(struct tly_cstore *s);
+/*
+ * Copies of the notes of reader with after < stamp <= gen, where gen is
+ * the generation of the reader's snapshot, into *vp (free with
+ * tly_cstore_notes_free()); the reader is then at gen and notes no
+ * reader needs are dropped.  TLY_E_NOTFOUND when after is 0 or changes
+ * after it may not be noted: the reader must walk every head.
+ */
+int	tly_cstore_notes_take(struct tly_cstore *s, unsigned reader,
+	    uint64_t after, uint64_t gen, struct tly_cstore_note **vp,
+	    size_t *np);
+/* Free n notes of v and v. */
+void	tly_cstore_notes_free(struct tly_cstore_note *v, size_t n);
+/* Free what note nt owns and clear it. */
+void	tly_cstore_note_finish(struct tly_cstore_note *nt);
 
 #endif /* TLY_CENTRAL_STORE_INT_H */

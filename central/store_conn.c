@@ -193,6 +193,7 @@ tly_cstore_close(struct tly_cstore *s)
 	if (s == NULL)
 		return;
 	tly_cstore_ckpt_stop(s);
+	tly_cstore_log_destroy(s->log);
 	for (i = 0; i < W_COUNT_; i++)
 		sqlite3_finalize(s->ws[i]);
 	for (i = 0; i < R_COUNT_; i++)

@@ -215,6 +215,9 @@ tly_cstore_decision_put(struct tly_cstore *s, const struct tly_decision *d,
 	    (r = tly_cstore_st_exec(s->w, s->ws[W_GEN_BUMP], "generation")) !=
 	    TLY_OK)
 		goto out;
+	if (d->kind != TLY_DECISION_UNFREEZE)
+		tly_cstore_note_key(s, d->area, d->level, d->round);
+	tly_cstore_note_publish(s);
 	return tly_cstore_commit(s);
  out:
 	tly_cstore_rollback(s);

@@ -53,13 +53,11 @@ heads_free(struct heads *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* Load the applied records and explicit supersedes (inside a read tx). */
+/* Append the records of st (R_APPLIED_RECS' columns) to h; resets st. */
 static int
-load(struct tly_cstore *s, struct heads *h)
+load_recs(struct tly_cstore *s, sqlite3_stmt *st, struct heads *h)
 {
-	sqlite3_stmt		*st = s->rs[R_APPLIED_RECS];
 	struct tly_merge_rec	*a;
-	struct tly_merge_sup	*e;
 	int			 rc, r;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -87,12 +85,20 @@ load(struct tly_cstore *s, struct heads *h)
 			goto out;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		r = tly_cstore_db_fail(s->r, "applied records");
-		goto out;
-	}
+	r = rc == SQLITE_DONE ? TLY_OK :
+	    tly_cstore_db_fail(s->r, "applied records");
+ out:
 	tly_cstore_st_done(st);
-	st = s->rs[R_APPLIED_SUP];
+	return r;
+}
+
+/* Append the supersedes of st (record, target) to h; resets st. */
+static int
+load_sups(struct tly_cstore *s, sqlite3_stmt *st, struct heads *h)
+{
+	struct tly_merge_sup	*e;
+	int			 rc, r;
+
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = tly_cstore_grow((void **)&h->e, &h->cape,
 		    h->ne, sizeof(*h->e), TLY_MERGE_RECS_MAX,
@@ -107,14 +113,22 @@ load(struct tly_cstore *s, struct heads *h)
 			goto out;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		r = tly_cstore_db_fail(s->r, "supersedes");
-		goto out;
-	}
-	r = TLY_OK;
+	r = rc == SQLITE_DONE ? TLY_OK :
+	    tly_cstore_db_fail(s->r, "supersedes");
  out:
 	tly_cstore_st_done(st);
 	return r;
+}
+
+/* Load the applied records and explicit supersedes (inside a read tx). */
+static int
+load(struct tly_cstore *s, struct heads *h)
+{
+	int	r;
+
+	if ((r = load_recs(s, s->rs[R_APPLIED_RECS], h)) != TLY_OK)
+		return r;
+	return load_sups(s, s->rs[R_APPLIED_SUP], h);
 }
 
 /* Compute h inside an open read transaction. */
@@ -172,56 +186,84 @@ load_body(struct tly_cstore *s, const char *id, char **out)
 }
 
 /*
- * Call fn once per key with a winner, from one snapshot; with bodies,
- * each winner's stored JSON is read in that snapshot and parsed for fn,
- * else h->rec is NULL.
+ * Load h for walk_emit() inside the open read transaction: every key's
+ * heads, and with bodies each winner's stored JSON.
  */
 static int
-walk(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg, int bodies)
+walk_load(struct tly_cstore *s, struct heads *h, int bodies)
 {
-	struct heads			 h;
+	size_t	i;
+	int	r;
+
+	if ((r = compute(s, h)) != TLY_OK)
+		return r;
+	if ((h->body = calloc(h->h.nk > 0 ? h->h.nk : 1, sizeof(*h->body))) ==
+	    NULL)
+		r = TLY_E_NOMEM;
+	for (i = 0; bodies && i < h->h.nk && r == TLY_OK; i++)
+		if (h->h.k[i].winner != TLY_MERGE_NONE)
+			r = load_body(s, h->r[h->h.k[i].winner].id, &h->body[i]);
+	if (r != TLY_OK)
+		heads_free(h);
+	return r;
+}
+
+/*
+ * Call fn once per key of h with a winner (outside the read lock); with
+ * bodies, each winner's JSON is parsed for fn, else h->rec is NULL.
+ * Frees h.
+ */
+static int
+walk_emit(struct heads *h, tly_cstore_head_fn fn, void *arg, int bodies)
+{
 	struct tly_cstore_head		 out;
 	struct tly_record		 rec;
 	const struct tly_merge_key	*k;
+	const struct tly_merge_rec	*w;
 	size_t				 i;
-	int				 r;
+	int				 r = TLY_OK;
 
-	if ((r = read_begin(s)) != TLY_OK)
-		return r;
-	if ((r = compute(s, &h)) != TLY_OK) {
-		read_end(s);
-		return r;
-	}
-	if ((h.body = calloc(h.h.nk > 0 ? h.h.nk : 1, sizeof(*h.body))) ==
-	    NULL)
-		r = TLY_E_NOMEM;
-	for (i = 0; bodies && i < h.h.nk && r == TLY_OK; i++)
-		if (h.h.k[i].winner != TLY_MERGE_NONE)
-			r = load_body(s, h.r[h.h.k[i].winner].id, &h.body[i]);
-	read_end(s);
-	/* The snapshot is in memory: callbacks run without the lock. */
-	for (i = 0; i < h.h.nk && r == TLY_OK; i++) {
-		k = &h.h.k[i];
+	for (i = 0; i < h->h.nk && r == TLY_OK; i++) {
+		k = &h->h.k[i];
 		if (k->winner == TLY_MERGE_NONE)
 			continue;
+		w = &h->r[k->winner];
 		tly_record_init(&rec);
-		if (bodies && (r = tly_record_parse(h.body[i],
-		    strlen(h.body[i]), &rec)) != TLY_OK) {
+		if (bodies && (r = tly_record_parse(h->body[i],
+		    strlen(h->body[i]), &rec)) != TLY_OK) {
 			r = tly_fail(TLY_E_DB, "stored record %s does not "
-			    "parse", h.r[k->winner].id);
+			    "parse", w->id);
 			break;
 		}
 		memset(&out, 0, sizeof(out));
 		out.rec = bodies ? &rec : NULL;
-		snprintf(out.record_id, sizeof(out.record_id), "%s",
-		    h.r[k->winner].id);
+		snprintf(out.record_id, sizeof(out.record_id), "%s", w->id);
 		out.confirmations = k->conf;
 		out.disputed = k->conflict;
+		out.area = w->area;
+		out.level = w->level;
+		out.round = w->round;
 		r = fn(arg, &out);
 		tly_record_finish(&rec);
 	}
-	heads_free(&h);
+	heads_free(h);
 	return r;
+}
+
+/* Call fn once per key with a winner, from one snapshot (see walk_emit). */
+static int
+walk(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg, int bodies)
+{
+	struct heads	h;
+	int		r;
+
+	if ((r = read_begin(s)) != TLY_OK)
+		return r;
+	r = walk_load(s, &h, bodies);
+	read_end(s);
+	if (r != TLY_OK)
+		return r;
+	return walk_emit(&h, fn, arg, bodies);
 }
 
 int
@@ -234,6 +276,260 @@ int
 tly_cstore_head_ids(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg)
 {
 	return walk(s, fn, arg, 0);
+}
+
+/* One record key a note names, and its head in the snapshot. */
+struct chg {
+	char		*area;		/* the key; owned */
+	char		*level;		/* owned */
+	uint64_t	 round;
+	char		 id[80];	/* its winner, "" for none */
+	unsigned	 conf;		/* its confirmations */
+	int		 disputed;	/* in conflict */
+};
+
+/* The keys the notes name, sorted, each once. */
+struct chgs {
+	struct chg	*v;
+	size_t		 n, cap;
+};
+
+/* Free what c holds. */
+static void
+chgs_free(struct chgs *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->v[i].area);
+		free(c->v[i].level);
+	}
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Append the keys st (bound: area, level, round) returns to c; resets st. */
+static int
+keys_add(struct tly_cstore *s, sqlite3_stmt *st, struct chgs *c)
+{
+	struct chg	*k;
+	int		 rc, r = TLY_OK;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = tly_cstore_grow((void **)&c->v, &c->cap, c->n,
+		    sizeof(*c->v), TLY_MERGE_RECS_MAX, "changed keys")) !=
+		    TLY_OK)
+			break;
+		k = &c->v[c->n];
+		memset(k, 0, sizeof(*k));
+		k->round = tly_cstore_col_u64(st, 2);
+		if ((k->area = strdup(tly_cstore_col_text(st, 0))) == NULL ||
+		    (k->level = strdup(tly_cstore_col_text(st, 1))) == NULL) {
+			free(k->area);
+			r = TLY_E_NOMEM;
+			break;
+		}
+		c->n++;
+	}
+	tly_cstore_st_done(st);
+	if (r == TLY_OK && rc != SQLITE_DONE)
+		r = tly_cstore_db_fail(s->r, "changed keys");
+	return r;
+}
+
+/* Append the key of note nt, or the keys of its records, to c. */
+static int
+note_keys(struct tly_cstore *s, const struct tly_cstore_note *nt,
+    struct chgs *c)
+{
+	sqlite3_stmt	*st;
+	struct chg	*k;
+	int		 r;
+
+	if (nt->kind == TLY_CSTORE_NOTE_KEY) {
+		if ((r = tly_cstore_grow((void **)&c->v, &c->cap, c->n,
+		    sizeof(*c->v), TLY_MERGE_RECS_MAX, "changed keys")) !=
+		    TLY_OK)
+			return r;
+		k = &c->v[c->n];
+		memset(k, 0, sizeof(*k));
+		k->round = nt->round;
+		if ((k->area = strdup(nt->area)) == NULL ||
+		    (k->level = strdup(nt->level)) == NULL) {
+			free(k->area);
+			return TLY_E_NOMEM;
+		}
+		c->n++;
+		return TLY_OK;
+	}
+	st = s->rs[nt->kind == TLY_CSTORE_NOTE_BATCH ? R_BATCH_KEYS :
+	    R_DEVICE_KEYS];
+	if (tly_cstore_bind_blob(st, 1, nt->device, TLY_PK_LEN) != SQLITE_OK ||
+	    (nt->kind == TLY_CSTORE_NOTE_BATCH &&
+	    (tly_cstore_bind_u64(st, 2, nt->seq) != SQLITE_OK ||
+	    tly_cstore_bind_blob(st, 3, nt->batch, TLY_HASH_LEN) !=
+	    SQLITE_OK))) {
+		tly_cstore_st_done(st);
+		return tly_cstore_db_fail(s->r, "bind");
+	}
+	return keys_add(s, st, c);
+}
+
+/* qsort: keys in key order (12.1). */
+static int
+cmp_chg(const void *a, const void *b)
+{
+	const struct chg	*x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->area, y->area)) != 0 ||
+	    (c = strcmp(x->level, y->level)) != 0)
+		return c;
+	return (x->round > y->round) - (x->round < y->round);
+}
+
+/* Sort c and drop its repeated keys. */
+static void
+keys_unique(struct chgs *c)
+{
+	size_t	i, j;
+
+	if (c->n > 1)
+		qsort(c->v, c->n, sizeof(*c->v), cmp_chg);
+	for (i = j = 0; i < c->n; i++) {
+		if (j > 0 && cmp_chg(&c->v[j - 1], &c->v[i]) == 0) {
+			free(c->v[i].area);
+			free(c->v[i].level);
+			continue;
+		}
+		c->v[j++] = c->v[i];
+	}
+	c->n = j;
+}
+
+/* Bind key k to the first three parameters of st. */
+static int
+bind_key(struct tly_cstore *s, sqlite3_stmt *st, const struct chg *k)
+{
+	if (sqlite3_bind_text(st, 1, k->area, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_text(st, 2, k->level, -1,
+	    SQLITE_STATIC) != SQLITE_OK || tly_cstore_bind_u64(st, 3,
+	    k->round) != SQLITE_OK) {
+		tly_cstore_st_done(st);
+		return tly_cstore_db_fail(s->r, "bind key");
+	}
+	return TLY_OK;
+}
+
+/*
+ * Decide key k alone from its applied records, their supersedes and the
+ * resolutions res (inside the read transaction).  Alone is exact while
+ * no explicit supersede crosses keys (R_CROSS_SUP).
+ */
+static int
+key_head(struct tly_cstore *s, struct chg *k, struct tly_cstore_resolves *res)
+{
+	struct heads			 h;
+	const struct tly_merge_key	*mk;
+	int				 r;
+
+	memset(&h, 0, sizeof(h));
+	if ((r = bind_key(s, s->rs[R_KEY_RECS], k)) != TLY_OK ||
+	    (r = load_recs(s, s->rs[R_KEY_RECS], &h)) != TLY_OK ||
+	    (r = bind_key(s, s->rs[R_KEY_SUP], k)) != TLY_OK ||
+	    (r = load_sups(s, s->rs[R_KEY_SUP], &h)) != TLY_OK ||
+	    (r = tly_merge_heads(h.r, h.nr, h.e, h.ne, &h.h)) != TLY_OK ||
+	    (r = tly_merge_resolve(&h.h, res->x, res->n)) != TLY_OK)
+		goto out;
+	k->id[0] = '\0';
+	if (h.h.nk == 1 && (mk = &h.h.k[0])->winner != TLY_MERGE_NONE) {
+		snprintf(k->id, sizeof(k->id), "%s", h.r[mk->winner].id);
+		k->conf = mk->conf;
+		k->disputed = mk->conflict;
+	}
+ out:
+	heads_free(&h);
+	return r;
+}
+
+/*
+ * The heads of the keys the notes of reader after generation after name,
+ * into c (inside the read transaction at generation gen).  TLY_E_NOTFOUND
+ * when they cannot be told by key.
+ */
+static int
+changed_heads(struct tly_cstore *s, enum tly_cstore_reader reader,
+    uint64_t after, uint64_t gen, struct chgs *c)
+{
+	struct tly_cstore_resolves	 res;
+	struct tly_cstore_note		*nv = NULL;
+	uint64_t			 cross = 0;
+	size_t				 nn = 0, i;
+	int				 r;
+
+	memset(&res, 0, sizeof(res));
+	if ((r = tly_cstore_notes_take(s, reader, after, gen, &nv, &nn)) !=
+	    TLY_OK)
+		return r;
+	if ((r = tly_cstore_one_u64(s->r, s->rs[R_CROSS_SUP], &cross,
+	    "supersedes")) != TLY_OK)
+		goto out;
+	if (cross) {
+		r = TLY_E_NOTFOUND;	/* keys depend on each other */
+		goto out;
+	}
+	for (i = 0; i < nn && r == TLY_OK; i++)
+		r = note_keys(s, &nv[i], c);
+	if (r != TLY_OK)
+		goto out;
+	keys_unique(c);
+	if (c->n > 0 && (r = tly_cstore_resolves_load(s, &res)) != TLY_OK)
+		goto out;
+	for (i = 0; i < c->n && r == TLY_OK; i++)
+		r = key_head(s, &c->v[i], &res);
+ out:
+	tly_cstore_resolves_free(&res);
+	tly_cstore_notes_free(nv, nn);
+	return r;
+}
+
+int
+tly_cstore_head_changes(struct tly_cstore *s, enum tly_cstore_reader reader,
+    uint64_t after, uint64_t *gen, int *full, tly_cstore_head_fn fn,
+    void *arg)
+{
+	struct heads		h;
+	struct chgs		c;
+	struct tly_cstore_head	out;
+	size_t			i;
+	int			r;
+
+	*gen = 0;
+	*full = 0;
+	memset(&c, 0, sizeof(c));
+	if ((r = read_begin(s)) != TLY_OK)
+		return r;
+	if ((r = tly_cstore_one_u64(s->r, s->rs[R_GEN], gen,
+	    "generation")) == TLY_OK &&
+	    (r = changed_heads(s, reader, after, *gen, &c)) == TLY_E_NOTFOUND) {
+		*full = 1;
+		r = walk_load(s, &h, 0);
+	}
+	read_end(s);
+	if (r == TLY_OK && *full)
+		return walk_emit(&h, fn, arg, 0);
+	for (i = 0; i < c.n && r == TLY_OK; i++) {
+		memset(&out, 0, sizeof(out));
+		snprintf(out.record_id, sizeof(out.record_id), "%s", c.v[i].id);
+		out.confirmations = c.v[i].conf;
+		out.disputed = c.v[i].disputed;
+		out.area = c.v[i].area;
+		out.level = c.v[i].level;
+		out.round = c.v[i].round;
+		r = fn(arg, &out);
+	}
+	chgs_free(&c);
+	return r;
 }
 
 int

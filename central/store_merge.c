@@ -210,6 +210,7 @@ chain_insert(struct tly_cstore *s, const uint8_t *device,
 		}
 		if ((r = tly_cstore_st_exec(s->w, st, "insert chain")) != TLY_OK)
 			return r;
+		tly_cstore_note_batch(s, device, k, d->b[m->chain[k - 1]].id);
 	}
 	return TLY_OK;
 }
@@ -262,6 +263,7 @@ save_chain(struct tly_cstore *s, const uint8_t *device, const struct dev *d,
 	}
 	if ((r = tly_cstore_st_exec(s->w, st, "delete chain")) != TLY_OK)
 		return r;
+	tly_cstore_note_device(s, device);
 	return chain_insert(s, device, d, m, 1);
 }
 
@@ -435,7 +437,10 @@ tly_cstore_put(struct tly_cstore *s, const struct tly_batch *b,
 	    (r = recompute(s, b->device, b->id, state, other)) !=
 	    TLY_OK)
 		return r;
-	return tly_cstore_st_exec(s->w, s->ws[W_GEN_BUMP], "generation");
+	if ((r = tly_cstore_st_exec(s->w, s->ws[W_GEN_BUMP], "generation")) ==
+	    TLY_OK)
+		tly_cstore_note_publish(s);
+	return r;
 }
 
 int
@@ -447,7 +452,9 @@ tly_cstore_open(const char *path, struct tly_cstore **sp)
 	*sp = NULL;
 	if ((r = tly_cstore_connect(path, tly_cstore_rsql, &s)) != TLY_OK)
 		return r;
-	if ((r = rebuild(s)) != TLY_OK) {
+	if ((r = rebuild(s)) != TLY_OK ||
+	    (r = tly_cstore_log_create(&s->log, tly_cstore_generation(s))) !=
+	    TLY_OK) {
 		tly_cstore_close(s);
 		return r;
 	}

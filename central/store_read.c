@@ -66,6 +66,23 @@ const char *const tly_cstore_rsql[R_COUNT_] = {
 	[R_NAPPLIED] = "SELECT count(*) FROM chain",
 	[R_RESOLVES] = "SELECT area, level, round, record, issued, id, over"
 	    " FROM decisions WHERE kind = 'resolve'",
+	[R_BATCH_KEYS] = "SELECT DISTINCT area, level, round FROM records"
+	    " WHERE device = ?1 AND seq = ?2 AND batch = ?3",
+	[R_DEVICE_KEYS] = "SELECT DISTINCT area, level, round FROM records"
+	    " WHERE device = ?1",
+	[R_KEY_RECS] = "SELECT r.id, r.device, r.seq, r.idx, r.area,"
+	    " r.level, r.round, r.counts, substr(b.bytes, -64)"
+	    APPLIED_JOIN " JOIN batches AS b ON b.id = c.batch"
+	    " WHERE r.area = ?1 AND r.level = ?2 AND r.round = ?3"
+	    " ORDER BY r.id",
+	[R_KEY_SUP] = "SELECT s.record, s.target FROM records AS r"
+	    " JOIN supersedes AS s ON s.record = r.id"
+	    " WHERE r.area = ?1 AND r.level = ?2 AND r.round = ?3",
+	[R_CROSS_SUP] = "SELECT EXISTS (SELECT 1 FROM supersedes AS s"
+	    " JOIN records AS r ON r.id = s.record"
+	    " JOIN records AS t ON t.id = s.target"
+	    " WHERE r.area != t.area OR r.level != t.level"
+	    " OR r.round != t.round)",
 };
 
 int

@@ -221,6 +221,11 @@ static const char *const migrations[] = {
 	 * candidate per record.
 	 */
 	"DROP TABLE votes;",
+	/*
+	 * 8 -> 9: the records of one key (PROTOCOL.md 12.4), so that the
+	 * heads of the keys a commit changed are read without a scan.
+	 */
+	"CREATE INDEX records_key ON records (area, level, round);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

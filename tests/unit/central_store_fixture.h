@@ -61,6 +61,28 @@ make_decision(struct tly_decision *d, const char *bytes)
 	d->issued = 1000;
 }
 
+/* A resolve decision of key (area, na, 1) for record, over no head yet. */
+static inline void
+make_resolve(struct tly_decision *d, const char *bytes, const char *area,
+    const char *record)
+{
+	make_decision(d, bytes);
+	d->kind = TLY_DECISION_RESOLVE;
+	snprintf(d->area, sizeof(d->area), "%s", area);
+	snprintf(d->level, sizeof(d->level), "na");
+	d->round = 1;
+	snprintf(d->record, sizeof(d->record), "%s", record);
+}
+
+/* d chose among the two heads a and b (13.6 over, ascending). */
+static inline void
+resolve_over(struct tly_decision *d, const char *a, const char *b)
+{
+	d->nover = 2;
+	snprintf(d->over[0], sizeof(d->over[0]), "%s", strcmp(a, b) < 0 ? a : b);
+	snprintf(d->over[1], sizeof(d->over[1]), "%s", strcmp(a, b) < 0 ? b : a);
+}
+
 /* Put decision d whose bytes are the string m. */
 static inline int
 put_decision(struct fx *f, const struct tly_decision *d, const char *m,

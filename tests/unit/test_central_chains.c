@@ -281,12 +281,7 @@ test_versions(void **state)
 	assert_int_equal(st.keys, 1);
 
 	/* An adjudicator resolves it for A's record: no longer disputed. */
-	make_decision(&dec, "resolve A01 for a1");
-	dec.kind = TLY_DECISION_RESOLVE;
-	snprintf(dec.area, sizeof(dec.area), "A01");
-	snprintf(dec.level, sizeof(dec.level), "na");
-	dec.round = 1;
-	snprintf(dec.record, sizeof(dec.record), "%s", ida1);
+	make_resolve(&dec, "resolve A01 for a1", "A01", ida1);
 	snprintf(dec.level, sizeof(dec.level), "prov");	/* another key */
 	assert_int_equal(put_decision(f, &dec, "r", &pos), TLY_E_NOT_HELD);
 	snprintf(dec.level, sizeof(dec.level), "na");
@@ -294,11 +289,7 @@ test_versions(void **state)
 	assert_int_equal(put_decision(f, &dec, "r", &pos), TLY_E_NOT_HELD);
 	snprintf(dec.record, sizeof(dec.record), "%s", ida1);
 	/* It chose among both heads (13.6 over), in ascending order. */
-	dec.nover = 2;
-	snprintf(dec.over[0], sizeof(dec.over[0]), "%s",
-	    strcmp(ida1, idb2) < 0 ? ida1 : idb2);
-	snprintf(dec.over[1], sizeof(dec.over[1]), "%s",
-	    strcmp(ida1, idb2) < 0 ? idb2 : ida1);
+	resolve_over(&dec, ida1, idb2);
 	/* Every record it chose among must be held, of that key. */
 	snprintf(dec.over[2], sizeof(dec.over[2]), "%.64s:7", ida1);
 	dec.nover = 3;
