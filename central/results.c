@@ -55,31 +55,38 @@ static struct {
     PTHREAD_COND_INITIALIZER, 0, NULL, 0, 0, 0, 0 };
 
 /*
- * The results are kept up to date incrementally.  Each pass walks the
- * store's heads by record id only (tly_cstore_head_ids); a head seen
- * before keeps its slim input, a new one is read and made slim once
- * (records are immutable), and only the constituencies whose set of
- * inputs changed are decided again.  The answer served is a copy of the
- * live results, so readers never see a half-updated state.  A failed
- * pass drops everything, and the next one starts again from the store.
+ * The results are kept up to date incrementally.  Each pass asks the
+ * store for the heads of the record keys changed since the generation
+ * of the last pass (tly_cstore_head_changes); a key whose winner is new
+ * is read and made slim once (records are immutable), and only the
+ * constituencies whose inputs changed are decided again, from their own
+ * inputs.  The first pass, and any the store cannot answer by key, walk
+ * every head.  The answer served is a copy of the live results, so
+ * readers never see a half-updated state.  A failed pass drops
+ * everything, and the next one starts again from the store.
  */
 
-/* One head the live results were last updated from. */
+/* One record key with a winner, and its slim input. */
 struct ent {
 	char			 id[80];	/* the winner's record id */
 	struct tly_result_slim	*s;	/* its slim input; NULL: ignored */
 	uint64_t		 pass;	/* the pass that last saw it */
 	struct ent		*next;	/* hash chain */
+	struct ent		*cprev, *cnext;	/* its constituency's, with s */
+	char			 key[];	/* area, level, round; NUL-ended */
 };
 
 /* The incremental state: only recompute() touches it (one at a time). */
 static struct {
 	struct tly_results	*live;	/* updated in place; never served */
-	struct ent		**tab;	/* heads by record id */
+	struct ent		**tab;	/* keys by hash of key */
 	size_t			 nb;	/* buckets: 0 or a power of 2 */
 	size_t			 n;	/* entries */
 	uint64_t		 pass;	/* passes made */
+	uint64_t		 gen;	/* store generation of the last pass */
+	struct ent		**cons;	/* per constituency: its inputs */
 	uint8_t			*dirty;	/* per constituency: inputs changed */
+	size_t			*dlist;	/* the constituencies marked */
 	size_t			 ndirty; /* constituencies marked */
 	size_t			 ncons;	/* constituencies (dirty[]'s size) */
 } inc;
@@ -98,30 +105,65 @@ inc_reset(void)
 			free(e);
 		}
 	free(inc.tab);
+	free(inc.cons);
 	free(inc.dirty);
+	free(inc.dlist);
 	tly_results_free(inc.live);
 	memset(&inc, 0, sizeof(inc));
 }
 
-/* FNV-1a of a record id. */
+/* FNV-1a of a key. */
 static size_t
-id_hash(const char *id)
+key_hash(const char *key)
 {
 	uint64_t	h = 14695981039346656037ULL;
 
-	for (; *id != '\0'; id++)
-		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
 	return (size_t)h;
 }
 
-/* Mark the constituency of slim input s dirty (NULL: nothing). */
+/* Mark constituency ci dirty. */
 static void
-mark(const struct tly_result_slim *s)
+mark(size_t ci)
 {
-	if (s != NULL && !inc.dirty[s->cons]) {
-		inc.dirty[s->cons] = 1;
-		inc.ndirty++;
+	if (ci < inc.ncons && !inc.dirty[ci]) {
+		inc.dirty[ci] = 1;
+		inc.dlist[inc.ndirty++] = ci;
 	}
+}
+
+/* Drop e's slim input, marking its constituency. */
+static void
+ent_unslim(struct ent *e)
+{
+	if (e->s == NULL)
+		return;
+	mark(e->s->cons);
+	if (e->cprev != NULL)
+		e->cprev->cnext = e->cnext;
+	else
+		inc.cons[e->s->cons] = e->cnext;
+	if (e->cnext != NULL)
+		e->cnext->cprev = e->cprev;
+	e->cprev = e->cnext = NULL;
+	tly_results_slim_destroy(e->s);
+	e->s = NULL;
+}
+
+/* Give e the slim input s (transferred), marking its constituency. */
+static void
+ent_slim(struct ent *e, struct tly_result_slim *s)
+{
+	e->s = s;
+	if (s == NULL)
+		return;
+	mark(s->cons);
+	e->cprev = NULL;
+	e->cnext = inc.cons[s->cons];
+	if (e->cnext != NULL)
+		e->cnext->cprev = e;
+	inc.cons[s->cons] = e;
 }
 
 /* Double the hash table (or make it). */
@@ -136,7 +178,7 @@ grow(void)
 	for (i = 0; i < inc.nb; i++)
 		for (e = inc.tab[i]; e != NULL; e = next) {
 			next = e->next;
-			b = id_hash(e->id) & (nb - 1);
+			b = key_hash(e->key) & (nb - 1);
 			e->next = nt[b];
 			nt[b] = e;
 		}
@@ -146,59 +188,86 @@ grow(void)
 	return TLY_OK;
 }
 
-/* tly_cstore_head_fn: bring one head's entry up to date. */
+/* The slim input of record id with h's standing into *sp (NULL: ignored). */
+static int
+slim_read(struct tly_central *c, const struct tly_cstore_head *h,
+    struct tly_result_slim **sp)
+{
+	struct tly_result_input	 in;
+	struct tly_record	 rec;
+	int			 r;
+
+	*sp = NULL;
+	if ((r = tly_cstore_record(c->store, h->record_id, &rec)) == TLY_OK) {
+		in.rec = &rec;
+		in.confirmations = h->confirmations;
+		in.disputed = h->disputed;
+		if ((r = tly_results_slim_create(c->election, &in, sp)) ==
+		    TLY_E_NOTFOUND)
+			r = TLY_OK;	/* not in the definition: ignored */
+	}
+	tly_record_finish(&rec);
+	return r;
+}
+
+/* tly_cstore_head_fn: bring one key's entry up to date. */
 static int
 on_head(void *arg, const struct tly_cstore_head *h)
 {
-	struct tly_central	*c = arg;
-	struct tly_result_input	 in;
-	struct tly_record	 rec;
-	struct ent		*e;
+	struct tly_result_slim	*s;
+	struct ent		*e, **pp;
+	char			 key[2 * TLY_ID_MAX + 32];
 	size_t			 b;
 	int			 r;
 
+	snprintf(key, sizeof(key), "%s\n%s\n%llu", h->area, h->level,
+	    (unsigned long long)h->round);
 	if (inc.n >= inc.nb && (r = grow()) != TLY_OK)
 		return r;
-	b = id_hash(h->record_id) & (inc.nb - 1);
-	for (e = inc.tab[b]; e != NULL; e = e->next)
-		if (strcmp(e->id, h->record_id) == 0)
+	b = key_hash(key) & (inc.nb - 1);
+	for (pp = &inc.tab[b]; (e = *pp) != NULL; pp = &e->next)
+		if (strcmp(e->key, key) == 0)
 			break;
-	if (e != NULL) {
+	if (h->record_id[0] == '\0') {	/* no winner any more */
+		if (e != NULL) {
+			*pp = e->next;
+			ent_unslim(e);
+			free(e);
+			inc.n--;
+		}
+		return TLY_OK;
+	}
+	if (e != NULL && strcmp(e->id, h->record_id) == 0) {
 		e->pass = inc.pass;
 		if (e->s != NULL &&
 		    (e->s->confirmations != h->confirmations ||
 		    e->s->disputed != (h->disputed != 0))) {
 			e->s->confirmations = h->confirmations;
 			e->s->disputed = h->disputed != 0;
-			mark(e->s);
+			mark(e->s->cons);
 		}
 		return TLY_OK;
 	}
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return tly_fail(TLY_E_NOMEM, "out of memory");
+	if ((r = slim_read(arg, h, &s)) != TLY_OK)
+		return r;
+	if (e == NULL) {
+		if ((e = calloc(1, sizeof(*e) + strlen(key) + 1)) == NULL) {
+			tly_results_slim_destroy(s);
+			return tly_fail(TLY_E_NOMEM, "out of memory");
+		}
+		memcpy(e->key, key, strlen(key) + 1);
+		e->next = inc.tab[b];
+		inc.tab[b] = e;
+		inc.n++;
+	}
+	ent_unslim(e);
 	snprintf(e->id, sizeof(e->id), "%s", h->record_id);
 	e->pass = inc.pass;
-	if ((r = tly_cstore_record(c->store, e->id, &rec)) == TLY_OK) {
-		in.rec = &rec;
-		in.confirmations = h->confirmations;
-		in.disputed = h->disputed;
-		if ((r = tly_results_slim_create(c->election, &in, &e->s)) ==
-		    TLY_E_NOTFOUND)
-			r = TLY_OK;	/* not in the definition: ignored */
-	}
-	tly_record_finish(&rec);
-	if (r != TLY_OK) {
-		free(e);
-		return r;
-	}
-	mark(e->s);
-	e->next = inc.tab[b];
-	inc.tab[b] = e;
-	inc.n++;
+	ent_slim(e, s);
 	return TLY_OK;
 }
 
-/* Drop the entries the last pass did not see, marking them dirty. */
+/* After a walk of every head: drop the keys it did not name. */
 static void
 sweep(void)
 {
@@ -212,20 +281,24 @@ sweep(void)
 				continue;
 			}
 			*pp = e->next;
-			mark(e->s);
-			tly_results_slim_destroy(e->s);
+			ent_unslim(e);
 			free(e);
 			inc.n--;
 		}
 }
 
-/* qsort comparator: slim inputs by constituency. */
+/* Double the array of inputs *vp of *capp entries. */
 static int
-cmp_cons(const void *a, const void *b)
+grow_inputs(const struct tly_result_slim ***vp, size_t *capp)
 {
-	const struct tly_result_slim *const *x = a, *const *y = b;
+	const struct tly_result_slim	**v;
+	size_t				  cap = *capp ? *capp * 2 : 256;
 
-	return ((*x)->cons > (*y)->cons) - ((*x)->cons < (*y)->cons);
+	if ((v = realloc(*vp, cap * sizeof(*v))) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	*vp = v;
+	*capp = cap;
+	return TLY_OK;
 }
 
 /* Decide the dirty constituencies again from their inputs. */
@@ -234,58 +307,70 @@ update_dirty(void)
 {
 	const struct tly_result_slim	**v = NULL;
 	struct ent			 *e;
-	size_t				  i, j, nv = 0, c;
+	size_t				  i, n, cap = 0, ci;
 	int				  r = TLY_OK;
 
-	if (inc.ndirty == 0)
-		return TLY_OK;
-	if ((v = calloc(inc.n + 1, sizeof(*v))) == NULL)
-		return tly_fail(TLY_E_NOMEM, "out of memory");
-	for (i = 0; i < inc.nb; i++)
-		for (e = inc.tab[i]; e != NULL; e = e->next)
-			if (e->s != NULL && inc.dirty[e->s->cons])
-				v[nv++] = e->s;
-	qsort(v, nv, sizeof(*v), cmp_cons);
-	j = 0;
-	for (c = 0; c < inc.ncons && r == TLY_OK; c++) {
-		if (!inc.dirty[c])
-			continue;
-		for (i = j; j < nv && v[j]->cons == c; j++)
-			;
-		r = tly_results_update(inc.live, c, v + i, j - i);
-		inc.dirty[c] = 0;
+	for (i = 0; i < inc.ndirty && r == TLY_OK; i++) {
+		ci = inc.dlist[i];
+		n = 0;
+		for (e = inc.cons[ci]; e != NULL && r == TLY_OK;
+		    e = e->cnext) {
+			if (n == cap && (r = grow_inputs(&v, &cap)) != TLY_OK)
+				break;
+			v[n++] = e->s;
+		}
+		if (r == TLY_OK)
+			r = tly_results_update(inc.live, ci, v, n);
+		inc.dirty[ci] = 0;
 	}
+	for (; i < inc.ndirty; i++)
+		inc.dirty[inc.dlist[i]] = 0;
 	inc.ndirty = 0;
 	free(v);
 	return r;
 }
 
-/* Bring the live results up to date with the store; a copy into *rp. */
+/* Make the empty live results and their per-constituency arrays. */
 static int
-compute(struct tly_central *c, struct tly_results **rp)
+inc_start(struct tly_central *c)
 {
-	size_t	ncons;
+	size_t	ncons = tly_election_nconstituencies(c->election);
 	int	r;
 
+	if ((r = tly_results_create(c->election, &inc.live)) != TLY_OK)
+		return r;
+	if ((inc.dirty = calloc(ncons + 1, 1)) == NULL ||
+	    (inc.dlist = calloc(ncons + 1, sizeof(*inc.dlist))) == NULL ||
+	    (inc.cons = calloc(ncons + 1, sizeof(*inc.cons))) == NULL)
+		return tly_fail(TLY_E_NOMEM, "out of memory");
+	inc.ncons = ncons;
+	return TLY_OK;
+}
+
+/*
+ * Bring the live results up to date with the store; a copy into *rp,
+ * and the generation it shows into *genp.
+ */
+static int
+compute(struct tly_central *c, struct tly_results **rp, uint64_t *genp)
+{
+	uint64_t	gen;
+	int		r, full;
+
 	*rp = NULL;
-	if (inc.live == NULL) {
-		ncons = tly_election_nconstituencies(c->election);
-		if ((r = tly_results_create(c->election, &inc.live)) !=
-		    TLY_OK)
-			goto out;
-		if ((inc.dirty = calloc(ncons + 1, 1)) == NULL) {
-			r = tly_fail(TLY_E_NOMEM, "out of memory");
-			goto out;
-		}
-		inc.ncons = ncons;
-	}
-	inc.pass++;
-	if ((r = tly_cstore_head_ids(c->store, on_head, c)) != TLY_OK)
+	if (inc.live == NULL && (r = inc_start(c)) != TLY_OK)
 		goto out;
-	sweep();
+	inc.pass++;
+	if ((r = tly_cstore_head_changes(c->store, TLY_CSTORE_READER_RESULTS,
+	    inc.gen, &gen, &full, on_head, c)) != TLY_OK)
+		goto out;
+	if (full)
+		sweep();
+	inc.gen = gen;
 	if ((r = update_dirty()) != TLY_OK)
 		goto out;
 	r = tly_results_copy(inc.live, rp);
+	*genp = gen;
  out:
 	if (r != TLY_OK)
 		inc_reset();
@@ -307,24 +392,24 @@ snap_drop(struct snap *sn)
 }
 
 /*
- * Recompute the answer at generation gen and make it the cache's (the
- * caller set cache.computing; the lock is not held while computing).
+ * Recompute the answer, at the store's generation then, and make it the
+ * cache's (the caller set cache.computing; the lock is not held while
+ * computing).
  */
 static int
-recompute(struct tly_central *c, uint64_t gen)
+recompute(struct tly_central *c)
 {
 	struct snap	*sn;
 	int		 r;
 
 	if ((sn = calloc(1, sizeof(*sn))) == NULL)
 		r = TLY_E_NOMEM;
-	else if ((r = compute(c, &sn->r)) != TLY_OK) {
+	else if ((r = compute(c, &sn->r, &sn->gen)) != TLY_OK) {
 		free(sn);
 		sn = NULL;
 	}
 	pthread_mutex_lock(&cache.lock);
 	if (sn != NULL) {
-		sn->gen = gen;
 		sn->refs = 1;
 		snap_drop(cache.cur);
 		cache.cur = sn;
@@ -365,7 +450,7 @@ recomputer(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&cache.lock);
-		if (recompute(c, gen) != TLY_OK)
+		if (recompute(c) != TLY_OK)
 			tly_log_warn("results: %s", tly_errdetail());
 		pthread_mutex_lock(&cache.lock);
 	}
@@ -422,7 +507,7 @@ results_take(struct tly_central *c, struct snap **sp)
 			continue;
 		cache.computing = 1;
 		pthread_mutex_unlock(&cache.lock);
-		if ((r = recompute(c, gen)) != TLY_OK)
+		if ((r = recompute(c)) != TLY_OK)
 			return r;
 		pthread_mutex_lock(&cache.lock);
 		if (cache.cur != NULL)

@@ -256,6 +256,25 @@ expect_eq "A03 not disputed" "$(curl -sf "$url/v1/results/constituencies/$cid" |
 expect_eq "the new decision lists the three heads" "$(curl -sf "$url/v1/feed?after=8" |
     jq -r '.entries[0].bytes' | base64 -d | grep -ao '"over":\[[^]]*\]' | grep -o ':[0-9]*"' | wc -l)" 3
 
+note "results kept up to date by changes equal a restarted central's, byte for byte"
+results_all() {
+	local l id
+	curl -sf "$1/v1/results" && echo || return 1
+	for l in $(curl -sf "$1/v1/results" | jq -r '.levels[].level'); do
+		curl -sf "$1/v1/results?level=$l" && echo || return 1
+		for id in $(curl -sf "$1/v1/results?level=$l" | jq -r '.constituencies[].id'); do
+			curl -sf "$1/v1/results/constituencies/$id" && echo || return 1
+		done
+	done
+}
+results_all "$url" >"$T/res-live.json" || fail "GET results"
+kill9 c
+CENTRAL_MODE=live CENTRAL_EXTRA=$CLOSED start_central c "$(cat "$T/c/port")"
+results_all "$url" >"$T/res-fresh.json" || fail "GET results (restarted)"
+[ "$(wc -l <"$T/res-fresh.json")" -gt 3 ] || fail "too few results documents"
+cmp -s "$T/res-live.json" "$T/res-fresh.json" ||
+    fail "results kept up to date differ from a fresh computation"
+
 note "an open test central has no certificates: it takes any signed decision, and warns"
 start_central o
 forge -k "$T/d1.key" -e "$ELECTION" -s 1 -M "$T/o1.msg" "$RECORDS/A01-na.json" >/dev/null
