@@ -261,6 +261,8 @@ struct tly_cstore_head {
 	const char		*area;		/* the record key (12.1) */
 	const char		*level;
 	uint64_t		 round;
+	const char		*counts;	/* the winner's counts string
+						   (12.1), NULL without one */
 };
 
 typedef int (*tly_cstore_head_fn)(void *arg, const struct tly_cstore_head *h);

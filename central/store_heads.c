@@ -243,6 +243,7 @@ walk_emit(struct heads *h, tly_cstore_head_fn fn, void *arg, int bodies)
 		out.area = w->area;
 		out.level = w->level;
 		out.round = w->round;
+		out.counts = w->counts;
 		r = fn(arg, &out);
 		tly_record_finish(&rec);
 	}
@@ -284,6 +285,7 @@ struct chg {
 	char		*level;		/* owned */
 	uint64_t	 round;
 	char		 id[80];	/* its winner, "" for none */
+	char		*counts;	/* the winner's counts; owned */
 	unsigned	 conf;		/* its confirmations */
 	int		 disputed;	/* in conflict */
 };
@@ -303,6 +305,7 @@ chgs_free(struct chgs *c)
 	for (i = 0; i < c->n; i++) {
 		free(c->v[i].area);
 		free(c->v[i].level);
+		free(c->v[i].counts);
 	}
 	free(c->v);
 	memset(c, 0, sizeof(*c));
@@ -446,6 +449,8 @@ key_head(struct tly_cstore *s, struct chg *k, struct tly_cstore_resolves *res)
 		snprintf(k->id, sizeof(k->id), "%s", h.r[mk->winner].id);
 		k->conf = mk->conf;
 		k->disputed = mk->conflict;
+		if ((k->counts = strdup(h.r[mk->winner].counts)) == NULL)
+			r = TLY_E_NOMEM;
 	}
  out:
 	heads_free(&h);
@@ -526,6 +531,7 @@ tly_cstore_head_changes(struct tly_cstore *s, enum tly_cstore_reader reader,
 		out.area = c.v[i].area;
 		out.level = c.v[i].level;
 		out.round = c.v[i].round;
+		out.counts = c.v[i].counts;
 		r = fn(arg, &out);
 	}
 	chgs_free(&c);

@@ -3,17 +3,19 @@
  * area for one level, in a form that stays small at 85,000 areas: how
  * many areas fall in each turnout band, the areas with the lowest
  * turnout, and with ?constituency=C every area of C.  It is read from
- * the current records (tly_cstore_heads): each area's record of the
- * highest round it has at that level.  The table is rebuilt only when
- * the applied state changed (tly_cstore_generation), and at most once
- * every TURNOUT_AGE seconds, so that a dashboard polling during ingest
- * never makes the store walk every record on each poll.
+ * the current records: each area's record of the highest round it has
+ * at that level.  The table is kept up to date from the record keys
+ * changed since it was last brought up to date
+ * (tly_cstore_head_changes), reading R and T from the winner's counts
+ * string, so a dashboard polling during ingest never makes the store
+ * walk every record; only the first query, and one after changes the
+ * store cannot tell by key, walks every head.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "central/central.h"
 #include "central/store.h"
@@ -22,90 +24,169 @@
 
 typedef unsigned __int128 u128;
 
-#define TURNOUT_AGE	5	/* seconds an older table may still answer */
 #define LOWEST_MAX	10	/* areas listed by lowest turnout */
 #define NBANDS		7	/* the bands of band_name[] */
+#define ROUNDS_MAX	64	/* rounds kept per area and level */
 
 /* Lower bounds of the bands, in percent; the last band is exactly 100%. */
 static const unsigned band_from[NBANDS] = { 0, 50, 70, 90, 95, 99, 100 };
 static const char *const band_name[NBANDS] = { "0-50", "50-70", "70-90",
     "90-95", "95-99", "99-100", "100" };
 
-/* One area's most recent count at one level. */
+/* One area's count at one level and round. */
 struct cell {
 	uint64_t	round;		/* 0: no record */
 	uint64_t	registered;	/* R */
 	uint64_t	voted;		/* T */
+	uint32_t	walk;		/* the walk that last named it */
 };
 
-/* The table: cells[area * nlevels + level], rebuilt as a whole. */
+/* The rounds of one area at one level that have a winner. */
+struct rounds {
+	struct cell	*v;		/* entries, any order */
+	uint32_t	 n;		/* entries used */
+};
+
+/*
+ * The table: cells[area * nlevels + level] is the highest round's count,
+ * from rounds[] at the same index.
+ */
 static struct {
 	pthread_mutex_t	 lock;
 	struct cell	*cells;		/* NULL until first built */
+	struct rounds	*rounds;	/* per cell: every round's count */
 	size_t		 nareas;	/* areas of the definition */
 	size_t		 nlevels;	/* levels of the definition */
-	uint64_t	 gen;		/* store generation it was built at */
-	time_t		 built;		/* when */
-} tab = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0 };
+	uint64_t	 gen;		/* store generation it shows */
+	uint32_t	 walk;		/* walks made */
+} tab = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0, 0, 0 };
 
-/* Walk state: the definition and the new cells. */
-struct walk {
-	const struct tly_election	*e;
-	struct cell			*cells;
-	size_t				 nlevels;
-};
+/* Drop the table (tab.lock held). */
+static void
+tab_free(void)
+{
+	size_t	i;
 
-/* tly_cstore_head_fn: keep the highest round's R and T per area, level. */
+	for (i = 0; tab.rounds != NULL && i < tab.nareas * tab.nlevels; i++)
+		free(tab.rounds[i].v);
+	free(tab.rounds);
+	free(tab.cells);
+	tab.rounds = NULL;
+	tab.cells = NULL;
+	tab.gen = 0;
+}
+
+/* Set cell i to its highest round (tab.lock held). */
+static void
+cell_top(size_t i)
+{
+	const struct rounds	*rs = &tab.rounds[i];
+	struct cell		*cl = &tab.cells[i];
+	uint32_t		 j;
+
+	memset(cl, 0, sizeof(*cl));
+	for (j = 0; j < rs->n; j++)
+		if (rs->v[j].round >= cl->round)
+			*cl = rs->v[j];
+}
+
+/* tly_cstore_head_fn: one key's winner (or none) into its cell. */
 static int
 on_head(void *arg, const struct tly_cstore_head *h)
 {
-	struct walk	*w = arg;
-	struct cell	*cl;
-	long		 a, l;
+	struct tly_central	*c = arg;
+	struct rounds		*rs;
+	struct cell		*v, x;
+	long			 a, l;
+	uint32_t		 j;
+	size_t			 i;
 
-	if ((a = tly_election_find_area(w->e, h->rec->area)) < 0 ||
-	    (l = tly_election_find_level(w->e, h->rec->level)) < 0)
+	if ((a = tly_election_find_area(c->election, h->area)) < 0 ||
+	    (l = tly_election_find_level(c->election, h->level)) < 0)
 		return TLY_OK;
-	cl = &w->cells[(size_t)a * w->nlevels + (size_t)l];
-	if (h->rec->round >= cl->round) {
-		cl->round = h->rec->round;
-		cl->registered = h->rec->registered;
-		cl->voted = h->rec->voted;
+	i = (size_t)a * tab.nlevels + (size_t)l;
+	rs = &tab.rounds[i];
+	for (j = 0; j < rs->n && rs->v[j].round != h->round; j++)
+		;
+	if (h->record_id[0] == '\0' || h->counts == NULL) {
+		if (j < rs->n)		/* no winner any more */
+			rs->v[j] = rs->v[--rs->n];
+		cell_top(i);
+		return TLY_OK;
 	}
+	memset(&x, 0, sizeof(x));
+	x.round = h->round;
+	x.walk = tab.walk;
+	if (sscanf(h->counts, "%" SCNu64 " %" SCNu64, &x.registered,
+	    &x.voted) != 2)
+		return tly_fail(TLY_E_DB, "turnout: counts of %s",
+		    h->record_id);
+	if (j == rs->n) {
+		if (rs->n >= ROUNDS_MAX)
+			return tly_fail(TLY_E_TOO_LARGE, "turnout: rounds");
+		if ((v = realloc(rs->v, (rs->n + 1) * sizeof(*v))) == NULL)
+			return tly_fail(TLY_E_NOMEM, "turnout: out of memory");
+		rs->v = v;
+		rs->n++;
+	}
+	rs->v[j] = x;
+	cell_top(i);
 	return TLY_OK;
 }
 
-/* Rebuild the table if it is stale (tab.lock held). */
+/* After a walk of every head: drop the rounds it did not name. */
+static void
+sweep(void)
+{
+	struct rounds	*rs;
+	size_t		 i;
+	uint32_t	 j;
+
+	for (i = 0; i < tab.nareas * tab.nlevels; i++) {
+		rs = &tab.rounds[i];
+		for (j = 0; j < rs->n;)
+			if (rs->v[j].walk != tab.walk)
+				rs->v[j] = rs->v[--rs->n];
+			else
+				j++;
+		cell_top(i);
+	}
+}
+
+/* Bring the table up to date with the store (tab.lock held). */
 static int
 refresh(struct tly_central *c)
 {
-	struct walk	w;
 	uint64_t	gen;
-	time_t		now = time(NULL);
 	size_t		na, nl;
-	int		r;
+	int		r, full;
 
-	gen = tly_cstore_generation(c->store);
-	if (tab.cells != NULL && (gen == tab.gen ||
-	    now - tab.built < TURNOUT_AGE))
+	if (tab.cells != NULL && (gen = tly_cstore_generation(c->store)) !=
+	    0 && gen == tab.gen)
 		return TLY_OK;
-	na = tly_election_nareas(c->election);
-	nl = tly_election_nlevels(c->election);
-	w.e = c->election;
-	w.nlevels = nl;
-	if ((w.cells = calloc(na * nl > 0 ? na * nl : 1, sizeof(*w.cells))) ==
-	    NULL)
-		return tly_fail(TLY_E_NOMEM, "turnout: out of memory");
-	if ((r = tly_cstore_heads(c->store, on_head, &w)) != TLY_OK) {
-		free(w.cells);
+	if (tab.cells == NULL) {
+		na = tly_election_nareas(c->election);
+		nl = tly_election_nlevels(c->election);
+		if ((tab.cells = calloc(na * nl + 1, sizeof(*tab.cells))) ==
+		    NULL || (tab.rounds = calloc(na * nl + 1,
+		    sizeof(*tab.rounds))) == NULL) {
+			free(tab.cells);
+			tab.cells = NULL;
+			return tly_fail(TLY_E_NOMEM, "turnout: out of memory");
+		}
+		tab.nareas = na;
+		tab.nlevels = nl;
+		tab.gen = 0;
+	}
+	tab.walk++;
+	if ((r = tly_cstore_head_changes(c->store, TLY_CSTORE_READER_TURNOUT,
+	    tab.gen, &gen, &full, on_head, c)) != TLY_OK) {
+		tab_free();	/* the next query starts again */
 		return r;
 	}
-	free(tab.cells);
-	tab.cells = w.cells;
-	tab.nareas = na;
-	tab.nlevels = nl;
+	if (full)
+		sweep();
 	tab.gen = gen;
-	tab.built = now;
 	return TLY_OK;
 }
 
@@ -288,7 +369,6 @@ void
 tly_central_turnout_reset(void)
 {
 	pthread_mutex_lock(&tab.lock);
-	free(tab.cells);
-	tab.cells = NULL;
+	tab_free();
 	pthread_mutex_unlock(&tab.lock);
 }

@@ -5,9 +5,10 @@
 # exactly those devices, batches and record keys.  Then the same batches
 # signed for another election: every one must come back rejected, and
 # loadgen must say so and fail.  Results are sampled during the run and
-# every sample must be answered (PROTOCOL.md 8.4, freshness); after it,
-# the answers must be the same bytes as a restarted central computes
-# from scratch on the same store.  Nothing here is timed.
+# every sample must be answered (PROTOCOL.md 8.4, freshness), and turnout
+# is polled meanwhile; after it, the results and turnout must be the same
+# bytes as a restarted central computes from scratch on the same store.
+# Nothing here is timed.
 . "$(dirname "$0")/lib.sh"
 LG=$BUILD/bench/loadgen
 [ -x "$LG" ] || fail "$LG is not built (make $LG)"
@@ -19,9 +20,16 @@ ELECTION=$T/gen/election.json
 start_central c
 url=$(central_url c)
 
-note "200 batches of 4 records at c16, results sampled every 2 ms"
+note "200 batches of 4 records at c16, results sampled every 2 ms, turnout polled"
 "$LG" -u "$url" -e "$ELECTION" -d "$T/gen/records" -n 200 -r 4 -c 16 \
-    -S 2 >"$T/lg.out" 2>&1 || { cat "$T/lg.out"; fail "loadgen failed"; }
+    -S 2 >"$T/lg.out" 2>&1 &
+lg=$!
+polls=0
+while kill -0 "$lg" 2>/dev/null; do
+	curl -sf "$url/v1/turnout?level=na" >/dev/null && polls=$((polls + 1))
+done
+wait "$lg" || { cat "$T/lg.out"; fail "loadgen failed"; }
+echo "turnout polled $polls times during the upload"
 cat "$T/lg.out"
 res=$(grep '^RESULT ' "$T/lg.out") || fail "no RESULT line"
 expect_match "loadgen result" "$res" ' batches=200 ok=200 fails=0 nothing=0 '
@@ -60,12 +68,18 @@ get_all() {
 	for id in $ids; do
 		curl -sf "$1/v1/results/constituencies/$id" && echo || return 1
 	done
+	for l in $(curl -sf "$1/v1/results" | jq -r '.levels[].level'); do
+		curl -sf "$1/v1/turnout?level=$l" && echo || return 1
+	done
+	curl -sf "$1/v1/turnout?level=$level&constituency=$(head -n 1 <<<"$ids")" &&
+	    echo
 }
 get_all "$url" >"$T/before.json" || fail "GET results"
 stop c
 start_central c
 get_all "$(central_url c)" >"$T/after.json" || fail "GET results (restarted)"
-expect_eq "answers" "$(wc -l <"$T/after.json")" "$((1 + $(wc -w <<<"$ids")))"
+nlev=$(curl -sf "$(central_url c)/v1/results" | jq '.levels | length')
+expect_eq "answers" "$(wc -l <"$T/after.json")" "$((2 + nlev + $(wc -w <<<"$ids")))"
 cmp -s "$T/before.json" "$T/after.json" ||
-    fail "results after ingest differ from a restarted central's"
+    fail "results or turnout after ingest differ from a restarted central's"
 echo "PASS"
