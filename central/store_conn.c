@@ -15,13 +15,6 @@
 #include "central/storeInt.h"
 #include "common/err.h"
 
-/*
- * The writer's page cache, in KiB as SQLite's negative cache_size: the
- * indexes a batch touches stay in memory as the store grows to a
- * national election, instead of being read again for each batch.
- */
-#define WCACHE_KIB	"-65536"
-
 static const char *const wsql[W_COUNT_] = {
 	[W_BEGIN] = "BEGIN IMMEDIATE",
 	[W_COMMIT] = "COMMIT",
@@ -159,8 +152,6 @@ tly_cstore_connect(const char *path, const char *const *rsql,
 	if ((r = tly_cstore_db_exec(s->w, "PRAGMA synchronous = NORMAL",
 	    path)) != TLY_OK ||
 	    (r = tly_cstore_db_exec(s->w, "PRAGMA temp_store = MEMORY",
-	    path)) != TLY_OK ||
-	    (r = tly_cstore_db_exec(s->w, "PRAGMA cache_size = " WCACHE_KIB,
 	    path)) != TLY_OK ||
 	    (r = tly_cstore_migrate(s->w, path)) != TLY_OK ||
 	    (r = db_prepare(s->w, wsql, s->ws, W_COUNT_)) != TLY_OK)

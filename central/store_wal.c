@@ -19,9 +19,12 @@
  * the database file and fsync it while every upload waits.  Instead the
  * writer's WAL hook only wakes this thread once the WAL holds
  * CKPT_PAGES pages, and the thread runs a PASSIVE checkpoint beside the
- * writer (it never blocks a writer or a reader).  Only if the WAL grows
- * past CKPT_HARD_PAGES (the thread cannot keep up, or a long reader
- * holds old pages) does the writer checkpoint itself, as SQLite would.
+ * writer (it never blocks a writer or a reader), and again each time
+ * the WAL has grown by as much.  During a long ingest the WAL may not
+ * start again from its beginning (readers keep using its frames), so it
+ * grows; each checkpoint then copies only the frames added since the
+ * last.  Only if the thread's checkpoint failed does the writer
+ * checkpoint itself, as SQLite would.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +42,6 @@
 
 #define CKPT_PAGES	16384	/* wake the checkpointer (64 MiB of WAL) */
 #define WAL_PATH_MAX	4096	/* the WAL file's path */
-#define CKPT_HARD_PAGES	262144	/* the writer checkpoints itself (1 GiB) */
 
 /* The checkpointer: its connection, thread and wake-up. */
 struct tly_cstore_ckpt {
@@ -50,6 +52,7 @@ struct tly_cstore_ckpt {
 	int		 wanted;	/* the WAL passed CKPT_PAGES */
 	int		 stopping;	/* the thread should end */
 	int		 failed;	/* the last checkpoint failed (logged) */
+	int		 mark;		/* WAL pages at the last wake-up */
 	atomic_uint_fast64_t *done;	/* the store's count of checkpoints */
 };
 
@@ -84,8 +87,9 @@ ckpt_main(void *arg)
 
 /*
  * The writer's WAL hook, after each COMMIT with the WAL's size in
- * pages: wake the checkpointer, or checkpoint here when it lags far
- * behind or failed.
+ * pages: wake the checkpointer when the WAL has grown by CKPT_PAGES
+ * since it last did (or started again), or checkpoint here when the
+ * thread's last checkpoint failed.
  */
 static int
 ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
@@ -96,7 +100,12 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	if (pages < CKPT_PAGES)
 		return SQLITE_OK;
 	pthread_mutex_lock(&k->mu);
-	self = k->failed || pages >= CKPT_HARD_PAGES;
+	if (pages >= k->mark && pages - k->mark < CKPT_PAGES) {
+		pthread_mutex_unlock(&k->mu);
+		return SQLITE_OK;
+	}
+	k->mark = pages;
+	self = k->failed;
 	k->wanted = 1;
 	pthread_cond_signal(&k->cv);
 	pthread_mutex_unlock(&k->mu);
