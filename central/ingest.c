@@ -10,7 +10,7 @@
  * A request thread queues its verified request; the first queued thread
  * that finds no writer at work becomes the writer, takes every request
  * queued so far and applies them, in queue order, in one transaction
- * (a savepoint per request, and one per entry), then COMMITs once and
+ * (a savepoint per request), then COMMITs once and
  * wakes their threads, which answer only then.  A request whose
  * storing fails is rolled back to its savepoint alone.  Rejected
  * entries are logged and kept in the rejection table.
@@ -190,9 +190,11 @@ verify_entry(struct ingest *in, struct entry *e)
 }
 
 /*
- * Step 8 and storing, inside the transaction.  Appends the receipt to
- * receipt and returns TLY_OK with *dup set, or rejects e; any other
- * error is a failure of the central.
+ * Step 8 and storing, inside the transaction and the request's
+ * savepoint.  Appends the receipt to receipt and returns TLY_OK with
+ * *dup set, or rejects e (step 8 writes nothing); any other error is a
+ * failure of the central, and the caller rolls the whole request back,
+ * so an entry needs no savepoint of its own.
  */
 static int
 store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
@@ -204,34 +206,26 @@ store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
 	int			 r;
 
 	*dup = 0;
-	if ((r = tly_cstore_savepoint(c->store)) != TLY_OK)
-		return r;
 	tly_errclear();
 	r = tly_cstore_check(c->store, b, receipt);
 	if (r == TLY_E_DUPLICATE) {
 		*dup = 1;
-		return tly_cstore_release(c->store);
+		return TLY_OK;
 	}
 	if (r == TLY_E_SEQ_CONFLICT || r == TLY_E_SEQ_GAP ||
-	    r == TLY_E_CHAIN) {	/* 10 step 8 */
-		entry_reject(e, r, "%s", tly_errmsg(r));
-		return tly_cstore_rollback_to(c->store);
-	}
+	    r == TLY_E_CHAIN)	/* 10 step 8 */
+		return entry_reject(e, r, "%s", tly_errmsg(r));
 	if (r != TLY_OK)
-		goto fail;
-
+		return r;
 	if ((r = tly_buf_add(receipt, e->receipt.p, e->receipt.len)) !=
 	    TLY_OK ||
 	    (r = tly_cstore_put(c->store, b, e->m, e->mlen, (time_t)e->rtime,
 	    receipt->p, receipt->len, &state, e->other)) != TLY_OK)
-		goto fail;
+		return r;
 	e->status = state == TLY_CSTORE_APPLIED ? TLY_API_STORED :
 	    state == TLY_CSTORE_PENDING ? TLY_API_PENDING :
 	    TLY_API_EQUIVOCATION;
-	return tly_cstore_release(c->store);
- fail:
-	tly_cstore_rollback_to(c->store);
-	return r;
+	return TLY_OK;
 }
 
 /* Set the message of an equivocating entry: the other batch. */

@@ -10,10 +10,11 @@
  * Writing goes through a transaction:
  *
  *	tly_cstore_begin(s);		takes the writer lock
- *	for each entry:
+ *	for each request:
  *		tly_cstore_savepoint(s);
- *		tly_cstore_check(s, b, &receipt)	PROTOCOL.md 10 step 8
- *		tly_cstore_put(s, ...)  or  tly_cstore_reject(s, ...)
+ *		for each entry:
+ *			tly_cstore_check(s, b, &receipt)  PROTOCOL.md 10 step 8
+ *			tly_cstore_put(s, ...)  or  tly_cstore_reject(s, ...)
  *		tly_cstore_release(s);	or tly_cstore_rollback_to(s)
  *	tly_cstore_commit(s);		or tly_cstore_rollback(s); drops the lock
  *
