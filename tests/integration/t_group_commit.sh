@@ -7,7 +7,11 @@
 # same time as honest ones (from another address) are rejected alone.
 # /metrics shows every upload going through the group writer, and at
 # least one sync of the write-ahead log per commit (each upload is
-# answered only after one).  Nothing here is timed.
+# answered only after one).  When storing one upload of a group fails
+# (here a trigger added to the store refuses the records of every tenth
+# polling area), only that upload is lost: the group is applied again,
+# each upload alone, and every other upload of it is stored.  Nothing
+# here is timed.
 . "$(dirname "$0")/lib.sh"
 LG=$BUILD/bench/loadgen
 [ -x "$LG" ] || fail "$LG is not built (make $LG)"
@@ -76,4 +80,23 @@ wait "$fpid" || true
 expect_match "honest" "$(grep '^RESULT ' "$T/more.out")" \
     ' batches=300 ok=300 fails=0 nothing=0 '
 expect_eq "batches after" "$(curl -sf "$ua/v1/status" | jq .batches)" 600
+
+note "a failure of the store loses only the upload that failed"
+start_central c
+uc=$(central_url c)
+central_db c "CREATE TRIGGER refuse BEFORE INSERT ON records
+    WHEN NEW.area LIKE '%7' BEGIN SELECT RAISE(ABORT, 'refused'); END;" ||
+    fail "trigger"
+lg fail -u "$uc" -n 300 -r 4 -c 64 -K || true	# the refused are failures
+res=$(grep '^RESULT ' "$T/fail.out")
+ok=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$res")
+expect_match "refused answered 500" "$(cat "$T/fail.out")" ' http_5xx 30 '
+expect_eq "the others stored" "$ok" 270
+expect_eq "batches held" "$(curl -sf "$uc/v1/status" | jq .batches)" 270
+expect_eq "areas held" "$(central_db c 'SELECT count(DISTINCT area) FROM
+    records')" 270
+expect_eq "refused areas held" "$(central_db c "SELECT count(*) FROM records
+    WHERE area LIKE '%7'")" 0
+expect_match "group applied again" "$(cat "$T/c/central.log")" \
+    'applying the group again, each upload alone'
 echo "PASS"
