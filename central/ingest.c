@@ -62,6 +62,8 @@ struct entry {
 	struct tly_buf		 receipt;	/* its receipt, sealed with b
 						   outside the writer; used
 						   unless it is a duplicate */
+	struct tly_cstore_rows	 rows;		/* b's records as stored, made
+						   outside the writer too */
 	int			 err;		/* rejection code, or 0 */
 	char			*msg;		/* rejection message (escaped) */
 	int			 has_id;	/* id below is known */
@@ -111,17 +113,19 @@ entry_clear(struct entry *e)
 	tly_batch_free(e->b);
 	e->b = NULL;
 	tly_buf_free(&e->receipt);
+	tly_cstore_rows_free(&e->rows);
 }
 
 /*
- * Seal e's receipt (13.7) for its batch b, received at e->rtime: it
- * does not depend on the store, so request threads sign in parallel,
- * and the writer only stores it.
+ * Seal e's receipt (13.7) for its batch b, received at e->rtime, and
+ * make the rows of its records: neither depends on the store, so
+ * request threads do it in parallel, and the writer only stores them.
  */
 static int
 entry_seal(struct tly_central *c, struct entry *e)
 {
 	struct tly_receipt	rc;
+	int			r;
 
 	memset(&rc, 0, sizeof(rc));
 	memcpy(rc.device, e->b->device, TLY_PK_LEN);
@@ -129,7 +133,9 @@ entry_seal(struct tly_central *c, struct entry *e)
 	memcpy(rc.batch, e->b->id, TLY_HASH_LEN);
 	rc.stored = e->rtime;
 	tly_buf_init(&e->receipt, TLY_MSG_MAX);
-	return tly_receipt_seal(c->key, &rc, &e->receipt);
+	if ((r = tly_receipt_seal(c->key, &rc, &e->receipt)) != TLY_OK)
+		return r;
+	return tly_cstore_rows(e->b, &e->rows);
 }
 
 /*
@@ -223,7 +229,8 @@ store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
 		return r;
 	if ((r = tly_buf_add(receipt, e->receipt.p, e->receipt.len)) !=
 	    TLY_OK ||
-	    (r = tly_cstore_put(c->store, b, e->m, e->mlen, (time_t)e->rtime,
+	    (r = tly_cstore_put(c->store, b, &e->rows, e->m, e->mlen,
+	    (time_t)e->rtime,
 	    receipt->p, receipt->len, &state, e->other)) != TLY_OK)
 		return r;
 	e->status = state == TLY_CSTORE_APPLIED ? TLY_API_STORED :

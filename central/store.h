@@ -108,14 +108,31 @@ int	tly_cstore_check(struct tly_cstore *s, const struct tly_batch *b,
 	    struct tly_buf *receipt);
 
 /*
- * Store batch b, whose exact bytes are m[0..mlen), with its receipt,
- * then recompute its device's state by the merge rules (PROTOCOL.md 12).
- * *state tells what became of b; for TLY_CSTORE_EQUIVOCATION, other
- * gets the id of the other batch of the proof.  Call only after
- * tly_cstore_check() returned TLY_OK, inside a transaction.
+ * The records of a batch as the store keeps them: each one's JSON
+ * (canonical order) and counts string (PROTOCOL.md 12.1).  Made without
+ * the store, so that request threads make them in parallel and the
+ * writer only inserts them.
+ */
+struct tly_cstore_rows {
+	struct tly_buf	text;	/* per record: JSON, NUL, counts, NUL */
+};
+
+/* Make rows for batch b (store_merge.c); free with tly_cstore_rows_free. */
+int	tly_cstore_rows(const struct tly_batch *b, struct tly_cstore_rows *rows);
+/* Free rows; NULL-safe inside, may be called again. */
+void	tly_cstore_rows_free(struct tly_cstore_rows *rows);
+
+/*
+ * Store batch b, whose exact bytes are m[0..mlen) and whose records are
+ * rows (tly_cstore_rows), with its receipt, then recompute its device's
+ * state by the merge rules (PROTOCOL.md 12).  *state tells what became
+ * of b; for TLY_CSTORE_EQUIVOCATION, other gets the id of the other
+ * batch of the proof.  Call only after tly_cstore_check() returned
+ * TLY_OK, inside a transaction.
  */
 int	tly_cstore_put(struct tly_cstore *s, const struct tly_batch *b,
-	    const uint8_t *m, size_t mlen, time_t received,
+	    const struct tly_cstore_rows *rows, const uint8_t *m, size_t mlen,
+	    time_t received,
 	    const uint8_t *receipt, size_t rlen, enum tly_cstore_state *state,
 	    uint8_t other[TLY_HASH_LEN]);
 

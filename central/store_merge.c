@@ -33,25 +33,55 @@ struct dev {
 	size_t			 capk;		/* entries allocated */
 };
 
-/* Insert record i of batch b and its explicit supersedes. */
+int
+tly_cstore_rows(const struct tly_batch *b, struct tly_cstore_rows *rows)
+{
+	struct tly_jw	w;
+	size_t		i;
+	int		r = TLY_OK;
+
+	tly_buf_init(&rows->text, (BODY_MAX + COUNTS_MAX) * TLY_RECORDS_MAX);
+	for (i = 0; i < b->nrecords && r == TLY_OK; i++) {
+		tly_jw_init(&w, &rows->text);
+		tly_record_to_json(&b->records[i], &w);
+		if ((r = tly_jw_finish(&w)) == TLY_OK &&
+		    (r = tly_buf_add(&rows->text, "", 1)) == TLY_OK)
+			r = tly_merge_counts(&b->records[i], &rows->text);
+	}
+	if (r != TLY_OK)
+		tly_cstore_rows_free(rows);
+	return r;
+}
+
+void
+tly_cstore_rows_free(struct tly_cstore_rows *rows)
+{
+	tly_buf_free(&rows->text);
+}
+
+/*
+ * Insert record i of batch b and its explicit supersedes; *text is its
+ * JSON then its counts string (tly_cstore_rows), and is moved past them.
+ */
 static int
 put_record(struct tly_cstore *s, const struct tly_batch *b, size_t i,
-    struct tly_buf *counts, struct tly_buf *body)
+    const char **text, const char *end)
 {
 	const struct tly_record	*rec = &b->records[i];
 	sqlite3_stmt		*st = s->ws[W_INSERT_RECORD];
-	struct tly_jw		 w;
+	const char		*body, *counts;
 	char			 rid[96];
-	size_t			 j;
+	size_t			 j, blen, clen;
 	int			 r;
 
-	tly_buf_reset(counts);
-	tly_buf_reset(body);
-	tly_jw_init(&w, body);
-	tly_record_to_json(rec, &w);
-	if ((r = tly_jw_finish(&w)) != TLY_OK ||
-	    (r = tly_merge_counts(rec, counts)) != TLY_OK)
-		return r;
+	body = *text;
+	if ((blen = strnlen(body, (size_t)(end - body))) == (size_t)(end - body))
+		return tly_fail(TLY_E_INVAL, "record %zu: no stored form", i);
+	counts = body + blen + 1;
+	if ((clen = strnlen(counts, (size_t)(end - counts))) ==
+	    (size_t)(end - counts))
+		return tly_fail(TLY_E_INVAL, "record %zu: no counts", i);
+	*text = counts + clen + 1;
 	tly_record_id(b->id, i, rid, sizeof(rid));
 	if (sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    tly_cstore_bind_blob(st, 2, b->id, TLY_HASH_LEN) != SQLITE_OK ||
@@ -65,10 +95,10 @@ put_record(struct tly_cstore *s, const struct tly_batch *b, size_t i,
 	    sqlite3_bind_text(st, 8, rec->constituency, -1, SQLITE_STATIC) !=
 	    SQLITE_OK ||
 	    tly_cstore_bind_u64(st, 9, rec->round) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 10, (const char *)counts->p, -1,
-	    SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 11, (const char *)body->p, (int)body->len,
-	    SQLITE_STATIC) != SQLITE_OK) {
+	    sqlite3_bind_text(st, 10, counts, -1, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_text(st, 11, body, (int)blen, SQLITE_STATIC) !=
+	    SQLITE_OK) {
 		tly_cstore_st_done(st);
 		return tly_cstore_db_fail(s->w, "bind record");
 	}
@@ -91,17 +121,16 @@ put_record(struct tly_cstore *s, const struct tly_batch *b, size_t i,
 
 /* Insert the records of parsed batch b (and their supersedes). */
 static int
-put_records(struct tly_cstore *s, const struct tly_batch *b)
+put_records(struct tly_cstore *s, const struct tly_batch *b,
+    const struct tly_cstore_rows *rows)
 {
-	struct tly_buf	counts = TLY_BUF_INIT(COUNTS_MAX);
-	struct tly_buf	body = TLY_BUF_INIT(BODY_MAX);
-	size_t		i;
-	int		r = TLY_OK;
+	const char	*text = (const char *)rows->text.p;
+	const char	*end = text + rows->text.len;
+	size_t		 i;
+	int		 r = TLY_OK;
 
 	for (i = 0; i < b->nrecords && r == TLY_OK; i++)
-		r = put_record(s, b, i, &counts, &body);
-	tly_buf_free(&counts);
-	tly_buf_free(&body);
+		r = put_record(s, b, i, &text, end);
 	return r;
 }
 
@@ -355,6 +384,7 @@ rebuild(struct tly_cstore *s)
 {
 	sqlite3_stmt		*st = s->ws[W_META_GET];
 	struct tly_batch	*b = NULL;
+	struct tly_cstore_rows	 rows;
 	uint8_t			 dev[TLY_PK_LEN];
 	uint64_t		 flag;
 	int			 rc, r;
@@ -369,7 +399,11 @@ rebuild(struct tly_cstore *s)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = tly_batch_parse(sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), &b)) != TLY_OK ||
-		    (r = put_records(s, b)) != TLY_OK)
+		    (r = tly_cstore_rows(b, &rows)) != TLY_OK)
+			goto out;
+		r = put_records(s, b, &rows);
+		tly_cstore_rows_free(&rows);
+		if (r != TLY_OK)
 			goto out;
 		tly_batch_free(b);
 		b = NULL;
@@ -415,7 +449,8 @@ rebuild(struct tly_cstore *s)
 
 int
 tly_cstore_put(struct tly_cstore *s, const struct tly_batch *b,
-    const uint8_t *m, size_t mlen, time_t received,
+    const struct tly_cstore_rows *rows, const uint8_t *m, size_t mlen,
+    time_t received,
     const uint8_t *receipt, size_t rlen, enum tly_cstore_state *state,
     uint8_t other[TLY_HASH_LEN])
 {
@@ -433,7 +468,7 @@ tly_cstore_put(struct tly_cstore *s, const struct tly_batch *b,
 		return tly_cstore_db_fail(s->w, "bind batch");
 	}
 	if ((r = tly_cstore_st_exec(s->w, st, "insert batch")) != TLY_OK ||
-	    (r = put_records(s, b)) != TLY_OK ||
+	    (r = put_records(s, b, rows)) != TLY_OK ||
 	    (r = recompute(s, b->device, b->id, state, other)) !=
 	    TLY_OK)
 		return r;

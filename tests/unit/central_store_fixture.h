@@ -199,6 +199,7 @@ static inline int
 submit(struct fx *f, struct tb *t, struct tly_buf *receipt)
 {
 	struct tly_receipt	rc;
+	struct tly_cstore_rows	rows;
 	int			r;
 
 	assert_int_equal(tly_cstore_begin(f->s), TLY_OK);
@@ -212,9 +213,11 @@ submit(struct fx *f, struct tb *t, struct tly_buf *receipt)
 		rc.stored = 1700000000;
 		assert_int_equal(tly_receipt_seal(f->central, &rc, receipt),
 		    TLY_OK);
-		assert_int_equal(tly_cstore_put(f->s, t->b, t->bytes.p,
+		assert_int_equal(tly_cstore_rows(t->b, &rows), TLY_OK);
+		assert_int_equal(tly_cstore_put(f->s, t->b, &rows, t->bytes.p,
 		    t->bytes.len, 1700000000, receipt->p, receipt->len,
 		    &f->st, f->other), TLY_OK);
+		tly_cstore_rows_free(&rows);
 		assert_int_equal(tly_cstore_release(f->s), TLY_OK);
 	} else
 		assert_int_equal(tly_cstore_rollback_to(f->s), TLY_OK);
