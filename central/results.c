@@ -84,6 +84,7 @@ static struct {
 	size_t			 n;	/* entries */
 	uint64_t		 pass;	/* passes made */
 	uint64_t		 gen;	/* store generation of the last pass */
+	int			 served;	/* a copy of live was served */
 	struct ent		**cons;	/* per constituency: its inputs */
 	uint8_t			*dirty;	/* per constituency: inputs changed */
 	size_t			*dlist;	/* the constituencies marked */
@@ -349,10 +350,13 @@ inc_start(struct tly_central *c)
 
 /*
  * Bring the live results up to date with the store; a copy into *rp,
- * and the generation it shows into *genp.
+ * and the generation it shows into *genp.  With reuse (the answer
+ * served is the last copy made), *rp is left NULL when no constituency
+ * changed: that answer is still the live results.
  */
 static int
-compute(struct tly_central *c, struct tly_results **rp, uint64_t *genp)
+compute(struct tly_central *c, int reuse, struct tly_results **rp,
+    uint64_t *genp)
 {
 	uint64_t	gen;
 	int		r, full;
@@ -367,10 +371,13 @@ compute(struct tly_central *c, struct tly_results **rp, uint64_t *genp)
 	if (full)
 		sweep();
 	inc.gen = gen;
-	if ((r = update_dirty()) != TLY_OK)
-		goto out;
-	r = tly_results_copy(inc.live, rp);
 	*genp = gen;
+	if (reuse && inc.served && inc.ndirty == 0)
+		goto out;		/* nothing changed */
+	if ((r = update_dirty()) != TLY_OK ||
+	    (r = tly_results_copy(inc.live, rp)) != TLY_OK)
+		goto out;
+	inc.served = 1;
  out:
 	if (r != TLY_OK)
 		inc_reset();
@@ -400,15 +407,23 @@ static int
 recompute(struct tly_central *c)
 {
 	struct snap	*sn;
-	int		 r;
+	int		 r, reuse;
 
+	pthread_mutex_lock(&cache.lock);
+	reuse = cache.cur != NULL;
+	pthread_mutex_unlock(&cache.lock);
 	if ((sn = calloc(1, sizeof(*sn))) == NULL)
 		r = TLY_E_NOMEM;
-	else if ((r = compute(c, &sn->r, &sn->gen)) != TLY_OK) {
+	else if ((r = compute(c, reuse, &sn->r, &sn->gen)) != TLY_OK) {
 		free(sn);
 		sn = NULL;
 	}
 	pthread_mutex_lock(&cache.lock);
+	if (sn != NULL && sn->r == NULL) {	/* unchanged: newer now */
+		cache.cur->gen = sn->gen;
+		free(sn);
+		sn = NULL;
+	}
 	if (sn != NULL) {
 		sn->refs = 1;
 		snap_drop(cache.cur);
