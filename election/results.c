@@ -564,10 +564,12 @@ rollup(struct tly_results *res)
 	for (c = 0; c < res->ncons; c++)
 		elec_lsum_add_cons(res, c,
 		    &res->lv[tly_constituency_level_index(res->e, c)]);
-	for (l = 0; l < res->nlevels; l++) {
-		s = &res->lv[l];
-		for (a = 0; a < res->nareas; a++) {
+	/* Areas outer, in memory order; each level still adds up its
+	 * areas in ascending order, so saturated sums stay the same. */
+	for (a = 0; a < res->nareas; a++) {
+		for (l = 0; l < res->nlevels; l++) {
 			al = &res->al[a * res->nlevels + l];
+			s = &res->lv[l];
 			s->areas++;
 			s->reporting += al->reporting;
 			elec_sat_add(&s->R, al->R);
