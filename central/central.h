@@ -12,6 +12,7 @@
  *   api.c      the route table (PROTOCOL.md 8) and GET /v1/key
  *   api_merge.c   device logs, receipts, state hash, conflicts,
  *              evidence, audit feed, status (PROTOCOL.md 8.2, 8.7)
+ *   admit.c    admission of uploads by the guard: refusals on the headers
  *   ingest.c   POST /v1/batches: PROTOCOL.md section 10, entry by entry
  *   link.c     GET /v1/link: the signed answer to a link check
  *   web.c      the dashboard and public pages, their files, ETags
@@ -194,15 +195,42 @@ void	tly_central_ingest_fini(struct tly_central *c);
 /* POST /v1/batches (PROTOCOL.md 8.1 and 10). */
 void	tly_central_post_batches(struct tly_central *c,
 	    const struct tly_http_req *req, struct tly_http_resp *resp);
+
+/* admit.c: admission of uploads by c->guard (PROTOCOL.md 8.5). */
+
 /*
- * The tly_httpd_admit_fn for the central (PROTOCOL.md 8.5), on a
- * request's headers: an upload from an address the guard refuses, or a
- * body over the limit from one, is answered 429 with a delay; a body
- * over the limit from any other address is charged to it (and answered
- * 413 by the server).  arg is the struct tly_central.
+ * The tly_httpd_admit_fn for the central, on a request's headers: an
+ * upload from an address the guard refuses, or a body over the limit
+ * from one, is answered 429 (held 1 s, then the connection closed); a
+ * body over the limit from any other address is charged to it (and
+ * answered 413 by the server).  arg is the struct tly_central.
  */
 void	tly_central_admit(void *arg, const struct tly_http_req *req,
 	    int too_large, struct tly_http_resp *resp);
+/*
+ * Admission of an upload from peer once its body is in (the guard may
+ * have emptied since its headers): 0 to go on, with *held set when a
+ * token is held for it (tly_guard_admit()); else 1 with 429 answered
+ * into resp.
+ */
+int	tly_central_admit_upload(struct tly_central *c, const char *peer,
+	    int *held, struct tly_http_resp *resp);
+/*
+ * After a failed entry: 1 with 429 answered into resp when peer's
+ * bucket is empty now, else 0.
+ */
+int	tly_central_recheck(struct tly_central *c, const char *peer,
+	    struct tly_http_resp *resp);
+/*
+ * Charge peer n failures, the first with the token held since its
+ * admission (*held, then cleared) if any; a warning when that empties
+ * its bucket, at most one every 10 s for the whole central.
+ */
+void	tly_central_charge(struct tly_central *c, const char *peer,
+	    unsigned n, int *held);
+/* Give back the token held since admission, if *held (then cleared). */
+void	tly_central_refund(struct tly_central *c, const char *peer,
+	    int *held);
 
 /* web.c: the pages (PROTOCOL.md 8.9); arg is the struct tly_central. */
 

@@ -42,9 +42,6 @@
 #define MSG_MAX		600	/* a rejection message, escaped */
 #define SLOT_WAIT_S	5	/* an upload waits this long for a slot */
 #define DETAIL_MAX	300	/* a failure's detail, carried to its thread */
-#define WARN_EVERY_MS	10000	/* one warning of a 429 episode per 10 s */
-#define TARPIT_MS	1000	/* a 429 waits this long (at most its
-				   Retry-After, which is 1 s or more) */
 
 /* One entry of the bundle and what became of it. */
 struct entry {
@@ -643,88 +640,11 @@ is_bundle_type(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t';
 }
 
-/* Milliseconds of the monotonic clock, for the guard. */
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Entry e failed steps 1-5 (envelope, signature, body): forged or junk. */
 static int
 entry_forged(const struct entry *e)
 {
 	return e->verified && e->err != 0 && !e->has_device;
-}
-
-/*
- * Charge peer n failed verifications, the first with the token its
- * admission held (*held, then cleared) if any; log when that empties
- * its bucket, at most once every WARN_EVERY_MS for the whole central (a
- * flood empties it again with each token that comes back; /metrics
- * counts every refusal).
- */
-static void
-charge(struct tly_central *c, const char *peer, unsigned n, int *held)
-{
-	static _Atomic uint64_t	 warned;	/* now_ms() of the last, + 1 */
-	uint64_t		 t = now_ms(), last;
-
-	if (n > 0 && *held) {
-		*held = 0;
-		n--;
-	}
-	if (!tly_guard_charge(c->guard, peer, n, t))
-		return;
-	last = atomic_load(&warned);
-	if ((last == 0 || t >= last - 1 + WARN_EVERY_MS) &&
-	    atomic_compare_exchange_strong(&warned, &last, t + 1))
-		tly_log_warn("%s: too many failed verifications or bodies "
-		    "over the limit; its uploads are answered 429 for a while",
-		    peer);
-}
-
-/*
- * Answer 429: peer has failed too many verifications (PROTOCOL.md 8.5).
- * The answer is held TARPIT_MS on the connection's own thread and the
- * connection is closed, so that one connection of a forger costs the
- * central at most one request a second.
- */
-static void
-rate_limited(struct tly_http_resp *resp, const char *peer, unsigned retry)
-{
-	tly_http_resp_error(resp, 429, "rate_limited", "too many entries "
-	    "from %s failed verification; retry in %u s", peer, retry);
-	resp->retry_after = retry;
-	resp->delay_ms = TARPIT_MS;
-	resp->close = 1;
-	tly_central_metrics_refused(429);
-}
-
-void
-tly_central_admit(void *arg, const struct tly_http_req *req, int too_large,
-    struct tly_http_resp *resp)
-{
-	struct tly_central	*c = arg;
-	char			 peer[TLY_HTTP_PEER_MAX];
-	unsigned		 retry;
-	int			 held = 0;
-
-	if (!too_large && (strcmp(req->method, "POST") != 0 ||
-	    strcmp(req->path, "/v1/batches") != 0))
-		return;
-	tly_http_req_peer(req, peer, sizeof(peer));
-	if ((retry = tly_guard_check(c->guard, peer, now_ms())) > 0) {
-		rate_limited(resp, peer, retry);
-		return;
-	}
-	if (too_large) {	/* the server answers 413 */
-		charge(c, peer, 1, &held);
-		tly_central_metrics_refused(413);
-	}
 }
 
 /*
@@ -825,7 +745,7 @@ tly_central_post_batches(struct tly_central *c,
 	const uint8_t			*body, *m;
 	char				 esc[MSG_MAX], peer[TLY_HTTP_PEER_MAX];
 	size_t				 len, mlen, i, pre, budget = 0;
-	unsigned			 retry, forged = 0;
+	unsigned			 forged = 0;
 	int				 r, slot = 0, held = 0;
 
 	memset(&in, 0, sizeof(in));
@@ -841,10 +761,8 @@ tly_central_post_batches(struct tly_central *c,
 	atomic_fetch_add(&c->inflight, 1);
 	/* PROTOCOL.md 8.5: a forger is refused before anything is verified. */
 	tly_http_req_peer(req, peer, sizeof(peer));
-	if ((retry = tly_guard_admit(c->guard, peer, now_ms(), &held)) > 0) {
-		rate_limited(resp, peer, retry);
+	if (tly_central_admit_upload(c, peer, &held, resp))
 		goto out;
-	}
 	if (slot_take(c) != TLY_OK) {
 		tly_http_resp_busy(resp, TLY_HTTP_BUSY_S,
 		    "too many uploads in progress");
@@ -858,7 +776,7 @@ tly_central_post_batches(struct tly_central *c,
 	}
 	if ((r = decode_body(req, resp, &plain, &body, &len)) != TLY_OK) {
 		if (r == TLY_E_TOO_LARGE) {	/* as a body over the limit */
-			charge(c, peer, 1, &held);
+			tly_central_charge(c, peer, 1, &held);
 			tly_central_metrics_refused(413);
 		}
 		goto out;
@@ -869,7 +787,7 @@ tly_central_post_batches(struct tly_central *c,
 		    strlen(tly_errmsg(TLY_E_BUNDLE)), esc, sizeof(esc));
 		tly_log_warn("rejected upload: bad bundle: %s", esc);
 		tly_http_resp_error(resp, 400, "bad_bundle", "%s", esc);
-		charge(c, peer, 1, &held);
+		tly_central_charge(c, peer, 1, &held);
 		goto out;
 	}
 
@@ -894,18 +812,15 @@ tly_central_post_batches(struct tly_central *c,
 	 * was applied yet).
 	 */
 	for (i = 0; i < in.n && budget < PREPARSE_RECORDS; i++) {
-		if (forged > 0 && (retry = tly_guard_check(c->guard, peer,
-		    now_ms())) > 0) {
-			rate_limited(resp, peer, retry);
+		if (forged > 0 && tly_central_recheck(c, peer, resp))
 			goto out;
-		}
 		if ((r = verify_entry(&in, &in.e[i])) != TLY_OK)
 			goto fail;
 		if (in.e[i].b != NULL)
 			budget += in.e[i].b->nrecords;
 		if (entry_forged(&in.e[i])) {
 			forged++;
-			charge(c, peer, 1, &held);
+			tly_central_charge(c, peer, 1, &held);
 		}
 	}
 	pre = i;
@@ -915,7 +830,7 @@ tly_central_post_batches(struct tly_central *c,
 	log_committed(&in);
 	for (forged = 0, i = pre; i < in.n; i++) /* the writer verified */
 		forged += entry_forged(&in.e[i]);
-	charge(c, peer, forged, &held);
+	tly_central_charge(c, peer, forged, &held);
 
 	tly_buf_free(&resp->body);
 	resp->body = in.out;
@@ -937,8 +852,7 @@ tly_central_post_batches(struct tly_central *c,
 	tly_http_resp_error(resp, 500, "internal",
 	    "the central failed; nothing was applied");
  out:
-	if (held)	/* nothing failed: the token was only lent */
-		tly_guard_refund(c->guard, peer, now_ms());
+	tly_central_refund(c, peer, &held);	/* nothing failed: it was lent */
 	if (slot)
 		slot_give(c);
 	atomic_fetch_sub(&c->inflight, 1);
