@@ -233,7 +233,9 @@ national() {	# NAME GENDIR
 	central_start "$1" "$2/election.json"
 	"$LG" -u "$CURL" -e "$2/election.json" -d "$2/records" -n 1000000 \
 	    -r 256 -c 64 -b -S 250 -W 900 >"$out" 2>&1
-	echo "central peak RSS $(hwm_mib "$CPID") MiB" >>"$out"
+	echo "central peak RSS $(hwm_mib "$CPID") MiB; store $(du -m \
+	    "$W/$1/data/central.db" | cut -f1) MiB, its WAL $(du -m \
+	    "$W/$1/data/central.db-wal" 2>/dev/null | cut -f1) MiB" >>"$out"
 	echo "RESULT hwm_mib=$(hwm_mib "$CPID")" >>"$out"
 	central_stop
 	echo "  $1: $(sed -n 's/^ *\([0-9]* polling areas, [0-9]* count records\).*/\1/p' "$2.txt")"

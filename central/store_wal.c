@@ -20,11 +20,15 @@
  * writer's WAL hook only wakes this thread once the WAL holds
  * CKPT_PAGES pages, and the thread runs a PASSIVE checkpoint beside the
  * writer (it never blocks a writer or a reader), and again each time
- * the WAL has grown by as much.  During a long ingest the WAL may not
- * start again from its beginning (readers keep using its frames), so it
- * grows; each checkpoint then copies only the frames added since the
- * last.  Only if the thread's checkpoint failed does the writer
- * checkpoint itself, as SQLite would.
+ * the WAL has grown by as much.  During a long ingest such a checkpoint
+ * rarely catches up with the writer, and the WAL would then never start
+ * again from its beginning: it grew to 4.7 GB over a national election.
+ * So each PASSIVE checkpoint is followed by a TRUNCATE one, which holds
+ * up the writer while it copies the few frames added meanwhile and
+ * waits for readers to leave the WAL, at most CKPT_WAIT_MS, then
+ * empties the WAL; if readers stay, it gives up until the next time.
+ * Only if the thread's checkpoint failed does the writer checkpoint
+ * itself, as SQLite would.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +46,7 @@
 
 #define CKPT_PAGES	16384	/* wake the checkpointer (64 MiB of WAL) */
 #define WAL_PATH_MAX	4096	/* the WAL file's path */
+#define CKPT_WAIT_MS	20	/* wait for readers to leave the WAL */
 
 /* The checkpointer: its connection, thread and wake-up. */
 struct tly_cstore_ckpt {
@@ -73,8 +78,14 @@ ckpt_main(void *arg)
 		pthread_mutex_unlock(&k->mu);
 		rc = sqlite3_wal_checkpoint_v2(k->db, "main",
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		if (rc == SQLITE_OK)
+		if (rc == SQLITE_OK) {
 			atomic_fetch_add(k->done, 1);
+			/* The rest, and the WAL back to empty, if quick. */
+			if (sqlite3_wal_checkpoint_v2(k->db, "main",
+			    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
+			    SQLITE_OK)
+				atomic_fetch_add(k->done, 1);
+		}
 		pthread_mutex_lock(&k->mu);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY && !k->failed)
 			tly_log_warn("store: checkpoint failed: %s (the "
@@ -195,7 +206,8 @@ tly_cstore_ckpt_start(struct tly_cstore *s, const char *path)
 		    sqlite3_errmsg(k->db) : "cannot open");
 		goto fail;
 	}
-	sqlite3_busy_timeout(k->db, BUSY_TIMEOUT_MS);
+	/* A TRUNCATE checkpoint holds up the writer this long at most. */
+	sqlite3_busy_timeout(k->db, CKPT_WAIT_MS);
 	if ((r = tly_cstore_db_exec(k->db, "PRAGMA synchronous = FULL",
 	    path)) != TLY_OK)
 		goto fail;
