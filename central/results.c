@@ -51,8 +51,10 @@ static struct {
 	int			 started;	/* the recomputer thread runs */
 	int			 stopping;	/* the recomputer should end */
 	pthread_t		 th;	/* the recomputer */
+	struct tly_results	*spare;	/* an answer no one reads: its
+					   memory takes the next copy */
 } cache = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-    PTHREAD_COND_INITIALIZER, 0, NULL, 0, 0, 0, 0 };
+    PTHREAD_COND_INITIALIZER, 0, NULL, 0, 0, 0, 0, NULL };
 
 /*
  * The results are kept up to date incrementally.  Each pass asks the
@@ -374,8 +376,17 @@ compute(struct tly_central *c, int reuse, struct tly_results **rp,
 	*genp = gen;
 	if (reuse && inc.served && inc.ndirty == 0)
 		goto out;		/* nothing changed */
-	if ((r = update_dirty()) != TLY_OK ||
-	    (r = tly_results_copy(inc.live, rp)) != TLY_OK)
+	if ((r = update_dirty()) != TLY_OK)
+		goto out;
+	pthread_mutex_lock(&cache.lock);
+	*rp = cache.spare;
+	cache.spare = NULL;
+	pthread_mutex_unlock(&cache.lock);
+	if (*rp != NULL && tly_results_copy_into(inc.live, *rp) != TLY_OK) {
+		tly_results_free(*rp);
+		*rp = NULL;
+	}
+	if (*rp == NULL && (r = tly_results_copy(inc.live, rp)) != TLY_OK)
 		goto out;
 	inc.served = 1;
  out:
@@ -393,7 +404,10 @@ static void
 snap_drop(struct snap *sn)
 {
 	if (sn != NULL && --sn->refs == 0) {
-		tly_results_free(sn->r);
+		if (cache.spare == NULL)
+			cache.spare = sn->r;	/* transferred */
+		else
+			tly_results_free(sn->r);
 		free(sn);
 	}
 }
@@ -683,6 +697,8 @@ tly_central_results_reset(void)
 	cache.started = 0;
 	snap_drop(cache.cur);
 	cache.cur = NULL;
+	tly_results_free(cache.spare);
+	cache.spare = NULL;
 	inc_reset();
 	pthread_mutex_unlock(&cache.lock);
 }

@@ -713,6 +713,26 @@ tly_results_copy(const struct tly_results *r, struct tly_results **cp)
 	return TLY_OK;
 }
 
+/* A copy again, into an earlier copy's memory; see results.h. */
+int
+tly_results_copy_into(const struct tly_results *r, struct tly_results *cp)
+{
+	size_t	nal = r->nareas * r->nlevels + 1;
+	size_t	nca = r->coff[r->ncons];
+
+	if (cp->u != NULL || cp->e != r->e || cp->ncons != r->ncons ||
+	    cp->nareas != r->nareas || cp->nlevels != r->nlevels ||
+	    cp->nvotes != r->nvotes || cp->coff[cp->ncons] != nca)
+		return tly_fail(TLY_E_INVAL, "results: not a copy of these");
+	memcpy(cp->c, r->c, (r->ncons + 1) * sizeof(*cp->c));
+	memcpy(cp->votes, r->votes, (r->nvotes + 1) * sizeof(uint64_t));
+	memcpy(cp->al, r->al, nal * sizeof(*cp->al));
+	memcpy(cp->coff, r->coff, (r->ncons + 1) * sizeof(size_t));
+	memcpy(cp->carea, r->carea, nca * sizeof(size_t));
+	rollup(cp);
+	return TLY_OK;
+}
+
 /* Add up res's level sums and drop its work space; see resultsInt.h. */
 void
 elec_results_finish(struct tly_results *res)

@@ -97,6 +97,14 @@ int	tly_results_create(const struct tly_election *e,
 int	tly_results_update(struct tly_results *r, size_t ci,
 	    const struct tly_result_slim *const *in, size_t n);
 int	tly_results_copy(const struct tly_results *r, struct tly_results **cp);
+/*
+ * Copy r again into cp, an earlier copy of results of the same
+ * definition that nothing reads any more, reusing its memory: cp is
+ * then what tly_results_copy() would give.  TLY_E_INVAL when cp is not
+ * such a copy (it is left as it was).
+ */
+int	tly_results_copy_into(const struct tly_results *r,
+	    struct tly_results *cp);
 
 /* Status of constituency index ci (definition order); -1 out of range. */
 int	tly_results_status(const struct tly_results *r, size_t ci);

@@ -1,7 +1,7 @@
 /*
  * test_results_update.c: the incremental results (tly_results_update,
- * tly_results_copy) against a full recompute, on the small election of
- * results_fixture.h.
+ * tly_results_copy, tly_results_copy_into) against a full recompute, on
+ * the small election of results_fixture.h.
  */
 #include "results_fixture.h"
 
@@ -117,7 +117,14 @@ test_incremental_equals_full(void **state)
 				grp[ng++] = sl[i];
 		assert_int_equal(tly_results_update(live, (size_t)ci, grp, ng),
 		    TLY_OK);
-		assert_int_equal(tly_results_copy(live, &copy), TLY_OK);
+		/* Every other step into the memory of the last copy. */
+		if (step % 2 == 1 && copy != NULL)
+			assert_int_equal(tly_results_copy_into(live, copy),
+			    TLY_OK);
+		else {
+			tly_results_free(copy);
+			assert_int_equal(tly_results_copy(live, &copy), TLY_OK);
+		}
 		for (i = n = 0; i < NKEYS; i++)
 			if (present[i])
 				full[n++] = in[i];
@@ -137,13 +144,15 @@ test_incremental_equals_full(void **state)
 			free(a);
 			free(b);
 		}
-		/* A copy is not a live state. */
+		/* A copy is not a live state, nor the live state a copy. */
 		assert_int_equal(tly_results_update(copy, 0, NULL, 0),
 		    TLY_E_INVAL);
-		tly_results_free(copy);
+		assert_int_equal(tly_results_copy_into(copy, live),
+		    TLY_E_INVAL);
 		tly_results_free(ref);
-		copy = ref = NULL;
+		ref = NULL;
 	}
+	tly_results_free(copy);
 	for (k = 0; k < NKEYS; k++) {
 		tly_results_slim_destroy(sl[k]);
 		tly_record_finish(&rec[k]);
