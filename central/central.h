@@ -52,7 +52,7 @@
 #define TLY_CENTRAL_RESP_MAX	TLY_RESP_MAX	/* response body cap */
 
 struct tly_cstore;
-struct tly_ingest_group;
+struct tly_group;
 
 /* Settings read from the configuration file. */
 struct tly_central_conf {
@@ -95,7 +95,7 @@ struct tly_central {
 	char			 ehashhex[TLY_HEX_HASH];	/* the same in hex */
 	struct tly_cstore	*store;		/* the database */
 	atomic_uint		 inflight;	/* POST /v1/batches in progress */
-	struct tly_ingest_group	*group;		/* group commit (ingest.c) */
+	struct tly_group	*group;		/* group commit (group.c) */
 	struct tly_guard	*guard;		/* failed verifications per
 						   address (guard.h) */
 	struct tly_central_trust *trust;	/* the trust policy, or NULL:
@@ -188,7 +188,10 @@ void	tly_central_post_decision(void *arg, const struct tly_http_req *req,
 
 /* ingest.c */
 
-/* Set up c->group, the group commit of uploads; undo with _fini. */
+/*
+ * Set up c->group, the group commit of uploads over c->store, which must
+ * be open; undo with _fini.
+ */
 int	tly_central_ingest_init(struct tly_central *c);
 /* Free c->group (no upload may be in progress).  NULL-safe. */
 void	tly_central_ingest_fini(struct tly_central *c);

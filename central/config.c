@@ -329,14 +329,14 @@ tly_central_open(struct tly_central *c)
 	if ((r = make_datadir(c->conf.datadir)) != TLY_OK ||
 	    (r = load_key(c)) != TLY_OK ||
 	    (r = load_election(c)) != TLY_OK ||
-	    (r = load_devices(c)) != TLY_OK ||
-	    (r = tly_central_ingest_init(c)) != TLY_OK)
+	    (r = load_devices(c)) != TLY_OK)
 		goto out;
 	if ((db = path_join(c->conf.datadir, TLY_CENTRAL_DB)) == NULL) {
 		r = TLY_E_NOMEM;
 		goto out;
 	}
-	if ((r = tly_cstore_open(db, &c->store)) != TLY_OK)
+	if ((r = tly_cstore_open(db, &c->store)) != TLY_OK ||
+	    (r = tly_central_ingest_init(c)) != TLY_OK)	/* over the store */
 		goto out;
 	r = tly_central_trust_restore(c);
  out:

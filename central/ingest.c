@@ -6,14 +6,11 @@
  * trust policy, record checks) are the one verifier's (sync/verify.h); they need no
  * database, so they run before the store lock is taken, for as
  * many entries as fit a memory budget; the rest are verified by the
- * writer.  Step 8 and storing are the writer's, in order: group commit.
- * A request thread queues its verified request; the first queued thread
- * that finds no writer at work becomes the writer, takes every request
- * queued so far and applies them, in queue order, in one transaction
- * (a savepoint per request), then COMMITs once and
- * wakes their threads, which answer only then.  A request whose
- * storing fails is rolled back to its savepoint alone.  Rejected
- * entries are logged and kept in the rejection table.
+ * writer.  Step 8 and storing are the writer's, in order, by the group
+ * commit of group.c, which calls apply_one() for each request of a
+ * group; each is answered only once its group is durable.  A request
+ * whose storing fails is lost alone.  Rejected entries are logged and
+ * kept in the rejection table.
  * The store applies the merge rules (PROTOCOL.md 12) as each batch is
  * put, and says whether it was applied, is pending or is equivocation.
  */
@@ -27,6 +24,7 @@
 
 #include "central/central.h"
 #include "central/ctrust.h"
+#include "central/group.h"
 #include "central/guard.h"
 #include "central/store.h"
 #include "common/err.h"
@@ -40,8 +38,6 @@
 
 #define PREPARSE_RECORDS 512	/* records held verified before locking */
 #define MSG_MAX		600	/* a rejection message, escaped */
-#define SLOT_WAIT_S	5	/* an upload waits this long for a slot */
-#define DETAIL_MAX	300	/* a failure's detail, carried to its thread */
 
 /* One entry of the bundle and what became of it. */
 struct entry {
@@ -86,21 +82,7 @@ struct ingest {
 	size_t			 ndup;		/* already held */
 	size_t			 nrejected;	/* rejected */
 	size_t			 nequiv;	/* stored as equivocation */
-	struct ingest		*gnext;		/* next in the group queue */
-	int			 gdone;		/* the writer is done with it */
-	int			 gres;		/* its result: TLY_OK after COMMIT */
-	char			 gdetail[DETAIL_MAX];	/* detail of gres */
-};
-
-/* The group commit: requests waiting for the writer. */
-struct tly_ingest_group {
-	pthread_mutex_t		 mu;		/* guards the fields below */
-	pthread_cond_t		 cv;		/* signalled after each COMMIT */
-	struct ingest		*head;		/* queued, oldest first */
-	struct ingest		**tail;		/* where the next one goes */
-	int			 writing;	/* a thread is the writer */
-	unsigned		 active;	/* uploads holding a slot */
-	pthread_cond_t		 slot_cv;	/* signalled when one ends */
+	struct tly_group_item	 gi;		/* in the group commit */
 };
 
 /* Free the parsed batch of e and its receipt. */
@@ -402,167 +384,6 @@ apply_one(struct ingest *in, int safe)
 	return r;
 }
 
-/* Set in's result r, keeping this thread's detail for its own thread. */
-static void
-group_result(struct ingest *in, int r)
-{
-	in->gres = r;
-	if (r != TLY_OK)
-		snprintf(in->gdetail, sizeof(in->gdetail), "%s",
-		    tly_errmsg(r));
-}
-
-/*
- * The writer's work: apply the requests of the list first in one
- * transaction and COMMIT it without waiting for the disk, setting each
- * one's gres.  Returns 1 when it committed: the caller syncs (group_sync)
- * before any of them is answered.
- *
- * The requests are first applied without savepoints, which cost the
- * writer about a tenth of its time.  When one of them fails (a failure
- * of the central, never a rejection), the transaction is rolled back and
- * the group applied again, each request in a savepoint of its own, so
- * that only the failing one is lost.  Both passes apply the same
- * requests in the same order to the same state, so they decide alike.
- */
-static int
-group_commit(struct tly_cstore *s, struct ingest *first)
-{
-	struct ingest	*in;
-	int		 r, safe;
-
-	for (safe = 0; safe < 2; safe++) {
-		tly_errclear();
-		if ((r = tly_cstore_begin(s)) != TLY_OK) {
-			for (in = first; in != NULL; in = in->gnext)
-				group_result(in, r);
-			return 0;
-		}
-		for (in = first; in != NULL; in = in->gnext) {
-			tly_errclear();
-			group_result(in, apply_one(in, safe));
-			if (in->gres != TLY_OK && (!safe ||
-			    !tly_cstore_in_tx(s)))
-				break;	/* SQLite ended the transaction:
-					   none holds */
-		}
-		if (in == NULL || safe)
-			break;
-		tly_log_warn("upload failed in a group of uploads: %s; "
-		    "applying the group again, each upload alone",
-		    in->gdetail);
-		tly_cstore_rollback(s);
-	}
-	tly_errclear();
-	if (in != NULL)
-		r = in->gres;
-	else if ((r = tly_cstore_commit_lazy(s)) == TLY_OK)
-		return 1;
-	else
-		s = NULL;	/* commit dropped the lock */
-	if (s != NULL)
-		tly_cstore_rollback(s);
-	for (in = first; in != NULL; in = in->gnext)
-		if (in->gres == TLY_OK || r != TLY_OK)
-			group_result(in, r);
-	return 0;
-}
-
-/* Nanoseconds of clock id. */
-static uint64_t
-clock_ns(clockid_t id)
-{
-	struct timespec	ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
-/* group_commit(), timed for /metrics. */
-static int
-group_commit_timed(struct tly_cstore *s, struct ingest *first)
-{
-	struct ingest	*in;
-	uint64_t	 t0, c0;
-	size_t		 n = 0;
-	int		 committed;
-
-	t0 = clock_ns(CLOCK_MONOTONIC);
-	c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	committed = group_commit(s, first);
-	for (in = first; in != NULL; in = in->gnext)
-		n++;
-	tly_central_metrics_commit(n, clock_ns(CLOCK_MONOTONIC) - t0,
-	    clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0);
-	return committed;
-}
-
-/*
- * Make the committed group first durable.  When the sync fails, the
- * batches are applied but perhaps not on disk: their requests fail, and
- * a device sending them again is answered "duplicate" with the receipt.
- */
-static void
-group_sync(struct tly_cstore *s, struct ingest *first)
-{
-	struct ingest	*in;
-	int		 r;
-
-	tly_errclear();
-	if ((r = tly_cstore_sync(s)) == TLY_OK)
-		return;
-	for (in = first; in != NULL; in = in->gnext)
-		if (in->gres == TLY_OK)
-			group_result(in, r);
-}
-
-/*
- * Queue in for the writer and wait until it is committed and durable;
- * this thread may be the writer.  The writer gives up its role once its
- * COMMIT returns, so that the next group is applied while it syncs this
- * one.  Returns in's result; on failure the detail is set again in this
- * thread.
- */
-static int
-group_apply(struct ingest *in)
-{
-	struct tly_ingest_group	*g = in->c->group;
-	struct ingest		*batch, *x;
-	int			 committed;
-
-	pthread_mutex_lock(&g->mu);
-	in->gnext = NULL;
-	in->gdone = 0;
-	*g->tail = in;
-	g->tail = &in->gnext;
-	while (!in->gdone) {
-		if (g->writing || g->head == NULL) {	/* or in is syncing */
-			pthread_cond_wait(&g->cv, &g->mu);
-			continue;
-		}
-		g->writing = 1;
-		batch = g->head;
-		g->head = NULL;
-		g->tail = &g->head;
-		pthread_mutex_unlock(&g->mu);
-		committed = group_commit_timed(in->c->store, batch);
-		pthread_mutex_lock(&g->mu);
-		g->writing = 0;
-		pthread_cond_broadcast(&g->cv);
-		pthread_mutex_unlock(&g->mu);
-		if (committed)
-			group_sync(in->c->store, batch);
-		pthread_mutex_lock(&g->mu);
-		for (x = batch; x != NULL; x = x->gnext)
-			x->gdone = 1;
-		pthread_cond_broadcast(&g->cv);
-	}
-	pthread_mutex_unlock(&g->mu);
-	if (in->gres != TLY_OK)
-		return tly_fail(in->gres, "%s", in->gdetail);
-	return TLY_OK;
-}
-
 /* Log and count (for /metrics) what was committed for in. */
 static void
 log_committed(const struct ingest *in)
@@ -584,30 +405,22 @@ log_committed(const struct ingest *in)
 	}
 }
 
+/* apply_one() as the group commit calls it. */
+static int
+apply_item(struct tly_group_item *it, int safe)
+{
+	return apply_one((struct ingest *)(void *)((char *)it -
+	    offsetof(struct ingest, gi)), safe);
+}
+
 int
 tly_central_ingest_init(struct tly_central *c)
 {
-	struct tly_ingest_group	*g;
+	int	r;
 
-	if ((g = calloc(1, sizeof(*g))) == NULL)
-		return TLY_E_NOMEM;
-	if (pthread_mutex_init(&g->mu, NULL) != 0) {
-		free(g);
-		return TLY_E_NOMEM;
-	}
-	if (pthread_cond_init(&g->cv, NULL) != 0) {
-		pthread_mutex_destroy(&g->mu);
-		free(g);
-		return TLY_E_NOMEM;
-	}
-	if (pthread_cond_init(&g->slot_cv, NULL) != 0) {
-		pthread_cond_destroy(&g->cv);
-		pthread_mutex_destroy(&g->mu);
-		free(g);
-		return TLY_E_NOMEM;
-	}
-	g->tail = &g->head;
-	c->group = g;
+	if ((r = tly_group_create(c->store, apply_item, 2 * c->conf.threads,
+	    &c->group)) != TLY_OK)
+		return r;
 	if (tly_guard_create(&c->guard) != TLY_OK) {
 		tly_central_ingest_fini(c);
 		return TLY_E_NOMEM;
@@ -620,12 +433,7 @@ tly_central_ingest_fini(struct tly_central *c)
 {
 	tly_guard_destroy(c->guard);
 	c->guard = NULL;
-	if (c->group == NULL)
-		return;
-	pthread_cond_destroy(&c->group->slot_cv);
-	pthread_cond_destroy(&c->group->cv);
-	pthread_mutex_destroy(&c->group->mu);
-	free(c->group);
+	tly_group_destroy(c->group);
 	c->group = NULL;
 }
 
@@ -645,45 +453,6 @@ static int
 entry_forged(const struct entry *e)
 {
 	return e->verified && e->err != 0 && !e->has_device;
-}
-
-/*
- * Take one of the 2 x threads upload slots, waiting up to SLOT_WAIT_S
- * for one (each connection has its own thread: the wait holds up no
- * other request).  TLY_OK, or TLY_E_BUSY when none came free.
- */
-static int
-slot_take(struct tly_central *c)
-{
-	struct tly_ingest_group	*g = c->group;
-	struct timespec		 until;
-	int			 r = TLY_OK;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += SLOT_WAIT_S;
-	pthread_mutex_lock(&g->mu);
-	while (g->active >= 2 * c->conf.threads)
-		if (pthread_cond_timedwait(&g->slot_cv, &g->mu, &until) != 0 &&
-		    g->active >= 2 * c->conf.threads) {
-			r = TLY_E_BUSY;
-			break;
-		}
-	if (r == TLY_OK)
-		g->active++;
-	pthread_mutex_unlock(&g->mu);
-	return r;
-}
-
-/* Give back the slot of slot_take(). */
-static void
-slot_give(struct tly_central *c)
-{
-	struct tly_ingest_group	*g = c->group;
-
-	pthread_mutex_lock(&g->mu);
-	g->active--;
-	pthread_cond_signal(&g->slot_cv);
-	pthread_mutex_unlock(&g->mu);
 }
 
 /* Free everything a request held. */
@@ -763,7 +532,7 @@ tly_central_post_batches(struct tly_central *c,
 	tly_http_req_peer(req, peer, sizeof(peer));
 	if (tly_central_admit_upload(c, peer, &held, resp))
 		goto out;
-	if (slot_take(c) != TLY_OK) {
+	if (tly_group_slot_take(c->group) != TLY_OK) {
 		tly_http_resp_busy(resp, TLY_HTTP_BUSY_S,
 		    "too many uploads in progress");
 		goto out;
@@ -825,7 +594,7 @@ tly_central_post_batches(struct tly_central *c,
 	}
 	pre = i;
 	tly_errclear();
-	if ((r = group_apply(&in)) != TLY_OK)
+	if ((r = tly_group_run(c->group, &in.gi)) != TLY_OK)
 		goto fail;
 	log_committed(&in);
 	for (forged = 0, i = pre; i < in.n; i++) /* the writer verified */
@@ -854,7 +623,7 @@ tly_central_post_batches(struct tly_central *c,
  out:
 	tly_central_refund(c, peer, &held);	/* nothing failed: it was lent */
 	if (slot)
-		slot_give(c);
+		tly_group_slot_give(c->group);
 	atomic_fetch_sub(&c->inflight, 1);
 	ingest_free(&in);
 	tly_buf_free(&plain);
