@@ -30,6 +30,9 @@
 
 #include "central/store.h"
 
+/* The WAL file is cut back to this size (bytes) when it restarts. */
+#define TLY_CSTORE_WAL_KEEP	"134217728"
+
 /* Wait for a lock held by another process, then TLY_E_BUSY (8.5). */
 #define BUSY_TIMEOUT_MS	(TLY_CSTORE_LOCK_S * 1000)
 

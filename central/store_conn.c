@@ -153,6 +153,8 @@ tly_cstore_connect(const char *path, const char *const *rsql,
 	    path)) != TLY_OK ||
 	    (r = tly_cstore_db_exec(s->w, "PRAGMA temp_store = MEMORY",
 	    path)) != TLY_OK ||
+	    (r = tly_cstore_db_exec(s->w, "PRAGMA journal_size_limit = "
+	    TLY_CSTORE_WAL_KEEP, path)) != TLY_OK ||
 	    (r = tly_cstore_migrate(s->w, path)) != TLY_OK ||
 	    (r = db_prepare(s->w, wsql, s->ws, W_COUNT_)) != TLY_OK)
 		goto out;
