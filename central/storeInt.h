@@ -230,8 +230,9 @@ void	tly_cstore_note_publish(struct tly_cstore *s);
  * Copies of the notes of reader with after < stamp <= gen, where gen is
  * the generation of the reader's snapshot, into *vp (free with
  * tly_cstore_notes_free()); the reader is then at gen and notes no
- * reader needs are dropped.  TLY_E_NOTFOUND when after is 0 or changes
- * after it may not be noted: the reader must walk every head.
+ * reader needs are dropped.  TLY_E_NOTFOUND when after is 0, changes
+ * after it may not be noted, or the generation went back (another
+ * file): the reader must walk every head.
  */
 int	tly_cstore_notes_take(struct tly_cstore *s, unsigned reader,
 	    uint64_t after, uint64_t gen, struct tly_cstore_note **vp,

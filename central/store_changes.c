@@ -244,7 +244,7 @@ tly_cstore_notes_take(struct tly_cstore *s, unsigned reader, uint64_t after,
 	if (l == NULL || reader >= TLY_CSTORE_READERS)
 		return TLY_E_NOTFOUND;
 	pthread_mutex_lock(&l->lock);
-	if (after == 0 || after < l->hole || gen > l->top) {
+	if (after == 0 || after < l->hole || gen > l->top || gen < after) {
 		r = TLY_E_NOTFOUND;	/* not all noted: walk everything */
 		goto out;
 	}

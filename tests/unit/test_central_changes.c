@@ -276,6 +276,11 @@ test_other_writer(void **state)
 	    TLY_CSTORE_READER_TURNOUT, m.gen, &m.gen, &m.full, on_head, &m),
 	    TLY_OK);
 	assert_int_equal(m.full, 1);
+	/* A reader ahead of the file (it was replaced): every head again. */
+	assert_int_equal(tly_cstore_head_changes(g.s,
+	    TLY_CSTORE_READER_TURNOUT, m.gen + 5, &m.gen, &m.full, on_head,
+	    &m), TLY_OK);
+	assert_int_equal(m.full, 1);
 	tly_cstore_close(g.s);
 	tb_free(&a1);
 	tb_free(&a2);
