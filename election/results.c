@@ -680,6 +680,21 @@ tly_results_update(struct tly_results *r, size_t ci,
 	return TLY_OK;
 }
 
+/* Copy r's arrays into cp's, of the same sizes, and add up the sums. */
+static void
+copy_arrays(const struct tly_results *r, struct tly_results *cp)
+{
+	size_t	nal = r->nareas * r->nlevels + 1;
+	size_t	nca = r->coff[r->ncons];
+
+	memcpy(cp->c, r->c, (r->ncons + 1) * sizeof(*cp->c));
+	memcpy(cp->votes, r->votes, (r->nvotes + 1) * sizeof(uint64_t));
+	memcpy(cp->al, r->al, nal * sizeof(*cp->al));
+	memcpy(cp->coff, r->coff, (r->ncons + 1) * sizeof(size_t));
+	memcpy(cp->carea, r->carea, nca * sizeof(size_t));
+	rollup(cp);
+}
+
 /* A copy with its level sums added up; see results.h. */
 int
 tly_results_copy(const struct tly_results *r, struct tly_results **cp)
@@ -703,12 +718,7 @@ tly_results_copy(const struct tly_results *r, struct tly_results **cp)
 		tly_results_free(res);
 		return tly_fail(TLY_E_NOMEM, "out of memory");
 	}
-	memcpy(res->c, r->c, (r->ncons + 1) * sizeof(*res->c));
-	memcpy(res->votes, r->votes, (r->nvotes + 1) * sizeof(uint64_t));
-	memcpy(res->al, r->al, nal * sizeof(*res->al));
-	memcpy(res->coff, r->coff, (r->ncons + 1) * sizeof(size_t));
-	memcpy(res->carea, r->carea, nca * sizeof(size_t));
-	rollup(res);
+	copy_arrays(r, res);
 	*cp = res;
 	return TLY_OK;
 }
@@ -717,19 +727,12 @@ tly_results_copy(const struct tly_results *r, struct tly_results **cp)
 int
 tly_results_copy_into(const struct tly_results *r, struct tly_results *cp)
 {
-	size_t	nal = r->nareas * r->nlevels + 1;
-	size_t	nca = r->coff[r->ncons];
-
 	if (cp->u != NULL || cp->e != r->e || cp->ncons != r->ncons ||
 	    cp->nareas != r->nareas || cp->nlevels != r->nlevels ||
-	    cp->nvotes != r->nvotes || cp->coff[cp->ncons] != nca)
+	    cp->nvotes != r->nvotes || cp->coff[cp->ncons] !=
+	    r->coff[r->ncons])
 		return tly_fail(TLY_E_INVAL, "results: not a copy of these");
-	memcpy(cp->c, r->c, (r->ncons + 1) * sizeof(*cp->c));
-	memcpy(cp->votes, r->votes, (r->nvotes + 1) * sizeof(uint64_t));
-	memcpy(cp->al, r->al, nal * sizeof(*cp->al));
-	memcpy(cp->coff, r->coff, (r->ncons + 1) * sizeof(size_t));
-	memcpy(cp->carea, r->carea, nca * sizeof(size_t));
-	rollup(cp);
+	copy_arrays(r, cp);
 	return TLY_OK;
 }
 
