@@ -425,12 +425,14 @@ bind_key(struct tly_cstore *s, sqlite3_stmt *st, const struct chg *k)
 }
 
 /*
- * Decide key k alone from its applied records, their supersedes and the
- * resolutions res (inside the read transaction).  Alone is exact while
- * no explicit supersede crosses keys (R_CROSS_SUP).
+ * Decide key k alone from its applied records, their supersedes (when
+ * sups: the store holds some) and the resolutions res (inside the read
+ * transaction).  Alone is exact while no explicit supersede crosses keys
+ * (R_CROSS_SUP).
  */
 static int
-key_head(struct tly_cstore *s, struct chg *k, struct tly_cstore_resolves *res)
+key_head(struct tly_cstore *s, struct chg *k, int sups,
+    struct tly_cstore_resolves *res)
 {
 	struct heads			 h;
 	const struct tly_merge_key	*mk;
@@ -439,8 +441,8 @@ key_head(struct tly_cstore *s, struct chg *k, struct tly_cstore_resolves *res)
 	memset(&h, 0, sizeof(h));
 	if ((r = bind_key(s, s->rs[R_KEY_RECS], k)) != TLY_OK ||
 	    (r = load_recs(s, s->rs[R_KEY_RECS], &h)) != TLY_OK ||
-	    (r = bind_key(s, s->rs[R_KEY_SUP], k)) != TLY_OK ||
-	    (r = load_sups(s, s->rs[R_KEY_SUP], &h)) != TLY_OK ||
+	    (sups && (r = bind_key(s, s->rs[R_KEY_SUP], k)) != TLY_OK) ||
+	    (sups && (r = load_sups(s, s->rs[R_KEY_SUP], &h)) != TLY_OK) ||
 	    (r = tly_merge_heads(h.r, h.nr, h.e, h.ne, &h.h)) != TLY_OK ||
 	    (r = tly_merge_resolve(&h.h, res->x, res->n)) != TLY_OK)
 		goto out;
@@ -479,7 +481,7 @@ changed_heads(struct tly_cstore *s, enum tly_cstore_reader reader,
 	if ((r = tly_cstore_one_u64(s->r, s->rs[R_CROSS_SUP], &cross,
 	    "supersedes")) != TLY_OK)
 		goto out;
-	if (cross) {
+	if (cross == 2) {
 		r = TLY_E_NOTFOUND;	/* keys depend on each other */
 		goto out;
 	}
@@ -491,7 +493,7 @@ changed_heads(struct tly_cstore *s, enum tly_cstore_reader reader,
 	if (c->n > 0 && (r = tly_cstore_resolves_load(s, &res)) != TLY_OK)
 		goto out;
 	for (i = 0; i < c->n && r == TLY_OK; i++)
-		r = key_head(s, &c->v[i], &res);
+		r = key_head(s, &c->v[i], cross != 0, &res);
  out:
 	tly_cstore_resolves_free(&res);
 	tly_cstore_notes_free(nv, nn);

@@ -78,11 +78,13 @@ const char *const tly_cstore_rsql[R_COUNT_] = {
 	[R_KEY_SUP] = "SELECT s.record, s.target FROM records AS r"
 	    " JOIN supersedes AS s ON s.record = r.id"
 	    " WHERE r.area = ?1 AND r.level = ?2 AND r.round = ?3",
-	[R_CROSS_SUP] = "SELECT EXISTS (SELECT 1 FROM supersedes AS s"
+	/* 0: no explicit supersede, 1: all within keys, 2: one across. */
+	[R_CROSS_SUP] = "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM supersedes)"
+	    " THEN 0 WHEN EXISTS (SELECT 1 FROM supersedes AS s"
 	    " JOIN records AS r ON r.id = s.record"
 	    " JOIN records AS t ON t.id = s.target"
 	    " WHERE r.area != t.area OR r.level != t.level"
-	    " OR r.round != t.round)",
+	    " OR r.round != t.round) THEN 2 ELSE 1 END",
 };
 
 int

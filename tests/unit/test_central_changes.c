@@ -138,7 +138,7 @@ test_changes(void **state)
 {
 	struct fx		*f = *state;
 	struct tly_key		*c = NULL;
-	struct tb		 a1, a2, a3, b1, b2, c1, c2, x2, d1;
+	struct tb		 a1, a2, a3, b1, b2, c1, c2, c3, x2, d1;
 	struct tly_buf		 rc = TLY_BUF_INIT(TLY_MSG_MAX);
 	struct tly_decision	 dec;
 	struct mirror		 m;
@@ -216,6 +216,13 @@ test_changes(void **state)
 	check(f, &m);
 	assert_int_equal(m.full, 0);
 
+	/* An explicit supersede within its key: still by key. */
+	batch1(&c3, c, 3, &x2, "A01", 503, ida3);
+	assert_int_equal(submit(f, &c3, &rc), TLY_OK);
+	check(f, &m);
+	assert_int_equal(m.full, 0);
+	assert_int_equal(m.named, 1);
+
 	/* An explicit supersede across keys: every head is walked. */
 	batch1(&d1, f->central, 3, &b2, "A06", 7, ida3);
 	assert_int_equal(submit(f, &d1, &rc), TLY_OK);
@@ -229,6 +236,7 @@ test_changes(void **state)
 	tb_free(&b2);
 	tb_free(&c1);
 	tb_free(&c2);
+	tb_free(&c3);
 	tb_free(&x2);
 	tb_free(&d1);
 	tly_key_free(c);
