@@ -34,7 +34,7 @@ static const struct tly_ckey central_keys[] = {
 	{ "key", TLY_CKEY_STR, F(keypath), 0, 0, NULL, 0, NULL },
 	{ "election", TLY_CKEY_STR, F(election), 0, 0, NULL, 1, NULL },
 	{ "mode", TLY_CKEY_CHOICE, F(test), 0, 0, "live", 0, mode_words },
-	{ "threads", TLY_CKEY_UNSIGNED, F(threads), 1, THREADS_MAX, "16", 0,
+	{ "threads", TLY_CKEY_UNSIGNED, F(threads), 1, THREADS_MAX, "32", 0,
 	    NULL },
 	{ "max-connections", TLY_CKEY_UNSIGNED, F(conn_max), 1, CONN_MAX,
 	    "4096", 0, NULL },

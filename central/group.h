@@ -8,6 +8,8 @@
 #ifndef TLY_CENTRAL_GROUP_H
 #define TLY_CENTRAL_GROUP_H
 
+#include <pthread.h>
+
 #include "central/store.h"
 
 #define TLY_GROUP_DETAIL_MAX	300	/* a failure's detail, carried across */
@@ -15,6 +17,7 @@
 /* One queued request, embedded in the caller's own. */
 struct tly_group_item {
 	struct tly_group_item	*next;		/* next in the queue */
+	pthread_cond_t		 cv;		/* wakes its thread alone */
 	int			 done;		/* its group is durable */
 	int			 res;		/* its result, once done */
 	char			 detail[TLY_GROUP_DETAIL_MAX];	/* of res */

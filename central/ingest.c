@@ -36,7 +36,9 @@
 #include "sync/verify.h"
 #include "sync/wire.h"
 
-#define PREPARSE_RECORDS 512	/* records held verified before locking */
+#define PREPARSE_RECORDS 256	/* records held verified before locking:
+				   with 64 uploads in progress (threads 32),
+				   16,384 at most */
 #define MSG_MAX		600	/* a rejection message, escaped */
 
 /* One entry of the bundle and what became of it. */
