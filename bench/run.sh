@@ -47,8 +47,9 @@
 # (2,000 batches per run, the province election instead of the national
 # ones, 200 tallyd records) to check the script in about a minute;
 # BENCH_BATCHES=N sets the batches per ingest run (default 10,000);
-# BENCH_PERF=1 records `perf record -g` of the central during the c64
-# ingest and prints its top symbols; BENCH_KEEP=1 keeps the work
+# BENCH_PERF=1 records `perf record` (DWARF call graphs) of the central
+# during the c64 ingest and prints its top symbols and the time under
+# each part of an upload; BENCH_KEEP=1 keeps the work
 # directory; BENCH_NO_POUCH=1 skips the peer.  Figures depend on the
 # machine and on what else runs on it.
 set -u
@@ -187,16 +188,26 @@ if [ "${BENCH_PERF:-}" = 1 ] && command -v perf >/dev/null; then
 	# with -p: -p follows only the threads that exist when it attaches,
 	# and the central starts a thread per connection (common/httpd.c)
 	# once the load begins, so -p saw none of the work.  Started under
-	# perf, every thread inherits the counters.  The profile includes
-	# the central's start (loading the election), a small share next
-	# to the ingest.
-	CWRAP=(perf record -g -o "$W/perf.data" --)
+	# perf, every thread inherits the counters.  perf starts disabled
+	# and is enabled through its control FIFO once the central is
+	# ready, so the profile is of the ingest alone, not of loading
+	# the election.  Call graphs are unwound from DWARF (the code has
+	# no frame pointers), so the time under each function is known.
+	mkfifo "$W/perf.ctl" "$W/perf.ack"
+	CWRAP=(perf record -D -1 --control "fifo:$W/perf.ctl,$W/perf.ack"
+	    -F 1999 --call-graph dwarf,16384 -o "$W/perf.data" --)
 	central_start perf "$BIGE"	# perf's own messages go to its central.log
+	exec 7<>"$W/perf.ctl" 8<>"$W/perf.ack"
+	echo enable >&7
+	read -r -t 10 _ <&8
 	"$LG" -u "$CURL" -e "$BIGE" -d "$BIGD" -n "$N" -r 4 -c 64 \
 	    >"$W/perf.out" 2>&1
+	echo disable >&7
+	read -r -t 10 _ <&8
+	exec 7>&- 8>&-
 	central_stop
 	CWRAP=()
-	echo "  profile of the central during c64 ingest (perf record -g):"
+	echo "  profile of the central during c64 ingest (perf record, DWARF call graphs, the ingest alone):"
 	if ! perf report -i "$W/perf.data" --stdio --sort dso -g none 2>/dev/null |
 	    grep -qE '^ +[0-9.]+%'; then
 		echo "  no samples; perf record and the central said:"
@@ -214,6 +225,12 @@ if [ "${BENCH_PERF:-}" = 1 ] && command -v perf >/dev/null; then
 	perf report -i "$W/perf.data" --stdio --children --sort symbol \
 	    -g none 2>/dev/null | grep -E '^ +[0-9.]+%.*__x64_sys_' |
 	    head -n 10 | sed 's/^/  /'
+	# The parts of an upload (central/ingest.c, group.c, store_wal.c):
+	# the time under each, children included.
+	echo "  the central's work, with what it calls:"
+	perf report -i "$W/perf.data" --stdio --children --sort symbol \
+	    -g none 2>/dev/null | grep -E '^ +[0-9.]+%.*\] (tly_central_post_batches|verify_entry|tly_batch_parse|tly_envelope_verify|entry_seal|commit_timed|apply_item|tly_cstore_commit_lazy|sync_group|ckpt_main|start_thread)( |$)' |
+	    sed 's/^/  /'
 fi
 ingest r4c64 -r 4 -c 64
 ingest r4c16 -r 4 -c 16
