@@ -87,7 +87,7 @@ struct ingest {
 	struct tly_group_item	 gi;		/* in the group commit */
 };
 
-/* Free the parsed batch of e and its receipt. */
+/* Free the parsed batch of e, its receipt and its rows. */
 static void
 entry_clear(struct entry *e)
 {
@@ -181,11 +181,12 @@ verify_entry(struct ingest *in, struct entry *e)
 }
 
 /*
- * Step 8 and storing, inside the transaction and the request's
- * savepoint.  Appends the receipt to receipt and returns TLY_OK with
- * *dup set, or rejects e (step 8 writes nothing); any other error is a
- * failure of the central, and the caller rolls the whole request back,
- * so an entry needs no savepoint of its own.
+ * Step 8 and storing, inside the group's transaction (group.c).
+ * Appends the receipt to receipt and returns TLY_OK with *dup set, or
+ * rejects e (step 8 writes nothing); any other error is a failure of
+ * the central, which loses the whole request (the group is applied
+ * again, each request in a savepoint), so an entry needs no savepoint
+ * of its own.
  */
 static int
 store_entry(struct ingest *in, struct entry *e, struct tly_buf *receipt,
