@@ -24,6 +24,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "election/results.h"
+#include "merge/merge.h"
 
 /*
  * One computed answer, shared by the queries that write from it; freed
@@ -191,7 +192,39 @@ grow(void)
 	return TLY_OK;
 }
 
-/* The slim input of record id with h's standing into *sp (NULL: ignored). */
+/*
+ * Fill rec from h's counts string (12.1) and key, the constituency
+ * being the area's at that level (an applied record passed H1 and H9):
+ * all a slim input needs, without reading the record.  TLY_OK, or
+ * TLY_E_NOTFOUND when h has no usable counts string.
+ */
+static int
+rec_from_counts(const struct tly_election *e, const struct tly_cstore_head *h,
+    struct tly_record *rec)
+{
+	const char	*cons;
+	long		 a;
+
+	tly_record_init(rec);
+	if (h->counts == NULL || (a = tly_election_find_area(e, h->area)) < 0 ||
+	    (cons = tly_area_constituency(e, (size_t)a, h->level)) == NULL ||
+	    strlen(h->area) > TLY_ID_MAX || strlen(h->level) > TLY_ID_MAX ||
+	    strlen(cons) > TLY_ID_MAX ||
+	    tly_merge_counts_parse(h->counts, strlen(h->counts), rec) !=
+	    TLY_OK)
+		return TLY_E_NOTFOUND;
+	strcpy(rec->area, h->area);	/* lengths checked above */
+	strcpy(rec->level, h->level);
+	strcpy(rec->constituency, cons);
+	rec->round = h->round;
+	return TLY_OK;
+}
+
+/*
+ * The slim input of record id with h's standing into *sp (NULL:
+ * ignored): from the counts string the head carries, or else from the
+ * record itself.
+ */
 static int
 slim_read(struct tly_central *c, const struct tly_cstore_head *h,
     struct tly_result_slim **sp)
@@ -201,7 +234,11 @@ slim_read(struct tly_central *c, const struct tly_cstore_head *h,
 	int			 r;
 
 	*sp = NULL;
-	if ((r = tly_cstore_record(c->store, h->record_id, &rec)) == TLY_OK) {
+	if ((r = rec_from_counts(c->election, h, &rec)) != TLY_OK) {
+		tly_record_finish(&rec);
+		r = tly_cstore_record(c->store, h->record_id, &rec);
+	}
+	if (r == TLY_OK) {
 		in.rec = &rec;
 		in.confirmations = h->confirmations;
 		in.disputed = h->disputed;

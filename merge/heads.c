@@ -67,6 +67,75 @@ tly_merge_counts(const struct tly_record *rec, struct tly_buf *out)
 	return r;
 }
 
+/* One decimal integer of section 1 at *p (before end), no leading zero. */
+static int
+counts_uint(const char **p, const char *end, uint64_t *v)
+{
+	const char	*q = *p;
+	uint64_t	 x = 0;
+
+	if (q >= end || *q < '0' || *q > '9' || (*q == '0' && q + 1 < end &&
+	    q[1] >= '0' && q[1] <= '9'))
+		return TLY_E_INVAL;
+	for (; q < end && *q >= '0' && *q <= '9'; q++) {
+		x = x * 10 + (uint64_t)(*q - '0');
+		if (x > TLY_JSON_INT_MAX)
+			return TLY_E_INVAL;
+	}
+	*p = q;
+	*v = x;
+	return TLY_OK;
+}
+
+int
+tly_merge_counts_parse(const char *s, size_t len, struct tly_record *rec)
+{
+	uint64_t	*head[6] = { &rec->registered, &rec->voted,
+			    &rec->issued, &rec->received, &rec->valid,
+			    &rec->invalid };
+	const char	*p = s, *end = s + len, *id;
+	size_t		 i, n;
+
+	for (i = 0; i < 6; i++)
+		if ((i > 0 && (p >= end || *p++ != ' ')) ||
+		    counts_uint(&p, end, head[i]) != TLY_OK)
+			return TLY_E_INVAL;
+	rec->nvotes = rec->nmarks = 0;
+	while (p < end) {
+		if (*p++ != ' ')
+			return TLY_E_INVAL;
+		if ((size_t)(end - p) >= 6 && memcmp(p, "marks=", 6) == 0)
+			break;
+		for (id = p; p < end && *p != '=' && *p != ' '; p++)
+			;
+		n = (size_t)(p - id);
+		if (n == 0 || n > TLY_ID_MAX || p >= end || *p++ != '=' ||
+		    rec->nvotes >= TLY_CAND_MAX)
+			return TLY_E_INVAL;
+		memcpy(rec->votes[rec->nvotes].cand, id, n);
+		rec->votes[rec->nvotes].cand[n] = '\0';
+		if (rec->nvotes > 0 && strcmp(rec->votes[rec->nvotes - 1].cand,
+		    rec->votes[rec->nvotes].cand) >= 0)
+			return TLY_E_INVAL;
+		if (counts_uint(&p, end, &rec->votes[rec->nvotes].votes) !=
+		    TLY_OK)
+			return TLY_E_INVAL;
+		rec->nvotes++;
+	}
+	if (p >= end)
+		return TLY_OK;
+	for (p += 6; ; p++) {	/* "marks=" n_1,...,n_S */
+		if (rec->nmarks >= TLY_SEATS_MAX ||
+		    counts_uint(&p, end, &rec->marks[rec->nmarks]) != TLY_OK)
+			return TLY_E_INVAL;
+		rec->nmarks++;
+		if (p >= end)
+			return TLY_OK;
+		if (*p != ',')
+			return TLY_E_INVAL;
+	}
+}
+
 /* Compare record keys (12.1): area, level (bytewise), then round. */
 static int
 key_cmp(const char *a1, const char *l1, uint64_t r1, const char *a2,

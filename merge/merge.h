@@ -111,6 +111,16 @@ struct tly_record;
  * TLY_OK or the buffer's error (TLY_E_TOO_LARGE at its cap).
  */
 int	tly_merge_counts(const struct tly_record *rec, struct tly_buf *out);
+/*
+ * Parse the counts string s[0..len) (12.1) into rec's registered,
+ * voted, issued, received, valid, invalid, votes and marks, leaving its
+ * other fields alone.  Only the exact form tly_merge_counts() writes is
+ * accepted: decimal integers of section 1 without leading zeros, single
+ * spaces, candidates in strictly ascending bytewise order.  TLY_OK or
+ * TLY_E_INVAL (rec's counts then undefined).
+ */
+int	tly_merge_counts_parse(const char *s, size_t len,
+	    struct tly_record *rec);
 
 /* One applied record: its facts in, its standing out. */
 struct tly_merge_rec {

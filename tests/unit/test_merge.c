@@ -583,6 +583,43 @@ test_counts_string(void **state)
 	tly_record_finish(&rec1);
 }
 
+/* The counts string read back: its exact form only. */
+static void
+test_counts_parse(void **state)
+{
+	static const char *const bad[] = {
+		"", "1 2 3 4 5", "01 2 3 4 5 6", "1  2 3 4 5 6",
+		"1 2 3 4 5 6 ", "1 2 3 4 5 6 C2=1 C1=2", "1 2 3 4 5 6 C1=1 C1=2",
+		"1 2 3 4 5 6 =1", "1 2 3 4 5 6 C1=", "1 2 3 4 5 6 C1=01",
+		"1 2 3 4 5 6 marks=", "1 2 3 4 5 6 marks=1,", "-1 2 3 4 5 6",
+		"9007199254740992 2 3 4 5 6", "1 2 3 4 5 6 C1=1 marks=1 C2=2",
+	};
+	const char		*good = "1000 900 900 900 880 20 C1=500 "
+	    "C2=380 marks=880";
+	struct tly_record	 rec;
+	struct tly_buf		 out = TLY_BUF_INIT(4096);
+	size_t			 i;
+
+	(void)state;
+	tly_record_init(&rec);
+	assert_int_equal(tly_merge_counts_parse(good, strlen(good), &rec),
+	    TLY_OK);
+	assert_int_equal(rec.registered, 1000);
+	assert_int_equal(rec.invalid, 20);
+	assert_int_equal(rec.nvotes, 2);
+	assert_string_equal(rec.votes[1].cand, "C2");
+	assert_int_equal(rec.votes[1].votes, 380);
+	assert_int_equal(rec.nmarks, 1);
+	assert_int_equal(tly_merge_counts(&rec, &out), TLY_OK);
+	assert_string_equal((const char *)out.p, good);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (tly_merge_counts_parse(bad[i], strlen(bad[i]), &rec) !=
+		    TLY_E_INVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+	tly_buf_free(&out);
+	tly_record_finish(&rec);
+}
+
 /* Text sink for tly_merge_state_text. */
 static void
 sink(void *arg, const void *p, size_t len)
@@ -711,6 +748,7 @@ main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_resolve_new_head),
 		cmocka_unit_test(test_counts_string),
+		cmocka_unit_test(test_counts_parse),
 		cmocka_unit_test(test_state_text_independent_of_order),
 	};
 
