@@ -192,6 +192,16 @@ sync_until_done() {
 	fail "daemon $1 did not finish syncing: $out"
 }
 
+# loadgen_province: LG, the load generator of bench/ (built by make),
+# and the province election generated into $T/gen (ELECTION set).
+loadgen_province() {
+	LG=$BUILD/bench/loadgen
+	[ -x "$LG" ] || fail "$LG is not built (make $LG)"
+	"$BIN/tally" gen --size province --out "$T/gen" >/dev/null ||
+	    fail "tally gen"
+	ELECTION=$T/gen/election.json
+}
+
 # central_db NAME SQL: query the central's store file directly.
 central_db() {
 	sqlite3 "$(ls "$T/$1/data/"*.db | head -n 1)" "$2"

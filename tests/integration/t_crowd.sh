@@ -5,13 +5,9 @@
 # headers a byte every 5 seconds, honest uploads must still be stored.
 # The only bound is loadgen's -T, which stops a run that cannot finish.
 . "$(dirname "$0")/lib.sh"
-LG=$BUILD/bench/loadgen
 SL=$BUILD/bench/slowloris
-[ -x "$LG" ] && [ -x "$SL" ] || fail "bench tools not built"
-
-"$BIN/tally" gen --size province --out "$T/gen" >/dev/null ||
-    fail "tally gen"
-ELECTION=$T/gen/election.json
+[ -x "$SL" ] || fail "$SL is not built (make $SL)"
+loadgen_province
 start_central c
 url=$(central_url c)
 

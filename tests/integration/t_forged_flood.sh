@@ -7,12 +7,7 @@
 # before 64 + 8 per second of them.  Needs 127.0.0.2 and 127.0.0.3 on
 # the loopback interface (Linux routes all of 127/8 there).
 . "$(dirname "$0")/lib.sh"
-LG=$BUILD/bench/loadgen
-[ -x "$LG" ] || fail "$LG is not built (make $LG)"
-
-"$BIN/tally" gen --size province --out "$T/gen" >/dev/null ||
-    fail "tally gen"
-ELECTION=$T/gen/election.json
+loadgen_province
 start_central c
 url=$(central_url c)
 

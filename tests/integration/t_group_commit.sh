@@ -13,12 +13,7 @@
 # each upload alone, and every other upload of it is stored.  Nothing
 # here is timed.
 . "$(dirname "$0")/lib.sh"
-LG=$BUILD/bench/loadgen
-[ -x "$LG" ] || fail "$LG is not built (make $LG)"
-
-"$BIN/tally" gen --size province --out "$T/gen" >/dev/null ||
-    fail "tally gen"
-ELECTION=$T/gen/election.json
+loadgen_province
 E=$ELECTION
 D=$T/gen/records
 start_central a

@@ -10,13 +10,8 @@
 # bytes as a restarted central computes from scratch on the same store.
 # Nothing here is timed.
 . "$(dirname "$0")/lib.sh"
-LG=$BUILD/bench/loadgen
-[ -x "$LG" ] || fail "$LG is not built (make $LG)"
-
 note "generate the province"
-"$BIN/tally" gen --size province --out "$T/gen" >/dev/null ||
-    fail "tally gen"
-ELECTION=$T/gen/election.json
+loadgen_province
 start_central c
 url=$(central_url c)
 

@@ -8,12 +8,7 @@
 # handler would hold up every connection of its thread.  Then the lock
 # is released and uploads are stored.
 . "$(dirname "$0")/lib.sh"
-LG=$BUILD/bench/loadgen
-[ -x "$LG" ] || fail "$LG is not built (make $LG)"
-
-"$BIN/tally" gen --size province --out "$T/gen" >/dev/null ||
-    fail "tally gen"
-ELECTION=$T/gen/election.json
+loadgen_province
 CENTRAL_EXTRA="threads 1" start_central c
 url=$(central_url c)
 curl -sf "$url/v1/key" >/dev/null || fail "GET /v1/key"
