@@ -1,10 +1,10 @@
 /*
  * results.c: deciding every constituency from the current count records
- * (Art. 78-80 of Law 85/2015/QH13) and the roll-ups by level.  The slim
- * inputs and the computation from a set of records are in
- * results_input.c, the JSON bodies of the results API in results_json.c;
- * the layout they share is in resultsInt.h.  docs/RESULTS.md is the
- * reference.
+ * (Art. 78-80 of Law 85/2015/QH13).  The slim inputs and the computation
+ * from a set of records are in results_input.c, the live results, their
+ * level sums and copies in results_live.c, the JSON bodies of the
+ * results API in results_json.c; the layout they share is in
+ * resultsInt.h.  docs/RESULTS.md is the reference.
  *
  * Integers only.  The inputs are sorted by (constituency, area, round,
  * content) first, so the outcome depends on the set of inputs and never
@@ -445,6 +445,36 @@ tly_results_status(const struct tly_results *r, size_t ci)
 	return ci < r->ncons ? r->c[ci].status : -1;
 }
 
+/* Free the work space u; NULL-safe. */
+void
+elec_upd_free(struct upd *u)
+{
+	if (u == NULL)
+		return;
+	free(u->cmain);
+	free(u->cadd);
+	free(u->creadd);
+	free(u->ar);
+	free(u->main);
+	free(u->add);
+	free(u->mdup);
+	free(u->adup);
+	free(u->cver);
+	free(u);
+}
+
+/* Add constituency c's result to the level sums s. */
+void
+elec_lsum_add_cons(const struct tly_results *res, size_t c, struct lsum *s)
+{
+	const struct cres	*cr = &res->c[c];
+
+	s->cons++;
+	s->seats += tly_constituency_seats(res->e, c);
+	s->filled += tly_results_seats_filled(res, c);
+	s->st[cr->status]++;
+}
+
 /* Build the per-constituency area lists (counting sort by constituency). */
 static int
 build_area_lists(struct tly_results *res)
@@ -523,63 +553,6 @@ build_rounds(const struct tly_election *e, size_t ncons, struct upd *u)
 	return TLY_OK;
 }
 
-/* Free the work space u. */
-static void
-upd_free(struct upd *u)
-{
-	if (u == NULL)
-		return;
-	free(u->cmain);
-	free(u->cadd);
-	free(u->creadd);
-	free(u->ar);
-	free(u->main);
-	free(u->add);
-	free(u->mdup);
-	free(u->adup);
-	free(u);
-}
-
-/* Add constituency c's result to the level sums s. */
-void
-elec_lsum_add_cons(const struct tly_results *res, size_t c, struct lsum *s)
-{
-	const struct cres	*cr = &res->c[c];
-
-	s->cons++;
-	s->seats += tly_constituency_seats(res->e, c);
-	s->filled += tly_results_seats_filled(res, c);
-	s->st[cr->status]++;
-}
-
-/* Add up the level sums of res again from its constituencies and areas. */
-static void
-rollup(struct tly_results *res)
-{
-	const struct alev	*al;
-	struct lsum		*s;
-	size_t			 c, a, l;
-
-	memset(res->lv, 0, sizeof(res->lv));
-	for (c = 0; c < res->ncons; c++)
-		elec_lsum_add_cons(res, c,
-		    &res->lv[tly_constituency_level_index(res->e, c)]);
-	/* Areas outer, in memory order; each level still adds up its
-	 * areas in ascending order, so saturated sums stay the same. */
-	for (a = 0; a < res->nareas; a++) {
-		for (l = 0; l < res->nlevels; l++) {
-			al = &res->al[a * res->nlevels + l];
-			s = &res->lv[l];
-			s->areas++;
-			s->reporting += al->reporting;
-			elec_sat_add(&s->R, al->R);
-			elec_sat_add(&s->T, al->T);
-			elec_sat_add(&s->W, al->W);
-			elec_sat_add(&s->X, al->X);
-		}
-	}
-}
-
 /* Decide constituency ci from the items in w (sorted, all of ci). */
 static void
 decide_items(struct work *w, size_t ci)
@@ -588,9 +561,10 @@ decide_items(struct work *w, size_t ci)
 	decide_constituency(w, ci);
 }
 
-/* Empty results; see results.h. */
+/* Empty results, each constituency decided without inputs; see
+ * resultsInt.h. */
 int
-tly_results_create(const struct tly_election *e, struct tly_results **rp)
+elec_results_new(const struct tly_election *e, struct tly_results **rp)
 {
 	struct tly_results	*res = NULL;
 	struct upd		*u;
@@ -626,7 +600,8 @@ tly_results_create(const struct tly_election *e, struct tly_results **rp)
 	    (u->main = calloc(maxa, sizeof(*u->main))) == NULL ||
 	    (u->add = calloc(maxa, sizeof(*u->add))) == NULL ||
 	    (u->mdup = calloc(maxa, 1)) == NULL ||
-	    (u->adup = calloc(maxa, 1)) == NULL) {
+	    (u->adup = calloc(maxa, 1)) == NULL ||
+	    (u->cver = calloc(res->ncons + 1, sizeof(*u->cver))) == NULL) {
 		r = tly_fail(TLY_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -639,7 +614,6 @@ tly_results_create(const struct tly_election *e, struct tly_results **rp)
 	w.u = u;
 	for (c = 0; c < res->ncons; c++)
 		decide_items(&w, c);
-	rollup(res);
 	*rp = res;
 	res = NULL;		/* transferred */
 	r = TLY_OK;
@@ -648,9 +622,9 @@ tly_results_create(const struct tly_election *e, struct tly_results **rp)
 	return r;
 }
 
-/* Decide constituency ci again from its inputs; see results.h. */
+/* Decide constituency ci again from its inputs; see resultsInt.h. */
 int
-tly_results_update(struct tly_results *r, size_t ci,
+elec_results_decide(struct tly_results *r, size_t ci,
     const struct tly_result_slim *const *in, size_t n)
 {
 	struct work	 w;
@@ -680,78 +654,13 @@ tly_results_update(struct tly_results *r, size_t ci,
 	return TLY_OK;
 }
 
-/* Copy r's arrays into cp's, of the same sizes, and add up the sums. */
-static void
-copy_arrays(const struct tly_results *r, struct tly_results *cp)
-{
-	size_t	nal = r->nareas * r->nlevels + 1;
-	size_t	nca = r->coff[r->ncons];
-
-	memcpy(cp->c, r->c, (r->ncons + 1) * sizeof(*cp->c));
-	memcpy(cp->votes, r->votes, (r->nvotes + 1) * sizeof(uint64_t));
-	memcpy(cp->al, r->al, nal * sizeof(*cp->al));
-	memcpy(cp->coff, r->coff, (r->ncons + 1) * sizeof(size_t));
-	memcpy(cp->carea, r->carea, nca * sizeof(size_t));
-	rollup(cp);
-}
-
-/* A copy with its level sums added up; see results.h. */
-int
-tly_results_copy(const struct tly_results *r, struct tly_results **cp)
-{
-	struct tly_results	*res;
-	size_t			 nal = r->nareas * r->nlevels + 1;
-	size_t			 nca = r->coff[r->ncons];
-
-	*cp = NULL;
-	if ((res = calloc(1, sizeof(*res))) == NULL)
-		return tly_fail(TLY_E_NOMEM, "out of memory");
-	*res = *r;
-	res->u = NULL;
-	res->c = malloc((r->ncons + 1) * sizeof(*res->c));
-	res->votes = malloc((r->nvotes + 1) * sizeof(uint64_t));
-	res->al = malloc(nal * sizeof(*res->al));
-	res->coff = malloc((r->ncons + 1) * sizeof(size_t));
-	res->carea = malloc((nca > 0 ? nca : 1) * sizeof(size_t));
-	if (res->c == NULL || res->votes == NULL || res->al == NULL ||
-	    res->coff == NULL || res->carea == NULL) {
-		tly_results_free(res);
-		return tly_fail(TLY_E_NOMEM, "out of memory");
-	}
-	copy_arrays(r, res);
-	*cp = res;
-	return TLY_OK;
-}
-
-/* A copy again, into an earlier copy's memory; see results.h. */
-int
-tly_results_copy_into(const struct tly_results *r, struct tly_results *cp)
-{
-	if (cp->u != NULL || cp->e != r->e || cp->ncons != r->ncons ||
-	    cp->nareas != r->nareas || cp->nlevels != r->nlevels ||
-	    cp->nvotes != r->nvotes || cp->coff[cp->ncons] !=
-	    r->coff[r->ncons])
-		return tly_fail(TLY_E_INVAL, "results: not a copy of these");
-	copy_arrays(r, cp);
-	return TLY_OK;
-}
-
-/* Add up res's level sums and drop its work space; see resultsInt.h. */
-void
-elec_results_finish(struct tly_results *res)
-{
-	rollup(res);
-	upd_free(res->u);
-	res->u = NULL;
-}
-
 /* Free results; NULL-safe. */
 void
 tly_results_free(struct tly_results *r)
 {
 	if (r == NULL)
 		return;
-	upd_free(r->u);
+	elec_upd_free(r->u);
 	free(r->c);
 	free(r->votes);
 	free(r->al);

@@ -84,8 +84,8 @@ void	tly_results_slim_destroy(struct tly_result_slim *s);	/* NULL-safe */
  * Incremental results.  tly_results_create() makes the results of no
  * input at all; tly_results_update() decides constituency ci again from
  * its n slim inputs (those of another constituency are ignored), in
- * O(n log n + areas of ci).  The level sums of *rp are left as they
- * were: serve a tly_results_copy(), which adds them up again.  After
+ * O(n log n + areas of ci), and keeps the level sums up to date.  Serve
+ * a tly_results_copy(), never r itself.  After
  * updating every constituency from its inputs, the copy is byte for
  * byte what tly_results_compute() gives for all of them.  Inputs are only
  * read during the call.  One update at a time on one r (it keeps its
@@ -100,8 +100,9 @@ int	tly_results_copy(const struct tly_results *r, struct tly_results **cp);
 /*
  * Copy r again into cp, an earlier copy of results of the same
  * definition that nothing reads any more, reusing its memory: cp is
- * then what tly_results_copy() would give.  TLY_E_INVAL when cp is not
- * such a copy (it is left as it was).
+ * then what tly_results_copy() would give.  When cp was copied from r
+ * itself, only the constituencies updated since are copied.
+ * TLY_E_INVAL when cp is not such a copy (it is left as it was).
  */
 int	tly_results_copy_into(const struct tly_results *r,
 	    struct tly_results *cp);

@@ -1,6 +1,7 @@
 /*
  * resultsInt.h: what results.c (the decisions), results_input.c (the
- * slim inputs) and results_json.c (the JSON bodies) share, and nobody
+ * slim inputs), results_live.c (live results, sums and copies) and
+ * results_json.c (the JSON bodies) share, and nobody
  * else: the layout of struct tly_results and the helpers they use.  Only
  * the files of election/ include this.
  */
@@ -47,6 +48,13 @@ struct lsum {
 	uint64_t	 st[TLY_ST_COUNT_]; /* constituencies per status */
 };
 
+/* The level sums as they are added up: exact, clamped when shown. */
+struct lacc {
+	uint64_t	 cons, areas, reporting, seats, filled;
+	u128		 R, T, W, X;
+	uint64_t	 st[TLY_ST_COUNT_];
+};
+
 struct area_round;
 struct item;
 
@@ -62,6 +70,9 @@ struct upd {
 	const struct item	**add;	/* per area of c: additional record */
 	uint8_t			*mdup;	/* per area of c: key given twice */
 	uint8_t			*adup;	/* same, additional round */
+	uint64_t		*cver;	/* per constituency: the update
+					   (ver) that last decided it */
+	struct lacc		 acc[TLY_LEVELS_MAX]; /* the level sums */
 };
 
 struct tly_results {
@@ -77,6 +88,9 @@ struct tly_results {
 	size_t		*carea;		/* area indexes, ascending */
 	struct lsum	 lv[TLY_LEVELS_MAX]; /* per level */
 	struct upd	*u;		/* work space to update; NULL in copies */
+	uint64_t	 serial;	/* of the live results (copies: the
+					   ones they were copied from) */
+	uint64_t	 ver;		/* updates made (copies: when copied) */
 };
 
 /* Outcome of deciding seats among some candidates. */
@@ -99,11 +113,23 @@ void	elec_sat_add(uint64_t *acc, uint64_t v);
 void	elec_decide(const struct tly_election *e, size_t ci,
 	    const uint64_t *v, uint64_t W, unsigned m, const uint8_t *skip,
 	    struct decision *d);
+/* Free the work space u; NULL-safe. */
+void	elec_upd_free(struct upd *u);
+/* tly_results_create() without the level sums. */
+int	elec_results_new(const struct tly_election *e,
+	    struct tly_results **rp);
+/* tly_results_update() without the level sums. */
+int	elec_results_decide(struct tly_results *r, size_t ci,
+	    const struct tly_result_slim *const *in, size_t n);
+
+/* results_live.c */
+
 /* Add constituency c's result to the level sums s. */
 void	elec_lsum_add_cons(const struct tly_results *res, size_t c,
 	    struct lsum *s);
 /* Add up res's level sums again and free its work space: the end of
  * tly_results_compute(), after which res cannot be updated. */
 void	elec_results_finish(struct tly_results *res);
+
 
 #endif /* TLY_RESULTS_INT_H */

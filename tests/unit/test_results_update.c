@@ -66,7 +66,7 @@ test_incremental_equals_full(void **state)
 	struct tly_results	*live = NULL, *copy = NULL, *ref = NULL;
 	int			 present[NKEYS] = { 0 };
 	uint64_t		 seed = 20260523;
-	size_t			 step, k, i, n, ng, w;
+	size_t			 step, k, i, n, ng, w, lag = 0;
 	long			 ci;
 	char			*a, *b;
 	int			 r;
@@ -117,14 +117,21 @@ test_incremental_equals_full(void **state)
 				grp[ng++] = sl[i];
 		assert_int_equal(tly_results_update(live, (size_t)ci, grp, ng),
 		    TLY_OK);
-		/* Every other step into the memory of the last copy. */
-		if (step % 2 == 1 && copy != NULL)
-			assert_int_equal(tly_results_copy_into(live, copy),
-			    TLY_OK);
-		else {
+		/*
+		 * A new copy every seventh step; otherwise into the memory
+		 * of the last copy, which only takes what was decided
+		 * since, and that after up to three updates.
+		 */
+		if (step % 7 == 0 || copy == NULL) {
 			tly_results_free(copy);
 			assert_int_equal(tly_results_copy(live, &copy), TLY_OK);
-		}
+		} else if (next_random(&seed) % 3 == 0 && lag < 2) {
+			lag++;
+			continue;
+		} else
+			assert_int_equal(tly_results_copy_into(live, copy),
+			    TLY_OK);
+		lag = 0;
 		for (i = n = 0; i < NKEYS; i++)
 			if (present[i])
 				full[n++] = in[i];
@@ -161,11 +168,67 @@ test_incremental_equals_full(void **state)
 	fx_close(&f);
 }
 
+/*
+ * A copy taken from other live results is copied into whole, not only
+ * where those decided something since: the same bytes as a new copy.
+ */
+static void
+test_copy_into_from_other_live(void **state)
+{
+	struct fx		 f;
+	struct tly_record	 rec;
+	struct tly_result_input	 in;
+	struct tly_result_slim	*sl = NULL;
+	const struct tly_result_slim *grp[1];
+	struct tly_results	*one = NULL, *two = NULL, *cp = NULL,
+				*ref = NULL;
+	uint64_t		 seed = 7;
+	long			 ci;
+	char			*a, *b;
+
+	fx_open(&f, NULL, NULL);
+	tly_record_init(&rec);
+	random_record(&rec, "X1", "na", 1, &seed);
+	in.rec = &rec;
+	in.confirmations = 1;
+	in.disputed = 0;
+	assert_int_equal(tly_results_slim_create(f.e, &in, &sl), TLY_OK);
+	ci = tly_election_find_constituency(f.e, "N1");
+	assert_true(ci >= 0);
+	grp[0] = sl;
+	assert_int_equal(tly_results_create(f.e, &one), TLY_OK);
+	assert_int_equal(tly_results_update(one, (size_t)ci, grp, 1), TLY_OK);
+	assert_int_equal(tly_results_copy(one, &cp), TLY_OK);
+	/* Two decides N1 later than one did, with no input at all. */
+	assert_int_equal(tly_results_create(f.e, &two), TLY_OK);
+	assert_int_equal(tly_results_update(two, (size_t)ci, NULL, 0), TLY_OK);
+	assert_int_equal(tly_results_copy_into(two, cp), TLY_OK);
+	assert_int_equal(tly_results_copy(two, &ref), TLY_OK);
+	a = json(cp, W_SUMMARY, NULL);
+	b = json(ref, W_SUMMARY, NULL);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	a = json(cp, W_CONS, "N1");
+	b = json(ref, W_CONS, "N1");
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	tly_results_free(ref);
+	tly_results_free(cp);
+	tly_results_free(two);
+	tly_results_free(one);
+	tly_results_slim_destroy(sl);
+	tly_record_finish(&rec);
+	fx_close(&f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_incremental_equals_full),
+		cmocka_unit_test(test_copy_into_from_other_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
