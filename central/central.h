@@ -292,6 +292,14 @@ void	tly_central_get_constituency(void *arg,
 /* GET /v1/results/areas/{path}; rp->p[0] is the area path. */
 void	tly_central_get_area(void *arg, const struct tly_http_req *req,
 	    const struct tly_route_params *rp, struct tly_http_resp *resp);
+/* Compute the first answer on the recomputer thread (at start). */
+void	tly_central_results_prepare(struct tly_central *c);
+/*
+ * The applied state changed (a commit): once results have been asked
+ * for, the recomputer brings them up to date at once, so that a query
+ * finds little left to compute.
+ */
+void	tly_central_results_changed(struct tly_central *c);
 /* Drop the cached results (at shutdown). */
 void	tly_central_results_reset(void);
 

@@ -600,6 +600,8 @@ tly_central_post_batches(struct tly_central *c,
 	if ((r = tly_group_run(c->group, &in.gi)) != TLY_OK)
 		goto fail;
 	log_committed(&in);
+	if (in.nstored > 0)
+		tly_central_results_changed(c);
 	for (forged = 0, i = pre; i < in.n; i++) /* the writer verified */
 		forged += entry_forged(&in.e[i]);
 	tly_central_charge(c, peer, forged, &held);

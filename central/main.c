@@ -193,6 +193,7 @@ main(int argc, char **argv)
 	tly_log_info("election %s hash %s", tly_election_id(c.election),
 	    c.ehashhex);
 	tly_log_info("mode %s", c.conf.test ? "test" : "live");
+	tly_central_results_prepare(&c);	/* the first answer, early */
 	if (a.readyfd >= 0) {
 		char line[64];
 		snprintf(line, sizeof(line), "READY port=%u\n",

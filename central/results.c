@@ -10,7 +10,9 @@
  * recomputed only when the store's generation changes, one recompute at
  * a time.  During ingest, queries are served the last answer at once and
  * a thread of its own recomputes, so a flood of readers on election
- * night never waits behind a recomputation.
+ * night never waits behind a recomputation.  That thread also computes
+ * the first answer at start and, once a query came, follows every
+ * commit, so a query between uploads finds little left to compute.
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -37,10 +39,10 @@ struct snap {
 };
 
 /*
- * The cached answer.  One query at a time recomputes (computing); the
- * others are served the previous answer meanwhile, without touching
- * the store, so a recompute never makes a query wait once there is an
- * answer, and the lock is never held while the JSON is written.
+ * The cached answer.  One recompute at a time (computing); while uploads
+ * are in progress, queries are served the previous answer meanwhile,
+ * without touching the store.  The lock is never held while computing
+ * or while the JSON is written.
  */
 static struct {
 	pthread_mutex_t		 lock;
@@ -49,13 +51,15 @@ static struct {
 	int			 computing;	/* a recompute is running */
 	struct snap		*cur;	/* the newest answer, or NULL */
 	int			 kicked;	/* the recomputer should look */
+	int			 publish;	/* ... and make a new answer */
+	int			 asked;	/* a query came: keep up with commits */
 	int			 started;	/* the recomputer thread runs */
 	int			 stopping;	/* the recomputer should end */
 	pthread_t		 th;	/* the recomputer */
 	struct tly_results	*spare;	/* an answer no one reads: its
 					   memory takes the next copy */
 } cache = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-    PTHREAD_COND_INITIALIZER, 0, NULL, 0, 0, 0, 0, NULL };
+    PTHREAD_COND_INITIALIZER, 0, NULL, 0, 0, 0, 0, 0, 0, NULL };
 
 /*
  * The results are kept up to date incrementally.  Each pass asks the
@@ -87,7 +91,7 @@ static struct {
 	size_t			 n;	/* entries */
 	uint64_t		 pass;	/* passes made */
 	uint64_t		 gen;	/* store generation of the last pass */
-	int			 served;	/* a copy of live was served */
+	int			 fresh;	/* live changed since the last copy */
 	struct ent		**cons;	/* per constituency: its inputs */
 	uint8_t			*dirty;	/* per constituency: inputs changed */
 	size_t			*dlist;	/* the constituencies marked */
@@ -379,6 +383,7 @@ inc_start(struct tly_central *c)
 
 	if ((r = tly_results_create(c->election, &inc.live)) != TLY_OK)
 		return r;
+	inc.fresh = 1;
 	if ((inc.dirty = calloc(ncons + 1, 1)) == NULL ||
 	    (inc.dlist = calloc(ncons + 1, sizeof(*inc.dlist))) == NULL ||
 	    (inc.cons = calloc(ncons + 1, sizeof(*inc.cons))) == NULL)
@@ -388,14 +393,14 @@ inc_start(struct tly_central *c)
 }
 
 /*
- * Bring the live results up to date with the store; a copy into *rp,
- * and the generation it shows into *genp.  With reuse (the answer
- * served is the last copy made), *rp is left NULL when no constituency
- * changed: that answer is still the live results.
+ * Bring the live results up to date with the store, at the generation
+ * put into *genp.  With publish, also a copy into *rp, left NULL when
+ * live did not change since the last copy (with reuse: the answer
+ * served is that copy).
  */
 static int
-compute(struct tly_central *c, int reuse, struct tly_results **rp,
-    uint64_t *genp)
+compute(struct tly_central *c, int publish, int reuse,
+    struct tly_results **rp, uint64_t *genp)
 {
 	uint64_t	gen;
 	int		r, full;
@@ -411,10 +416,11 @@ compute(struct tly_central *c, int reuse, struct tly_results **rp,
 		sweep();
 	inc.gen = gen;
 	*genp = gen;
-	if (reuse && inc.served && inc.ndirty == 0)
-		goto out;		/* nothing changed */
-	if ((r = update_dirty()) != TLY_OK)
-		goto out;
+	if (inc.ndirty > 0)
+		inc.fresh = 1;
+	if ((r = update_dirty()) != TLY_OK || !publish ||
+	    (reuse && !inc.fresh))
+		goto out;		/* not asked for, or nothing changed */
 	pthread_mutex_lock(&cache.lock);
 	*rp = cache.spare;
 	cache.spare = NULL;
@@ -425,7 +431,7 @@ compute(struct tly_central *c, int reuse, struct tly_results **rp,
 	}
 	if (*rp == NULL && (r = tly_results_copy(inc.live, rp)) != TLY_OK)
 		goto out;
-	inc.served = 1;
+	inc.fresh = 0;
  out:
 	if (r != TLY_OK)
 		inc_reset();
@@ -450,12 +456,13 @@ snap_drop(struct snap *sn)
 }
 
 /*
- * Recompute the answer, at the store's generation then, and make it the
- * cache's (the caller set cache.computing; the lock is not held while
- * computing).
+ * Recompute the answer, at the store's generation then, and with
+ * publish make it the cache's (the caller set cache.computing; the lock
+ * is not held while computing).  Without publish, only the live results
+ * are brought up to date, so that the next answer has little left to do.
  */
 static int
-recompute(struct tly_central *c)
+recompute(struct tly_central *c, int publish)
 {
 	struct snap	*sn;
 	int		 r, reuse;
@@ -465,13 +472,15 @@ recompute(struct tly_central *c)
 	pthread_mutex_unlock(&cache.lock);
 	if ((sn = calloc(1, sizeof(*sn))) == NULL)
 		r = TLY_E_NOMEM;
-	else if ((r = compute(c, reuse, &sn->r, &sn->gen)) != TLY_OK) {
+	else if ((r = compute(c, publish, reuse, &sn->r, &sn->gen)) !=
+	    TLY_OK) {
 		free(sn);
 		sn = NULL;
 	}
 	pthread_mutex_lock(&cache.lock);
-	if (sn != NULL && sn->r == NULL) {	/* unchanged: newer now */
-		cache.cur->gen = sn->gen;
+	if (sn != NULL && sn->r == NULL) {
+		if (publish)		/* unchanged: the answer is newer now */
+			cache.cur->gen = sn->gen;
 		free(sn);
 		sn = NULL;
 	}
@@ -488,14 +497,16 @@ recompute(struct tly_central *c)
 
 /*
  * The recomputer thread: after each kick, reads the store's generation
- * and recomputes if the answer is older.  Kicks that come while it
- * computes make one more pass: at most one recompute runs.
+ * and brings the live results up to it, making a new answer when a query
+ * asked for one.  Kicks that come while it computes make one more pass:
+ * at most one recompute runs.
  */
 static void *
 recomputer(void *arg)
 {
 	struct tly_central	*c = arg;
 	uint64_t		 gen;
+	int			 publish;
 
 	pthread_mutex_lock(&cache.lock);
 	for (;;) {
@@ -503,20 +514,23 @@ recomputer(void *arg)
 			pthread_cond_wait(&cache.kick, &cache.lock);
 		if (cache.stopping)
 			break;
-		cache.kicked = 0;
 		while (cache.computing)
 			pthread_cond_wait(&cache.done, &cache.lock);
+		publish = cache.publish;
+		cache.kicked = cache.publish = 0;
 		cache.computing = 1;
 		pthread_mutex_unlock(&cache.lock);
 		gen = tly_cstore_generation(c->store);
 		pthread_mutex_lock(&cache.lock);
-		if (cache.cur != NULL && gen != 0 && cache.cur->gen == gen) {
-			cache.computing = 0;
+		/* inc is only touched by the holder of computing. */
+		if (gen != 0 && (publish ? cache.cur != NULL &&
+		    cache.cur->gen == gen : inc.gen == gen)) {
+			cache.computing = 0;	/* up to date already */
 			pthread_cond_broadcast(&cache.done);
 			continue;
 		}
 		pthread_mutex_unlock(&cache.lock);
-		if (recompute(c) != TLY_OK)
+		if (recompute(c, publish) != TLY_OK)
 			tly_log_warn("results: %s", tly_errdetail());
 		pthread_mutex_lock(&cache.lock);
 	}
@@ -524,11 +538,16 @@ recomputer(void *arg)
 	return NULL;
 }
 
-/* Wake the recomputer, starting it the first time (cache lock held). */
+/*
+ * Wake the recomputer, starting it the first time (cache lock held);
+ * with publish, it makes a new answer.
+ */
 static void
-kick(struct tly_central *c)
+kick(struct tly_central *c, int publish)
 {
 	cache.kicked = 1;
+	if (publish)
+		cache.publish = 1;
 	if (!cache.started && !cache.stopping &&
 	    pthread_create(&cache.th, NULL, recomputer, c) == 0)
 		cache.started = 1;
@@ -536,14 +555,13 @@ kick(struct tly_central *c)
 }
 
 /*
- * Take a reference to the answer to serve into *sp.  While uploads are
- * in progress, the last answer is served at once and the recomputer
- * thread is woken to bring it up to date (it lags the newest commit by
- * at most one recompute: PROTOCOL.md 8.4).  While a recompute
- * runs, the previous answer is served at once (it lags the newest
- * commit by at most that recompute: PROTOCOL.md 8.4).  Otherwise the
- * store's generation is read and, if the answer is older, this query
- * recomputes it; only the very first answer is ever waited for.
+ * Take a reference to the answer to serve into *sp (PROTOCOL.md 8.4).
+ * While uploads are in progress, the last answer is served at once and
+ * the recomputer thread is woken to bring it up to date (it lags the
+ * newest commit by at most one recompute).  Otherwise the store's
+ * generation is read and, if the answer is older, this query waits for
+ * the recompute that runs, or makes one: an answer given when no upload
+ * is in progress includes every commit made before it was asked for.
  */
 static int
 results_take(struct tly_central *c, struct snap **sp)
@@ -552,13 +570,12 @@ results_take(struct tly_central *c, struct snap **sp)
 	int		r;
 
 	pthread_mutex_lock(&cache.lock);
+	cache.asked = 1;
 	for (;;) {
 		if (cache.cur != NULL && atomic_load(&c->inflight) > 0) {
-			kick(c);
+			kick(c, 1);
 			break;
 		}
-		if (cache.computing && cache.cur != NULL)
-			break;
 		if (cache.computing) {
 			pthread_cond_wait(&cache.done, &cache.lock);
 			continue;
@@ -573,7 +590,7 @@ results_take(struct tly_central *c, struct snap **sp)
 			continue;
 		cache.computing = 1;
 		pthread_mutex_unlock(&cache.lock);
-		if ((r = recompute(c)) != TLY_OK)
+		if ((r = recompute(c, 1)) != TLY_OK)
 			return r;
 		pthread_mutex_lock(&cache.lock);
 		if (cache.cur != NULL)
@@ -583,6 +600,23 @@ results_take(struct tly_central *c, struct snap **sp)
 	*sp = cache.cur;
 	pthread_mutex_unlock(&cache.lock);
 	return TLY_OK;
+}
+
+void
+tly_central_results_prepare(struct tly_central *c)
+{
+	pthread_mutex_lock(&cache.lock);
+	kick(c, 1);
+	pthread_mutex_unlock(&cache.lock);
+}
+
+void
+tly_central_results_changed(struct tly_central *c)
+{
+	pthread_mutex_lock(&cache.lock);
+	if (cache.asked && cache.cur != NULL)
+		kick(c, 0);
+	pthread_mutex_unlock(&cache.lock);
 }
 
 /* Run fn over the answer results_take gives, outside the cache lock. */
@@ -731,7 +765,8 @@ tly_central_results_reset(void)
 	if (joined)
 		pthread_join(cache.th, NULL);
 	pthread_mutex_lock(&cache.lock);
-	cache.started = 0;
+	cache.started = cache.stopping = cache.asked = 0;
+	cache.kicked = cache.publish = 0;
 	snap_drop(cache.cur);
 	cache.cur = NULL;
 	tly_results_free(cache.spare);
