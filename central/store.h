@@ -38,7 +38,7 @@
 #include "sync/api_merge.h"
 #include "sync/wire.h"
 
-#define TLY_CSTORE_VERSION	9	/* PRAGMA user_version of the schema */
+#define TLY_CSTORE_VERSION	10	/* PRAGMA user_version of the schema */
 #define TLY_CSTORE_REJECT_PER_SOURCE	256	/* rejection rows per source */
 #define TLY_CSTORE_AHEAD_MAX	TLY_AHEAD_MAX	/* seqs past head held as pending */
 #define TLY_CSTORE_SAME_SEQ_MAX	TLY_SAME_SEQ_MAX	/* different batches kept per seq */
@@ -307,10 +307,11 @@ enum tly_cstore_reader {
  * the snapshot read), with h->rec NULL, and h->record_id "" for a key
  * that no longer has a winner; keys not named kept their heads.  When
  * that cannot be told (after is 0, the changes were not all noted by
- * this process, or an explicit supersede crosses keys), *full is set and
- * fn is called for every key with a winner, as tly_cstore_head_ids()
- * does: keys fn did not name then have none.  fn returning non-zero
- * stops the walk and is returned.
+ * this process, or explicit supersedes link too many keys), *full is
+ * set and fn is called for every key with a winner, as
+ * tly_cstore_head_ids() does: keys fn did not name then have none.
+ * Keys that explicit supersedes link (12.4) are decided together.  fn
+ * returning non-zero stops the walk and is returned.
  */
 int	tly_cstore_head_changes(struct tly_cstore *s,
 	    enum tly_cstore_reader reader, uint64_t after, uint64_t *gen,

@@ -2,6 +2,7 @@
  * storeInt.h: internals shared by the files of the central's store, in
  * layers, each calling only the ones below it:
  *
+ *	store_keys.c	the heads of the keys a commit changed (reader)
  *	store_heads.c	record versions, heads and the state hash (reader)
  *	store_decision.c signed decisions (PROTOCOL.md 13.6): storing one,
  *			refusing one, loading the resolutions for heads
@@ -29,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "central/store.h"
+#include "merge/merge.h"
 
 /* The WAL file is cut back to this size (bytes) when it restarts. */
 #define TLY_CSTORE_WAL_KEEP	"134217728"
@@ -65,7 +67,7 @@ enum {
 	R_EVID, R_FROZEN, R_KEPT, R_BATCH, R_NREJ, R_GEN, R_DEVICES_ALL,
 	R_EVID_ALL, R_APPLIED_RECS, R_APPLIED_SUP, R_BODY, R_NBATCHES,
 	R_NAPPLIED, R_RESOLVES, R_BATCH_KEYS, R_DEVICE_KEYS, R_KEY_RECS,
-	R_KEY_SUP, R_CROSS_SUP,
+	R_KEY_SUP, R_CROSS_SUP, R_KEY_LINKS,
 	R_COUNT_
 };
 
@@ -183,6 +185,45 @@ int	tly_cstore_resolves_load(struct tly_cstore *s,
 	    struct tly_cstore_resolves *rs);
 /* Free what rs holds and clear it. */
 void	tly_cstore_resolves_free(struct tly_cstore_resolves *rs);
+
+/* ---- The heads of one snapshot (store_heads.c) -------------------------- */
+
+/* The applied records of one snapshot and what the engine made of them. */
+struct tly_cstore_hstate {
+	struct tly_merge_rec	*r;	/* the records (strings strdup'd) */
+	size_t			 nr, capr;
+	struct tly_merge_sup	*e;	/* explicit supersedes (strdup'd) */
+	size_t			 ne, cape;
+	struct tly_merge_heads	 h;	/* the engine's keys */
+	struct tly_cstore_resolves res;	/* the resolve decisions (12.4) */
+	char			**body;	/* per key: winner's JSON or NULL
+					   (heads walk only) */
+};
+
+/* Begin a read transaction on the reader connection (its lock taken). */
+int	tly_cstore_read_begin(struct tly_cstore *s);
+/* End the read transaction and drop the lock. */
+void	tly_cstore_read_end(struct tly_cstore *s);
+/* Free everything h holds. */
+void	tly_cstore_hstate_free(struct tly_cstore_hstate *h);
+/* Append the records st returns (R_APPLIED_RECS' columns) to h. */
+int	tly_cstore_hstate_recs(struct tly_cstore *s, sqlite3_stmt *st,
+	    struct tly_cstore_hstate *h);
+/* Append the supersedes st returns (record, target) to h. */
+int	tly_cstore_hstate_sups(struct tly_cstore *s, sqlite3_stmt *st,
+	    struct tly_cstore_hstate *h);
+/*
+ * Every key's heads into h, inside the open read transaction; with
+ * bodies, each winner's stored JSON too.
+ */
+int	tly_cstore_hstate_walk(struct tly_cstore *s,
+	    struct tly_cstore_hstate *h, int bodies);
+/*
+ * Call fn once per key of h with a winner (outside the read lock); with
+ * bodies, each winner's JSON is parsed for fn.  Frees h.
+ */
+int	tly_cstore_hstate_emit(struct tly_cstore_hstate *h,
+	    tly_cstore_head_fn fn, void *arg, int bodies);
 
 /* ---- What the writer changed (store_changes.c) ------------------------- */
 

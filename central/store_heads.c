@@ -16,21 +16,9 @@
 #include "election/election.h"
 #include "merge/merge.h"
 
-/* The applied records of one snapshot and what the engine made of them. */
-struct heads {
-	struct tly_merge_rec	*r;	/* the records (strings strdup'd) */
-	size_t			 nr, capr;
-	struct tly_merge_sup	*e;	/* explicit supersedes (strdup'd) */
-	size_t			 ne, cape;
-	struct tly_merge_heads	 h;	/* the engine's keys */
-	struct tly_cstore_resolves res;	/* the resolve decisions (12.4) */
-	char			**body;	/* per key: winner's JSON or NULL
-					   (heads walk only) */
-};
-
 /* Free everything h holds. */
-static void
-heads_free(struct heads *h)
+void
+tly_cstore_hstate_free(struct tly_cstore_hstate *h)
 {
 	size_t	i;
 
@@ -54,8 +42,9 @@ heads_free(struct heads *h)
 }
 
 /* Append the records of st (R_APPLIED_RECS' columns) to h; resets st. */
-static int
-load_recs(struct tly_cstore *s, sqlite3_stmt *st, struct heads *h)
+int
+tly_cstore_hstate_recs(struct tly_cstore *s, sqlite3_stmt *st,
+    struct tly_cstore_hstate *h)
 {
 	struct tly_merge_rec	*a;
 	int			 rc, r;
@@ -93,8 +82,9 @@ load_recs(struct tly_cstore *s, sqlite3_stmt *st, struct heads *h)
 }
 
 /* Append the supersedes of st (record, target) to h; resets st. */
-static int
-load_sups(struct tly_cstore *s, sqlite3_stmt *st, struct heads *h)
+int
+tly_cstore_hstate_sups(struct tly_cstore *s, sqlite3_stmt *st,
+    struct tly_cstore_hstate *h)
 {
 	struct tly_merge_sup	*e;
 	int			 rc, r;
@@ -122,18 +112,18 @@ load_sups(struct tly_cstore *s, sqlite3_stmt *st, struct heads *h)
 
 /* Load the applied records and explicit supersedes (inside a read tx). */
 static int
-load(struct tly_cstore *s, struct heads *h)
+load(struct tly_cstore *s, struct tly_cstore_hstate *h)
 {
 	int	r;
 
-	if ((r = load_recs(s, s->rs[R_APPLIED_RECS], h)) != TLY_OK)
+	if ((r = tly_cstore_hstate_recs(s, s->rs[R_APPLIED_RECS], h)) != TLY_OK)
 		return r;
-	return load_sups(s, s->rs[R_APPLIED_SUP], h);
+	return tly_cstore_hstate_sups(s, s->rs[R_APPLIED_SUP], h);
 }
 
 /* Compute h inside an open read transaction. */
 static int
-compute(struct tly_cstore *s, struct heads *h)
+compute(struct tly_cstore *s, struct tly_cstore_hstate *h)
 {
 	int	r;
 
@@ -142,13 +132,13 @@ compute(struct tly_cstore *s, struct heads *h)
 	    (r = tly_merge_heads(h->r, h->nr, h->e, h->ne, &h->h)) != TLY_OK ||
 	    (r = tly_cstore_resolves_load(s, &h->res)) != TLY_OK ||
 	    (r = tly_merge_resolve(&h->h, h->res.x, h->res.n)) != TLY_OK)
-		heads_free(h);
+		tly_cstore_hstate_free(h);
 	return r;
 }
 
 /* Begin a read transaction on the reader connection (lock taken). */
-static int
-read_begin(struct tly_cstore *s)
+int
+tly_cstore_read_begin(struct tly_cstore *s)
 {
 	int	r;
 
@@ -161,8 +151,8 @@ read_begin(struct tly_cstore *s)
 }
 
 /* End the read transaction and drop the lock. */
-static void
-read_end(struct tly_cstore *s)
+void
+tly_cstore_read_end(struct tly_cstore *s)
 {
 	tly_cstore_st_exec(s->r, s->rs[R_END], "end read");
 	pthread_mutex_unlock(&s->rlock);
@@ -186,11 +176,12 @@ load_body(struct tly_cstore *s, const char *id, char **out)
 }
 
 /*
- * Load h for walk_emit() inside the open read transaction: every key's
- * heads, and with bodies each winner's stored JSON.
+ * Load h for tly_cstore_hstate_emit() inside the open read transaction:
+ * every key's heads, and with bodies each winner's stored JSON.
  */
-static int
-walk_load(struct tly_cstore *s, struct heads *h, int bodies)
+int
+tly_cstore_hstate_walk(struct tly_cstore *s, struct tly_cstore_hstate *h,
+    int bodies)
 {
 	size_t	i;
 	int	r;
@@ -204,7 +195,7 @@ walk_load(struct tly_cstore *s, struct heads *h, int bodies)
 		if (h->h.k[i].winner != TLY_MERGE_NONE)
 			r = load_body(s, h->r[h->h.k[i].winner].id, &h->body[i]);
 	if (r != TLY_OK)
-		heads_free(h);
+		tly_cstore_hstate_free(h);
 	return r;
 }
 
@@ -213,8 +204,9 @@ walk_load(struct tly_cstore *s, struct heads *h, int bodies)
  * bodies, each winner's JSON is parsed for fn, else h->rec is NULL.
  * Frees h.
  */
-static int
-walk_emit(struct heads *h, tly_cstore_head_fn fn, void *arg, int bodies)
+int
+tly_cstore_hstate_emit(struct tly_cstore_hstate *h, tly_cstore_head_fn fn,
+    void *arg, int bodies)
 {
 	struct tly_cstore_head		 out;
 	struct tly_record		 rec;
@@ -247,24 +239,25 @@ walk_emit(struct heads *h, tly_cstore_head_fn fn, void *arg, int bodies)
 		r = fn(arg, &out);
 		tly_record_finish(&rec);
 	}
-	heads_free(h);
+	tly_cstore_hstate_free(h);
 	return r;
 }
 
-/* Call fn once per key with a winner, from one snapshot (see walk_emit). */
+/* Call fn once per key with a winner, from one snapshot (see
+ * tly_cstore_hstate_emit). */
 static int
 walk(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg, int bodies)
 {
-	struct heads	h;
+	struct tly_cstore_hstate	h;
 	int		r;
 
-	if ((r = read_begin(s)) != TLY_OK)
+	if ((r = tly_cstore_read_begin(s)) != TLY_OK)
 		return r;
-	r = walk_load(s, &h, bodies);
-	read_end(s);
+	r = tly_cstore_hstate_walk(s, &h, bodies);
+	tly_cstore_read_end(s);
 	if (r != TLY_OK)
 		return r;
-	return walk_emit(&h, fn, arg, bodies);
+	return tly_cstore_hstate_emit(&h, fn, arg, bodies);
 }
 
 int
@@ -277,267 +270,6 @@ int
 tly_cstore_head_ids(struct tly_cstore *s, tly_cstore_head_fn fn, void *arg)
 {
 	return walk(s, fn, arg, 0);
-}
-
-/* One record key a note names, and its head in the snapshot. */
-struct chg {
-	char		*area;		/* the key; owned */
-	char		*level;		/* owned */
-	uint64_t	 round;
-	char		 id[80];	/* its winner, "" for none */
-	char		*counts;	/* the winner's counts; owned */
-	unsigned	 conf;		/* its confirmations */
-	int		 disputed;	/* in conflict */
-};
-
-/* The keys the notes name, sorted, each once. */
-struct chgs {
-	struct chg	*v;
-	size_t		 n, cap;
-};
-
-/* Free what c holds. */
-static void
-chgs_free(struct chgs *c)
-{
-	size_t	i;
-
-	for (i = 0; i < c->n; i++) {
-		free(c->v[i].area);
-		free(c->v[i].level);
-		free(c->v[i].counts);
-	}
-	free(c->v);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Append the keys st (bound: area, level, round) returns to c; resets st. */
-static int
-keys_add(struct tly_cstore *s, sqlite3_stmt *st, struct chgs *c)
-{
-	struct chg	*k;
-	int		 rc, r = TLY_OK;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = tly_cstore_grow((void **)&c->v, &c->cap, c->n,
-		    sizeof(*c->v), TLY_MERGE_RECS_MAX, "changed keys")) !=
-		    TLY_OK)
-			break;
-		k = &c->v[c->n];
-		memset(k, 0, sizeof(*k));
-		k->round = tly_cstore_col_u64(st, 2);
-		if ((k->area = strdup(tly_cstore_col_text(st, 0))) == NULL ||
-		    (k->level = strdup(tly_cstore_col_text(st, 1))) == NULL) {
-			free(k->area);
-			r = TLY_E_NOMEM;
-			break;
-		}
-		c->n++;
-	}
-	tly_cstore_st_done(st);
-	if (r == TLY_OK && rc != SQLITE_DONE)
-		r = tly_cstore_db_fail(s->r, "changed keys");
-	return r;
-}
-
-/* Append the key of note nt, or the keys of its records, to c. */
-static int
-note_keys(struct tly_cstore *s, const struct tly_cstore_note *nt,
-    struct chgs *c)
-{
-	sqlite3_stmt	*st;
-	struct chg	*k;
-	int		 r;
-
-	if (nt->kind == TLY_CSTORE_NOTE_KEY) {
-		if ((r = tly_cstore_grow((void **)&c->v, &c->cap, c->n,
-		    sizeof(*c->v), TLY_MERGE_RECS_MAX, "changed keys")) !=
-		    TLY_OK)
-			return r;
-		k = &c->v[c->n];
-		memset(k, 0, sizeof(*k));
-		k->round = nt->round;
-		if ((k->area = strdup(nt->area)) == NULL ||
-		    (k->level = strdup(nt->level)) == NULL) {
-			free(k->area);
-			return TLY_E_NOMEM;
-		}
-		c->n++;
-		return TLY_OK;
-	}
-	st = s->rs[nt->kind == TLY_CSTORE_NOTE_BATCH ? R_BATCH_KEYS :
-	    R_DEVICE_KEYS];
-	if (tly_cstore_bind_blob(st, 1, nt->device, TLY_PK_LEN) != SQLITE_OK ||
-	    (nt->kind == TLY_CSTORE_NOTE_BATCH &&
-	    (tly_cstore_bind_u64(st, 2, nt->seq) != SQLITE_OK ||
-	    tly_cstore_bind_blob(st, 3, nt->batch, TLY_HASH_LEN) !=
-	    SQLITE_OK))) {
-		tly_cstore_st_done(st);
-		return tly_cstore_db_fail(s->r, "bind");
-	}
-	return keys_add(s, st, c);
-}
-
-/* qsort: keys in key order (12.1). */
-static int
-cmp_chg(const void *a, const void *b)
-{
-	const struct chg	*x = a, *y = b;
-	int			 c;
-
-	if ((c = strcmp(x->area, y->area)) != 0 ||
-	    (c = strcmp(x->level, y->level)) != 0)
-		return c;
-	return (x->round > y->round) - (x->round < y->round);
-}
-
-/* Sort c and drop its repeated keys. */
-static void
-keys_unique(struct chgs *c)
-{
-	size_t	i, j;
-
-	if (c->n > 1)
-		qsort(c->v, c->n, sizeof(*c->v), cmp_chg);
-	for (i = j = 0; i < c->n; i++) {
-		if (j > 0 && cmp_chg(&c->v[j - 1], &c->v[i]) == 0) {
-			free(c->v[i].area);
-			free(c->v[i].level);
-			continue;
-		}
-		c->v[j++] = c->v[i];
-	}
-	c->n = j;
-}
-
-/* Bind key k to the first three parameters of st. */
-static int
-bind_key(struct tly_cstore *s, sqlite3_stmt *st, const struct chg *k)
-{
-	if (sqlite3_bind_text(st, 1, k->area, -1, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_bind_text(st, 2, k->level, -1,
-	    SQLITE_STATIC) != SQLITE_OK || tly_cstore_bind_u64(st, 3,
-	    k->round) != SQLITE_OK) {
-		tly_cstore_st_done(st);
-		return tly_cstore_db_fail(s->r, "bind key");
-	}
-	return TLY_OK;
-}
-
-/*
- * Decide key k alone from its applied records, their supersedes (when
- * sups: the store holds some) and the resolutions res (inside the read
- * transaction).  Alone is exact while no explicit supersede crosses keys
- * (R_CROSS_SUP).
- */
-static int
-key_head(struct tly_cstore *s, struct chg *k, int sups,
-    struct tly_cstore_resolves *res)
-{
-	struct heads			 h;
-	const struct tly_merge_key	*mk;
-	int				 r;
-
-	memset(&h, 0, sizeof(h));
-	if ((r = bind_key(s, s->rs[R_KEY_RECS], k)) != TLY_OK ||
-	    (r = load_recs(s, s->rs[R_KEY_RECS], &h)) != TLY_OK ||
-	    (sups && (r = bind_key(s, s->rs[R_KEY_SUP], k)) != TLY_OK) ||
-	    (sups && (r = load_sups(s, s->rs[R_KEY_SUP], &h)) != TLY_OK) ||
-	    (r = tly_merge_heads(h.r, h.nr, h.e, h.ne, &h.h)) != TLY_OK ||
-	    (r = tly_merge_resolve(&h.h, res->x, res->n)) != TLY_OK)
-		goto out;
-	k->id[0] = '\0';
-	if (h.h.nk == 1 && (mk = &h.h.k[0])->winner != TLY_MERGE_NONE) {
-		snprintf(k->id, sizeof(k->id), "%s", h.r[mk->winner].id);
-		k->conf = mk->conf;
-		k->disputed = mk->conflict;
-		if ((k->counts = strdup(h.r[mk->winner].counts)) == NULL)
-			r = TLY_E_NOMEM;
-	}
- out:
-	heads_free(&h);
-	return r;
-}
-
-/*
- * The heads of the keys the notes of reader after generation after name,
- * into c (inside the read transaction at generation gen).  TLY_E_NOTFOUND
- * when they cannot be told by key.
- */
-static int
-changed_heads(struct tly_cstore *s, enum tly_cstore_reader reader,
-    uint64_t after, uint64_t gen, struct chgs *c)
-{
-	struct tly_cstore_resolves	 res;
-	struct tly_cstore_note		*nv = NULL;
-	uint64_t			 cross = 0;
-	size_t				 nn = 0, i;
-	int				 r;
-
-	memset(&res, 0, sizeof(res));
-	if ((r = tly_cstore_notes_take(s, reader, after, gen, &nv, &nn)) !=
-	    TLY_OK)
-		return r;
-	if ((r = tly_cstore_one_u64(s->r, s->rs[R_CROSS_SUP], &cross,
-	    "supersedes")) != TLY_OK)
-		goto out;
-	if (cross == 2) {
-		r = TLY_E_NOTFOUND;	/* keys depend on each other */
-		goto out;
-	}
-	for (i = 0; i < nn && r == TLY_OK; i++)
-		r = note_keys(s, &nv[i], c);
-	if (r != TLY_OK)
-		goto out;
-	keys_unique(c);
-	if (c->n > 0 && (r = tly_cstore_resolves_load(s, &res)) != TLY_OK)
-		goto out;
-	for (i = 0; i < c->n && r == TLY_OK; i++)
-		r = key_head(s, &c->v[i], cross != 0, &res);
- out:
-	tly_cstore_resolves_free(&res);
-	tly_cstore_notes_free(nv, nn);
-	return r;
-}
-
-int
-tly_cstore_head_changes(struct tly_cstore *s, enum tly_cstore_reader reader,
-    uint64_t after, uint64_t *gen, int *full, tly_cstore_head_fn fn,
-    void *arg)
-{
-	struct heads		h;
-	struct chgs		c;
-	struct tly_cstore_head	out;
-	size_t			i;
-	int			r;
-
-	*gen = 0;
-	*full = 0;
-	memset(&c, 0, sizeof(c));
-	if ((r = read_begin(s)) != TLY_OK)
-		return r;
-	if ((r = tly_cstore_one_u64(s->r, s->rs[R_GEN], gen,
-	    "generation")) == TLY_OK &&
-	    (r = changed_heads(s, reader, after, *gen, &c)) == TLY_E_NOTFOUND) {
-		*full = 1;
-		r = walk_load(s, &h, 0);
-	}
-	read_end(s);
-	if (r == TLY_OK && *full)
-		return walk_emit(&h, fn, arg, 0);
-	for (i = 0; i < c.n && r == TLY_OK; i++) {
-		memset(&out, 0, sizeof(out));
-		snprintf(out.record_id, sizeof(out.record_id), "%s", c.v[i].id);
-		out.confirmations = c.v[i].conf;
-		out.disputed = c.v[i].disputed;
-		out.area = c.v[i].area;
-		out.level = c.v[i].level;
-		out.round = c.v[i].round;
-		out.counts = c.v[i].counts;
-		r = fn(arg, &out);
-	}
-	chgs_free(&c);
-	return r;
 }
 
 int
@@ -645,7 +377,7 @@ int
 tly_cstore_stats(struct tly_cstore *s, struct tly_cstore_stats *st)
 {
 	struct tly_hasher	*hs = NULL;
-	struct heads		 h;
+	struct tly_cstore_hstate		 h;
 	struct logs		 l;
 	size_t			 i;
 	int			 r, have = 0;
@@ -655,7 +387,7 @@ tly_cstore_stats(struct tly_cstore *s, struct tly_cstore_stats *st)
 	memset(&l, 0, sizeof(l));
 	if ((r = tly_hasher_create(&hs)) != TLY_OK)
 		return r;
-	if ((r = read_begin(s)) != TLY_OK)
+	if ((r = tly_cstore_read_begin(s)) != TLY_OK)
 		goto out;
 	if ((r = load_logs(s, &l, st)) != TLY_OK ||
 	    (r = tly_cstore_one_u64(s->r, s->rs[R_NBATCHES], &st->batches,
@@ -663,11 +395,11 @@ tly_cstore_stats(struct tly_cstore *s, struct tly_cstore_stats *st)
 	    (r = tly_cstore_one_u64(s->r, s->rs[R_NAPPLIED], &st->applied,
 	    "applied")) != TLY_OK ||
 	    (r = compute(s, &h)) != TLY_OK) {
-		read_end(s);
+		tly_cstore_read_end(s);
 		goto out;
 	}
 	have = 1;
-	read_end(s);
+	tly_cstore_read_end(s);
 	for (i = 0; i < h.h.nk; i++) {
 		if (h.h.k[i].winner == TLY_MERGE_NONE)
 			continue;
@@ -679,7 +411,7 @@ tly_cstore_stats(struct tly_cstore *s, struct tly_cstore_stats *st)
 	tly_hasher_final(hs, st->state_hash);
  out:
 	if (have)
-		heads_free(&h);
+		tly_cstore_hstate_free(&h);
 	free(l.st.devs);
 	free(l.st.ev);
 	free(l.st.kept);
@@ -722,7 +454,7 @@ conflict_stale(const struct tly_merge_resolution *x,
 
 /* Copy key k of h (in conflict) into *c, its heads with their bodies. */
 static int
-conflict_key(struct tly_cstore *s, const struct heads *h,
+conflict_key(struct tly_cstore *s, const struct tly_cstore_hstate *h,
     const struct tly_merge_key *k, struct tly_api_conflict *c)
 {
 	const struct tly_merge_rec	*win = &h->r[k->winner];
@@ -747,16 +479,16 @@ int
 tly_cstore_conflicts(struct tly_cstore *s, size_t max,
     struct tly_api_conflicts *cf)
 {
-	struct heads			 h;
+	struct tly_cstore_hstate			 h;
 	const struct tly_merge_key	*k;
 	size_t				 i;
 	int				 r;
 
 	memset(cf, 0, sizeof(*cf));
-	if ((r = read_begin(s)) != TLY_OK)
+	if ((r = tly_cstore_read_begin(s)) != TLY_OK)
 		return r;
 	if ((r = compute(s, &h)) != TLY_OK) {
-		read_end(s);
+		tly_cstore_read_end(s);
 		return r;
 	}
 	if (max > 0 && (cf->c = calloc(max, sizeof(*cf->c))) == NULL)
@@ -771,8 +503,8 @@ tly_cstore_conflicts(struct tly_cstore *s, size_t max,
 		}
 		r = conflict_key(s, &h, k, &cf->c[cf->n++]);
 	}
-	read_end(s);
-	heads_free(&h);
+	tly_cstore_read_end(s);
+	tly_cstore_hstate_free(&h);
 	if (r != TLY_OK)
 		tly_api_conflicts_free(cf);
 	return r;

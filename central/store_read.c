@@ -85,6 +85,16 @@ const char *const tly_cstore_rsql[R_COUNT_] = {
 	    " JOIN records AS t ON t.id = s.target"
 	    " WHERE r.area != t.area OR r.level != t.level"
 	    " OR r.round != t.round) THEN 2 ELSE 1 END",
+	/* The keys whose records supersede, or are superseded by, a
+	 * record of one key. */
+	[R_KEY_LINKS] = "SELECT t.area, t.level, t.round FROM records AS r"
+	    " JOIN supersedes AS s ON s.record = r.id"
+	    " JOIN records AS t ON t.id = s.target"
+	    " WHERE r.area = ?1 AND r.level = ?2 AND r.round = ?3"
+	    " UNION SELECT r.area, r.level, r.round FROM records AS t"
+	    " JOIN supersedes AS s ON s.target = t.id"
+	    " JOIN records AS r ON r.id = s.record"
+	    " WHERE t.area = ?1 AND t.level = ?2 AND t.round = ?3",
 };
 
 int

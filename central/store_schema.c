@@ -226,6 +226,12 @@ static const char *const migrations[] = {
 	 * heads of the keys a commit changed are read without a scan.
 	 */
 	"CREATE INDEX records_key ON records (area, level, round);",
+	/*
+	 * 9 -> 10: the supersedes naming a record as their target, so
+	 * that the keys an explicit supersede links (PROTOCOL.md 12.4)
+	 * are found without a scan.
+	 */
+	"CREATE INDEX supersedes_target ON supersedes (target);",
 };
 
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))

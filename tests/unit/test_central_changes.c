@@ -3,8 +3,9 @@
  * (tly_cstore_head_changes).  A mirror kept up to date from the changes
  * alone must equal a walk of every head after each step: batches,
  * corrections, a gap filled, an equivocation that replaces a chain, a
- * resolve and an unfreeze decision (no new batch), an explicit
- * supersede across keys, and a second writer on the same file.
+ * resolve and an unfreeze decision (no new batch), explicit supersedes
+ * across keys (the keys they link are read together), and a second
+ * writer on the same file.
  */
 
 #include "central_store_fixture.h"
@@ -138,11 +139,13 @@ test_changes(void **state)
 {
 	struct fx		*f = *state;
 	struct tly_key		*c = NULL;
-	struct tb		 a1, a2, a3, b1, b2, c1, c2, c3, x2, d1;
+	struct tb		 a1, a2, a3, b1, b2, c1, c2, c3, x2, d1, e1, e2, e3,
+				 g1, g2, g3;
 	struct tly_buf		 rc = TLY_BUF_INIT(TLY_MSG_MAX);
 	struct tly_decision	 dec;
 	struct mirror		 m;
-	char			 ida1[80], idb2[80], ida3[80];
+	char			 ida1[80], idb2[80], ida3[80], idd1[80],
+				 idg1[80];
 	uint64_t		 pos;
 
 	memset(&m, 0, sizeof(m));
@@ -223,11 +226,52 @@ test_changes(void **state)
 	assert_int_equal(m.full, 0);
 	assert_int_equal(m.named, 1);
 
-	/* An explicit supersede across keys: every head is walked. */
+	/*
+	 * An explicit supersede across keys: the keys it links are read
+	 * together, and only they (A06, and A01 whose record it names).
+	 */
 	batch1(&d1, f->central, 3, &b2, "A06", 7, ida3);
 	assert_int_equal(submit(f, &d1, &rc), TLY_OK);
 	check(f, &m);
-	assert_int_equal(m.full, 1);
+	assert_int_equal(m.full, 0);
+	assert_int_equal(m.named, 2);
+	tly_record_id(d1.b->id, 0, idd1, sizeof(idd1));
+
+	/* A key no supersede links: alone. */
+	batch1(&e1, f->central, 4, &d1, "A02", 120, NULL);
+	assert_int_equal(submit(f, &e1, &rc), TLY_OK);
+	check(f, &m);
+	assert_int_equal(m.full, 0);
+	assert_int_equal(m.named, 1);
+
+	/* A01 names A06's record in turn: both again, a chain of keys. */
+	batch1(&e2, f->dev, 4, &a3, "A01", 503, idd1);
+	assert_int_equal(submit(f, &e2, &rc), TLY_OK);
+	check(f, &m);
+	assert_int_equal(m.full, 0);
+	assert_int_equal(m.named, 2);
+
+	/* A06 corrected by its own device: A01 is read with it. */
+	batch1(&e3, f->central, 5, &e1, "A06", 9, NULL);
+	assert_int_equal(submit(f, &e3, &rc), TLY_OK);
+	check(f, &m);
+	assert_int_equal(m.full, 0);
+	assert_int_equal(m.named, 2);
+
+	/* A07, then A03 names its record, then A07 is corrected: the key
+	 * whose record another names is read with that one too. */
+	batch1(&g1, f->dev, 5, &e2, "A07", 11, NULL);
+	assert_int_equal(submit(f, &g1, &rc), TLY_OK);
+	tly_record_id(g1.b->id, 0, idg1, sizeof(idg1));
+	batch1(&g2, f->central, 6, &e3, "A03", 310, idg1);
+	assert_int_equal(submit(f, &g2, &rc), TLY_OK);
+	check(f, &m);
+	assert_int_equal(m.named, 2);		/* A07 and A03 */
+	batch1(&g3, f->dev, 6, &g1, "A07", 12, NULL);
+	assert_int_equal(submit(f, &g3, &rc), TLY_OK);
+	check(f, &m);
+	assert_int_equal(m.full, 0);
+	assert_int_equal(m.named, 2);
 
 	tb_free(&a1);
 	tb_free(&a2);
@@ -239,6 +283,12 @@ test_changes(void **state)
 	tb_free(&c3);
 	tb_free(&x2);
 	tb_free(&d1);
+	tb_free(&e1);
+	tb_free(&e2);
+	tb_free(&e3);
+	tb_free(&g1);
+	tb_free(&g2);
+	tb_free(&g3);
 	tly_key_free(c);
 	tly_buf_free(&rc);
 }
