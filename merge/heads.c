@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/json.h"
 #include "election/election.h"
 #include "merge/merge.h"
 
@@ -114,6 +115,9 @@ tly_merge_counts_parse(const char *s, size_t len, struct tly_record *rec)
 			return TLY_E_INVAL;
 		memcpy(rec->votes[rec->nvotes].cand, id, n);
 		rec->votes[rec->nvotes].cand[n] = '\0';
+		if (strlen(rec->votes[rec->nvotes].cand) != n ||
+		    !tly_json_valid_id(rec->votes[rec->nvotes].cand))
+			return TLY_E_INVAL;	/* a candidate id (record.c) */
 		if (rec->nvotes > 0 && strcmp(rec->votes[rec->nvotes - 1].cand,
 		    rec->votes[rec->nvotes].cand) >= 0)
 			return TLY_E_INVAL;

@@ -593,7 +593,10 @@ test_counts_parse(void **state)
 		"1 2 3 4 5 6 =1", "1 2 3 4 5 6 C1=", "1 2 3 4 5 6 C1=01",
 		"1 2 3 4 5 6 marks=", "1 2 3 4 5 6 marks=1,", "-1 2 3 4 5 6",
 		"9007199254740992 2 3 4 5 6", "1 2 3 4 5 6 C1=1 marks=1 C2=2",
+		"1 2 3 4 5 6 C\xff=1", "1 2 3 4 5 6 C+1=1",
 	};
+	/* A candidate id is of the id characters: no NUL inside it. */
+	static const char	 nul[] = "1 2 3 4 5 6 B=1 C\0A=2";
 	const char		*good = "1000 900 900 900 880 20 C1=500 "
 	    "C2=380 marks=880";
 	struct tly_record	 rec;
@@ -616,6 +619,8 @@ test_counts_parse(void **state)
 		if (tly_merge_counts_parse(bad[i], strlen(bad[i]), &rec) !=
 		    TLY_E_INVAL)
 			fail_msg("accepted \"%s\"", bad[i]);
+	assert_int_equal(tly_merge_counts_parse(nul, sizeof(nul) - 1, &rec),
+	    TLY_E_INVAL);
 	tly_buf_free(&out);
 	tly_record_finish(&rec);
 }
