@@ -91,7 +91,8 @@ static struct {
 	size_t			 n;	/* entries */
 	uint64_t		 pass;	/* passes made */
 	uint64_t		 gen;	/* store generation of the last pass */
-	int			 fresh;	/* live changed since the last copy */
+	int			 fresh;	/* live changed since the last copy;
+					   0 only while cache.cur is one */
 	struct ent		**cons;	/* per constituency: its inputs */
 	uint8_t			*dirty;	/* per constituency: inputs changed */
 	size_t			*dlist;	/* the constituencies marked */
@@ -395,12 +396,12 @@ inc_start(struct tly_central *c)
 /*
  * Bring the live results up to date with the store, at the generation
  * put into *genp.  With publish, also a copy into *rp, left NULL when
- * live did not change since the last copy (with reuse: the answer
- * served is that copy).
+ * live did not change since the last copy (the answer served: a copy
+ * is only made to be served).
  */
 static int
-compute(struct tly_central *c, int publish, int reuse,
-    struct tly_results **rp, uint64_t *genp)
+compute(struct tly_central *c, int publish, struct tly_results **rp,
+    uint64_t *genp)
 {
 	uint64_t	gen;
 	int		r, full;
@@ -418,8 +419,7 @@ compute(struct tly_central *c, int publish, int reuse,
 	*genp = gen;
 	if (inc.ndirty > 0)
 		inc.fresh = 1;
-	if ((r = update_dirty()) != TLY_OK || !publish ||
-	    (reuse && !inc.fresh))
+	if ((r = update_dirty()) != TLY_OK || !publish || !inc.fresh)
 		goto out;		/* not asked for, or nothing changed */
 	pthread_mutex_lock(&cache.lock);
 	*rp = cache.spare;
@@ -465,15 +465,11 @@ static int
 recompute(struct tly_central *c, int publish)
 {
 	struct snap	*sn;
-	int		 r, reuse;
+	int		 r;
 
-	pthread_mutex_lock(&cache.lock);
-	reuse = cache.cur != NULL;
-	pthread_mutex_unlock(&cache.lock);
 	if ((sn = calloc(1, sizeof(*sn))) == NULL)
 		r = TLY_E_NOMEM;
-	else if ((r = compute(c, publish, reuse, &sn->r, &sn->gen)) !=
-	    TLY_OK) {
+	else if ((r = compute(c, publish, &sn->r, &sn->gen)) != TLY_OK) {
 		free(sn);
 		sn = NULL;
 	}
